@@ -1,0 +1,1 @@
+"""Orchestration and front doors: Prefect flows, the ``zhenggai`` CLI, the HTTP API."""

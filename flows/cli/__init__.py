@@ -1,0 +1,22 @@
+"""The ``zhenggai`` command line: a thin layer that parses, calls the library and reports errors.
+
+Start-up imports no Prefect, SQLAlchemy or Apprise: each command imports what it needs, so that
+``zhenggai --help`` stays fast. Named domain errors become one-line messages and exit code 1.
+"""
+
+from __future__ import annotations
+
+from flows.cli.app import app
+from flows.cli import db as _db  # noqa: F401  (each module registers its commands on import)
+from flows.cli import plan as _plan  # noqa: F401
+from flows.cli import report as _report  # noqa: F401
+from flows.cli import status as _status  # noqa: F401
+from flows.cli import demo as _demo  # noqa: F401
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+__all__ = ["app", "main"]

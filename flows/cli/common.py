@@ -1,0 +1,46 @@
+"""Helpers shared by CLI commands: settings, the database, dates and console output."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from models.db import Database
+    from models.settings import Settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def settings() -> Settings:
+    from models.settings import get_settings
+
+    return get_settings()
+
+
+def database() -> Database:
+    """The configured database, upgraded (or refused) when its schema is behind."""
+    from models.db import get_database
+
+    return get_database(settings())
+
+
+def today() -> date:
+    """Today in the configured timezone."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(settings().timezone)).date()
+
+
+def parse_date_option(value: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD option value, or a usage error naming the option."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)", param_hint=option) from None

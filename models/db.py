@@ -1,0 +1,136 @@
+"""One engine and one sessionmaker per database URL, a unit of work, and the schema check."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.errors import SchemaBehind
+from models.settings import Settings, get_settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL lets the API, the CLI and flow runs read while one of them writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgresql://`` URLs (the driver we ship)."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+class Database:
+    """The engine, the sessionmaker and the schema of one database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+
+    @cached_property
+    def engine(self) -> Engine:
+        if self.url.startswith("sqlite"):
+            path = self.url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(self.url, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+    @cached_property
+    def sessionmaker(self) -> sessionmaker[Session]:
+        return sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A session whose work is rolled back unless the caller commits it."""
+        with self.sessionmaker() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    # -- schema ---------------------------------------------------------------------------------
+
+    def _alembic_config(self) -> Any:
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["engine"] = self.engine
+        return config
+
+    def head_revision(self) -> str | None:
+        from alembic.script import ScriptDirectory
+
+        return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+
+    def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest revision (``zhenggai db upgrade``)."""
+        from alembic import command
+
+        command.upgrade(self._alembic_config(), "head")
+
+    def ensure_schema(self, auto_migrate: bool) -> None:
+        """Upgrade an older schema, or refuse with ``SchemaBehind`` when automatic migration is off."""
+        current, head = self.current_revision(), self.head_revision()
+        if current == head:
+            return
+        if not auto_migrate:
+            raise SchemaBehind(
+                f"the database is at schema {current or 'none'} and this Zhenggai needs {head}: "
+                "run `zhenggai db upgrade` (or set ZHENGGAI_AUTO_MIGRATE=true)"
+            )
+        self.upgrade()
+
+    def dispose(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+
+_databases: dict[str, Database] = {}
+_lock = threading.Lock()
+_checked: set[str] = set()
+
+
+def get_database(settings: Settings | None = None, *, check_schema: bool = True) -> Database:
+    """The process-wide ``Database`` for the configured URL, its schema checked once per process."""
+    settings = settings or get_settings()
+    url = normalise_url(settings.resolved_database_url)
+    with _lock:
+        database = _databases.get(url)
+        if database is None:
+            database = _databases[url] = Database(url)
+        if check_schema and url not in _checked:
+            database.ensure_schema(settings.auto_migrate)
+            _checked.add(url)
+    return database
+
+
+def forget_databases() -> None:
+    """Dispose every engine (tests, and processes that fork)."""
+    with _lock:
+        for database in _databases.values():
+            database.dispose()
+        _databases.clear()
+        _checked.clear()

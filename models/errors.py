@@ -1,0 +1,76 @@
+"""Errors named for the business condition. Front doors (CLI, web) turn them into user messages.
+
+Kept free of third-party imports so that the CLI can import it at start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ZhenggaiError(Exception):
+    """Base of every error a user can cause or fix."""
+
+
+@dataclass(frozen=True)
+class PlanIssue:
+    """One thing wrong in an input file: where (``plan.yaml:12`` or ``Sheet1!F12``), which field, what."""
+
+    where: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        field = f" {self.field}:" if self.field else ""
+        return f"{self.where}:{field} {self.message}"
+
+
+class InvalidPlan(ZhenggaiError):
+    """A plan (YAML, notice or 台账) has errors; nothing was written."""
+
+    def __init__(self, issues: list[PlanIssue], source: str = "") -> None:
+        self.issues = issues
+        self.source = source
+        head = f"{source}: " if source else ""
+        lines = "\n".join(f"  {issue}" for issue in issues)
+        super().__init__(f"{head}{len(issues)} error(s), nothing was written:\n{lines}")
+
+
+class UnknownRound(ZhenggaiError):
+    """No inspection round has this code."""
+
+
+class UnknownUnit(ZhenggaiError):
+    """No owner unit has this code or name."""
+
+
+class UnknownMeasure(ZhenggaiError):
+    """No measure has this code."""
+
+
+class InvalidSchedule(ZhenggaiError):
+    """A cadence is neither an accepted phrase, a cron expression nor an RRule."""
+
+
+class InvalidDeadline(ZhenggaiError):
+    """A deadline is neither a date, a number of working days nor 长期坚持."""
+
+
+class CalendarNotPublished(ZhenggaiError):
+    """The official working-day calendar for that year is not published (or not in the library yet)."""
+
+
+class InvalidTransition(ZhenggaiError):
+    """A measure cannot move from its status to the one asked for."""
+
+
+class InvalidReport(ZhenggaiError):
+    """A progress report is malformed (empty text, non-numeric metric, future period…)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class SchemaBehind(ZhenggaiError):
+    """The database schema is older than this code and automatic migration is off."""

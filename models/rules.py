@@ -1,0 +1,171 @@
+"""Pure domain rules: a measure's derived state, its traffic light, and allowed status transitions.
+
+Every function takes ``today`` (the local date in the configured zone) and a working-day calendar as
+arguments and does no I/O, so they are tested with plain objects.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from models.errors import InvalidTransition
+from models.tables import MeasureStatus
+from models.workdays import WorkingCalendar, workdays_between
+
+
+class MeasureState(enum.StrEnum):
+    """Where a measure stands on a given day, derived from status, deadline and reports."""
+
+    ON_TRACK = "on_track"
+    DUE_SOON = "due_soon"
+    DUE_TODAY = "due_today"
+    OVERDUE = "overdue"
+    MISSING_REPORT = "missing_report"  # the current cadence period has no report yet
+    DONE = "done"  # claimed done, awaiting review
+    CLOSED = "closed"  # 销号
+
+
+class Light(enum.StrEnum):
+    """红黄绿灯."""
+
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+LIGHT_LABEL = {Light.GREEN: "绿灯", Light.YELLOW: "黄灯", Light.RED: "红灯"}
+STATE_LABEL = {
+    MeasureState.ON_TRACK: "正常推进",
+    MeasureState.DUE_SOON: "临近时限",
+    MeasureState.DUE_TODAY: "今日到期",
+    MeasureState.OVERDUE: "逾期",
+    MeasureState.MISSING_REPORT: "未按期报送",
+    MeasureState.DONE: "待销号",
+    MeasureState.CLOSED: "已销号",
+}
+STATUS_LABEL = {
+    MeasureStatus.PLANNED: "未启动",
+    MeasureStatus.IN_PROGRESS: "推进中",
+    MeasureStatus.DONE: "已完成",
+    MeasureStatus.CLOSED: "已销号",
+}
+
+
+class MeasureFacts(Protocol):
+    """The facts the rules read; an ORM ``Measure`` or any plain object with these attributes."""
+
+    @property
+    def status(self) -> MeasureStatus: ...
+    @property
+    def deadline(self) -> date | None: ...
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A measure's derived state on a day, with the working days left (negative: overdue)."""
+
+    state: MeasureState
+    light: Light
+    workdays_left: int | None  # None for 长期坚持 or when done/closed
+
+
+def derive_state(
+    measure: MeasureFacts,
+    today: date,
+    calendar: WorkingCalendar,
+    *,
+    due_soon_workdays: int = 5,
+    report_missing: bool = False,
+) -> Assessment:
+    """Derive a measure's state as of ``today``.
+
+    ``report_missing`` says whether the current cadence period lacks a report (the caller knows
+    the cadence and the reports); it matters only while the measure is otherwise on track.
+    """
+    if measure.status == MeasureStatus.CLOSED:
+        return Assessment(MeasureState.CLOSED, Light.GREEN, None)
+    if measure.status == MeasureStatus.DONE:
+        return Assessment(MeasureState.DONE, Light.GREEN, None)
+    if measure.deadline is None:
+        state = MeasureState.MISSING_REPORT if report_missing else MeasureState.ON_TRACK
+        return Assessment(state, light_for(state), None)
+    left = workdays_between(calendar, today, measure.deadline)
+    if measure.deadline < today:
+        state = MeasureState.OVERDUE
+    elif measure.deadline == today:
+        state = MeasureState.DUE_TODAY
+    elif left <= due_soon_workdays:
+        state = MeasureState.DUE_SOON
+    elif report_missing:
+        state = MeasureState.MISSING_REPORT
+    else:
+        state = MeasureState.ON_TRACK
+    return Assessment(state, light_for(state), left)
+
+
+def light_for(state: MeasureState) -> Light:
+    """Red when overdue; yellow near or at the deadline, or when a period's report is missing."""
+    if state == MeasureState.OVERDUE:
+        return Light.RED
+    if state in (MeasureState.DUE_SOON, MeasureState.DUE_TODAY, MeasureState.MISSING_REPORT):
+        return Light.YELLOW
+    return Light.GREEN
+
+
+# Who may move a measure where. Units claim progress and completion; coordinators review:
+# accept (销号), send back (退回 → in progress) and reopen a closed measure.
+ALLOWED_TRANSITIONS: dict[MeasureStatus, frozenset[MeasureStatus]] = {
+    MeasureStatus.PLANNED: frozenset({MeasureStatus.IN_PROGRESS, MeasureStatus.DONE}),
+    MeasureStatus.IN_PROGRESS: frozenset({MeasureStatus.DONE}),
+    MeasureStatus.DONE: frozenset({MeasureStatus.IN_PROGRESS, MeasureStatus.CLOSED}),
+    MeasureStatus.CLOSED: frozenset({MeasureStatus.IN_PROGRESS}),
+}
+
+
+def check_transition(current: MeasureStatus, target: MeasureStatus) -> None:
+    """Raise ``InvalidTransition`` unless a measure may move from ``current`` to ``target``."""
+    if target == current:
+        return
+    if target not in ALLOWED_TRANSITIONS[current]:
+        raise InvalidTransition(
+            f"a measure that is {STATUS_LABEL[current]} ({current}) cannot become "
+            f"{STATUS_LABEL[target]} ({target})"
+        )
+
+
+def status_after_report(current: MeasureStatus, claimed_done: bool) -> MeasureStatus:
+    """The status a report leaves behind: a claim of done awaits review, anything else is progress."""
+    if current == MeasureStatus.CLOSED:
+        return current  # a report on a closed measure is history, not a reopening
+    if claimed_done:
+        return MeasureStatus.DONE
+    return MeasureStatus.IN_PROGRESS if current == MeasureStatus.PLANNED else current
+
+
+CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_ordinal(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一, 100 → 一百 (problem headings 一、二、…)."""
+    if n <= 0:
+        raise ValueError("ordinals start at 1")
+    if n < 10:
+        return CHINESE_DIGITS[n]
+    if n < 20:
+        return "十" + (CHINESE_DIGITS[n % 10] if n % 10 else "")
+    if n < 100:
+        return CHINESE_DIGITS[n // 10] + "十" + (CHINESE_DIGITS[n % 10] if n % 10 else "")
+    hundreds, rest = divmod(n, 100)
+    if rest == 0:
+        return CHINESE_DIGITS[hundreds] + "百"
+    middle = "零" if rest < 10 else ""
+    tail = chinese_ordinal(rest) if rest >= 20 or rest < 10 else "一" + chinese_ordinal(rest)
+    return CHINESE_DIGITS[hundreds] + "百" + middle + tail
+
+
+def format_chinese_date(day: date) -> str:
+    """2023年10月19日: Arabic numerals, no zero padding (GB/T 9704)."""
+    return f"{day.year}年{day.month}月{day.day}日"

@@ -1,0 +1,91 @@
+"""The one settings object: the only reader of the environment (prefix ``ZHENGGAI_``)."""
+
+from __future__ import annotations
+
+from datetime import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Zhenggai's configuration, read once from ``ZHENGGAI_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="ZHENGGAI_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(default=Path(".zhenggai"), description="Where the SQLite file, evidence and notices live.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default is a SQLite file in the data directory."
+    )
+    timezone: str = Field(default="Asia/Shanghai", description="Zone in which dates are shown and schedules run.")
+    auto_migrate: bool = Field(
+        default=True, description="Upgrade the schema when a command opens an older database; else refuse."
+    )
+
+    # Working-day calendar: outside the published State Council data either fail or assume Mon–Fri (logged).
+    calendar_fallback: Literal["error", "weekends"] = "error"
+
+    # Derived state and reminders.
+    due_soon_workdays: int = 5
+    reminder_offsets: list[int] = Field(default_factory=lambda: [5, 3, 1, 0])
+    reminder_hour: time = time(9, 0)
+    quiet_start: time = time(8, 30)
+    quiet_end: time = time(18, 0)
+    # Escalation ladder: working days overdue before the leader (蓝), coordinator (黄) and head (红) are told.
+    escalate_leader_after: int = 3
+    escalate_coordinator_after: int = 7
+    escalate_head_after: int = 15
+    delivery_retries: int = 3
+    delivery_retry_delay_seconds: float = 2.0
+    delivery_concurrency: int = 32
+
+    # Report intake.
+    evidence_max_bytes: int = 20 * 1024 * 1024
+    evidence_allowed_types: list[str] = Field(
+        default_factory=lambda: [
+            "application/pdf",
+            "image/jpeg",
+            "image/png",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/msword",
+            "application/vnd.ms-excel",
+            "text/plain",
+        ]
+    )
+    api_host: str = "127.0.0.1"
+    api_port: int = 8765
+
+    # Where `sync` and `serve` put measure deployments when run by workers rather than `serve`.
+    work_pool: str = "zhenggai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(value)
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'zhenggai.db').resolve()}"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.data_dir / "evidence"
+
+    @property
+    def notices_dir(self) -> Path:
+        return self.data_dir / "notices"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests call ``get_settings.cache_clear()`` after changing the environment."""
+    return Settings()

@@ -1,0 +1,410 @@
+"""Typed ORM tables of the ledger: rounds, units, problems, measures, reports and their history.
+
+Timestamps are stored as UTC and come back tz-aware on every backend (see ``UTCDateTime``).
+Reports, status events and deliveries are append-only logs: rows are added, never rewritten,
+except for a delivery's own attempt counters.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC; naive values are refused, values read back are tz-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store timestamps tz-aware")
+        value = value.astimezone(UTC)
+        # SQLite keeps no offset: store naive UTC there and re-attach UTC when reading.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+
+
+class MeasureStatus(enum.StrEnum):
+    """Stored status of a measure; 'overdue' is derived from the deadline, never stored."""
+
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"  # the unit claims completion; awaits review
+    CLOSED = "closed"  # 销号: reviewed and closed by a coordinator
+
+
+class UnitKind(enum.StrEnum):
+    """What sort of body an owner unit is."""
+
+    STREET_OFFICE = "street_office"  # 街道办事处
+    ENFORCEMENT_TEAM = "enforcement_team"  # 综合执法队
+    DEPARTMENT = "department"  # 科室、中心、队
+    LEADERSHIP = "leadership"  # 党组、领导班子、局领导
+    COMMITTEE = "committee"  # 管委会
+    EXTERNAL = "external"  # 区公安分局 and other bodies outside the bureau
+    OTHER = "other"
+
+
+class ReportStatus(enum.StrEnum):
+    """What a unit claims in a progress report."""
+
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class DeliveryStatus(enum.StrEnum):
+    """Where one message stands in the delivery log."""
+
+    PENDING = "pending"
+    HELD = "held"  # due outside working hours/days; sent at the next allowed time
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class TokenRole(enum.StrEnum):
+    """What an API token may do."""
+
+    UNIT = "unit"
+    COORDINATOR = "coordinator"
+    LEADER = "leader"
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Stored as plain strings (no database enum type): adding a member needs no migration on PostgreSQL.
+    return Enum(cls, native_enum=False, length=32, values_callable=lambda members: [m.value for m in members])
+
+
+class Round(Base):
+    """One inspection (巡察) or audit and its follow-up."""
+
+    __tablename__ = "rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    inspected_org: Mapped[str] = mapped_column(String(200))  # 中共新华区城市管理综合行政执法局党组
+    inspected_short: Mapped[str] = mapped_column(String(50), default="我局")
+    feedback_recipient: Mapped[str] = mapped_column(String(100), default="我局党组")
+    inspecting_body: Mapped[str] = mapped_column(String(200))  # 区委第二巡察组
+    inspection_kind: Mapped[str] = mapped_column(String(50), default="常规巡察")
+    inspection_start: Mapped[date] = mapped_column(Date)
+    inspection_end: Mapped[date] = mapped_column(Date)
+    feedback_date: Mapped[date] = mapped_column(Date)
+    contact_phone: Mapped[str | None] = mapped_column(String(50))
+    contact_address: Mapped[str | None] = mapped_column(String(200))
+    contact_postcode: Mapped[str | None] = mapped_column(String(20))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    signature: Mapped[str | None] = mapped_column(String(200))
+    # Notice template options (label, statistics placement, closing text…) owned by the notice renderer.
+    notice_options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Figures a published notice states (问题 N 个、完成率 R%), kept when a notice is imported.
+    statistics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    head_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    problems: Mapped[list[Problem]] = relationship(
+        back_populates="round", order_by="Problem.ordinal", cascade="all, delete-orphan"
+    )
+    coordinator: Mapped[Contact | None] = relationship(foreign_keys=[coordinator_id])
+    head: Mapped[Contact | None] = relationship(foreign_keys=[head_id])
+
+
+class Unit(Base):
+    """An owner unit (责任单位): a street office, an enforcement team, a department…"""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind), default=UnitKind.OTHER)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id])
+    contacts: Mapped[list[Contact]] = relationship(back_populates="unit", order_by="Contact.id")
+
+
+class Contact(Base):
+    """A person reached through Apprise URLs: a unit's liaison, a responsible leader, the coordinator's office."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    person: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(100), default="")
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    # Stored as given (they may hold secrets): show them only through a masking function.
+    urls: Mapped[list[str]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    unit: Mapped[Unit | None] = relationship(back_populates="contacts")
+
+
+class Problem(Base):
+    """A problem the inspection fed back (反馈问题)."""
+
+    __tablename__ = "problems"
+    __table_args__ = (UniqueConstraint("round_id", "ordinal"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer)  # 1 → 一、
+    title: Mapped[str] = mapped_column(Text)  # 学习未能真正“入脑入心”
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Sentence the notice puts before the enumerated measures (problems 1, 7 and 8 of the seed).
+    outcome_lead_in: Mapped[str] = mapped_column(Text, default="")
+    removed_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    round: Mapped[Round] = relationship(back_populates="problems")
+    measures: Mapped[list[Measure]] = relationship(back_populates="problem", order_by="Measure.ordinal")
+
+
+measure_co_units = Table(
+    "measure_co_units",
+    Base.metadata,
+    Column("measure_id", ForeignKey("measures.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("units.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Measure(Base):
+    """A rectification measure (整改措施) with its owner, deadline or cadence."""
+
+    __tablename__ = "measures"
+    __table_args__ = (Index("ix_measures_problem_ordinal", "problem_id", "ordinal"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)  # stable: deployments are named by it
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer)
+    marker: Mapped[str] = mapped_column(String(20), default="")  # 一是、二是、三要… as the notice writes it
+    text: Mapped[str] = mapped_column(Text)
+    lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    deadline_spec: Mapped[str] = mapped_column(String(50), default="长期坚持")  # as written in the plan
+    deadline: Mapped[date | None] = mapped_column(Date)  # resolved; None means 长期坚持 (ongoing)
+    cadence: Mapped[str | None] = mapped_column(String(500))  # as written: 每周一 09:00, cron or RRULE
+    status: Mapped[MeasureStatus] = mapped_column(_enum(MeasureStatus), default=MeasureStatus.PLANNED)
+    removed_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    problem: Mapped[Problem] = relationship(back_populates="measures")
+    lead_unit: Mapped[Unit | None] = relationship(foreign_keys=[lead_unit_id])
+    co_units: Mapped[list[Unit]] = relationship(secondary=measure_co_units, order_by="Unit.code")
+    leader: Mapped[Contact | None] = relationship(foreign_keys=[leader_id])
+    reports: Mapped[list[Report]] = relationship(back_populates="measure", order_by="Report.submitted_at")
+
+    @property
+    def ongoing(self) -> bool:
+        return self.deadline is None
+
+
+class Report(Base):
+    """A unit's progress report (进展) on a measure. Append-only: a correction supersedes, never edits."""
+
+    __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_measure_submitted", "measure_id", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="RESTRICT"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    author: Mapped[str] = mapped_column(String(100), default="")
+    text: Mapped[str] = mapped_column(Text)
+    claimed_status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus), default=ReportStatus.IN_PROGRESS)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="RESTRICT"), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    source: Mapped[str] = mapped_column(String(20), default="cli")  # cli, api, ui, import
+
+    measure: Mapped[Measure] = relationship(back_populates="reports")
+    unit: Mapped[Unit | None] = relationship()
+    metrics: Mapped[list[ReportMetric]] = relationship(
+        back_populates="report", order_by="ReportMetric.position", cascade="all, delete-orphan"
+    )
+    evidence: Mapped[list[ReportEvidence]] = relationship(
+        back_populates="report", order_by="ReportEvidence.id", cascade="all, delete-orphan"
+    )
+    supersedes: Mapped[Report | None] = relationship(remote_side=[id])
+
+
+class ReportMetric(Base):
+    """A figure in a report: 宣传信发放 40000 份."""
+
+    __tablename__ = "report_metrics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(100))
+    value: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    unit: Mapped[str] = mapped_column(String(20), default="")  # 份, 次, 处, 万元…
+
+    report: Mapped[Report] = relationship(back_populates="metrics")
+
+
+class EvidenceFile(Base):
+    """A stored evidence file (台账), content-addressed: the same bytes are kept once."""
+
+    __tablename__ = "evidence_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(200))
+    stored_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReportEvidence(Base):
+    """A report's reference to an evidence file, under the name the unit gave it."""
+
+    __tablename__ = "report_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("evidence_files.sha256", ondelete="RESTRICT"))
+    filename: Mapped[str] = mapped_column(String(255))
+
+    report: Mapped[Report] = relationship(back_populates="evidence")
+    file: Mapped[EvidenceFile] = relationship()
+
+
+class StatusEvent(Base):
+    """Append-only history: every status change and system observation (who/what, when, from → to, why)."""
+
+    __tablename__ = "status_events"
+    __table_args__ = (Index("ix_status_events_measure_at", "measure_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("measures.id", ondelete="RESTRICT"))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))  # "plan load", "check_measure", a token's label…
+    kind: Mapped[str] = mapped_column(String(40))  # status, state, escalation, report, review, plan…
+    from_value: Mapped[str | None] = mapped_column(String(40))
+    to_value: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    # Makes an observation idempotent: two check runs for the same scheduled time record one event.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+    measure: Mapped[Measure | None] = relationship()
+
+
+class Delivery(Base):
+    """One message in the delivery log; its key makes sending exactly-once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_status_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)  # measure|kind|recipient|period-or-step
+    kind: Mapped[str] = mapped_column(String(40))  # reminder, due_today, overdue, missing_report, digest, escalation
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("measures.id", ondelete="SET NULL"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    url_index: Mapped[int] = mapped_column(Integer, default=0)  # which of the contact's URLs
+    recipient_masked: Mapped[str] = mapped_column(String(300))
+    channel: Mapped[str] = mapped_column(String(40))  # the Apprise scheme: mailto, dingtalk, json…
+    title: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_attempt_at: Mapped[datetime | None] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class ApiToken(Base):
+    """A bearer token for the report API; only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[TokenRole] = mapped_column(_enum(TokenRole))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column()
+
+    unit: Mapped[Unit | None] = relationship()
+
+
+class GeneratedNotice(Base):
+    """A notice generated from the ledger: one versioned record per generation."""
+
+    __tablename__ = "generated_notices"
+    __table_args__ = (UniqueConstraint("round_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[date] = mapped_column(Date)
+    format: Mapped[str] = mapped_column(String(10))
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str | None] = mapped_column(String(500))
+    requested_by: Mapped[str] = mapped_column(String(100), default="")
+    missing_reports: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
