@@ -7,13 +7,14 @@ arguments and does no I/O, so they are tested with plain objects.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
-from models.errors import InvalidTransition
+from models.errors import InvalidDeadline, InvalidTransition
 from models.tables import MeasureStatus
-from models.workdays import WorkingCalendar, workdays_between
+from models.workdays import WorkingCalendar, add_workdays, workdays_between
 
 
 class MeasureState(enum.StrEnum):
@@ -169,3 +170,56 @@ def chinese_ordinal(n: int) -> str:
 def format_chinese_date(day: date) -> str:
     """2023年10月19日: Arabic numerals, no zero padding (GB/T 9704)."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+ONGOING = "长期坚持"
+_WORKDAYS_SPEC = re.compile(r"^\s*(\d{1,3})\s*个?工作日(?:内)?\s*$")
+
+
+@dataclass(frozen=True)
+class DeadlineSpec:
+    """A deadline as written: a date, N working days after the feedback date, or 长期坚持."""
+
+    on: date | None = None
+    workdays: int | None = None
+
+    @property
+    def ongoing(self) -> bool:
+        return self.on is None and self.workdays is None
+
+    def __str__(self) -> str:
+        if self.on is not None:
+            return self.on.isoformat()
+        if self.workdays is not None:
+            return f"{self.workdays}个工作日"
+        return ONGOING
+
+    def resolve(self, feedback_date: date, calendar: WorkingCalendar) -> date | None:
+        """The deadline date, counting working days from the round's feedback date."""
+        if self.workdays is not None:
+            return add_workdays(calendar, feedback_date, self.workdays)
+        return self.on
+
+
+def parse_deadline(value: object) -> DeadlineSpec:
+    """Read ``2023-12-31``, ``20个工作日`` or ``长期坚持``; raise ``InvalidDeadline`` otherwise."""
+    if isinstance(value, datetime):
+        return DeadlineSpec(on=value.date())
+    if isinstance(value, date):
+        return DeadlineSpec(on=value)
+    text = str(value).strip() if value is not None else ONGOING
+    if text in ("", ONGOING, "长期", "持续推进"):
+        return DeadlineSpec()
+    if match := _WORKDAYS_SPEC.match(text):
+        days = int(match.group(1))
+        if days == 0:
+            raise InvalidDeadline("a deadline in working days needs at least 1 day")
+        return DeadlineSpec(workdays=days)
+    for pattern in ("%Y-%m-%d", "%Y年%m月%d日", "%Y/%m/%d", "%Y.%m.%d"):
+        try:
+            return DeadlineSpec(on=datetime.strptime(text, pattern).date())
+        except ValueError:
+            continue
+    raise InvalidDeadline(
+        f"'{text}' is not a deadline: write a date (2023-12-31), N个工作日 (20个工作日) or 长期坚持"
+    )

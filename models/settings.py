@@ -16,11 +16,15 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ZHENGGAI_", env_file=None, extra="ignore")
 
-    data_dir: Path = Field(default=Path(".zhenggai"), description="Where the SQLite file, evidence and notices live.")
+    data_dir: Path = Field(
+        default=Path(".zhenggai"), description="Where the SQLite file, evidence and notices live."
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default is a SQLite file in the data directory."
     )
-    timezone: str = Field(default="Asia/Shanghai", description="Zone in which dates are shown and schedules run.")
+    timezone: str = Field(
+        default="Asia/Shanghai", description="Zone in which dates are shown and schedules run."
+    )
     auto_migrate: bool = Field(
         default=True, description="Upgrade the schema when a command opens an older database; else refuse."
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -69,7 +69,7 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
 
 
 class MeasureStatus(enum.StrEnum):
@@ -270,8 +270,12 @@ class Report(Base):
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     author: Mapped[str] = mapped_column(String(100), default="")
     text: Mapped[str] = mapped_column(Text)
-    claimed_status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus), default=ReportStatus.IN_PROGRESS)
-    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="RESTRICT"), unique=True)
+    claimed_status: Mapped[ReportStatus] = mapped_column(
+        _enum(ReportStatus), default=ReportStatus.IN_PROGRESS
+    )
+    supersedes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="RESTRICT"), unique=True
+    )
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     source: Mapped[str] = mapped_column(String(20), default="cli")  # cli, api, ui, import
 
@@ -356,7 +360,9 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300), unique=True)  # measure|kind|recipient|period-or-step
-    kind: Mapped[str] = mapped_column(String(40))  # reminder, due_today, overdue, missing_report, digest, escalation
+    kind: Mapped[str] = mapped_column(
+        String(40)
+    )  # reminder, due_today, overdue, missing_report, digest, escalation
     measure_id: Mapped[int | None] = mapped_column(ForeignKey("measures.id", ondelete="SET NULL"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
@@ -407,4 +413,3 @@ class GeneratedNotice(Base):
     requested_by: Mapped[str] = mapped_column(String(100), default="")
     missing_reports: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-

@@ -15,7 +15,7 @@ from models.errors import ZhenggaiError
 class ZhenggaiGroup(TyperGroup):
     """Turns a named domain error anywhere below into a message on stderr and exit code 1."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except ZhenggaiError as error:

@@ -1,0 +1,34 @@
+"""``zhenggai demo``: the seed's ledger on the embedded default, end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from flows.cli.app import app
+from flows.cli.common import console, database
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "xinhua-2023"
+SEED_AS_OF = "2023-12-29"
+
+
+@app.command("demo")
+def demo(
+    example: Path = typer.Option(EXAMPLE, help="The example folder (plan.yaml and reports.yaml)."),
+    as_of: str = typer.Option(SEED_AS_OF, "--as-of", help="The day the overview and notice are made for."),
+) -> None:
+    """Load the seed's ledger and reports into the embedded database and show where it stands.
+
+    Running it again changes nothing. Example: zhenggai demo
+    """
+    from flows.cli.status import status
+    from tasks.plan import load_plan_file
+    from tasks.reports import load_reports_file
+
+    db = database()
+    changes = load_plan_file(db, example / "plan.yaml")
+    console.print(f"plan: {changes.summary()}")
+    loaded = load_reports_file(db, example / "reports.yaml")
+    console.print(f"reports: {loaded.recorded} recorded, {loaded.already_recorded} already recorded")
+    status(round_code=None, unit=None, problem=None, state=None, measure=None, as_of=as_of)

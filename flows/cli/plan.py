@@ -1,0 +1,88 @@
+"""``zhenggai plan``: load, export and show the ledger's plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from flows.cli.app import app, make_app
+from flows.cli.common import console, database
+
+plan_app = make_app(
+    "Plans: the problems and measures of a round.\n\nExample: [bold]zhenggai plan load plan.yaml[/bold]"
+)
+app.add_typer(plan_app, name="plan")
+
+
+@plan_app.command("load")
+def load(
+    file: Path = typer.Argument(..., help="The plan's YAML file."),
+    allow_unassigned: bool = typer.Option(
+        False, help="Accept measures without an owner unit (imported notices)."
+    ),
+) -> None:
+    """Validate a plan file and load it: all of it or, on any error, nothing.
+
+    Example: zhenggai plan load examples/xinhua-2023/plan.yaml
+    """
+    from tasks.plan import load_plan_file
+
+    changes = load_plan_file(database(), file, allow_unassigned=allow_unassigned)
+    console.print(f"{file}: {changes.summary()}")
+    for bucket in ("added", "changed", "removed"):
+        codes = getattr(changes, bucket).get("measures", [])
+        if codes:
+            console.print(f"  measures {bucket}: {', '.join(codes)}")
+
+
+@plan_app.command("export")
+def export(
+    round_code: str = typer.Option(..., "--round", help="The round's code."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write here instead of standard output."),
+) -> None:
+    """Write a round's ledger as a plan file that loads back to the same state.
+
+    Example: zhenggai plan export --round xinhua-2023-xc2 -o plan.yaml
+    """
+    from tasks.plan import export_plan
+
+    text = export_plan(database(), round_code)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
+
+
+@plan_app.command("show")
+def show(round_code: str | None = typer.Option(None, "--round", help="Only this round.")) -> None:
+    """Show rounds with their problems and measures as a tree.
+
+    Example: zhenggai plan show --round xinhua-2023-xc2
+    """
+    from rich.tree import Tree
+    from sqlalchemy import select
+
+    from models.errors import UnknownRound
+    from models.rules import chinese_ordinal
+    from models.tables import Round
+
+    with database().unit_of_work() as session:
+        query = select(Round).order_by(Round.code)
+        if round_code:
+            query = query.where(Round.code == round_code)
+        rounds = list(session.scalars(query))
+        if round_code and not rounds:
+            raise UnknownRound(f"no round '{round_code}'")
+        for round_ in rounds:
+            tree = Tree(f"[bold]{round_.code}[/bold] {round_.title}（{round_.inspecting_body}）")
+            for problem in (p for p in round_.problems if p.removed_at is None):
+                branch = tree.add(f"{chinese_ordinal(problem.ordinal)}、{problem.title}")
+                for measure in (m for m in problem.measures if m.removed_at is None):
+                    owner = measure.lead_unit.name if measure.lead_unit else "【未指定责任单位】"
+                    branch.add(
+                        f"[cyan]{measure.code}[/cyan] {measure.marker}{measure.text} "
+                        f"[dim]· {owner} · {measure.deadline_spec}[/dim]"
+                    )
+            console.print(tree)

@@ -1,0 +1,83 @@
+"""``zhenggai report``: record units' progress reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from flows.cli.app import app, make_app
+from flows.cli.common import console, database, today
+
+report_app = make_app(
+    "Progress reports (进展) from units.\n\nExample: [bold]zhenggai report add --measure XH-05-2 --text '…'[/bold]"
+)
+app.add_typer(report_app, name="report")
+
+
+def _metric(value: str) -> tuple[str, str, str]:
+    """``宣传信发放=40000份`` → (name, number, unit)."""
+    import re
+
+    name, sep, rest = value.partition("=")
+    match = re.match(r"^\s*(-?\d+(?:\.\d+)?)\s*(\S*)\s*$", rest)
+    if not sep or not name.strip() or match is None:
+        raise typer.BadParameter(
+            f"'{value}' is not NAME=NUMBER[UNIT], e.g. 宣传信发放=40000份", param_hint="--metric"
+        )
+    return name.strip(), match.group(1), match.group(2)
+
+
+@report_app.command("add")
+def add(
+    measure: str = typer.Option(..., "--measure", help="The measure's code."),
+    text: str = typer.Option(..., "--text", help="What was done (the text the notice will quote)."),
+    unit: str | None = typer.Option(None, "--unit", help="Reporting unit's code (default: the lead unit)."),
+    done: bool = typer.Option(False, "--done", help="Claim the measure complete (awaits review and 销号)."),
+    period: str | None = typer.Option(
+        None, "--period", help="Period covered, START..END (2023-12-01..2023-12-15)."
+    ),
+    metric: list[str] = typer.Option([], "--metric", help="A figure, NAME=NUMBER[UNIT]; repeatable."),
+    author: str = typer.Option("", "--author", help="Who writes the report."),
+) -> None:
+    """Record a unit's progress report on a measure.
+
+    Example: zhenggai report add --measure XH-08-1 --text '发放宣传一封信40000余份。' --metric 宣传信=40000份
+    """
+    from datetime import UTC, datetime
+
+    from models.tables import ReportStatus
+    from tasks.reports import MetricInput, ReportInput, parse_period, record_report
+
+    try:
+        start, end = parse_period(period)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--period") from None
+    metrics = [MetricInput(name=n, value=v, unit=u) for n, v, u in (_metric(m) for m in metric)]
+    data = ReportInput(
+        measure=measure,
+        unit=unit,
+        text=text,
+        claimed_status=ReportStatus.DONE if done else ReportStatus.IN_PROGRESS,
+        period_start=start,
+        period_end=end,
+        author=author,
+        metrics=metrics,
+        source="cli",
+    )
+    with database().unit_of_work() as session:
+        report = record_report(session, data, actor="cli", now=datetime.now(UTC), today=today())
+        session.commit()
+        console.print(f"recorded report #{report.id} on {measure} ({report.measure.status.value})")
+
+
+@report_app.command("load")
+def load(file: Path = typer.Argument(..., help="A reports YAML file (see docs/plan-format.md).")) -> None:
+    """Record every report of a reports file; those already recorded are skipped.
+
+    Example: zhenggai report load examples/xinhua-2023/reports.yaml
+    """
+    from tasks.reports import load_reports_file
+
+    result = load_reports_file(database(), file)
+    console.print(f"{file}: {result.recorded} recorded, {result.already_recorded} already recorded")

@@ -1,0 +1,133 @@
+"""``zhenggai status``: where every measure stands, with its light."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from flows.cli.app import app
+from flows.cli.common import console, database, parse_date_option, settings, today
+
+LIGHT_STYLE = {"green": "green", "yellow": "yellow", "red": "bold red"}
+LIGHT_DOT = {"green": "● 绿", "yellow": "● 黄", "red": "● 红"}
+
+
+@app.command("status")
+def status(
+    round_code: str | None = typer.Option(None, "--round", help="Only this round."),
+    unit: str | None = typer.Option(None, "--unit", help="Only measures this unit leads (unit code)."),
+    problem: int | None = typer.Option(None, "--problem", help="Only this problem (1 for 一、)."),
+    state: str | None = typer.Option(
+        None,
+        "--state",
+        help="Only this state: on_track, due_soon, due_today, overdue, missing_report, done, closed.",
+    ),
+    measure: str | None = typer.Option(None, "--measure", help="One measure in detail, with its schedule."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Judge as of this date (YYYY-MM-DD); default today."
+    ),
+) -> None:
+    """Show every measure with owner, deadline, state and traffic light (红黄绿灯).
+
+    Example: zhenggai status --round xinhua-2023-xc2 --unit jiedao --as-of 2023-12-29
+    """
+    from rich.table import Table
+
+    from models.rules import STATE_LABEL, MeasureState
+    from models.workdays import ChinaCalendar
+    from tasks.queries import measure_overview
+
+    day = parse_date_option(as_of, "--as-of") or today()
+    if state is not None and state not in {s.value for s in MeasureState}:
+        raise typer.BadParameter(
+            f"'{state}' is not a state: {', '.join(s.value for s in MeasureState)}", param_hint="--state"
+        )
+    config = settings()
+    calendar = ChinaCalendar(fallback=config.calendar_fallback)
+    with database().unit_of_work() as session:
+        rows = measure_overview(
+            session,
+            today=day,
+            calendar=calendar,
+            timezone=config.timezone,
+            due_soon_workdays=config.due_soon_workdays,
+            round_code=round_code,
+            unit_code=unit,
+            problem_ordinal=problem,
+            measure_code=measure,
+            report_missing=_report_missing_rule(calendar, config.timezone),
+        )
+    if measure is not None:
+        if not rows:
+            from models.errors import UnknownMeasure
+
+            raise UnknownMeasure(f"no measure '{measure}'")
+        _show_measure(rows[0], day)
+        return
+    if state is not None:
+        rows = [row for row in rows if row.state.value == state]
+    table = Table(title=f"整改进展 · {day.isoformat()}", show_lines=False)
+    for column in ("措施", "问题", "整改措施", "责任单位", "完成时限", "状态", "灯"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        deadline = row.deadline.isoformat() if row.deadline else row.deadline_spec
+        left = row.assessment.workdays_left
+        if left is not None and row.state.value not in ("done", "closed"):
+            deadline += f"（{'剩' if left >= 0 else '逾期'}{abs(left)}个工作日）"
+        table.add_row(
+            row.code,
+            str(row.problem_ordinal),
+            f"{row.marker}{row.text}",
+            row.lead_unit or "【未指定】",
+            deadline,
+            STATE_LABEL[row.state],
+            f"[{LIGHT_STYLE[row.light.value]}]{LIGHT_DOT[row.light.value]}[/]",
+        )
+    console.print(table)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.light.value] = counts.get(row.light.value, 0) + 1
+    console.print(
+        f"{len(rows)} measures · 绿 {counts.get('green', 0)} · 黄 {counts.get('yellow', 0)} · 红 {counts.get('red', 0)}"
+    )
+
+
+def _report_missing_rule(calendar: object, timezone: str) -> Any:
+    """The cadence rule for 'no report this period', when the scheduling module provides one."""
+    try:
+        from models.cadence import report_missing_rule  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return report_missing_rule(calendar, timezone)
+
+
+def _show_measure(row: object, day: object) -> None:
+    from rich.panel import Panel
+
+    from models.rules import STATE_LABEL, STATUS_LABEL
+    from tasks.queries import MeasureRow
+
+    assert isinstance(row, MeasureRow)
+    lines = [
+        f"[bold]{row.code}[/bold]  {row.problem_ordinal}. {row.problem_title}",
+        f"整改措施：{row.marker}{row.text}",
+        f"责任单位：{row.lead_unit or '【未指定】'}"
+        + (f"；配合单位：{'、'.join(row.co_units)}" if row.co_units else ""),
+        f"责任领导：{row.leader or '—'}",
+        f"完成时限：{row.deadline_spec}" + (f"（{row.deadline.isoformat()}）" if row.deadline else ""),
+        f"状态：{STATUS_LABEL[row.status]} · {STATE_LABEL[row.state]} · {row.light.value}",
+    ]
+    if row.cadence:
+        lines.append(f"频次：{_describe_cadence(row.cadence, day)}")
+    if row.last_report_at:
+        lines.append(f"最新进展（{row.last_report_at.isoformat()}）：{row.last_report_text}")
+    console.print(Panel("\n".join(lines), title="整改措施"))
+
+
+def _describe_cadence(cadence: str, day: object) -> str:
+    try:
+        from models.cadence import describe_cadence  # type: ignore[attr-defined]
+    except ImportError:
+        return cadence
+    return str(describe_cadence(cadence, day))

@@ -1,0 +1,182 @@
+"""Reading the ledger: the status overview and the latest reports, in a handful of SQL statements."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models.errors import UnknownRound, UnknownUnit
+from models.rules import Assessment, Light, MeasureState, derive_state
+from models.tables import Measure, MeasureStatus, Problem, Report, Round, Unit
+from models.workdays import WorkingCalendar
+
+
+def end_of_day(day: date, timezone: str) -> datetime:
+    """The last instant of a local day, as an aware datetime (reports up to then count for that day)."""
+    return datetime.combine(day, time.max, tzinfo=ZoneInfo(timezone))
+
+
+def latest_reports(
+    session: Session, measure_ids: Iterable[int], as_of: datetime | None = None
+) -> dict[int, Report]:
+    """The latest report of each measure submitted up to ``as_of`` that no such report supersedes."""
+    ids = list(measure_ids)
+    if not ids:
+        return {}
+    query = (
+        select(Report)
+        .where(Report.measure_id.in_(ids))
+        .options(selectinload(Report.metrics), selectinload(Report.unit))
+        .order_by(Report.submitted_at, Report.id)
+    )
+    if as_of is not None:
+        query = query.where(Report.submitted_at <= as_of)
+    reports = list(session.scalars(query))
+    superseded = {r.supersedes_id for r in reports if r.supersedes_id is not None}
+    latest: dict[int, Report] = {}
+    for report in reports:
+        if report.id not in superseded:
+            latest[report.measure_id] = report
+    return latest
+
+
+def round_latest_reports(session: Session, round_id: int, as_of: datetime | None = None) -> dict[int, Report]:
+    """``latest_reports`` for every live measure of a round."""
+    ids = session.scalars(
+        select(Measure.id)
+        .join(Measure.problem)
+        .where(Problem.round_id == round_id, Measure.removed_at.is_(None), Problem.removed_at.is_(None))
+    )
+    return latest_reports(session, ids, as_of)
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    """One line of the status overview."""
+
+    code: str
+    round_code: str
+    problem_ordinal: int
+    problem_title: str
+    ordinal: int
+    marker: str
+    text: str
+    lead_unit: str | None  # name
+    lead_unit_code: str | None
+    co_units: tuple[str, ...]
+    leader: str | None
+    deadline: date | None
+    deadline_spec: str
+    cadence: str | None
+    status: MeasureStatus
+    assessment: Assessment
+    last_report_at: datetime | None
+    last_report_text: str | None
+
+    @property
+    def state(self) -> MeasureState:
+        return self.assessment.state
+
+    @property
+    def light(self) -> Light:
+        return self.assessment.light
+
+
+def live_measures(
+    session: Session,
+    *,
+    round_code: str | None = None,
+    unit_code: str | None = None,
+    problem_ordinal: int | None = None,
+    measure_code: str | None = None,
+) -> list[Measure]:
+    """Measures not removed from their plan, in notice order, with what the overview shows loaded."""
+    query = (
+        select(Measure)
+        .join(Measure.problem)
+        .join(Problem.round)
+        .where(Measure.removed_at.is_(None), Problem.removed_at.is_(None))
+        .options(
+            selectinload(Measure.lead_unit),
+            selectinload(Measure.co_units),
+            selectinload(Measure.leader),
+            selectinload(Measure.problem).selectinload(Problem.round),
+        )
+        .order_by(Round.code, Problem.ordinal, Measure.ordinal)
+    )
+    if round_code is not None:
+        if session.scalar(select(Round.id).where(Round.code == round_code)) is None:
+            raise UnknownRound(f"no round '{round_code}'")
+        query = query.where(Round.code == round_code)
+    if unit_code is not None:
+        unit = session.scalar(select(Unit).where(Unit.code == unit_code))
+        if unit is None:
+            raise UnknownUnit(f"no unit '{unit_code}'")
+        query = query.where(Measure.lead_unit_id == unit.id)
+    if problem_ordinal is not None:
+        query = query.where(Problem.ordinal == problem_ordinal)
+    if measure_code is not None:
+        query = query.where(Measure.code == measure_code)
+    return list(session.scalars(query))
+
+
+def measure_overview(
+    session: Session,
+    *,
+    today: date,
+    calendar: WorkingCalendar,
+    timezone: str,
+    due_soon_workdays: int = 5,
+    round_code: str | None = None,
+    unit_code: str | None = None,
+    problem_ordinal: int | None = None,
+    measure_code: str | None = None,
+    report_missing: Callable[[Measure, Report | None, date], bool] | None = None,
+) -> list[MeasureRow]:
+    """Every live measure with its derived state and light as of ``today`` (reports up to its end).
+
+    ``report_missing`` decides whether the measure's current cadence period lacks a report.
+    """
+    measures = live_measures(
+        session,
+        round_code=round_code,
+        unit_code=unit_code,
+        problem_ordinal=problem_ordinal,
+        measure_code=measure_code,
+    )
+    latest = latest_reports(session, (m.id for m in measures), end_of_day(today, timezone))
+    rows = []
+    for measure in measures:
+        report = latest.get(measure.id)
+        missing = report_missing(measure, report, today) if report_missing else False
+        assessment = derive_state(
+            measure, today, calendar, due_soon_workdays=due_soon_workdays, report_missing=missing
+        )
+        rows.append(
+            MeasureRow(
+                code=measure.code,
+                round_code=measure.problem.round.code,
+                problem_ordinal=measure.problem.ordinal,
+                problem_title=measure.problem.title,
+                ordinal=measure.ordinal,
+                marker=measure.marker,
+                text=measure.text,
+                lead_unit=measure.lead_unit.name if measure.lead_unit else None,
+                lead_unit_code=measure.lead_unit.code if measure.lead_unit else None,
+                co_units=tuple(u.name for u in measure.co_units),
+                leader=(measure.leader.role or measure.leader.person) if measure.leader else None,
+                deadline=measure.deadline,
+                deadline_spec=measure.deadline_spec,
+                cadence=measure.cadence,
+                status=measure.status,
+                assessment=assessment,
+                last_report_at=report.submitted_at if report else None,
+                last_report_text=report.text if report else None,
+            )
+        )
+    return rows

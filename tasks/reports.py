@@ -1,0 +1,301 @@
+"""Recording progress reports: the one path every report takes (CLI, API, Prefect UI input, importers).
+
+Reports are append-only. A correction is a new report that names the one it supersedes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models.db import Database
+from models.errors import InvalidPlan, InvalidReport, PlanIssue, UnknownMeasure, UnknownUnit, ZhenggaiError
+from models.rules import status_after_report
+from models.tables import (
+    EvidenceFile,
+    Measure,
+    Report,
+    ReportEvidence,
+    ReportMetric,
+    ReportStatus,
+    StatusEvent,
+    Unit,
+    utcnow,
+)
+
+
+class DuplicateReport(ZhenggaiError):
+    """A report with this idempotency key was already recorded."""
+
+    def __init__(self, key: str, report_id: int) -> None:
+        self.key = key
+        self.report_id = report_id
+        super().__init__(f"idempotency key '{key}' was already used by report #{report_id}")
+
+
+class MetricInput(BaseModel):
+    """A figure in a report: name, number and unit of count (份, 次, 处, 万元…)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    value: Decimal
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = ""
+
+
+class EvidenceRef(BaseModel):
+    """An evidence file already stored content-addressed, under the name the unit gave it."""
+
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    size: int
+    content_type: str
+
+
+class ReportInput(BaseModel):
+    """A progress report as a unit submits it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    measure: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    unit: str | None = None
+    text: str
+    claimed_status: ReportStatus = ReportStatus.IN_PROGRESS
+    period_start: date | None = None
+    period_end: date | None = None
+    author: str = ""
+    metrics: list[MetricInput] = Field(default_factory=list)
+    submitted_at: datetime | None = None
+    idempotency_key: str | None = None
+    supersedes: int | None = None
+    source: str = "cli"
+    evidence: list[EvidenceRef] = Field(default_factory=list)
+
+
+def record_report(session: Session, data: ReportInput, *, actor: str, now: datetime, today: date) -> Report:
+    """Validate and append a report, record its ``StatusEvent`` and move the measure's status.
+
+    ``today`` is the local date (periods may not end after it). The caller commits.
+    """
+    if data.idempotency_key:
+        existing = session.scalar(select(Report.id).where(Report.idempotency_key == data.idempotency_key))
+        if existing is not None:
+            raise DuplicateReport(data.idempotency_key, existing)
+    measure = session.scalar(
+        select(Measure)
+        .where(Measure.code == data.measure, Measure.removed_at.is_(None))
+        .options(selectinload(Measure.co_units), selectinload(Measure.lead_unit))
+    )
+    if measure is None:
+        raise UnknownMeasure(f"no measure '{data.measure}'")
+    unit = _reporting_unit(session, measure, data.unit)
+    text = data.text.strip()
+    if not text:
+        raise InvalidReport("text", "a report needs text")
+    if data.period_start and data.period_end and data.period_start > data.period_end:
+        raise InvalidReport("period", f"starts {data.period_start} after it ends {data.period_end}")
+    if data.period_end and data.period_end > today:
+        raise InvalidReport("period", f"ends {data.period_end}, in the future")
+    submitted_at = data.submitted_at or now
+    if submitted_at.tzinfo is None:
+        raise InvalidReport("submitted_at", "needs a time zone (e.g. 2023-12-15T10:00:00+08:00)")
+    if submitted_at > now:
+        raise InvalidReport("submitted_at", f"{submitted_at.isoformat()} is in the future")
+    supersedes = None
+    if data.supersedes is not None:
+        supersedes = session.get(Report, data.supersedes)
+        if supersedes is None or supersedes.measure_id != measure.id:
+            raise InvalidReport("supersedes", f"report #{data.supersedes} is not a report on {measure.code}")
+        taken = session.scalar(select(Report.id).where(Report.supersedes_id == supersedes.id))
+        if taken is not None:
+            raise InvalidReport("supersedes", f"report #{supersedes.id} is already superseded by #{taken}")
+
+    report = Report(
+        measure=measure,
+        unit=unit,
+        period_start=data.period_start,
+        period_end=data.period_end,
+        submitted_at=submitted_at,
+        author=data.author.strip(),
+        text=text,
+        claimed_status=data.claimed_status,
+        supersedes=supersedes,
+        idempotency_key=data.idempotency_key,
+        source=data.source,
+    )
+    for position, metric in enumerate(data.metrics):
+        report.metrics.append(
+            ReportMetric(position=position, name=metric.name, value=metric.value, unit=metric.unit)
+        )
+    for ref in data.evidence:
+        if session.get(EvidenceFile, ref.sha256) is None:
+            session.add(
+                EvidenceFile(sha256=ref.sha256, size=ref.size, content_type=ref.content_type, stored_at=now)
+            )
+        report.evidence.append(ReportEvidence(sha256=ref.sha256, filename=ref.filename))
+    session.add(report)
+    session.flush()
+
+    reason = f"report #{report.id} from {unit.name if unit else 'unknown unit'}"
+    if supersedes is not None:
+        reason += f", superseding #{supersedes.id}"
+    session.add(
+        StatusEvent(
+            measure=measure,
+            at=now,
+            actor=actor,
+            kind="report",
+            to_value=data.claimed_status.value,
+            reason=reason,
+        )
+    )
+    new_status = status_after_report(measure.status, data.claimed_status == ReportStatus.DONE)
+    if new_status != measure.status:
+        session.add(
+            StatusEvent(
+                measure=measure,
+                at=now,
+                actor=actor,
+                kind="status",
+                from_value=measure.status.value,
+                to_value=new_status.value,
+                reason=reason,
+            )
+        )
+        measure.status = new_status
+    session.flush()
+    return report
+
+
+def _reporting_unit(session: Session, measure: Measure, code: str | None) -> Unit | None:
+    if code is None:
+        return measure.lead_unit
+    unit = session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise UnknownUnit(f"no unit '{code}'")
+    owners = {u.id for u in measure.co_units} | ({measure.lead_unit_id} if measure.lead_unit_id else set())
+    if unit.id not in owners:
+        raise InvalidReport("unit", f"unit '{code}' does not own measure {measure.code}")
+    return unit
+
+
+# -- reports files ------------------------------------------------------------------------------
+
+
+class _FileReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    measure: str
+    unit: str | None = None
+    submitted_at: datetime
+    period: str | None = None
+    author: str = ""
+    status: ReportStatus = ReportStatus.IN_PROGRESS
+    text: str
+    metrics: list[MetricInput] = Field(default_factory=list)
+
+
+class _ReportsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    round: str
+    reports: list[_FileReport]
+
+
+@dataclass
+class ReportsLoaded:
+    """What loading a reports file did."""
+
+    recorded: int
+    already_recorded: int
+
+
+def parse_period(text: str | None) -> tuple[date | None, date | None]:
+    """``2023-10-19..2023-12-15`` → the two dates; raises ValueError on anything else."""
+    if not text:
+        return None, None
+    start, sep, end = text.partition("..")
+    if not sep:
+        raise ValueError(f"'{text}' is not a period: write START..END, e.g. 2023-10-19..2023-12-15")
+    return date.fromisoformat(start.strip()), date.fromisoformat(end.strip())
+
+
+def load_reports_file(database: Database, path: Path, *, now: datetime | None = None) -> ReportsLoaded:
+    """Record every report of a reports file in one transaction; reports already recorded are skipped."""
+    from tasks.plan import issues_from_validation, read_plan_file
+    from tasks.yaml_positions import load_located
+
+    source = str(path)
+    located = load_located(read_plan_file(path), source)
+    try:
+        parsed = _ReportsFile.model_validate(located.data)
+    except ValidationError as error:
+        raise InvalidPlan(issues_from_validation(error, located.where), source) from None
+    now = now or utcnow()
+    recorded = skipped = 0
+    issues: list[PlanIssue] = []
+    with database.unit_of_work() as session:
+        for index, item in enumerate(parsed.reports):
+            path_ = ("reports", index)
+            key = f"file:{parsed.round}:{item.measure}:{item.submitted_at.isoformat()}"
+            try:
+                start, end = parse_period(item.period)
+            except ValueError as error:
+                issues.append(located.issue((*path_, "period"), str(error)))
+                continue
+            data = ReportInput(
+                measure=item.measure,
+                unit=item.unit,
+                text=item.text,
+                claimed_status=item.status,
+                period_start=start,
+                period_end=end,
+                author=item.author,
+                metrics=item.metrics,
+                submitted_at=item.submitted_at,
+                idempotency_key=key,
+                source="import",
+            )
+            try:
+                with session.begin_nested():
+                    record_report(session, data, actor=f"reports file {path.name}", now=now, today=now.date())
+                recorded += 1
+            except DuplicateReport:
+                skipped += 1
+            except InvalidReport as error:
+                issues.append(located.issue((*path_, error.field), str(error).split(": ", 1)[-1]))
+            except ZhenggaiError as error:
+                issues.append(located.issue((*path_, "measure"), str(error)))
+        if issues:
+            raise InvalidPlan(issues, source)
+        session.commit()
+    return ReportsLoaded(recorded=recorded, already_recorded=skipped)
+
+
+def report_summary(report: Report) -> dict[str, Any]:
+    """A report as plain data (CLI and API output)."""
+    return {
+        "id": report.id,
+        "measure": report.measure.code,
+        "unit": report.unit.code if report.unit else None,
+        "submitted_at": report.submitted_at.isoformat(),
+        "period_start": report.period_start.isoformat() if report.period_start else None,
+        "period_end": report.period_end.isoformat() if report.period_end else None,
+        "author": report.author,
+        "claimed_status": report.claimed_status.value,
+        "text": report.text,
+        "metrics": [
+            {"name": m.name, "value": format(m.value.normalize(), "f"), "unit": m.unit}
+            for m in report.metrics
+        ],
+        "evidence": [{"filename": e.filename, "sha256": e.sha256} for e in report.evidence],
+        "supersedes": report.supersedes_id,
+        "source": report.source,
+    }
