@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from dateutil.rrule import rrule, rruleset, rrulestr
 
@@ -457,3 +458,120 @@ def _periods(pattern: Pattern, start: date, end: date) -> list[tuple[date, date]
         out.append((first, nxt - timedelta(days=1)))
         first = nxt
     return out
+
+
+# -- anchoring, horizon and the rules other layers use ------------------------------------------
+
+
+def anchor_for(feedback_date: date) -> date:
+    """DTSTART of a round's schedules: 1 January of its feedback year (stable, covers every period)."""
+    return date(feedback_date.year, 1, 1)
+
+
+def horizon_end(calendar: WorkingCalendar, anchor: date) -> date:
+    """Last day of the working-day exceptions: the end of the calendar's last published year.
+
+    A calendar without published data (``WeekdayCalendar``) gets three years after the anchor's year.
+    """
+    last_year = getattr(calendar, "last_published_year", None)
+    if callable(last_year):
+        return date(int(last_year()), 12, 31)
+    return date(anchor.year + 3, 12, 31)
+
+
+def cadence_schedule(text: str, calendar: WorkingCalendar, feedback_date: date) -> ScheduleSpec:
+    """The schedule of a measure's cadence in a round fed back on ``feedback_date`` (what sync registers)."""
+    anchor = anchor_for(feedback_date)
+    return parse_cadence(text).schedule(calendar, dtstart=anchor, horizon_end=horizon_end(calendar, anchor))
+
+
+def due_period(spec: ScheduleSpec, at: datetime, since: date) -> tuple[datetime, datetime] | None:
+    """The cadence period that has closed by ``at``: (previous occurrence, latest occurrence ≤ at).
+
+    A report is due for it. None while no whole period has passed since ``since`` (the feedback date).
+    Naive wall-clock times in the schedule's timezone.
+    """
+    latest = spec.previous(at, inclusive=True)
+    if latest is None:
+        return None
+    start = spec.previous(latest, inclusive=False)
+    if start is None or start.date() < since:
+        return None
+    return start, latest
+
+
+def report_missing(
+    cadence: str | None,
+    *,
+    since: date,
+    last_report_at: datetime | None,
+    as_of: datetime,
+    calendar: WorkingCalendar,
+    timezone: str,
+) -> bool:
+    """Whether the cadence period that closed by ``as_of`` has no report.
+
+    The rule ("missing report for the current cadence period"): at each occurrence of the cadence the
+    period since the previous occurrence must have a report, submitted at or after that previous
+    occurrence (a late report still counts once it arrives). Periods starting before the round's
+    feedback date (``since``) ask for nothing. ``as_of`` and ``last_report_at`` are aware datetimes.
+    """
+    from zoneinfo import ZoneInfo
+
+    if not cadence:
+        return False
+    zone = ZoneInfo(timezone)
+    spec = cadence_schedule(cadence, calendar, since)
+    local_as_of = as_of.astimezone(zone).replace(tzinfo=None)
+    period = due_period(spec, local_as_of, since)
+    if period is None:
+        return False
+    if last_report_at is None:
+        return True
+    return last_report_at.astimezone(zone).replace(tzinfo=None) < period[0]
+
+
+def report_missing_rule(calendar: WorkingCalendar, timezone: str) -> Callable[[Any, Any, date], bool]:
+    """``report_missing`` as the status overview calls it: (measure, latest report, day) → bool.
+
+    The day is judged at its end (23:59:59 local), with the round's feedback date as ``since``.
+    """
+    from zoneinfo import ZoneInfo
+
+    def rule(measure: Any, report: Any, day: date) -> bool:
+        cadence = getattr(measure, "cadence", None)
+        if not cadence:
+            return False
+        return report_missing(
+            cadence,
+            since=measure.problem.round.feedback_date,
+            last_report_at=report.submitted_at if report is not None else None,
+            as_of=datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(timezone)),
+            calendar=calendar,
+            timezone=timezone,
+        )
+
+    return rule
+
+
+def describe_cadence(
+    text: str,
+    day: date,
+    calendar: WorkingCalendar | None = None,
+    *,
+    feedback_date: date | None = None,
+    count: int = 3,
+) -> str:
+    """The cadence in the coordinators' words with its next ``count`` runs after ``day``.
+
+    ``每周一 09:00（下次：2023-10-09 周一、2023-10-16 周一、2023-10-23 周一）``.
+    """
+    from models.workdays import ChinaCalendar
+
+    calendar = calendar if calendar is not None else ChinaCalendar()
+    cadence = parse_cadence(text)
+    anchor = anchor_for(feedback_date or day)
+    spec = cadence.schedule(calendar, dtstart=anchor, horizon_end=horizon_end(calendar, anchor))
+    runs = spec.next(datetime.combine(day, time.min), count)
+    shown = "、".join(f"{r:%Y-%m-%d} 周{WEEKDAY_CHARS[r.weekday()]}" for r in runs)
+    return f"{cadence.label}（下次：{shown}）" if runs else cadence.label

@@ -7,7 +7,18 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from dateutil.rrule import rrulestr
 
-from models.cadence import ACCEPTED_FORMS, MAX_RRULE_TEXT, Pattern, parse_cadence
+from models.cadence import (
+    ACCEPTED_FORMS,
+    MAX_RRULE_TEXT,
+    Pattern,
+    anchor_for,
+    cadence_schedule,
+    describe_cadence,
+    horizon_end,
+    parse_cadence,
+    report_missing,
+    report_missing_rule,
+)
 from models.errors import InvalidSchedule
 from models.workdays import ChinaCalendar, WeekdayCalendar
 
@@ -246,3 +257,72 @@ def test_weekday_calendar_gives_plain_weekdays() -> None:
 def test_accepted_forms_name_every_phrase_family() -> None:
     for word in ("每天", "每个工作日", "每周一", "每月第一个工作日", "每季度末", "cron", "RRULE"):
         assert word in ACCEPTED_FORMS
+
+
+SHANGHAI = "Asia/Shanghai"
+
+
+def at(text: str) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(SHANGHAI))
+
+
+def missing(cadence: str | None, last_report: str | None, as_of: str, since: str = "2023-10-19") -> bool:
+    return report_missing(
+        cadence,
+        since=d(since),
+        last_report_at=at(last_report) if last_report else None,
+        as_of=at(as_of),
+        calendar=CHINA,
+        timezone=SHANGHAI,
+    )
+
+
+def test_a_weekly_report_is_due_for_the_week_that_closed() -> None:
+    # Periods: Mon 10-23 09:00 → Mon 10-30 09:00 → Mon 11-06 09:00.
+    assert missing("每周一 09:00", None, "2023-10-30 09:00")  # the week from 10-23 had no report
+    assert not missing("每周一 09:00", "2023-10-25 15:00", "2023-10-30 09:00")
+    assert missing("每周一 09:00", "2023-10-20 15:00", "2023-10-30 09:00")  # before the period
+    assert not missing("每周一 09:00", "2023-10-25 15:00", "2023-11-03 12:00")  # 10-30 week not closed yet
+    assert missing("每周一 09:00", "2023-10-25 15:00", "2023-11-06 09:00")
+
+
+def test_no_report_is_due_before_a_whole_period_has_passed_since_feedback() -> None:
+    assert not missing("每周一 09:00", None, "2023-10-23 09:00")  # period 10-16 → 10-23 starts before 10-19
+    assert not missing(None, None, "2023-12-01 09:00")
+    assert not missing("每季度末", None, "2023-12-29 09:00")  # 09-28 → 12-29 starts before the feedback
+
+
+def test_working_day_periods_skip_holidays() -> None:
+    # Every working day: the period before 10-09 09:00 began on 10-08 (调休 Sunday).
+    assert not missing("每个工作日", "2023-10-08 10:00", "2023-10-09 09:00", since="2023-09-01")
+    assert missing("每个工作日", "2023-10-07 10:00", "2023-10-09 09:00", since="2023-09-01")
+
+
+def test_the_overview_rule_reads_the_measure_and_its_round() -> None:
+    from types import SimpleNamespace
+
+    rule = report_missing_rule(CHINA, SHANGHAI)
+    measure = SimpleNamespace(
+        cadence="每周一 09:00", problem=SimpleNamespace(round=SimpleNamespace(feedback_date=d("2023-10-19")))
+    )
+    assert rule(measure, None, d("2023-10-30"))
+    assert not rule(measure, SimpleNamespace(submitted_at=at("2023-10-24 10:00")), d("2023-10-30"))
+    assert not rule(SimpleNamespace(cadence=None), None, d("2023-10-30"))
+
+
+def test_describe_cadence_shows_the_words_and_the_next_three_runs() -> None:
+    text = describe_cadence("每周一上午9点", d("2023-09-26"), CHINA)
+    assert text == "每周一 09:00（下次：2023-10-09 周一、2023-10-16 周一、2023-10-23 周一）"
+    assert describe_cadence("每月第一个工作日", d("2023-09-26"), CHINA).startswith(
+        "每月第一个工作日 09:00（下次：2023-10-07 周六、2023-11-01 周三"
+    )
+
+
+def test_the_horizon_follows_the_calendar_data() -> None:
+    assert horizon_end(CHINA, d("2023-01-01")) == date(ChinaCalendar.last_published_year(), 12, 31)
+    assert horizon_end(WeekdayCalendar(), d("2023-01-01")) == d("2026-12-31")
+    assert anchor_for(d("2023-10-19")) == d("2023-01-01")
+    spec = cadence_schedule("每个工作日", CHINA, d("2023-10-19"))
+    assert spec.exceptions_until == horizon_end(CHINA, d("2023-01-01"))

@@ -1,0 +1,55 @@
+"""Deadline reminders on Chinese working days, as a schedule Prefect can run.
+
+A measure with a deadline is reminded at configured offsets before it (``Settings.reminder_offsets``,
+default 5, 3 and 1 working days before and 0 = on the day), then every working day after it until the
+measure is closed (sync pauses its deployment then), at ``Settings.reminder_hour`` local time.
+
+"On the day" for a deadline that falls on a holiday or weekend means the last working day before it:
+reminders run on working days only. Nothing is stored: the schedule is derived from ``measure.deadline``
+and the settings each time sync runs.
+
+The schedule is one RRule set: a Monday–Friday rule from the day after the deadline (the open-ended
+"every working day after"), corrected by EXDATE/RDATE over the calendar horizon like any working-day
+cadence (``models.cadence``), plus RDATEs for the reminders before and on the deadline.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from models.cadence import WORKWEEK, ScheduleSpec, horizon_end, rrule_with_exceptions
+from models.workdays import WorkingCalendar, add_workdays, workdays_in
+
+
+def reminder_days_before(deadline: date, offsets: list[int], calendar: WorkingCalendar) -> list[date]:
+    """The working days of the reminders before and on the deadline (offsets ≥ 0, in working days)."""
+    days = set()
+    for offset in offsets:
+        if offset < 0:
+            continue  # after the deadline every working day is reminded anyway
+        if offset == 0:
+            days.add(deadline if calendar.is_workday(deadline) else add_workdays(calendar, deadline, -1))
+        else:
+            days.add(add_workdays(calendar, deadline, -offset))
+    return sorted(days)
+
+
+def deadline_schedule(
+    deadline: date,
+    offsets: list[int],
+    at: time,
+    calendar: WorkingCalendar,
+    *,
+    until: date | None = None,
+) -> ScheduleSpec:
+    """The reminder schedule of a deadline: offsets before it, then every working day after it.
+
+    ``until`` is the end of the working-day horizon (default: the calendar's last published day).
+    """
+    start = deadline + timedelta(days=1)
+    end = until if until is not None else horizon_end(calendar, date(deadline.year, 1, 1))
+    clock = f"BYHOUR={at.hour};BYMINUTE={at.minute};BYSECOND=0"
+    head = f"DTSTART:{datetime.combine(start, at):%Y%m%dT%H%M%S}\nRRULE:FREQ=WEEKLY;BYDAY={WORKWEEK};{clock}"
+    before = reminder_days_before(deadline, offsets, calendar)
+    after = workdays_in(calendar, start, end) if end >= start else []
+    return rrule_with_exceptions(head, after, at, start, end, extra=before)
