@@ -1,0 +1,280 @@
+"""The notice importer on the seed notice: round metadata, problems, measures with markers, contact block."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from models.errors import InvalidPlan
+from tasks.import_notice import (
+    import_notice_text,
+    notice_to_plan,
+    outcome_text,
+    parse_notice,
+    split_outcome,
+)
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "xinhua-2023"
+SEED_TEXT = (EXAMPLE / "notice.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return parse_notice(SEED_TEXT)
+
+
+@pytest.fixture(scope="module")
+def seed_plan():
+    return yaml.safe_load((EXAMPLE / "plan.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def seed_reports():
+    return yaml.safe_load((EXAMPLE / "reports.yaml").read_text(encoding="utf-8"))
+
+
+def test_header_and_preamble(seed):
+    assert seed.issuing_org == "中共新华区城市管理综合行政执法局党组"
+    assert seed.title == "关于巡察整改进展情况的通报"
+    assert seed.inspecting_body == "区委第二巡察组"
+    assert seed.inspected_short == "我局"
+    assert seed.inspection_kind == "常规巡察"
+    assert seed.feedback_recipient == "我局党组"
+    # 2023年6月29日至8月31日: the end date drops the year.
+    assert (seed.inspection_start, seed.inspection_end) == (date(2023, 6, 29), date(2023, 8, 31))
+    assert seed.feedback_date == date(2023, 10, 19)
+    assert seed.preamble_line == 6
+
+
+def test_contact_block(seed):
+    assert seed.contact.phone == "0311-86952558"
+    assert seed.contact.address == "石家庄市新华区康乐街1号新华大厦419室"
+    assert seed.contact.postcode == "050000"
+    assert seed.contact.email == "xhqcgjjs@163.com"
+
+
+def test_nothing_unplaced_and_no_warnings(seed):
+    assert seed.unplaced == []
+    assert seed.warnings == []
+    assert seed.statistics == {}
+    assert seed.style == "headings"
+
+
+def test_nine_problems_with_the_notice_titles(seed, seed_plan):
+    assert [p.ordinal for p in seed.problems] == list(range(1, 10))
+    assert [p.title for p in seed.problems] == [p["title"] for p in seed_plan["problems"]]
+    assert [p.description for p in seed.problems] == [p["description"] for p in seed_plan["problems"]]
+    assert all(p.label == "整改成效" for p in seed.problems)
+
+
+def test_measures_in_order_with_markers_match_the_seed_ledger(seed, seed_plan, seed_reports):
+    """The hand-written seed ledger and the importer agree on every measure's marker and text."""
+    texts = {r["measure"]: r["text"] for r in seed_reports["reports"]}
+    for parsed, planned in zip(seed.problems, seed_plan["problems"], strict=True):
+        assert parsed.outcome_lead_in == planned.get("outcome_lead_in", "")
+        assert [m.marker for m in parsed.measures] == [m["marker"] for m in planned["measures"]]
+        assert [m.text for m in parsed.measures] == [texts[m["code"]] for m in planned["measures"]]
+
+
+def test_marker_counts(seed):
+    assert [len(p.measures) for p in seed.problems] == [4, 2, 3, 4, 8, 1, 3, 2, 1]
+    assert [m.marker for m in seed.problems[2].measures] == ["一是", "二是", "三要"]
+
+
+def test_false_markers_inside_sentences_do_not_split(seed):
+    # Problem 4, 二是: "…在第二天到该小区…"; problem 5, 三是: "一方面…另一方面…".
+    assert "第二天" in seed.problems[3].measures[1].text
+    third = seed.problems[4].measures[2].text
+    assert "一方面要求" in third and "另一方面安排" in third
+    assert seed.problems[4].measures[3].text.startswith("对重点路段采取错时错峰")
+
+
+def test_outcomes_rebuild_the_published_paragraphs(seed):
+    lines = [line.strip() for line in SEED_TEXT.splitlines()]
+    outcomes = [line.removeprefix("整改成效：") for line in lines if line.startswith("整改成效：")]
+    assert [outcome_text(p) for p in seed.problems] == outcomes
+
+
+def test_four_items_of_problem_one_split_after_the_lead_in(seed):
+    first = seed.problems[0]
+    assert first.outcome_lead_in == "坚持“四个到位”推进学习入脑入心，做到内化于心、外化于形。"
+    assert [m.marker for m in first.measures] == ["", "", "", ""]
+    assert [m.text[:6] for m in first.measures] == [
+        "思想认识到位",
+        "理论学习到位",
+        "学员覆盖到位",
+        "宣传引导到位",
+    ]
+    assert first.measures[0].text.endswith("；")
+
+
+def test_plan_round_matches_the_seed_ledger(seed, seed_plan):
+    result = notice_to_plan(
+        seed, source="notice.txt", round_code="xinhua-2023-xc2", reported_on=date(2023, 12, 15)
+    )
+    spec = result.plan.round
+    expected = seed_plan["round"]
+    for name in (
+        "code",
+        "title",
+        "inspected_org",
+        "inspected_short",
+        "feedback_recipient",
+        "inspecting_body",
+        "inspection_kind",
+        "inspection_start",
+        "inspection_end",
+        "feedback_date",
+    ):
+        assert getattr(spec, name) == expected[name], name
+    assert spec.contact.model_dump() == {**expected["contact"]}
+    assert spec.notice == {}  # the seed's title, preamble and closing are the generator's defaults
+    assert spec.statistics == {}
+
+
+def test_plan_measures_are_unassigned_and_reported(seed):
+    result = notice_to_plan(
+        seed, source="notice.txt", round_code="xh", code_prefix="XH", reported_on=date(2023, 12, 15)
+    )
+    codes = [m.code for p in result.plan.problems for m in p.measures]
+    assert codes[:5] == ["XH-01-1", "XH-01-2", "XH-01-3", "XH-01-4", "XH-02-1"]
+    assert len(codes) == 28
+    assert result.unassigned == codes
+    assert all(m.lead_unit is None for p in result.plan.problems for m in p.measures)
+    assert [r["measure"] for r in result.reports] == codes
+    first = result.reports[0]
+    assert first["submitted_at"] == "2023-12-15T00:00:00+08:00"
+    assert first["period"] == "2023-10-19..2023-12-15"
+    assert first["status"] == "in_progress"
+    assert first["author"] == "中共新华区城市管理综合行政执法局党组"
+    assert first["text"] == result.plan.problems[0].measures[0].text
+
+
+def test_plan_yaml_lists_unassigned_and_loads_back(seed):
+    from tasks.plan import parse_plan_text
+
+    result = import_notice_text(
+        SEED_TEXT, source="notice.txt", round_code="xh", reported_on=date(2023, 12, 15)
+    )
+    text = result.plan_yaml()
+    assert "#   xh-05-8" in text
+    plan, _ = parse_plan_text(text, "plan.yaml")
+    assert plan == result.plan
+    reports = yaml.safe_load(result.reports_yaml())
+    assert reports["round"] == "xh" and len(reports["reports"]) == 28
+
+
+def test_default_round_code_comes_from_the_feedback_date(seed):
+    result = notice_to_plan(seed, source="some/dir/notice.txt", reported_on=date(2023, 12, 15))
+    assert result.plan.round.code == "notice-20231019"
+    named = notice_to_plan(seed, source="xinhua-2023.txt", reported_on=date(2023, 12, 15))
+    assert named.plan.round.code == "xinhua-2023"
+
+
+def test_strict_passes_on_the_seed():
+    result = import_notice_text(SEED_TEXT, reported_on=date(2023, 12, 15), strict=True)
+    assert result.leftovers == []
+
+
+# -- the marker rule ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "lead_in", "expected"),
+    [
+        ("一是甲。二是乙。", "", [("一是", "甲。"), ("二是", "乙。")]),
+        ("总起。一要甲；二要乙；三是丙。", "总起。", [("一要", "甲；"), ("二要", "乙；"), ("三是", "丙。")]),
+        # A marker needs a sentence end before it: 统一要求, 第二天 and 唯一是 stay in the text.
+        ("提出统一要求：一要甲。第二天二是乙。", "提出统一要求：", [("一要", "甲。第二天二是乙。")]),
+        # 一方面/另一方面 are not markers.
+        (
+            "一是甲。一方面乙，另一方面丙。二是丁。",
+            "",
+            [("一是", "甲。一方面乙，另一方面丙。"), ("二是", "丁。")],
+        ),
+        # Out of sequence: 三是 after 一是 stays in the text (reported as a stray marker).
+        ("一是甲。三是乙。", "", [("一是", "甲。三是乙。")]),
+        # A sub-list inside 二是 does not restart the enumeration.
+        (
+            "一是甲。二是乙：一要子；二要丑。三是丙。",
+            "",
+            [("一是", "甲。"), ("二是", "乙：一要子；二要丑。"), ("三是", "丙。")],
+        ),
+        # No markers: one measure with marker "".
+        ("开展专项整顿，作风明显改善。", "", [("", "开展专项整顿，作风明显改善。")]),
+        # Half-width sentence ends count too.
+        ("一是甲;二是乙.", "", [("一是", "甲;"), ("二是", "乙.")]),
+        # A paragraph break counts as a sentence end.
+        ("要求如下\n一是甲\n二是乙", "要求如下", [("一是", "甲"), ("二是", "乙")]),
+        (
+            "一是甲。二是乙。三是丙。四是丁。五是戊。六是己。七是庚。八是辛。九是壬。十是癸。十一是子。",
+            "",
+            [
+                (m, t)
+                for m, t in zip(
+                    [
+                        "一是",
+                        "二是",
+                        "三是",
+                        "四是",
+                        "五是",
+                        "六是",
+                        "七是",
+                        "八是",
+                        "九是",
+                        "十是",
+                        "十一是",
+                    ],
+                    ["甲。", "乙。", "丙。", "丁。", "戊。", "己。", "庚。", "辛。", "壬。", "癸。", "子。"],
+                    strict=True,
+                )
+            ],
+        ),
+    ],
+)
+def test_split_outcome(text, lead_in, expected):
+    split = split_outcome(text)
+    assert split.lead_in == lead_in
+    assert split.measures == expected
+
+
+def test_stray_markers_are_reported():
+    assert split_outcome("一是甲。三是乙。").stray_markers == ["三是"]
+    assert split_outcome("一是甲。二是乙：一要子；二要丑。").stray_markers == ["一要", "二要"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The count does not match the clauses.
+        "坚持“三个到位”。思想到位，甲；理论到位，乙。",
+        # A clause does not open with the announced key.
+        "坚持“两个到位”。思想到位，甲；另外还有乙。",
+        # No count announced.
+        "坚持到位。思想到位，甲；理论到位，乙。",
+    ],
+)
+def test_counted_items_split_only_when_everything_fits(text):
+    split = split_outcome(text)
+    assert split.lead_in == ""
+    assert split.measures == [("", text)]
+
+
+def test_counted_items_with_two():
+    split = split_outcome("做到“两个到位”。思想到位，甲；理论到位，乙。")
+    assert split.lead_in == "做到“两个到位”。"
+    assert split.measures == [("", "思想到位，甲；"), ("", "理论到位，乙。")]
+
+
+def test_notice_without_preamble_is_refused():
+    with pytest.raises(InvalidPlan) as error:
+        import_notice_text(
+            "中共某局党组\n关于整改情况的通报\n一、问题。描述。\n",
+            source="x.txt",
+            reported_on=date(2024, 1, 1),
+        )
+    fields = {issue.field for issue in error.value.issues}
+    assert {"round.inspecting_body", "round.inspection_start", "round.feedback_date"} <= fields
