@@ -74,3 +74,18 @@ class InvalidReport(ZhenggaiError):
 
 class SchemaBehind(ZhenggaiError):
     """The database schema is older than this code and automatic migration is off."""
+
+
+class MissingReports(ZhenggaiError):
+    """A notice was asked for strictly and some measures have no report as of its date."""
+
+    def __init__(self, missing: list[str], as_of: str) -> None:
+        self.missing = missing
+        lines = "\n".join(f"  {item}" for item in missing)
+        super().__init__(
+            f"{len(missing)} measure(s) have no report as of {as_of}; nothing was written:\n{lines}"
+        )
+
+
+class PdfUnavailable(ZhenggaiError):
+    """LibreOffice (soffice) is not installed or failed, so the notice cannot be converted to PDF."""

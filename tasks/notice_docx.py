@@ -1,0 +1,319 @@
+"""Render a ``NoticeDocument`` as a GB/T 9704-2012 DOCX with python-docx; returns the file's bytes.
+
+Layout (see docs/notice.md): A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm (type area
+156 × 225 mm); a line-only document grid of 28.95 pt so that 22 lines fill a page; title 2号 (22 pt)
+方正小标宋简体 centred with snap-to-grid off; body 3号 (16 pt) 仿宋_GB2312 justified with a first-line
+indent of two characters; 一、 headings 黑体; the 整改成效 label 楷体_GB2312; Latin text Times New Roman;
+page numbers "— 1 —" in 4号 宋体, odd pages right and even pages left, one character in.
+
+python-docx writes only ``w:ascii``/``w:hAnsi``: every style and every run here also gets ``w:eastAsia``.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+from models.notice import Block, BlockKind, NoticeDocument, RunStyle
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+    from docx.text.paragraph import Paragraph
+
+LATIN_FONT = "Times New Roman"
+BODY_FONT = "仿宋_GB2312"
+TITLE_FONT = "方正小标宋简体"
+HEADING_FONT = "黑体"
+LABEL_FONT = "楷体_GB2312"
+PAGE_NUMBER_FONT = "宋体"
+
+BODY_SIZE_PT = 16.0  # 3号
+TITLE_SIZE_PT = 22.0  # 2号
+PAGE_NUMBER_SIZE_PT = 14.0  # 4号
+LINE_PITCH_PT = 28.95  # exact line spacing: 22 lines in the 225 mm type area
+PAGE_WIDTH_MM, PAGE_HEIGHT_MM = 210, 297
+MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
+# The page number's line sits 7 mm below the type area; Word measures the footer from the page edge.
+FOOTER_DISTANCE_MM = MARGINS_MM["bottom"] - 7 - 5
+
+_RUN_FONTS = {
+    RunStyle.BODY: BODY_FONT,
+    RunStyle.HEADING: HEADING_FONT,
+    RunStyle.LABEL: LABEL_FONT,
+    RunStyle.MISSING: BODY_FONT,
+}
+
+
+def _set_fonts(r_pr: object, east_asia: str, latin: str = LATIN_FONT) -> None:
+    """Set ascii/hAnsi to the Latin font and eastAsia to the CJK font on an ``w:rPr`` element."""
+    from docx.oxml.ns import qn
+
+    r_fonts = r_pr.get_or_add_rFonts()  # type: ignore[attr-defined]
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        if r_fonts.get(qn(theme)) is not None:
+            del r_fonts.attrib[qn(theme)]
+    r_fonts.set(qn("w:ascii"), latin)
+    r_fonts.set(qn("w:hAnsi"), latin)
+    r_fonts.set(qn("w:cs"), latin)
+    r_fonts.set(qn("w:eastAsia"), east_asia)
+    r_fonts.set(qn("w:hint"), "eastAsia")
+
+
+def _add_run(
+    paragraph: Paragraph, text: str, east_asia: str, size_pt: float, *, highlight: bool = False
+) -> None:
+    from docx.enum.text import WD_COLOR_INDEX
+    from docx.shared import Pt
+
+    run = paragraph.add_run(text)
+    _set_fonts(run._r.get_or_add_rPr(), east_asia)
+    run.font.size = Pt(size_pt)
+    if highlight:
+        run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+        run.font.bold = True
+
+
+def _exact_spacing(paragraph: Paragraph) -> None:
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.shared import Pt
+
+    fmt = paragraph.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(LINE_PITCH_PT)
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(0)
+
+
+def _snap_to_grid_off(paragraph: Paragraph) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    p_pr = paragraph._p.get_or_add_pPr()
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    p_pr.append(snap)
+    # pPr children have a schema order: let python-docx re-insert the known ones after it.
+    spacing = p_pr.find(qn("w:spacing"))
+    if spacing is not None:
+        p_pr.remove(spacing)
+        p_pr.insert_element_before(spacing, "w:ind", "w:jc", "w:rPr")
+
+
+def _text_width_pt(text: str, size_pt: float = BODY_SIZE_PT) -> float:
+    """Printed width: full-width CJK characters take one em, ASCII half an em."""
+    return sum(size_pt / 2 if ord(ch) < 0x2000 else size_pt for ch in text)
+
+
+def _configure_styles(document: DocxDocument) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    normal = document.styles["Normal"]
+    normal.font.size = Pt(BODY_SIZE_PT)
+    normal.font.name = LATIN_FONT
+    r_pr = normal.element.get_or_add_rPr()
+    _set_fonts(r_pr, BODY_FONT)
+    lang = r_pr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        r_pr.append(lang)
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    fmt = normal.paragraph_format
+    from docx.enum.text import WD_LINE_SPACING
+
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(LINE_PITCH_PT)
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(0)
+    fmt.widow_control = False  # GB/T 9704 fills every line; widow control would leave short pages
+    # The document defaults (docDefaults) too: text outside any style must not fall back to a theme font.
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    if defaults is not None:
+        rpr_default = defaults.find(qn("w:rPrDefault"))
+        if rpr_default is not None and rpr_default.find(qn("w:rPr")) is not None:
+            _set_fonts(rpr_default.find(qn("w:rPr")), BODY_FONT)
+
+
+def _configure_section(document: DocxDocument) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
+    section = document.sections[0]
+    section.page_width = Mm(PAGE_WIDTH_MM)
+    section.page_height = Mm(PAGE_HEIGHT_MM)
+    section.top_margin = Mm(MARGINS_MM["top"])
+    section.bottom_margin = Mm(MARGINS_MM["bottom"])
+    section.left_margin = Mm(MARGINS_MM["left"])
+    section.right_margin = Mm(MARGINS_MM["right"])
+    section.footer_distance = Mm(FOOTER_DISTANCE_MM)
+    section.header_distance = Mm(15)
+    section.gutter = Mm(0)
+    # A line-only grid: a character grid (linesAndChars) halves the characters per line in LibreOffice.
+    sect_pr = section._sectPr
+    grid = sect_pr.find(qn("w:docGrid"))
+    if grid is None:
+        from docx.oxml import OxmlElement
+
+        grid = OxmlElement("w:docGrid")
+        sect_pr.append(grid)
+    for attribute in list(grid.attrib):
+        del grid.attrib[attribute]
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(round(LINE_PITCH_PT * 20)))
+
+    document.settings.odd_and_even_pages_header_footer = True
+    _page_number(section.footer.paragraphs[0], odd=True)
+    _page_number(section.even_page_footer.paragraphs[0], odd=False)
+
+
+def _page_number(paragraph: Paragraph, *, odd: bool) -> None:
+    """— N — in 4号 宋体: odd pages at the right, even pages at the left, one character in."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    fmt = paragraph.paragraph_format
+    fmt.alignment = WD_ALIGN_PARAGRAPH.RIGHT if odd else WD_ALIGN_PARAGRAPH.LEFT
+    fmt.first_line_indent = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(0)
+    if odd:
+        fmt.right_indent = Pt(PAGE_NUMBER_SIZE_PT)
+    else:
+        fmt.left_indent = Pt(PAGE_NUMBER_SIZE_PT)
+    _add_run(paragraph, "— ", PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE_PT)
+    for kind, instruction in (
+        ("begin", None),
+        (None, " PAGE "),
+        ("separate", None),
+        (None, None),
+        ("end", None),
+    ):
+        run = paragraph.add_run()
+        _set_fonts(run._r.get_or_add_rPr(), PAGE_NUMBER_FONT)
+        run.font.size = Pt(PAGE_NUMBER_SIZE_PT)
+        if kind is not None:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run._r.append(char)
+        elif instruction is not None:
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = instruction
+            run._r.append(instr)
+        else:
+            run.text = "1"
+    _add_run(paragraph, " —", PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE_PT)
+
+
+def _title_paragraph(document: DocxDocument, text: str) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    paragraph = document.add_paragraph()
+    paragraph.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.first_line_indent = Pt(0)
+    paragraph.paragraph_format.keep_with_next = True
+    _exact_spacing(paragraph)
+    _snap_to_grid_off(paragraph)
+    _add_run(paragraph, text, TITLE_FONT, TITLE_SIZE_PT)
+
+
+def _body_paragraph(document: DocxDocument, block: Block) -> Paragraph:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    paragraph = document.add_paragraph()
+    paragraph.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    paragraph.paragraph_format.first_line_indent = Pt(2 * BODY_SIZE_PT)
+    _exact_spacing(paragraph)
+    for run in block.runs:
+        _add_run(
+            paragraph, run.text, _RUN_FONTS[run.style], BODY_SIZE_PT, highlight=run.style == RunStyle.MISSING
+        )
+    return paragraph
+
+
+def _blank(document: DocxDocument) -> None:
+    from docx.shared import Pt
+
+    paragraph = document.add_paragraph()
+    paragraph.paragraph_format.first_line_indent = Pt(0)
+    _exact_spacing(paragraph)
+
+
+def _sign_off(document: DocxDocument, signature: str, date_line: str | None) -> None:
+    """Unsealed sign-off: signature 2 characters from the right; the date starts 2 characters right of it.
+
+    When the date is too long for that, the date keeps 2 characters from the right and the signature
+    moves left accordingly (GB/T 9704-2012 7.3.5.2).
+    """
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    two_chars = 2 * BODY_SIZE_PT
+    signature_width = _text_width_pt(signature)
+    signature_right = two_chars
+    date_right = 0.0
+    if date_line is not None:
+        date_width = _text_width_pt(date_line)
+        date_right = signature_right + signature_width - two_chars - date_width
+        if date_right < two_chars:
+            date_right = two_chars
+            signature_right = date_right + date_width + two_chars - signature_width
+    lines = [(signature, signature_right)]
+    if date_line is not None:
+        lines.append((date_line, date_right))
+    for index, (text, right) in enumerate(lines):
+        paragraph = document.add_paragraph()
+        fmt = paragraph.paragraph_format
+        fmt.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        fmt.first_line_indent = Pt(0)
+        fmt.right_indent = Pt(right)
+        fmt.keep_with_next = index < len(lines) - 1
+        _exact_spacing(paragraph)
+        _add_run(paragraph, text, BODY_FONT, BODY_SIZE_PT)
+
+
+def render_docx(document: NoticeDocument) -> bytes:
+    """The notice as DOCX bytes (linear in the number of paragraphs)."""
+    from docx import Document
+
+    docx = Document()
+    _configure_styles(docx)
+    _configure_section(docx)
+    docx.core_properties.title = f"{document.issuer}{document.title}"
+    docx.core_properties.author = document.issuer
+    docx.core_properties.subject = f"{document.round_code} as of {document.as_of.isoformat()}"
+    # The default template starts with one empty paragraph: drop it.
+    body = docx.element.body
+    for paragraph in list(body.iterchildren()):
+        if paragraph.tag.endswith("}p"):
+            body.remove(paragraph)
+
+    blocks = document.blocks()
+    signature = next((b.text for b in blocks if b.kind == BlockKind.SIGNATURE), None)
+    date_line = next((b.text for b in blocks if b.kind == BlockKind.DATE), None)
+    for block in blocks:
+        if block.kind in (BlockKind.ISSUER, BlockKind.TITLE):
+            _title_paragraph(docx, block.text)
+            if block.kind == BlockKind.TITLE:
+                _blank(docx)
+        elif block.kind in (BlockKind.SIGNATURE, BlockKind.DATE):
+            continue
+        else:
+            paragraph = _body_paragraph(docx, block)
+            if block.kind == BlockKind.CLOSING and signature:
+                paragraph.paragraph_format.keep_with_next = True
+    if signature:
+        _blank(docx)
+        docx.paragraphs[-1].paragraph_format.keep_with_next = True
+        _sign_off(docx, signature, date_line)
+
+    buffer = io.BytesIO()
+    docx.save(buffer)
+    return buffer.getvalue()

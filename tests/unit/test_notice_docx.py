@@ -1,0 +1,174 @@
+"""The notice DOCX read back with python-docx: GB/T 9704 page, fonts (eastAsia too), sizes, exact spacing."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import date
+
+import docx
+import pytest
+from docx.document import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_LINE_SPACING
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
+
+from models.notice import MeasureInfo, NoticeDocument, ProblemInfo, ReportInfo, build_notice
+from tasks.notice_docx import render_docx
+from tests.unit.test_notice import ROUND
+
+AS_OF = date(2023, 12, 31)
+SIGNATURE = "中共新华区城市管理综合行政执法局党组"
+
+
+def _document(signature: str | None = None) -> NoticeDocument:
+    problems = [
+        ProblemInfo(
+            1,
+            "学习理解不系统、不深入",
+            "谈话中班子成员普遍反映对新发展理念的认识还不够深刻。",
+            "",
+            (MeasureInfo("A", 1, "一是", "局党组"), MeasureInfo("B", 2, "二是", "各街道办事处")),
+        ),
+        ProblemInfo(2, "争先进位意识不够强", "学习借鉴不够。", "提出要求：", (MeasureInfo("C", 1, "一是"),)),
+    ]
+    reports = {
+        "A": ReportInfo("进一步强化思想理论武装，APP学习2023年共52次。"),
+        "C": ReportInfo("对标先进。"),
+    }
+    return build_notice(replace(ROUND, signature=signature), problems, reports, AS_OF)
+
+
+def _read(document: NoticeDocument) -> Document:
+    return docx.Document(io.BytesIO(render_docx(document)))
+
+
+def _fonts(run: Run) -> dict[str, str | None]:
+    r_fonts = run._r.rPr.rFonts  # type: ignore[union-attr]
+    return {name: r_fonts.get(qn(f"w:{name}")) for name in ("ascii", "hAnsi", "eastAsia")}
+
+
+def _text_paragraphs(doc: Document) -> list[Paragraph]:
+    return [p for p in doc.paragraphs if p.text]
+
+
+def test_page_is_a4_with_gbt9704_margins_and_a_line_only_grid() -> None:
+    doc = _read(_document())
+    section = doc.sections[0]
+    assert section.page_width is not None and section.page_height is not None
+    assert section.page_width.mm == pytest.approx(210, abs=0.05)
+    assert section.page_height.mm == pytest.approx(297, abs=0.05)
+    margins = (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)
+    assert [m.mm for m in margins if m is not None] == pytest.approx([37, 35, 28, 26], abs=0.05)
+    grid = section._sectPr.find(qn("w:docGrid"))
+    assert grid is not None
+    assert grid.get(qn("w:type")) == "lines"  # not linesAndChars
+    assert grid.get(qn("w:linePitch")) == "579"  # 28.95 pt
+
+
+def test_every_run_names_its_east_asian_font_and_latin_text_is_times_new_roman() -> None:
+    doc = _read(_document(SIGNATURE))
+    runs = [run for p in doc.paragraphs for run in p.runs]
+    assert runs
+    for run in runs:
+        fonts = _fonts(run)
+        assert fonts["eastAsia"], run.text
+        assert fonts["ascii"] == fonts["hAnsi"] == "Times New Roman", run.text
+        assert run.font.size is not None
+    normal = doc.styles["Normal"]
+    r_fonts = normal.element.rPr.rFonts  # type: ignore[union-attr]
+    assert r_fonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    assert normal.font.size == Pt(16)
+
+
+def test_title_is_2hao_xiaobiaosong_centred_off_the_grid() -> None:
+    doc = _read(_document())
+    issuer, title = _text_paragraphs(doc)[:2]
+    assert [issuer.text, title.text] == ["中共新华区城市管理综合行政执法局党组", "关于巡察整改进展情况的通报"]
+    for paragraph in (issuer, title):
+        assert paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
+        assert paragraph.paragraph_format.first_line_indent == 0
+        snap = paragraph._p.pPr.find(qn("w:snapToGrid"))  # type: ignore[union-attr]
+        assert snap is not None and snap.get(qn("w:val")) == "0"
+        for run in paragraph.runs:
+            assert _fonts(run)["eastAsia"] == "方正小标宋简体"
+            assert run.font.size == Pt(22)
+    # The document starts with the two title lines, then one blank line before the body.
+    assert [p.text for p in doc.paragraphs[:3]] == [issuer.text, title.text, ""]
+
+
+def test_body_is_3hao_fangsong_with_exact_spacing_and_two_character_indent() -> None:
+    document = _document()
+    doc = _read(document)
+    body = _text_paragraphs(doc)[2:]
+    assert [p.text for p in body] == document.plain_paragraphs()[2:]
+    for paragraph in body:
+        fmt = paragraph.paragraph_format
+        assert fmt.line_spacing_rule == WD_LINE_SPACING.EXACTLY
+        assert fmt.line_spacing == Pt(28.95)
+        assert fmt.first_line_indent == Pt(32)
+        assert paragraph.alignment == WD_ALIGN_PARAGRAPH.JUSTIFY
+        assert all(run.font.size == Pt(16) for run in paragraph.runs)
+
+
+def test_headings_heiti_label_kaiti_and_missing_marker_highlighted() -> None:
+    doc = _read(_document())
+    paragraphs = {p.text[:2]: p for p in _text_paragraphs(doc)}
+    heading = paragraphs["一、"]
+    assert (heading.runs[0].text, _fonts(heading.runs[0])["eastAsia"]) == (
+        "一、学习理解不系统、不深入。",
+        "黑体",
+    )
+    assert _fonts(heading.runs[1])["eastAsia"] == "仿宋_GB2312"
+    outcomes = [p for p in _text_paragraphs(doc) if p.text.startswith("整改成效：")]
+    label = outcomes[0].runs[0]
+    assert (label.text, _fonts(label)["eastAsia"]) == ("整改成效：", "楷体_GB2312")
+    missing = [run for run in outcomes[0].runs if run.text == "【待报送：各街道办事处】"]
+    assert len(missing) == 1
+    assert missing[0].font.highlight_color == WD_COLOR_INDEX.YELLOW
+    assert _fonts(missing[0])["eastAsia"] == "仿宋_GB2312"
+
+
+def test_page_numbers_in_outer_corners() -> None:
+    doc = _read(_document())
+    assert doc.settings.odd_and_even_pages_header_footer
+    section = doc.sections[0]
+    for paragraph, alignment in (
+        (section.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT),
+        (section.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT),
+    ):
+        assert paragraph.alignment == alignment
+        xml = paragraph._p.xml
+        assert "PAGE" in xml and 'w:fldCharType="begin"' in xml and 'w:fldCharType="end"' in xml
+        assert paragraph.text.startswith("— ") and paragraph.text.endswith(" —")
+        for run in paragraph.runs:
+            assert _fonts(run)["eastAsia"] == "宋体"
+            assert run.font.size == Pt(14)
+    assert section.footer.paragraphs[0].paragraph_format.right_indent == Pt(14)
+    assert section.even_page_footer.paragraphs[0].paragraph_format.left_indent == Pt(14)
+
+
+@pytest.mark.parametrize(
+    ("signature", "signature_right", "date_right"),
+    [
+        # 18 characters (288 pt) and the date (112 pt): signature 2 characters in, date 2 characters right of it.
+        (SIGNATURE, 32, 176),
+        # A signature shorter than the date: the date keeps 2 characters, the signature moves left.
+        ("某局", 144, 32),
+    ],
+)
+def test_sign_off_indents(signature: str, signature_right: float, date_right: float) -> None:
+    doc = _read(_document(signature))
+    paragraphs = doc.paragraphs
+    sign, day = paragraphs[-2], paragraphs[-1]
+    assert (sign.text, day.text) == (signature, "2023年12月31日")
+    assert paragraphs[-3].text == ""  # one blank line after the body
+    for paragraph, right in ((sign, signature_right), (day, date_right)):
+        assert paragraph.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+        assert paragraph.paragraph_format.right_indent == Pt(right)
+    closing = paragraphs[-4]
+    assert closing.text.startswith("欢迎广大干部群众")
+    assert closing.paragraph_format.keep_with_next
+    assert sign.paragraph_format.keep_with_next
