@@ -25,6 +25,7 @@ How the 整改成效 text is split into measures:
 from __future__ import annotations
 
 import re
+import textwrap
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -649,7 +650,7 @@ class NoticeImport:
                 "# Owners are not stated in the notice: fill in lead_unit (and units:) for these measures,"
             )
             head.append("# or load with `zhenggai plan load --allow-unassigned`:")
-            head.extend(f"#   {code}" for code in self.unassigned)
+            head.extend("#   " + line for line in textwrap.wrap(", ".join(self.unassigned), 100))
         if self.leftovers:
             head.append("# Not placed (line: reason: text):")
             head.extend(f"#   {u.line}: {u.reason}: {u.text}" for u in self.leftovers)
@@ -779,15 +780,10 @@ def notice_to_plan(
                 {"code": measure_code, "marker": measure.marker, "text": measure.text, "lead_unit": None}
             )
             unassigned.append(measure_code)
-            report: dict[str, Any] = {
-                "measure": measure_code,
-                "submitted_at": submitted.isoformat(),
-                "author": notice.issuing_org,
-                "status": "in_progress",
-                "text": measure.text,
-            }
+            report: dict[str, Any] = {"measure": measure_code, "submitted_at": submitted.isoformat()}
             if period:
                 report["period"] = period
+            report.update({"author": notice.issuing_org, "status": "in_progress", "text": measure.text})
             reports.append(report)
         problems.append(
             {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flows.cli import db as _db  # noqa: F401  (each module registers its commands on import)
 from flows.cli import demo as _demo  # noqa: F401
+from flows.cli import importers as _importers  # noqa: F401
 from flows.cli import notice as _notice  # noqa: F401
 from flows.cli import plan as _plan  # noqa: F401
 from flows.cli import report as _report  # noqa: F401
