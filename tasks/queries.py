@@ -61,6 +61,7 @@ class MeasureRow:
 
     code: str
     round_code: str
+    feedback_date: date
     problem_ordinal: int
     problem_title: str
     ordinal: int
@@ -161,6 +162,7 @@ def measure_overview(
             MeasureRow(
                 code=measure.code,
                 round_code=measure.problem.round.code,
+                feedback_date=measure.problem.round.feedback_date,
                 problem_ordinal=measure.problem.ordinal,
                 problem_title=measure.problem.title,
                 ordinal=measure.ordinal,

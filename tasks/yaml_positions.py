@@ -13,6 +13,16 @@ from models.errors import InvalidPlan, PlanIssue
 Path_ = tuple[str | int, ...]
 
 
+class PlanLoader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text: pydantic then checks them and a bad one gets its line."""
+
+
+PlanLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass
 class Located:
     """Parsed YAML data with the line (1-based) of every mapping key and sequence item."""
@@ -48,8 +58,8 @@ def dotted(path: Sequence[str | int]) -> str:
 def load_located(text: str, source: str) -> Located:
     """Parse YAML; a syntax error or a duplicate key is an ``InvalidPlan`` naming the line."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=PlanLoader)
+        data = yaml.load(text, Loader=PlanLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1

@@ -44,3 +44,10 @@ def parse_date_option(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)", param_hint=option) from None
+
+
+def local_time(moment: datetime) -> str:
+    """A stored UTC timestamp as the configured zone shows it: 2023-12-15 12:40."""
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(settings().timezone)).strftime("%Y-%m-%d %H:%M")

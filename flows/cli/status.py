@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING
 
 import typer
 
 from flows.cli.app import app
-from flows.cli.common import console, database, parse_date_option, settings, today
+from flows.cli.common import console, database, local_time, parse_date_option, settings, today
+
+if TYPE_CHECKING:
+    from models.workdays import WorkingCalendar
+    from tasks.queries import MeasureRow
 
 LIGHT_STYLE = {"green": "green", "yellow": "yellow", "red": "bold red"}
 LIGHT_DOT = {"green": "● 绿", "yellow": "● 黄", "red": "● 红"}
@@ -32,8 +37,11 @@ def status(
 
     Example: zhenggai status --round xinhua-2023-xc2 --unit jiedao --as-of 2023-12-29
     """
+    from rich.cells import cell_len
     from rich.table import Table
+    from rich.text import Text
 
+    from models.cadence import report_missing_rule
     from models.rules import STATE_LABEL, MeasureState
     from models.workdays import ChinaCalendar
     from tasks.queries import measure_overview
@@ -56,34 +64,42 @@ def status(
             unit_code=unit,
             problem_ordinal=problem,
             measure_code=measure,
-            report_missing=_report_missing_rule(calendar, config.timezone),
+            report_missing=report_missing_rule(calendar, config.timezone),
         )
     if measure is not None:
         if not rows:
             from models.errors import UnknownMeasure
 
             raise UnknownMeasure(f"no measure '{measure}'")
-        _show_measure(rows[0], day)
+        _show_measure(rows[0], day, calendar)
         return
     if state is not None:
         rows = [row for row in rows if row.state.value == state]
-    table = Table(title=f"整改进展 · {day.isoformat()}", show_lines=False)
-    for column in ("措施", "问题", "整改措施", "责任单位", "完成时限", "状态", "灯"):
-        table.add_column(column, overflow="fold")
+    lines = []
     for row in rows:
-        deadline = row.deadline.isoformat() if row.deadline else row.deadline_spec
+        state_text = STATE_LABEL[row.state]
         left = row.assessment.workdays_left
-        if left is not None and row.state.value not in ("done", "closed"):
-            deadline += f"（{'剩' if left >= 0 else '逾期'}{abs(left)}个工作日）"
-        table.add_row(
-            row.code,
-            str(row.problem_ordinal),
-            f"{row.marker}{row.text}",
-            row.lead_unit or "【未指定】",
-            deadline,
-            STATE_LABEL[row.state],
-            f"[{LIGHT_STYLE[row.light.value]}]{LIGHT_DOT[row.light.value]}[/]",
-        )
+        if left is not None and left < 0:
+            state_text += f"{-left}日"
+        elif left is not None and row.state.value in ("due_soon", "due_today", "on_track"):
+            state_text += f"·剩{left}日"
+        deadline = row.deadline.isoformat() if row.deadline else row.deadline_spec
+        owner = row.lead_unit or "【未指定】"
+        light = f"[{LIGHT_STYLE[row.light.value]}]{LIGHT_DOT[row.light.value]}[/]"
+        lines.append((row.code, f"{row.marker}{row.text}", owner, deadline, state_text, light))
+    table = Table(title=f"整改进展 · {day.isoformat()}", show_lines=False)
+    headers = ("措施", "整改措施", "责任单位", "完成时限", "状态", "灯")
+    widths = [
+        max([cell_len(header)] + [cell_len(Text.from_markup(line[index]).plain) for line in lines])
+        for index, header in enumerate(headers)
+    ]
+    # Only the measure's text gives way on a narrow terminal: one line per measure, always.
+    borders = 3 * len(headers) + 1
+    widths[1] = max(6, min(widths[1], console.width - borders - sum(widths) + widths[1]))
+    for header, width in zip(headers, widths, strict=True):
+        table.add_column(header, no_wrap=True, overflow="ellipsis", width=width)
+    for line in lines:
+        table.add_row(*line)
     console.print(table)
     counts: dict[str, int] = {}
     for row in rows:
@@ -93,22 +109,12 @@ def status(
     )
 
 
-def _report_missing_rule(calendar: object, timezone: str) -> Any:
-    """The cadence rule for 'no report this period', when the scheduling module provides one."""
-    try:
-        from models.cadence import report_missing_rule  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return report_missing_rule(calendar, timezone)
-
-
-def _show_measure(row: object, day: object) -> None:
+def _show_measure(row: MeasureRow, day: date, calendar: WorkingCalendar) -> None:
     from rich.panel import Panel
 
+    from models.cadence import describe_cadence
     from models.rules import STATE_LABEL, STATUS_LABEL
-    from tasks.queries import MeasureRow
 
-    assert isinstance(row, MeasureRow)
     lines = [
         f"[bold]{row.code}[/bold]  {row.problem_ordinal}. {row.problem_title}",
         f"整改措施：{row.marker}{row.text}",
@@ -119,15 +125,7 @@ def _show_measure(row: object, day: object) -> None:
         f"状态：{STATUS_LABEL[row.status]} · {STATE_LABEL[row.state]} · {row.light.value}",
     ]
     if row.cadence:
-        lines.append(f"频次：{_describe_cadence(row.cadence, day)}")
+        lines.append(f"频次：{describe_cadence(row.cadence, day, calendar, feedback_date=row.feedback_date)}")
     if row.last_report_at:
-        lines.append(f"最新进展（{row.last_report_at.isoformat()}）：{row.last_report_text}")
+        lines.append(f"最新进展（{local_time(row.last_report_at)}）：{row.last_report_text}")
     console.print(Panel("\n".join(lines), title="整改措施"))
-
-
-def _describe_cadence(cadence: str, day: object) -> str:
-    try:
-        from models.cadence import describe_cadence  # type: ignore[attr-defined]
-    except ImportError:
-        return cadence
-    return str(describe_cadence(cadence, day))

@@ -1,0 +1,147 @@
+"""The ``zhenggai`` command line, in-process through Typer's runner and as a real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+import typer.main
+
+from flows.cli import app
+from tests.conftest import EXAMPLE_DIR, ROOT, SEED_ROUND
+
+DATA = Path(__file__).parents[1] / "data" / "plans"
+
+
+def _commands(
+    group: click.Group, prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+    for name, command in group.commands.items():
+        path = (*prefix, name)
+        yield path, command
+        if isinstance(command, click.Group):
+            yield from _commands(command, path)
+
+
+ALL_COMMANDS = list(_commands(typer.main.get_group(app)))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("path", "command"), ALL_COMMANDS, ids=[" ".join(p) for p, _ in ALL_COMMANDS])
+def test_every_command_has_help_with_an_example(path: tuple[str, ...], command: click.Command) -> None:
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, [*path, "--help"])
+
+    assert result.exit_code == 0, result.output
+    assert "Example" in result.output, f"`zhenggai {' '.join(path)} --help` shows no example"
+
+
+def test_importing_the_cli_imports_neither_prefect_nor_sqlalchemy() -> None:
+    code = "import sys, flows.cli; bad = [m for m in ('prefect', 'sqlalchemy', 'apprise') if m in sys.modules]; print(bad)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+
+    assert out.stdout.strip() == "[]"
+
+
+def test_seed_status_lists_all_nine_problems_with_owners_and_lights(
+    cli: Callable[..., Any], seeded_database: Any
+) -> None:
+    result = cli("status", "--round", SEED_ROUND, "--as-of", "2023-12-29")
+
+    assert result.exit_code == 0, result.output
+    for problem in range(1, 10):
+        assert f"XH-0{problem}-1" in result.output
+    assert "● 绿" in result.output and "● 红" in result.output
+    assert "各街道办事处" in result.output
+
+
+def test_status_filters_by_unit_and_state(cli: Callable[..., Any], seeded_database: Any) -> None:
+    by_unit = cli("status", "--unit", "jiedao", "--as-of", "2023-12-29")
+    overdue = cli("status", "--state", "overdue", "--as-of", "2023-12-29")
+
+    assert "各街道办事处" in by_unit.output and "局督查机构" not in by_unit.output
+    assert "XH-07-2" in overdue.output and "XH-05-2" not in overdue.output
+
+
+def test_a_measure_in_detail_shows_its_cadence_in_words_and_next_runs(
+    cli: Callable[..., Any], seeded_database: Any
+) -> None:
+    result = cli("status", "--measure", "XH-05-2", "--as-of", "2023-12-29")
+
+    assert result.exit_code == 0, result.output
+    assert "每周一 09:00" in result.output
+    assert "2024-01-08" in result.output  # 2024-01-01 is New Year's Day: that Monday's meeting is skipped
+
+
+def test_demo_loads_the_seed_once_and_again_changes_nothing(cli: Callable[..., Any], database: Any) -> None:
+    first = cli("demo")
+    second = cli("demo")
+
+    assert first.exit_code == 0, first.output
+    assert "28 recorded" in first.output
+    assert "plan: 0 changes" in second.output
+    assert "0 recorded, 28 already recorded" in second.output
+
+
+def test_a_broken_plan_exits_1_with_file_line_and_field(cli: Callable[..., Any], database: Any) -> None:
+    broken = DATA / "broken" / "03-unknown-unit.yaml"
+
+    result = cli("plan", "load", broken)
+
+    assert result.exit_code == 1
+    assert f"{broken}:33: problems[0].measures[0].lead_unit: unknown unit 'nowhere'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_named_errors_become_one_line_messages(cli: Callable[..., Any], seeded_database: Any) -> None:
+    unknown = cli("report", "add", "--measure", "NOPE", "--text", "x")
+    bad_metric = cli("report", "add", "--measure", "XH-08-1", "--text", "x", "--metric", "宣传信")
+
+    assert unknown.exit_code == 1 and unknown.stderr.strip() == "error: no measure 'NOPE'"
+    assert bad_metric.exit_code == 2 and "NAME=NUMBER" in bad_metric.stderr
+
+
+def test_report_add_records_a_report(cli: Callable[..., Any], seeded_database: Any) -> None:
+    result = cli(
+        "report",
+        "add",
+        "--measure",
+        "XH-08-1",
+        "--text",
+        "再次发放宣传一封信。",
+        "--metric",
+        "宣传一封信=5000份",
+        "--period",
+        "2023-12-16..2023-12-20",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "recorded report #" in result.output
+
+
+def test_plan_export_round_trips_through_the_cli(
+    cli: Callable[..., Any], seeded_database: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "plan.yaml"
+
+    assert cli("plan", "export", "--round", SEED_ROUND, "-o", out).exit_code == 0
+    reloaded = cli("plan", "load", out)
+
+    assert reloaded.exit_code == 0 and "0 changes" in reloaded.output
+
+
+def test_the_installed_command_runs_in_a_fresh_data_directory(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHENGGAI_")}
+    env["ZHENGGAI_DATA_DIR"] = str(tmp_path / "data")
+    command = [sys.executable, "-m", "flows.cli", "plan", "load", str(EXAMPLE_DIR / "plan.yaml")]
+
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "zhenggai.db").exists()
