@@ -8,7 +8,7 @@ from typing import cast
 import typer
 
 from flows.cli.app import app
-from flows.cli.common import console, database, err_console, parse_date_option, settings, today
+from flows.cli.common import database, err_console, parse_date_option, settings, today
 
 NOTICE_FORMATS = ("txt", "md", "html", "docx", "pdf")
 
@@ -69,9 +69,7 @@ def notice(
     if to_stdout:
         typer.echo(content, nl=False)
         return
-    console.print(
+    typer.echo(
         f"notice {result.round_code} as of {day.isoformat()} ({fmt}) → {result.path} "
-        f"(version {result.version}, sha256 {result.sha256[:12]})",
-        markup=False,
-        highlight=False,
+        f"(version {result.version}, sha256 {result.sha256[:12]})"
     )

@@ -46,7 +46,9 @@ def _read(document: NoticeDocument) -> Document:
 
 
 def _fonts(run: Run) -> dict[str, str | None]:
-    r_fonts = run._r.rPr.rFonts  # type: ignore[union-attr]
+    r_pr = run._r.rPr
+    assert r_pr is not None and r_pr.rFonts is not None, run.text
+    r_fonts = r_pr.rFonts
     return {name: r_fonts.get(qn(f"w:{name}")) for name in ("ascii", "hAnsi", "eastAsia")}
 
 
@@ -78,7 +80,8 @@ def test_every_run_names_its_east_asian_font_and_latin_text_is_times_new_roman()
         assert fonts["ascii"] == fonts["hAnsi"] == "Times New Roman", run.text
         assert run.font.size is not None
     normal = doc.styles["Normal"]
-    r_fonts = normal.element.rPr.rFonts  # type: ignore[union-attr]
+    r_fonts = normal.element.rPr.rFonts
+    assert r_fonts is not None
     assert r_fonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
     assert normal.font.size == Pt(16)
 
