@@ -1,0 +1,42 @@
+"""``zhenggai sync``: the ledger's measures as scheduled Prefect deployments."""
+
+from __future__ import annotations
+
+import typer
+
+from flows.cli.app import app
+from flows.cli.common import console, database, settings
+
+
+@app.command("sync")
+def sync(
+    round_code: str | None = typer.Option(
+        None, "--round", help="Only this round (removes only its deployments)."
+    ),
+    work_pool: str | None = typer.Option(
+        None,
+        "--work-pool",
+        help="Put the deployments in this work pool (run by workers); default: none, run by `zhenggai serve`.",
+    ),
+    concurrency: int = typer.Option(4, min=1, max=32, help="Concurrent API requests."),
+) -> None:
+    """Create, update, pause and remove one check_measure deployment per measure.
+
+    Needs a Prefect API (PREFECT_API_URL); see docs/deploying.md.
+
+    Example: zhenggai sync --round xinhua-2023-xc2
+    """
+    from flows.sync import sync_bulk
+
+    result = sync_bulk(
+        database(), settings(), work_pool=work_pool, round_code=round_code, concurrency=concurrency
+    )
+    console.print(f"sync: {result.summary()} ({result.unchanged} unchanged)")
+    for label, names in (
+        ("created", result.created),
+        ("updated", result.updated),
+        ("paused", result.paused),
+        ("removed", result.removed),
+    ):
+        if names:
+            console.print(f"  {label}: {', '.join(names)}")

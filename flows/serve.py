@@ -1,0 +1,163 @@
+"""``zhenggai serve``: one process runs every measure's scheduled checks and the housekeeping flows.
+
+- Sync first (``flows.sync.sync_bulk``): the server then holds exactly the ledger's deployments.
+- A Prefect ``Runner`` with ``pause_on_shutdown=False``: Prefect's ``serve`` pauses every deployment it
+  served (and deletes their scheduled runs) when it stops; a restart would then leave every measure
+  unscheduled, so we keep schedules active across stops (tested by starting and stopping twice).
+- The measure deployments are the ones sync registered: they are handed to the runner as
+  ``RegisteredDeployment`` objects whose ``apply`` only returns the known id, so starting does not
+  re-register 2,100 deployments one by one. Deployments created later (a sync after a plan change) are
+  picked up every ``rescan_seconds`` (a read of the deployment list; Prefect's scheduler still decides
+  every run time).
+- Housekeeping: the ``sync_deployments`` flow, served every day at 07:30 in ``Settings.timezone``
+  (slug ``daily-sync``), so ledger edits and a newly published working-day calendar reach the
+  schedules before the 09:00 checks without anyone running ``zhenggai sync``.
+
+Without ``PREFECT_API_URL`` the embedded default is used: a local Prefect server on SQLite (under
+``PREFECT_HOME``) is started as a child process with its scheduler, and stopped on exit. With it, the
+process serves against that server (e.g. a bureau's server on PostgreSQL). See docs/deploying.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+from prefect.deployments.runner import RunnerDeployment
+
+from flows.sync import sync_bulk, sync_deployments
+from models.settings import get_settings
+from tasks.sync import ENTRYPOINT, read_managed
+
+HOUSEKEEPING_SYNC_CRON = "30 7 * * *"
+
+
+class RegisteredDeployment(RunnerDeployment):
+    """A deployment sync already registered: the runner polls it without writing it again."""
+
+    deployment_id: UUID
+
+    async def aapply(self, *args: Any, **kwargs: Any) -> UUID:
+        return self.deployment_id
+
+    def apply(self, *args: Any, **kwargs: Any) -> UUID:
+        return self.deployment_id
+
+
+async def register_new(runner: Any, known: set[UUID]) -> int:
+    """Hand the runner every managed deployment it does not poll yet; return how many were added."""
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:
+        held = await read_managed(client)
+    added = 0
+    for deployment in held:
+        if deployment.id in known:
+            continue
+        await runner.aadd_deployment(
+            RegisteredDeployment(name=deployment.name, deployment_id=deployment.id, entrypoint=ENTRYPOINT)
+        )
+        known.add(deployment.id)
+        added += 1
+    return added
+
+
+async def _rescan(runner: Any, known: set[UUID], every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            added = await register_new(runner, known)
+        except Exception as error:  # a failed read must not stop serving; try again next time
+            print(f"serve: rescan failed: {error}", file=sys.stderr, flush=True)
+            continue
+        if added:
+            print(f"serve: now serving {added} more deployment(s)", flush=True)
+
+
+async def serve_async(*, rescan_seconds: float = 60.0, limit: int | None = None) -> None:
+    """Run the runner until stopped (SIGTERM or Ctrl-C); schedules stay active afterwards."""
+    from prefect import Runner
+    from prefect.schedules import Cron
+
+    settings = get_settings()
+    runner = Runner(name="zhenggai", pause_on_shutdown=False, limit=limit)
+    await runner.aadd_flow(
+        sync_deployments,
+        name="housekeeping",
+        schedules=[Cron(HOUSEKEEPING_SYNC_CRON, timezone=settings.timezone, slug="daily-sync")],
+        tags=["zhenggai-housekeeping"],
+        description="每日同步：整改台账 → 各措施的检查部署",
+    )
+    known: set[UUID] = set()
+    count = await register_new(runner, known)
+    print(f"serve: serving {count} measure deployment(s) and the housekeeping sync", flush=True)
+    rescan = asyncio.create_task(_rescan(runner, known, rescan_seconds))
+    try:
+        await runner.start()
+    finally:
+        rescan.cancel()
+    print("serve: stopped; schedules left active", flush=True)
+
+
+@contextmanager
+def prefect_api(port: int = 4200) -> Iterator[str]:
+    """The Prefect API to serve against: ``PREFECT_API_URL`` if set, else a local server started here."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    configured = PREFECT_API_URL.value()
+    if configured:
+        yield str(configured)
+        return
+    url = f"http://127.0.0.1:{port}/api"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
+    )
+    try:
+        _wait_healthy(url, process)
+        with temporary_settings({PREFECT_API_URL: url}):
+            os.environ["PREFECT_API_URL"] = url  # flow-run subprocesses inherit it
+            yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the local Prefect server exited with code {process.returncode}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the local Prefect server did not answer at {url} within {timeout:.0f} s")
+
+
+def serve_all(*, sync_first: bool = True, rescan_seconds: float = 60.0, port: int = 4200) -> None:
+    """``zhenggai serve``: sync, then serve until stopped."""
+    with prefect_api(port) as url:
+        print(f"serve: Prefect API at {url}", flush=True)
+        if sync_first:
+            result = sync_bulk()
+            print(f"serve: sync: {result.summary()} ({result.unchanged} unchanged)", flush=True)
+        try:
+            asyncio.run(serve_async(rescan_seconds=rescan_seconds))
+        except KeyboardInterrupt:
+            print("serve: stopped; schedules left active", flush=True)

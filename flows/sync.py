@@ -1,0 +1,158 @@
+"""``sync_deployments``: the ledger's measures as ``check_measure`` deployments (see ``tasks.sync``).
+
+Two paths register deployments:
+
+- ``sync_bulk`` / the ``sync_deployments`` flow / ``zhenggai sync``: one async client, the parameter schema
+  computed once, a few concurrent requests, only the differences written; removes and pauses too.
+- ``sync_naive``: ``check_measure.to_deployment(...).apply()`` one measure after the other, as Prefect's
+  documentation shows it; creates and updates only. Kept for the benchmark (``bench/``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+
+from prefect import flow, task
+
+from flows.check_measure import check_measure
+from models.db import Database, get_database
+from models.settings import Settings, get_settings
+from models.workdays import ChinaCalendar, WorkingCalendar
+from tasks.sync import ENTRYPOINT, SyncResult, WantedDeployment, reconcile, wanted_deployments
+
+
+def parameter_schema() -> dict[str, Any]:
+    """The ``check_measure`` parameter schema, computed once per sync."""
+    from prefect.utilities.callables import parameter_schema as compute
+
+    return compute(check_measure).model_dump_for_openapi()
+
+
+def plan_sync(
+    database: Database,
+    settings: Settings,
+    *,
+    calendar: WorkingCalendar | None = None,
+    round_code: str | None = None,
+) -> list[WantedDeployment]:
+    """What the ledger wants the server to hold."""
+    calendar = calendar or ChinaCalendar(fallback=settings.calendar_fallback)
+    with database.unit_of_work() as session:
+        if round_code is not None:
+            from sqlalchemy import select
+
+            from models.errors import UnknownRound
+            from models.tables import Round
+
+            if session.scalar(select(Round.id).where(Round.code == round_code)) is None:
+                raise UnknownRound(f"no round '{round_code}'")
+        return wanted_deployments(
+            session,
+            calendar=calendar,
+            timezone=settings.timezone,
+            reminder_offsets=settings.reminder_offsets,
+            reminder_hour=settings.reminder_hour,
+            round_code=round_code,
+        )
+
+
+async def sync_bulk_async(
+    wanted: list[WantedDeployment],
+    *,
+    work_pool: str | None = None,
+    round_code: str | None = None,
+    concurrency: int = 4,
+) -> SyncResult:
+    """Reconcile ``wanted`` with the Prefect API through one async client."""
+    from prefect.client.orchestration import get_client
+
+    schema = parameter_schema()
+    async with get_client() as client:
+        return await reconcile(
+            client,
+            wanted,
+            parameter_schema=schema,
+            work_pool=work_pool,
+            round_code=round_code,
+            concurrency=concurrency,
+        )
+
+
+def sync_bulk(
+    database: Database | None = None,
+    settings: Settings | None = None,
+    *,
+    work_pool: str | None = None,
+    round_code: str | None = None,
+    concurrency: int = 4,
+    calendar: WorkingCalendar | None = None,
+) -> SyncResult:
+    """Plan from the ledger and reconcile, outside any flow run (the CLI and ``serve`` call this)."""
+    settings = settings or get_settings()
+    database = database or get_database(settings)
+    wanted = plan_sync(database, settings, calendar=calendar, round_code=round_code)
+    return asyncio.run(
+        sync_bulk_async(wanted, work_pool=work_pool, round_code=round_code, concurrency=concurrency)
+    )
+
+
+def sync_naive(wanted: list[WantedDeployment], *, work_pool: str | None = None) -> list[str]:
+    """Register each measure with ``to_deployment(...).apply()``, one after the other (for the benchmark)."""
+    from prefect.schedules import Cron, RRule
+
+    ids = []
+    for want in wanted:
+        schedules = [
+            (Cron if s.kind == "cron" else RRule)(
+                s.value, timezone=s.timezone, slug=s.slug, parameters=s.parameters
+            )
+            for s in want.schedules
+        ]
+        deployment: Any = check_measure.to_deployment(
+            name=want.name,
+            schedules=schedules,
+            parameters=want.parameters,
+            tags=list(want.tags),
+            description=want.description,
+            paused=want.paused,
+        )
+        deployment.entrypoint = ENTRYPOINT
+        ids.append(str(deployment.apply(work_pool_name=work_pool)))
+    return ids
+
+
+@task(name="reconcile-deployments")
+def reconcile_task(
+    wanted: list[WantedDeployment], work_pool: str | None, round_code: str | None, concurrency: int
+) -> SyncResult:
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    result = run_coro_as_sync(
+        sync_bulk_async(wanted, work_pool=work_pool, round_code=round_code, concurrency=concurrency)
+    )
+    assert result is not None
+    return result
+
+
+@flow(name="sync_deployments")
+def sync_deployments(
+    round_code: str | None = None, work_pool: str | None = None, concurrency: int = 4
+) -> dict[str, Any]:
+    """Reconcile the ledger's measures with their ``check_measure`` deployments."""
+    from prefect import get_run_logger
+
+    settings = get_settings()
+    wanted = plan_sync(get_database(settings), settings, round_code=round_code)
+    result = reconcile_task(wanted, work_pool, round_code, concurrency)
+    get_run_logger().info("sync: %s", result.summary())
+    return {
+        "summary": result.summary(),
+        "created": result.created,
+        "updated": result.updated,
+        "paused": result.paused,
+        "removed": result.removed,
+        "unchanged": result.unchanged,
+        "synced_on": date.today().isoformat(),
+    }

@@ -1,0 +1,388 @@
+"""Ledger → Prefect deployments: one ``check_measure`` deployment per live measure, reconciled in bulk.
+
+What a measure's deployment holds (``wanted_deployments``):
+
+- name: the measure code; flow ``check_measure``; parameters ``{"measure": CODE}``;
+- tags: ``zhenggai`` (marks what sync manages), ``round:<round>``, ``problem:<n>``, ``unit:<lead unit>``,
+  ``leader:<leader contact>``;
+- a description in the notice's words (problem, measure, owner, deadline, cadence);
+- schedules, each with ``timezone=Settings.timezone`` and a stable slug: ``cadence`` (the measure's cadence,
+  see ``models.cadence``) and ``deadline`` (reminders, see ``models.deadlines``). Each schedule passes
+  ``trigger`` (``cadence`` or ``deadline``) to the run;
+- ``paused`` when the measure is closed (销号). A measure removed from the ledger loses its deployment.
+
+The bulk path (``reconcile``) reads every managed deployment once, compares what the server holds with what
+the ledger wants (read back, never trusting what was sent), and writes only the differences, with a few
+concurrent requests on one async client and the parameter schema computed once by the caller. A sync
+with no ledger change makes no API write. The naive one-by-one ``to_deployment(...).apply()`` path lives
+in ``flows.sync.sync_naive`` (it needs the flow object) for the benchmark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models.cadence import cadence_schedule
+from models.deadlines import deadline_schedule
+from models.rules import chinese_ordinal, format_chinese_date
+from models.tables import Measure, MeasureStatus, Problem, Round
+from models.workdays import WorkingCalendar
+
+if TYPE_CHECKING:
+    from prefect.client.orchestration import PrefectClient
+    from prefect.client.schemas.responses import DeploymentResponse
+
+FLOW_NAME = "check_measure"
+ENTRYPOINT = "flows.check_measure.check_measure"  # a module path: works wherever zhenggai is installed
+MANAGED_TAG = "zhenggai"
+PAGE = 200
+
+
+@dataclass(frozen=True)
+class WantedSchedule:
+    """One schedule of a measure deployment."""
+
+    slug: str  # "cadence" or "deadline": stable, so a re-sync updates in place
+    kind: str  # "cron" or "rrule"
+    value: str
+    timezone: str
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return {"trigger": self.slug}
+
+    def key(self) -> tuple[Any, ...]:
+        return (self.slug, self.kind, self.value, self.timezone, True, (("trigger", self.slug),))
+
+
+@dataclass(frozen=True)
+class WantedDeployment:
+    """What the ledger says one measure's deployment should be."""
+
+    name: str
+    round_code: str
+    description: str
+    tags: tuple[str, ...]
+    schedules: tuple[WantedSchedule, ...]
+    paused: bool
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return {"measure": self.name}
+
+
+@dataclass
+class SyncResult:
+    """What a sync did; ``writes`` counts every API call that changed something."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    paused: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    writes: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.created)} created, {len(self.updated)} updated, "
+            f"{len(self.paused)} paused, {len(self.removed)} removed"
+        )
+
+
+# -- the ledger side --------------------------------------------------------------------------
+
+
+def wanted_deployments(
+    session: Session,
+    *,
+    calendar: WorkingCalendar,
+    timezone: str,
+    reminder_offsets: list[int],
+    reminder_hour: Any,
+    round_code: str | None = None,
+) -> list[WantedDeployment]:
+    """Every live measure (not removed) as the deployment it should have."""
+    query = (
+        select(Measure)
+        .join(Measure.problem)
+        .join(Problem.round)
+        .where(Measure.removed_at.is_(None), Problem.removed_at.is_(None))
+        .options(
+            selectinload(Measure.lead_unit),
+            selectinload(Measure.co_units),
+            selectinload(Measure.leader),
+            selectinload(Measure.problem).selectinload(Problem.round),
+        )
+        .order_by(Round.code, Problem.ordinal, Measure.ordinal)
+    )
+    if round_code is not None:
+        query = query.where(Round.code == round_code)
+    return [
+        wanted_deployment(
+            m,
+            calendar=calendar,
+            timezone=timezone,
+            reminder_offsets=reminder_offsets,
+            reminder_hour=reminder_hour,
+        )
+        for m in session.scalars(query)
+    ]
+
+
+def wanted_deployment(
+    measure: Measure,
+    *,
+    calendar: WorkingCalendar,
+    timezone: str,
+    reminder_offsets: list[int],
+    reminder_hour: Any,
+) -> WantedDeployment:
+    problem = measure.problem
+    round_ = problem.round
+    schedules = []
+    if measure.cadence:
+        spec = cadence_schedule(measure.cadence, calendar, round_.feedback_date)
+        schedules.append(WantedSchedule("cadence", spec.kind, spec.value, timezone))
+    if measure.deadline is not None:
+        spec = deadline_schedule(measure.deadline, list(reminder_offsets), reminder_hour, calendar)
+        schedules.append(WantedSchedule("deadline", spec.kind, spec.value, timezone))
+    tags = [MANAGED_TAG, f"round:{round_.code}", f"problem:{problem.ordinal}"]
+    if measure.lead_unit is not None:
+        tags.append(f"unit:{measure.lead_unit.code}")
+    if measure.leader is not None:
+        tags.append(f"leader:{measure.leader.code}")
+    return WantedDeployment(
+        name=measure.code,
+        round_code=round_.code,
+        description=describe_measure(measure),
+        tags=tuple(sorted(tags)),
+        schedules=tuple(schedules),
+        paused=measure.status == MeasureStatus.CLOSED,
+    )
+
+
+def describe_measure(measure: Measure) -> str:
+    """The deployment description, in the notice's words."""
+    problem = measure.problem
+    lines = [
+        f"{chinese_ordinal(problem.ordinal)}、{problem.title}",
+        f"整改措施：{measure.marker}{measure.text}",
+    ]
+    owner = f"责任单位：{measure.lead_unit.name if measure.lead_unit else '【未指定】'}"
+    if measure.co_units:
+        owner += f"；配合单位：{'、'.join(u.name for u in measure.co_units)}"
+    if measure.leader is not None:
+        owner += f"；责任领导：{measure.leader.role or measure.leader.person}"
+    lines.append(owner)
+    deadline = f"完成时限：{measure.deadline_spec}"
+    if measure.deadline is not None and measure.deadline_spec != measure.deadline.isoformat():
+        deadline += f"（{format_chinese_date(measure.deadline)}）"
+    elif measure.deadline is not None:
+        deadline = f"完成时限：{format_chinese_date(measure.deadline)}"
+    lines.append(deadline)
+    if measure.cadence:
+        from models.cadence import parse_cadence
+
+        lines.append(f"频次：{parse_cadence(measure.cadence).label}")
+    return "\n".join(lines)
+
+
+def reminder_anchor(deadline: date) -> date:
+    return date(deadline.year, 1, 1)
+
+
+# -- the server side --------------------------------------------------------------------------
+
+
+def _schedule_key(schedule: Any) -> tuple[Any, ...]:
+    inner = schedule.schedule
+    if hasattr(inner, "cron"):
+        kind, value = "cron", inner.cron
+    elif hasattr(inner, "rrule"):
+        kind, value = "rrule", inner.rrule
+    else:
+        kind, value = type(inner).__name__, str(inner)
+    params = tuple(sorted((schedule.parameters or {}).items()))
+    return (schedule.slug, kind, value, inner.timezone, bool(schedule.active), params)
+
+
+def differences(
+    held: DeploymentResponse, want: WantedDeployment, *, schema: dict[str, Any], work_pool: str | None
+) -> list[str]:
+    """What differs between the server's deployment and the wanted one (field names; empty: in sync)."""
+    diff = []
+    if (held.description or "") != want.description:
+        diff.append("description")
+    if sorted(held.tags or []) != list(want.tags):
+        diff.append("tags")
+    if dict(held.parameters or {}) != want.parameters:
+        diff.append("parameters")
+    if sorted(_schedule_key(s) for s in held.schedules) != sorted(s.key() for s in want.schedules):
+        diff.append("schedules")
+    if held.entrypoint != ENTRYPOINT:
+        diff.append("entrypoint")
+    if (held.work_pool_name or None) != work_pool:
+        diff.append("work_pool")
+    if dict(held.parameter_openapi_schema or {}) != schema:
+        diff.append("parameter_schema")
+    if bool(held.paused) != want.paused:
+        diff.append("paused")
+    return diff
+
+
+def prefect_schedule(schedule: WantedSchedule) -> Any:
+    """The client schedule object of a wanted schedule."""
+    from prefect.client.schemas.schedules import CronSchedule, RRuleSchedule
+
+    if schedule.kind == "cron":
+        return CronSchedule(cron=schedule.value, timezone=schedule.timezone)
+    return RRuleSchedule(rrule=schedule.value, timezone=schedule.timezone)
+
+
+async def read_managed(client: PrefectClient, *, round_code: str | None = None) -> list[DeploymentResponse]:
+    """Every deployment sync manages (flow ``check_measure``, tag ``zhenggai``), page by page."""
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterTags,
+        FlowFilter,
+        FlowFilterName,
+    )
+
+    tags = [MANAGED_TAG] + ([f"round:{round_code}"] if round_code else [])
+    found: list[DeploymentResponse] = []
+    offset = 0
+    while True:
+        page = await client.read_deployments(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=[FLOW_NAME])),
+            deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=tags)),
+            limit=PAGE,
+            offset=offset,
+        )
+        found.extend(page)
+        if len(page) < PAGE:
+            return found
+        offset += PAGE
+
+
+async def reconcile(
+    client: PrefectClient,
+    wanted: Iterable[WantedDeployment],
+    *,
+    parameter_schema: dict[str, Any],
+    work_pool: str | None = None,
+    round_code: str | None = None,
+    concurrency: int = 4,
+) -> SyncResult:
+    """Make the server's measure deployments match ``wanted``; write only what differs.
+
+    ``round_code`` limits removal to that round's deployments. Four requests at a time: more did not
+    help on two cores (see docs/deploying.md).
+    """
+    from prefect.client.schemas.actions import (
+        DeploymentScheduleCreate,
+        DeploymentScheduleUpdate,
+        DeploymentUpdate,
+    )
+    from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
+
+    result = SyncResult()
+    wanted_list = list(wanted)
+    held = {d.name: d for d in await read_managed(client, round_code=round_code)}
+    flow_id = None
+    if any(w.name not in held for w in wanted_list):
+        try:
+            flow_id = (await client.read_flow_by_name(FLOW_NAME)).id
+        except (ObjectNotFound, PrefectHTTPStatusError) as error:
+            if isinstance(error, PrefectHTTPStatusError) and error.response.status_code != 404:
+                raise
+            flow_id = await client.create_flow_from_name(FLOW_NAME)
+            result.writes += 1
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def create(want: WantedDeployment) -> None:
+        assert flow_id is not None
+        async with gate:
+            await client.create_deployment(
+                flow_id=flow_id,
+                name=want.name,
+                description=want.description,
+                tags=list(want.tags),
+                parameters=want.parameters,
+                schedules=[
+                    DeploymentScheduleCreate(
+                        schedule=prefect_schedule(s), active=True, parameters=s.parameters, slug=s.slug
+                    )
+                    for s in want.schedules
+                ],
+                paused=want.paused,
+                entrypoint=ENTRYPOINT,
+                parameter_openapi_schema=parameter_schema,
+                enforce_parameter_schema=True,
+                work_pool_name=work_pool,
+            )
+        result.writes += 1
+        result.created.append(want.name)
+
+    async def update(current: DeploymentResponse, want: WantedDeployment, diff: list[str]) -> None:
+        change: dict[str, Any] = {}
+        if "description" in diff:
+            change["description"] = want.description
+        if "tags" in diff:
+            change["tags"] = list(want.tags)
+        if "parameters" in diff:
+            change["parameters"] = want.parameters
+        if "schedules" in diff:
+            change["schedules"] = [
+                DeploymentScheduleUpdate(
+                    schedule=prefect_schedule(s), active=True, parameters=s.parameters, slug=s.slug
+                )
+                for s in want.schedules
+            ]
+        if "entrypoint" in diff:
+            change["entrypoint"] = ENTRYPOINT
+        if "work_pool" in diff:
+            change["work_pool_name"] = work_pool
+        if "parameter_schema" in diff:
+            change["parameter_openapi_schema"] = parameter_schema
+            change["enforce_parameter_schema"] = True
+        if "paused" in diff:
+            change["paused"] = want.paused
+        async with gate:
+            await client.update_deployment(current.id, DeploymentUpdate(**change))
+        result.writes += 1
+        if diff == ["paused"] and want.paused:
+            result.paused.append(want.name)
+        else:
+            result.updated.append(want.name)
+
+    async def remove(current: DeploymentResponse) -> None:
+        async with gate:
+            await client.delete_deployment(current.id)
+        result.writes += 1
+        result.removed.append(current.name)
+
+    jobs = []
+    names = set()
+    for want in wanted_list:
+        names.add(want.name)
+        current = held.get(want.name)
+        if current is None:
+            jobs.append(create(want))
+            continue
+        diff = differences(current, want, schema=parameter_schema, work_pool=work_pool)
+        if diff:
+            jobs.append(update(current, want, diff))
+        else:
+            result.unchanged += 1
+    jobs.extend(remove(current) for name, current in held.items() if name not in names)
+    await asyncio.gather(*jobs)
+    for names_list in (result.created, result.updated, result.paused, result.removed):
+        names_list.sort()
+    return result

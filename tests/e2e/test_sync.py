@@ -1,0 +1,230 @@
+"""Sync the seed ledger to a real Prefect API: one deployment per measure, re-sync a no-op, runs on the
+hand-checked working days when the server is asked to schedule them."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from models.cadence import cadence_schedule
+from models.db import Database
+from models.deadlines import deadline_schedule
+from models.settings import Settings
+from models.tables import Measure, MeasureStatus, Problem
+from models.workdays import ChinaCalendar
+from tests.unit.test_cadence import AUTUMN_2023, SEED_TABLE, SPRING_2024
+
+pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+SEED_CADENCES = {
+    "XH-05-2": "每周一 09:00",
+    "XH-04-1": "每月第一个工作日 09:00",
+    "XH-05-7": "每个工作日 09:00",
+    "XH-05-8": "每季度末 09:00",
+}
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+async def _held() -> dict[str, Any]:
+    from prefect.client.orchestration import get_client
+
+    from tasks.sync import read_managed
+
+    async with get_client() as client:
+        return {d.name: d for d in await read_managed(client)}
+
+
+def held() -> dict[str, Any]:
+    return dict(run(_held()))
+
+
+async def _clear() -> None:
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:
+        for deployment in (await _held()).values():
+            await client.delete_deployment(deployment.id)
+
+
+@pytest.fixture
+def clean_server() -> None:
+    """The harness lives for the session: start each test with no measure deployments."""
+    run(_clear())
+
+
+def live_codes(database: Database) -> dict[str, dict[str, str | None]]:
+    """Live measures of the ledger: code → cadence, lead unit and leader codes."""
+    with database.unit_of_work() as session:
+        measures = session.scalars(
+            select(Measure)
+            .join(Measure.problem)
+            .where(Measure.removed_at.is_(None), Problem.removed_at.is_(None))
+        ).all()
+        return {
+            m.code: {
+                "cadence": m.cadence,
+                "unit": m.lead_unit.code if m.lead_unit else None,
+                "leader": m.leader.code if m.leader else None,
+            }
+            for m in measures
+        }
+
+
+@pytest.mark.usefixtures("clean_server")
+def test_sync_creates_one_deployment_per_measure_and_resync_is_a_no_op(
+    seeded_database: Database, settings: Settings, cli: Any
+) -> None:
+    from flows.sync import sync_bulk
+
+    measures = live_codes(seeded_database)
+    assert len(measures) == 28
+    first = sync_bulk(seeded_database, settings)
+    assert first.summary() == "28 created, 0 updated, 0 paused, 0 removed"
+    deployments = held()
+    assert set(deployments) == set(measures)
+
+    calendar = ChinaCalendar()
+    feedback = date(2023, 10, 19)
+    weekly = deployments["XH-05-2"]
+    assert weekly.parameters == {"measure": "XH-05-2"}
+    assert weekly.entrypoint == "flows.check_measure.check_measure"
+    assert not weekly.paused
+    facts = measures["XH-05-2"]
+    expected_tags = {"zhenggai", "round:xinhua-2023-xc2", "problem:5", f"unit:{facts['unit']}"}
+    if facts["leader"]:
+        expected_tags.add(f"leader:{facts['leader']}")
+    assert set(weekly.tags) == expected_tags
+    assert "五、" in (weekly.description or "") and "频次：每周一 09:00" in (weekly.description or "")
+    (schedule,) = weekly.schedules
+    assert schedule.slug == "cadence" and schedule.active
+    assert schedule.schedule.timezone == "Asia/Shanghai"
+    assert schedule.schedule.rrule == cadence_schedule("每周一 09:00", calendar, feedback).value
+    assert schedule.schedule.rrule.startswith("DTSTART:20230101T090000\n")
+    assert schedule.parameters == {"trigger": "cadence"}
+
+    dated = deployments["XH-07-1"]  # deadline 2023-12-31, no cadence
+    (reminder,) = dated.schedules
+    assert reminder.slug == "deadline" and reminder.parameters == {"trigger": "deadline"}
+    expected = deadline_schedule(
+        date(2023, 12, 31), settings.reminder_offsets, settings.reminder_hour, calendar
+    )
+    assert reminder.schedule.rrule == expected.value
+    assert deployments["XH-01-1"].schedules == []  # 长期坚持 without a cadence: run on demand only
+    for code, text in SEED_CADENCES.items():
+        slugs = {s.slug for s in deployments[code].schedules}
+        assert "cadence" in slugs, code
+        assert measures[code]["cadence"] == text
+
+    stamps = {name: d.updated for name, d in deployments.items()}
+    again = sync_bulk(seeded_database, settings)
+    assert again.summary() == "0 created, 0 updated, 0 paused, 0 removed"
+    assert again.writes == 0 and again.unchanged == 28
+    assert {name: d.updated for name, d in held().items()} == stamps  # nothing was written
+
+    result = cli("sync")
+    assert result.exit_code == 0, result.output
+    assert "0 created, 0 updated, 0 paused, 0 removed" in result.output
+
+
+@pytest.mark.usefixtures("clean_server")
+def test_close_edit_and_remove_pause_update_and_remove(seeded_database: Database, settings: Settings) -> None:
+    from flows.sync import sync_bulk
+
+    sync_bulk(seeded_database, settings)
+    before = held()
+    with seeded_database.unit_of_work() as session:
+        by_code = {m.code: m for m in session.scalars(select(Measure))}
+        by_code["XH-07-1"].status = MeasureStatus.CLOSED
+        by_code["XH-05-2"].cadence = "每周五下午3点"
+        by_code["XH-03-3"].deadline = date(2024, 1, 31)
+        by_code["XH-06-1"].removed_at = datetime.now(UTC)
+        session.commit()
+
+    result = sync_bulk(seeded_database, settings)
+    assert result.summary() == "0 created, 2 updated, 1 paused, 1 removed"
+    assert result.paused == ["XH-07-1"] and result.removed == ["XH-06-1"]
+    assert result.updated == ["XH-03-3", "XH-05-2"]
+    after = held()
+    assert "XH-06-1" not in after
+    assert after["XH-07-1"].paused and all(s.active for s in after["XH-07-1"].schedules)
+    (weekly,) = after["XH-05-2"].schedules
+    assert weekly.slug == "cadence"
+    assert "BYDAY=FR;BYHOUR=15;BYMINUTE=0" in weekly.schedule.rrule
+    assert "每周五 15:00" in (after["XH-05-2"].description or "")
+    assert after["XH-05-2"].id == before["XH-05-2"].id  # updated in place
+    assert after["XH-03-3"].schedules[0].schedule.rrule.startswith("DTSTART:20240201T090000")
+
+    assert sync_bulk(seeded_database, settings).summary() == "0 created, 0 updated, 0 paused, 0 removed"
+
+    with seeded_database.unit_of_work() as session:
+        session.scalars(
+            select(Measure).where(Measure.code == "XH-07-1")
+        ).one().status = MeasureStatus.IN_PROGRESS
+        session.scalars(select(Measure).where(Measure.code == "XH-06-1")).one().removed_at = None
+        session.commit()
+    back = sync_bulk(seeded_database, settings)
+    assert back.summary() == "1 created, 1 updated, 0 paused, 0 removed"
+    assert not held()["XH-07-1"].paused
+
+
+async def _scheduled_runs(deployment_id: Any, start: date, end: date) -> list[datetime]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId, FlowRunFilter
+    from prefect.client.schemas.filters import FlowRunFilterExpectedStartTime as Window
+
+    begin = datetime.combine(start, time.min, tzinfo=SHANGHAI)
+    finish = datetime.combine(end, time.max, tzinfo=SHANGHAI)
+    async with get_client() as client:
+        response = await client.request(
+            "POST",
+            "/deployments/{id}/schedule",
+            path_params={"id": deployment_id},
+            json={
+                "start_time": begin.isoformat(),
+                "end_time": finish.isoformat(),
+                "min_time": (finish - begin).total_seconds(),
+                "min_runs": 0,
+                "max_runs": 500,
+            },
+        )
+        response.raise_for_status()
+        runs: list[Any] = []
+        while True:
+            page = await client.read_flow_runs(
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
+                flow_run_filter=FlowRunFilter(expected_start_time=Window(after_=begin, before_=finish)),
+                limit=200,
+                offset=len(runs),
+            )
+            runs.extend(page)
+            if len(page) < 200:
+                break
+    return sorted(r.expected_start_time.astimezone(SHANGHAI) for r in runs if r.expected_start_time)
+
+
+@pytest.mark.usefixtures("clean_server")
+@pytest.mark.parametrize("window", [AUTUMN_2023, SPRING_2024], ids=["autumn-2023", "spring-festival-2024"])
+def test_the_server_schedules_seed_cadences_on_the_hand_checked_days(
+    seeded_database: Database, settings: Settings, window: tuple[date, date]
+) -> None:
+    from flows.sync import sync_bulk
+
+    sync_bulk(seeded_database, settings)
+    deployments = held()
+    for code, text in SEED_CADENCES.items():
+        runs = run(_scheduled_runs(deployments[code].id, *window))
+        assert {r.time() for r in runs} == {time(9, 0)}, code
+        assert [r.date() for r in runs] == SEED_TABLE[text][window], code
+    # the make-up workdays of National Day are in the daily patrol's runs
+    if window == AUTUMN_2023:
+        daily = run(_scheduled_runs(deployments["XH-05-7"].id, date(2023, 10, 7), date(2023, 10, 8)))
+        assert [r.date() for r in daily] == [date(2023, 10, 7), date(2023, 10, 8)]
