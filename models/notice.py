@@ -46,6 +46,7 @@ class NoticeOptions:
     closing: str = DEFAULT_CLOSING  # the contact block is appended to it
     signature: bool = True  # print Round.signature (when the round has one) after the closing
     date: bool = True  # print the as-of date under the signature
+    monthly: bool = False  # the generate_notice deployment also writes this round's notice monthly
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None, where: str = "notice") -> NoticeOptions:
@@ -67,6 +68,7 @@ _OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "closing": (str,),
     "signature": (bool,),
     "date": (bool,),
+    "monthly": (bool,),
 }
 
 

@@ -365,3 +365,40 @@ def write_notice(
         strict=strict,
     )
     return [output for output, _ in results]
+
+
+# -- helpers for the generate_notice flow -----------------------------------------------------------
+
+
+def local_today(timezone: str) -> date:
+    """Today in the configured timezone (the default as-of date)."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
+def monthly_notice_rounds(session: Session) -> list[str]:
+    """Codes of the rounds whose notice options ask for a monthly notice (``notice: {monthly: true}``)."""
+    rounds = session.execute(select(Round.code, Round.notice_options).order_by(Round.code))
+    return [code for code, options in rounds if (options or {}).get("monthly") is True]
+
+
+def artifact_key(round_code: str) -> str:
+    """A Prefect artifact key for a round's notice: lowercase letters, digits and dashes only."""
+    slug = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in round_code.lower()).strip("-")
+    return f"notice-{slug or 'round'}"
+
+
+def notice_artifact_markdown(document: NoticeDocument, outputs: Sequence[NoticeOutput]) -> str:
+    """The Markdown artifact of a generation: what was written, what is missing, then the notice itself."""
+    from tasks.notice_render import render_markdown
+
+    lines = [f"**{document.round_code}** as of {document.as_of.isoformat()}", ""]
+    for output in outputs:
+        where = f"`{output.path}`" if output.path is not None else "(not written)"
+        lines.append(f"- {output.format}: {where}, version {output.version}, sha256 `{output.sha256[:12]}`")
+    if document.missing:
+        lines += ["", f"**{len(document.missing)} measure(s) without a report** (marked 【待报送】):", ""]
+        lines += [f"- {item}" for item in document.missing]
+    lines += ["", "---", "", render_markdown(document)]
+    return "\n".join(lines)

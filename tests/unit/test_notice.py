@@ -292,3 +292,12 @@ def test_markdown_escapes_report_markup_and_bolds_headings_and_markers() -> None
     assert markdown.startswith("# 中共新华区城市管理综合行政执法局党组\n\n# 关于巡察整改进展情况的通报\n\n")
     # One Markdown paragraph per notice paragraph.
     assert len(re.split(r"\n\n", markdown.strip())) == len(document.blocks())
+
+
+def test_artifact_key_is_lowercase_letters_digits_and_dashes() -> None:
+    from tasks.notice import artifact_key
+
+    assert artifact_key("xinhua-2023-xc2") == "notice-xinhua-2023-xc2"
+    assert artifact_key("Xinhua 2023/巡察") == "notice-xinhua-2023"
+    assert artifact_key("巡察") == "notice-round"
+    assert re.fullmatch(r"[a-z0-9-]+", artifact_key("A_B.C"))
