@@ -1,0 +1,225 @@
+"""Sending prepared messages through Apprise: the adapter, URL references, and concurrent fan-out.
+
+``Sender`` is the small protocol delivery code talks to; ``AppriseSender`` is the real one and
+tests use a hand-written fake (``tests/support/fake_sender.py``). Apprise does not retry a failed
+POST: retries are the caller's (the delivery task's decorator, see ``tasks.notify``).
+
+For the benchmark: ``send_concurrently`` (bounded thread pool, returns counts) and
+``send_sequentially`` (the plain one-after-another Apprise loop it is compared with).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from models.errors import ZhenggaiError
+from models.notifications import ENV_REFERENCE, SECRET_REFERENCE, is_url_reference, mask_url
+
+KEY_HEADER = "X-Zhenggai-Key"
+
+
+class UnresolvedUrl(ZhenggaiError):
+    """A contact's ``env:``/``secret:`` URL reference cannot be resolved where the message is sent."""
+
+
+@dataclass(frozen=True)
+class PreparedMessage:
+    """A rendered message ready to send: the URL (or reference), subject, body and idempotency key."""
+
+    key: str
+    url: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    error: str = ""
+
+
+class Sender(Protocol):
+    """Sends one message to one URL; never raises for a delivery failure, returns it."""
+
+    def send(self, message: PreparedMessage) -> SendResult: ...
+
+
+def resolve_url(url: str, secret_loader: Callable[[str], str] | None = None) -> str:
+    """The Apprise URL behind ``url``: itself, an environment variable (``env:``) or a Secret block."""
+    if not is_url_reference(url):
+        return url
+    if match := ENV_REFERENCE.match(url):
+        value = os.environ.get(match.group(1))
+        if not value:
+            raise UnresolvedUrl(f"{url}: the environment variable {match.group(1)} is not set")
+        return value
+    if match := SECRET_REFERENCE.match(url):
+        loader = secret_loader or _load_prefect_secret
+        try:
+            return loader(match.group(1))
+        except ZhenggaiError:
+            raise
+        except Exception as exc:  # the block is missing, or the API is unreachable
+            raise UnresolvedUrl(f"{url}: cannot load the Prefect Secret block: {exc}") from exc
+    raise UnresolvedUrl(f"{url}: not an env:NAME or secret:BLOCK reference")
+
+
+def _load_prefect_secret(name: str) -> str:
+    from prefect.blocks.system import Secret
+
+    value = Secret.load(name).get()  # type: ignore[union-attr]
+    return str(value)
+
+
+class _PerThreadLog(logging.Handler):
+    """Collects Apprise's warnings per thread, so a failure's error text is that message's own."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.local = threading.local()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        lines = getattr(self.local, "lines", None)
+        if lines is not None:
+            lines.append(record.getMessage())
+
+    def start(self) -> None:
+        self.local.lines = []
+
+    def stop(self) -> list[str]:
+        lines: list[str] = getattr(self.local, "lines", None) or []
+        self.local.lines = None
+        return lines
+
+
+_capture = _PerThreadLog()
+_capture_installed = threading.Lock()
+_installed = False
+
+
+def _install_capture() -> None:
+    global _installed
+    with _capture_installed:
+        if not _installed:
+            logging.getLogger("apprise").addHandler(_capture)
+            _installed = True
+
+
+@dataclass
+class AppriseSender:
+    """Delivers through Apprise, one ``Apprise`` object per message (they are not shared across threads).
+
+    JSON/XML/form webhooks and e-mail carry the message's key in an ``X-Zhenggai-Key`` header, so a
+    receiver can recognise a message it has seen.
+    """
+
+    secret_loader: Callable[[str], str] | None = None
+    _secrets: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def send(self, message: PreparedMessage) -> SendResult:
+        import apprise
+
+        _install_capture()
+        try:
+            url = resolve_url(message.url, self._cached_secret)
+        except UnresolvedUrl as exc:
+            return SendResult(False, str(exc))
+        notifier = apprise.Apprise()
+        if not notifier.add(url):
+            return SendResult(False, f"Apprise cannot load the URL {mask_url(message.url)}")
+        for plugin in notifier:
+            headers = getattr(plugin, "headers", None)
+            if isinstance(headers, dict):
+                headers[KEY_HEADER] = message.key
+        _capture.start()
+        try:
+            ok = bool(notifier.notify(body=message.body, title=message.title))
+        except Exception as exc:  # a plugin bug must not take the whole fan-out down
+            _capture.stop()
+            return SendResult(False, f"{type(exc).__name__}: {exc}")
+        lines = _capture.stop()
+        if ok:
+            return SendResult(True)
+        return SendResult(False, "; ".join(lines)[-1000:] or "Apprise reported a failure")
+
+    def _cached_secret(self, name: str) -> str:
+        if name not in self._secrets:
+            loader = self.secret_loader or _load_prefect_secret
+            self._secrets[name] = loader(name)
+        return self._secrets[name]
+
+
+@dataclass
+class SendCounts:
+    """What a fan-out did: messages sent, failed, skipped (claimed elsewhere), and how long it took."""
+
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    errors: dict[str, str] = field(default_factory=dict)  # key → error text
+
+    @property
+    def per_second(self) -> float:
+        return (self.sent + self.failed) / self.seconds if self.seconds else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sent": self.sent,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def fan_out(items: Iterable[Any], work: Callable[[Any], Any], concurrency: int) -> list[Any]:
+    """``work`` over ``items`` with at most ``concurrency`` running at once; results in input order."""
+    items = list(items)
+    if concurrency <= 1 or len(items) <= 1:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(
+        max_workers=min(concurrency, len(items)), thread_name_prefix="zhenggai-send"
+    ) as pool:
+        return list(pool.map(work, items))
+
+
+def send_concurrently(
+    messages: list[PreparedMessage], sender: Sender | None = None, concurrency: int = 32
+) -> SendCounts:
+    """Send every message once, ``concurrency`` at a time, without any log (the benchmark's fan-out)."""
+    sender = sender or AppriseSender()
+    started = time.perf_counter()
+    results = fan_out(messages, sender.send, concurrency)
+    counts = SendCounts(seconds=0.0)
+    for message, result in zip(messages, results, strict=True):
+        if result.ok:
+            counts.sent += 1
+        else:
+            counts.failed += 1
+            counts.errors[message.key] = result.error
+    counts.seconds = time.perf_counter() - started
+    return counts
+
+
+def send_sequentially(messages: list[PreparedMessage]) -> SendCounts:
+    """The baseline: a plain loop of blocking ``apprise.Apprise.notify`` calls, one message after another."""
+    import apprise
+
+    started = time.perf_counter()
+    counts = SendCounts()
+    for message in messages:
+        notifier = apprise.Apprise()
+        notifier.add(resolve_url(message.url))
+        if notifier.notify(body=message.body, title=message.title):
+            counts.sent += 1
+        else:
+            counts.failed += 1
+    counts.seconds = time.perf_counter() - started
+    return counts

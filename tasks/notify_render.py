@@ -1,0 +1,65 @@
+"""Rendering planned messages to values (subject and body) from the Jinja2 templates in ``tasks/templates``.
+
+A template's first line is the subject, the rest the body. Rendering happens when a message is
+recorded, so a held, retried or re-sent message carries exactly the text it was planned with.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from models.notifications import PlannedMessage
+from models.rules import chinese_ordinal, format_chinese_date
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _cndate(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.date()
+    return format_chinese_date(value)
+
+
+def _cnmoment(value: datetime | None, timezone: str = "Asia/Shanghai") -> str:
+    if value is None:
+        return "—"
+    if value.tzinfo is not None:
+        value = value.astimezone(ZoneInfo(timezone))
+    return f"{format_chinese_date(value.date())}{value:%H:%M}"
+
+
+def _ordinal(n: int) -> str:
+    return f"{chinese_ordinal(n)}、" if n else ""
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        undefined=StrictUndefined,
+        keep_trailing_newline=False,
+        autoescape=False,  # plain text and markdown, not HTML
+    )
+    env.filters["cndate"] = _cndate
+    env.filters["cnmoment"] = _cnmoment
+    env.filters["ordinal"] = _ordinal
+    return env
+
+
+def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    """(subject, body) of ``template``.j2 rendered with ``context``."""
+    text = environment().get_template(f"{template}.j2").render(**context)
+    title, _, body = text.strip().partition("\n")
+    return title.strip(), body.strip() + "\n"
+
+
+def render_message(message: PlannedMessage) -> tuple[str, str]:
+    return render(message.template, message.context)

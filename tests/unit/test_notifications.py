@@ -1,0 +1,223 @@
+"""Who is told what and when: keys, reminder steps, the escalation ladder, quiet hours, masking."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from models.notifications import (
+    Level,
+    MeasureFacts,
+    MessageKind,
+    Policy,
+    Recipient,
+    escalation_level,
+    is_url_reference,
+    mask_url,
+    next_allowed,
+    plan_measure,
+    url_reference_problem,
+)
+from models.tables import MeasureStatus
+from models.workdays import WeekdayCalendar, workdays_in
+from tasks.notify_render import render_message
+
+TZ = ZoneInfo("Asia/Shanghai")
+CAL = WeekdayCalendar(holidays=frozenset({date(2024, 1, 1)}))
+POLICY = Policy()
+UNIT = Recipient(
+    1,
+    "jiedao-liaison",
+    "街道联络员",
+    "联络员",
+    ("json://127.0.0.1:8089/jiedao", "mailto://127.0.0.1:2525?to=a@b.org"),
+    10,
+)
+LEADER = Recipient(2, "leader-li", "李某某", "分管副局长", ("json://127.0.0.1:8089/leader",))
+COORD = Recipient(3, "duban-office", "督办室", "督办室", ("json://127.0.0.1:8089/duban",))
+HEAD = Recipient(4, "bureau-head", "王某某", "局长", ("json://127.0.0.1:8089/head",))
+
+
+def facts(**overrides: object) -> MeasureFacts:
+    values: dict[str, object] = {
+        "measure_id": 7,
+        "code": "XH-08-1",
+        "text": "开展市容环境集中整治，发放宣传一封信",
+        "marker": "一是",
+        "status": MeasureStatus.IN_PROGRESS,
+        "deadline": date(2023, 12, 29),  # a Friday
+        "deadline_spec": "2023-12-29",
+        "problem_ordinal": 8,
+        "problem_title": "市容秩序管理不到位",
+        "lead_unit_id": 10,
+        "lead_unit_name": "各街道办事处",
+        "unit_contacts": (UNIT,),
+        "leader": LEADER,
+        "coordinator": COORD,
+        "head": HEAD,
+    }
+    values.update(overrides)
+    return MeasureFacts(**values)  # type: ignore[arg-type]
+
+
+def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=TZ)
+
+
+def test_reminders_follow_the_offsets_and_catch_up_once() -> None:
+    # 5 working days before Fri 2023-12-29 is Fri 12-22; 3 before is Tue 12-26; 1 before Thu 12-28.
+    plan = plan_measure(facts(), at(date(2023, 12, 21)), CAL, POLICY)
+    assert plan.messages == []
+    plan = plan_measure(facts(), at(date(2023, 12, 22)), CAL, POLICY)
+    assert {m.kind for m in plan.messages} == {MessageKind.REMINDER}
+    assert {m.key for m in plan.messages} == {
+        "XH-08-1|reminder|jiedao-liaison#0|2023-12-29/-5",
+        "XH-08-1|reminder|jiedao-liaison#1|2023-12-29/-5",
+    }
+    assert plan.messages[0].context["workdays_left"] == 5
+    # Monday 12-25 still asks for step -5 (same keys: the log sends it once), Tuesday for step -3.
+    assert {m.key for m in plan_measure(facts(), at(date(2023, 12, 25)), CAL, POLICY).messages} == {
+        m.key for m in plan.messages
+    }
+    tuesday = plan_measure(facts(), at(date(2023, 12, 26)), CAL, POLICY).messages
+    assert {m.key.rsplit("|", 1)[1] for m in tuesday} == {"2023-12-29/-3"}
+    due = plan_measure(facts(), at(date(2023, 12, 29)), CAL, POLICY).messages
+    assert {m.kind for m in due} == {MessageKind.DUE_TODAY}
+
+
+def test_a_changed_deadline_starts_the_reminders_over() -> None:
+    old = plan_measure(facts(), at(date(2023, 12, 22)), CAL, POLICY).messages
+    new = plan_measure(facts(deadline=date(2024, 1, 5)), at(date(2023, 12, 29)), CAL, POLICY).messages
+    assert not {m.key for m in old} & {m.key for m in new}
+
+
+def test_deadline_on_a_weekend_is_due_the_working_day_before() -> None:
+    plan = plan_measure(facts(deadline=date(2023, 12, 30)), at(date(2023, 12, 29)), CAL, POLICY)
+    assert {m.kind for m in plan.messages} == {MessageKind.DUE_TODAY}
+
+
+def test_done_and_closed_measures_ask_for_nothing() -> None:
+    for status in (MeasureStatus.DONE, MeasureStatus.CLOSED):
+        assert plan_measure(facts(status=status), at(date(2024, 2, 1)), CAL, POLICY).messages == []
+
+
+def test_ongoing_measures_are_only_chased_for_missing_reports() -> None:
+    assert plan_measure(facts(deadline=None), at(date(2024, 2, 1)), CAL, POLICY).messages == []
+    start = at(date(2024, 1, 22), 9)
+    plan = plan_measure(
+        facts(
+            deadline=None,
+            cadence="每周一 09:00",
+            missing_period_start=start,
+            missing_period_end=start + timedelta(days=7),
+        ),
+        at(date(2024, 1, 29)),
+        CAL,
+        POLICY,
+    )
+    assert {m.key.split("|", 2)[1] for m in plan.messages} == {"missing_report"}
+    assert plan.messages[0].key.endswith("|2024-01-22T09:00")
+    title, body = render_message(plan.messages[0])
+    assert "本期进展尚未报送" in title and "每周一 09:00" in body and "2024年1月22日09:00" in body
+
+
+def test_escalation_level_thresholds() -> None:
+    assert escalation_level(0, POLICY) is None
+    assert escalation_level(1, POLICY) == Level.UNIT
+    assert escalation_level(3, POLICY) == Level.BLUE
+    assert escalation_level(6, POLICY) == Level.BLUE
+    assert escalation_level(7, POLICY) == Level.YELLOW
+    assert escalation_level(15, POLICY) == Level.RED
+
+
+def test_the_ladder_over_a_month_of_working_days_reaches_each_step_on_its_day() -> None:
+    policy = Policy(escalate_leader_after=3, escalate_coordinator_after=7, escalate_head_after=15)
+    seen: dict[str, date] = {}
+    steps: dict[Level, date] = {}
+    days = workdays_in(CAL, date(2024, 1, 2), date(2024, 2, 2))  # 1 Jan is a holiday here
+    for day in days:
+        plan = plan_measure(facts(), at(day), CAL, policy)
+        for message in plan.messages:
+            seen.setdefault(message.key, day)
+        for step in plan.escalations:
+            steps.setdefault(step.level, day)
+    escalations = {k: d for k, d in seen.items() if "|escalation|" in k}
+    # Deadline Fri 12-29; overdue working days: 1 on 01-02, 3 on 01-04, 7 on 01-10, 15 on 01-22.
+    assert escalations == {
+        "XH-08-1|escalation|leader-li#0|2023-12-29/blue": date(2024, 1, 4),
+        "XH-08-1|escalation|duban-office#0|2023-12-29/yellow": date(2024, 1, 10),
+        "XH-08-1|escalation|bureau-head#0|2023-12-29/red": date(2024, 1, 22),
+    }
+    assert steps == {
+        Level.UNIT: date(2024, 1, 2),
+        Level.BLUE: date(2024, 1, 4),
+        Level.YELLOW: date(2024, 1, 10),
+        Level.RED: date(2024, 1, 22),
+    }
+    overdue_days = sorted(d for k, d in seen.items() if "|overdue|jiedao-liaison#0|" in k)
+    assert overdue_days == days  # the unit is chased every working day
+
+
+def test_quiet_hours_and_days_hold_messages_to_the_next_allowed_moment() -> None:
+    friday = date(2023, 12, 29)
+    assert next_allowed(at(friday, 10), CAL, POLICY) == at(friday, 10)
+    assert next_allowed(at(friday, 7), CAL, POLICY) == at(friday, 8, 30)
+    assert next_allowed(at(friday, 18), CAL, POLICY) == at(date(2024, 1, 2), 8, 30)  # weekend + holiday
+    assert next_allowed(at(date(2023, 12, 30), 10), CAL, POLICY) == at(date(2024, 1, 2), 8, 30)
+    # A Saturday sweep plans Tuesday's messages, held, with Tuesday's facts: Tuesday's sweep plans the same keys.
+    saturday = plan_measure(facts(), at(date(2023, 12, 30), 10), CAL, POLICY)
+    tuesday = plan_measure(facts(), at(date(2024, 1, 2), 9), CAL, POLICY)
+    assert saturday.messages and all(
+        m.held and m.due_at == at(date(2024, 1, 2), 8, 30) for m in saturday.messages
+    )
+    assert {m.key for m in saturday.messages} == {m.key for m in tuesday.messages}
+
+
+def test_reminder_renders_measure_deadline_and_remaining_working_days() -> None:
+    message = plan_measure(facts(), at(date(2023, 12, 26)), CAL, POLICY).messages[0]
+    title, body = render_message(message)
+    assert title == "【整改提醒】XH-08-1 距完成时限还有3个工作日"
+    assert "一是开展市容环境集中整治，发放宣传一封信" in body
+    assert "完成时限：2023年12月29日" in body
+    assert "剩余工作日：3 个" in body
+    assert "八、市容秩序管理不到位" in body
+    assert "zhenggai report add --measure XH-08-1" in body
+
+
+def test_escalation_message_names_the_colour() -> None:
+    plan = plan_measure(facts(), at(date(2024, 1, 10)), CAL, POLICY)
+    yellow = [m for m in plan.messages if m.key.endswith("/yellow")]
+    title, body = render_message(yellow[0])
+    assert title.startswith("【黄色督办】XH-08-1 逾期7个工作日")
+    assert "各街道办事处牵头" in body
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("mailto://user:secret@qq.com?to=jiedao@example.org", "mailto://…@qq.com?to=ji…@example.org"),
+        (
+            "mailto://127.0.0.1:2525?from=z@example.org&to=ab@example.org",
+            "mailto://127.0.0.1:2525?to=…@example.org",
+        ),
+        ("dingtalk://abcdef0123456789/SECsecret", "dingtalk://ab…/SE…"),
+        ("wecombot://0123456789abcdef", "wecombot://01…"),
+        ("json://127.0.0.1:8089/leader-li", "json://127.0.0.1:8089/le…"),
+        ("jsons://user:pw@hooks.example.org/t0ken?x=1", "jsons://…@hooks.example.org/t0…?…"),
+        ("env:DINGTALK_URL", "env:DINGTALK_URL"),
+    ],
+)
+def test_urls_are_masked(url: str, shown: str) -> None:
+    assert mask_url(url) == shown
+    assert "secret" not in mask_url(url).lower() or url.startswith("env:")
+
+
+def test_url_references() -> None:
+    assert is_url_reference("env:DINGTALK_URL") and is_url_reference("secret:jiedao-robot")
+    assert not is_url_reference("json://127.0.0.1/x")
+    assert url_reference_problem("env:DINGTALK_URL") is None
+    assert url_reference_problem("secret:jiedao-robot") is None
+    assert url_reference_problem("env:1BAD") is not None
+    assert url_reference_problem("secret:Jiedao Robot") is not None
