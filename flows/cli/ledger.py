@@ -1,0 +1,83 @@
+"""``zhenggai ledger``: the Excel 整改台账, exported and imported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from flows.cli.app import app, make_app
+from flows.cli.common import console, err_console, parse_date_option
+
+ledger_app = make_app(
+    "The Excel 整改台账: one row per measure, for printing and editing.\n\n"
+    "Example: [bold]zhenggai ledger export --round xinhua-2023-xc2 -o 台账.xlsx[/bold]"
+)
+app.add_typer(ledger_app, name="ledger")
+
+
+@ledger_app.command("export")
+def export(
+    round_code: str = typer.Option(..., "--round", help="The round's code."),
+    output: Path = typer.Option(..., "-o", "--output", help="The .xlsx file to write."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Lights and latest progress as of this date (default: today)."
+    ),
+) -> None:
+    """Write a round's 台账: 序号, 反馈问题, 整改措施, owners, 完成时限, latest progress, 状态 and the light.
+
+    Example: zhenggai ledger export --round xinhua-2023-xc2 -o 台账.xlsx
+    """
+    from flows.cli.common import database, settings, today
+    from models.cadence import report_missing_rule
+    from models.workdays import ChinaCalendar
+    from tasks.ledger_excel import export_ledger
+
+    config = settings()
+    day = parse_date_option(as_of, "--as-of") or today()
+    calendar = ChinaCalendar(fallback=config.calendar_fallback)
+    count = export_ledger(
+        database(),
+        round_code,
+        output,
+        today=day,
+        calendar=calendar,
+        timezone=config.timezone,
+        report_missing=report_missing_rule(calendar, config.timezone),
+    )
+    console.print(f"wrote {output}: {count} measures of {round_code} as of {day.isoformat()}", soft_wrap=True)
+
+
+@ledger_app.command("import")
+def import_(
+    file: Path = typer.Argument(..., help="The 台账 workbook (.xlsx)."),
+    round_code: str | None = typer.Option(
+        None, "--round", help="The round it belongs to (default: the 轮次编号 on the workbook's 说明 sheet)."
+    ),
+    allow_unassigned: bool = typer.Option(False, help="Accept rows without a 责任单位."),
+) -> None:
+    """Read a 台账 back into the round's ledger: everything is checked first, errors name their cells.
+
+    Rows are matched to measures by the hidden 措施编号 column; rows without one are new measures and
+    measures missing from the sheet are marked removed. 整改进展（最新） and 红黄绿灯 are not read.
+
+    Example: zhenggai ledger import 台账.xlsx --round xinhua-2023-xc2
+    """
+    from flows.cli.common import database, settings
+    from models.workdays import ChinaCalendar
+    from tasks.ledger_excel import import_ledger
+
+    result, changes = import_ledger(
+        database(),
+        file,
+        round_code=round_code,
+        allow_unassigned=allow_unassigned,
+        calendar=ChinaCalendar(fallback=settings().calendar_fallback),
+    )
+    if result.sheet.ignored_columns:
+        err_console.print(f"ignored columns: {'、'.join(result.sheet.ignored_columns)}", soft_wrap=True)
+    console.print(f"{file}: {changes.summary()}", soft_wrap=True)
+    for bucket in ("added", "changed", "removed"):
+        codes = getattr(changes, bucket).get("measures", [])
+        if codes:
+            console.print(f"  measures {bucket}: {', '.join(codes)}", soft_wrap=True)
