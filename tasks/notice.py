@@ -23,9 +23,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from models.errors import MissingReports, UnknownRound
 from models.notice import (
@@ -48,7 +48,7 @@ from models.tables import (
     StatusEvent,
     Unit,
 )
-from tasks.queries import end_of_day, round_latest_reports
+from tasks.queries import end_of_day
 
 if TYPE_CHECKING:
     from models.db import Database
@@ -100,6 +100,51 @@ def _statuses_as_of(session: Session, round_id: int, cutoff: datetime) -> dict[i
     return last
 
 
+@dataclass(frozen=True)
+class LatestReport:
+    """The columns of a measure's latest standing report that the notice needs."""
+
+    measure_id: int
+    submitted_at: datetime
+    text: str
+    claimed_status: ReportStatus
+
+
+def latest_report_rows(session: Session, round_id: int, cutoff: datetime) -> dict[int, LatestReport]:
+    """Per live measure of the round, its latest report submitted up to ``cutoff`` that no report
+    submitted up to ``cutoff`` supersedes: the rule of ``tasks.queries.latest_reports``, in one
+    statement that returns one row per measure (a window function) instead of every report.
+    """
+    superseding = aliased(Report)
+    ranked = (
+        select(
+            Report.measure_id,
+            Report.submitted_at,
+            Report.text,
+            Report.claimed_status,
+            func.row_number()
+            .over(partition_by=Report.measure_id, order_by=(Report.submitted_at.desc(), Report.id.desc()))
+            .label("rank"),
+        )
+        .join(Measure, Measure.id == Report.measure_id)
+        .join(Problem, Problem.id == Measure.problem_id)
+        .where(
+            Problem.round_id == round_id,
+            Measure.removed_at.is_(None),
+            Problem.removed_at.is_(None),
+            Report.submitted_at <= cutoff,
+            ~exists().where(superseding.supersedes_id == Report.id, superseding.submitted_at <= cutoff),
+        )
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.measure_id, ranked.c.submitted_at, ranked.c.text, ranked.c.claimed_status).where(
+            ranked.c.rank == 1
+        )
+    )
+    return {row.measure_id: LatestReport(*row) for row in rows}
+
+
 def load_notice_document(session: Session, round_code: str, as_of: date, *, timezone: str) -> NoticeDocument:
     """The notice of a round as of the end of ``as_of`` (local day in ``timezone``).
 
@@ -120,7 +165,7 @@ def load_notice_document(session: Session, round_code: str, as_of: date, *, time
         .where(Problem.round_id == round_.id, Problem.removed_at.is_(None))
         .order_by(Problem.ordinal, Measure.ordinal)
     ).all()
-    latest = round_latest_reports(session, round_.id, cutoff)
+    latest = latest_report_rows(session, round_.id, cutoff)
     statuses = _statuses_as_of(session, round_.id, cutoff)
 
     problems: dict[int, tuple[Problem, list[MeasureInfo]]] = {}
@@ -155,7 +200,7 @@ def load_notice_document(session: Session, round_code: str, as_of: date, *, time
     return build_notice(round_info(round_), infos, reports, as_of, options)
 
 
-def _status_as_of(event: tuple[datetime, str] | None, report: Report | None) -> MeasureStatus:
+def _status_as_of(event: tuple[datetime, str] | None, report: LatestReport | None) -> MeasureStatus:
     report_status: tuple[datetime, MeasureStatus] | None = None
     if report is not None:
         claimed = (

@@ -248,3 +248,42 @@ def test_seed_docx_holds_the_same_paragraphs(seeded_database: Database) -> None:
     read_back = docx.Document(io.BytesIO(content))
     expected = _paragraphs((EXAMPLE_DIR / "notice.txt").read_text(encoding="utf-8"))
     assert [p.text for p in read_back.paragraphs if p.text] == expected
+
+
+def test_latest_report_rows_follow_the_ledger_rule_of_latest_reports(database: Database) -> None:
+    """The notice's one-statement query picks the same report as ``tasks.queries.latest_reports``."""
+    from tasks.notice import latest_report_rows
+    from tasks.queries import end_of_day, round_latest_reports
+
+    with database.unit_of_work() as session:
+        round_ = make_round(session)
+        problem = make_problem(session, round_)
+        measures = [make_measure(session, problem=problem) for _ in range(4)]
+        at = [datetime(2023, 12, day, 2, tzinfo=UTC) for day in range(1, 11)]
+        make_report(session, measures[0], text="a1", submitted_at=at[0])
+        a2 = make_report(session, measures[0], text="a2", submitted_at=at[2])
+        make_report(session, measures[0], text="a2 更正", supersedes=a2, submitted_at=at[6])
+        b1 = make_report(session, measures[1], text="b1", submitted_at=at[1])
+        make_report(session, measures[1], text="b1 更正", supersedes=b1, submitted_at=at[3])
+        make_report(session, measures[2], text="c1", submitted_at=at[4])
+        make_report(
+            session, measures[2], text="c2 同时", submitted_at=at[4]
+        )  # same instant: the later id wins
+        session.commit()
+        for day in (
+            date(2023, 12, 1),
+            date(2023, 12, 3),
+            date(2023, 12, 5),
+            date(2023, 12, 8),
+            date(2023, 12, 31),
+        ):
+            cutoff = end_of_day(day, TZ)
+            expected = {
+                m: (r.text, r.submitted_at)
+                for m, r in round_latest_reports(session, round_.id, cutoff).items()
+            }
+            got = {
+                m: (r.text, r.submitted_at) for m, r in latest_report_rows(session, round_.id, cutoff).items()
+            }
+            assert got == expected, day
+            assert all(when.tzinfo is not None for _, when in got.values())
