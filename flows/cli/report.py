@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from flows.cli.app import app, make_app
-from flows.cli.common import console, database, today
+from flows.cli.common import console, database, settings, today
 
 report_app = make_app(
     "Progress reports (进展) from units.\n\nExample: [bold]zhenggai report add --measure XH-05-2 --text '…'[/bold]"
@@ -39,6 +39,9 @@ def add(
     ),
     metric: list[str] = typer.Option([], "--metric", help="A figure, NAME=NUMBER[UNIT]; repeatable."),
     author: str = typer.Option("", "--author", help="Who writes the report."),
+    evidence: list[Path] = typer.Option(
+        [], "--evidence", exists=True, dir_okay=False, help="An evidence file (台账); repeatable."
+    ),
 ) -> None:
     """Record a unit's progress report on a measure.
 
@@ -47,7 +50,9 @@ def add(
     from datetime import UTC, datetime
 
     from models.tables import ReportStatus
-    from tasks.reports import MetricInput, ReportInput, parse_period, record_report
+    from tasks.evidence import stage_paths
+    from tasks.intake import submit_report
+    from tasks.reports import MetricInput, ReportInput, parse_period
 
     try:
         start, end = parse_period(period)
@@ -65,10 +70,19 @@ def add(
         metrics=metrics,
         source="cli",
     )
-    with database().unit_of_work() as session:
-        report = record_report(session, data, actor="cli", now=datetime.now(UTC), today=today())
-        session.commit()
-        console.print(f"recorded report #{report.id} on {measure} ({report.measure.status.value})")
+    config = settings()
+    staged = stage_paths(
+        config.evidence_dir,
+        evidence,
+        max_bytes=config.evidence_max_bytes,
+        allowed_types=config.evidence_allowed_types,
+    )
+    summary = submit_report(
+        database(), data, actor="cli", now=datetime.now(UTC), today=today(), staged=staged
+    )
+    console.print(f"recorded report #{summary['id']} on {measure} ({summary['measure_status']})")
+    for item in summary["evidence"]:
+        console.print(f"  evidence {item['filename']}: sha256 {item['sha256']}")
 
 
 @report_app.command("load")

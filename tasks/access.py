@@ -1,0 +1,215 @@
+"""What a token may see and do: ownership checks and the API's read models.
+
+A unit token reads and reports on the measures its unit owns (as lead or co-unit); coordinator and
+leader tokens read everything; only coordinators review. Queries for the API live here so that
+``flows/api.py`` holds no SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from models.errors import UnknownMeasure, UnknownUnit
+from models.tables import (
+    EvidenceFile,
+    Measure,
+    Report,
+    ReportEvidence,
+    TokenRole,
+    Unit,
+    measure_co_units,
+)
+from models.workdays import WorkingCalendar
+from tasks.queries import measure_overview
+from tasks.reports import report_summary
+from tasks.tokens import Principal
+
+
+class Forbidden(Exception):
+    """The token may not do this (the API answers 403, naming the field)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+def can_read_everything(principal: Principal) -> bool:
+    return principal.role in (TokenRole.COORDINATOR, TokenRole.LEADER)
+
+
+def owner_ids(session: Session, code: str) -> set[int] | None:
+    """The ids of the units owning a live measure (lead and co-units); None when there is no such measure."""
+    measure = session.scalar(
+        select(Measure)
+        .where(Measure.code == code, Measure.removed_at.is_(None))
+        .options(selectinload(Measure.co_units))
+    )
+    if measure is None:
+        return None
+    ids = {u.id for u in measure.co_units}
+    if measure.lead_unit_id is not None:
+        ids.add(measure.lead_unit_id)
+    return ids
+
+
+def check_measure_access(session: Session, principal: Principal, code: str) -> None:
+    """Raise ``Forbidden`` unless the principal may read (and, for a unit, report on) the measure.
+
+    For a unit token an unknown measure is refused like another unit's, so nothing leaks;
+    for other roles an unknown measure raises ``UnknownMeasure``.
+    """
+    owners = owner_ids(session, code)
+    if can_read_everything(principal):
+        if owners is None:
+            raise UnknownMeasure(f"no measure '{code}'")
+        return
+    if owners is None or principal.unit_id not in owners:
+        raise Forbidden("measure", f"'{code}' is not a measure of unit '{principal.unit_code}'")
+
+
+def check_unit_access(session: Session, principal: Principal, unit_code: str) -> None:
+    """Raise ``Forbidden`` unless the principal may read the unit's measures."""
+    if can_read_everything(principal):
+        if session.scalar(select(Unit.id).where(Unit.code == unit_code)) is None:
+            raise UnknownUnit(f"no unit '{unit_code}'")
+        return
+    if unit_code != principal.unit_code:
+        raise Forbidden("unit", f"a token of unit '{principal.unit_code}' may not read unit '{unit_code}'")
+
+
+def unit_measures(
+    session: Session,
+    unit_code: str,
+    *,
+    today: date,
+    calendar: WorkingCalendar,
+    timezone: str,
+    due_soon_workdays: int,
+    report_missing: Any = None,
+) -> list[dict[str, Any]]:
+    """The live measures a unit leads or co-owns, with deadline, state, light and last report."""
+    unit = session.scalar(select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise UnknownUnit(f"no unit '{unit_code}'")
+    led = set(session.scalars(select(Measure.code).where(Measure.lead_unit_id == unit.id)))
+    co = set(
+        session.scalars(
+            select(Measure.code)
+            .join(measure_co_units, measure_co_units.c.measure_id == Measure.id)
+            .where(measure_co_units.c.unit_id == unit.id)
+        )
+    )
+    rows = measure_overview(
+        session,
+        today=today,
+        calendar=calendar,
+        timezone=timezone,
+        due_soon_workdays=due_soon_workdays,
+        report_missing=report_missing,
+    )
+    result = []
+    for row in rows:
+        if row.code not in led and row.code not in co:
+            continue
+        result.append(
+            {
+                "code": row.code,
+                "round": row.round_code,
+                "problem": row.problem_ordinal,
+                "problem_title": row.problem_title,
+                "ordinal": row.ordinal,
+                "marker": row.marker,
+                "text": row.text,
+                "role": "lead" if row.code in led else "co",
+                "lead_unit": row.lead_unit_code,
+                "deadline": row.deadline.isoformat() if row.deadline else None,
+                "deadline_spec": row.deadline_spec,
+                "cadence": row.cadence,
+                "status": row.status.value,
+                "state": row.state.value,
+                "light": row.light.value,
+                "workdays_left": row.assessment.workdays_left,
+                "last_report": (
+                    {"submitted_at": row.last_report_at.isoformat(), "text": row.last_report_text}
+                    if row.last_report_at
+                    else None
+                ),
+            }
+        )
+    return result
+
+
+def measure_reports(session: Session, code: str) -> list[dict[str, Any]]:
+    """Every report on a measure, oldest first, with what superseded it."""
+    measure = session.scalar(select(Measure).where(Measure.code == code))
+    if measure is None:
+        raise UnknownMeasure(f"no measure '{code}'")
+    reports = list(
+        session.scalars(
+            select(Report)
+            .where(Report.measure_id == measure.id)
+            .options(
+                selectinload(Report.metrics),
+                selectinload(Report.unit),
+                selectinload(Report.evidence).selectinload(ReportEvidence.file),
+                selectinload(Report.measure),
+            )
+            .order_by(Report.submitted_at, Report.id)
+        )
+    )
+    superseded_by = {r.supersedes_id: r.id for r in reports if r.supersedes_id is not None}
+    result = []
+    for report in reports:
+        summary = report_summary(report)
+        summary["superseded_by"] = superseded_by.get(report.id)
+        summary["evidence"] = [
+            {
+                "filename": e.filename,
+                "sha256": e.sha256,
+                "size": e.file.size,
+                "content_type": e.file.content_type,
+            }
+            for e in report.evidence
+        ]
+        result.append(summary)
+    return result
+
+
+@dataclass(frozen=True)
+class EvidenceInfo:
+    """A stored evidence file and a name a report gave it."""
+
+    sha256: str
+    size: int
+    content_type: str
+    filename: str
+
+
+def evidence_for(session: Session, principal: Principal, sha256: str) -> EvidenceInfo:
+    """An evidence file the principal may read: any for coordinators and leaders; for a unit, one
+    attached to a report on a measure the unit owns. Unknown and forbidden look alike to a unit."""
+    file = session.get(EvidenceFile, sha256)
+    query = (
+        select(ReportEvidence.filename)
+        .join(Report, Report.id == ReportEvidence.report_id)
+        .join(Measure, Measure.id == Report.measure_id)
+        .where(ReportEvidence.sha256 == sha256)
+        .order_by(ReportEvidence.id)
+    )
+    if not can_read_everything(principal):
+        co_owned = select(measure_co_units.c.measure_id).where(
+            measure_co_units.c.unit_id == principal.unit_id
+        )
+        query = query.where(or_(Measure.lead_unit_id == principal.unit_id, Measure.id.in_(co_owned)))
+    name = session.scalar(query.limit(1))
+    if file is None or name is None:
+        if can_read_everything(principal):
+            raise LookupError(f"no evidence file {sha256}")
+        raise Forbidden("sha256", "no evidence file of this unit has this hash")
+    return EvidenceInfo(file.sha256, file.size, file.content_type, name)

@@ -1,0 +1,149 @@
+"""API bearer tokens: issue one (shown once), revoke it, verify a presented one.
+
+Only the SHA-256 of a token is stored. A token is ``zg_`` followed by 43 URL-safe characters
+(256 random bits), so a stolen database gives nothing to present and hashes need no salt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.errors import UnknownUnit, ZhenggaiError
+from models.tables import ApiToken, TokenRole, Unit
+
+TOKEN_PREFIX = "zg_"
+# last_used_at is a convenience, not an audit log: refresh it at most this often (fewer writes).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class UnknownToken(ZhenggaiError):
+    """No live API token has this id or label."""
+
+
+class InvalidTokenRequest(ZhenggaiError):
+    """A token was asked for with a role and unit that do not fit together."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a verified token speaks for; what the API checks permissions against."""
+
+    token_id: int
+    role: TokenRole
+    label: str
+    unit_id: int | None = None
+    unit_code: str | None = None
+
+    @property
+    def display(self) -> str:
+        """How logs and history name the caller (never the token itself)."""
+        return f"token #{self.token_id} '{self.label}'"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A freshly issued token: ``secret`` is shown once and never stored."""
+
+    secret: str
+    token_id: int
+    role: TokenRole
+    label: str
+    unit_code: str | None
+
+
+def hash_token(secret: str) -> str:
+    """The stored form of a token: hex SHA-256 of its UTF-8 bytes."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def issue_token(
+    session: Session,
+    *,
+    role: TokenRole,
+    unit_code: str | None = None,
+    label: str | None = None,
+    now: datetime,
+) -> IssuedToken:
+    """Create a token for a unit (role ``unit``) or for a coordinator or leader. The caller commits."""
+    unit: Unit | None = None
+    if role == TokenRole.UNIT:
+        if not unit_code:
+            raise InvalidTokenRequest("a unit token needs --unit")
+        unit = session.scalar(select(Unit).where(Unit.code == unit_code))
+        if unit is None:
+            raise UnknownUnit(f"no unit '{unit_code}'")
+    elif unit_code:
+        raise InvalidTokenRequest(f"a {role.value} token is not tied to a unit: leave out --unit")
+    label = (label or "").strip() or (unit.code if unit else role.value)
+    if len(label) > 100:
+        raise InvalidTokenRequest("a token label has at most 100 characters")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(token_hash=hash_token(secret), role=role, unit=unit, label=label, created_at=now)
+    session.add(token)
+    session.flush()
+    return IssuedToken(secret=secret, token_id=token.id, role=role, label=label, unit_code=unit_code)
+
+
+def find_token(session: Session, ref: str) -> ApiToken:
+    """A live token by id (``7`` or ``#7``) or by label; a label must name exactly one live token."""
+    ident = ref.strip().lstrip("#")
+    live = select(ApiToken).where(ApiToken.revoked_at.is_(None))
+    if ident.isdigit():
+        token = session.scalar(live.where(ApiToken.id == int(ident)))
+        if token is not None:
+            return token
+    matches = list(session.scalars(live.where(ApiToken.label == ref.strip())))
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        ids = ", ".join(f"#{t.id}" for t in matches)
+        raise UnknownToken(f"{len(matches)} live tokens are labelled '{ref}' ({ids}): revoke one by id")
+    raise UnknownToken(f"no live token '{ref}'")
+
+
+def revoke_token(session: Session, ref: str, *, now: datetime) -> ApiToken:
+    """Revoke a live token by id or label; it stops working at once. The caller commits."""
+    token = find_token(session, ref)
+    token.revoked_at = now
+    session.flush()
+    return token
+
+
+def list_tokens(session: Session, *, include_revoked: bool = False) -> list[ApiToken]:
+    """Tokens with their labels, roles and units (never a secret: none is stored)."""
+    query = select(ApiToken).order_by(ApiToken.id)
+    if not include_revoked:
+        query = query.where(ApiToken.revoked_at.is_(None))
+    return list(session.scalars(query))
+
+
+def verify_token(session: Session, secret: str | None, *, now: datetime) -> Principal | None:
+    """The principal of a live token, or None for a missing, unknown or revoked one.
+
+    Refreshes ``last_used_at`` (at most once a minute); the caller commits.
+    """
+    if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    digest = hash_token(secret)
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+    # The lookup is by hash; compare again in constant time for good measure.
+    if token is None or not hmac.compare_digest(token.token_hash, digest) or token.revoked_at is not None:
+        return None
+    if token.role == TokenRole.UNIT and token.unit is None:
+        return None  # a unit token whose unit is gone speaks for no one
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        token.last_used_at = now
+    return Principal(
+        token_id=token.id,
+        role=token.role,
+        label=token.label,
+        unit_id=token.unit_id,
+        unit_code=token.unit.code if token.unit else None,
+    )
