@@ -75,18 +75,27 @@ def record_planned(check: MeasureCheck) -> list[str]:
 def notification_hand_over() -> Callable[[MeasureCheck], Any]:
     """The one call point where reminders and escalations leave this flow.
 
-    The notification tasks (issue 4) plug in by providing ``tasks.notify.plan_notifications(check)``:
-    it receives the ``MeasureCheck`` (state, owner, deadline, ``due`` notices, ``local_day``, ``stale``)
-    and is called from this flow's body, so it may be a task, a subflow or a plain function. Until that
-    module exists the flow records what it would send (``StatusEvent`` kind ``reminder planned``).
+    The notification flows (issue 4) plug in with ``flows.notify.notify_measure(measure_code,
+    scheduled_time)``, a subflow that plans, records and delivers the measure's messages with their
+    own exactly-once keys. It is called for scheduled runs (trigger ``cadence`` or ``deadline``) that
+    are not stale; manual checks and stale backlog runs hand nothing over. Without that module the flow
+    records what it would send (``StatusEvent`` kind ``reminder planned``, see ``tasks.scheduling``).
     """
-    try:
-        from tasks.notify import plan_notifications  # type: ignore[import-not-found,unused-ignore]
-    except ModuleNotFoundError as error:
-        if error.name != "tasks.notify":
-            raise
+    import importlib
+    import importlib.util
+
+    notify = None
+    if importlib.util.find_spec("flows.notify") is not None:
+        notify = getattr(importlib.import_module("flows.notify"), "notify_measure", None)
+    if notify is None:
         return record_planned
-    return plan_notifications  # type: ignore[no-any-return,unused-ignore]
+
+    def hand_over(check: MeasureCheck) -> Any:
+        if check.stale or check.trigger == "manual":
+            return None
+        return notify(measure_code=check.code, scheduled_time=check.scheduled_at)
+
+    return hand_over
 
 
 def _run_facts() -> tuple[datetime, str | None]:
@@ -94,7 +103,10 @@ def _run_facts() -> tuple[datetime, str | None]:
 
     scheduled = flow_run.scheduled_start_time
     run_id = flow_run.id
-    moment = datetime.fromisoformat(str(scheduled)) if not isinstance(scheduled, datetime) else scheduled
+    # a stdlib datetime (the runtime gives a pendulum one when the run is scheduled)
+    moment = datetime.fromisoformat(
+        scheduled.isoformat() if hasattr(scheduled, "isoformat") else str(scheduled)
+    )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment, str(run_id) if run_id else None

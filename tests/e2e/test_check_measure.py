@@ -1,0 +1,228 @@
+"""``check_measure``: one state change, one event and one artifact for an overdue measure, and nothing
+new the second time; the late-run policy and the reminder record of ``observe_measure``."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from models.db import Database
+from models.rules import MeasureState
+from models.tables import Measure, StatusEvent
+from models.workdays import ChinaCalendar
+from tasks.scheduling import PLANNED_KIND, STATE_KIND, observe_measure, record_planned_reminders
+from tests.factories import make_measure, make_report
+
+SHANGHAI = "Asia/Shanghai"
+CHINA = ChinaCalendar()
+
+
+def local(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(SHANGHAI))
+
+
+def events_of(database: Database, code: str, kind: str) -> list[StatusEvent]:
+    with database.unit_of_work() as session:
+        found = list(
+            session.scalars(
+                select(StatusEvent)
+                .join(Measure, StatusEvent.measure_id == Measure.id)
+                .where(Measure.code == code, StatusEvent.kind == kind)
+                .order_by(StatusEvent.id)
+            )
+        )
+        session.expunge_all()  # keep the loaded values readable after the unit of work ends
+        return found
+
+
+async def _prefect_records(code: str, since: datetime) -> tuple[list[Any], list[Any]]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    async with get_client() as client:
+        response = await client.request(
+            "POST",
+            "/events/filter",
+            json={
+                "filter": {
+                    "occurred": {
+                        "since": since.isoformat(),
+                        "until": (since + timedelta(hours=1)).isoformat(),
+                    },
+                    "event": {"prefix": ["zhenggai.measure."]},
+                    "resource": {"id": [f"zhenggai.measure.{code}"]},
+                },
+                "limit": 50,
+            },
+        )
+        response.raise_for_status()
+        events = response.json()["events"]
+        artifacts = await client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"measure-{code.lower()}"]))
+        )
+    return events, artifacts
+
+
+def prefect_records(
+    code: str, since: datetime, *, at_least: int = 1, wait: float = 30.0
+) -> tuple[list[Any], list[Any]]:
+    """Events are persisted by a server service in batches: wait for them to show."""
+    deadline = time.monotonic() + wait
+    while True:
+        events, artifacts = asyncio.run(_prefect_records(code, since))
+        if len(events) >= at_least or time.monotonic() > deadline:
+            return events, artifacts
+        time.sleep(1)
+
+
+@pytest.mark.prefect
+@pytest.mark.usefixtures("prefect_harness")
+def test_an_overdue_measure_records_one_change_one_event_one_artifact(seeded_database: Database) -> None:
+    from flows.check_measure import check_measure
+
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    first = check_measure(measure="XH-07-1")
+    assert first["state"] == "overdue" and first["changed"] and first["light"] == "red"
+    second = check_measure(measure="XH-07-1")
+    assert second["state"] == "overdue" and not second["changed"]
+
+    (change,) = events_of(seeded_database, "XH-07-1", STATE_KIND)
+    assert (change.from_value, change.to_value, change.actor) == (None, "overdue", "check_measure")
+    assert change.flow_run_id and change.dedupe_key and change.dedupe_key.startswith("state|XH-07-1|")
+    assert "逾期" in change.reason
+
+    events, artifacts = prefect_records("XH-07-1", since)
+    time.sleep(6)  # past the persister's flush interval: a second event would show by now
+    events, artifacts = prefect_records("XH-07-1", since)
+    assert [e["event"] for e in events] == ["zhenggai.measure.overdue"]
+    related = {r["prefect.resource.role"]: r["prefect.resource.id"] for r in events[0]["related"]}
+    assert related["round"] == "zhenggai.round.xinhua-2023-xc2"
+    assert related["owner"].startswith("zhenggai.unit.")
+    assert len(artifacts) == 1
+    markdown = artifacts[0].data
+    assert "XH-07-1" in markdown and "红灯" in markdown and "逾期" in markdown and "最新进展" in markdown
+    assert "2023年12月31日" in markdown
+    assert events_of(seeded_database, "XH-07-1", PLANNED_KIND) == []  # a manual check reminds nobody
+
+
+def test_two_runs_for_one_scheduled_time_record_one_event(session: Any, database: Database) -> None:
+    measure = make_measure(session, code="M-ONCE", deadline=date(2023, 11, 30), deadline_spec="2023-11-30")
+    session.commit()
+    scheduled = local("2023-12-04 09:00")
+    for _ in range(2):
+        with database.unit_of_work() as work:
+            check = observe_measure(
+                work,
+                "M-ONCE",
+                scheduled_at=scheduled,
+                now=scheduled,
+                calendar=CHINA,
+                timezone=SHANGHAI,
+                trigger="deadline",
+                flow_run_id="run-1",
+            )
+    assert check.state == MeasureState.OVERDUE and check.workdays_left == -2
+    assert len(events_of(database, measure.code, STATE_KIND)) == 1
+    assert check.due == ("overdue",)
+
+
+def test_state_changes_are_recorded_as_they_happen(session: Any, database: Database) -> None:
+    make_measure(session, code="M-MOVE", deadline=date(2023, 12, 29), deadline_spec="2023-12-29")
+    session.commit()
+    seen = []
+    for moment in (
+        "2023-11-01 09:00",
+        "2023-11-02 09:00",
+        "2023-12-22 09:00",
+        "2023-12-29 09:00",
+        "2024-01-02 09:00",
+    ):
+        with database.unit_of_work() as work:
+            check = observe_measure(
+                work,
+                "M-MOVE",
+                scheduled_at=local(moment),
+                now=local(moment),
+                calendar=CHINA,
+                timezone=SHANGHAI,
+            )
+        seen.append((check.state.value, check.changed))
+    assert seen == [
+        ("on_track", True),
+        ("on_track", False),
+        ("due_soon", True),
+        ("due_today", True),
+        ("overdue", True),
+    ]
+    states = [e.to_value for e in events_of(database, "M-MOVE", STATE_KIND)]
+    assert states == ["on_track", "due_soon", "due_today", "overdue"]
+
+
+def test_a_stale_run_judges_as_of_now_and_plans_no_reminders(session: Any, database: Database) -> None:
+    make_measure(session, code="M-LATE", deadline=date(2023, 12, 29), deadline_spec="2023-12-29")
+    session.commit()
+    now = local("2024-01-03 10:00")
+    with database.unit_of_work() as work:
+        # scheduled for 2023-12-27 (due soon then), run a week late after an outage
+        check = observe_measure(
+            work,
+            "M-LATE",
+            scheduled_at=local("2023-12-27 09:00"),
+            now=now,
+            calendar=CHINA,
+            timezone=SHANGHAI,
+            trigger="deadline",
+        )
+        assert check.stale and check.as_of == now and check.state == MeasureState.OVERDUE
+        assert check.due == ()
+        assert record_planned_reminders(work, check, now=now) == []
+    with database.unit_of_work() as work:
+        # today's run, an hour late, is today's business: it reminds
+        today = observe_measure(
+            work,
+            "M-LATE",
+            scheduled_at=local("2024-01-03 09:00"),
+            now=now,
+            calendar=CHINA,
+            timezone=SHANGHAI,
+            trigger="deadline",
+        )
+        assert not today.stale and today.due == ("overdue",)
+        assert record_planned_reminders(work, today, now=now) == ["overdue"]
+        assert record_planned_reminders(work, today, now=now) == []  # once per measure, notice and day
+    (planned,) = events_of(database, "M-LATE", PLANNED_KIND)
+    assert planned.to_value == "overdue" and planned.dedupe_key == "reminder|M-LATE|overdue|2024-01-03"
+
+
+def test_a_cadence_run_calls_for_the_missing_report(session: Any, database: Database) -> None:
+    measure = make_measure(session, code="M-WEEK", deadline=None, cadence="每周一 09:00")
+    make_report(session, measure, submitted_at=local("2023-10-25 10:00"))
+    session.commit()
+    with database.unit_of_work() as work:
+        reported = observe_measure(
+            work,
+            "M-WEEK",
+            scheduled_at=local("2023-10-30 09:00"),
+            now=local("2023-10-30 09:00"),
+            calendar=CHINA,
+            timezone=SHANGHAI,
+            trigger="cadence",
+        )
+        assert reported.state == MeasureState.ON_TRACK and reported.due == ()
+        silent = observe_measure(
+            work,
+            "M-WEEK",
+            scheduled_at=local("2023-11-06 09:00"),
+            now=local("2023-11-06 09:00"),
+            calendar=CHINA,
+            timezone=SHANGHAI,
+            trigger="cadence",
+        )
+        assert silent.state == MeasureState.MISSING_REPORT and silent.report_missing
+        assert silent.due == ("missing_report",) and silent.light == "yellow"
