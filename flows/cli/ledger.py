@@ -58,8 +58,8 @@ def import_(
 ) -> None:
     """Read a 台账 back into the round's ledger: everything is checked first, errors name their cells.
 
-    Rows are matched to measures by the hidden 措施编号 column; rows without one are new measures and
-    measures missing from the sheet are marked removed. 整改进展（最新） and 红黄绿灯 are not read.
+    Rows are matched to measures by the hidden 措施编号 column (rows without one by text, then place, else
+    they are new); measures missing from the sheet are marked removed. 整改进展（最新） and 红黄绿灯 are not read.
 
     Example: zhenggai ledger import 台账.xlsx --round xinhua-2023-xc2
     """
