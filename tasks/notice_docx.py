@@ -84,19 +84,44 @@ def _exact_spacing(paragraph: Paragraph) -> None:
     fmt.space_after = Pt(0)
 
 
-def _snap_to_grid_off(paragraph: Paragraph) -> None:
+# The schema order of w:pPr children from w:autoSpaceDE on: a new flag goes before the first present successor.
+_PPR_ORDER = (
+    "w:autoSpaceDE",
+    "w:autoSpaceDN",
+    "w:bidi",
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
+)
+
+
+def _flag_off(paragraph: Paragraph, tag: str) -> None:
+    """Add ``<tag w:val="0"/>`` to the paragraph properties at its schema position (Word checks the order)."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     p_pr = paragraph._p.get_or_add_pPr()
-    snap = OxmlElement("w:snapToGrid")
-    snap.set(qn("w:val"), "0")
-    p_pr.append(snap)
-    # pPr children have a schema order: let python-docx re-insert the known ones after it.
-    spacing = p_pr.find(qn("w:spacing"))
-    if spacing is not None:
-        p_pr.remove(spacing)
-        p_pr.insert_element_before(spacing, "w:ind", "w:jc", "w:rPr")
+    flag = OxmlElement(tag)
+    flag.set(qn("w:val"), "0")
+    p_pr.insert_element_before(flag, *_PPR_ORDER[_PPR_ORDER.index(tag) + 1 :])
+
+
+def _snap_to_grid_off(paragraph: Paragraph) -> None:
+    _flag_off(paragraph, "w:snapToGrid")
 
 
 def _text_width_pt(text: str, size_pt: float = BODY_SIZE_PT) -> float:
@@ -249,33 +274,43 @@ def _blank(document: DocxDocument) -> None:
 def _sign_off(document: DocxDocument, signature: str, date_line: str | None) -> None:
     """Unsealed sign-off: signature 2 characters from the right; the date starts 2 characters right of it.
 
-    When the date is too long for that, the date keeps 2 characters from the right and the signature
-    moves left accordingly (GB/T 9704-2012 7.3.5.2).
+    The signature (CJK, width known exactly) is right-aligned and the date left-aligned from where the
+    signature starts, so the date's own width (digits, renderer spacing) does not matter. When the
+    date is too long for that, the date keeps 2 characters from the right and the signature moves left
+    accordingly (GB/T 9704-2012 7.3.5.2); only then is the date's width estimated.
     """
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
+    type_width = (PAGE_WIDTH_MM - MARGINS_MM["left"] - MARGINS_MM["right"]) / 25.4 * 72
     two_chars = 2 * BODY_SIZE_PT
     signature_width = _text_width_pt(signature)
-    signature_right = two_chars
-    date_right = 0.0
+    # (text, alignment, indent from that side)
+    lines = [(signature, WD_ALIGN_PARAGRAPH.RIGHT, two_chars)]
     if date_line is not None:
-        date_width = _text_width_pt(date_line)
-        date_right = signature_right + signature_width - two_chars - date_width
-        if date_right < two_chars:
-            date_right = two_chars
-            signature_right = date_right + date_width + two_chars - signature_width
-    lines = [(signature, signature_right)]
-    if date_line is not None:
-        lines.append((date_line, date_right))
-    for index, (text, right) in enumerate(lines):
+        date_left = type_width - signature_width  # the signature's start + 2 characters
+        if date_left + _text_width_pt(date_line) <= type_width - two_chars:
+            lines.append((date_line, WD_ALIGN_PARAGRAPH.LEFT, date_left))
+        else:
+            signature_left = type_width - two_chars - _text_width_pt(date_line) - two_chars
+            lines = [
+                (signature, WD_ALIGN_PARAGRAPH.LEFT, max(signature_left, 0.0)),
+                (date_line, WD_ALIGN_PARAGRAPH.RIGHT, two_chars),
+            ]
+    for index, (text, alignment, indent) in enumerate(lines):
         paragraph = document.add_paragraph()
         fmt = paragraph.paragraph_format
-        fmt.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        fmt.alignment = alignment
         fmt.first_line_indent = Pt(0)
-        fmt.right_indent = Pt(right)
+        if alignment == WD_ALIGN_PARAGRAPH.RIGHT:
+            fmt.right_indent = Pt(indent)
+        else:
+            fmt.left_indent = Pt(indent)
         fmt.keep_with_next = index < len(lines) - 1
         _exact_spacing(paragraph)
+        # No automatic space between CJK and digits (Word honours it): the estimated widths hold.
+        _flag_off(paragraph, "w:autoSpaceDE")
+        _flag_off(paragraph, "w:autoSpaceDN")
         _add_run(paragraph, text, BODY_FONT, BODY_SIZE_PT)
 
 

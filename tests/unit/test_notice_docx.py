@@ -153,25 +153,55 @@ def test_page_numbers_in_outer_corners() -> None:
     assert section.even_page_footer.paragraphs[0].paragraph_format.left_indent == Pt(14)
 
 
+TYPE_WIDTH_PT = 156 / 25.4 * 72
+
+
 @pytest.mark.parametrize(
-    ("signature", "signature_right", "date_right"),
+    ("signature", "expected"),
     [
-        # 18 characters (288 pt) and the date (112 pt): signature 2 characters in, date 2 characters right of it.
-        (SIGNATURE, 32, 176),
-        # A signature shorter than the date: the date keeps 2 characters, the signature moves left.
-        ("某局", 144, 32),
+        # 18 characters (288 pt): signature 2 characters from the right; the date starts 2 characters
+        # right of the signature's first character, whatever its own width.
+        (SIGNATURE, (("right", 32), ("left", TYPE_WIDTH_PT - 288))),
+        # A signature shorter than the date (112 pt): the date keeps 2 characters, the signature moves left.
+        ("某局", (("left", TYPE_WIDTH_PT - 32 - 112 - 32), ("right", 32))),
     ],
 )
-def test_sign_off_indents(signature: str, signature_right: float, date_right: float) -> None:
+def test_sign_off_positions(signature: str, expected: tuple[tuple[str, float], ...]) -> None:
     doc = _read(_document(signature))
     paragraphs = doc.paragraphs
     sign, day = paragraphs[-2], paragraphs[-1]
     assert (sign.text, day.text) == (signature, "2023年12月31日")
     assert paragraphs[-3].text == ""  # one blank line after the body
-    for paragraph, right in ((sign, signature_right), (day, date_right)):
-        assert paragraph.alignment == WD_ALIGN_PARAGRAPH.RIGHT
-        assert paragraph.paragraph_format.right_indent == Pt(right)
+    for paragraph, (side, indent) in zip((sign, day), expected, strict=True):
+        fmt = paragraph.paragraph_format
+        if side == "right":
+            assert paragraph.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+            assert fmt.right_indent is not None and fmt.right_indent.pt == pytest.approx(indent, abs=0.05)
+        else:
+            assert paragraph.alignment == WD_ALIGN_PARAGRAPH.LEFT
+            assert fmt.left_indent is not None and fmt.left_indent.pt == pytest.approx(indent, abs=0.05)
     closing = paragraphs[-4]
     assert closing.text.startswith("欢迎广大干部群众")
     assert closing.paragraph_format.keep_with_next
     assert sign.paragraph_format.keep_with_next
+
+
+def test_paragraph_properties_follow_the_schema_order() -> None:
+    """Word refuses a document whose w:pPr children are out of order; LibreOffice does not care."""
+    from tasks.notice_docx import _PPR_ORDER
+
+    order = ["w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:widowControl", *_PPR_ORDER]
+    doc = _read(_document(SIGNATURE))
+    section = doc.sections[0]
+    paragraphs = [*doc.paragraphs, *section.footer.paragraphs, *section.even_page_footer.paragraphs]
+    for paragraph in paragraphs:
+        p_pr = paragraph._p.pPr
+        assert p_pr is not None
+        tags = [child.tag.replace(qn("w:x")[:-1], "w:") for child in p_pr]
+        assert all(tag in order for tag in tags), tags
+        positions = [order.index(tag) for tag in tags]
+        assert positions == sorted(positions), tags
+    sign_off = doc.paragraphs[-1]._p.pPr
+    assert sign_off is not None
+    flag = sign_off.find(qn("w:autoSpaceDE"))
+    assert flag is not None and flag.get(qn("w:val")) == "0"
