@@ -83,7 +83,7 @@ async def _rescan(runner: Any, known: set[UUID], every: float) -> None:
 
 async def serve_async(*, rescan_seconds: float = 60.0, limit: int | None = None) -> None:
     """Run the runner until stopped (SIGTERM or Ctrl-C); schedules stay active afterwards."""
-    from prefect import Runner
+    from prefect.runner import Runner
     from prefect.schedules import Cron
 
     settings = get_settings()

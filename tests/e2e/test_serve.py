@@ -1,0 +1,112 @@
+"""``zhenggai serve`` in a real subprocess, started and stopped twice: every schedule stays active."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from models.db import Database
+from models.settings import Settings
+
+pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def _deployments() -> list[Any]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterTags
+
+    async with get_client() as client:
+        managed = await client.read_deployments(
+            deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=["zhenggai"])), limit=200
+        )
+        housekeeping = await client.read_deployments(
+            deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=["zhenggai-housekeeping"])),
+            limit=200,
+        )
+    return list(managed) + list(housekeeping)
+
+
+def start_serve(settings: Settings, api_url: str) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": api_url,
+        "ZHENGGAI_DATABASE_URL": settings.resolved_database_url,
+        "ZHENGGAI_DATA_DIR": str(settings.data_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from flows.cli import main; main()", "serve", "--rescan-seconds", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return process, lines
+
+
+def wait_for(
+    lines: queue.Queue[str], text: str, process: subprocess.Popen[str], timeout: float = 120
+) -> list[str]:
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            if process.poll() is not None:
+                break
+            continue
+        seen.append(line)
+        if text in line:
+            return seen
+    raise AssertionError(f"'{text}' did not appear; output:\n{''.join(seen)}")
+
+
+def test_serve_started_and_stopped_twice_keeps_every_schedule_active(
+    seeded_database: Database, settings: Settings
+) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    api_url = str(PREFECT_API_URL.value())
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        process, lines = start_serve(settings, api_url)
+        try:
+            output = wait_for(lines, "serve: serving", process)
+            assert any("serve: sync:" in line for line in output)
+            time.sleep(3)  # let the runner poll at least once
+            process.send_signal(stop)
+            process.wait(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        deployments = asyncio.run(_deployments())
+        names = {d.name for d in deployments}
+        assert {"XH-05-2", "XH-04-1", "XH-05-7", "XH-05-8", "housekeeping"} <= names
+        assert len([d for d in deployments if "zhenggai" in d.tags]) == 28
+        assert [d.name for d in deployments if d.paused] == []
+        assert all(s.active for d in deployments for s in d.schedules)
+        assert {s.slug for d in deployments if d.name == "housekeeping" for s in d.schedules} == {
+            "daily-sync"
+        }
