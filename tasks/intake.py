@@ -54,9 +54,10 @@ def submit_report(
                     # status and idempotency keys the previous one committed.
                     session.execute(select(Measure.id).where(Measure.code == data.measure).with_for_update())
                     report = record_report(session, data, actor=actor, now=now, today=today)
+                    session.commit()
+                    session.refresh(report)  # answer with what was stored (timestamps in UTC)
                     summary = report_summary(report)
                     summary["measure_status"] = report.measure.status.value
-                    session.commit()
                 break
             except IntegrityError:
                 if attempt:
