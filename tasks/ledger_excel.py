@@ -574,11 +574,15 @@ class _Names:
                 if name:
                     self.by_name.setdefault(_norm(name), set()).add(code)
 
-    def find(self, text: str) -> tuple[str | None, str | None]:
-        """(code, None) or (None, why not)."""
+    def find(
+        self, text: str, prefer: set[str] | frozenset[str] = frozenset()
+    ) -> tuple[str | None, str | None]:
+        """(code, None) or (None, why not); a name shared by several resolves to the one in ``prefer``."""
         if text in self.codes:
             return text, None
         found = self.by_name.get(_norm(text), set())
+        if len(found) > 1 and len(found & prefer) == 1:
+            found = found & prefer
         if len(found) == 1:
             return next(iter(found)), None
         if found:
@@ -607,8 +611,8 @@ def ledger_to_plan(session: Session, sheet: LedgerSheet, round_code: str) -> Led
     existing = {m.code: m for p in current.problems for m in p.measures}
     all_codes = set(session.scalars(select(Measure.code)))
 
-    def resolve(names: _Names, text: str, cell: str, column: str, kind: str) -> str | None:
-        code, why = names.find(text)
+    def resolve(names: _Names, text: str, cell: str, column: str, kind: str, prefer: set[str]) -> str | None:
+        code, why = names.find(text, prefer)
         if why:
             suffix = f" {kind} (by name or code)" if why.endswith("a known") else ""
             issues.append(PlanIssue(cell, column, why + suffix))
@@ -673,7 +677,7 @@ def _split_problem(text: str) -> tuple[str, str]:
 def _measure_from_row(
     row: SheetRow,
     existing: dict[str, Any],
-    resolve: Callable[[_Names, str, str, str, str], str | None],
+    resolve: Callable[[_Names, str, str, str, str, set[str]], str | None],
     units: _Names,
     contacts: _Names,
     issues: list[PlanIssue],
@@ -681,6 +685,9 @@ def _measure_from_row(
     values, cells = row.values, row.cells
     code = str(values.get("措施编号") or "").strip() or None
     old = existing.get(code) if code else None
+    # A name several units share resolves to the one the measure already has.
+    held_units = {old.lead_unit, *old.co_units} - {None} if old is not None else set()
+    held_leader = {old.leader} - {None} if old is not None else set()
     measure: dict[str, Any] = {"code": code}
     text = str(values.get("整改措施") or "").strip()
     if not text:
@@ -691,19 +698,21 @@ def _measure_from_row(
 
     unit_text = str(values.get("责任单位") or "").strip()
     if unit_text:
-        measure["lead_unit"] = resolve(units, unit_text, cells["责任单位"], "责任单位", "unit")
+        measure["lead_unit"] = resolve(units, unit_text, cells["责任单位"], "责任单位", "unit", held_units)
     else:
         measure["lead_unit"] = None  # apply_plan refuses it unless unassigned measures are allowed
     co_text = str(values.get("配合单位") or "").strip()
     co_units = []
     for name in (n.strip() for n in LIST_SPLIT.split(co_text) if n.strip()):
-        found = resolve(units, name, cells["配合单位"], "配合单位", "unit")
+        found = resolve(units, name, cells["配合单位"], "配合单位", "unit", held_units)
         if found and found not in co_units:
             co_units.append(found)
     measure["co_units"] = co_units
     leader_text = str(values.get("责任领导") or "").strip()
     measure["leader"] = (
-        resolve(contacts, leader_text, cells["责任领导"], "责任领导", "contact") if leader_text else None
+        resolve(contacts, leader_text, cells["责任领导"], "责任领导", "contact", held_leader)
+        if leader_text
+        else None
     )
 
     deadline = values.get("完成时限")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from models.errors import InvalidPlan
 from models.tables import Measure, Problem, Report, Round, StatusEvent
 from models.workdays import ChinaCalendar
-from tasks.ledger_excel import SHEET, export_ledger, import_ledger
+from tasks.ledger_excel import SHEET, export_ledger, import_ledger, parse_deadline_cell
 from tests.conftest import SEED_ROUND
 from tests.factories import make_measure, make_problem, make_round
 
@@ -187,3 +187,58 @@ def test_cli_reports_cells_and_exits_1(cli, seeded_database, exported):
     assert result.exit_code == 1
     assert "error:" in result.stderr
     assert "整改台账!G5: 完成时限: '2023-13-01' is not a date" in result.stderr
+
+
+def test_ambiguous_unit_name_asks_for_the_code(seeded_database, exported):
+    from tests.factories import make_unit
+
+    with seeded_database.unit_of_work() as session:
+        make_unit(session, "weishengdui-2", name="区卫生队")
+        session.commit()
+    row = 3  # XH-01-1
+    workbook = load_workbook(exported)
+    set_cells(**{f"E{row}": "区卫生队"})(workbook[SHEET])
+    workbook.save(exported)
+    before = state(seeded_database)
+    with pytest.raises(InvalidPlan) as error:
+        import_ledger(seeded_database, exported)
+    assert [str(i) for i in error.value.issues] == [
+        "整改台账!E3: 责任单位: '区卫生队' names several: weishengdui, weishengdui-2 (write the code)"
+    ]
+    assert state(seeded_database) == before
+    # Written as a code, it imports.
+    set_cells(**{f"E{row}": "weishengdui-2"})(workbook[SHEET])
+    workbook.save(exported)
+    _, changes = import_ledger(seeded_database, exported)
+    assert changes.changed["measures"] == ["XH-01-1"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (datetime(2024, 3, 31), date(2024, 3, 31)),
+        (date(2024, 3, 31), date(2024, 3, 31)),
+        ("2024-03-31", date(2024, 3, 31)),
+        ("2024/3/31", date(2024, 3, 31)),
+        ("2024.3.31", date(2024, 3, 31)),
+        ("2024年3月31日", date(2024, 3, 31)),
+        (45382, date(2024, 3, 31)),  # an unformatted Excel serial
+        ("20个工作日", "20个工作日"),
+        ("长期坚持", "长期坚持"),
+    ],
+)
+def test_deadline_cells(value, expected):
+    assert parse_deadline_cell(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2023-13-01", "'2023-13-01' is not a date"),
+        ("下周", "is not a date, N个工作日"),
+        (12, "'12' is not a date"),
+    ],
+)
+def test_bad_deadline_cells(value, message):
+    with pytest.raises(ValueError, match=message):
+        parse_deadline_cell(value)
