@@ -6,7 +6,7 @@ Recipes only: the work is in ``tasks.notify_tasks`` (and the functions it wraps 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -21,7 +21,6 @@ from tasks.notify_tasks import (
 )
 
 BATCH_SIZE = 250  # messages per delivery task run: few task runs, each sending concurrently
-LATE_AFTER = timedelta(hours=12)  # a check run this late plans as of now, not its scheduled time
 
 
 def _deliver(now: datetime, measure_code: str | None = None) -> dict[str, Any]:
@@ -73,10 +72,10 @@ def notify_measure(
 ) -> dict[str, Any]:
     """The hand-over from ``check_measure``: plan and deliver one measure's messages for a scheduled run.
 
-    A run more than 12 hours late (a backlog after an outage) plans as of now, so it sends what is true
-    today once rather than a burst of stale reminders; keys make repeated runs harmless.
+    Planned as of ``scheduled_time`` (the caller hands over only runs that are not stale: a backlog
+    after an outage sends nothing stale); keys make a repeated or overlapping run harmless. Messages
+    due at a quiet moment are held; delivery happens at ``now`` (default: the wall clock).
     """
-    current = now or datetime.now(UTC)
-    moment = current if current - scheduled_time > LATE_AFTER else scheduled_time
-    planned = plan_notifications(moment, measure_code=measure_code, actor="check_measure")
-    return _summarise(f"notify {measure_code}", planned, _deliver(max(moment, scheduled_time), measure_code))
+    planned = plan_notifications(scheduled_time, measure_code=measure_code, actor="check_measure")
+    current = max(now or datetime.now(UTC), scheduled_time)
+    return _summarise(f"notify {measure_code}", planned, _deliver(current, measure_code))

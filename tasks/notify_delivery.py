@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -78,38 +77,16 @@ def _load_prefect_secret(name: str) -> str:
     return str(value)
 
 
-class _PerThreadLog(logging.Handler):
-    """Collects Apprise's warnings per thread, so a failure's error text is that message's own."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.local = threading.local()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        lines = getattr(self.local, "lines", None)
-        if lines is not None:
-            lines.append(record.getMessage())
-
-    def start(self) -> None:
-        self.local.lines = []
-
-    def stop(self) -> list[str]:
-        lines: list[str] = getattr(self.local, "lines", None) or []
-        self.local.lines = None
-        return lines
-
-
-_capture = _PerThreadLog()
-_capture_installed = threading.Lock()
-_installed = False
-
-
-def _install_capture() -> None:
-    global _installed
-    with _capture_installed:
-        if not _installed:
-            logging.getLogger("apprise").addHandler(_capture)
-            _installed = True
+def _errors(result: Any) -> str:
+    """The warnings Apprise logged for this call (Apprise 2 keeps them on the result)."""
+    lines = []
+    for service in result if result is not None else ():
+        for attempt in service:
+            for entry in attempt:
+                level = getattr(entry, "level", logging.WARNING)
+                if not isinstance(level, int) or level >= logging.WARNING:
+                    lines.append(str(getattr(entry, "message", entry)))
+    return "; ".join(lines)
 
 
 @dataclass
@@ -126,7 +103,6 @@ class AppriseSender:
     def send(self, message: PreparedMessage) -> SendResult:
         import apprise
 
-        _install_capture()
         try:
             url = resolve_url(message.url, self._cached_secret)
         except UnresolvedUrl as exc:
@@ -138,16 +114,16 @@ class AppriseSender:
             headers = getattr(plugin, "headers", None)
             if isinstance(headers, dict):
                 headers[KEY_HEADER] = message.key
-        _capture.start()
         try:
-            ok = bool(notifier.notify(body=message.body, title=message.title))
+            # Bodies are plain text: say so, or e-mail gets an HTML part whose plain twin loses the line breaks.
+            result = notifier.notify(
+                body=message.body, title=message.title, body_format=apprise.NotifyFormat.TEXT
+            )
         except Exception as exc:  # a plugin bug must not take the whole fan-out down
-            _capture.stop()
             return SendResult(False, f"{type(exc).__name__}: {exc}")
-        lines = _capture.stop()
-        if ok:
+        if result:
             return SendResult(True)
-        return SendResult(False, "; ".join(lines)[-1000:] or "Apprise reported a failure")
+        return SendResult(False, _errors(result)[-1000:] or "Apprise reported a failure")
 
     def _cached_secret(self, name: str) -> str:
         if name not in self._secrets:

@@ -1,0 +1,172 @@
+"""``zhenggai notifications`` (the delivery log, re-sending failed messages) and ``zhenggai sweep``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import typer
+
+from flows.cli.app import app
+from flows.cli.common import console, database, parse_date_option, settings
+
+STATUS_STYLE = {"sent": "green", "pending": "cyan", "held": "blue", "sending": "yellow", "failed": "bold red"}
+
+
+def _moment(value: str | None) -> datetime | None:
+    """``--as-of``: a date (that day at the reminder hour, local) or an ISO date-time (local when naive)."""
+    if value is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(settings().timezone)
+    try:
+        if len(value) == 10:
+            return datetime.combine(
+                datetime.fromisoformat(value).date(), settings().reminder_hour, tzinfo=zone
+            )
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"'{value}' is neither a date (YYYY-MM-DD) nor a date-time (YYYY-MM-DDTHH:MM)",
+            param_hint="--as-of",
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+@app.command("notifications")
+def notifications(
+    unit: str | None = typer.Option(None, "--unit", help="Only messages about this unit (unit code)."),
+    status: str | None = typer.Option(
+        None, "--status", help="Only this status: pending, held, sending, sent, failed."
+    ),
+    day: str | None = typer.Option(
+        None, "--date", help="Only messages due, tried or sent on this day (YYYY-MM-DD)."
+    ),
+    kind: str | None = typer.Option(
+        None,
+        "--kind",
+        help="Only this kind: reminder, due_today, overdue, missing_report, escalation, digest.",
+    ),
+    measure: str | None = typer.Option(None, "--measure", help="Only messages about this measure."),
+    limit: int = typer.Option(200, "--limit", help="Show at most this many (newest first)."),
+    resend: bool = typer.Option(
+        False, "--resend", help="Send the failed messages that match the filters again, now."
+    ),
+    show_error: bool = typer.Option(False, "--errors", help="Show each message's last error in full."),
+) -> None:
+    """List the delivery log (recipients masked), or re-send failed messages with --resend.
+
+    Example: zhenggai notifications --status failed --unit jiedao --resend
+    """
+    from models.tables import DeliveryStatus
+
+    if status is not None and status not in {s.value for s in DeliveryStatus}:
+        raise typer.BadParameter(
+            f"'{status}' is not a status: {', '.join(s.value for s in DeliveryStatus)}", param_hint="--status"
+        )
+    when = parse_date_option(day, "--date")
+    config = settings()
+    db = database()
+    if resend:
+        _resend(db, config, unit=unit, day=when)
+        return
+    from rich.table import Table
+
+    from tasks.notify import list_deliveries
+
+    with db.unit_of_work() as session:
+        rows = list_deliveries(
+            session,
+            unit_code=unit,
+            status=status,
+            day=when,
+            kind=kind,
+            measure_code=measure,
+            timezone=config.timezone,
+            limit=limit,
+        )
+        table = Table(title="通知记录 · delivery log")
+        for column in ("#", "类型", "措施", "单位", "接收方", "状态", "次数", "应发", "发送", "标题 / 错误"):
+            table.add_column(column, overflow="fold")
+        counts: dict[str, int] = {}
+        for delivery, measure_code, unit_code in rows:
+            state = delivery.status.value
+            counts[state] = counts.get(state, 0) + 1
+            note = delivery.title
+            if delivery.error:
+                note += f"\n[red]{delivery.error if show_error else delivery.error[:120]}[/red]"
+            table.add_row(
+                str(delivery.id),
+                delivery.kind,
+                measure_code or "—",
+                unit_code or "—",
+                delivery.recipient_masked,
+                f"[{STATUS_STYLE.get(state, 'white')}]{state}[/]",
+                str(delivery.attempts),
+                _local(delivery.due_at, config.timezone),
+                _local(delivery.sent_at, config.timezone),
+                note,
+            )
+    console.print(table)
+    console.print(f"{len(rows)} message(s): " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+def _local(moment: datetime | None, timezone: str) -> str:
+    if moment is None:
+        return "—"
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _resend(db: Any, config: Any, *, unit: str | None, day: Any) -> None:
+    from datetime import UTC
+
+    from tasks.notify import deliver, resend
+    from tasks.notify_delivery import AppriseSender
+
+    now = datetime.now(UTC)
+    with db.unit_of_work() as session:
+        ids = resend(session, unit_code=unit, day=day, timezone=config.timezone, now=now)
+        session.commit()
+    if not ids:
+        console.print("no failed message matches: nothing to re-send")
+        return
+    counts = deliver(
+        db,
+        AppriseSender(),
+        ids,
+        now=now,
+        concurrency=config.delivery_concurrency,
+        max_attempts=config.delivery_retries + 1,
+    )
+    console.print(
+        f"re-sent {len(ids)} message(s): sent {counts.sent}, failed again {counts.retry + counts.failed} "
+        "(those stay pending: the next sweep tries them again)"
+    )
+
+
+@app.command("sweep")
+def sweep_command(
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Judge and send as of this date (reminder hour) or date-time; default now."
+    ),
+    round_code: str | None = typer.Option(None, "--round", help="Only this round."),
+    digest: bool = typer.Option(False, "--digest", help="Also send this week's digest to every unit."),
+) -> None:
+    """Run the notification sweep now: plan reminders, chasing and escalations, record them, deliver what is due.
+
+    Example: zhenggai sweep --as-of 2023-12-26 --digest
+    """
+    import json
+
+    from flows.notify import digest as digest_flow
+    from flows.notify import sweep
+
+    database()  # schema checked (and upgraded) before the flow starts
+    moment = _moment(as_of)
+    result = sweep(as_of=moment, round_code=round_code)
+    console.print_json(json.dumps(result, default=str))
+    if digest:
+        console.print_json(json.dumps(digest_flow(as_of=moment, round_code=round_code), default=str))
