@@ -14,6 +14,7 @@ from flows.cli import notice as _notice  # noqa: F401
 from flows.cli import plan as _plan  # noqa: F401
 from flows.cli import report as _report  # noqa: F401
 from flows.cli import status as _status  # noqa: F401
+from flows.cli import notifications as _notifications  # noqa: F401
 from flows.cli import sync as _sync  # noqa: F401
 from flows.cli import serve as _serve  # noqa: F401
 from flows.cli import measure as _measure  # noqa: F401
