@@ -24,10 +24,10 @@ from tasks.sync import ENTRYPOINT, SyncResult, WantedDeployment, reconcile, want
 
 
 def parameter_schema() -> dict[str, Any]:
-    """The ``check_measure`` parameter schema, computed once per sync."""
+    """The ``check_measure`` parameter schema, computed once per sync (as ``to_deployment`` sends it)."""
     from prefect.utilities.callables import parameter_schema as compute
 
-    return compute(check_measure).model_dump_for_openapi()
+    return dict(compute(check_measure).model_dump(exclude_unset=True))
 
 
 def plan_sync(

@@ -228,3 +228,15 @@ def test_the_server_schedules_seed_cadences_on_the_hand_checked_days(
     if window == AUTUMN_2023:
         daily = run(_scheduled_runs(deployments["XH-05-7"].id, date(2023, 10, 7), date(2023, 10, 8)))
         assert [r.date() for r in daily] == [date(2023, 10, 7), date(2023, 10, 8)]
+
+
+@pytest.mark.usefixtures("clean_server")
+def test_the_naive_path_registers_the_same_deployments(seeded_database: Database, settings: Settings) -> None:
+    from flows.sync import plan_sync, sync_bulk, sync_naive
+
+    wanted = plan_sync(seeded_database, settings)
+    ids = sync_naive(wanted[:3])
+    assert len(ids) == 3
+    result = sync_bulk(seeded_database, settings)
+    # what to_deployment().apply() registered is what the bulk path would have: nothing to update
+    assert result.summary() == "25 created, 0 updated, 0 paused, 0 removed"
