@@ -243,6 +243,7 @@ def validate_plan(
 ) -> dict[str, date | None]:
     """Check references, codes, dates, deadlines, cadences and URLs; return resolved deadlines by code."""
     from models.cadence import parse_cadence
+    from models.notice import notice_option_issues
 
     issues: list[PlanIssue] = []
 
@@ -290,6 +291,8 @@ def validate_plan(
         check_unit_ref(contact.unit, ("contacts", c, "unit"))
 
     r = plan.round
+    for option_issue in notice_option_issues(r.notice):
+        add(("round", *option_issue.field.split(".")), option_issue.message)
     check_contact_ref(r.coordinator, ("round", "coordinator"))
     check_contact_ref(r.head, ("round", "head"))
     if r.inspection_start > r.inspection_end:

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from flows.cli.app import app
-from flows.cli.common import console, database
+from flows.cli.common import console, database, settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "xinhua-2023"
 SEED_AS_OF = "2023-12-29"
@@ -18,9 +18,11 @@ def demo(
     example: Path = typer.Option(EXAMPLE, help="The example folder (plan.yaml and reports.yaml)."),
     as_of: str = typer.Option(SEED_AS_OF, "--as-of", help="The day the overview and notice are made for."),
 ) -> None:
-    """Load the seed's ledger and reports into the embedded database and show where it stands.
+    """Load the seed's ledger and reports into the embedded database, show where it stands, write the notice.
 
-    Running it again changes nothing. Example: zhenggai demo
+    The notice goes to the data directory as Markdown and DOCX. Loading again changes nothing.
+
+    Example: zhenggai demo
     """
     from flows.cli.status import status
     from tasks.plan import load_plan_file
@@ -32,3 +34,25 @@ def demo(
     loaded = load_reports_file(db, example / "reports.yaml")
     console.print(f"reports: {loaded.recorded} recorded, {loaded.already_recorded} already recorded")
     status(round_code=None, unit=None, problem=None, state=None, measure=None, as_of=as_of)
+
+    from datetime import date
+
+    from tasks.notice import write_notice
+
+    round_code = load_plan_round(example / "plan.yaml")
+    for output in write_notice(
+        settings(),
+        round_code,
+        formats=("md", "docx"),
+        as_of=date.fromisoformat(as_of),
+        requested_by="zhenggai demo",
+    ):
+        console.print(f"notice ({output.format}): {output.path}", soft_wrap=True, highlight=False)
+
+
+def load_plan_round(plan_file: Path) -> str:
+    """The round code a plan file declares."""
+    from tasks.plan import parse_plan_text, read_plan_file
+
+    plan, _ = parse_plan_text(read_plan_file(plan_file), str(plan_file))
+    return plan.round.code

@@ -87,6 +87,17 @@ def test_demo_loads_the_seed_once_and_again_changes_nothing(cli: Callable[..., A
     assert "28 recorded" in first.output
     assert "plan: 0 changes" in second.output
     assert "0 recorded, 28 already recorded" in second.output
+    notices = notice_files(first)
+    assert {p.suffix for p in notices} == {".md", ".docx"}
+
+
+def notice_files(result: Any) -> list[Path]:
+    """The notice files the demo says it wrote."""
+    paths = [
+        Path(line.split(": ", 1)[1]) for line in result.output.splitlines() if line.startswith("notice (")
+    ]
+    assert paths and all(p.exists() for p in paths), result.output
+    return paths
 
 
 def test_a_broken_plan_exits_1_with_file_line_and_field(cli: Callable[..., Any], database: Any) -> None:
