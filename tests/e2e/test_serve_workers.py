@@ -1,0 +1,69 @@
+"""The other way to run: prefect.yaml deployed to a process work pool, measure deployments synced into it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from models.db import Database
+from models.settings import Settings
+
+pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def _read() -> list[Any]:
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:
+        return list(await client.read_deployments(limit=200))
+
+
+def test_prefect_yaml_deploys_housekeeping_and_sync_fills_the_pool(
+    seeded_database: Database, settings: Settings
+) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.sync import sync_bulk
+
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "ZHENGGAI_CODE_DIR": str(ROOT)}
+    prefect = [sys.executable, "-m", "prefect", "--no-prompt"]
+    pool = subprocess.run(
+        [*prefect, "work-pool", "create", "zhenggai", "--type", "process", "--overwrite"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert pool.returncode == 0, pool.stdout + pool.stderr
+    deploy = subprocess.run(
+        [*prefect, "deploy", "--all"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+
+    (housekeeping,) = [d for d in asyncio.run(_read()) if d.name == "housekeeping"]
+    assert housekeeping.work_pool_name == "zhenggai"
+    assert housekeeping.parameters == {"work_pool": "zhenggai"}
+    (schedule,) = housekeeping.schedules
+    assert (schedule.slug, schedule.schedule.cron, schedule.schedule.timezone) == (
+        "daily-sync",
+        "30 7 * * *",
+        "Asia/Shanghai",
+    )
+
+    result = sync_bulk(seeded_database, settings, work_pool="zhenggai")
+    assert len(result.created) + len(result.updated) == 28
+    measures = [d for d in asyncio.run(_read()) if "zhenggai" in d.tags]
+    assert len(measures) == 28 and {d.work_pool_name for d in measures} == {"zhenggai"}
+    # back to `zhenggai serve`: the same sync without a pool takes them out of it
+    back = sync_bulk(seeded_database, settings)
+    assert len(back.updated) == 28
+    assert {d.work_pool_name for d in asyncio.run(_read()) if "zhenggai" in d.tags} == {None}
