@@ -184,3 +184,33 @@ def test_the_log_is_filtered_by_unit_status_and_day(database: Database) -> None:
         assert [(row[1], row[2]) for row in failed] == [("M-001", "unit-001")]
         assert len(list_deliveries(session, day=date(2023, 12, 22))) == 4
         assert list_deliveries(session, day=date(2023, 12, 21)) == []
+
+
+def test_plan_accepts_env_and_secret_references_and_refuses_malformed_ones(
+    database: Database, tmp_path: Any
+) -> None:
+    import pytest
+
+    from models.errors import InvalidPlan
+    from tasks.plan import load_plan_file
+    from tests.conftest import EXAMPLE_DIR
+
+    text = (EXAMPLE_DIR / "plan.yaml").read_text(encoding="utf-8")
+    good = text.replace('"json://127.0.0.1:8089/dangzu"', '"env:DANGZU_ROBOT_URL"').replace(
+        '"json://127.0.0.1:8089/bangongshi"', '"secret:bangongshi-robot"'
+    )
+    assert good != text
+    path = tmp_path / "plan.yaml"
+    path.write_text(good.replace('"json://127.0.0.1:8089/jiedao"', '"secret:Jiedao Robot"'), encoding="utf-8")
+    with pytest.raises(InvalidPlan) as raised:
+        load_plan_file(database, path)
+    assert len(raised.value.issues) == 1 and "secret:block-name" in str(raised.value)
+    path.write_text(good, encoding="utf-8")
+    load_plan_file(database, path)
+    with database.unit_of_work() as session:
+        from models.tables import Contact
+
+        urls = session.scalars(
+            select(Contact.urls).where(Contact.code.in_(["dangzu-liaison", "bangongshi-liaison"]))
+        )
+        assert {u for pair in urls for u in pair} >= {"env:DANGZU_ROBOT_URL", "secret:bangongshi-robot"}

@@ -1,0 +1,109 @@
+"""Kill the sweep in the middle of its fan-out (a real SIGKILL of a real process), then sweep again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from models.db import Database
+from models.settings import Settings
+from models.tables import Delivery, DeliveryStatus
+from tasks.notify import expire_in_doubt
+from tests.factories import make_contact, make_measure, make_problem, make_unit
+from tests.support.loopback import JsonReceiver
+
+pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
+
+ROOT = Path(__file__).resolve().parents[2]
+TZ = ZoneInfo("Asia/Shanghai")
+UNITS = 40
+CONCURRENCY = 4
+HOLD_AFTER = 12
+
+
+def test_killed_mid_fan_out_then_rerun_sends_every_remaining_message_once(
+    database: Database, settings: Settings
+) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.notify import sweep
+
+    with JsonReceiver(hold_after=HOLD_AFTER) as receiver:
+        with database.unit_of_work() as session:
+            problem = make_problem(session)
+            for n in range(UNITS):
+                unit = make_unit(session, f"unit-{n:03d}")
+                make_contact(session, f"liaison-{n:03d}", unit=unit, urls=[receiver.url(f"u{n:03d}")])
+                make_measure(session, problem, code=f"K-{n:03d}", lead_unit=unit, deadline=date(2023, 12, 29))
+            session.commit()
+
+        env = {
+            **os.environ,
+            "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+            "ZHENGGAI_DATABASE_URL": settings.resolved_database_url,
+            "ZHENGGAI_DATA_DIR": str(settings.data_dir),
+            "ZHENGGAI_DELIVERY_CONCURRENCY": str(CONCURRENCY),
+        }
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from flows.cli import main; main()",
+                "sweep",
+                "--as-of",
+                "2023-12-26T10:00",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            # Every sending thread is now inside a request the receiver has taken in and holds.
+            while receiver.holding < CONCURRENCY:
+                assert process.poll() is None, "the sweep ended before it could be killed"
+                assert time.monotonic() < deadline, f"only {receiver.holding} requests held"
+                time.sleep(0.05)
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        arrived_before_kill = len(receiver.requests)
+        assert arrived_before_kill == HOLD_AFTER + CONCURRENCY
+
+        with database.unit_of_work() as session:
+            statuses = Counter(s.value for s in session.scalars(select(Delivery.status)))
+        assert statuses == {
+            "sent": HOLD_AFTER,
+            "sending": CONCURRENCY,
+            "pending": UNITS - HOLD_AFTER - CONCURRENCY,
+        }
+
+        receiver.hold_after = None
+        receiver.release()
+        result = sweep(as_of=datetime(2023, 12, 26, 10, tzinfo=TZ))
+        assert result["planned"]["recorded"] == 0
+        assert result["delivered"]["sent"] == UNITS - HOLD_AFTER - CONCURRENCY
+
+        keys = receiver.keys()
+        assert len(keys) == UNITS and set(keys.values()) == {1}  # each message arrived once, none twice
+
+        # The claims the killed process left are in doubt once their lease is over: failed, not resent.
+        assert expire_in_doubt(database, lease_seconds=0) == CONCURRENCY
+        again = sweep(as_of=datetime(2023, 12, 26, 11, tzinfo=TZ))
+        assert again["delivered"]["due"] == 0 and len(receiver.requests) == UNITS
+        with database.unit_of_work() as session:
+            doubtful = session.scalars(select(Delivery).where(Delivery.status == DeliveryStatus.FAILED)).all()
+            assert len(doubtful) == CONCURRENCY and all("in doubt" in d.error for d in doubtful)
