@@ -227,6 +227,10 @@ def parse_plan_text(text: str, source: str) -> tuple[PlanDocument, Located]:
 def _apprise_url_problem(url: str) -> str | None:
     import apprise
 
+    from models.notifications import is_url_reference, url_reference_problem
+
+    if is_url_reference(url):  # env:NAME / secret:BLOCK: only the form here, resolved at send time
+        return url_reference_problem(url)
     if apprise.Apprise().add(url):
         return None
     scheme = url.split("://", 1)[0] if "://" in url else ""
