@@ -1,0 +1,229 @@
+"""Bench 2: the city's 2,100 measures synced to ``check_measure`` deployments on a real local Prefect server.
+
+We start ``prefect server start`` on a free loopback port with PREFECT_HOME in a temporary directory and
+analytics off, with all its services (scheduler included: it writes runs for every new deployment, as in
+production). Its database is a scratch PostgreSQL database of our own (``--prefect-db postgres``, the
+default when the server at 127.0.0.1:5432 answers) or SQLite in PREFECT_HOME (``--prefect-db sqlite``;
+on two cores a SQLite server with services contends with its scheduler, see docs/benchmarks.md).
+
+1. naive: ``flows.sync.sync_naive`` (``to_deployment(...).apply()`` one by one) on the first ``--naive``
+   measures, then those deployments are deleted so the server is empty again;
+2. first sync: ``flows.sync.sync_bulk`` (plan from the ledger, reconcile with 4 concurrent requests);
+3. re-sync with no ledger change (must write nothing).
+
+The ratio compares seconds per measure: naive / bulk first sync (target ≥ 5×).
+
+    python -m bench.bench_sync [--scale 1] [--prefect-db postgres|sqlite] [--naive 100] [--no-services]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench.common import (
+    ROOT,
+    Results,
+    check,
+    common_arguments,
+    ensure_city,
+    free_port,
+    postgres_available,
+    run_step,
+    scratch_postgres,
+    sqlite_url,
+)
+
+TARGET_FIRST_S = 60.0
+TARGET_RESYNC_S = 5.0
+TARGET_RATIO = 5.0
+
+
+def _prefect_env(home: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(
+        {
+            "PREFECT_HOME": home,
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_UI_ENABLED": "false",
+            "PREFECT_LOGGING_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    return env
+
+
+@contextlib.contextmanager
+def prefect_server(database_url: str | None, services: bool) -> Iterator[dict[str, str]]:
+    """A Prefect server of our own; yields the environment a client needs (PREFECT_API_URL…)."""
+    import httpx
+
+    home = tempfile.mkdtemp(prefix="zhenggai-bench-prefect-")
+    port = free_port()
+    env = _prefect_env(home)
+    if database_url:
+        env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database_url
+    prefect = Path(sys.executable).parent / "prefect"
+    command = [
+        str(prefect) if prefect.exists() else "prefect",
+        "server",
+        "start",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    if not services:
+        command.append("--no-services")
+    log = open(Path(home) / "server.log", "w")  # noqa: SIM115 - closed below
+    # Its own session: the server's workers are stopped with it, by this process group's id.
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"prefect server exited {process.returncode}: see {home}/server.log")
+            try:
+                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("prefect server did not answer within 180 s")
+            time.sleep(0.5)
+        client_env = {k: v for k, v in env.items() if k != "PREFECT_SERVER_DATABASE_CONNECTION_URL"}
+        client_env["PREFECT_API_URL"] = api
+        yield client_env
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        log.close()
+
+
+def run(
+    *,
+    seed: int,
+    scale: float,
+    workdir: Path,
+    prefect_db: str = "auto",
+    services: bool = True,
+    naive: int = 100,
+    profile: Path | None = None,
+    api_url: str | None = None,
+) -> Results:
+    """``api_url``: use this running Prefect API instead of starting a server (the smoke test's harness)."""
+    results = Results("sync")
+    try:
+        import flows.sync  # noqa: F401
+    except ImportError as exc:
+        for name in ("first sync", "re-sync", "naive"):
+            results.unavailable(name, f"flows.sync has not landed ({exc})")
+        return results
+    city = ensure_city(workdir, seed, scale)
+    info = city.info
+    url = sqlite_url(city.scratch_copy("sync"))
+    if api_url is not None:
+        prefect_db = "none"
+    elif prefect_db == "auto":
+        prefect_db = "postgres" if postgres_available() is None else "sqlite"
+    server_kind = f"Prefect server on {prefect_db}, {'all services' if services else '--no-services'}"
+
+    with contextlib.ExitStack() as stack:
+        database_url = None
+        if prefect_db == "postgres":
+            pg = stack.enter_context(scratch_postgres("zg_bench_prefect"))
+            database_url = "postgresql+asyncpg://" + pg.split("://", 1)[1]
+        started = time.perf_counter()
+        if api_url is None:
+            env = stack.enter_context(prefect_server(database_url, services))
+            results.add("prefect server start", time.perf_counter() - started, "s", note=server_kind)
+        else:
+            env = {"PREFECT_API_URL": api_url, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+
+        count = min(naive, info.measures)
+        naive_result = check(
+            run_step("sync_naive", {"url": url, "count": count, "round": info.round_code}, env=env),
+            "naive sync",
+        )
+        naive_per = float(naive_result.data["seconds"]) / max(1, count)
+        results.add(
+            f"naive to_deployment().apply() ×{count}",
+            float(naive_result.data["seconds"]),
+            "s",
+            note=f"{naive_per * 1000:.0f} ms per measure; ≈ {naive_per * info.measures:.0f} s for all {info.measures}",
+        )
+
+        payload: dict[str, object] = {"url": url, "runs": 2, "round": info.round_code}
+        if profile is not None:
+            profile.mkdir(parents=True, exist_ok=True)
+            payload["profile"] = str(profile / "sync_bulk.txt")
+        bulk = check(run_step("sync_bulk", payload, env=env, timeout=1200), "bulk sync")
+        first, again = bulk.data["passes"]
+        first_s, again_s = float(first["seconds"]), float(again["seconds"])
+        bulk_per = first_s / max(1, first["created"] or info.measures)
+        ratio = naive_per / bulk_per if bulk_per else 0.0
+        results.add(
+            "first sync (sync_bulk)",
+            first_s,
+            "s",
+            target=f"< {TARGET_FIRST_S:g} s",
+            met=first_s < TARGET_FIRST_S,
+            note=f"{first['summary']}; {bulk_per * 1000:.1f} ms per measure",
+        )
+        results.add(
+            "naive / bulk, per measure",
+            ratio,
+            "×",
+            target=f"≥ {TARGET_RATIO:g}×",
+            met=ratio >= TARGET_RATIO,
+            note=f"naive {naive_per * 1000:.0f} ms vs bulk {bulk_per * 1000:.1f} ms per measure",
+        )
+        results.add(
+            "re-sync, no change",
+            again_s,
+            "s",
+            target=f"< {TARGET_RESYNC_S:g} s",
+            met=again_s < TARGET_RESYNC_S and again["writes"] == 0,
+            note=f"{again['unchanged']} unchanged, {again['writes']} API writes",
+        )
+        results.add("sync process peak RSS", bulk.peak_rss_mb, "MB", note="the client process (two passes)")
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    common_arguments(parser)
+    parser.add_argument("--prefect-db", choices=("auto", "postgres", "sqlite"), default="auto")
+    parser.add_argument("--no-services", action="store_true", help="start the server with --no-services")
+    parser.add_argument("--naive", type=int, default=100, help="measures for the naive path (default 100)")
+    parser.add_argument("--profile", type=Path, default=None, help="pyinstrument the bulk sync process here")
+    args = parser.parse_args(argv)
+    run(
+        seed=args.seed,
+        scale=args.scale,
+        workdir=args.workdir,
+        prefect_db=args.prefect_db,
+        services=not args.no_services,
+        naive=args.naive,
+        profile=args.profile,
+    ).emit(args.json)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Every benchmark in turn, then one table of all figures (``bench/run`` calls this).
+
+bench/run [--scale 1] [--seed 8] [--workdir DIR] [--only load,sync,sweep,notice,cli] [--profile DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.common import ROOT, Figure, Results, common_arguments, ensure_city, print_table
+
+BENCHES = ("load", "sync", "sweep", "notice", "cli")
+
+
+def machine() -> dict[str, Any]:
+    """Cores, memory, commit and date, for docs/benchmarks.md."""
+    memory = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        commit, dirty = "", ""
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "load_average": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "commit": commit + (" (with uncommitted changes)" if dirty else ""),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    common_arguments(parser)
+    parser.add_argument(
+        "--only", default=",".join(BENCHES), help="comma-separated subset of " + ",".join(BENCHES)
+    )
+    parser.add_argument(
+        "--profile", type=Path, default=None, help="pyinstrument profiles of missed targets go here"
+    )
+    parser.add_argument("--naive", type=int, default=100, help="measures for the naive sync path")
+    parser.add_argument("--baseline", type=int, default=200, help="messages for the sequential Apprise loop")
+    args = parser.parse_args(argv)
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = set(chosen) - set(BENCHES)
+    if unknown:
+        parser.error(f"unknown bench(es): {', '.join(sorted(unknown))}")
+
+    began = time.perf_counter()
+    facts = machine()
+    print(
+        f"zhenggai benchmarks · {facts['date']} · {facts['cores']} cores · {facts['memory']} · "
+        f"load average {facts['load_average']} · commit {facts['commit']}"
+    )
+    print(f"city seed {args.seed}, scale {args.scale:g}; work directory {args.workdir}", flush=True)
+    started = time.perf_counter()
+    city = ensure_city(args.workdir, args.seed, args.scale)
+    print(
+        f"city ready in {time.perf_counter() - started:.0f} s: {city.info.problems} problems, "
+        f"{city.info.measures} measures, {city.info.reports} reports",
+        flush=True,
+    )
+
+    common = {"seed": args.seed, "scale": args.scale, "workdir": args.workdir}
+    figures: list[Figure] = []
+    for name in chosen:
+        print(f"\n== {name}", flush=True)
+        started = time.perf_counter()
+        try:
+            results = _run_one(name, common, args)
+        except Exception as exc:  # one broken bench must not hide the others' figures
+            results = Results(name)
+            results.unavailable(name, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            print(f"{name} failed: {exc}", file=sys.stderr, flush=True)
+        results.emit()
+        print(f"({name}: {time.perf_counter() - started:.0f} s)", flush=True)
+        figures += results.figures
+
+    total = time.perf_counter() - began
+    print(f"\n== all figures ({total / 60:.1f} min in all)")
+    print_table(figures)
+    out = args.json or args.workdir / "results.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "machine": facts,
+                "seed": args.seed,
+                "scale": args.scale,
+                "minutes": round(total / 60, 1),
+                "figures": [asdict(f) for f in figures],
+            },
+            ensure_ascii=False,
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+    print(f"figures saved to {out}")
+
+
+def _run_one(name: str, common: dict[str, Any], args: argparse.Namespace) -> Results:
+    if name == "load":
+        from bench import bench_load
+
+        return bench_load.run(**common, profile=args.profile)
+    if name == "sync":
+        from bench import bench_sync
+
+        # Profiling the sync would slow the measured passes: profile it on its own (bench_sync --profile).
+        return bench_sync.run(**common, naive=args.naive)
+    if name == "sweep":
+        from bench import bench_sweep
+
+        profile = args.profile / "sweep_decision.txt" if args.profile else None
+        if profile is not None:
+            profile.parent.mkdir(parents=True, exist_ok=True)
+        return bench_sweep.run(**common, baseline=args.baseline, profile=profile)
+    if name == "notice":
+        from bench import bench_notice
+
+        return bench_notice.run(**common, profile=args.profile)
+    from bench import bench_cli
+
+    return bench_cli.run(**common, profile=args.profile)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""One timed step per process: ``python -m bench.steps STEP '{"json": "payload"}'``.
+
+Each step imports what it needs, times only the call under test, and prints one JSON line with
+``seconds`` and the process's own peak RSS (``getrusage(RUSAGE_SELF).ru_maxrss``, so imports count).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def step(function: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    STEPS[function.__name__] = function
+    return function
+
+
+def _database(url: str) -> Any:
+    from models.db import Database
+
+    return Database(url)
+
+
+@step
+def migrate(payload: dict[str, Any]) -> dict[str, Any]:
+    database = _database(payload["url"])
+    started = time.perf_counter()
+    database.upgrade()
+    return {"seconds": time.perf_counter() - started}
+
+
+@step
+def load_plan(payload: dict[str, Any]) -> dict[str, Any]:
+    """``load_plan_file`` of the city's plan.yaml into a database (parse, validate, write, commit)."""
+    from tasks.plan import load_plan_file
+
+    database = _database(payload["url"])
+    database.engine.connect().close()  # connecting is not loading
+    started = time.perf_counter()
+    changes = load_plan_file(database, Path(payload["path"]))
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "summary": changes.summary()}
+
+
+@step
+def load_reports(payload: dict[str, Any]) -> dict[str, Any]:
+    """``load_reports_file`` of the city's reports.yaml (every report through ``record_report``)."""
+    from tasks.reports import load_reports_file
+
+    database = _database(payload["url"])
+    started = time.perf_counter()
+    loaded = load_reports_file(database, Path(payload["path"]))
+    return {"seconds": time.perf_counter() - started, "recorded": loaded.recorded}
+
+
+@step
+def notice(payload: dict[str, Any]) -> dict[str, Any]:
+    """``generate_notices`` for one format, written to a file, as of the round's last day."""
+    from tasks.notice import generate_notices
+
+    database = _database(payload["url"])
+    database.engine.connect().close()
+    output = Path(payload["output"])
+    started = time.perf_counter()
+    [(result, _content)] = generate_notices(
+        database,
+        payload["round"],
+        [(payload["format"], output)],
+        as_of=date.fromisoformat(payload["as_of"]),
+        timezone="Asia/Shanghai",
+        requested_by="bench",
+    )
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "bytes": output.stat().st_size, "missing": len(result.missing)}
+
+
+def _sync_settings(url: str) -> Any:
+    from models.settings import Settings
+
+    return Settings(database_url=url)
+
+
+@step
+def sync_naive(payload: dict[str, Any]) -> dict[str, Any]:
+    """``flows.sync.sync_naive`` (one ``to_deployment(...).apply()`` per measure) on the first N measures.
+
+    The deployments it made are deleted afterwards, so the bulk sync then starts from an empty server.
+    """
+    import asyncio
+
+    from flows.sync import plan_sync
+    from flows.sync import sync_naive as naive
+
+    database = _database(payload["url"])
+    settings = _sync_settings(payload["url"])
+    wanted = plan_sync(database, settings, round_code=payload.get("round"))[: int(payload["count"])]
+    started = time.perf_counter()
+    ids = naive(wanted)
+    seconds = time.perf_counter() - started
+
+    async def delete() -> None:
+        from uuid import UUID
+
+        from prefect.client.orchestration import get_client
+
+        async with get_client() as client:
+            for deployment_id in ids:
+                await client.delete_deployment(UUID(deployment_id))
+
+    asyncio.run(delete())
+    return {"seconds": seconds, "count": len(wanted)}
+
+
+@step
+def sync_bulk(payload: dict[str, Any]) -> dict[str, Any]:
+    """``flows.sync.sync_bulk`` (plan from the ledger, reconcile in bulk) run ``runs`` times in one process."""
+    from flows.sync import sync_bulk as bulk
+
+    database = _database(payload["url"])
+    settings = _sync_settings(payload["url"])
+    passes = []
+    for _ in range(int(payload.get("runs", 2))):
+        started = time.perf_counter()
+        result = bulk(
+            database,
+            settings,
+            round_code=payload.get("round"),
+            concurrency=int(payload.get("concurrency", 4)),
+        )
+        passes.append(
+            {
+                "seconds": time.perf_counter() - started,
+                "summary": result.summary(),
+                "created": len(result.created),
+                "unchanged": result.unchanged,
+                "writes": result.writes,
+            }
+        )
+    return {"seconds": passes[0]["seconds"], "passes": passes}
+
+
+def main() -> None:
+    name, payload = sys.argv[1], json.loads(sys.argv[2])
+    if name not in STEPS:
+        raise SystemExit(f"unknown step {name!r}; known: {', '.join(STEPS)}")
+    profile = payload.pop("profile", None)
+    if profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler()
+        profiler.start()
+        out = STEPS[name](payload)
+        profiler.stop()
+        Path(profile).write_text(profiler.output_text(unicode=True, color=False, show_all=False))
+    else:
+        out = STEPS[name](payload)
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""The benchmarks run end to end at a tiny scale (seconds). Performance is shown by ``bench/run``, never asserted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.citygen import generate, write_city
+from bench.common import Results
+
+SCALE = 0.01  # 7 problems, 21 measures, 4 units
+
+
+def values(results: Results) -> dict[str, object]:
+    missing = [f"{f.name}: {f.note}" for f in results.figures if f.value is None]
+    assert not missing, missing
+    return {f.name: f.value for f in results.figures}
+
+
+def test_the_city_is_deterministic_and_has_the_asked_mix(tmp_path: Path) -> None:
+    first = write_city(tmp_path / "a", seed=3, scale=SCALE, receiver_port=18000)
+    write_city(tmp_path / "b", seed=3, scale=SCALE, receiver_port=18000)
+    for name in ("plan.yaml", "reports.yaml", "city.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert first.measures == 3 * first.problems == first.dated + first.cadence + first.daily
+
+    plan, reports, info = generate(seed=8, scale=1.0, receiver_port=18089)
+    assert (info.units, info.problems, info.measures, info.reports) == (40, 700, 2100, 21000)
+    assert (info.dated, info.cadence, info.daily) == (1260, 525, 315)
+    measures = [m for p in plan["problems"] for m in p["measures"]]
+    assert sum(1 for m in measures if m.get("cadence") == "每个工作日 09:00") == 315
+    assert len(reports["reports"]) == 21000
+    urls = [u for unit in plan["units"] for c in unit["contacts"] for u in c["urls"]]
+    assert all(u.startswith("json://127.0.0.1:18089/") for u in urls)
+
+
+def test_load_sweep_notice_and_cli_benches_run_at_a_tiny_scale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench import bench_cli, bench_load, bench_notice, bench_sweep
+    from tests.conftest import POSTGRES_URL
+
+    if POSTGRES_URL:
+        monkeypatch.setenv("ZHENGGAI_BENCH_POSTGRES_URL", POSTGRES_URL)
+    common: dict[str, Any] = {"seed": 5, "scale": SCALE, "workdir": tmp_path}
+
+    loaded = values(bench_load.run(**common, postgres=bool(POSTGRES_URL)))
+    assert loaded["plan load, sqlite"] > 0  # type: ignore[operator]
+
+    swept = values(bench_sweep.run(**common, delay=0.01, baseline=3))
+    assert swept["lost"] == 0
+    assert swept["duplicated"] == 0
+
+    values(bench_notice.run(**common))
+    values(bench_cli.run(**common, runs=1))
+
+
+@pytest.mark.prefect
+@pytest.mark.usefixtures("prefect_harness")
+def test_sync_bench_runs_against_a_prefect_api(tmp_path: Path) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    from bench import bench_sync
+
+    api_url = PREFECT_API_URL.value()
+    assert api_url
+    results = bench_sync.run(seed=5, scale=SCALE, workdir=tmp_path, naive=3, api_url=api_url)
+    values(results)
+    resync = next(f for f in results.figures if f.name == "re-sync, no change")
+    assert "21 unchanged, 0 API writes" in resync.note
