@@ -35,6 +35,7 @@ def test_token_issue_prints_it_once_and_revoke_stops_it(cli: Cli, database: Data
     assert "shown once" in issued.stderr
     with database.unit_of_work() as session:
         row = session.scalar(select(ApiToken))
+        assert row is not None
         assert row.token_hash == hash_token(secret) and row.label == "街道联络员"
         token_id = row.id
     listed = cli("token", "list")

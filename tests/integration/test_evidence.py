@@ -8,6 +8,7 @@ import os
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from models.tables import EvidenceFile, ReportEvidence
 from tasks.evidence import (
     EvidenceTooLarge,
     EvidenceTypeRefused,
+    StagedEvidence,
     Upload,
     check_filename,
     evidence_path,
@@ -38,14 +40,14 @@ TODAY = date(2024, 1, 10)
 ALLOWED = ["application/pdf", "image/png", "text/plain"]
 
 
-def _stage(root: Path, *files: tuple[str, bytes], max_bytes: int = 10_000):  # type: ignore[no-untyped-def]
+def _stage(root: Path, *files: tuple[str, bytes], max_bytes: int = 10_000) -> StagedEvidence:
     uploads = [Upload(name, io.BytesIO(content)) for name, content in files]
     return stage_evidence(root, uploads, max_bytes=max_bytes, allowed_types=ALLOWED)
 
 
 def _submit(
     database: Database, root: Path, code: str, *files: tuple[str, bytes], text: str = "已完成。"
-) -> dict:  # type: ignore[type-arg]
+) -> dict[str, Any]:
     staged = _stage(root, *files)
     data = ReportInput(measure=code, text=text, source="api")
     return submit_report(database, data, actor="test", now=NOW, today=TODAY, staged=staged, emit=False)
