@@ -18,18 +18,24 @@ def sync(
         "--work-pool",
         help="Put the deployments in this work pool (run by workers); default: none, run by `zhenggai serve`.",
     ),
+    workers: bool = typer.Option(
+        False, "--workers", help="Put the deployments in the configured work pool (ZHENGGAI_WORK_POOL)."
+    ),
     concurrency: int = typer.Option(4, min=1, max=32, help="Concurrent API requests."),
 ) -> None:
     """Create, update, pause and remove one check_measure deployment per measure.
 
-    Needs a Prefect API (PREFECT_API_URL); see docs/deploying.md.
+    Talks to PREFECT_API_URL (unset: the local Prefect database under PREFECT_HOME); see docs/deploying.md.
 
     Example: zhenggai sync --round xinhua-2023-xc2
     """
     from flows.sync import sync_bulk
 
+    config = settings()
+    if workers and work_pool is None:
+        work_pool = config.work_pool
     result = sync_bulk(
-        database(), settings(), work_pool=work_pool, round_code=round_code, concurrency=concurrency
+        database(), config, work_pool=work_pool, round_code=round_code, concurrency=concurrency
     )
     console.print(f"sync: {result.summary()} ({result.unchanged} unchanged)")
     for label, names in (
