@@ -52,7 +52,7 @@ from tasks.evidence import (
 from tasks.intake import submit_report
 from tasks.reports import DuplicateReport, MetricInput, ReportInput
 from tasks.review import InvalidReview, ReviewAction, event_summary, measure_history, review_measure
-from tasks.tokens import Principal, verify_token
+from tasks.tokens import Principal, describe_refused, verify_token
 
 logger = logging.getLogger("zhenggai.api")
 
@@ -150,8 +150,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with db.unit_of_work() as session:
             found = verify_token(session, credentials.credentials, now=now())
             session.commit()
+            if found is None:
+                request.state.caller = describe_refused(session, credentials.credentials)
         if found is None:
-            request.state.caller = "unknown or revoked token"
             raise Refusal(401, "authorization", "the token is unknown or revoked")
         request.state.principal = found
         return found

@@ -147,3 +147,17 @@ def verify_token(session: Session, secret: str | None, *, now: datetime) -> Prin
         unit_id=token.unit_id,
         unit_code=token.unit.code if token.unit else None,
     )
+
+
+def describe_refused(session: Session, secret: str | None) -> str:
+    """How logs name a token that did not verify: a revoked token by id and label, else its absence."""
+    if not secret:
+        return "no token"
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return "malformed token"
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if token is None:
+        return "unknown token"
+    if token.revoked_at is not None:
+        return f"revoked token #{token.id} '{token.label}'"
+    return f"token #{token.id} '{token.label}' of a removed unit"

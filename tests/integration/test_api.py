@@ -253,6 +253,7 @@ def test_role_matrix(
     if any(code == 403 for code in MATRIX[endpoint]["unit"]):
         assert any("'label-unit'" in r.getMessage() and " 403 " in r.getMessage() for r in refused)
     assert any("no token" in r.getMessage() for r in refused)
+    assert any("revoked token #5 'label-revoked'" in r.getMessage() for r in refused)
 
 
 def test_a_co_unit_reads_and_reports_on_a_shared_measure(client: TestClient, ledger: ApiLedger) -> None:
