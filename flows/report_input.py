@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 from models.errors import ZhenggaiError
 from models.settings import get_settings
 from models.tables import ReportStatus, utcnow
-from tasks.intake import submit_report_task
+from tasks.intake_tasks import submit_report_task
 from tasks.reports import MetricInput, ReportInput
 
 

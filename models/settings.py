@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     )
     api_host: str = "127.0.0.1"
     api_port: int = 8765
+
+    # Prefect's own variable, read here so that code outside flow runs can tell whether an API is configured.
+    prefect_api_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("ZHENGGAI_PREFECT_API_URL", "PREFECT_API_URL")
+    )
 
     # Where `sync` and `serve` put measure deployments when run by workers rather than `serve`.
     work_pool: str = "zhenggai"

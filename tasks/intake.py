@@ -10,14 +10,15 @@ fails or slows a submission; the durable record is the report and its ``StatusEv
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import date, datetime
 from typing import Any
 
-from prefect import task
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from models.db import Database
+from models.settings import get_settings
 from models.tables import Measure
 from tasks.evidence import StagedEvidence
 from tasks.reports import ReportInput, record_report, report_summary
@@ -75,19 +76,17 @@ def submit_report(
     return summary
 
 
-@task(name="submit-report", retries=0)
-def submit_report_task(data: ReportInput, *, actor: str, now: datetime, today: date) -> dict[str, Any]:
-    """``submit_report`` as a Prefect task (the UI input flow), on the configured database."""
-    from models.db import get_database
-
-    return submit_report(get_database(), data, actor=actor, now=now, today=today)
-
-
 def prefect_api_configured() -> bool:
-    """Whether a Prefect API URL is set; without one, ``emit_event`` would start a local server."""
-    from prefect.settings import PREFECT_API_URL
+    """Whether a Prefect API URL is set; without one, ``emit_event`` would start a local server.
 
-    return bool(PREFECT_API_URL.value())
+    Inside a flow run Prefect is loaded already and its settings answer (profile included); elsewhere
+    the environment does, so that a CLI command does not import Prefect (3 s) only to learn there is none.
+    """
+    if "prefect" in sys.modules:
+        from prefect.settings import PREFECT_API_URL
+
+        return bool(PREFECT_API_URL.value())
+    return bool(get_settings().prefect_api_url)
 
 
 def emit_report_submitted(summary: dict[str, Any], *, actor: str) -> bool:

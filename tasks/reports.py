@@ -101,7 +101,10 @@ def record_report(session: Session, data: ReportInput, *, actor: str, now: datet
         raise InvalidReport("text", "a report needs text")
     if data.period_start and data.period_end and data.period_start > data.period_end:
         raise InvalidReport("period", f"starts {data.period_start} after it ends {data.period_end}")
-    if data.period_end and data.period_end > today:
+    # A report may cover the period under way (this week's meeting), not one that has not begun.
+    if data.period_start and data.period_start > today:
+        raise InvalidReport("period", f"starts {data.period_start}, in the future")
+    if data.period_start is None and data.period_end and data.period_end > today:
         raise InvalidReport("period", f"ends {data.period_end}, in the future")
     submitted_at = data.submitted_at or now
     if submitted_at.tzinfo is None:
@@ -134,12 +137,15 @@ def record_report(session: Session, data: ReportInput, *, actor: str, now: datet
         report.metrics.append(
             ReportMetric(position=position, name=metric.name, value=metric.value, unit=metric.unit)
         )
-    for ref in data.evidence:
-        if session.get(EvidenceFile, ref.sha256) is None:
-            session.add(
-                EvidenceFile(sha256=ref.sha256, size=ref.size, content_type=ref.content_type, stored_at=now)
-            )
-        report.evidence.append(ReportEvidence(sha256=ref.sha256, filename=ref.filename))
+    with session.no_autoflush:  # the report is not in the session yet: don't flush it half-built
+        for ref in data.evidence:
+            if session.get(EvidenceFile, ref.sha256) is None:
+                session.add(
+                    EvidenceFile(
+                        sha256=ref.sha256, size=ref.size, content_type=ref.content_type, stored_at=now
+                    )
+                )
+            report.evidence.append(ReportEvidence(sha256=ref.sha256, filename=ref.filename))
     session.add(report)
     session.flush()
 

@@ -61,6 +61,11 @@ def test_a_co_unit_may_report_but_a_stranger_may_not(session: Any, measure: Meas
         ({"text": "   "}, InvalidReport, "text: a report needs text"),
         ({"period_end": TODAY + timedelta(days=1)}, InvalidReport, "period: ends 2023-12-16, in the future"),
         (
+            {"period_start": TODAY + timedelta(days=3), "period_end": TODAY + timedelta(days=9)},
+            InvalidReport,
+            "period: starts 2023-12-18, in the future",
+        ),
+        (
             {"period_start": date(2023, 12, 10), "period_end": date(2023, 12, 1)},
             InvalidReport,
             "period: starts 2023-12-10 after it ends 2023-12-01",
@@ -101,6 +106,12 @@ def test_a_correction_supersedes_and_the_latest_report_follows_it(
     )
     with pytest.raises(InvalidReport, match=f"already superseded by #{correction.id}"):
         _record(session, text="再次更正", supersedes=later.id)
+
+
+def test_a_report_may_cover_the_period_under_way(session: Any, measure: Measure) -> None:
+    report = _record(session, period_start=date(2023, 12, 11), period_end=date(2023, 12, 17))
+
+    assert (report.period_start, report.period_end) == (date(2023, 12, 11), date(2023, 12, 17))
 
 
 def test_a_done_claim_awaits_review(session: Any, measure: Measure) -> None:
