@@ -66,7 +66,7 @@ async def _prefect_records(code: str, since: datetime) -> tuple[list[Any], list[
         artifacts = await client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"measure-{code.lower()}"]))
         )
-    return events, artifacts
+    return events, [a for a in artifacts if a.created and a.created >= since]
 
 
 def prefect_records(
@@ -226,3 +226,13 @@ def test_a_cadence_run_calls_for_the_missing_report(session: Any, database: Data
         )
         assert silent.state == MeasureState.MISSING_REPORT and silent.report_missing
         assert silent.due == ("missing_report",) and silent.light == "yellow"
+
+
+@pytest.mark.prefect
+@pytest.mark.usefixtures("prefect_harness")
+def test_measure_check_from_the_cli(seeded_database: Database, cli: Any) -> None:
+    result = cli("measure", "check", "XH-08-1")
+    assert result.exit_code == 0, result.output
+    assert "XH-08-1: overdue (red), state recorded" in result.output
+    again = cli("measure", "check", "XH-08-1")
+    assert "no change" in again.output

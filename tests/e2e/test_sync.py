@@ -240,3 +240,15 @@ def test_the_naive_path_registers_the_same_deployments(seeded_database: Database
     result = sync_bulk(seeded_database, settings)
     # what to_deployment().apply() registered is what the bulk path would have: nothing to update
     assert result.summary() == "25 created, 0 updated, 0 paused, 0 removed"
+
+
+@pytest.mark.usefixtures("clean_server")
+def test_the_housekeeping_flow_syncs(seeded_database: Database) -> None:
+    from flows.sync import sync_deployments
+
+    first = sync_deployments()
+    assert first["summary"] == "28 created, 0 updated, 0 paused, 0 removed"
+    assert (
+        sync_deployments(round_code="xinhua-2023-xc2")["summary"]
+        == "0 created, 0 updated, 0 paused, 0 removed"
+    )
