@@ -201,8 +201,8 @@ def test_a_ui_entry_refused_every_time_fails_the_run_with_the_reason(database: D
         try:
             report_input.with_options(flow_run_name=run_name)(
                 measure=ledger.own_measure,
-                period_start=date(2024, 1, 1),
-                period_end=date(2999, 1, 5),  # not over yet: every entry is refused
+                period_start=date(2999, 1, 1),  # not begun yet: every entry is refused
+                period_end=date(2999, 1, 5),
                 timeout_seconds=300,
                 poll_interval=1,
                 attempts=1,
