@@ -62,6 +62,7 @@ from models.tables import (
 from models.workdays import WorkingCalendar
 from tasks.notify_delivery import PreparedMessage, Sender, SendResult, fan_out
 from tasks.notify_render import render_message
+from tasks.queries import live_measures
 
 # A claim older than this belongs to a process that died mid-send (Apprise's HTTP timeouts are
 # seconds, SMTP's 15 s): the message is then in doubt.
@@ -113,25 +114,16 @@ def _missing_period(
 def _measures(
     session: Session, *, round_code: str | None = None, measure_code: str | None = None
 ) -> list[Measure]:
-    query = (
-        select(Measure)
-        .join(Measure.problem)
-        .join(Problem.round)
-        .where(Measure.removed_at.is_(None), Problem.removed_at.is_(None))
-        .options(
+    return live_measures(
+        session,
+        round_code=round_code,
+        measure_code=measure_code,
+        load=(
             selectinload(Measure.lead_unit).selectinload(Unit.contacts),
-            selectinload(Measure.co_units),
-            selectinload(Measure.leader),
             selectinload(Measure.problem).selectinload(Problem.round).selectinload(Round.coordinator),
             selectinload(Measure.problem).selectinload(Problem.round).selectinload(Round.head),
-        )
-        .order_by(Round.code, Problem.ordinal, Measure.ordinal)
+        ),
     )
-    if round_code is not None:
-        query = query.where(Round.code == round_code)
-    if measure_code is not None:
-        query = query.where(Measure.code == measure_code)
-    return list(session.scalars(query))
 
 
 def measure_facts(

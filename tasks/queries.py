@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from models.errors import UnknownRound, UnknownUnit
 from models.rules import Assessment, Light, MeasureState, derive_state
@@ -95,8 +96,12 @@ def live_measures(
     unit_code: str | None = None,
     problem_ordinal: int | None = None,
     measure_code: str | None = None,
+    load: Sequence[ORMOption] = (),
 ) -> list[Measure]:
-    """Measures not removed from their plan, in notice order, with what the overview shows loaded."""
+    """Measures not removed from their plan, in notice order, with what the overview shows loaded.
+
+    ``load`` adds loader options for what a caller reads beyond that (contacts, the round's people…).
+    """
     query = (
         select(Measure)
         .join(Measure.problem)
@@ -107,6 +112,7 @@ def live_measures(
             selectinload(Measure.co_units),
             selectinload(Measure.leader),
             selectinload(Measure.problem).selectinload(Problem.round),
+            *load,
         )
         .order_by(Round.code, Problem.ordinal, Measure.ordinal)
     )
