@@ -60,6 +60,7 @@ def run(*, seed: int, scale: float, workdir: Path, runs: int = 7, profile: Path 
             "ZHENGGAI_DATABASE_URL": sqlite_url(city.scratch_copy("cli")),
             "COLUMNS": "160",
             "PREFECT_HOME": home,
+            "PYTHONPATH": str(ROOT),  # this checkout's code, even when another one is installed editable
         }
         times, _ = timed([*command, "--help"], env, runs)
         median = statistics.median(times)

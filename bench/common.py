@@ -144,8 +144,8 @@ def run_process(
     out_chunks.append(out)
     err_chunks.append(err)
     wall = time.perf_counter() - started
-    # The step reports its own peak (getrusage(RUSAGE_SELF) at its end): RUSAGE_CHILDREN would be the
-    # maximum over every child this process has had.
+    # The step reports its own peak (VmHWM, see bench.steps): RUSAGE_CHILDREN would be the maximum over
+    # every child this process has had, and ru_maxrss inherits the parent's high-water mark.
     data: dict[str, Any] = {}
     for line in reversed("".join(out_chunks).splitlines()):
         if line.startswith("{"):

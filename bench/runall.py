@@ -51,7 +51,9 @@ def machine() -> dict[str, Any]:
         "load_average": " ".join(f"{x:.1f}" for x in os.getloadavg()),
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "commit": commit + (" (with uncommitted changes)" if dirty else ""),
+        # An exported tree (git archive) has no .git: its commit comes from ZHENGGAI_BENCH_COMMIT.
+        "commit": (commit + (" (with uncommitted changes)" if dirty else ""))
+        or os.environ.get("ZHENGGAI_BENCH_COMMIT", "unknown"),
     }
 
 
