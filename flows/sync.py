@@ -36,9 +36,15 @@ def plan_sync(
     *,
     calendar: WorkingCalendar | None = None,
     round_code: str | None = None,
+    today: date | None = None,
 ) -> list[WantedDeployment]:
-    """What the ledger wants the server to hold."""
+    """What the ledger wants the server to hold, as of ``today`` (default: today, local)."""
     calendar = calendar or ChinaCalendar(fallback=settings.calendar_fallback)
+    if today is None:
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        today = datetime.now(ZoneInfo(settings.timezone)).date()
     with database.unit_of_work() as session:
         if round_code is not None:
             from sqlalchemy import select
@@ -54,6 +60,7 @@ def plan_sync(
             timezone=settings.timezone,
             reminder_offsets=settings.reminder_offsets,
             reminder_hour=settings.reminder_hour,
+            today=today,
             round_code=round_code,
         )
 
@@ -88,11 +95,12 @@ def sync_bulk(
     round_code: str | None = None,
     concurrency: int = 4,
     calendar: WorkingCalendar | None = None,
+    today: date | None = None,
 ) -> SyncResult:
     """Plan from the ledger and reconcile, outside any flow run (the CLI and ``serve`` call this)."""
     settings = settings or get_settings()
     database = database or get_database(settings)
-    wanted = plan_sync(database, settings, calendar=calendar, round_code=round_code)
+    wanted = plan_sync(database, settings, calendar=calendar, round_code=round_code, today=today)
     return asyncio.run(
         sync_bulk_async(wanted, work_pool=work_pool, round_code=round_code, concurrency=concurrency)
     )
@@ -154,5 +162,4 @@ def sync_deployments(
         "paused": result.paused,
         "removed": result.removed,
         "unchanged": result.unchanged,
-        "synced_on": date.today().isoformat(),
     }

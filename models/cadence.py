@@ -227,11 +227,15 @@ class Cadence:
         *,
         dtstart: date,
         horizon_end: date,
+        exceptions_from: date | None = None,
     ) -> ScheduleSpec:
         """The schedule Prefect should carry, anchored at ``dtstart`` (at the cadence's time of day).
 
-        Working-day phrases get EXDATE/RDATE exceptions from ``dtstart`` to ``horizon_end``.
-        Deterministic: the same ledger and calendar data always give the same text (so re-sync is a no-op).
+        Working-day phrases get EXDATE/RDATE exceptions from ``dtstart`` to ``horizon_end``. With
+        ``exceptions_from`` (what sync registers) a phrase starts there instead: DTSTART and its
+        exceptions (a raw RRULE keeps its anchor: moving it could shift an INTERVAL's phase).
+        Deterministic: the same ledger, calendar data and ``exceptions_from`` always give the same
+        text (so re-sync is a no-op).
         """
         if self.pattern == Pattern.CRON:
             return ScheduleSpec("cron", self.expression)
@@ -240,12 +244,15 @@ class Cadence:
                 return ScheduleSpec("rrule", self.expression)
             start = datetime.combine(dtstart, DEFAULT_AT)
             return ScheduleSpec("rrule", f"DTSTART:{_stamp(start)}\n{_as_rrule_line(self.expression)}")
-        start = datetime.combine(dtstart, self.at)
-        head = f"DTSTART:{_stamp(start)}\n{self.base_rule()}"
-        if not self.follows_workdays or horizon_end < dtstart:
+        # Phrases have no INTERVAL, so a later DTSTART keeps every occurrence after it: start at
+        # ``exceptions_from`` when given, or Prefect walks every occurrence since the anchor each time
+        # it computes runs (a daily rule anchored years ago costs the server thousands of steps).
+        first = max(dtstart, exceptions_from or dtstart)
+        head = f"DTSTART:{_stamp(datetime.combine(first, self.at))}\n{self.base_rule()}"
+        if not self.follows_workdays or horizon_end < first:
             return ScheduleSpec("rrule", head)
         return rrule_with_exceptions(
-            head, self.true_dates(calendar, dtstart, horizon_end), self.at, dtstart, horizon_end
+            head, self.true_dates(calendar, first, horizon_end), self.at, first, horizon_end
         )
 
 
@@ -479,10 +486,31 @@ def horizon_end(calendar: WorkingCalendar, anchor: date) -> date:
     return date(anchor.year + 3, 12, 31)
 
 
-def cadence_schedule(text: str, calendar: WorkingCalendar, feedback_date: date) -> ScheduleSpec:
-    """The schedule of a measure's cadence in a round fed back on ``feedback_date`` (what sync registers)."""
+def exceptions_start(today: date | None) -> date | None:
+    """Where registered phrase schedules start (DTSTART and exceptions): 1 January of ``today``'s year.
+
+    Past occurrences and exceptions change no future run but cost the Prefect server work on every
+    request that computes runs (it walks occurrences from DTSTART), so sync registers schedules that
+    start this year. The start moves once a year: the first sync of a year updates them once.
+    """
+    return date(today.year, 1, 1) if today is not None else None
+
+
+def cadence_schedule(
+    text: str, calendar: WorkingCalendar, feedback_date: date, *, today: date | None = None
+) -> ScheduleSpec:
+    """The schedule of a measure's cadence in a round fed back on ``feedback_date``.
+
+    With ``today`` (what sync registers) the exceptions start on 1 January of today's year; without
+    it they cover every period since the anchor (what the report rules compute with).
+    """
     anchor = anchor_for(feedback_date)
-    return parse_cadence(text).schedule(calendar, dtstart=anchor, horizon_end=horizon_end(calendar, anchor))
+    return parse_cadence(text).schedule(
+        calendar,
+        dtstart=anchor,
+        horizon_end=horizon_end(calendar, anchor),
+        exceptions_from=exceptions_start(today),
+    )
 
 
 def due_period(spec: ScheduleSpec, at: datetime, since: date) -> tuple[datetime, datetime] | None:

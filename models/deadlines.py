@@ -41,15 +41,19 @@ def deadline_schedule(
     calendar: WorkingCalendar,
     *,
     until: date | None = None,
+    exceptions_from: date | None = None,
 ) -> ScheduleSpec:
     """The reminder schedule of a deadline: offsets before it, then every working day after it.
 
-    ``until`` is the end of the working-day horizon (default: the calendar's last published day).
+    ``until`` is the end of the working-day horizon (default: the calendar's last published day);
+    ``exceptions_from`` starts the rule and its exceptions no earlier than that day (see
+    ``models.cadence.exceptions_start``); the reminders before the deadline stay as RDATEs.
     """
     start = deadline + timedelta(days=1)
     end = until if until is not None else horizon_end(calendar, date(deadline.year, 1, 1))
+    first = max(start, exceptions_from or start)  # a later DTSTART spares the server old occurrences
     clock = f"BYHOUR={at.hour};BYMINUTE={at.minute};BYSECOND=0"
-    head = f"DTSTART:{datetime.combine(start, at):%Y%m%dT%H%M%S}\nRRULE:FREQ=WEEKLY;BYDAY={WORKWEEK};{clock}"
+    head = f"DTSTART:{datetime.combine(first, at):%Y%m%dT%H%M%S}\nRRULE:FREQ=WEEKLY;BYDAY={WORKWEEK};{clock}"
     before = reminder_days_before(deadline, offsets, calendar)
-    after = workdays_in(calendar, start, end) if end >= start else []
-    return rrule_with_exceptions(head, after, at, start, end, extra=before)
+    after = workdays_in(calendar, first, end) if end >= first else []
+    return rrule_with_exceptions(head, after, at, first, end, extra=before)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from models.cadence import cadence_schedule
+from models.cadence import cadence_schedule, exceptions_start
 from models.deadlines import deadline_schedule
 from models.rules import chinese_ordinal, format_chinese_date
 from models.tables import Measure, MeasureStatus, Problem, Round
@@ -106,9 +106,14 @@ def wanted_deployments(
     timezone: str,
     reminder_offsets: list[int],
     reminder_hour: Any,
+    today: date | None = None,
     round_code: str | None = None,
 ) -> list[WantedDeployment]:
-    """Every live measure (not removed) as the deployment it should have."""
+    """Every live measure (not removed) as the deployment it should have.
+
+    ``today`` (local) starts the working-day exceptions on 1 January of its year
+    (``models.cadence.exceptions_start``); None keeps every exception since the anchor.
+    """
     query = (
         select(Measure)
         .join(Measure.problem)
@@ -131,6 +136,7 @@ def wanted_deployments(
             timezone=timezone,
             reminder_offsets=reminder_offsets,
             reminder_hour=reminder_hour,
+            today=today,
         )
         for m in session.scalars(query)
     ]
@@ -143,15 +149,22 @@ def wanted_deployment(
     timezone: str,
     reminder_offsets: list[int],
     reminder_hour: Any,
+    today: date | None = None,
 ) -> WantedDeployment:
     problem = measure.problem
     round_ = problem.round
     schedules = []
     if measure.cadence:
-        spec = cadence_schedule(measure.cadence, calendar, round_.feedback_date)
+        spec = cadence_schedule(measure.cadence, calendar, round_.feedback_date, today=today)
         schedules.append(WantedSchedule("cadence", spec.kind, spec.value, timezone))
     if measure.deadline is not None:
-        spec = deadline_schedule(measure.deadline, list(reminder_offsets), reminder_hour, calendar)
+        spec = deadline_schedule(
+            measure.deadline,
+            list(reminder_offsets),
+            reminder_hour,
+            calendar,
+            exceptions_from=exceptions_start(today),
+        )
         schedules.append(WantedSchedule("deadline", spec.kind, spec.value, timezone))
     tags = [MANAGED_TAG, f"round:{round_.code}", f"problem:{problem.ordinal}"]
     if measure.lead_unit is not None:
@@ -192,10 +205,6 @@ def describe_measure(measure: Measure) -> str:
 
         lines.append(f"频次：{parse_cadence(measure.cadence).label}")
     return "\n".join(lines)
-
-
-def reminder_anchor(deadline: date) -> date:
-    return date(deadline.year, 1, 1)
 
 
 # -- the server side --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from models.cadence import cadence_schedule
+from models.cadence import cadence_schedule, exceptions_start
 from models.db import Database
 from models.deadlines import deadline_schedule
 from models.settings import Settings
@@ -94,6 +94,7 @@ def test_sync_creates_one_deployment_per_measure_and_resync_is_a_no_op(
 
     calendar = ChinaCalendar()
     feedback = date(2023, 10, 19)
+    today = datetime.now(SHANGHAI).date()
     weekly = deployments["XH-05-2"]
     assert weekly.parameters == {"measure": "XH-05-2"}
     assert weekly.entrypoint == "flows.check_measure.check_measure"
@@ -107,15 +108,19 @@ def test_sync_creates_one_deployment_per_measure_and_resync_is_a_no_op(
     (schedule,) = weekly.schedules
     assert schedule.slug == "cadence" and schedule.active
     assert schedule.schedule.timezone == "Asia/Shanghai"
-    assert schedule.schedule.rrule == cadence_schedule("每周一 09:00", calendar, feedback).value
-    assert schedule.schedule.rrule.startswith("DTSTART:20230101T090000\n")
+    assert schedule.schedule.rrule == cadence_schedule("每周一 09:00", calendar, feedback, today=today).value
+    assert schedule.schedule.rrule.startswith(f"DTSTART:{today.year}0101T090000\n")
     assert schedule.parameters == {"trigger": "cadence"}
 
     dated = deployments["XH-07-1"]  # deadline 2023-12-31, no cadence
     (reminder,) = dated.schedules
     assert reminder.slug == "deadline" and reminder.parameters == {"trigger": "deadline"}
     expected = deadline_schedule(
-        date(2023, 12, 31), settings.reminder_offsets, settings.reminder_hour, calendar
+        date(2023, 12, 31),
+        settings.reminder_offsets,
+        settings.reminder_hour,
+        calendar,
+        exceptions_from=exceptions_start(today),
     )
     assert reminder.schedule.rrule == expected.value
     assert deployments["XH-01-1"].schedules == []  # 长期坚持 without a cadence: run on demand only
@@ -161,7 +166,8 @@ def test_close_edit_and_remove_pause_update_and_remove(seeded_database: Database
     assert "BYDAY=FR;BYHOUR=15;BYMINUTE=0" in weekly.schedule.rrule
     assert "每周五 15:00" in (after["XH-05-2"].description or "")
     assert after["XH-05-2"].id == before["XH-05-2"].id  # updated in place
-    assert after["XH-03-3"].schedules[0].schedule.rrule.startswith("DTSTART:20240201T090000")
+    moved = after["XH-03-3"].schedules[0].schedule.rrule  # reminders of the new deadline 2024-01-31
+    assert "RDATE:20240124T090000,20240126T090000,20240130T090000,20240131T090000" in moved
 
     assert sync_bulk(seeded_database, settings).summary() == "0 created, 0 updated, 0 paused, 0 removed"
 
@@ -218,7 +224,8 @@ def test_the_server_schedules_seed_cadences_on_the_hand_checked_days(
 ) -> None:
     from flows.sync import sync_bulk
 
-    sync_bulk(seeded_database, settings)
+    # registered as on 2023-10-01: the working-day exceptions start on 2023-01-01
+    sync_bulk(seeded_database, settings, today=date(2023, 10, 1))
     deployments = held()
     for code, text in SEED_CADENCES.items():
         runs = run(_scheduled_runs(deployments[code].id, *window))

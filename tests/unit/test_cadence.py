@@ -326,3 +326,19 @@ def test_the_horizon_follows_the_calendar_data() -> None:
     assert anchor_for(d("2023-10-19")) == d("2023-01-01")
     spec = cadence_schedule("每个工作日", CHINA, d("2023-10-19"))
     assert spec.exceptions_until == horizon_end(CHINA, d("2023-01-01"))
+
+
+def test_registered_schedules_start_their_exceptions_this_year() -> None:
+    full = cadence_schedule("每个工作日", CHINA, d("2023-10-19"))
+    lean = cadence_schedule("每个工作日", CHINA, d("2023-10-19"), today=d("2024-06-30"))
+    assert lean.exceptions_from == d("2024-01-01") and len(lean.value) < len(full.value)
+    assert lean.value.startswith("DTSTART:20240101T090000\n")  # starts this year
+    assert "20231002T090000" not in lean.value and "20240212T090000" in lean.value
+    window = (datetime(2024, 1, 1), datetime(2024, 12, 31, 23))
+    assert lean.occurrences(*window) == full.occurrences(*window)
+    assert lean == cadence_schedule("每个工作日", CHINA, d("2023-10-19"), today=d("2024-01-01"))
+
+
+def test_a_raw_rrule_keeps_its_anchor() -> None:
+    spec = cadence_schedule("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO", CHINA, d("2023-10-19"), today=d("2025-05-01"))
+    assert spec.value.startswith("DTSTART:20230101T090000\n")

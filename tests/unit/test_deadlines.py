@@ -68,3 +68,11 @@ def test_a_deadline_beyond_the_horizon_still_reminds_before_it() -> None:
     runs = spec.occurrences(datetime(2024, 1, 1), datetime(2024, 1, 12, 23))
     assert [r.date() for r in runs] == [d("2024-01-09"), d("2024-01-11"), d("2024-01-12")]
     assert {r.time() for r in runs} == {time(10, 30)}
+
+
+def test_exceptions_from_drops_past_ones_and_keeps_the_runs() -> None:
+    full = deadline_schedule(d("2023-12-31"), [5, 3, 1, 0], NINE, CHINA)
+    lean = deadline_schedule(d("2023-12-31"), [5, 3, 1, 0], NINE, CHINA, exceptions_from=d("2025-01-01"))
+    assert len(lean.value) < len(full.value) and "20240101T090000" not in lean.value
+    window = (datetime(2025, 1, 1), datetime(2025, 12, 31, 23))
+    assert lean.occurrences(*window) == full.occurrences(*window)
