@@ -81,7 +81,7 @@ def notice_deployment(timezone: str, monthly_rounds: Sequence[str] = ()) -> Runn
     deployment = generate_notice.to_deployment(
         name=DEPLOYMENT_NAME,
         schedules=schedules,
-        tags=["zhenggai", "notice"],
+        tags=["zhenggai-housekeeping", "notice"],
         description="整改进展情况的通报: run with a round code; monthly for rounds with notice.monthly",
     )
     assert isinstance(deployment, RunnerDeployment)

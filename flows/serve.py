@@ -11,7 +11,9 @@
   every run time).
 - Housekeeping: the ``sync_deployments`` flow, served every day at 07:30 in ``Settings.timezone``
   (slug ``daily-sync``), so ledger edits and a newly published working-day calendar reach the
-  schedules before the 09:00 checks without anyone running ``zhenggai sync``.
+  schedules before the 09:00 checks without anyone running ``zhenggai sync``; the reminder ``sweep``
+  every working day at 08:30 (sends what was held overnight, chases and escalates); the weekly
+  ``digest`` on Mondays at 09:00; and ``generate_notice`` on demand (monthly for rounds that ask).
 
 Without ``PREFECT_API_URL`` the embedded default is used: a local Prefect server on SQLite (under
 ``PREFECT_HOME``) is started as a child process with its scheduler, and stopped on exit. With it, the
@@ -27,16 +29,40 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from prefect.deployments.runner import RunnerDeployment
 
+from flows.notice import notice_deployment
+from flows.notify import digest, sweep
 from flows.sync import sync_bulk, sync_deployments
+from models.db import get_database
 from models.settings import get_settings
+from tasks.notice import monthly_notice_rounds
 from tasks.sync import ENTRYPOINT, read_managed
 
 HOUSEKEEPING_SYNC_CRON = "30 7 * * *"
+# In the coordinators' words, on the official calendar: 调休 Saturdays are worked, holidays are not.
+SWEEP_CADENCE = "每个工作日 08:30"
+DIGEST_CADENCE = "每周一 09:00"
+
+
+def housekeeping_schedule(cadence: str, slug: str) -> Any:
+    """A Prefect schedule for a housekeeping flow, from a cadence phrase, in the configured zone."""
+    from prefect.schedules import Cron, RRule
+
+    from models.cadence import cadence_schedule
+    from models.workdays import ChinaCalendar
+
+    settings = get_settings()
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    spec = cadence_schedule(cadence, ChinaCalendar(fallback=settings.calendar_fallback), today, today=today)
+    if spec.kind == "cron":
+        return Cron(spec.value, timezone=settings.timezone, slug=slug)
+    return RRule(spec.value, timezone=settings.timezone, slug=slug)
 
 
 class RegisteredDeployment(RunnerDeployment):
@@ -95,9 +121,32 @@ async def serve_async(*, rescan_seconds: float = 60.0, limit: int | None = None)
         tags=["zhenggai-housekeeping"],
         description="每日同步：整改台账 → 各措施的检查部署",
     )
+    await runner.aadd_flow(
+        sweep,
+        name="daily-sweep",
+        schedules=[housekeeping_schedule(SWEEP_CADENCE, "daily-sweep")],
+        tags=["zhenggai-housekeeping"],
+        description="每个工作日催办、督办：逾期追踪、升级督办、补发暂缓的消息",
+    )
+    await runner.aadd_flow(
+        digest,
+        name="weekly-digest",
+        schedules=[housekeeping_schedule(DIGEST_CADENCE, "weekly-digest")],
+        tags=["zhenggai-housekeeping"],
+        description="每周向各责任单位推送其全部整改措施的进展汇总",
+    )
+    with get_database(settings).unit_of_work() as session:
+        monthly_rounds = monthly_notice_rounds(session)
+    # to_deployment turns into a coroutine inside a running loop: build it in a thread instead.
+    notice = await asyncio.to_thread(notice_deployment, settings.timezone, monthly_rounds)
+    await runner.aadd_deployment(notice)
     known: set[UUID] = set()
     count = await register_new(runner, known)
-    print(f"serve: serving {count} measure deployment(s) and the housekeeping sync", flush=True)
+    print(
+        f"serve: serving {count} measure deployment(s), the daily sync and sweep, the weekly digest "
+        "and the notice",
+        flush=True,
+    )
     rescan = asyncio.create_task(_rescan(runner, known, rescan_seconds))
     try:
         await runner.start()

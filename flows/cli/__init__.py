@@ -6,21 +6,21 @@ Start-up imports no Prefect, SQLAlchemy or Apprise: each command imports what it
 
 from __future__ import annotations
 
+from flows.cli import api as _api  # noqa: F401
 from flows.cli import db as _db  # noqa: F401  (each module registers its commands on import)
 from flows.cli import demo as _demo  # noqa: F401
 from flows.cli import importers as _importers  # noqa: F401
 from flows.cli import ledger as _ledger  # noqa: F401
+from flows.cli import measure as _measure  # noqa: F401
 from flows.cli import notice as _notice  # noqa: F401
+from flows.cli import notifications as _notifications  # noqa: F401
 from flows.cli import plan as _plan  # noqa: F401
 from flows.cli import report as _report  # noqa: F401
-from flows.cli import status as _status  # noqa: F401
-from flows.cli import notifications as _notifications  # noqa: F401
-from flows.cli import sync as _sync  # noqa: F401
-from flows.cli import serve as _serve  # noqa: F401
-from flows.cli import measure as _measure  # noqa: F401
-from flows.cli import api as _api  # noqa: F401
-from flows.cli import token as _token  # noqa: F401
 from flows.cli import review as _review  # noqa: F401
+from flows.cli import serve as _serve  # noqa: F401
+from flows.cli import status as _status  # noqa: F401
+from flows.cli import sync as _sync  # noqa: F401
+from flows.cli import token as _token  # noqa: F401
 from flows.cli.app import app
 
 
