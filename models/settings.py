@@ -79,6 +79,12 @@ class Settings(BaseSettings):
         ZoneInfo(value)
         return value
 
+    def environment_secret(self, name: str) -> str | None:
+        """A secret a plan names as ``env:NAME`` (an Apprise URL or token kept out of the plan file)."""
+        import os
+
+        return os.environ.get(name)
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
