@@ -137,12 +137,20 @@ def check_transition(current: MeasureStatus, target: MeasureStatus) -> None:
         )
 
 
-def status_after_report(current: MeasureStatus, claimed_done: bool) -> MeasureStatus:
-    """The status a report leaves behind: a claim of done awaits review, anything else is progress."""
+def status_after_report(
+    current: MeasureStatus, claimed_done: bool, *, retracts_done_claim: bool = False
+) -> MeasureStatus:
+    """The status a report leaves behind: a claim of done awaits review, anything else is progress.
+
+    ``retracts_done_claim``: the report corrects (supersedes) the one that claimed done; a measure still
+    awaiting review then goes back to in progress unless the correction claims done again.
+    """
     if current == MeasureStatus.CLOSED:
         return current  # a report on a closed measure is history, not a reopening
     if claimed_done:
         return MeasureStatus.DONE
+    if current == MeasureStatus.DONE and retracts_done_claim:
+        return MeasureStatus.IN_PROGRESS
     return MeasureStatus.IN_PROGRESS if current == MeasureStatus.PLANNED else current
 
 
@@ -165,6 +173,13 @@ def chinese_ordinal(n: int) -> str:
     middle = "零" if rest < 10 else ""
     tail = chinese_ordinal(rest) if rest >= 20 or rest < 10 else "一" + chinese_ordinal(rest)
     return CHINESE_DIGITS[hundreds] + "百" + middle + tail
+
+
+def local_date(now: datetime, timezone: str) -> date:
+    """The calendar day ``now`` (aware) falls on in ``timezone``: deadlines and periods are local days."""
+    from zoneinfo import ZoneInfo
+
+    return now.astimezone(ZoneInfo(timezone)).date()
 
 
 def format_chinese_date(day: date) -> str:

@@ -29,9 +29,10 @@ import textwrap
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from models.errors import InvalidPlan, PlanIssue, ZhenggaiError
+from models.errors import InvalidPlan, PlanIssue
 
 if TYPE_CHECKING:
     from models.db import Database
@@ -836,6 +837,10 @@ class NoticeLoaded:
     reports_already_recorded: int
 
 
+def _report_issue(source: str, measure: str, field: str, message: str) -> PlanIssue:
+    return PlanIssue(source, f"report {measure}", f"{field}: {message}")
+
+
 def load_notice(
     database: Database,
     result: NoticeImport,
@@ -846,10 +851,9 @@ def load_notice(
 ) -> NoticeLoaded:
     """Load the plan (unassigned measures allowed) and record its reports, in one transaction."""
     from tasks.plan import apply_plan
-    from tasks.reports import DuplicateReport, ReportInput, parse_period, record_report
+    from tasks.reports import FileReport, ReportInput, file_report_key, parse_period, record_file_reports
 
     actor = f"import notice {result.source.rsplit('/', 1)[-1]}"
-    recorded = skipped = 0
     with database.unit_of_work() as session:
         try:
             changes = apply_plan(
@@ -863,7 +867,7 @@ def load_notice(
             )
         except InvalidPlan as error:
             raise InvalidPlan(error.issues, result.source) from None
-        issues: list[PlanIssue] = []
+        items = []
         for item in result.reports:
             submitted_at = datetime.fromisoformat(item["submitted_at"])
             start, end = parse_period(item.get("period"))
@@ -875,18 +879,13 @@ def load_notice(
                 period_end=end,
                 author=item["author"],
                 submitted_at=submitted_at,
-                idempotency_key=f"file:{result.plan.round.code}:{item['measure']}:{submitted_at.isoformat()}",
+                idempotency_key=file_report_key(result.plan.round.code, item["measure"], submitted_at),
                 source="import",
             )
-            try:
-                with session.begin_nested():
-                    record_report(session, data, actor=actor, now=now, today=today)
-                recorded += 1
-            except DuplicateReport:
-                skipped += 1
-            except ZhenggaiError as error:
-                issues.append(PlanIssue(result.source, f"report {item['measure']}", str(error)))
+            place = partial(_report_issue, result.source, item["measure"])
+            items.append(FileReport(data, place))
+        loaded, issues = record_file_reports(session, items, actor=actor, now=now, today=today)
         if issues:
             raise InvalidPlan(issues, result.source)
         session.commit()
-    return NoticeLoaded(changes, recorded, skipped)
+    return NoticeLoaded(changes, loaded.recorded, loaded.already_recorded)

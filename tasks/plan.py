@@ -34,6 +34,7 @@ from models.tables import (
     utcnow,
 )
 from models.workdays import ChinaCalendar, WorkingCalendar
+from tasks.history import change_status
 from tasks.yaml_positions import Located, dotted, load_located
 
 Code = Annotated[
@@ -523,32 +524,25 @@ def _apply_measure(
     co_units = sorted((units[c] for c in spec.co_units), key=lambda unit: unit.code)
     measure = measures.get(spec.code)
     if measure is None:
-        measure = Measure(code=spec.code, status=spec.status or MeasureStatus.PLANNED, **values)
+        measure = Measure(code=spec.code, status=MeasureStatus.PLANNED, **values)
         measure.co_units = co_units
         session.add(measure)
         changes.note("added", "measures", spec.code)
         session.add(
             StatusEvent(measure=measure, at=now, actor=actor, kind="plan", reason="added by the plan")
         )
+        if spec.status is not None:
+            # A status the plan sets is history like any other move (the notice reads it as of a date).
+            change_status(session, measure, spec.status, actor=actor, now=now, reason="set by the plan")
         return
     restored = measure.removed_at is not None
     changed = _assign(measure, values)
     if [u.code for u in measure.co_units] != [u.code for u in co_units]:
         measure.co_units = co_units
         changed = True
-    if spec.status is not None and spec.status != measure.status:
-        session.add(
-            StatusEvent(
-                measure=measure,
-                at=now,
-                actor=actor,
-                kind="status",
-                from_value=measure.status.value,
-                to_value=spec.status.value,
-                reason="set by the plan",
-            )
-        )
-        measure.status = spec.status
+    if spec.status is not None and change_status(
+        session, measure, spec.status, actor=actor, now=now, reason="set by the plan"
+    ):
         changed = True
     if changed:
         changes.note("changed", "measures", spec.code)

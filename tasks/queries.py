@@ -188,3 +188,18 @@ def measure_overview(
             )
         )
     return rows
+
+
+def rounds_with_plans(session: Session, round_code: str | None = None) -> list[Round]:
+    """Rounds with their live problems and measures loaded (owners included), by code."""
+    query = (
+        select(Round)
+        .order_by(Round.code)
+        .options(selectinload(Round.problems).selectinload(Problem.measures).selectinload(Measure.lead_unit))
+    )
+    if round_code is not None:
+        query = query.where(Round.code == round_code)
+    rounds = list(session.scalars(query))
+    if round_code is not None and not rounds:
+        raise UnknownRound(f"no round '{round_code}'")
+    return rounds

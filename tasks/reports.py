@@ -5,9 +5,11 @@ Reports are append-only. A correction is a new report that names the one it supe
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models.db import Database
 from models.errors import InvalidPlan, InvalidReport, PlanIssue, UnknownMeasure, UnknownUnit, ZhenggaiError
-from models.rules import status_after_report
+from models.rules import local_date, status_after_report
 from models.tables import (
     EvidenceFile,
     Measure,
@@ -29,6 +31,8 @@ from models.tables import (
     Unit,
     utcnow,
 )
+from tasks.history import change_status
+from tasks.yaml_positions import Located
 
 
 class DuplicateReport(ZhenggaiError):
@@ -46,7 +50,8 @@ class MetricInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    value: Decimal
+    # What the column holds (Numeric(20, 4)): checked here so every intake path refuses the same way.
+    value: Annotated[Decimal, Field(allow_inf_nan=False, max_digits=20, decimal_places=4)]
     unit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = ""
 
 
@@ -116,6 +121,8 @@ def record_report(session: Session, data: ReportInput, *, actor: str, now: datet
         supersedes = session.get(Report, data.supersedes)
         if supersedes is None or supersedes.measure_id != measure.id:
             raise InvalidReport("supersedes", f"report #{data.supersedes} is not a report on {measure.code}")
+        if supersedes.unit_id != (unit.id if unit is not None else None):
+            raise InvalidReport("supersedes", f"report #{supersedes.id} was written by another unit")
         taken = session.scalar(select(Report.id).where(Report.supersedes_id == supersedes.id))
         if taken is not None:
             raise InvalidReport("supersedes", f"report #{supersedes.id} is already superseded by #{taken}")
@@ -162,20 +169,11 @@ def record_report(session: Session, data: ReportInput, *, actor: str, now: datet
             reason=reason,
         )
     )
-    new_status = status_after_report(measure.status, data.claimed_status == ReportStatus.DONE)
-    if new_status != measure.status:
-        session.add(
-            StatusEvent(
-                measure=measure,
-                at=now,
-                actor=actor,
-                kind="status",
-                from_value=measure.status.value,
-                to_value=new_status.value,
-                reason=reason,
-            )
-        )
-        measure.status = new_status
+    retracts = supersedes is not None and supersedes.claimed_status == ReportStatus.DONE
+    new_status = status_after_report(
+        measure.status, data.claimed_status == ReportStatus.DONE, retracts_done_claim=retracts
+    )
+    change_status(session, measure, new_status, actor=actor, now=now, reason=reason)
     session.flush()
     return report
 
@@ -233,8 +231,51 @@ def parse_period(text: str | None) -> tuple[date | None, date | None]:
     return date.fromisoformat(start.strip()), date.fromisoformat(end.strip())
 
 
-def load_reports_file(database: Database, path: Path, *, now: datetime | None = None) -> ReportsLoaded:
+def file_report_key(round_code: str, measure: str, submitted_at: datetime) -> str:
+    """The idempotency key of a report that comes from a file: loading the file again records nothing."""
+    return f"file:{round_code}:{measure}:{submitted_at.isoformat()}"
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """A report read from a file, and how to place an error about one of its fields."""
+
+    data: ReportInput
+    place: Callable[[str, str], PlanIssue]  # (field, message) → an issue that names file and line
+
+
+def record_file_reports(
+    session: Session, reports: Iterable[FileReport], *, actor: str, now: datetime, today: date
+) -> tuple[ReportsLoaded, list[PlanIssue]]:
+    """Record the reports of a file, skipping those already recorded; collect every refusal, placed.
+
+    The caller commits only when no issue came back, so a file is recorded whole or not at all.
+    """
+    recorded = skipped = 0
+    issues: list[PlanIssue] = []
+    for item in reports:
+        try:
+            with session.begin_nested():
+                record_report(session, item.data, actor=actor, now=now, today=today)
+            recorded += 1
+        except DuplicateReport:
+            skipped += 1
+        except InvalidReport as error:
+            issues.append(item.place(error.field, str(error).split(": ", 1)[-1]))
+        except ZhenggaiError as error:
+            issues.append(item.place("measure", str(error)))
+    return ReportsLoaded(recorded=recorded, already_recorded=skipped), issues
+
+
+def _placed(located: Located, path: tuple[str | int, ...], field: str, message: str) -> PlanIssue:
+    return located.issue((*path, field), message)
+
+
+def load_reports_file(
+    database: Database, path: Path, *, now: datetime | None = None, timezone: str | None = None
+) -> ReportsLoaded:
     """Record every report of a reports file in one transaction; reports already recorded are skipped."""
+    from models.settings import get_settings
     from tasks.plan import issues_from_validation, read_plan_file
     from tasks.yaml_positions import load_located
 
@@ -245,44 +286,39 @@ def load_reports_file(database: Database, path: Path, *, now: datetime | None = 
     except ValidationError as error:
         raise InvalidPlan(issues_from_validation(error, located.where), source) from None
     now = now or utcnow()
-    recorded = skipped = 0
+    today = local_date(now, timezone or get_settings().timezone)
     issues: list[PlanIssue] = []
+    items: list[FileReport] = []
+    for index, item in enumerate(parsed.reports):
+        path_ = ("reports", index)
+        try:
+            start, end = parse_period(item.period)
+        except ValueError as error:
+            issues.append(located.issue((*path_, "period"), str(error)))
+            continue
+        data = ReportInput(
+            measure=item.measure,
+            unit=item.unit,
+            text=item.text,
+            claimed_status=item.status,
+            period_start=start,
+            period_end=end,
+            author=item.author,
+            metrics=item.metrics,
+            submitted_at=item.submitted_at,
+            idempotency_key=file_report_key(parsed.round, item.measure, item.submitted_at),
+            source="import",
+        )
+        items.append(FileReport(data, partial(_placed, located, path_)))
     with database.unit_of_work() as session:
-        for index, item in enumerate(parsed.reports):
-            path_ = ("reports", index)
-            key = f"file:{parsed.round}:{item.measure}:{item.submitted_at.isoformat()}"
-            try:
-                start, end = parse_period(item.period)
-            except ValueError as error:
-                issues.append(located.issue((*path_, "period"), str(error)))
-                continue
-            data = ReportInput(
-                measure=item.measure,
-                unit=item.unit,
-                text=item.text,
-                claimed_status=item.status,
-                period_start=start,
-                period_end=end,
-                author=item.author,
-                metrics=item.metrics,
-                submitted_at=item.submitted_at,
-                idempotency_key=key,
-                source="import",
-            )
-            try:
-                with session.begin_nested():
-                    record_report(session, data, actor=f"reports file {path.name}", now=now, today=now.date())
-                recorded += 1
-            except DuplicateReport:
-                skipped += 1
-            except InvalidReport as error:
-                issues.append(located.issue((*path_, error.field), str(error).split(": ", 1)[-1]))
-            except ZhenggaiError as error:
-                issues.append(located.issue((*path_, "measure"), str(error)))
+        loaded, refused = record_file_reports(
+            session, items, actor=f"reports file {path.name}", now=now, today=today
+        )
+        issues += refused
         if issues:
             raise InvalidPlan(issues, source)
         session.commit()
-    return ReportsLoaded(recorded=recorded, already_recorded=skipped)
+    return loaded
 
 
 def report_summary(report: Report) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from models.errors import InvalidTransition, UnknownMeasure, ZhenggaiError
 from models.rules import STATUS_LABEL, check_transition
 from models.tables import Measure, MeasureStatus, Problem, Round, StatusEvent
+from tasks.history import change_status
 
 
 class ReviewAction(enum.StrEnum):
@@ -106,17 +107,11 @@ def review_measure(
         to_value=action.value,
         reason=reason,
     )
-    status = StatusEvent(
-        measure=measure,
-        at=now,
-        actor=actor,
-        kind="status",
-        from_value=current.value,
-        to_value=target.value,
-        reason=f"{ACTION_LABEL[action]}：{reason}",
+    session.add(review)
+    status = change_status(
+        session, measure, target, actor=actor, now=now, reason=f"{ACTION_LABEL[action]}：{reason}"
     )
-    session.add_all([review, status])
-    measure.status = target
+    assert status is not None  # check_transition refused staying put
     session.flush()
     return ReviewOutcome(measure.code, action, current, target, reason, (review.id, status.id))
 

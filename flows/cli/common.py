@@ -12,8 +12,10 @@ if TYPE_CHECKING:
     from models.db import Database
     from models.settings import Settings
 
-console = Console()
-err_console = Console(stderr=True)
+# Output carries units' own text (reports, measure texts): never read it as Rich markup (a "[/…]" in a
+# report would crash the command). Style goes through ``rich.text.Text`` where it is wanted.
+console = Console(markup=False, highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
 
 
 def settings() -> Settings:

@@ -90,7 +90,7 @@ def notice(
     )
     for item in result.leftovers:
         err_console.print(
-            f"  [yellow]not placed[/yellow] line {item.line}: {item.reason}: {item.text}",
+            f"  not placed: line {item.line}: {item.reason}: {item.text}",
             highlight=False,
             soft_wrap=True,
         )

@@ -72,6 +72,7 @@ def notifications(
         _resend(db, config, unit=unit, day=when)
         return
     from rich.table import Table
+    from rich.text import Text
 
     from tasks.notify import list_deliveries
 
@@ -93,16 +94,16 @@ def notifications(
         for delivery, measure_code, unit_code in rows:
             state = delivery.status.value
             counts[state] = counts.get(state, 0) + 1
-            note = delivery.title
+            note = Text(delivery.title)
             if delivery.error:
-                note += f"\n[red]{delivery.error if show_error else delivery.error[:120]}[/red]"
+                note.append("\n" + (delivery.error if show_error else delivery.error[:120]), style="red")
             table.add_row(
                 str(delivery.id),
                 delivery.kind,
                 measure_code or "—",
                 unit_code or "—",
                 delivery.recipient_masked,
-                f"[{STATUS_STYLE.get(state, 'white')}]{state}[/]",
+                Text(state, style=STATUS_STYLE.get(state, "white")),
                 str(delivery.attempts),
                 _local(delivery.due_at, config.timezone),
                 _local(delivery.sent_at, config.timezone),

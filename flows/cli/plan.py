@@ -61,28 +61,24 @@ def show(round_code: str | None = typer.Option(None, "--round", help="Only this 
 
     Example: zhenggai plan show --round xinhua-2023-xc2
     """
+    from rich.text import Text
     from rich.tree import Tree
-    from sqlalchemy import select
 
-    from models.errors import UnknownRound
     from models.rules import chinese_ordinal
-    from models.tables import Round
+    from tasks.queries import rounds_with_plans
 
     with database().unit_of_work() as session:
-        query = select(Round).order_by(Round.code)
-        if round_code:
-            query = query.where(Round.code == round_code)
-        rounds = list(session.scalars(query))
-        if round_code and not rounds:
-            raise UnknownRound(f"no round '{round_code}'")
-        for round_ in rounds:
-            tree = Tree(f"[bold]{round_.code}[/bold] {round_.title}（{round_.inspecting_body}）")
+        for round_ in rounds_with_plans(session, round_code):
+            tree = Tree(Text.assemble((round_.code, "bold"), f" {round_.title}（{round_.inspecting_body}）"))
             for problem in (p for p in round_.problems if p.removed_at is None):
-                branch = tree.add(f"{chinese_ordinal(problem.ordinal)}、{problem.title}")
+                branch = tree.add(Text(f"{chinese_ordinal(problem.ordinal)}、{problem.title}"))
                 for measure in (m for m in problem.measures if m.removed_at is None):
                     owner = measure.lead_unit.name if measure.lead_unit else "【未指定责任单位】"
                     branch.add(
-                        f"[cyan]{measure.code}[/cyan] {measure.marker}{measure.text} "
-                        f"[dim]· {owner} · {measure.deadline_spec}[/dim]"
+                        Text.assemble(
+                            (measure.code, "cyan"),
+                            f" {measure.marker}{measure.text} ",
+                            (f"· {owner} · {measure.deadline_spec}", "dim"),
+                        )
                     )
             console.print(tree)

@@ -49,6 +49,8 @@ def add(
     """
     from datetime import UTC, datetime
 
+    from pydantic import ValidationError
+
     from models.tables import ReportStatus
     from tasks.evidence import stage_paths
     from tasks.intake import submit_report
@@ -58,7 +60,11 @@ def add(
         start, end = parse_period(period)
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--period") from None
-    metrics = [MetricInput(name=n, value=v, unit=u) for n, v, u in (_metric(m) for m in metric)]
+    try:
+        metrics = [MetricInput(name=n, value=v, unit=u) for n, v, u in (_metric(m) for m in metric)]
+    except ValidationError as error:
+        problem = error.errors()[0]
+        raise typer.BadParameter(f"{problem['loc'][-1]}: {problem['msg']}", param_hint="--metric") from None
     data = ReportInput(
         measure=measure,
         unit=unit,

@@ -85,12 +85,12 @@ def status(
             state_text += f"·剩{left}日"
         deadline = row.deadline.isoformat() if row.deadline else row.deadline_spec
         owner = row.lead_unit or "【未指定】"
-        light = f"[{LIGHT_STYLE[row.light.value]}]{LIGHT_DOT[row.light.value]}[/]"
+        light = Text(LIGHT_DOT[row.light.value], style=LIGHT_STYLE[row.light.value])
         lines.append((row.code, f"{row.marker}{row.text}", owner, deadline, state_text, light))
     table = Table(title=f"整改进展 · {day.isoformat()}", show_lines=False)
     headers = ("措施", "整改措施", "责任单位", "完成时限", "状态", "灯")
     widths = [
-        max([cell_len(header)] + [cell_len(Text.from_markup(line[index]).plain) for line in lines])
+        max([cell_len(header)] + [cell_len(str(line[index])) for line in lines])
         for index, header in enumerate(headers)
     ]
     # Only the measure's text gives way on a narrow terminal: one line per measure, always.
@@ -116,7 +116,7 @@ def _show_measure(row: MeasureRow, day: date, calendar: WorkingCalendar) -> None
     from models.rules import STATE_LABEL, STATUS_LABEL
 
     lines = [
-        f"[bold]{row.code}[/bold]  {row.problem_ordinal}. {row.problem_title}",
+        f"{row.code}  {row.problem_ordinal}. {row.problem_title}",
         f"整改措施：{row.marker}{row.text}",
         f"责任单位：{row.lead_unit or '【未指定】'}"
         + (f"；配合单位：{'、'.join(row.co_units)}" if row.co_units else ""),

@@ -118,6 +118,32 @@ def test_named_errors_become_one_line_messages(cli: Callable[..., Any], seeded_d
     assert bad_metric.exit_code == 2 and "NAME=NUMBER" in bad_metric.stderr
 
 
+def test_report_text_that_looks_like_markup_is_shown_as_written(
+    cli: Callable[..., Any], seeded_database: Any
+) -> None:
+    text = "按[/red]要求[bold]完成整改"
+    assert cli("report", "add", "--measure", "XH-05-2", "--text", text).exit_code == 0
+
+    detail = cli("status", "--measure", "XH-05-2", "--as-of", "2099-01-01")
+    tree = cli("plan", "show", "--round", SEED_ROUND)
+
+    assert detail.exit_code == 0 and "[/red]" in detail.output.replace("\n", "").replace("│", "").replace(
+        " ", ""
+    )
+    assert tree.exit_code == 0 and "XH-05-2" in tree.output
+
+
+def test_a_metric_the_ledger_cannot_hold_is_a_usage_error(
+    cli: Callable[..., Any], seeded_database: Any
+) -> None:
+    result = cli(
+        "report", "add", "--measure", "XH-08-1", "--text", "x", "--metric", "罚款=123456789012345678901万元"
+    )
+
+    assert result.exit_code == 2
+    assert "--metric" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_report_add_records_a_report(cli: Callable[..., Any], seeded_database: Any) -> None:
     result = cli(
         "report",

@@ -30,7 +30,13 @@ def test_seed_plan_loads_nine_problems_with_owned_measures(database: Database) -
         measures = session.scalars(select(Measure)).all()
         assert len(measures) == changes.count("added", "measures") > 9
         assert all(m.lead_unit is not None for m in measures)
-        assert session.scalar(select(func.count()).select_from(StatusEvent)) == len(measures)
+        plan_events = select(func.count()).select_from(StatusEvent).where(StatusEvent.kind == "plan")
+        assert session.scalar(plan_events) == len(measures)
+        # A status the plan sets on a new measure is history too (the notice reads statuses as of a date).
+        done = [m for m in measures if m.status == MeasureStatus.DONE]
+        status_events = session.scalars(select(StatusEvent).where(StatusEvent.kind == "status")).all()
+        assert done and sorted(e.measure_id for e in status_events) == sorted(m.id for m in done)
+        assert {(e.from_value, e.to_value) for e in status_events} == {("planned", "done")}
 
 
 def test_reloading_the_seed_plan_changes_nothing(database: Database) -> None:

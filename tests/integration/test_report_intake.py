@@ -114,6 +114,30 @@ def test_a_report_may_cover_the_period_under_way(session: Any, measure: Measure)
     assert (report.period_start, report.period_end) == (date(2023, 12, 11), date(2023, 12, 17))
 
 
+def test_correcting_a_done_claim_takes_the_measure_back_to_in_progress(session: Any, measure: Measure) -> None:
+    claim = _record(session, claimed_status="done", submitted_at=NOW - timedelta(days=1))
+    assert measure.status == MeasureStatus.DONE
+
+    _record(session, text="更正：尚在推进", supersedes=claim.id)
+
+    assert measure.status == MeasureStatus.IN_PROGRESS
+
+
+def test_only_the_unit_that_wrote_a_report_may_correct_it(session: Any, measure: Measure) -> None:
+    original = _record(session, unit="helper", submitted_at=NOW - timedelta(days=1))
+
+    with pytest.raises(InvalidReport, match=f"supersedes: report #{original.id} was written by another unit"):
+        _record(session, unit="owner", supersedes=original.id)
+
+
+@pytest.mark.parametrize("value", ["12345678901234567", "1.23456", "NaN"])
+def test_metrics_beyond_what_the_ledger_holds_are_refused(value: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        MetricInput(name="罚款", value=value, unit="万元")  # type: ignore[arg-type]
+
+
 def test_a_done_claim_awaits_review(session: Any, measure: Measure) -> None:
     _record(session, claimed_status="done")
 

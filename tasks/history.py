@@ -1,0 +1,29 @@
+"""The measure's history: every status move is one ``StatusEvent``, written here and nowhere else."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from models.tables import Measure, MeasureStatus, StatusEvent
+
+
+def change_status(
+    session: Session, measure: Measure, target: MeasureStatus, *, actor: str, now: datetime, reason: str
+) -> StatusEvent | None:
+    """Move a measure to ``target`` and record the move; nothing when it is there already."""
+    if measure.status == target:
+        return None
+    event = StatusEvent(
+        measure=measure,
+        at=now,
+        actor=actor,
+        kind="status",
+        from_value=measure.status.value if measure.status else None,
+        to_value=target.value,
+        reason=reason,
+    )
+    session.add(event)
+    measure.status = target
+    return event
