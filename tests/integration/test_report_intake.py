@@ -114,7 +114,9 @@ def test_a_report_may_cover_the_period_under_way(session: Any, measure: Measure)
     assert (report.period_start, report.period_end) == (date(2023, 12, 11), date(2023, 12, 17))
 
 
-def test_correcting_a_done_claim_takes_the_measure_back_to_in_progress(session: Any, measure: Measure) -> None:
+def test_correcting_a_done_claim_takes_the_measure_back_to_in_progress(
+    session: Any, measure: Measure
+) -> None:
     claim = _record(session, claimed_status="done", submitted_at=NOW - timedelta(days=1))
     assert measure.status == MeasureStatus.DONE
 
