@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from models.cadence import cadence_schedule, exceptions_start
 from models.deadlines import deadline_schedule
 from models.rules import chinese_ordinal, format_chinese_date
-from models.tables import Measure, MeasureStatus, Problem, Round
+from models.tables import Measure, MeasureStatus
 from models.workdays import WorkingCalendar
+from tasks.queries import live_measures
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import PrefectClient
@@ -114,21 +114,6 @@ def wanted_deployments(
     ``today`` (local) starts the working-day exceptions on 1 January of its year
     (``models.cadence.exceptions_start``); None keeps every exception since the anchor.
     """
-    query = (
-        select(Measure)
-        .join(Measure.problem)
-        .join(Problem.round)
-        .where(Measure.removed_at.is_(None), Problem.removed_at.is_(None))
-        .options(
-            selectinload(Measure.lead_unit),
-            selectinload(Measure.co_units),
-            selectinload(Measure.leader),
-            selectinload(Measure.problem).selectinload(Problem.round),
-        )
-        .order_by(Round.code, Problem.ordinal, Measure.ordinal)
-    )
-    if round_code is not None:
-        query = query.where(Round.code == round_code)
     return [
         wanted_deployment(
             m,
@@ -138,7 +123,7 @@ def wanted_deployments(
             reminder_hour=reminder_hour,
             today=today,
         )
-        for m in session.scalars(query)
+        for m in live_measures(session, round_code=round_code)
     ]
 
 
