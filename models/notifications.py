@@ -265,42 +265,51 @@ def url_reference_problem(url: str) -> str | None:
     return None
 
 
-def _mask_token(text: str) -> str:
-    return text[:2] + "…" if len(text) > 2 else "…"
+# Schemes whose URL names a host (an HTTP endpoint, a mail server): the host is shown. In every other
+# Apprise scheme (dingtalk, tgram, wecombot, feishu…) the "host" is a token and is masked like the rest.
+HOST_SCHEMES = frozenset(
+    {"json", "jsons", "xml", "xmls", "form", "forms", "http", "https", "mailto", "mailtos"}
+)
+
+
+def _looks_like_host(name: str) -> bool:
+    return name == "localhost" or ("." in name and re.fullmatch(r"[A-Za-z0-9.\-]+", name) is not None)
 
 
 def mask_url(url: str) -> str:
-    """A URL fit to show or log: scheme and host kept, credentials, tokens, paths and query masked.
+    """A URL fit to show or log: the scheme kept, the host of an HTTP or mail endpoint kept, the
+    domain of an e-mail recipient kept; credentials, tokens, keys, paths and query values fully masked.
 
-    ``mailto://user:pass@qq.com?to=a@b.cn`` → ``mailto://…@qq.com?to=a…@b.cn``;
-    ``dingtalk://abcdef123/secret`` → ``dingtalk://ab…/…``; ``env:NAME`` is shown as written.
+    ``mailto://user:pass@qq.com?to=a@b.cn`` → ``mailto://…@qq.com?to=…@b.cn``;
+    ``json://127.0.0.1:8089/hook`` → ``json://127.0.0.1:8089/…``;
+    ``dingtalk://abcdef123/secret`` → ``dingtalk://…/…``; ``env:NAME`` is shown as written.
     """
     if is_url_reference(url):
         return url
     if "://" not in url:
         return "…"
+    scheme = url.split("://", 1)[0]
     try:
         parts = urlsplit(url)
     except ValueError:
-        return url.split("://", 1)[0] + "://…"
-    scheme = parts.scheme
+        return scheme + "://…"
     netloc = parts.netloc
     creds = ""
     if "@" in netloc:
         creds, netloc = netloc.rsplit("@", 1)
-    host = netloc
-    host_name = host.split(":", 1)[0]
-    looks_like_host = host_name == "localhost" or "." in host_name
-    shown_host = host if looks_like_host else _mask_token(host)
+    host_name, _, port = netloc.partition(":")
+    shown_host = "…"
+    if scheme.lower() in HOST_SCHEMES and _looks_like_host(host_name):
+        shown_host = host_name + (f":{port}" if port.isdigit() else (":…" if port else ""))
     out = f"{scheme}://" + ("…@" if creds else "") + shown_host
-    segments = [s for s in parts.path.split("/") if s]
-    if segments:
-        out += "/" + "/".join(_mask_token(s) for s in segments)
+    if any(s for s in parts.path.split("/")):
+        out += "/…"
     shown_query = []
     for name, value in parse_qsl(parts.query, keep_blank_values=True):
-        if name.lower() in ("to", "cc", "bcc") and "@" in value:
-            local, _, domain = value.partition("@")
-            shown_query.append(f"{name}={_mask_token(local)}@{domain}")
+        if name.lower() in ("to", "cc", "bcc"):
+            for address in value.split(","):
+                _, at, domain = address.strip().rpartition("@")
+                shown_query.append(f"{name}=…@{domain}" if at and _looks_like_host(domain) else f"{name}=…")
     if shown_query:
         out += "?" + "&".join(shown_query)
     elif parts.query:
@@ -349,8 +358,10 @@ def _recipient_messages(
     return out
 
 
-def measure_context(facts: MeasureFacts, day: date, calendar: WorkingCalendar) -> dict[str, Any]:
-    """What every measure template may show."""
+def measure_context(
+    facts: MeasureFacts, day: date, calendar: WorkingCalendar, timezone: str
+) -> dict[str, Any]:
+    """What every measure template may show (moments are shown in ``timezone``)."""
     left = workdays_between(calendar, day, facts.deadline) if facts.deadline else None
     return {
         "code": facts.code,
@@ -366,6 +377,7 @@ def measure_context(facts: MeasureFacts, day: date, calendar: WorkingCalendar) -
         "workdays_left": left,
         "overdue_workdays": -left if left is not None and left < 0 else 0,
         "today": day,
+        "timezone": timezone,
     }
 
 
@@ -382,7 +394,7 @@ def plan_measure(
     due_at = next_allowed(now, calendar, policy)
     held = due_at > now
     day = due_at.astimezone(ZoneInfo(policy.timezone)).date()
-    context = {**measure_context(facts, day, calendar), "_held": held}
+    context = {**measure_context(facts, day, calendar, policy.timezone), "_held": held}
     common: dict[str, Any] = {
         "subject": facts.code,
         "due_at": due_at,
@@ -521,6 +533,7 @@ def plan_digest(
     context = {
         "unit": unit_name,
         "today": day,
+        "timezone": policy.timezone,
         "week": f"{year}年第{week}周",
         "lines": lines,
         "counts": counts,

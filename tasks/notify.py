@@ -15,19 +15,24 @@ Exactly once, how:
 - **In doubt.** A row left in ``sending`` longer than the lease belongs to a process that died during
   the send: the message may or may not have arrived. It is marked ``failed`` with the reason and is
   not resent automatically (at most once); ``zhenggai notifications --resend`` sends it again.
+  A send that was only slow (its outcome arrives after the row was marked in doubt) still records
+  the truth: ``sent``, with a note in ``error`` that it had been in doubt.
+- **Cancelled.** A message whose measure was reported done, closed (销号) or removed before its turn
+  (a held reminder, a retry) is not sent: it is marked ``failed`` with the reason.
   The window is one in-flight request per sending thread; every message carries its key in an
   ``X-Zhenggai-Key`` header where the channel allows, so a receiver can drop a repeat after a resend.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, Select, func, or_, select, update
+from sqlalchemy import CursorResult, Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models.db import Database
@@ -68,6 +73,16 @@ from tasks.queries import live_measures
 # seconds, SMTP's 15 s): the message is then in doubt.
 DEFAULT_LEASE_SECONDS = 120.0
 OPEN = (DeliveryStatus.PENDING, DeliveryStatus.HELD)
+RESENT_PREFIX = "resent after: "
+SENT_AFTER_DOUBT = (
+    "sent: the send outlasted the lease and the message had been marked in doubt meanwhile; "
+    "it did go out (a --resend would have been skipped)"
+)
+FAILED_AFTER_DOUBT = (
+    "the send outlasted the lease (marked in doubt meanwhile) and then failed: it did not arrive. "
+)
+
+logger = logging.getLogger("zhenggai.notify")
 
 
 # -- facts from the ledger ----------------------------------------------------------------------
@@ -383,6 +398,7 @@ class DeliveryCounts:
     retry: int = 0  # failed this time, another attempt is due
     skipped: int = 0  # claimed by another run meanwhile
     in_doubt: int = 0  # found stuck in 'sending' past the lease and marked failed
+    cancelled: int = 0  # not sent: the measure was done, closed or removed meanwhile (marked failed)
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -391,6 +407,7 @@ class DeliveryCounts:
             "retry": self.retry,
             "skipped": self.skipped,
             "in_doubt": self.in_doubt,
+            "cancelled": self.cancelled,
         }
 
     def add(self, other: DeliveryCounts) -> None:
@@ -443,23 +460,62 @@ def due_ids(
         return list(session.scalars(query))
 
 
-def _prepared(database: Database, ids: Sequence[int]) -> list[tuple[int, PreparedMessage | None]]:
-    """Each row with its message (the URL read from the contact now), or None when it has no URL any more."""
-    out: list[tuple[int, PreparedMessage | None]] = []
+def _cancel_reason(kind: str, measure_id: int | None, status: MeasureStatus | None, removed: bool) -> str:
+    """Why a message about a measure is no longer to be sent ('' when it is)."""
+    if kind == "digest":
+        return ""
+    if measure_id is None or removed:
+        return "measure removed before sending"
+    if status == MeasureStatus.CLOSED:
+        return "measure closed before sending"
+    if status == MeasureStatus.DONE:
+        return "measure reported done before sending"
+    return ""
+
+
+def _prepared(database: Database, ids: Sequence[int]) -> list[tuple[int, PreparedMessage | None, str]]:
+    """Each row with its message (the URL read from the contact now; None when it has no URL any more)
+    and why it is cancelled ('' when it is not): its measure was reported done, closed or removed."""
+    out: list[tuple[int, PreparedMessage | None, str]] = []
     with database.unit_of_work() as session:
         for start in range(0, len(ids), 500):
             rows = session.execute(
                 select(
-                    Delivery.id, Delivery.key, Delivery.title, Delivery.body, Delivery.url_index, Contact.urls
+                    Delivery.id,
+                    Delivery.key,
+                    Delivery.title,
+                    Delivery.body,
+                    Delivery.url_index,
+                    Contact.urls,
+                    Delivery.kind,
+                    Delivery.measure_id,
+                    Measure.status,
+                    or_(Measure.removed_at.is_not(None), Problem.removed_at.is_not(None)),
                 )
                 .outerjoin(Contact, Contact.id == Delivery.contact_id)
+                .outerjoin(Measure, Measure.id == Delivery.measure_id)
+                .outerjoin(Problem, Problem.id == Measure.problem_id)
                 .where(Delivery.id.in_(list(ids[start : start + 500])))
                 .order_by(Delivery.due_at, Delivery.id)
             ).all()
-            for row_id, key, title, body, index, urls in rows:
+            for row_id, key, title, body, index, urls, kind, measure_id, status, removed in rows:
                 url = urls[index] if urls and 0 <= index < len(urls) else None
-                out.append((row_id, PreparedMessage(key, url, title, body) if url else None))
+                reason = _cancel_reason(kind, measure_id, status, bool(removed))
+                out.append((row_id, PreparedMessage(key, url, title, body) if url else None, reason))
     return out
+
+
+def _cancel(database: Database, row_id: int, reason: str) -> bool:
+    """Mark an open row failed with ``reason`` instead of sending it; False when another run took it."""
+    with database.unit_of_work() as session:
+        outcome: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+            update(Delivery)
+            .where(Delivery.id == row_id, Delivery.status.in_(OPEN))
+            .values(status=DeliveryStatus.FAILED, error=reason)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    return outcome.rowcount == 1
 
 
 def _claim(database: Database, row_id: int, now: datetime, max_attempts: int) -> bool:
@@ -480,7 +536,12 @@ def _claim(database: Database, row_id: int, now: datetime, max_attempts: int) ->
 
 
 def _record(database: Database, row_id: int, result: SendResult, max_attempts: int) -> str:
-    """Write a send's outcome; return 'sent', 'retry' or 'failed'."""
+    """Write a send's outcome; return 'sent', 'retry' or 'failed'.
+
+    The row is normally still ``sending`` (this run's claim). When it is not, the send outlasted the
+    lease and ``expire_in_doubt`` marked it failed meanwhile: the outcome is then recorded anyway (a
+    message that went out is ``sent``, so a ``--resend`` skips it) with a note, and logged.
+    """
     with database.unit_of_work() as session:
         if result.ok:
             values: dict[str, Any] = {"status": DeliveryStatus.SENT, "sent_at": utcnow(), "error": ""}
@@ -493,12 +554,39 @@ def _record(database: Database, row_id: int, result: SendResult, max_attempts: i
                 "error": result.error[:2000],
             }
             verdict = "failed" if final else "retry"
-        session.execute(
+        outcome: CursorResult[Any] = session.execute(  # type: ignore[assignment]
             update(Delivery)
             .where(Delivery.id == row_id, Delivery.status == DeliveryStatus.SENDING)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
+        if outcome.rowcount == 1:
+            session.commit()
+            return verdict
+        if result.ok:
+            # It went out: whatever the row says now (failed in doubt, or pending again after a
+            # --resend that has not been sent yet), the truth is "sent".
+            late: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+                update(Delivery)
+                .where(Delivery.id == row_id, Delivery.status != DeliveryStatus.SENT)
+                .values(status=DeliveryStatus.SENT, sent_at=utcnow(), error=SENT_AFTER_DOUBT)
+                .execution_options(synchronize_session=False)
+            )
+            logger.warning(
+                "delivery %s was sent after it had been marked in doubt (%s)",
+                row_id,
+                "recorded as sent" if late.rowcount == 1 else "already recorded as sent",
+            )
+        else:
+            # It did not arrive: say so instead of "may have arrived"; a --resend sends it again.
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id == row_id, Delivery.status == DeliveryStatus.FAILED)
+                .values(error=(FAILED_AFTER_DOUBT + result.error)[:2000])
+                .execution_options(synchronize_session=False)
+            )
+            logger.warning("delivery %s failed after it had been marked in doubt: %s", row_id, result.error)
+            verdict = "failed"
         session.commit()
     return verdict
 
@@ -515,13 +603,16 @@ def deliver(
     """Send each of ``ids`` that is due and open, ``concurrency`` at a time; every row's outcome committed.
 
     One attempt per message per call: a message that fails stays ``pending`` (or ``failed`` once it
-    has had ``max_attempts``); the caller retries the call after a pause.
+    has had ``max_attempts``); the caller retries the call after a pause. A message whose measure was
+    reported done, closed or removed meanwhile is not sent: it is marked ``failed`` (``cancelled``).
     """
     counts = DeliveryCounts()
     items = _prepared(database, due_ids(database, now=now, max_attempts=max_attempts, ids=ids))
 
-    def work(item: tuple[int, PreparedMessage | None]) -> str:
-        row_id, message = item
+    def work(item: tuple[int, PreparedMessage | None, str]) -> str:
+        row_id, message, cancelled = item
+        if cancelled:
+            return "cancelled" if _cancel(database, row_id, cancelled) else "skipped"
         if not _claim(database, row_id, now, max_attempts):
             return "skipped"
         if message is None:
@@ -594,27 +685,20 @@ def status_counts(database: Database, ids: Sequence[int] | None = None) -> dict[
 # -- the log, for people ------------------------------------------------------------------------
 
 
-def list_deliveries(
+def _log_filters(
     session: Session,
+    query: Select[Any],
     *,
-    unit_code: str | None = None,
-    status: str | None = None,
-    day: date | None = None,
-    kind: str | None = None,
-    measure_code: str | None = None,
-    timezone: str = "Asia/Shanghai",
-    limit: int = 200,
-) -> list[tuple[Delivery, str | None, str | None]]:
-    """Log rows (newest first) with their measure code and unit code; ``day`` matches due or sent day."""
+    unit_code: str | None,
+    status: str | None,
+    day: date | None,
+    kind: str | None,
+    measure_code: str | None,
+    timezone: str,
+) -> Select[Any]:
+    """``query`` (over Delivery, outer-joined to Measure and Unit) narrowed by the log's filters."""
     from models.errors import UnknownUnit
 
-    query = (
-        select(Delivery, Measure.code, Unit.code)
-        .outerjoin(Measure, Measure.id == Delivery.measure_id)
-        .outerjoin(Unit, Unit.id == Delivery.unit_id)
-        .order_by(Delivery.due_at.desc(), Delivery.id.desc())
-        .limit(limit)
-    )
     if unit_code is not None:
         if session.scalar(select(Unit.id).where(Unit.code == unit_code)) is None:
             raise UnknownUnit(f"no unit '{unit_code}'")
@@ -626,42 +710,103 @@ def list_deliveries(
     if measure_code is not None:
         query = query.where(Measure.code == measure_code)
     if day is not None:
-        zone = ZoneInfo(timezone)
-        start = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-        end = start + timedelta(days=1)
+        start = datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+        end = start + timedelta(days=1)  # exclusive: the next day's midnight is the next day's
         query = query.where(
             or_(
-                Delivery.due_at.between(start, end),
-                Delivery.sent_at.between(start, end),
-                Delivery.last_attempt_at.between(start, end),
+                and_(Delivery.due_at >= start, Delivery.due_at < end),
+                and_(Delivery.sent_at >= start, Delivery.sent_at < end),
+                and_(Delivery.last_attempt_at >= start, Delivery.last_attempt_at < end),
             )
         )
+    return query
+
+
+def list_deliveries(
+    session: Session,
+    *,
+    timezone: str,
+    unit_code: str | None = None,
+    status: str | None = None,
+    day: date | None = None,
+    kind: str | None = None,
+    measure_code: str | None = None,
+    limit: int = 200,
+) -> list[tuple[Delivery, str | None, str | None]]:
+    """Log rows (newest first) with their measure code and unit code; ``day`` (local in ``timezone``,
+    ``Settings.timezone``) matches the due, sent or last-attempt day."""
+    query = (
+        select(Delivery, Measure.code, Unit.code)
+        .outerjoin(Measure, Measure.id == Delivery.measure_id)
+        .outerjoin(Unit, Unit.id == Delivery.unit_id)
+        .order_by(Delivery.due_at.desc(), Delivery.id.desc())
+        .limit(limit)
+    )
+    query = _log_filters(
+        session,
+        query,
+        unit_code=unit_code,
+        status=status,
+        day=day,
+        kind=kind,
+        measure_code=measure_code,
+        timezone=timezone,
+    )
     return [(row[0], row[1], row[2]) for row in session.execute(query).all()]
 
 
 def resend(
     session: Session,
     *,
+    timezone: str,
+    now: datetime,
     ids: Sequence[int] | None = None,
     unit_code: str | None = None,
     day: date | None = None,
-    timezone: str = "Asia/Shanghai",
-    now: datetime,
 ) -> list[int]:
-    """Put failed deliveries back to ``pending`` (attempts reset, earlier error kept); the caller commits."""
-    rows = list_deliveries(
-        session, unit_code=unit_code, status="failed", day=day, timezone=timezone, limit=100_000
+    """Put failed deliveries back to ``pending`` (attempts reset, earlier error kept after one
+    ``resent after:`` prefix); return their ids, newest first. The caller commits.
+
+    ``ids``, ``unit_code`` and ``day`` (local in ``timezone``) narrow the choice in SQL.
+    """
+    query = (
+        select(Delivery.id, Delivery.due_at)
+        .outerjoin(Measure, Measure.id == Delivery.measure_id)
+        .outerjoin(Unit, Unit.id == Delivery.unit_id)
+        .order_by(Delivery.due_at.desc(), Delivery.id.desc())
     )
-    chosen = [row[0].id for row in rows if ids is None or row[0].id in set(ids)]
+    query = _log_filters(
+        session,
+        query,
+        unit_code=unit_code,
+        status=DeliveryStatus.FAILED.value,
+        day=day,
+        kind=None,
+        measure_code=None,
+        timezone=timezone,
+    )
+    if ids is None:
+        chosen = [row_id for row_id, _ in session.execute(query)]
+    else:
+        wanted = sorted(set(ids))
+        rows: list[tuple[int, datetime]] = []
+        for start in range(0, len(wanted), 500):
+            rows += [
+                (row_id, due_at)
+                for row_id, due_at in session.execute(
+                    query.where(Delivery.id.in_(wanted[start : start + 500]))
+                )
+            ]
+        chosen = [row_id for row_id, _ in sorted(rows, key=lambda r: (r[1], r[0]), reverse=True)]
+    error = case(
+        (Delivery.error.startswith(RESENT_PREFIX, autoescape=True), Delivery.error),
+        else_=RESENT_PREFIX + Delivery.error,
+    )
     for start in range(0, len(chosen), 500):
         session.execute(
             update(Delivery)
             .where(Delivery.id.in_(chosen[start : start + 500]), Delivery.status == DeliveryStatus.FAILED)
-            .values(
-                status=DeliveryStatus.PENDING,
-                error="resent after: " + Delivery.error,
-                attempts=0,
-            )
+            .values(status=DeliveryStatus.PENDING, error=error, attempts=0)
             .execution_options(synchronize_session=False)
         )
     return chosen

@@ -11,7 +11,6 @@ For the benchmark: ``send_concurrently`` (bounded thread pool, returns counts) a
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +19,7 @@ from typing import Any, Protocol
 
 from models.errors import ZhenggaiError
 from models.notifications import ENV_REFERENCE, SECRET_REFERENCE, is_url_reference, mask_url
+from models.settings import get_settings
 
 KEY_HEADER = "X-Zhenggai-Key"
 
@@ -51,11 +51,12 @@ class Sender(Protocol):
 
 
 def resolve_url(url: str, secret_loader: Callable[[str], str] | None = None) -> str:
-    """The Apprise URL behind ``url``: itself, an environment variable (``env:``) or a Secret block."""
+    """The Apprise URL behind ``url``: itself, an environment secret (``env:``, read through
+    ``Settings.environment_secret``) or a Prefect Secret block (``secret:``)."""
     if not is_url_reference(url):
         return url
     if match := ENV_REFERENCE.match(url):
-        value = os.environ.get(match.group(1))
+        value = get_settings().environment_secret(match.group(1))
         if not value:
             raise UnresolvedUrl(f"{url}: the environment variable {match.group(1)} is not set")
         return value

@@ -1,6 +1,7 @@
 """Rendering planned messages to values (subject and body) from the Jinja2 templates in ``tasks/templates``.
 
-A template's first line is the subject, the rest the body. Rendering happens when a message is
+A template's first line is the subject, the rest the body. Moments are shown in the context's
+``timezone`` (``Settings.timezone``, put there by the planner): ``{{ moment | cnmoment(timezone) }}``. Rendering happens when a message is
 recorded, so a held, retried or re-sent message carries exactly the text it was planned with.
 """
 
@@ -28,7 +29,8 @@ def _cndate(value: date | datetime | None) -> str:
     return format_chinese_date(value)
 
 
-def _cnmoment(value: datetime | None, timezone: str = "Asia/Shanghai") -> str:
+def _cnmoment(value: datetime | None, timezone: str) -> str:
+    """An aware moment as local date and time in ``timezone`` (templates pass the context's ``timezone``)."""
     if value is None:
         return "—"
     if value.tzinfo is not None:

@@ -45,7 +45,7 @@ def test_sweep_then_list_then_resend(
     listing = cli("notifications")
     assert listing.exit_code == 0
     assert "M-jiedao" in listing.output and "M-zhifadui" in listing.output
-    assert f"json://127.0.0.1:{json_receiver.port}/ji…" in listing.output and "/jiedao" not in listing.output
+    assert f"json://127.0.0.1:{json_receiver.port}/…" in listing.output and "/jiedao" not in listing.output
     assert "2 message(s): failed 1, sent 1" in listing.output
 
     failed = cli("notifications", "--status", "failed", "--unit", "zhifadui", "--date", "2023-12-26")

@@ -106,7 +106,7 @@ def test_sweep_delivers_once_retries_the_flaky_fails_the_dead_and_repeats_nothin
 
     with database.unit_of_work() as session:
         dead = session.scalars(select(Delivery).where(Delivery.status == DeliveryStatus.FAILED)).one()
-        assert dead.attempts == 4 and dead.recipient_masked == f"json://127.0.0.1:{json_receiver.port}/de…"
+        assert dead.attempts == 4 and dead.recipient_masked == f"json://127.0.0.1:{json_receiver.port}/…"
         levels = session.scalars(select(StatusEvent.to_value).where(StatusEvent.kind == "escalation")).all()
         assert sorted(levels) == ["blue", "unit", "yellow"]
 

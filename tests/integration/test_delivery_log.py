@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time as clock
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select, update
 
 from models.db import Database
 from models.notifications import Policy
-from models.tables import Delivery, DeliveryStatus, StatusEvent
+from models.tables import Delivery, DeliveryStatus, Measure, MeasureStatus, StatusEvent
 from models.workdays import WeekdayCalendar, workdays_in
-from tasks.notify import deliver, deliver_due, expire_in_doubt, list_deliveries, plan_and_record, resend
+from tasks.notify import (
+    FAILED_AFTER_DOUBT,
+    SENT_AFTER_DOUBT,
+    deliver,
+    deliver_due,
+    expire_in_doubt,
+    list_deliveries,
+    plan_and_record,
+    resend,
+)
+from tasks.notify_delivery import PreparedMessage, SendResult
 from tests.factories import make_contact, make_measure, make_problem, make_round, make_unit
 from tests.support.fake_sender import FakeSender
 
-TZ = ZoneInfo("Asia/Shanghai")
+TIMEZONE = "Asia/Shanghai"  # what Settings.timezone says
+TZ = ZoneInfo(TIMEZONE)
 CAL = WeekdayCalendar(holidays=frozenset({date(2024, 1, 1)}))  # 元旦
 POLICY = Policy()
 
@@ -64,7 +79,7 @@ def test_planning_twice_records_each_key_once(database: Database) -> None:
     with database.unit_of_work() as session:
         rows = session.scalars(select(Delivery)).all()
         assert len(rows) == 6
-        assert {r.recipient_masked for r in rows if r.channel == "json"} == {"json://127.0.0.1:1/u0…"}
+        assert {r.recipient_masked for r in rows if r.channel == "json"} == {"json://127.0.0.1:1/…"}
         assert all("剩余工作日：5 个" in r.body for r in rows)
 
 
@@ -101,6 +116,7 @@ def test_failures_are_retried_and_a_dead_endpoint_ends_failed(database: Database
         "retry": 0,
         "skipped": 0,
         "in_doubt": 0,
+        "cancelled": 0,
     }
     assert all(n == 1 for n in sender.sent_keys().values()) and len(sender.sent) == 5
     with database.unit_of_work() as session:
@@ -166,7 +182,7 @@ def test_a_claim_left_by_a_dead_process_is_in_doubt_and_not_resent(database: Dat
         assert (
             doubtful is not None and doubtful.status == DeliveryStatus.FAILED and "in doubt" in doubtful.error
         )
-        assert resend(session, ids=[ids[0]], now=now) == [ids[0]]
+        assert resend(session, ids=[ids[0]], timezone=TIMEZONE, now=now) == [ids[0]]
         session.commit()
     assert deliver_due(database, sender, now=now).sent == 1
     assert len(sender.sent) == 2 and max(sender.sent_keys().values()) == 1
@@ -178,19 +194,17 @@ def test_the_log_is_filtered_by_unit_status_and_day(database: Database) -> None:
     plan_and_record(database, now=now, calendar=CAL, policy=POLICY)
     deliver_due(database, FakeSender(dead={"json://127.0.0.1:1/u001"}), now=now, max_attempts=1)
     with database.unit_of_work() as session:
-        assert len(list_deliveries(session)) == 4
-        assert len(list_deliveries(session, unit_code="unit-001")) == 2
-        failed = list_deliveries(session, status="failed")
+        assert len(list_deliveries(session, timezone=TIMEZONE)) == 4
+        assert len(list_deliveries(session, timezone=TIMEZONE, unit_code="unit-001")) == 2
+        failed = list_deliveries(session, timezone=TIMEZONE, status="failed")
         assert [(row[1], row[2]) for row in failed] == [("M-001", "unit-001")]
-        assert len(list_deliveries(session, day=date(2023, 12, 22))) == 4
-        assert list_deliveries(session, day=date(2023, 12, 21)) == []
+        assert len(list_deliveries(session, timezone=TIMEZONE, day=date(2023, 12, 22))) == 4
+        assert list_deliveries(session, timezone=TIMEZONE, day=date(2023, 12, 21)) == []
 
 
 def test_plan_accepts_env_and_secret_references_and_refuses_malformed_ones(
     database: Database, tmp_path: Any
 ) -> None:
-    import pytest
-
     from models.errors import InvalidPlan
     from tasks.plan import load_plan_file
     from tests.conftest import EXAMPLE_DIR
@@ -214,3 +228,144 @@ def test_plan_accepts_env_and_secret_references_and_refuses_malformed_ones(
             select(Contact.urls).where(Contact.code.in_(["dangzu-liaison", "bangongshi-liaison"]))
         )
         assert {u for pair in urls for u in pair} >= {"env:DANGZU_ROBOT_URL", "secret:bangongshi-robot"}
+
+
+@dataclass
+class OutlastsTheLease(FakeSender):
+    """A send so slow that the next sweep's ``expire_in_doubt`` marks it in doubt before it returns."""
+
+    database: Database | None = None
+
+    def send(self, message: PreparedMessage) -> SendResult:
+        clock.sleep(0.01)
+        assert self.database is not None and expire_in_doubt(self.database, lease_seconds=0) == 1
+        return super().send(message)
+
+
+def test_a_send_that_outlasts_the_lease_records_its_true_outcome(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    ledger(database)
+    now = at(date(2023, 12, 22))
+    ids = plan_and_record(database, now=now, calendar=CAL, policy=POLICY).new_ids
+    sender = OutlastsTheLease(dead={"mailto://127.0.0.1:1?to=u000@example.org"}, database=database)
+    with caplog.at_level(logging.WARNING, logger="zhenggai.notify"):
+        counts = deliver(database, sender, ids, now=now, concurrency=1, max_attempts=4)
+    assert counts.sent == 1 and counts.failed == 1 and len(sender.sent) == 1
+    assert sum("marked in doubt" in r.getMessage() for r in caplog.records) == 2
+    with database.unit_of_work() as session:
+        arrived, lost = (session.get(Delivery, row_id) for row_id in ids)
+        assert arrived is not None and lost is not None
+        assert arrived.status == DeliveryStatus.SENT and arrived.sent_at is not None
+        assert arrived.error == SENT_AFTER_DOUBT and "in doubt" in arrived.error
+        assert lost.status == DeliveryStatus.FAILED and lost.sent_at is None
+        assert lost.error.startswith(FAILED_AFTER_DOUBT) and "connection refused" in lost.error
+        # The message that went out is not resent; the one that did not arrive is.
+        assert resend(session, ids=ids, timezone=TIMEZONE, now=now) == [lost.id]
+        session.commit()
+    assert deliver(database, FakeSender(), ids, now=now).sent == 1
+
+
+def _fail_all(database: Database, errors: dict[int, str]) -> None:
+    with database.unit_of_work() as session:
+        for row_id, error in errors.items():
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id == row_id)
+                .values(status=DeliveryStatus.FAILED, error=error, attempts=4)
+            )
+        session.commit()
+
+
+def test_resend_picks_ids_in_sql_and_keeps_one_prefix(database: Database) -> None:
+    ledger(database, units=3)
+    now = at(date(2023, 12, 22))
+    ids = sorted(plan_and_record(database, now=now, calendar=CAL, policy=POLICY).new_ids)
+    _fail_all(database, {ids[0]: "HTTP 500", ids[1]: "resent after: HTTP 502", ids[2]: "timeout"})
+    with database.unit_of_work() as session:
+        # ids[3] is pending, an unknown id is ignored: only failed rows among the ids are chosen.
+        assert sorted(resend(session, ids=[ids[1], ids[0], ids[3], 10**9], timezone=TIMEZONE, now=now)) == [
+            ids[0],
+            ids[1],
+        ]
+        session.commit()
+    with database.unit_of_work() as session:
+        rows = {
+            row_id: (status, error, attempts)
+            for row_id, status, error, attempts in session.execute(
+                select(Delivery.id, Delivery.status, Delivery.error, Delivery.attempts)
+            )
+        }
+    assert rows[ids[0]] == (DeliveryStatus.PENDING, "resent after: HTTP 500", 0)
+    assert rows[ids[1]] == (DeliveryStatus.PENDING, "resent after: HTTP 502", 0)
+    assert rows[ids[2]] == (DeliveryStatus.FAILED, "timeout", 4)
+    _fail_all(database, {ids[0]: "resent after: HTTP 500"})
+    with database.unit_of_work() as session:
+        assert resend(session, timezone=TIMEZONE, now=now, unit_code="unit-000") == [ids[0]]
+        session.commit()
+        assert session.scalar(select(Delivery.error).where(Delivery.id == ids[0])) == "resent after: HTTP 500"
+
+
+def test_a_day_ends_before_the_next_midnight_in_the_configured_zone(database: Database) -> None:
+    ledger(database)
+    now = at(date(2023, 12, 22))
+    first, second = plan_and_record(database, now=now, calendar=CAL, policy=POLICY).new_ids
+    with database.unit_of_work() as session:  # one due at 10:00, one at the next day's midnight
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == second)
+            .values(due_at=datetime.combine(date(2023, 12, 23), time.min, tzinfo=TZ))
+        )
+        session.commit()
+    _fail_all(database, {first: "HTTP 500", second: "HTTP 500"})
+
+    def listed(day: date, timezone: str = TIMEZONE) -> list[int]:
+        with database.unit_of_work() as session:
+            return [row[0].id for row in list_deliveries(session, timezone=timezone, day=day)]
+
+    assert listed(date(2023, 12, 22)) == [first]
+    assert listed(date(2023, 12, 23)) == [second]
+    # The zone is the caller's (Settings.timezone): 10:00 in Shanghai is 18:00 the day before in Los Angeles.
+    assert listed(date(2023, 12, 21), "America/Los_Angeles") == [first]
+    assert listed(date(2023, 12, 22), "America/Los_Angeles") == [second]
+    with database.unit_of_work() as session:
+        assert resend(session, timezone=TIMEZONE, now=now, day=date(2023, 12, 22)) == [first]
+
+
+def test_messages_of_a_measure_done_closed_or_removed_meanwhile_are_not_sent(database: Database) -> None:
+    ledger(database, units=4)
+    evening = at(date(2023, 12, 22), 19)
+    assert plan_and_record(database, now=evening, calendar=CAL, policy=POLICY).held == 8
+    with database.unit_of_work() as session:
+        measures = {m.code: m for m in session.scalars(select(Measure))}
+        measures["M-000"].status = MeasureStatus.CLOSED  # 销号 over the weekend
+        measures["M-001"].status = MeasureStatus.DONE
+        measures["M-002"].removed_at = datetime.now(TZ)  # removed from the plan
+        session.commit()
+    sender = FakeSender()
+    counts = deliver_due(database, sender, now=at(date(2023, 12, 25), 9))
+    assert counts.cancelled == 6 and counts.sent == 2
+    assert {m.key.split("|")[0] for m in sender.sent} == {"M-003"}
+    with database.unit_of_work() as session:
+        outcome = {
+            (code, status, error)
+            for code, status, error in session.execute(
+                select(Measure.code, Delivery.status, Delivery.error).join(
+                    Measure, Measure.id == Delivery.measure_id
+                )
+            )
+        }
+    assert outcome == {
+        ("M-000", DeliveryStatus.FAILED, "measure closed before sending"),
+        ("M-001", DeliveryStatus.FAILED, "measure reported done before sending"),
+        ("M-002", DeliveryStatus.FAILED, "measure removed before sending"),
+        ("M-003", DeliveryStatus.SENT, ""),
+    }
+    assert deliver_due(database, sender, now=at(date(2023, 12, 25), 10)).as_dict() == {
+        "sent": 0,
+        "failed": 0,
+        "retry": 0,
+        "skipped": 0,
+        "in_doubt": 0,
+        "cancelled": 0,
+    }

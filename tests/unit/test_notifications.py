@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from jinja2 import UndefinedError
 
 from models.notifications import (
+    DigestLine,
     Level,
     MeasureFacts,
     MessageKind,
@@ -17,12 +21,13 @@ from models.notifications import (
     is_url_reference,
     mask_url,
     next_allowed,
+    plan_digest,
     plan_measure,
     url_reference_problem,
 )
 from models.tables import MeasureStatus
 from models.workdays import WeekdayCalendar, workdays_in
-from tasks.notify_render import render_message
+from tasks.notify_render import render, render_message
 
 TZ = ZoneInfo("Asia/Shanghai")
 CAL = WeekdayCalendar(holidays=frozenset({date(2024, 1, 1)}))
@@ -123,6 +128,38 @@ def test_ongoing_measures_are_only_chased_for_missing_reports() -> None:
     assert "本期进展尚未报送" in title and "每周一 09:00" in body and "2024年1月22日09:00" in body
 
 
+def test_moments_are_shown_in_the_configured_zone() -> None:
+    start = at(date(2024, 1, 22), 9)  # 09:00 in Shanghai is 01:00 UTC
+    ongoing = facts(
+        deadline=None,
+        cadence="每周一 09:00",
+        missing_period_start=start,
+        missing_period_end=start + timedelta(days=7),
+    )
+    line = DigestLine(
+        "XH-08-1", "开展整治", "牵头", "2024-01-31", "推进中", "green", 3, at(date(2024, 1, 26), 9, 30)
+    )
+    for zone, shown in (("Asia/Shanghai", ("09:00", "09:30")), ("UTC", ("01:00", "01:30"))):
+        policy = Policy(timezone=zone)
+        [missing, *_] = plan_measure(ongoing, at(date(2024, 1, 29)), CAL, policy).messages
+        assert f"2024年1月22日{shown[0]}至2024年1月29日{shown[0]}" in render_message(missing)[1]
+        [digest, *_] = plan_digest("jiedao", 10, "街道", (UNIT,), [line], at(date(2024, 1, 29)), CAL, policy)
+        assert f"最新进展：2024年1月26日{shown[1]}" in render_message(digest)[1]
+    without_zone = {k: v for k, v in missing.context.items() if k != "timezone"}
+    with pytest.raises(UndefinedError):  # no zone is assumed: the planner passes Settings.timezone
+        render("missing_report", without_zone)
+
+
+def test_the_environment_is_read_only_through_settings() -> None:
+    root = Path(__file__).resolve().parents[2]
+    readers = [
+        str(path.relative_to(root))
+        for path in [root / "models" / "notifications.py", *sorted((root / "tasks").glob("notify*.py"))]
+        if re.search(r"os\.environ|getenv\(", path.read_text(encoding="utf-8"))
+    ]
+    assert readers == []
+
+
 def test_escalation_level_thresholds() -> None:
     assert escalation_level(0, POLICY) is None
     assert escalation_level(1, POLICY) == Level.UNIT
@@ -197,21 +234,57 @@ def test_escalation_message_names_the_colour() -> None:
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
-        ("mailto://user:secret@qq.com?to=jiedao@example.org", "mailto://…@qq.com?to=ji…@example.org"),
+        ("mailto://user:secret@qq.com?to=jiedao@example.org", "mailto://…@qq.com?to=…@example.org"),
+        ("mailto://jiedao@example.org", "mailto://…@example.org"),
         (
-            "mailto://127.0.0.1:2525?from=z@example.org&to=ab@example.org",
-            "mailto://127.0.0.1:2525?to=…@example.org",
+            "mailto://127.0.0.1:2525?from=z@example.org&to=ab@example.org,cd@example.net",
+            "mailto://127.0.0.1:2525?to=…@example.org&to=…@example.net",
         ),
-        ("dingtalk://abcdef0123456789/SECsecret", "dingtalk://ab…/SE…"),
-        ("wecombot://0123456789abcdef", "wecombot://01…"),
-        ("json://127.0.0.1:8089/leader-li", "json://127.0.0.1:8089/le…"),
-        ("jsons://user:pw@hooks.example.org/t0ken?x=1", "jsons://…@hooks.example.org/t0…?…"),
+        ("dingtalk://abcdef0123456789/SECsecret", "dingtalk://…/…"),
+        ("dingtalk://abcdef123/secret", "dingtalk://…/…"),
+        ("wecombot://0123456789abcdef", "wecombot://…"),
+        ("tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/-1001234567890", "tgram://…/…"),
+        ("tgram://123456789:AAHdq.TcvCH1vGWJx/-1001234567890/987654", "tgram://…/…"),
+        ("feishu://token.with.dots/secret", "feishu://…/…"),
+        ("json://127.0.0.1:8089/leader-li", "json://127.0.0.1:8089/…"),
+        ("json://localhost/a/b/c", "json://localhost/…"),
+        ("jsons://user:pw@hooks.example.org/t0ken?x=1", "jsons://…@hooks.example.org/…?…"),
+        ("no-scheme-token", "…"),
         ("env:DINGTALK_URL", "env:DINGTALK_URL"),
+        ("secret:jiedao-robot", "secret:jiedao-robot"),
     ],
 )
 def test_urls_are_masked(url: str, shown: str) -> None:
     assert mask_url(url) == shown
-    assert "secret" not in mask_url(url).lower() or url.startswith("env:")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "dingtalk://abcdef0123456789/SECsecret",
+        "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/-1001234567890",
+        "wecombot://0123456789abcdef",
+        "jsons://user:pw@hooks.example.org/t0ken?token=abc",
+        "mailto://user:pass@qq.com?to=jiedao@example.org&pass=xyz",
+    ],
+)
+def test_no_character_of_a_token_key_or_path_is_shown(url: str) -> None:
+    shown = mask_url(url)
+    secrets = [
+        "abcdef",
+        "SEC",
+        "123456789",
+        "AAH",
+        "-1001",
+        "0123",
+        "user",
+        "pw",
+        "t0ken",
+        "abc",
+        "pass",
+        "jiedao",
+    ]
+    assert [s for s in secrets if s in shown] == []
 
 
 def test_url_references() -> None:
