@@ -2,7 +2,7 @@
 
 Runs on demand (the ``generate-notice`` deployment, a round code as parameter) and monthly for the
 rounds whose notice options say ``monthly: true`` (one schedule each, 09:00 on the 1st, local time).
-Every file written is recorded as a new ``GeneratedNotice`` version.
+Every file written is recorded as a new ``GeneratedNotice`` version and named after it.
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING, Any
 from prefect import flow
 
 from models.settings import get_settings
-from tasks.notice import NoticeFormat, local_today
+from tasks.notice import NoticeFormat, today_in
 from tasks.notice_tasks import (
     check_complete_task,
     load_notice_task,
     publish_notice_artifact,
-    record_notice_task,
     render_notice_task,
-    write_notice_task,
+    write_and_record_task,
 )
 
 if TYPE_CHECKING:
@@ -41,16 +40,16 @@ def generate_notice(
     strict: bool = False,
     directory: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Write the round's notice as of a date (default today) in each format (default md and docx)."""
-    day = as_of or local_today(get_settings().timezone)
+    """Write the round's notice as of a date (default today) in each format (default md and docx).
+
+    Every format is rendered before any file is written, so a failing format leaves nothing behind.
+    """
+    day = as_of or today_in(get_settings().timezone)
     document = load_notice_task(round_code, day)
     if strict:
         check_complete_task(document)
-    outputs = []
-    for fmt in formats or ["md", "docx"]:
-        content = render_notice_task(document, fmt)
-        path, sha256 = write_notice_task(content, round_code, day, fmt, directory)
-        outputs.append(record_notice_task(document, fmt, path, sha256, requested_by))
+    rendered = [(fmt, render_notice_task(document, fmt)) for fmt in formats or ["md", "docx"]]
+    outputs = write_and_record_task(document, rendered, directory, requested_by)
     publish_notice_artifact(document, outputs)
     return [
         {

@@ -7,9 +7,11 @@ Each step is a plain function (the Prefect tasks in ``tasks/notice_tasks.py`` wr
   day; status events) and builds the ``models.notice.NoticeDocument``;
 - ``render_notice(document, fmt)`` returns ``str`` (txt, md, html) or ``bytes`` (docx, pdf);
 - ``write_notice_file(path, content)`` writes atomically and returns the SHA-256;
-- ``record_generated_notice(session, ...)`` appends a versioned ``GeneratedNotice``.
+- ``record_notice_outputs(session, document, rendered, ...)`` writes the rendered formats and appends
+  one versioned ``GeneratedNotice`` each, in one transaction.
 
-``generate_notices`` and ``write_notice`` chain them for the CLI and ``zhenggai demo``.
+``generate_notices`` and ``write_notice`` chain them for the CLI and ``zhenggai demo``; the flow's
+tasks chain the same steps.
 """
 
 from __future__ import annotations
@@ -19,12 +21,11 @@ import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from models.errors import MissingReports, UnknownRound
@@ -37,6 +38,7 @@ from models.notice import (
     RoundInfo,
     build_notice,
 )
+from models.rules import local_date, status_after_report
 from models.tables import (
     GeneratedNotice,
     Measure,
@@ -80,7 +82,7 @@ def round_info(round_: Round) -> RoundInfo:
     )
 
 
-def _statuses_as_of(session: Session, round_id: int, cutoff: datetime) -> dict[int, tuple[datetime, str]]:
+def _statuses_as_of(session: Session, round_id: int, cutoff: datetime) -> dict[int, str]:
     """The last recorded status change of each measure of a round up to ``cutoff`` (one statement)."""
     rows = session.execute(
         select(StatusEvent.measure_id, StatusEvent.at, StatusEvent.to_value)
@@ -94,10 +96,66 @@ def _statuses_as_of(session: Session, round_id: int, cutoff: datetime) -> dict[i
         )
         .order_by(StatusEvent.at, StatusEvent.id)
     )
-    last: dict[int, tuple[datetime, str]] = {}
-    for measure_id, at, to_value in rows:
-        last[measure_id] = (at, to_value)
-    return last
+    return {measure_id: to_value for measure_id, _at, to_value in rows}
+
+
+@dataclass(frozen=True)
+class LaterReport:
+    """A report submitted after its measure's last status change (up to the cutoff): what it claims."""
+
+    claimed_done: bool
+    retracts_done_claim: bool  # it supersedes a report that claimed done
+
+
+def _reports_after_last_status(
+    session: Session, round_id: int, cutoff: datetime
+) -> dict[int, list[LaterReport]]:
+    """Per live measure, in submission order, its reports submitted up to ``cutoff`` after its last
+    status change up to ``cutoff`` (one statement: a report is kept when no status change falls
+    between its submission and the cutoff). Superseded reports count too: each moved the status
+    when it was recorded.
+    """
+    superseded = aliased(Report)
+    later_change = exists().where(
+        StatusEvent.measure_id == Report.measure_id,
+        StatusEvent.kind == "status",
+        StatusEvent.to_value.is_not(None),
+        StatusEvent.at >= Report.submitted_at,
+        StatusEvent.at <= cutoff,
+    )
+    rows = session.execute(
+        select(Report.measure_id, Report.claimed_status, superseded.claimed_status)
+        .join(Measure, Measure.id == Report.measure_id)
+        .join(Problem, Problem.id == Measure.problem_id)
+        .outerjoin(superseded, superseded.id == Report.supersedes_id)
+        .where(
+            Problem.round_id == round_id,
+            Measure.removed_at.is_(None),
+            Problem.removed_at.is_(None),
+            Report.submitted_at <= cutoff,
+            ~later_change,
+        )
+        .order_by(Report.submitted_at, Report.id)
+    )
+    later: dict[int, list[LaterReport]] = {}
+    for measure_id, claimed, superseded_claim in rows:
+        later.setdefault(measure_id, []).append(
+            LaterReport(claimed == ReportStatus.DONE, superseded_claim == ReportStatus.DONE)
+        )
+    return later
+
+
+def status_as_of(last_change: str | None, later_reports: Sequence[LaterReport]) -> MeasureStatus:
+    """A measure's status as of a date: its last status change up to then (planned when none), then
+    each report submitted after it, in order, through ``models.rules.status_after_report``: the rule
+    ``record_report`` applies, so a report never reopens a closed measure nor undoes a done one.
+    """
+    status = MeasureStatus(last_change) if last_change is not None else MeasureStatus.PLANNED
+    for report in later_reports:
+        status = status_after_report(
+            status, report.claimed_done, retracts_done_claim=report.retracts_done_claim
+        )
+    return status
 
 
 @dataclass(frozen=True)
@@ -149,8 +207,8 @@ def load_notice_document(session: Session, round_code: str, as_of: date, *, time
     """The notice of a round as of the end of ``as_of`` (local day in ``timezone``).
 
     Each measure prints its latest non-superseded report submitted by then. Its status as of then
-    (for the statistics) is whichever is later: its last status change recorded by then, or its
-    latest report by then (done when the report claims done, in progress otherwise).
+    (for the statistics) is ``status_as_of``: its last status change by then, moved by the reports
+    submitted after it by then as ``record_report`` moves it.
     """
     round_ = session.scalar(select(Round).where(Round.code == round_code))
     if round_ is None:
@@ -167,6 +225,7 @@ def load_notice_document(session: Session, round_code: str, as_of: date, *, time
     ).all()
     latest = latest_report_rows(session, round_.id, cutoff)
     statuses = _statuses_as_of(session, round_.id, cutoff)
+    later_reports = _reports_after_last_status(session, round_.id, cutoff)
 
     problems: dict[int, tuple[Problem, list[MeasureInfo]]] = {}
     reports: dict[str, ReportInfo] = {}
@@ -184,7 +243,7 @@ def load_notice_document(session: Session, round_code: str, as_of: date, *, time
                 marker=measure.marker,
                 lead_unit=unit_name or "",
                 deadline=measure.deadline,
-                status=_status_as_of(statuses.get(measure.id), report),
+                status=status_as_of(statuses.get(measure.id), later_reports.get(measure.id, ())),
             )
         )
     infos = [
@@ -198,21 +257,6 @@ def load_notice_document(session: Session, round_code: str, as_of: date, *, time
         for problem, measures in problems.values()
     ]
     return build_notice(round_info(round_), infos, reports, as_of, options)
-
-
-def _status_as_of(event: tuple[datetime, str] | None, report: LatestReport | None) -> MeasureStatus:
-    report_status: tuple[datetime, MeasureStatus] | None = None
-    if report is not None:
-        claimed = (
-            MeasureStatus.DONE if report.claimed_status == ReportStatus.DONE else MeasureStatus.IN_PROGRESS
-        )
-        report_status = (report.submitted_at, claimed)
-    if event is None:
-        return report_status[1] if report_status else MeasureStatus.PLANNED
-    event_status = (event[0], MeasureStatus(event[1]))
-    if report_status is None or event_status[0] >= report_status[0]:
-        return event_status[1]
-    return report_status[1]
 
 
 # -- render -----------------------------------------------------------------------------------------
@@ -272,54 +316,6 @@ def write_notice_file(path: Path, content: str | bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def record_generated_notice(
-    session: Session,
-    round_code: str,
-    *,
-    as_of: date,
-    fmt: str,
-    sha256: str,
-    path: Path | None,
-    requested_by: str,
-    missing_reports: int,
-    attempts: int = 5,
-) -> GeneratedNotice:
-    """Append the next version of the round's generated notices (retried if another writer took it)."""
-    round_id = session.scalar(select(Round.id).where(Round.code == round_code))
-    if round_id is None:
-        raise UnknownRound(f"no round '{round_code}'")
-    for attempt in range(attempts):
-        version = (
-            session.scalar(
-                select(func.max(GeneratedNotice.version)).where(GeneratedNotice.round_id == round_id)
-            )
-            or 0
-        ) + 1
-        record = GeneratedNotice(
-            round_id=round_id,
-            version=version,
-            as_of=as_of,
-            format=fmt,
-            sha256=sha256,
-            path=str(path) if path is not None else None,
-            requested_by=requested_by,
-            missing_reports=missing_reports,
-        )
-        try:
-            with session.begin_nested():
-                session.add(record)
-                session.flush()
-        except IntegrityError:
-            if attempt == attempts - 1:
-                raise
-            continue
-        return record
-    raise AssertionError("unreachable")
-
-
-# -- whole steps for the CLI and the demo ---------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class NoticeOutput:
     """One generated notice: what was written where, its version and the reports it lacked."""
@@ -333,49 +329,114 @@ class NoticeOutput:
     missing: tuple[str, ...]
 
 
-def default_notice_path(directory: Path, round_code: str, as_of: date, fmt: str) -> Path:
-    """``<dir>/<round>_<YYYY-MM-DD>.<fmt>``."""
-    return directory / f"{round_code}_{as_of.isoformat()}.{fmt}"
+@dataclass(frozen=True)
+class NoticeDirectory:
+    """A target meaning: write into this directory under the default name, which carries the version."""
+
+    path: Path
+
+
+# Where one rendering goes: an explicit file (a user's ``-o``: overwritten when asked for again), a
+# directory (a new file per version, never overwriting a recorded one), or nowhere (stdout).
+NoticeTarget = Path | NoticeDirectory | None
+
+
+def default_notice_path(
+    directory: Path, round_code: str, as_of: date, fmt: str, version: int | None = None
+) -> Path:
+    """``<dir>/<round>_<YYYY-MM-DD>_v<version>.<fmt>``.
+
+    Without ``version`` the older unversioned name ``<round>_<YYYY-MM-DD>.<fmt>``, which a later
+    generation overwrites: pass a ``NoticeDirectory`` target instead.
+    """
+    suffix = f"_v{version}" if version is not None else ""
+    return directory / f"{round_code}_{as_of.isoformat()}{suffix}.{fmt}"
+
+
+def record_notice_outputs(
+    session: Session,
+    document: NoticeDocument,
+    rendered: Sequence[tuple[str, NoticeTarget, str | bytes]],
+    *,
+    requested_by: str,
+) -> list[NoticeOutput]:
+    """Write and record already rendered notices, each as the round's next ``GeneratedNotice`` version.
+
+    The versions are taken in this transaction, serialised per round: a no-op UPDATE of the round's
+    row comes first, which takes the row lock on PostgreSQL (a second generation waits for this
+    one to commit) and the database write lock on SQLite (whose SELECTs take none), so ``max + 1``
+    cannot be read by two writers at once. The unique (round_id, version) constraint still guards.
+    A ``NoticeDirectory`` target is written as ``default_notice_path(..., version)``, so no
+    recorded file is ever overwritten; an explicit path is written as given. Files are written
+    before the commit: if it fails, they hold versions never recorded, which the next generation
+    takes again and overwrites. The caller commits.
+    """
+    round_code, as_of = document.round_code, document.as_of
+    round_id = session.scalar(select(Round.id).where(Round.code == round_code))
+    if round_id is None:
+        raise UnknownRound(f"no round '{round_code}'")
+    session.execute(
+        update(Round)
+        .where(Round.id == round_id)
+        .values(updated_at=Round.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    latest = session.scalar(
+        select(func.max(GeneratedNotice.version)).where(GeneratedNotice.round_id == round_id)
+    )
+    missing = tuple(str(m) for m in document.missing)
+    outputs = []
+    for version, (fmt, target, content) in enumerate(rendered, start=(latest or 0) + 1):
+        path = (
+            default_notice_path(target.path, round_code, as_of, fmt, version)
+            if isinstance(target, NoticeDirectory)
+            else target
+        )
+        sha256 = write_notice_file(path, content) if path is not None else content_sha256(content)
+        session.add(
+            GeneratedNotice(
+                round_id=round_id,
+                version=version,
+                as_of=as_of,
+                format=fmt,
+                sha256=sha256,
+                path=str(path) if path is not None else None,
+                requested_by=requested_by,
+                missing_reports=len(missing),
+            )
+        )
+        outputs.append(NoticeOutput(round_code, as_of, fmt, path, sha256, version, missing))
+    session.flush()
+    return outputs
+
+
+# -- whole steps for the CLI and the demo ---------------------------------------------------------
 
 
 def generate_notices(
     database: Database,
     round_code: str,
-    targets: Sequence[tuple[NoticeFormat, Path | None]],
+    targets: Sequence[tuple[NoticeFormat, NoticeTarget]],
     *,
     as_of: date,
     timezone: str,
     requested_by: str,
     strict: bool = False,
 ) -> list[tuple[NoticeOutput, str | bytes]]:
-    """Build the notice once, then render, write (when a path is given) and record it per target.
+    """Build the notice once, render every target, then write and record them all in one transaction.
 
-    With ``strict`` a missing report raises ``MissingReports`` before anything is written.
+    Nothing is written or recorded unless every format rendered (a PDF without LibreOffice leaves no
+    Markdown behind); with ``strict`` a missing report raises ``MissingReports`` before anything is.
     """
     with database.unit_of_work() as session:
         document = load_notice_document(session, round_code, as_of, timezone=timezone)
     if strict:
         check_missing(document)
-    missing = tuple(str(m) for m in document.missing)
-    results = []
-    for fmt, output in targets:
-        content = render_notice(document, fmt)
-        sha256 = write_notice_file(output, content) if output is not None else content_sha256(content)
-        with database.unit_of_work() as session:
-            record = record_generated_notice(
-                session,
-                round_code,
-                as_of=as_of,
-                fmt=fmt,
-                sha256=sha256,
-                path=output,
-                requested_by=requested_by,
-                missing_reports=len(missing),
-            )
-            version = record.version
-            session.commit()
-        results.append((NoticeOutput(round_code, as_of, fmt, output, sha256, version, missing), content))
-    return results
+    rendered = [(fmt, target, render_notice(document, fmt)) for fmt, target in targets]
+    with database.unit_of_work() as session:
+        outputs = record_notice_outputs(session, document, rendered, requested_by=requested_by)
+        session.commit()
+    return [(output, content) for output, (_fmt, _target, content) in zip(outputs, rendered, strict=True)]
 
 
 def write_notice(
@@ -390,20 +451,17 @@ def write_notice(
 ) -> list[NoticeOutput]:
     """Write a round's notice in each format into ``directory`` (default: the data directory's notices/).
 
-    Files are named ``<round>_<as-of>.<fmt>``; each gets a versioned ``GeneratedNotice`` record.
+    Files are named ``<round>_<as-of>_v<version>.<fmt>``, one ``GeneratedNotice`` version each.
     ``as_of`` defaults to today in the configured timezone.
     """
-    from zoneinfo import ZoneInfo
-
     from models.db import get_database
 
-    as_of = as_of or datetime.now(ZoneInfo(settings.timezone)).date()
-    directory = directory or settings.notices_dir
-    targets = [(fmt, default_notice_path(directory, round_code, as_of, fmt)) for fmt in formats]
+    as_of = as_of or today_in(settings.timezone)
+    target = NoticeDirectory(directory or settings.notices_dir)
     results = generate_notices(
         get_database(settings),
         round_code,
-        targets,
+        [(fmt, target) for fmt in formats],
         as_of=as_of,
         timezone=settings.timezone,
         requested_by=requested_by,
@@ -415,11 +473,9 @@ def write_notice(
 # -- helpers for the generate_notice flow -----------------------------------------------------------
 
 
-def local_today(timezone: str) -> date:
-    """Today in the configured timezone (the default as-of date)."""
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo(timezone)).date()
+def today_in(timezone: str) -> date:
+    """Today in the configured timezone (the default as-of date): ``models.rules.local_date`` of now."""
+    return local_date(datetime.now(UTC), timezone)
 
 
 def monthly_notice_rounds(session: Session) -> list[str]:

@@ -16,21 +16,21 @@ from models.db import get_database
 from models.notice import NoticeDocument
 from models.settings import get_settings
 from tasks.notice import (
+    NoticeDirectory,
     NoticeFormat,
     NoticeOutput,
     artifact_key,
     check_missing,
-    default_notice_path,
     load_notice_document,
     notice_artifact_markdown,
-    record_generated_notice,
+    record_notice_outputs,
     render_notice,
-    write_notice_file,
 )
 
 
 @task(name="load-notice-document", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def load_notice_task(round_code: str, as_of: date) -> NoticeDocument:
+    """Read the round's notice as of the date from the ledger."""
     settings = get_settings()
     with get_database(settings).unit_of_work() as session:
         return load_notice_document(session, round_code, as_of, timezone=settings.timezone)
@@ -38,47 +38,44 @@ def load_notice_task(round_code: str, as_of: date) -> NoticeDocument:
 
 @task(name="check-notice-complete", cache_policy=NO_CACHE)
 def check_complete_task(document: NoticeDocument) -> None:
+    """Raise ``MissingReports`` when a measure has no report as of the date (strict runs)."""
     check_missing(document)
 
 
 @task(name="render-notice", cache_policy=NO_CACHE)
 def render_notice_task(document: NoticeDocument, fmt: NoticeFormat) -> str | bytes:
+    """Render the notice in one format (nothing is written)."""
     return render_notice(document, fmt)
 
 
-@task(name="write-notice-file", cache_policy=NO_CACHE)
-def write_notice_task(
-    content: str | bytes, round_code: str, as_of: date, fmt: str, directory: str | None
-) -> tuple[Path, str]:
-    base = Path(directory) if directory else get_settings().notices_dir
-    path = default_notice_path(base, round_code, as_of, fmt)
-    return path, write_notice_file(path, content)
-
-
-@task(name="record-generated-notice", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
-def record_notice_task(
-    document: NoticeDocument, fmt: str, path: Path, sha256: str, requested_by: str
-) -> NoticeOutput:
-    round_code, as_of = document.round_code, document.as_of
-    missing = tuple(str(m) for m in document.missing)
-    with get_database(get_settings()).unit_of_work() as session:
-        record = record_generated_notice(
+# Retried for transient database failures only (a dropped connection, SQLite busy past its
+# timeout): version races cannot happen, record_notice_outputs serialises them per round. A retry is
+# safe: a failed attempt recorded nothing, and the files it wrote carry versions that the retry (or
+# the next generation) takes again and overwrites.
+@task(name="write-and-record-notice", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def write_and_record_task(
+    document: NoticeDocument,
+    rendered: list[tuple[NoticeFormat, str | bytes]],
+    directory: str | None,
+    requested_by: str,
+) -> list[NoticeOutput]:
+    """Write every rendered format under a versioned name and record each version, in one transaction."""
+    settings = get_settings()
+    target = NoticeDirectory(Path(directory) if directory else settings.notices_dir)
+    with get_database(settings).unit_of_work() as session:
+        outputs = record_notice_outputs(
             session,
-            round_code,
-            as_of=as_of,
-            fmt=fmt,
-            sha256=sha256,
-            path=path,
+            document,
+            [(fmt, target, content) for fmt, content in rendered],
             requested_by=requested_by,
-            missing_reports=len(missing),
         )
-        version = record.version
         session.commit()
-    return NoticeOutput(round_code, as_of, fmt, path, sha256, version, missing)
+    return outputs
 
 
 @task(name="publish-notice-artifact", cache_policy=NO_CACHE)
 def publish_notice_artifact(document: NoticeDocument, outputs: list[NoticeOutput]) -> str:
+    """Publish the generation (files, missing reports, the notice) as the round's Markdown artifact."""
     from prefect.artifacts import create_markdown_artifact
 
     artifact_id = create_markdown_artifact(

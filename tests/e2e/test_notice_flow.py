@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from models.db import Database
-from models.errors import MissingReports
+from models.errors import MissingReports, PdfUnavailable
 from models.settings import Settings
 from models.tables import GeneratedNotice, Round
 from tasks.notice import artifact_key, monthly_notice_rounds
@@ -46,7 +46,7 @@ def test_flow_writes_records_and_publishes_the_notice(
     assert [r["format"] for r in result] == ["md", "docx", "txt"]
     assert [r["version"] for r in result] == [1, 2, 3]
     paths = [Path(r["path"]) for r in result]
-    assert paths[0] == settings.notices_dir / f"{SEED_ROUND}_2023-12-31.md"
+    assert paths[0] == settings.notices_dir / f"{SEED_ROUND}_2023-12-31_v1.md"
     assert all(path.exists() for path in paths)
     assert paths[1].read_bytes()[:2] == b"PK"
     with seeded_database.unit_of_work() as session:
@@ -69,7 +69,7 @@ def test_flow_into_a_directory_lists_missing_reports_in_the_artifact(
         round_code=SEED_ROUND, as_of=date(2023, 12, 1), formats=["md"], directory=str(tmp_path)
     )
 
-    assert result[0]["path"] == str(tmp_path / f"{SEED_ROUND}_2023-12-01.md")
+    assert result[0]["path"] == str(tmp_path / f"{SEED_ROUND}_2023-12-01_v1.md")
     assert result[0]["missing"] == 28
     markdown = _artifact_markdown(artifact_key(SEED_ROUND))
     assert "**28 measure(s) without a report** (marked 【待报送】):" in markdown
@@ -84,6 +84,45 @@ def test_strict_flow_fails_before_writing(
     out = tmp_path / "notices"
     with pytest.raises(MissingReports):
         generate_notice(round_code=SEED_ROUND, as_of=date(2023, 12, 1), strict=True, directory=str(out))
+    assert not out.exists()
+    with seeded_database.unit_of_work() as session:
+        assert session.scalars(select(GeneratedNotice)).first() is None
+
+
+def test_flow_run_again_the_same_day_keeps_the_earlier_file(
+    seeded_database: Database, settings: Settings, tmp_path: Path
+) -> None:
+    import hashlib
+
+    from flows.notice import generate_notice
+
+    runs = [
+        generate_notice(
+            round_code=SEED_ROUND, as_of=date(2023, 12, 31), formats=["md"], directory=str(tmp_path)
+        )
+        for _ in range(2)
+    ]
+    assert [run[0]["path"] for run in runs] == [
+        str(tmp_path / f"{SEED_ROUND}_2023-12-31_v1.md"),
+        str(tmp_path / f"{SEED_ROUND}_2023-12-31_v2.md"),
+    ]
+    with seeded_database.unit_of_work() as session:
+        for record in session.scalars(select(GeneratedNotice)):
+            assert record.path is not None
+            assert hashlib.sha256(Path(record.path).read_bytes()).hexdigest() == record.sha256
+
+
+def test_flow_writes_nothing_when_one_format_fails_to_render(
+    seeded_database: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.notice import generate_notice
+
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))  # no soffice: the PDF cannot be rendered
+    out = tmp_path / "notices"
+    with pytest.raises(PdfUnavailable):
+        generate_notice(
+            round_code=SEED_ROUND, as_of=date(2023, 12, 31), formats=["md", "pdf"], directory=str(out)
+        )
     assert not out.exists()
     with seeded_database.unit_of_work() as session:
         assert session.scalars(select(GeneratedNotice)).first() is None

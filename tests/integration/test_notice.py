@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from models.db import Database
-from models.errors import MissingReports, UnknownRound
+from models.errors import MissingReports, PdfUnavailable, UnknownRound
 from models.notice import BlockKind
 from models.settings import Settings
-from models.tables import GeneratedNotice, MeasureStatus, ReportStatus, StatusEvent
-from tasks.notice import generate_notices, load_notice_document, render_notice, write_notice
+from models.tables import GeneratedNotice, Measure, MeasureStatus, ReportStatus, StatusEvent
+from tasks.notice import NoticeDirectory, generate_notices, load_notice_document, render_notice, write_notice
 from tests.conftest import EXAMPLE_DIR, SEED_ROUND
 from tests.factories import make_measure, make_problem, make_report, make_round, make_unit
 
@@ -227,8 +228,8 @@ def test_write_notice_puts_md_and_docx_in_the_data_directory(
     outputs = write_notice(settings, SEED_ROUND, as_of=date(2023, 12, 31), requested_by="zhenggai demo")
     assert [o.format for o in outputs] == ["md", "docx"]
     assert [o.path for o in outputs] == [
-        settings.notices_dir / f"{SEED_ROUND}_2023-12-31.md",
-        settings.notices_dir / f"{SEED_ROUND}_2023-12-31.docx",
+        settings.notices_dir / f"{SEED_ROUND}_2023-12-31_v1.md",
+        settings.notices_dir / f"{SEED_ROUND}_2023-12-31_v2.docx",
     ]
     markdown = outputs[0].path.read_text(encoding="utf-8")  # type: ignore[union-attr]
     assert "**一、学习未能真正“入脑入心”。**" in markdown
@@ -287,3 +288,168 @@ def test_latest_report_rows_follow_the_ledger_rule_of_latest_reports(database: D
             }
             assert got == expected, day
             assert all(when.tzinfo is not None for _, when in got.values())
+
+
+def test_a_report_after_closing_leaves_the_measure_closed_in_the_statistics(
+    seeded_database: Database,
+) -> None:
+    from tasks.reports import ReportInput, record_report
+    from tasks.review import ReviewAction, review_measure
+
+    as_of = date(2024, 1, 31)  # the 2023-12-31 deadlines have passed
+    with seeded_database.unit_of_work() as session:
+        before = load_notice_document(session, SEED_ROUND, as_of, timezone=TZ).statistics
+        review_measure(
+            session,
+            "XH-01-2",
+            ReviewAction.ACCEPT,
+            reason="整改到位",
+            actor="coordinator",
+            now=datetime(2023, 12, 30, 10, tzinfo=SHANGHAI),
+        )
+        follow_up = datetime(2023, 12, 30, 12, tzinfo=SHANGHAI)
+        record_report(
+            session,
+            ReportInput(measure="XH-01-2", text="持续巩固整改成果。"),
+            actor="unit",
+            now=follow_up,
+            today=follow_up.date(),
+        )
+        session.commit()
+    with seeded_database.unit_of_work() as session:
+        status = session.scalar(select(Measure.status).where(Measure.code == "XH-01-2"))
+        after = load_notice_document(session, SEED_ROUND, as_of, timezone=TZ).statistics
+    assert status == MeasureStatus.CLOSED
+    assert (after.done, after.overdue) == (before.done, before.overdue) == (5, 7)
+
+
+def test_reports_after_the_last_status_change_move_it_as_record_report_does(database: Database) -> None:
+    """Reports backfilled with an earlier ``submitted_at`` count from then; a rejected done claim stays
+    rejected until a later report claims done again; a correction retracting done claims is honoured."""
+    with database.unit_of_work() as session:
+        round_ = make_round(session, notice_options={"statistics": "after_preamble"})
+        problem = make_problem(session, round_)
+        returned = make_measure(session, problem=problem, deadline=date(2024, 6, 30))
+        backfilled = make_measure(session, problem=problem, deadline=date(2024, 6, 30))
+        corrected = make_measure(session, problem=problem, deadline=date(2024, 6, 30))
+        make_report(
+            session,
+            returned,
+            claimed_status=ReportStatus.DONE,
+            submitted_at=datetime(2023, 12, 1, 2, tzinfo=UTC),
+        )
+        for to_value, day in (("done", 1), ("in_progress", 5)):  # recorded done, then returned by review
+            session.add(
+                StatusEvent(
+                    measure=returned,
+                    at=datetime(2023, 12, day, 2, tzinfo=UTC),
+                    actor="t",
+                    kind="status",
+                    to_value=to_value,
+                )
+            )
+        make_report(session, returned, submitted_at=datetime(2023, 12, 6, 2, tzinfo=UTC))
+        # submitted in December, recorded (with its status change) only years later
+        make_report(
+            session,
+            backfilled,
+            claimed_status=ReportStatus.DONE,
+            submitted_at=datetime(2023, 12, 10, 2, tzinfo=UTC),
+        )
+        session.add(
+            StatusEvent(
+                measure=backfilled,
+                at=datetime(2026, 1, 5, tzinfo=UTC),
+                actor="t",
+                kind="status",
+                to_value="done",
+            )
+        )
+        claim = make_report(
+            session,
+            corrected,
+            claimed_status=ReportStatus.DONE,
+            submitted_at=datetime(2023, 12, 11, 2, tzinfo=UTC),
+        )
+        make_report(session, corrected, supersedes=claim, submitted_at=datetime(2023, 12, 12, 2, tzinfo=UTC))
+        session.commit()
+        code = round_.code
+    with database.unit_of_work() as session:
+        stats = load_notice_document(session, code, date(2023, 12, 31), timezone=TZ).statistics
+    # returned: in progress (the later report does not undo the review); backfilled: done;
+    # corrected: the correction retracts the done claim
+    assert (stats.done, stats.in_progress, stats.overdue) == (1, 2, 0)
+
+
+def test_regenerating_the_same_day_keeps_every_recorded_file(
+    seeded_database: Database, settings: Settings
+) -> None:
+    import hashlib
+
+    first = write_notice(settings, SEED_ROUND, formats=["md"], as_of=date(2023, 12, 31))
+    with seeded_database.unit_of_work() as session:
+        record_report_text(session, "XH-01-1", "新的进展。")
+    second = write_notice(settings, SEED_ROUND, formats=["md"], as_of=date(2023, 12, 31))
+    assert [o.version for o in first + second] == [1, 2]
+    assert first[0].path != second[0].path
+    with seeded_database.unit_of_work() as session:
+        records = list(session.scalars(select(GeneratedNotice).order_by(GeneratedNotice.version)))
+        held = [(Path(r.path), r.sha256) for r in records if r.path]
+    assert len(held) == 2
+    for path, sha256 in held:
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256
+    assert "新的进展。" in second[0].path.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    assert "新的进展。" not in first[0].path.read_text(encoding="utf-8")  # type: ignore[union-attr]
+
+
+def record_report_text(session: Session, measure: str, text: str) -> None:
+    """Record an in-progress report on the last day of 2023 and commit."""
+    from tasks.reports import ReportInput, record_report
+
+    now = datetime(2023, 12, 31, 9, tzinfo=SHANGHAI)
+    record_report(session, ReportInput(measure=measure, text=text), actor="unit", now=now, today=now.date())
+    session.commit()
+
+
+def test_a_format_that_fails_to_render_leaves_nothing_written_or_recorded(
+    seeded_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))  # no soffice: the PDF cannot be rendered
+    out = tmp_path / "notices"
+    with pytest.raises(PdfUnavailable):
+        generate_notices(
+            seeded_database,
+            SEED_ROUND,
+            [("md", NoticeDirectory(out)), ("pdf", NoticeDirectory(out))],
+            as_of=date(2023, 12, 31),
+            timezone=TZ,
+            requested_by="tester",
+        )
+    assert not out.exists()
+    with seeded_database.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(GeneratedNotice)) == 0
+
+
+def test_concurrent_generations_take_distinct_versions_and_files(
+    seeded_database: Database, tmp_path: Path
+) -> None:
+    import hashlib
+    from concurrent.futures import ThreadPoolExecutor
+
+    def generate(i: int) -> list[tuple[int, Path | None, str]]:
+        results = generate_notices(
+            seeded_database,
+            SEED_ROUND,
+            [("txt", NoticeDirectory(tmp_path)), ("md", NoticeDirectory(tmp_path))],
+            as_of=date(2023, 12, 31),
+            timezone=TZ,
+            requested_by=f"writer {i}",
+        )
+        return [(o.version, o.path, o.sha256) for o, _ in results]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outputs = [row for rows in pool.map(generate, range(6)) for row in rows]
+    assert sorted(version for version, _, _ in outputs) == list(range(1, 13))
+    for version, path, sha256 in outputs:
+        assert path is not None and path.name.endswith(f"_v{version}.{path.suffix[1:]}")
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256

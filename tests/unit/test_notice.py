@@ -301,3 +301,36 @@ def test_artifact_key_is_lowercase_letters_digits_and_dashes() -> None:
     assert artifact_key("Xinhua 2023/巡察") == "notice-xinhua-2023"
     assert artifact_key("巡察") == "notice-round"
     assert re.fullmatch(r"[a-z0-9-]+", artifact_key("A_B.C"))
+
+
+def test_every_notice_task_has_a_one_line_docstring() -> None:
+    import ast
+
+    import tasks
+
+    source = (Path(tasks.__file__).parent / "notice_tasks.py").read_text(encoding="utf-8")
+    decorated = [
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef)
+        and any(
+            isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == "task"
+            for d in node.decorator_list
+        )
+    ]
+    assert len(decorated) >= 4
+    for node in decorated:
+        doc = ast.get_docstring(node) or ""
+        assert doc and "\n" not in doc, node.name
+
+
+def test_status_as_of_replays_reports_through_the_intake_rule() -> None:
+    from models.tables import MeasureStatus
+    from tasks.notice import LaterReport, status_as_of
+
+    in_progress, done = LaterReport(False, False), LaterReport(True, False)
+    assert status_as_of(None, ()) == MeasureStatus.PLANNED
+    assert status_as_of(None, (in_progress,)) == MeasureStatus.IN_PROGRESS
+    assert status_as_of("in_progress", (done, in_progress)) == MeasureStatus.DONE
+    assert status_as_of("closed", (in_progress, done)) == MeasureStatus.CLOSED
+    assert status_as_of("done", (LaterReport(False, True),)) == MeasureStatus.IN_PROGRESS
