@@ -89,3 +89,45 @@ class MissingReports(ZhenggaiError):
 
 class PdfUnavailable(ZhenggaiError):
     """LibreOffice (soffice) is not installed or failed, so the notice cannot be converted to PDF."""
+
+
+class UnknownToken(ZhenggaiError):
+    """No live API token has this id or label."""
+
+
+class InvalidTokenRequest(ZhenggaiError):
+    """A token was asked for with a role and unit that do not fit together."""
+
+
+class InvalidReview(ZhenggaiError):
+    """A review is missing its note or reason."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class EvidenceTooLarge(InvalidReport):
+    """An evidence file is larger than ``Settings.evidence_max_bytes``."""
+
+
+class EvidenceTypeRefused(InvalidReport):
+    """An evidence file's type is not allowed, or its bytes do not match its name."""
+
+
+class DuplicateReport(ZhenggaiError):
+    """A report with this idempotency key was already recorded."""
+
+    def __init__(self, key: str, report_id: int) -> None:
+        self.key = key
+        self.report_id = report_id
+        super().__init__(f"idempotency key '{key}' was already used by report #{report_id}")
+
+
+class Forbidden(ZhenggaiError):
+    """The token may not do this (the API answers 403, naming the field)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")

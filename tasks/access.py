@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from models.errors import UnknownMeasure, UnknownUnit
+from models.errors import Forbidden, UnknownMeasure, UnknownUnit
 from models.tables import (
     EvidenceFile,
     Measure,
@@ -28,15 +28,6 @@ from models.workdays import WorkingCalendar
 from tasks.queries import measure_overview
 from tasks.reports import report_summary
 from tasks.tokens import Principal
-
-
-class Forbidden(Exception):
-    """The token may not do this (the API answers 403, naming the field)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}")
 
 
 def can_read_everything(principal: Principal) -> bool:

@@ -28,7 +28,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.errors import InvalidReport
+from models.errors import EvidenceTooLarge, EvidenceTypeRefused, InvalidReport
 from models.tables import EvidenceFile
 
 CHUNK = 1024 * 1024
@@ -61,14 +61,6 @@ SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "application/vnd.ms-excel": _OLE,
 }
 TEXT_TYPES = {"text/plain", "text/csv"}
-
-
-class EvidenceTooLarge(InvalidReport):
-    """An evidence file is larger than ``Settings.evidence_max_bytes``."""
-
-
-class EvidenceTypeRefused(InvalidReport):
-    """An evidence file's type is not allowed, or its bytes do not match its name."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models.db import Database
-from models.errors import InvalidPlan, InvalidReport, PlanIssue, UnknownMeasure, UnknownUnit, ZhenggaiError
+from models.errors import (
+    DuplicateReport,
+    InvalidPlan,
+    InvalidReport,
+    PlanIssue,
+    UnknownMeasure,
+    UnknownUnit,
+    ZhenggaiError,
+)
 from models.rules import local_date, status_after_report
 from models.tables import (
     EvidenceFile,
@@ -33,15 +41,6 @@ from models.tables import (
 )
 from tasks.history import change_status
 from tasks.yaml_positions import Located
-
-
-class DuplicateReport(ZhenggaiError):
-    """A report with this idempotency key was already recorded."""
-
-    def __init__(self, key: str, report_id: int) -> None:
-        self.key = key
-        self.report_id = report_id
-        super().__init__(f"idempotency key '{key}' was already used by report #{report_id}")
 
 
 class MetricInput(BaseModel):

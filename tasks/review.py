@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.errors import InvalidTransition, UnknownMeasure, ZhenggaiError
+from models.errors import InvalidReview, InvalidTransition, UnknownMeasure
 from models.rules import STATUS_LABEL, check_transition
 from models.tables import Measure, MeasureStatus, Problem, Round, StatusEvent
 from tasks.history import change_status
@@ -36,14 +36,6 @@ ACTION_MOVE = {
     ReviewAction.RETURN: (MeasureStatus.DONE, MeasureStatus.IN_PROGRESS),
     ReviewAction.REOPEN: (MeasureStatus.CLOSED, MeasureStatus.IN_PROGRESS),
 }
-
-
-class InvalidReview(ZhenggaiError):
-    """A review is missing its note or reason."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(f"{field}: {message}")
 
 
 @dataclass(frozen=True)

@@ -15,20 +15,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.errors import UnknownUnit, ZhenggaiError
+from models.errors import InvalidTokenRequest, UnknownToken, UnknownUnit
 from models.tables import ApiToken, TokenRole, Unit
 
 TOKEN_PREFIX = "zg_"
 # last_used_at is a convenience, not an audit log: refresh it at most this often (fewer writes).
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-class UnknownToken(ZhenggaiError):
-    """No live API token has this id or label."""
-
-
-class InvalidTokenRequest(ZhenggaiError):
-    """A token was asked for with a role and unit that do not fit together."""
 
 
 @dataclass(frozen=True)
