@@ -41,17 +41,19 @@ def notice(
     """
     if fmt not in NOTICE_FORMATS:
         raise typer.BadParameter(f"'{fmt}' is not one of {', '.join(NOTICE_FORMATS)}", param_hint="--format")
-    from tasks.notice import NoticeFormat, default_notice_path, generate_notices
+    from tasks.notice import NoticeDirectory, NoticeFormat, generate_notices
 
     day = parse_date_option(as_of, "--as-of") or today()
     config = settings()
     to_stdout = output is None and fmt in ("txt", "md", "html")
     if output is None and not to_stdout:
-        output = default_notice_path(config.notices_dir, round_code, day, fmt)
+        target: Path | NoticeDirectory | None = NoticeDirectory(config.notices_dir)
+    else:
+        target = output
     [(result, content)] = generate_notices(
         database(),
         round_code,
-        [(cast("NoticeFormat", fmt), output)],
+        [(cast("NoticeFormat", fmt), target)],
         as_of=day,
         timezone=config.timezone,
         requested_by=requested_by,

@@ -52,7 +52,7 @@ def test_docx_defaults_to_the_data_directory(
     result = cli("notice", "--round", SEED_ROUND, "--as-of", "2023-12-31", "--format", "docx", "--by", "秘书")
 
     assert result.exit_code == 0, result.output
-    path = settings.notices_dir / f"{SEED_ROUND}_2023-12-31.docx"
+    path = settings.notices_dir / f"{SEED_ROUND}_2023-12-31_v1.docx"
     document = docx.Document(io.BytesIO(path.read_bytes()))
     assert document.paragraphs[1].text == "关于巡察整改进展情况的通报"
     with seeded_database.unit_of_work() as session:
