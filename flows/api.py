@@ -327,9 +327,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def get_unit_measures(unit: str, caller: Caller, db: Db) -> list[dict[str, Any]]:
         """What a unit owns (as lead or co-unit), with deadline, state, light and the last report."""
         from models.cadence import report_missing_rule
-        from models.workdays import ChinaCalendar
 
-        calendar = ChinaCalendar(fallback=settings.calendar_fallback)
+        calendar = settings.working_calendar()
         with db.unit_of_work() as session:
             check_unit_access(session, caller, unit)
             return unit_measures(

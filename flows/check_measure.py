@@ -19,7 +19,6 @@ from prefect import flow, task
 
 from models.db import get_database
 from models.settings import get_settings
-from models.workdays import ChinaCalendar
 from tasks.scheduling import (
     MeasureCheck,
     event_payload,
@@ -38,7 +37,7 @@ def observe(measure: str, scheduled_at: datetime, trigger: str, flow_run_id: str
             measure,
             scheduled_at=scheduled_at,
             now=datetime.now(UTC),
-            calendar=ChinaCalendar(fallback=settings.calendar_fallback),
+            calendar=settings.working_calendar(),
             timezone=settings.timezone,
             due_soon_workdays=settings.due_soon_workdays,
             trigger=trigger,

@@ -29,10 +29,8 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from prefect.deployments.runner import RunnerDeployment
 
@@ -55,11 +53,10 @@ def housekeeping_schedule(cadence: str, slug: str) -> Any:
     from prefect.schedules import Cron, RRule
 
     from models.cadence import cadence_schedule
-    from models.workdays import ChinaCalendar
 
     settings = get_settings()
-    today = datetime.now(ZoneInfo(settings.timezone)).date()
-    spec = cadence_schedule(cadence, ChinaCalendar(fallback=settings.calendar_fallback), today, today=today)
+    today = settings.local_today()
+    spec = cadence_schedule(cadence, settings.working_calendar(), today, today=today)
     if spec.kind == "cron":
         return Cron(spec.value, timezone=settings.timezone, slug=slug)
     return RRule(spec.value, timezone=settings.timezone, slug=slug)

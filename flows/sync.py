@@ -19,7 +19,7 @@ from prefect import flow, task
 from flows.check_measure import check_measure
 from models.db import Database, get_database
 from models.settings import Settings, get_settings
-from models.workdays import ChinaCalendar, WorkingCalendar
+from models.workdays import WorkingCalendar
 from tasks.sync import ENTRYPOINT, SyncResult, WantedDeployment, reconcile, wanted_deployments
 
 
@@ -39,12 +39,9 @@ def plan_sync(
     today: date | None = None,
 ) -> list[WantedDeployment]:
     """What the ledger wants the server to hold, as of ``today`` (default: today, local)."""
-    calendar = calendar or ChinaCalendar(fallback=settings.calendar_fallback)
+    calendar = calendar or settings.working_calendar()
     if today is None:
-        from datetime import datetime
-        from zoneinfo import ZoneInfo
-
-        today = datetime.now(ZoneInfo(settings.timezone)).date()
+        today = settings.local_today()
     with database.unit_of_work() as session:
         if round_code is not None:
             from sqlalchemy import select

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from models.workdays import ChinaCalendar
 
 
 class Settings(BaseSettings):
@@ -78,6 +81,20 @@ class Settings(BaseSettings):
 
         ZoneInfo(value)
         return value
+
+    def working_calendar(self) -> ChinaCalendar:
+        """The official working-day calendar, with this configuration's policy for unpublished years."""
+        from models.workdays import ChinaCalendar
+
+        return ChinaCalendar(fallback=self.calendar_fallback)
+
+    def local_today(self) -> date:
+        """Today in the configured zone: deadlines, periods and notices count local days."""
+        from datetime import UTC, datetime
+
+        from models.rules import local_date
+
+        return local_date(datetime.now(UTC), self.timezone)
 
     def environment_secret(self, name: str) -> str | None:
         """A secret a plan names as ``env:NAME`` (an Apprise URL or token kept out of the plan file)."""

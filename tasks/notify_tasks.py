@@ -20,7 +20,6 @@ from models.db import get_database
 from models.errors import ZhenggaiError
 from models.notifications import Policy
 from models.settings import get_settings
-from models.workdays import ChinaCalendar
 
 
 class DeliveryIncomplete(ZhenggaiError):
@@ -51,7 +50,7 @@ def plan_notifications(
     result = plan_and_record(
         get_database(settings),
         now=now,
-        calendar=ChinaCalendar(fallback=settings.calendar_fallback),
+        calendar=settings.working_calendar(),
         policy=Policy.from_settings(settings),
         round_code=round_code,
         measure_code=measure_code,
@@ -70,7 +69,7 @@ def plan_digest_messages(now: datetime, round_code: str | None = None) -> dict[s
     result = plan_digests(
         get_database(settings),
         now=now,
-        calendar=ChinaCalendar(fallback=settings.calendar_fallback),
+        calendar=settings.working_calendar(),
         policy=Policy.from_settings(settings),
         due_soon_workdays=settings.due_soon_workdays,
         round_code=round_code,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from models.db import Database
 from models.errors import InvalidDeadline, InvalidPlan, InvalidSchedule, PlanIssue, ZhenggaiError
 from models.rules import parse_deadline
+from models.settings import get_settings
 from models.tables import (
     Contact,
     Measure,
@@ -33,7 +34,7 @@ from models.tables import (
     UnitKind,
     utcnow,
 )
-from models.workdays import ChinaCalendar, WorkingCalendar
+from models.workdays import WorkingCalendar
 from tasks.history import change_status
 from tasks.yaml_positions import Located, dotted, load_located
 
@@ -379,7 +380,7 @@ def apply_plan(
 ) -> PlanChanges:
     """Validate ``plan`` against the ledger and bring the ledger to it (the caller commits)."""
     now = now or utcnow()
-    calendar = calendar or ChinaCalendar()
+    calendar = calendar or get_settings().working_calendar()
     place = where or (lambda path: dotted(path) or "plan")
     deadlines = validate_plan(plan, session, place, calendar=calendar, allow_unassigned=allow_unassigned)
     changes = PlanChanges()

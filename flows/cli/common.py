@@ -33,9 +33,7 @@ def database() -> Database:
 
 def today() -> date:
     """Today in the configured timezone."""
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo(settings().timezone)).date()
+    return settings().local_today()
 
 
 def parse_date_option(value: str | None, option: str) -> date | None:

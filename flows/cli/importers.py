@@ -110,10 +110,9 @@ def notice(
         console.print(f"wrote {reports_output}")
     if load:
         from flows.cli.common import database
-        from models.workdays import ChinaCalendar
         from tasks.import_notice import load_notice
 
-        calendar = ChinaCalendar(fallback=settings().calendar_fallback)
+        calendar = settings().working_calendar()
         loaded = load_notice(database(), result, now=datetime.now(UTC), today=today(), calendar=calendar)
         console.print(
             f"loaded {result.plan.round.code}: {loaded.changes.summary()}; reports: {loaded.reports_recorded} "

@@ -30,12 +30,11 @@ def export(
     """
     from flows.cli.common import database, settings, today
     from models.cadence import report_missing_rule
-    from models.workdays import ChinaCalendar
     from tasks.ledger_excel import export_ledger
 
     config = settings()
     day = parse_date_option(as_of, "--as-of") or today()
-    calendar = ChinaCalendar(fallback=config.calendar_fallback)
+    calendar = config.working_calendar()
     count = export_ledger(
         database(),
         round_code,
@@ -64,7 +63,6 @@ def import_(
     Example: zhenggai ledger import 台账.xlsx --round xinhua-2023-xc2
     """
     from flows.cli.common import database, settings
-    from models.workdays import ChinaCalendar
     from tasks.ledger_excel import import_ledger
 
     result, changes = import_ledger(
@@ -72,7 +70,7 @@ def import_(
         file,
         round_code=round_code,
         allow_unassigned=allow_unassigned,
-        calendar=ChinaCalendar(fallback=settings().calendar_fallback),
+        calendar=settings().working_calendar(),
     )
     if result.sheet.ignored_columns:
         err_console.print(f"ignored columns: {'、'.join(result.sheet.ignored_columns)}", soft_wrap=True)

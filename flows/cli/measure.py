@@ -30,11 +30,10 @@ def schedule(
     from datetime import UTC, datetime
 
     from models.cadence import describe_cadence
-    from models.workdays import ChinaCalendar
     from tasks.scheduling import read_cadence, set_cadence
 
     config = settings()
-    calendar = ChinaCalendar(fallback=config.calendar_fallback)
+    calendar = config.working_calendar()
     with database().unit_of_work() as session:
         if cadence is None and not clear:
             text, feedback = read_cadence(session, code)

@@ -43,7 +43,6 @@ def status(
 
     from models.cadence import report_missing_rule
     from models.rules import STATE_LABEL, MeasureState
-    from models.workdays import ChinaCalendar
     from tasks.queries import measure_overview
 
     day = parse_date_option(as_of, "--as-of") or today()
@@ -52,7 +51,7 @@ def status(
             f"'{state}' is not a state: {', '.join(s.value for s in MeasureState)}", param_hint="--state"
         )
     config = settings()
-    calendar = ChinaCalendar(fallback=config.calendar_fallback)
+    calendar = config.working_calendar()
     with database().unit_of_work() as session:
         rows = measure_overview(
             session,
