@@ -276,11 +276,13 @@ def ensure_city(workdir: Path, seed: int, scale: float, receiver_port: int | Non
         info = write_city(directory, seed, scale, receiver_port or free_port())
     prepared = PreparedCity(directory, info, directory / "city.db")
     marker = directory / "city.db.json"
+    head = _schema_head()
     if marker.exists() and prepared.database.exists():
         timings = json.loads(marker.read_text())
-        prepared.plan_seconds = timings["plan_seconds"]
-        prepared.reports_seconds = timings["reports_seconds"]
-        return prepared
+        if timings.get("schema") == head:  # a ledger loaded under an older schema is loaded again
+            prepared.plan_seconds = timings["plan_seconds"]
+            prepared.reports_seconds = timings["reports_seconds"]
+            return prepared
     for suffix in ("", "-wal", "-shm"):
         Path(f"{prepared.database}{suffix}").unlink(missing_ok=True)
     url = sqlite_url(prepared.database)
@@ -292,9 +294,21 @@ def ensure_city(workdir: Path, seed: int, scale: float, receiver_port: int | Non
     prepared.plan_seconds = plan.data["seconds"]
     prepared.reports_seconds = reports.data["seconds"]
     marker.write_text(
-        json.dumps({"plan_seconds": prepared.plan_seconds, "reports_seconds": prepared.reports_seconds})
+        json.dumps(
+            {
+                "plan_seconds": prepared.plan_seconds,
+                "reports_seconds": prepared.reports_seconds,
+                "schema": head,
+            }
+        )
     )
     return prepared
+
+
+def _schema_head() -> str | None:
+    from models.db import Database
+
+    return Database("sqlite://").head_revision()
 
 
 def check(result: ChildResult, what: str) -> ChildResult:
