@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -87,6 +88,7 @@ def prefect_server(database_url: str | None, services: bool) -> Iterator[dict[st
     # Its own session: the server's workers are stopped with it, by this process group's id.
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     api = f"http://127.0.0.1:{port}/api"
+    failed = True
     try:
         deadline = time.monotonic() + 180
         while True:
@@ -103,6 +105,7 @@ def prefect_server(database_url: str | None, services: bool) -> Iterator[dict[st
         client_env = {k: v for k, v in env.items() if k != "PREFECT_SERVER_DATABASE_CONNECTION_URL"}
         client_env["PREFECT_API_URL"] = api
         yield client_env
+        failed = False  # on failure PREFECT_HOME and its server.log stay, to look at
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -112,6 +115,8 @@ def prefect_server(database_url: str | None, services: bool) -> Iterator[dict[st
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         log.close()
+        if not failed:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def run(
