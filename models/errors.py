@@ -131,3 +131,11 @@ class Forbidden(ZhenggaiError):
         self.field = field
         self.message = message
         super().__init__(f"{field}: {message}")
+
+
+class UnresolvedUrl(ZhenggaiError):
+    """A contact's ``env:``/``secret:`` URL reference cannot be resolved where the message is sent."""
+
+
+class DeliveryIncomplete(ZhenggaiError):
+    """Some messages of a delivery batch failed and have attempts left (the task run is retried)."""

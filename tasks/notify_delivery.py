@@ -17,15 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from models.errors import ZhenggaiError
+from models.errors import UnresolvedUrl, ZhenggaiError
 from models.notifications import ENV_REFERENCE, SECRET_REFERENCE, is_url_reference, mask_url
 from models.settings import get_settings
 
 KEY_HEADER = "X-Zhenggai-Key"
-
-
-class UnresolvedUrl(ZhenggaiError):
-    """A contact's ``env:``/``secret:`` URL reference cannot be resolved where the message is sent."""
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
 from models.db import get_database
-from models.errors import ZhenggaiError
+from models.errors import DeliveryIncomplete
 from models.notifications import Policy
 from models.settings import get_settings
-
-
-class DeliveryIncomplete(ZhenggaiError):
-    """Some messages of a delivery batch failed and have attempts left (the task run is retried)."""
 
 
 def _flow_run_id() -> str | None:

@@ -59,6 +59,15 @@ def test_prefect_yaml_deploys_housekeeping_and_sync_fills_the_pool(
         "Asia/Shanghai",
     )
 
+    by_name = {d.name: d for d in asyncio.run(_read())}
+    assert {"daily-sweep", "weekly-digest", "generate-notice"} <= set(by_name)
+    assert {by_name[n].work_pool_name for n in ("daily-sweep", "weekly-digest", "generate-notice")} == {
+        "zhenggai"
+    }
+    assert [(s.slug, s.schedule.timezone) for s in by_name["daily-sweep"].schedules] == [
+        ("daily-sweep", "Asia/Shanghai")
+    ]
+
     result = sync_bulk(seeded_database, settings, work_pool="zhenggai")
     assert len(result.created) + len(result.updated) == 28
     measures = [d for d in asyncio.run(_read()) if "zhenggai" in d.tags]
