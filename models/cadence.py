@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from functools import lru_cache
+from typing import Any, Literal, cast
 
 from dateutil.rrule import rrule, rruleset, rrulestr
 
@@ -72,6 +73,12 @@ class Pattern(enum.StrEnum):
     QUARTER_WORKDAY = "quarter_workday"  # 每季度末 / 每季度初
     CRON = "cron"
     RRULE = "rrule"
+
+
+@lru_cache(maxsize=1024)
+def _parsed_rule(text: str) -> rrule | rruleset:
+    # dateutil rules are not changed by querying them, so one parse serves every measure sharing the text.
+    return rrulestr(text, forceset=True)
 
 
 @dataclass(frozen=True)
@@ -134,7 +141,7 @@ class ScheduleSpec:
         return out
 
     def _rule(self) -> rrule | rruleset:
-        return rrulestr(self.value, forceset=True)
+        return _parsed_rule(self.value)
 
 
 @dataclass(frozen=True)
@@ -504,6 +511,16 @@ def cadence_schedule(
     With ``today`` (what sync registers) the exceptions start on 1 January of today's year; without
     it they cover every period since the anchor (what the report rules compute with).
     """
+    try:
+        hash(calendar)
+    except TypeError:  # a calendar that is not a value (a test double): nothing to share
+        return _cadence_schedule(text, calendar, feedback_date, today)
+    return _cached_cadence_schedule(text, cast("Hashable", calendar), feedback_date, today)
+
+
+def _cadence_schedule(
+    text: str, calendar: WorkingCalendar, feedback_date: date, today: date | None
+) -> ScheduleSpec:
     anchor = anchor_for(feedback_date)
     return parse_cadence(text).schedule(
         calendar,
@@ -511,6 +528,11 @@ def cadence_schedule(
         horizon_end=horizon_end(calendar, anchor),
         exceptions_from=exceptions_start(today),
     )
+
+
+# A city round has 2,100 measures but a handful of cadence texts and feedback dates: the sweep, the
+# status overview and sync would otherwise rebuild the same working-day rule set for every measure.
+_cached_cadence_schedule = lru_cache(maxsize=1024)(_cadence_schedule)
 
 
 def due_period(spec: ScheduleSpec, at: datetime, since: date) -> tuple[datetime, datetime] | None:

@@ -10,8 +10,9 @@ plain Monday–Friday is a setting (``ZHENGGAI_CALENDAR_FALLBACK=weekends``) and
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import Literal, Protocol
 
 import chinese_calendar
@@ -27,30 +28,45 @@ class WorkingCalendar(Protocol):
     def is_workday(self, day: date) -> bool: ...
 
 
-@dataclass
+@cache
+def _official_workday(day: date) -> bool | None:
+    """The State Council's answer for ``day``, or None where chinesecalendar has no data (static: cached)."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return None
+
+
+_warned_years: set[int] = set()
+
+
+@dataclass(frozen=True)
 class ChinaCalendar:
-    """The State Council calendar from ``chinesecalendar``; outside its data, fail or assume Mon–Fri."""
+    """The State Council calendar from ``chinesecalendar``; outside its data, fail or assume Mon–Fri.
+
+    A value: two calendars with the same fallback are equal and hash alike, so schedules computed on
+    one serve the other (see ``models.cadence.cadence_schedule``).
+    """
 
     fallback: Literal["error", "weekends"] = "error"
-    _warned_years: set[int] = field(default_factory=set, repr=False)
 
     def is_workday(self, day: date) -> bool:
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError as exc:
-            if self.fallback == "error":
-                raise CalendarNotPublished(
-                    f"the official working-day calendar for {day.year} is not in chinesecalendar "
-                    f"{chinese_calendar.__version__} (published years end with {self.last_published_year()}); "
-                    "upgrade chinesecalendar, or set ZHENGGAI_CALENDAR_FALLBACK=weekends to assume Monday–Friday"
-                ) from exc
-            if day.year not in self._warned_years:
-                self._warned_years.add(day.year)
-                log.warning(
-                    "working days of %s are not published: assuming Monday–Friday (calendar_fallback=weekends)",
-                    day.year,
-                )
-            return day.weekday() < 5
+        official = _official_workday(day)
+        if official is not None:
+            return official
+        if self.fallback == "error":
+            raise CalendarNotPublished(
+                f"the official working-day calendar for {day.year} is not in chinesecalendar "
+                f"{chinese_calendar.__version__} (published years end with {self.last_published_year()}); "
+                "upgrade chinesecalendar, or set ZHENGGAI_CALENDAR_FALLBACK=weekends to assume Monday–Friday"
+            )
+        if day.year not in _warned_years:
+            _warned_years.add(day.year)
+            log.warning(
+                "working days of %s are not published: assuming Monday–Friday (calendar_fallback=weekends)",
+                day.year,
+            )
+        return day.weekday() < 5
 
     @staticmethod
     def last_published_year() -> int:

@@ -24,6 +24,17 @@ from models.settings import get_settings
 KEY_HEADER = "X-Zhenggai-Key"
 
 
+def _direct_asset() -> Any:
+    """An Apprise asset that sends in the calling thread.
+
+    Apprise 2 otherwise hands every notify() to one process-wide pool of min(32, cores + 4) threads
+    (6 on two cores), whatever our own concurrency; each HTTP request keeps its own timeouts.
+    """
+    import apprise
+
+    return apprise.AppriseAsset(service_timeout=0)
+
+
 @dataclass(frozen=True)
 class PreparedMessage:
     """A rendered message ready to send: the URL (or reference), subject, body and idempotency key."""
@@ -104,7 +115,7 @@ class AppriseSender:
             url = resolve_url(message.url, self._cached_secret)
         except UnresolvedUrl as exc:
             return SendResult(False, str(exc))
-        notifier = apprise.Apprise()
+        notifier = apprise.Apprise(asset=_direct_asset())
         if not notifier.add(url):
             return SendResult(False, f"Apprise cannot load the URL {mask_url(message.url)}")
         for plugin in notifier:
@@ -188,7 +199,7 @@ def send_sequentially(messages: list[PreparedMessage]) -> SendCounts:
     started = time.perf_counter()
     counts = SendCounts()
     for message in messages:
-        notifier = apprise.Apprise()
+        notifier = apprise.Apprise(asset=_direct_asset())
         notifier.add(resolve_url(message.url))
         if notifier.notify(body=message.body, title=message.title):
             counts.sent += 1
