@@ -134,15 +134,9 @@ class CityInfo:
 
 
 def _workdays(start: date, end: date) -> list[date]:
-    from models.workdays import ChinaCalendar
+    from models.workdays import ChinaCalendar, workdays_in
 
-    calendar = ChinaCalendar()
-    days, day = [], start
-    while day <= end:
-        if calendar.is_workday(day):
-            days.append(day)
-        day += timedelta(days=1)
-    return days
+    return workdays_in(ChinaCalendar(), start, end)
 
 
 def _counts(scale: float) -> tuple[int, int, int]:

@@ -106,32 +106,36 @@ async def _rescan(runner: Any, known: set[UUID], every: float) -> None:
 
 async def serve_async(*, rescan_seconds: float = 60.0, limit: int | None = None) -> None:
     """Run the runner until stopped (SIGTERM or Ctrl-C); schedules stay active afterwards."""
+    from prefect import Flow
     from prefect.runner import Runner
     from prefect.schedules import Cron
 
     settings = get_settings()
     runner = Runner(name="zhenggai", pause_on_shutdown=False, limit=limit)
-    await runner.aadd_flow(
-        sync_deployments,
-        name="housekeeping",
-        schedules=[Cron(HOUSEKEEPING_SYNC_CRON, timezone=settings.timezone, slug="daily-sync")],
-        tags=["zhenggai-housekeeping"],
-        description="每日同步：整改台账 → 各措施的检查部署",
-    )
-    await runner.aadd_flow(
-        sweep,
-        name="daily-sweep",
-        schedules=[housekeeping_schedule(SWEEP_CADENCE, "daily-sweep")],
-        tags=["zhenggai-housekeeping"],
-        description="每个工作日催办、督办：逾期追踪、升级督办、补发暂缓的消息",
-    )
-    await runner.aadd_flow(
-        digest,
-        name="weekly-digest",
-        schedules=[housekeeping_schedule(DIGEST_CADENCE, "weekly-digest")],
-        tags=["zhenggai-housekeeping"],
-        description="每周向各责任单位推送其全部整改措施的进展汇总",
-    )
+    housekeeping: list[tuple[Flow[Any, Any], str, Any, str]] = [
+        (
+            sync_deployments,
+            "housekeeping",
+            Cron(HOUSEKEEPING_SYNC_CRON, timezone=settings.timezone, slug="daily-sync"),
+            "每日同步：整改台账 → 各措施的检查部署",
+        ),
+        (
+            sweep,
+            "daily-sweep",
+            housekeeping_schedule(SWEEP_CADENCE, "daily-sweep"),
+            "每个工作日催办、督办：逾期追踪、升级督办、补发暂缓的消息",
+        ),
+        (
+            digest,
+            "weekly-digest",
+            housekeeping_schedule(DIGEST_CADENCE, "weekly-digest"),
+            "每周向各责任单位推送其全部整改措施的进展汇总",
+        ),
+    ]
+    for flow, name, schedule, description in housekeeping:
+        await runner.aadd_flow(
+            flow, name=name, schedules=[schedule], tags=["zhenggai-housekeeping"], description=description
+        )
     with get_database(settings).unit_of_work() as session:
         monthly_rounds = monthly_notice_rounds(session)
     # to_deployment turns into a coroutine inside a running loop: build it in a thread instead.
