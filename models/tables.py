@@ -406,7 +406,8 @@ class GeneratedNotice(Base):
     """A notice generated from the ledger: one versioned record per generation."""
 
     __tablename__ = "generated_notices"
-    __table_args__ = (UniqueConstraint("round_id", "version"),)
+    # One generation is one version, in as many formats as were asked for.
+    __table_args__ = (UniqueConstraint("round_id", "version", "format"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))

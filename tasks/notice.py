@@ -360,12 +360,14 @@ def record_notice_outputs(
     *,
     requested_by: str,
 ) -> list[NoticeOutput]:
-    """Write and record already rendered notices, each as the round's next ``GeneratedNotice`` version.
+    """Write and record already rendered notices as the round's next ``GeneratedNotice`` version.
+
+    Every format of one generation shares the version (``…_v3.md`` and ``…_v3.docx``).
 
     The versions are taken in this transaction, serialised per round: a no-op UPDATE of the round's
     row comes first, which takes the row lock on PostgreSQL (a second generation waits for this
     one to commit) and the database write lock on SQLite (whose SELECTs take none), so ``max + 1``
-    cannot be read by two writers at once. The unique (round_id, version) constraint still guards.
+    cannot be read by two writers at once. The unique (round_id, version, format) constraint still guards.
     A ``NoticeDirectory`` target is written as ``default_notice_path(..., version)``, so no
     recorded file is ever overwritten; an explicit path is written as given. Files are written
     before the commit: if it fails, they hold versions never recorded, which the next generation
@@ -386,7 +388,8 @@ def record_notice_outputs(
     )
     missing = tuple(str(m) for m in document.missing)
     outputs = []
-    for version, (fmt, target, content) in enumerate(rendered, start=(latest or 0) + 1):
+    version = (latest or 0) + 1  # one generation, one version, whatever the formats
+    for fmt, target, content in rendered:
         path = (
             default_notice_path(target.path, round_code, as_of, fmt, version)
             if isinstance(target, NoticeDirectory)

@@ -44,18 +44,18 @@ def test_flow_writes_records_and_publishes_the_notice(
     )
 
     assert [r["format"] for r in result] == ["md", "docx", "txt"]
-    assert [r["version"] for r in result] == [1, 2, 3]
+    assert [r["version"] for r in result] == [1, 1, 1]  # one generation, one version
     paths = [Path(r["path"]) for r in result]
     assert paths[0] == settings.notices_dir / f"{SEED_ROUND}_2023-12-31_v1.md"
     assert all(path.exists() for path in paths)
     assert paths[1].read_bytes()[:2] == b"PK"
     with seeded_database.unit_of_work() as session:
         rows = [(r.version, r.format, r.requested_by) for r in session.scalars(select(GeneratedNotice))]
-    assert sorted(rows) == [(1, "md", "e2e"), (2, "docx", "e2e"), (3, "txt", "e2e")]
+    assert sorted(rows) == [(1, "docx", "e2e"), (1, "md", "e2e"), (1, "txt", "e2e")]
 
     markdown = _artifact_markdown(artifact_key(SEED_ROUND))
     assert f"**{SEED_ROUND}** as of 2023-12-31" in markdown
-    assert "- docx: `" in markdown and "version 2" in markdown
+    assert "- docx: `" in markdown and "version 1" in markdown
     assert "**一、学习未能真正“入脑入心”。**" in markdown
     assert "without a report" not in markdown
 

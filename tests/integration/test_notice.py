@@ -176,7 +176,9 @@ def test_unknown_round(database: Database) -> None:
         load_notice_document(session, "no-such-round", date(2023, 12, 31), timezone=TZ)
 
 
-def test_each_generation_is_a_new_version_with_its_hash(seeded_database: Database, tmp_path: Path) -> None:
+def test_a_generation_is_one_version_in_every_format_with_its_hash(
+    seeded_database: Database, tmp_path: Path
+) -> None:
     targets = [("txt", tmp_path / "a.txt"), ("docx", tmp_path / "a.docx"), ("md", None)]
     results = generate_notices(
         seeded_database,
@@ -186,19 +188,19 @@ def test_each_generation_is_a_new_version_with_its_hash(seeded_database: Databas
         timezone=TZ,
         requested_by="tester",
     )
-    assert [r.version for r, _ in results] == [1, 2, 3]
+    assert [r.version for r, _ in results] == [1, 1, 1]
     import hashlib
 
     assert results[0][0].sha256 == hashlib.sha256((tmp_path / "a.txt").read_bytes()).hexdigest()
     assert results[1][0].sha256 == hashlib.sha256((tmp_path / "a.docx").read_bytes()).hexdigest()
     assert (tmp_path / "a.docx").read_bytes()[:2] == b"PK"
     with seeded_database.unit_of_work() as session:
-        records = list(session.scalars(select(GeneratedNotice).order_by(GeneratedNotice.version)))
+        records = list(session.scalars(select(GeneratedNotice).order_by(GeneratedNotice.id)))
         rows = [(r.version, r.format, r.requested_by, r.as_of, r.missing_reports, r.path) for r in records]
     assert [row[:5] for row in rows] == [
         (1, "txt", "tester", date(2023, 12, 31), 0),
-        (2, "docx", "tester", date(2023, 12, 31), 0),
-        (3, "md", "tester", date(2023, 12, 31), 0),
+        (1, "docx", "tester", date(2023, 12, 31), 0),
+        (1, "md", "tester", date(2023, 12, 31), 0),
     ]
     assert rows[0][5] == str(tmp_path / "a.txt") and rows[2][5] is None
 
@@ -229,11 +231,11 @@ def test_write_notice_puts_md_and_docx_in_the_data_directory(
     assert [o.format for o in outputs] == ["md", "docx"]
     assert [o.path for o in outputs] == [
         settings.notices_dir / f"{SEED_ROUND}_2023-12-31_v1.md",
-        settings.notices_dir / f"{SEED_ROUND}_2023-12-31_v2.docx",
+        settings.notices_dir / f"{SEED_ROUND}_2023-12-31_v1.docx",
     ]
     markdown = outputs[0].path.read_text(encoding="utf-8")  # type: ignore[union-attr]
     assert "**一、学习未能真正“入脑入心”。**" in markdown
-    assert [o.version for o in outputs] == [1, 2]
+    assert [o.version for o in outputs] == [1, 1]
     assert outputs[1].path.read_bytes()[:2] == b"PK"  # type: ignore[union-attr]
 
 
@@ -449,7 +451,9 @@ def test_concurrent_generations_take_distinct_versions_and_files(
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         outputs = [row for rows in pool.map(generate, range(6)) for row in rows]
-    assert sorted(version for version, _, _ in outputs) == list(range(1, 13))
+    # six generations, each one version in both formats
+    assert sorted(version for version, _, _ in outputs) == sorted([*range(1, 7), *range(1, 7)])
+    assert len({path for _, path, _ in outputs}) == 12
     for version, path, sha256 in outputs:
         assert path is not None and path.name.endswith(f"_v{version}.{path.suffix[1:]}")
         assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256
