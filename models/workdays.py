@@ -10,7 +10,7 @@ plain Monday–Friday is a setting (``ZHENGGAI_CALENDAR_FALLBACK=weekends``) and
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from typing import Literal, Protocol
@@ -37,9 +37,6 @@ def _official_workday(day: date) -> bool | None:
         return None
 
 
-_warned_years: set[int] = set()
-
-
 @dataclass(frozen=True)
 class ChinaCalendar:
     """The State Council calendar from ``chinesecalendar``; outside its data, fail or assume Mon–Fri.
@@ -49,6 +46,8 @@ class ChinaCalendar:
     """
 
     fallback: Literal["error", "weekends"] = "error"
+    # Years already warned about; not part of the value (equality, hashing).
+    _warned_years: set[int] = field(default_factory=set, compare=False, repr=False)
 
     def is_workday(self, day: date) -> bool:
         official = _official_workday(day)
@@ -60,8 +59,8 @@ class ChinaCalendar:
                 f"{chinese_calendar.__version__} (published years end with {self.last_published_year()}); "
                 "upgrade chinesecalendar, or set ZHENGGAI_CALENDAR_FALLBACK=weekends to assume Monday–Friday"
             )
-        if day.year not in _warned_years:
-            _warned_years.add(day.year)
+        if day.year not in self._warned_years:
+            self._warned_years.add(day.year)
             log.warning(
                 "working days of %s are not published: assuming Monday–Friday (calendar_fallback=weekends)",
                 day.year,
