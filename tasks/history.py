@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from models.tables import Measure, MeasureStatus, StatusEvent
@@ -27,3 +28,17 @@ def change_status(
     session.add(event)
     measure.status = target
     return event
+
+
+def lock_measure(session: Session, code: str) -> None:
+    """Queue this transaction behind any other that changes the measure, on every backend.
+
+    ``SELECT … FOR UPDATE`` is ignored by SQLite; a no-op UPDATE takes the row lock on PostgreSQL and
+    the database write lock on SQLite alike, so the status read next is the one the other committed.
+    """
+    session.execute(
+        update(Measure)
+        .where(Measure.code == code)
+        .values(updated_at=Measure.updated_at)
+        .execution_options(synchronize_session=False)
+    )

@@ -14,13 +14,12 @@ import sys
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from models.db import Database
 from models.settings import get_settings
-from models.tables import Measure
 from tasks.evidence import StagedEvidence
+from tasks.history import lock_measure
 from tasks.reports import ReportInput, record_report, report_summary
 
 logger = logging.getLogger("zhenggai.intake")
@@ -51,9 +50,9 @@ def submit_report(
         for attempt in range(2):
             try:
                 with database.unit_of_work() as session:
-                    # Reports on one measure queue here (PostgreSQL row lock), so each sees the
-                    # status and idempotency keys the previous one committed.
-                    session.execute(select(Measure.id).where(Measure.code == data.measure).with_for_update())
+                    # Reports on one measure queue here, so each sees the status and idempotency
+                    # keys the previous one committed.
+                    lock_measure(session, data.measure)
                     report = record_report(session, data, actor=actor, now=now, today=today)
                     session.commit()
                     session.refresh(report)  # answer with what was stored (timestamps in UTC)

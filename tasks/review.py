@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from models.errors import InvalidReview, InvalidTransition, UnknownMeasure
 from models.rules import STATUS_LABEL, check_transition
 from models.tables import Measure, MeasureStatus, Problem, Round, StatusEvent
-from tasks.history import change_status
+from tasks.history import change_status, lock_measure
 
 
 class ReviewAction(enum.StrEnum):
@@ -77,9 +77,8 @@ def review_measure(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidReview(field, f"{ACTION_LABEL[action]} needs a {field}")
-    measure = session.scalar(
-        select(Measure).where(Measure.code == code, Measure.removed_at.is_(None)).with_for_update()
-    )
+    lock_measure(session, code)  # two coordinators closing at once: the second sees the first's 销号
+    measure = session.scalar(select(Measure).where(Measure.code == code, Measure.removed_at.is_(None)))
     if measure is None:
         raise UnknownMeasure(f"no measure '{code}'")
     expected, target = ACTION_MOVE[action]

@@ -126,3 +126,44 @@ def test_review_round_trip_through_the_api(settings: Settings, database: Databas
     assert [e["reason"] for e in reviews] == ["缺少现场照片", "现场核查，台账齐全", "问题反弹"]
     assert all(e["actor"] == "api token #3 'label-coordinator'" for e in reviews)
     assert next(r for r in status_now if r["code"] == code)["status"] == "in_progress"
+
+
+def test_two_coordinators_closing_at_once_close_it_once(database: Database) -> None:
+    import threading
+    import time
+
+    from sqlalchemy import func, select
+
+    from models.tables import StatusEvent
+
+    with database.unit_of_work() as session:
+        make_measure(session, code="R-1", status=MeasureStatus.DONE)
+        session.commit()
+    outcome: dict[str, Any] = {}
+
+    def second_coordinator() -> None:
+        with database.unit_of_work() as session:
+            try:
+                review_measure(session, "R-1", ReviewAction.ACCEPT, reason="复核", actor="乙", now=NOW)
+                session.commit()
+                outcome["result"] = "closed"
+            except InvalidTransition as error:
+                outcome["result"] = str(error)
+
+    with database.unit_of_work() as first:
+        review_measure(first, "R-1", ReviewAction.ACCEPT, reason="核查属实", actor="甲", now=NOW)
+        other = threading.Thread(target=second_coordinator)
+        other.start()
+        time.sleep(0.5)  # the second is now waiting for the measure
+        assert other.is_alive() and "result" not in outcome
+        first.commit()
+    other.join(timeout=30)
+
+    assert "is 已销号 (closed)" in outcome["result"]
+    with database.unit_of_work() as session:
+        closes = (
+            select(func.count())
+            .select_from(StatusEvent)
+            .where(StatusEvent.kind == "status", StatusEvent.to_value == "closed")
+        )
+        assert session.scalar(closes) == 1
