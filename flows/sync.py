@@ -43,14 +43,7 @@ def plan_sync(
     if today is None:
         today = settings.local_today()
     with database.unit_of_work() as session:
-        if round_code is not None:
-            from sqlalchemy import select
-
-            from models.errors import UnknownRound
-            from models.tables import Round
-
-            if session.scalar(select(Round.id).where(Round.code == round_code)) is None:
-                raise UnknownRound(f"no round '{round_code}'")
+        # An unknown round is refused there (UnknownRound), before anything is sent to Prefect.
         return wanted_deployments(
             session,
             calendar=calendar,

@@ -24,6 +24,7 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -231,8 +232,13 @@ def differences(
     return diff
 
 
+@lru_cache(maxsize=4096)
 def prefect_schedule(schedule: WantedSchedule) -> Any:
-    """The client schedule object of a wanted schedule."""
+    """The client schedule object of a wanted schedule (validated once per distinct schedule).
+
+    Prefect re-parses a whole RRULE set when the object is built; a city's 2,100 measures share a few
+    dozen schedules, and the objects are only serialised, never changed, so one serves them all.
+    """
     from prefect.client.schemas.schedules import CronSchedule, RRuleSchedule
 
     if schedule.kind == "cron":
