@@ -326,8 +326,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/api/units/{unit}/measures", tags=["measures"])
     def get_unit_measures(unit: str, caller: Caller, db: Db) -> list[dict[str, Any]]:
         """What a unit owns (as lead or co-unit), with deadline, state, light and the last report."""
-        from models.cadence import report_missing_rule
-
         calendar = settings.working_calendar()
         with db.unit_of_work() as session:
             check_unit_access(session, caller, unit)
@@ -338,7 +336,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 calendar=calendar,
                 timezone=settings.timezone,
                 due_soon_workdays=settings.due_soon_workdays,
-                report_missing=report_missing_rule(calendar, settings.timezone),
             )
 
     @app.get("/api/measures/{code}/reports", tags=["measures"])

@@ -85,29 +85,18 @@ def unit_measures(
     report_missing: Any = None,
 ) -> list[dict[str, Any]]:
     """The live measures a unit leads or co-owns, with deadline, state, light and last report."""
-    unit = session.scalar(select(Unit).where(Unit.code == unit_code))
-    if unit is None:
-        raise UnknownUnit(f"no unit '{unit_code}'")
-    led = set(session.scalars(select(Measure.code).where(Measure.lead_unit_id == unit.id)))
-    co = set(
-        session.scalars(
-            select(Measure.code)
-            .join(measure_co_units, measure_co_units.c.measure_id == Measure.id)
-            .where(measure_co_units.c.unit_id == unit.id)
-        )
-    )
     rows = measure_overview(
         session,
         today=today,
         calendar=calendar,
         timezone=timezone,
         due_soon_workdays=due_soon_workdays,
+        unit_code=unit_code,
+        with_co_units=True,
         report_missing=report_missing,
     )
     result = []
     for row in rows:
-        if row.code not in led and row.code not in co:
-            continue
         result.append(
             {
                 "code": row.code,
@@ -117,7 +106,7 @@ def unit_measures(
                 "ordinal": row.ordinal,
                 "marker": row.marker,
                 "text": row.text,
-                "role": "lead" if row.code in led else "co",
+                "role": "lead" if row.lead_unit_code == unit_code else "co",
                 "lead_unit": row.lead_unit_code,
                 "deadline": row.deadline.isoformat() if row.deadline else None,
                 "deadline_spec": row.deadline_spec,

@@ -325,7 +325,6 @@ def plan_digests(
     round_code: str | None = None,
 ) -> PlanResult:
     """Record this week's digest for every unit that leads or co-owns a live measure."""
-    from models.cadence import report_missing_rule
     from models.rules import STATE_LABEL
     from tasks.queries import measure_overview
 
@@ -339,7 +338,6 @@ def plan_digests(
             timezone=policy.timezone,
             due_soon_workdays=due_soon_workdays,
             round_code=round_code,
-            report_missing=report_missing_rule(calendar, policy.timezone),
         )
         by_code = {row.code: row for row in rows}
         co_owned: dict[int, list[str]] = {}

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
 from models.errors import UnknownRound, UnknownUnit
 from models.rules import Assessment, Light, MeasureState, derive_state
-from models.tables import Measure, MeasureStatus, Problem, Report, Round, Unit
+from models.tables import Measure, MeasureStatus, Problem, Report, Round, Unit, measure_co_units
 from models.workdays import WorkingCalendar
 
 
@@ -94,12 +94,14 @@ def live_measures(
     *,
     round_code: str | None = None,
     unit_code: str | None = None,
+    with_co_units: bool = False,
     problem_ordinal: int | None = None,
     measure_code: str | None = None,
     load: Sequence[ORMOption] = (),
 ) -> list[Measure]:
     """Measures not removed from their plan, in notice order, with what the overview shows loaded.
 
+    ``unit_code`` keeps the measures the unit leads, and with ``with_co_units`` also those it co-owns.
     ``load`` adds loader options for what a caller reads beyond that (contacts, the round's people…).
     """
     query = (
@@ -124,7 +126,11 @@ def live_measures(
         unit = session.scalar(select(Unit).where(Unit.code == unit_code))
         if unit is None:
             raise UnknownUnit(f"no unit '{unit_code}'")
-        query = query.where(Measure.lead_unit_id == unit.id)
+        owned = Measure.lead_unit_id == unit.id
+        if with_co_units:
+            co_owned = select(measure_co_units.c.measure_id).where(measure_co_units.c.unit_id == unit.id)
+            owned = or_(owned, Measure.id.in_(co_owned))
+        query = query.where(owned)
     if problem_ordinal is not None:
         query = query.where(Problem.ordinal == problem_ordinal)
     if measure_code is not None:
@@ -141,18 +147,25 @@ def measure_overview(
     due_soon_workdays: int = 5,
     round_code: str | None = None,
     unit_code: str | None = None,
+    with_co_units: bool = False,
     problem_ordinal: int | None = None,
     measure_code: str | None = None,
     report_missing: Callable[[Measure, Report | None, date], bool] | None = None,
 ) -> list[MeasureRow]:
     """Every live measure with its derived state and light as of ``today`` (reports up to its end).
 
-    ``report_missing`` decides whether the measure's current cadence period lacks a report.
+    ``report_missing`` decides whether the measure's current cadence period lacks a report; by
+    default the cadence rule (``models.cadence.report_missing_rule``), so no overview forgets it.
     """
+    if report_missing is None:
+        from models.cadence import report_missing_rule
+
+        report_missing = report_missing_rule(calendar, timezone)
     measures = live_measures(
         session,
         round_code=round_code,
         unit_code=unit_code,
+        with_co_units=with_co_units,
         problem_ordinal=problem_ordinal,
         measure_code=measure_code,
     )
@@ -160,7 +173,7 @@ def measure_overview(
     rows = []
     for measure in measures:
         report = latest.get(measure.id)
-        missing = report_missing(measure, report, today) if report_missing else False
+        missing = report_missing(measure, report, today)
         assessment = derive_state(
             measure, today, calendar, due_soon_workdays=due_soon_workdays, report_missing=missing
         )

@@ -29,7 +29,6 @@ def export(
     Example: zhenggai ledger export --round xinhua-2023-xc2 -o 台账.xlsx
     """
     from flows.cli.common import database, settings, today
-    from models.cadence import report_missing_rule
     from tasks.ledger_excel import export_ledger
 
     config = settings()
@@ -42,7 +41,6 @@ def export(
         today=day,
         calendar=calendar,
         timezone=config.timezone,
-        report_missing=report_missing_rule(calendar, config.timezone),
     )
     console.print(f"wrote {output}: {count} measures of {round_code} as of {day.isoformat()}", soft_wrap=True)
 

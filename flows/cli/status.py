@@ -41,7 +41,6 @@ def status(
     from rich.table import Table
     from rich.text import Text
 
-    from models.cadence import report_missing_rule
     from models.rules import STATE_LABEL, MeasureState
     from tasks.queries import measure_overview
 
@@ -63,7 +62,6 @@ def status(
             unit_code=unit,
             problem_ordinal=problem,
             measure_code=measure,
-            report_missing=report_missing_rule(calendar, config.timezone),
         )
     if measure is not None:
         if not rows:
