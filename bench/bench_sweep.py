@@ -49,7 +49,8 @@ def _log_messages(database: Any, limit: int | None = None) -> list[Any]:
 def _sent_keys(database: Any) -> tuple[set[str], dict[str, int]]:
     from sqlalchemy import func, select
 
-    from models.tables import Delivery, DeliveryStatus
+    from models.enums import DeliveryStatus
+    from models.tables import Delivery
 
     with database.unit_of_work() as session:
         sent = set(session.scalars(select(Delivery.key).where(Delivery.status == DeliveryStatus.SENT)))

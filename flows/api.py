@@ -23,6 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from models.db import Database, get_database
+from models.enums import ReportStatus, TokenRole
 from models.errors import (
     CalendarNotPublished,
     InvalidReport,
@@ -32,7 +33,7 @@ from models.errors import (
     ZhenggaiError,
 )
 from models.settings import Settings, get_settings
-from models.tables import ReportStatus, TokenRole, utcnow
+from models.tables import utcnow
 from tasks.access import (
     Forbidden,
     check_measure_access,

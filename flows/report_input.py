@@ -22,9 +22,10 @@ from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 
+from models.enums import ReportStatus
 from models.errors import ZhenggaiError
 from models.settings import get_settings
-from models.tables import ReportStatus, utcnow
+from models.tables import utcnow
 from tasks.intake_tasks import submit_report_task
 from tasks.reports import MetricInput, ReportInput
 

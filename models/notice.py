@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from models.enums import MeasureStatus
 from models.errors import InvalidPlan, PlanIssue
 from models.rules import chinese_ordinal, format_chinese_date
-from models.tables import MeasureStatus
 
 NOTICE_LABELS = ("整改成效", "整改情况", "整改进展")
 DEFAULT_TITLE = "关于巡察整改进展情况的通报"

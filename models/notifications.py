@@ -37,19 +37,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from models.tables import MeasureStatus
+from models.enums import MeasureStatus, MessageKind
 from models.workdays import WorkingCalendar, add_workdays, workdays_between
-
-
-class MessageKind(enum.StrEnum):
-    """What a message is about (``Delivery.kind``)."""
-
-    REMINDER = "reminder"
-    DUE_TODAY = "due_today"
-    OVERDUE = "overdue"
-    MISSING_REPORT = "missing_report"
-    DIGEST = "digest"
-    ESCALATION = "escalation"
 
 
 class Level(enum.StrEnum):

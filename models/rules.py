@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from models.enums import MeasureStatus
 from models.errors import InvalidDeadline, InvalidTransition
-from models.tables import MeasureStatus
 from models.workdays import WorkingCalendar, add_workdays, workdays_between
 
 

@@ -32,6 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from models.enums import DeliveryStatus, MeasureStatus, ReportStatus, TokenRole, UnitKind
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -74,52 +76,6 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON,
         list[str]: JSON,
     }
-
-
-class MeasureStatus(enum.StrEnum):
-    """Stored status of a measure; 'overdue' is derived from the deadline, never stored."""
-
-    PLANNED = "planned"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"  # the unit claims completion; awaits review
-    CLOSED = "closed"  # 销号: reviewed and closed by a coordinator
-
-
-class UnitKind(enum.StrEnum):
-    """What sort of body an owner unit is."""
-
-    STREET_OFFICE = "street_office"  # 街道办事处
-    ENFORCEMENT_TEAM = "enforcement_team"  # 综合执法队
-    DEPARTMENT = "department"  # 科室、中心、队
-    LEADERSHIP = "leadership"  # 党组、领导班子、局领导
-    COMMITTEE = "committee"  # 管委会
-    EXTERNAL = "external"  # 区公安分局 and other bodies outside the bureau
-    OTHER = "other"
-
-
-class ReportStatus(enum.StrEnum):
-    """What a unit claims in a progress report."""
-
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-
-
-class DeliveryStatus(enum.StrEnum):
-    """Where one message stands in the delivery log."""
-
-    PENDING = "pending"
-    HELD = "held"  # due outside working hours/days; sent at the next allowed time
-    SENDING = "sending"  # claimed by a sender; stays so only if the process died mid-send (in doubt)
-    SENT = "sent"
-    FAILED = "failed"
-
-
-class TokenRole(enum.StrEnum):
-    """What an API token may do."""
-
-    UNIT = "unit"
-    COORDINATOR = "coordinator"
-    LEADER = "leader"
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -346,7 +302,7 @@ class StatusEvent(Base):
     round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(100))  # "plan load", "check_measure", a token's label…
-    kind: Mapped[str] = mapped_column(String(40))  # status, state, escalation, report, review, plan…
+    kind: Mapped[str] = mapped_column(String(40))  # an EventKind value
     from_value: Mapped[str | None] = mapped_column(String(40))
     to_value: Mapped[str | None] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(Text, default="")
@@ -365,9 +321,7 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300), unique=True)  # measure|kind|recipient|period-or-step
-    kind: Mapped[str] = mapped_column(
-        String(40)
-    )  # reminder, due_today, overdue, missing_report, digest, escalation
+    kind: Mapped[str] = mapped_column(String(40))  # a MessageKind value
     measure_id: Mapped[int | None] = mapped_column(ForeignKey("measures.id", ondelete="SET NULL"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))

@@ -14,16 +14,9 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from models.enums import TokenRole
 from models.errors import Forbidden, UnknownMeasure, UnknownUnit
-from models.tables import (
-    EvidenceFile,
-    Measure,
-    Report,
-    ReportEvidence,
-    TokenRole,
-    Unit,
-    measure_co_units,
-)
+from models.tables import EvidenceFile, Measure, Report, ReportEvidence, Unit, measure_co_units
 from models.workdays import WorkingCalendar
 from tasks.queries import measure_overview
 from tasks.reports import report_summary

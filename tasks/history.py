@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from models.tables import Measure, MeasureStatus, StatusEvent
+from models.enums import EventKind, MeasureStatus
+from models.tables import Measure, StatusEvent
 
 
 def change_status(
@@ -20,7 +21,7 @@ def change_status(
         measure=measure,
         at=now,
         actor=actor,
-        kind="status",
+        kind=EventKind.STATUS,
         from_value=measure.status.value if measure.status else None,
         to_value=target.value,
         reason=reason,

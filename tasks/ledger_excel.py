@@ -29,9 +29,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from models.enums import MeasureStatus
 from models.errors import InvalidDeadline, InvalidPlan, PlanIssue, UnknownRound
 from models.rules import LIGHT_LABEL, STATE_LABEL, STATUS_LABEL, Light, chinese_ordinal, parse_deadline
-from models.tables import MeasureStatus
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
+from models.enums import EventKind, MeasureStatus, ReportStatus
 from models.errors import MissingReports, UnknownRound
 from models.notice import (
     MeasureInfo,
@@ -39,17 +40,7 @@ from models.notice import (
     build_notice,
 )
 from models.rules import local_date, status_after_report
-from models.tables import (
-    GeneratedNotice,
-    Measure,
-    MeasureStatus,
-    Problem,
-    Report,
-    ReportStatus,
-    Round,
-    StatusEvent,
-    Unit,
-)
+from models.tables import GeneratedNotice, Measure, Problem, Report, Round, StatusEvent, Unit
 from tasks.queries import end_of_day
 
 if TYPE_CHECKING:
@@ -90,7 +81,7 @@ def _statuses_as_of(session: Session, round_id: int, cutoff: datetime) -> dict[i
         .join(Problem, Problem.id == Measure.problem_id)
         .where(
             Problem.round_id == round_id,
-            StatusEvent.kind == "status",
+            StatusEvent.kind == EventKind.STATUS,
             StatusEvent.at <= cutoff,
             StatusEvent.to_value.is_not(None),
         )
@@ -118,7 +109,7 @@ def _reports_after_last_status(
     superseded = aliased(Report)
     later_change = exists().where(
         StatusEvent.measure_id == Report.measure_id,
-        StatusEvent.kind == "status",
+        StatusEvent.kind == EventKind.STATUS,
         StatusEvent.to_value.is_not(None),
         StatusEvent.at >= Report.submitted_at,
         StatusEvent.at <= cutoff,

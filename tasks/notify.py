@@ -36,6 +36,7 @@ from sqlalchemy import CursorResult, Select, and_, case, func, or_, select, upda
 from sqlalchemy.orm import Session, selectinload
 
 from models.db import Database
+from models.enums import DeliveryStatus, EventKind, MeasureStatus, MessageKind
 from models.errors import UnknownMeasure
 from models.notifications import (
     LEVEL_LABEL,
@@ -54,9 +55,7 @@ from models.notifications import (
 from models.tables import (
     Contact,
     Delivery,
-    DeliveryStatus,
     Measure,
-    MeasureStatus,
     Problem,
     Round,
     StatusEvent,
@@ -270,7 +269,7 @@ def record_messages(
             "measure_id": step.measure_id,
             "at": now,
             "actor": actor,
-            "kind": "escalation",
+            "kind": EventKind.ESCALATION,
             "from_value": step.previous.value if step.previous else None,
             "to_value": step.level.value,
             "reason": (
@@ -460,7 +459,7 @@ def due_ids(
 
 def _cancel_reason(kind: str, measure_id: int | None, status: MeasureStatus | None, removed: bool) -> str:
     """Why a message about a measure is no longer to be sent ('' when it is)."""
-    if kind == "digest":
+    if kind == MessageKind.DIGEST:
         return ""
     if measure_id is None or removed:
         return "measure removed before sending"

@@ -20,20 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models.db import Database
+from models.enums import EventKind, MeasureStatus, UnitKind
 from models.errors import InvalidDeadline, InvalidPlan, InvalidSchedule, PlanIssue, ZhenggaiError
 from models.rules import parse_deadline
 from models.settings import get_settings
-from models.tables import (
-    Contact,
-    Measure,
-    MeasureStatus,
-    Problem,
-    Round,
-    StatusEvent,
-    Unit,
-    UnitKind,
-    utcnow,
-)
+from models.tables import Contact, Measure, Problem, Round, StatusEvent, Unit, utcnow
 from models.workdays import WorkingCalendar
 from tasks.history import change_status
 from tasks.yaml_positions import Located, dotted, load_located
@@ -491,7 +482,9 @@ def apply_plan(
             measure.removed_at = now
             changes.note("removed", "measures", measure.code)
             session.add(
-                StatusEvent(measure=measure, at=now, actor=actor, kind="plan", reason="removed from the plan")
+                StatusEvent(
+                    measure=measure, at=now, actor=actor, kind=EventKind.PLAN, reason="removed from the plan"
+                )
             )
     session.flush()
     return changes
@@ -530,7 +523,7 @@ def _apply_measure(
         session.add(measure)
         changes.note("added", "measures", spec.code)
         session.add(
-            StatusEvent(measure=measure, at=now, actor=actor, kind="plan", reason="added by the plan")
+            StatusEvent(measure=measure, at=now, actor=actor, kind=EventKind.PLAN, reason="added by the plan")
         )
         if spec.status is not None:
             # A status the plan sets is history like any other move (the notice reads it as of a date).
@@ -548,7 +541,7 @@ def _apply_measure(
     if changed:
         changes.note("changed", "measures", spec.code)
         reason = "restored by the plan" if restored else "changed by the plan"
-        session.add(StatusEvent(measure=measure, at=now, actor=actor, kind="plan", reason=reason))
+        session.add(StatusEvent(measure=measure, at=now, actor=actor, kind=EventKind.PLAN, reason=reason))
 
 
 def read_plan_file(path: Path) -> str:

@@ -11,9 +11,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
+from models.enums import MeasureStatus
 from models.errors import UnknownRound, UnknownUnit
 from models.rules import Assessment, Light, MeasureState, derive_state
-from models.tables import Measure, MeasureStatus, Problem, Report, Round, Unit, measure_co_units
+from models.tables import Measure, Problem, Report, Round, Unit, measure_co_units
 from models.workdays import WorkingCalendar
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models.db import Database
+from models.enums import EventKind, ReportStatus
 from models.errors import (
     DuplicateReport,
     InvalidPlan,
@@ -34,7 +35,6 @@ from models.tables import (
     Report,
     ReportEvidence,
     ReportMetric,
-    ReportStatus,
     StatusEvent,
     Unit,
     utcnow,
@@ -163,7 +163,7 @@ def record_report(session: Session, data: ReportInput, *, actor: str, now: datet
             measure=measure,
             at=now,
             actor=actor,
-            kind="report",
+            kind=EventKind.REPORT,
             to_value=data.claimed_status.value,
             reason=reason,
         )

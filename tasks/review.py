@@ -15,9 +15,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.enums import EventKind, MeasureStatus
 from models.errors import InvalidReview, InvalidTransition, UnknownMeasure
 from models.rules import STATUS_LABEL, check_transition
-from models.tables import Measure, MeasureStatus, Problem, Round, StatusEvent
+from models.tables import Measure, Problem, Round, StatusEvent
 from tasks.history import change_status, lock_measure
 
 
@@ -93,7 +94,7 @@ def review_measure(
         measure=measure,
         at=now,
         actor=actor,
-        kind="review",
+        kind=EventKind.REVIEW,
         from_value=current.value,
         to_value=action.value,
         reason=reason,

@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from models.cadence import parse_cadence, report_missing
+from models.enums import EventKind
 from models.errors import UnknownMeasure
 from models.rules import (
     LIGHT_LABEL,
@@ -45,7 +46,6 @@ from models.workdays import WorkingCalendar
 from tasks.queries import latest_reports
 
 ACTOR = "check_measure"
-STATE_KIND = "state"
 PLANNED_KIND = "reminder planned"
 
 DEADLINE_NOTICES = {
@@ -145,7 +145,7 @@ def observe_measure(
     )
     previous = session.scalar(
         select(StatusEvent)
-        .where(StatusEvent.measure_id == measure.id, StatusEvent.kind == STATE_KIND)
+        .where(StatusEvent.measure_id == measure.id, StatusEvent.kind == EventKind.STATE)
         .order_by(StatusEvent.at.desc(), StatusEvent.id.desc())
         .limit(1)
     )
@@ -159,7 +159,7 @@ def observe_measure(
                 round_id=measure.problem.round_id,
                 at=now,
                 actor=ACTOR,
-                kind=STATE_KIND,
+                kind=EventKind.STATE,
                 from_value=previous_state,
                 to_value=assessment.state.value,
                 reason=_reason(assessment.state, assessment.workdays_left, missing, as_of, zone),
@@ -275,7 +275,7 @@ def measure_markdown(check: MeasureCheck, timezone: str) -> str:
 
     light = LIGHT_LABEL[Light(check.light)]
     cadence = parse_cadence(check.cadence).label if check.cadence else "—"
-    from models.tables import MeasureStatus
+    from models.enums import MeasureStatus
 
     rows = [
         ("措施", f"{check.code} {check.text}"),
@@ -370,7 +370,7 @@ def set_cadence(
                 round_id=measure.problem.round_id,
                 at=now,
                 actor=actor,
-                kind="plan",
+                kind=EventKind.PLAN,
                 from_value=None,
                 to_value=None,
                 reason=f"频次：{measure.cadence or '—'} → {text or '—'}",

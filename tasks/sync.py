@@ -31,8 +31,9 @@ from sqlalchemy.orm import Session
 
 from models.cadence import cadence_schedule, exceptions_start
 from models.deadlines import deadline_schedule
+from models.enums import MeasureStatus
 from models.rules import chinese_ordinal, format_chinese_date
-from models.tables import Measure, MeasureStatus
+from models.tables import Measure
 from models.workdays import WorkingCalendar
 from tasks.queries import live_measures
 

@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.enums import TokenRole
 from models.errors import InvalidTokenRequest, UnknownToken, UnknownUnit
-from models.tables import ApiToken, TokenRole, Unit
+from models.tables import ApiToken, Unit
 
 TOKEN_PREFIX = "zg_"
 # last_used_at is a convenience, not an audit log: refresh it at most this often (fewer writes).

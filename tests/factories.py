@@ -13,18 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.tables import (
-    Contact,
-    Measure,
-    MeasureStatus,
-    Problem,
-    Report,
-    ReportMetric,
-    ReportStatus,
-    Round,
-    Unit,
-    UnitKind,
-)
+from models.enums import MeasureStatus, ReportStatus, UnitKind
+from models.tables import Contact, Measure, Problem, Report, ReportMetric, Round, Unit
 
 _counter = itertools.count(1)
 

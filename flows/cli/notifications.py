@@ -59,7 +59,7 @@ def notifications(
 
     Example: zhenggai notifications --status failed --unit jiedao --resend
     """
-    from models.tables import DeliveryStatus
+    from models.enums import DeliveryStatus
 
     if status is not None and status not in {s.value for s in DeliveryStatus}:
         raise typer.BadParameter(

@@ -51,7 +51,7 @@ def add(
 
     from pydantic import ValidationError
 
-    from models.tables import ReportStatus
+    from models.enums import ReportStatus
     from tasks.evidence import stage_paths
     from tasks.intake import submit_report
     from tasks.reports import MetricInput, ReportInput, parse_period

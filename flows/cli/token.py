@@ -29,7 +29,7 @@ def issue(
     """
     from datetime import UTC, datetime
 
-    from models.tables import TokenRole
+    from models.enums import TokenRole
     from tasks.tokens import issue_token
 
     if (unit is None) == (role is None):

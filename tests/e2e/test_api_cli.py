@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import select
 
 from models.db import Database
+from models.enums import MeasureStatus
 from models.settings import Settings
-from models.tables import ApiToken, MeasureStatus, Report, StatusEvent
+from models.tables import ApiToken, Report, StatusEvent
 from tasks.evidence import evidence_path, stored_files
 from tasks.tokens import hash_token
 from tests.factories import make_measure, make_unit

@@ -25,8 +25,9 @@ import httpx
 from sqlalchemy import func, select
 
 from models.db import Database
+from models.enums import TokenRole
 from models.settings import Settings
-from models.tables import EvidenceFile, Report, ReportEvidence, TokenRole
+from models.tables import EvidenceFile, Report, ReportEvidence
 from tasks.evidence import stored_files, verify_evidence
 from tasks.tokens import issue_token
 from tests.factories import make_measure, make_unit

@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from models.db import Database
+from models.enums import EventKind
 from models.rules import MeasureState
 from models.tables import Measure, StatusEvent
 from models.workdays import ChinaCalendar
-from tasks.scheduling import PLANNED_KIND, STATE_KIND, observe_measure, record_planned_reminders
+from tasks.scheduling import PLANNED_KIND, observe_measure, record_planned_reminders
 from tests.factories import make_measure, make_report
 
 SHANGHAI = "Asia/Shanghai"
@@ -92,7 +93,7 @@ def test_an_overdue_measure_records_one_change_one_event_one_artifact(seeded_dat
     second = check_measure(measure="XH-07-1")
     assert second["state"] == "overdue" and not second["changed"]
 
-    (change,) = events_of(seeded_database, "XH-07-1", STATE_KIND)
+    (change,) = events_of(seeded_database, "XH-07-1", EventKind.STATE)
     assert (change.from_value, change.to_value, change.actor) == (None, "overdue", "check_measure")
     assert change.flow_run_id and change.dedupe_key and change.dedupe_key.startswith("state|XH-07-1|")
     assert "逾期" in change.reason
@@ -128,7 +129,7 @@ def test_two_runs_for_one_scheduled_time_record_one_event(session: Any, database
                 flow_run_id="run-1",
             )
     assert check.state == MeasureState.OVERDUE and check.workdays_left == -2
-    assert len(events_of(database, measure.code, STATE_KIND)) == 1
+    assert len(events_of(database, measure.code, EventKind.STATE)) == 1
     assert check.due == ("overdue",)
 
 
@@ -160,7 +161,7 @@ def test_state_changes_are_recorded_as_they_happen(session: Any, database: Datab
         ("due_today", True),
         ("overdue", True),
     ]
-    states = [e.to_value for e in events_of(database, "M-MOVE", STATE_KIND)]
+    states = [e.to_value for e in events_of(database, "M-MOVE", EventKind.STATE)]
     assert states == ["on_track", "due_soon", "due_today", "overdue"]
 
 

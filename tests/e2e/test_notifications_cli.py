@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from models.db import Database
-from models.tables import Delivery, DeliveryStatus
+from models.enums import DeliveryStatus
+from models.tables import Delivery
 from tests.factories import make_contact, make_measure, make_unit
 from tests.support.loopback import JsonReceiver, json_receiver
 

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from models.db import Database
+from models.enums import DeliveryStatus
 from models.settings import Settings, get_settings
-from models.tables import Delivery, DeliveryStatus, StatusEvent
+from models.tables import Delivery, StatusEvent
 from tests.factories import make_contact, make_measure, make_problem, make_round, make_unit
 from tests.support.loopback import JsonReceiver, SmtpReceiver, json_receiver, smtp_receiver
 

@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from models.db import Database
+from models.enums import DeliveryStatus
 from models.settings import Settings
-from models.tables import Delivery, DeliveryStatus
+from models.tables import Delivery
 from tasks.notify import expire_in_doubt
 from tests.factories import make_contact, make_measure, make_problem, make_unit
 from tests.support.loopback import JsonReceiver

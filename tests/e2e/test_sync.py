@@ -14,8 +14,9 @@ from sqlalchemy import select
 from models.cadence import cadence_schedule, exceptions_start
 from models.db import Database
 from models.deadlines import deadline_schedule
+from models.enums import MeasureStatus
 from models.settings import Settings
-from models.tables import Measure, MeasureStatus, Problem
+from models.tables import Measure, Problem
 from models.workdays import ChinaCalendar
 from tests.unit.test_cadence import AUTUMN_2023, SEED_TABLE, SPRING_2024
 

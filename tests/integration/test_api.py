@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 
 from flows.api import create_app
 from models.db import Database
+from models.enums import MeasureStatus, TokenRole
 from models.settings import Settings
-from models.tables import MeasureStatus, TokenRole
 from tasks.tokens import issue_token, revoke_token
 from tests.factories import make_measure, make_unit
 

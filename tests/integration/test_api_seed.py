@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 
 from models.db import Database
+from models.enums import TokenRole
 from models.settings import Settings
-from models.tables import TokenRole
 from tasks.plan import load_plan_file
 from tasks.reports import load_reports_file
 from tasks.tokens import issue_token

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from models.enums import TokenRole
 from models.errors import UnknownUnit
-from models.tables import ApiToken, TokenRole
+from models.tables import ApiToken
 from tasks.tokens import (
     TOKEN_PREFIX,
     InvalidTokenRequest,

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from models.db import Database
+from models.enums import DeliveryStatus
 from models.notifications import Policy
-from models.tables import Delivery, DeliveryStatus
+from models.tables import Delivery
 from models.workdays import WeekdayCalendar
 from tasks.notify import deliver, plan_and_record
 from tasks.notify_delivery import AppriseSender, PreparedMessage, send_concurrently, send_sequentially

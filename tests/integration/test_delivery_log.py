@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import select, update
 
 from models.db import Database
+from models.enums import DeliveryStatus, MeasureStatus
 from models.notifications import Policy
-from models.tables import Delivery, DeliveryStatus, Measure, MeasureStatus, StatusEvent
+from models.tables import Delivery, Measure, StatusEvent
 from models.workdays import WeekdayCalendar, workdays_in
 from tasks.notify import (
     FAILED_AFTER_DOUBT,

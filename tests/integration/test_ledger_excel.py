@@ -10,8 +10,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment
 from sqlalchemy import func, select
 
+from models.enums import MeasureStatus
 from models.rules import Light
-from models.tables import Measure, MeasureStatus, Problem, Round, StatusEvent
+from models.tables import Measure, Problem, Round, StatusEvent
 from models.workdays import ChinaCalendar
 from tasks.ledger_excel import COLUMNS, LIGHT_FILL, SHEET, export_ledger, import_ledger
 from tasks.plan import export_plan

@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.db import Database
+from models.enums import MeasureStatus, ReportStatus
 from models.errors import MissingReports, PdfUnavailable, UnknownRound
 from models.notice import BlockKind
 from models.settings import Settings
-from models.tables import GeneratedNotice, Measure, MeasureStatus, ReportStatus, StatusEvent
+from models.tables import GeneratedNotice, Measure, StatusEvent
 from tasks.notice import NoticeDirectory, generate_notices, load_notice_document, render_notice, write_notice
 from tests.conftest import EXAMPLE_DIR, SEED_ROUND
 from tests.factories import make_measure, make_problem, make_report, make_round, make_unit

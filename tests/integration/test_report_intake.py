@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from models.db import Database
+from models.enums import MeasureStatus
 from models.errors import InvalidReport, UnknownMeasure, UnknownUnit
-from models.tables import Measure, MeasureStatus, Report, StatusEvent
+from models.tables import Measure, Report, StatusEvent
 from tasks.queries import latest_reports
 from tasks.reports import DuplicateReport, MetricInput, ReportInput, record_report
 from tests.factories import make_measure, make_unit

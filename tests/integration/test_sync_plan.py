@@ -7,7 +7,8 @@ from datetime import UTC, datetime, time
 from sqlalchemy import select
 
 from models.db import Database
-from models.tables import Measure, MeasureStatus
+from models.enums import MeasureStatus
+from models.tables import Measure
 from models.workdays import ChinaCalendar
 from tasks.sync import WantedDeployment, wanted_deployments
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from models.enums import MeasureStatus
 from models.errors import InvalidPlan, MissingReports
 from models.notice import (
     BlockKind,
@@ -26,7 +27,6 @@ from models.notice import (
     format_date_range,
     notice_option_issues,
 )
-from models.tables import MeasureStatus
 from tasks.notice import check_missing
 from tasks.notice_render import render_html, render_markdown, render_text
 
@@ -325,7 +325,7 @@ def test_every_notice_task_has_a_one_line_docstring() -> None:
 
 
 def test_status_as_of_replays_reports_through_the_intake_rule() -> None:
-    from models.tables import MeasureStatus
+    from models.enums import MeasureStatus
     from tasks.notice import LaterReport, status_as_of
 
     in_progress, done = LaterReport(False, False), LaterReport(True, False)

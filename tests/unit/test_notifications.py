@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from jinja2 import UndefinedError
 
+from models.enums import MeasureStatus, MessageKind
 from models.notifications import (
     DigestLine,
     Level,
     MeasureFacts,
-    MessageKind,
     Policy,
     Recipient,
     escalation_level,
@@ -25,7 +25,6 @@ from models.notifications import (
     plan_measure,
     url_reference_problem,
 )
-from models.tables import MeasureStatus
 from models.workdays import WeekdayCalendar, workdays_in
 from tasks.notify_render import render, render_message
 

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from models.enums import MeasureStatus
 from models.errors import InvalidDeadline, InvalidTransition
 from models.rules import (
     Light,
@@ -18,7 +19,6 @@ from models.rules import (
     parse_deadline,
     status_after_report,
 )
-from models.tables import MeasureStatus
 from models.workdays import ChinaCalendar, WeekdayCalendar
 
 CALENDAR = ChinaCalendar()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from models.tables import TokenRole
+from models.enums import TokenRole
 from tasks.tokens import TOKEN_PREFIX, Principal, hash_token
 
 

@@ -1,0 +1,77 @@
+"""The ledger's vocabularies: statuses, kinds and roles as the database stores them (no SQLAlchemy here).
+
+Each member's value is the string stored in its column, so rules, renderers and front doors share one
+spelling; ``models.tables`` maps the columns to these enums.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class MeasureStatus(enum.StrEnum):
+    """Stored status of a measure; 'overdue' is derived from the deadline, never stored."""
+
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"  # the unit claims completion; awaits review
+    CLOSED = "closed"  # 销号: reviewed and closed by a coordinator
+
+
+class UnitKind(enum.StrEnum):
+    """What sort of body an owner unit is."""
+
+    STREET_OFFICE = "street_office"  # 街道办事处
+    ENFORCEMENT_TEAM = "enforcement_team"  # 综合执法队
+    DEPARTMENT = "department"  # 科室、中心、队
+    LEADERSHIP = "leadership"  # 党组、领导班子、局领导
+    COMMITTEE = "committee"  # 管委会
+    EXTERNAL = "external"  # 区公安分局 and other bodies outside the bureau
+    OTHER = "other"
+
+
+class ReportStatus(enum.StrEnum):
+    """What a unit claims in a progress report."""
+
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class DeliveryStatus(enum.StrEnum):
+    """Where one message stands in the delivery log."""
+
+    PENDING = "pending"
+    HELD = "held"  # due outside working hours/days; sent at the next allowed time
+    SENDING = "sending"  # claimed by a sender; stays so only if the process died mid-send (in doubt)
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class TokenRole(enum.StrEnum):
+    """What an API token may do."""
+
+    UNIT = "unit"
+    COORDINATOR = "coordinator"
+    LEADER = "leader"
+
+
+class MessageKind(enum.StrEnum):
+    """What a message in the delivery log is about (``Delivery.kind``)."""
+
+    REMINDER = "reminder"
+    DUE_TODAY = "due_today"
+    OVERDUE = "overdue"
+    MISSING_REPORT = "missing_report"
+    DIGEST = "digest"
+    ESCALATION = "escalation"
+
+
+class EventKind(enum.StrEnum):
+    """What a ``StatusEvent`` records (``StatusEvent.kind``)."""
+
+    STATUS = "status"  # the measure's stored status moved (from → to)
+    STATE = "state"  # a check_measure run saw the derived state change
+    ESCALATION = "escalation"  # a step of the 督办 ladder was reached
+    REPORT = "report"  # a progress report was recorded (to: the claimed status)
+    REVIEW = "review"  # a coordinator's 销号, 退回 or reopening
+    PLAN = "plan"  # a plan load or edit added, changed, restored or removed the measure
