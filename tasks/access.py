@@ -18,7 +18,7 @@ from models.enums import TokenRole
 from models.errors import Forbidden, UnknownMeasure, UnknownUnit
 from models.tables import EvidenceFile, Measure, Report, ReportEvidence, Unit, measure_co_units
 from models.workdays import WorkingCalendar
-from tasks.queries import measure_overview
+from tasks.ledger.queries import measure_overview
 from tasks.reports import report_summary
 from tasks.tokens import Principal
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from models.db import Database
 from models.settings import get_settings
 from tasks.evidence import StagedEvidence
-from tasks.history import lock_measure
+from tasks.ledger.history import lock_measure
 from tasks.reports import ReportInput, record_report, report_summary
 
 logger = logging.getLogger("zhenggai.intake")

@@ -41,7 +41,7 @@ from models.notice import (
 )
 from models.rules import local_date, status_after_report
 from models.tables import GeneratedNotice, Measure, Problem, Report, Round, StatusEvent, Unit
-from tasks.queries import end_of_day
+from tasks.ledger.queries import end_of_day
 
 if TYPE_CHECKING:
     from models.db import Database
@@ -161,7 +161,7 @@ class LatestReport:
 
 def latest_report_rows(session: Session, round_id: int, cutoff: datetime) -> dict[int, LatestReport]:
     """Per live measure of the round, its latest report submitted up to ``cutoff`` that no report
-    submitted up to ``cutoff`` supersedes: the rule of ``tasks.queries.latest_reports``, in one
+    submitted up to ``cutoff`` supersedes: the rule of ``tasks.ledger.queries.latest_reports``, in one
     statement that returns one row per measure (a window function) instead of every report.
     """
     superseding = aliased(Report)

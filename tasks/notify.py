@@ -64,9 +64,9 @@ from models.tables import (
     utcnow,
 )
 from models.workdays import WorkingCalendar
+from tasks.ledger.queries import live_measures
 from tasks.notify_delivery import PreparedMessage, Sender, SendResult, fan_out
 from tasks.notify_render import render_message
-from tasks.queries import live_measures
 
 # A claim older than this belongs to a process that died mid-send (Apprise's HTTP timeouts are
 # seconds, SMTP's 15 s): the message is then in doubt.
@@ -144,7 +144,7 @@ def measure_facts(
     session: Session, measures: Sequence[Measure], moment: datetime, calendar: WorkingCalendar, policy: Policy
 ) -> list[MeasureFacts]:
     """The planner's view of each measure at ``moment`` (aware)."""
-    from tasks.queries import latest_reports
+    from tasks.ledger.queries import latest_reports
 
     latest = latest_reports(session, (m.id for m in measures), moment)
     out = []
@@ -325,7 +325,7 @@ def plan_digests(
 ) -> PlanResult:
     """Record this week's digest for every unit that leads or co-owns a live measure."""
     from models.rules import STATE_LABEL
-    from tasks.queries import measure_overview
+    from tasks.ledger.queries import measure_overview
 
     moment = next_allowed(now, calendar, policy)
     day = moment.astimezone(ZoneInfo(policy.timezone)).date()

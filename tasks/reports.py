@@ -39,8 +39,8 @@ from models.tables import (
     Unit,
     utcnow,
 )
-from tasks.history import change_status
-from tasks.yaml_positions import Located
+from tasks.ledger.history import change_status
+from tasks.ledger.yaml_positions import Located
 
 
 class MetricInput(BaseModel):
@@ -275,8 +275,8 @@ def load_reports_file(
 ) -> ReportsLoaded:
     """Record every report of a reports file in one transaction; reports already recorded are skipped."""
     from models.settings import get_settings
-    from tasks.plan import issues_from_validation, read_plan_file
-    from tasks.yaml_positions import load_located
+    from tasks.ledger.plan import issues_from_validation, read_plan_file
+    from tasks.ledger.yaml_positions import load_located
 
     source = str(path)
     located = load_located(read_plan_file(path), source)

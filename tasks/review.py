@@ -19,7 +19,7 @@ from models.enums import EventKind, MeasureStatus
 from models.errors import InvalidReview, InvalidTransition, UnknownMeasure
 from models.rules import STATUS_LABEL, check_transition
 from models.tables import Measure, Problem, Round, StatusEvent
-from tasks.history import change_status, lock_measure
+from tasks.ledger.history import change_status, lock_measure
 
 
 class ReviewAction(enum.StrEnum):

@@ -43,7 +43,7 @@ from models.rules import (
 )
 from models.tables import Measure, Problem, StatusEvent
 from models.workdays import WorkingCalendar
-from tasks.queries import latest_reports
+from tasks.ledger.queries import latest_reports
 
 ACTOR = "check_measure"
 PLANNED_KIND = "reminder planned"

@@ -35,7 +35,7 @@ from models.enums import MeasureStatus
 from models.rules import chinese_ordinal, format_chinese_date
 from models.tables import Measure
 from models.workdays import WorkingCalendar
-from tasks.queries import live_measures
+from tasks.ledger.queries import live_measures
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import PrefectClient

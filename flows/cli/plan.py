@@ -26,7 +26,7 @@ def load(
 
     Example: zhenggai plan load examples/xinhua-2023/plan.yaml
     """
-    from tasks.plan import load_plan_file
+    from tasks.ledger.plan import load_plan_file
 
     changes = load_plan_file(database(), file, allow_unassigned=allow_unassigned)
     console.print(f"{file}: {changes.summary()}")
@@ -45,7 +45,7 @@ def export(
 
     Example: zhenggai plan export --round xinhua-2023-xc2 -o plan.yaml
     """
-    from tasks.plan import export_plan
+    from tasks.ledger.plan import export_plan
 
     text = export_plan(database(), round_code)
     if output is None:
@@ -65,7 +65,7 @@ def show(round_code: str | None = typer.Option(None, "--round", help="Only this 
     from rich.tree import Tree
 
     from models.rules import chinese_ordinal
-    from tasks.queries import rounds_with_plans
+    from tasks.ledger.queries import rounds_with_plans
 
     with database().unit_of_work() as session:
         for round_ in rounds_with_plans(session, round_code):

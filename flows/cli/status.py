@@ -12,7 +12,7 @@ from flows.cli.common import console, database, local_time, parse_date_option, s
 
 if TYPE_CHECKING:
     from models.workdays import WorkingCalendar
-    from tasks.queries import MeasureRow
+    from tasks.ledger.queries import MeasureRow
 
 LIGHT_STYLE = {"green": "green", "yellow": "yellow", "red": "bold red"}
 LIGHT_DOT = {"green": "● 绿", "yellow": "● 黄", "red": "● 红"}
@@ -42,7 +42,7 @@ def status(
     from rich.text import Text
 
     from models.rules import STATE_LABEL, MeasureState
-    from tasks.queries import measure_overview
+    from tasks.ledger.queries import measure_overview
 
     day = parse_date_option(as_of, "--as-of") or today()
     if state is not None and state not in {s.value for s in MeasureState}:

@@ -255,9 +255,9 @@ def test_seed_docx_holds_the_same_paragraphs(seeded_database: Database) -> None:
 
 
 def test_latest_report_rows_follow_the_ledger_rule_of_latest_reports(database: Database) -> None:
-    """The notice's one-statement query picks the same report as ``tasks.queries.latest_reports``."""
+    """The notice's one-statement query picks the same report as ``tasks.ledger.queries.latest_reports``."""
+    from tasks.ledger.queries import end_of_day, round_latest_reports
     from tasks.notice import latest_report_rows
-    from tasks.queries import end_of_day, round_latest_reports
 
     with database.unit_of_work() as session:
         round_ = make_round(session)

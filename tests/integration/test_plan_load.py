@@ -12,7 +12,7 @@ from models.db import Database
 from models.enums import MeasureStatus
 from models.errors import InvalidPlan
 from models.tables import Measure, Problem, Round, StatusEvent
-from tasks.plan import export_plan, load_plan_file
+from tasks.ledger.plan import export_plan, load_plan_file
 from tests.conftest import EXAMPLE_DIR, SEED_ROUND
 from tests.support.dump import dump
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from models.db import Database
 from models.workdays import ChinaCalendar
-from tasks.queries import measure_overview
+from tasks.ledger.queries import measure_overview
 
 DAY = date(2023, 12, 29)
 

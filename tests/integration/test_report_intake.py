@@ -12,7 +12,7 @@ from models.db import Database
 from models.enums import MeasureStatus
 from models.errors import InvalidReport, UnknownMeasure, UnknownUnit
 from models.tables import Measure, Report, StatusEvent
-from tasks.queries import latest_reports
+from tasks.ledger.queries import latest_reports
 from tasks.reports import DuplicateReport, MetricInput, ReportInput, record_report
 from tests.factories import make_measure, make_unit
 

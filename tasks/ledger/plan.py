@@ -26,8 +26,8 @@ from models.rules import parse_deadline
 from models.settings import get_settings
 from models.tables import Contact, Measure, Problem, Round, StatusEvent, Unit, utcnow
 from models.workdays import WorkingCalendar
-from tasks.history import change_status
-from tasks.yaml_positions import Located, dotted, load_located
+from tasks.ledger.history import change_status
+from tasks.ledger.yaml_positions import Located, dotted, load_located
 
 Code = Annotated[
     str,
