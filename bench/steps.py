@@ -55,7 +55,7 @@ def load_plan(payload: dict[str, Any]) -> dict[str, Any]:
 @step
 def load_reports(payload: dict[str, Any]) -> dict[str, Any]:
     """``load_reports_file`` of the city's reports.yaml (every report through ``record_report``)."""
-    from tasks.reports import load_reports_file
+    from tasks.reports.record import load_reports_file
 
     database = _database(payload["url"])
     started = time.perf_counter()

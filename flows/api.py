@@ -34,7 +34,7 @@ from models.errors import (
 )
 from models.settings import Settings, get_settings
 from models.tables import utcnow
-from tasks.access import (
+from tasks.reports.access import (
     Forbidden,
     check_measure_access,
     check_unit_access,
@@ -42,7 +42,7 @@ from tasks.access import (
     measure_reports,
     unit_measures,
 )
-from tasks.evidence import (
+from tasks.reports.evidence import (
     MAX_FILES_PER_REPORT,
     EvidenceTooLarge,
     EvidenceTypeRefused,
@@ -50,10 +50,10 @@ from tasks.evidence import (
     evidence_path,
     stage_evidence,
 )
-from tasks.intake import submit_report
-from tasks.reports import DuplicateReport, MetricInput, ReportInput
-from tasks.review import InvalidReview, ReviewAction, event_summary, measure_history, review_measure
-from tasks.tokens import Principal, describe_refused, verify_token
+from tasks.reports.intake import submit_report
+from tasks.reports.record import DuplicateReport, MetricInput, ReportInput
+from tasks.reports.review import InvalidReview, ReviewAction, event_summary, measure_history, review_measure
+from tasks.reports.tokens import Principal, describe_refused, verify_token
 
 logger = logging.getLogger("zhenggai.api")
 

@@ -1,7 +1,7 @@
 """``report_input``: a coordinator enters a unit's report in the Prefect UI.
 
 The run pauses with ``wait_for_input`` a typed form (``UnitReportForm``); the UI shows it on the paused
-run ("Resume" → form). The entry goes through ``tasks.intake.submit_report`` (so ``record_report``):
+run ("Resume" → form). The entry goes through ``tasks.reports.intake.submit_report`` (so ``record_report``):
 the same validation, history and event as the API. A refused entry (empty text, a unit that does
 not own the measure, a period that has not ended…) pauses the run again with the reason shown above
 the form, up to ``attempts`` times; then the run fails with that reason.
@@ -27,7 +27,7 @@ from models.errors import ZhenggaiError
 from models.settings import get_settings
 from models.tables import utcnow
 from tasks.intake_tasks import submit_report_task
-from tasks.reports import MetricInput, ReportInput
+from tasks.reports.record import MetricInput, ReportInput
 
 
 class FormMetric(BaseModel):

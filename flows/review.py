@@ -17,8 +17,8 @@ logger = logging.getLogger("zhenggai.review")
 
 def sync_after_review(database: Database, settings: Settings, measure_code: str) -> str:
     """Run the deployment sync for the measure's round; returns what happened, in one line."""
-    from tasks.intake import prefect_api_configured
-    from tasks.review import measure_round_code
+    from tasks.reports.intake import prefect_api_configured
+    from tasks.reports.review import measure_round_code
 
     if not prefect_api_configured():
         return "deployment not synced: no Prefect API configured (run `zhenggai sync` where one is)"

@@ -851,7 +851,13 @@ def load_notice(
 ) -> NoticeLoaded:
     """Load the plan (unassigned measures allowed) and record its reports, in one transaction."""
     from tasks.ledger.plan import apply_plan
-    from tasks.reports import FileReport, ReportInput, file_report_key, parse_period, record_file_reports
+    from tasks.reports.record import (
+        FileReport,
+        ReportInput,
+        file_report_key,
+        parse_period,
+        record_file_reports,
+    )
 
     actor = f"import notice {result.source.rsplit('/', 1)[-1]}"
     with database.unit_of_work() as session:

@@ -8,8 +8,8 @@ from typing import Any
 from prefect import task
 
 from models.db import get_database
-from tasks.intake import submit_report
-from tasks.reports import ReportInput
+from tasks.reports.intake import submit_report
+from tasks.reports.record import ReportInput
 
 
 @task(name="submit-report", retries=0)

@@ -141,7 +141,7 @@ def session(database: Database) -> Iterator[Any]:
 def seeded_database(database: Database) -> Database:
     """The seed's ledger: examples/xinhua-2023 plan and reports loaded."""
     from tasks.ledger.plan import load_plan_file
-    from tasks.reports import load_reports_file
+    from tasks.reports.record import load_reports_file
 
     load_plan_file(database, EXAMPLE_DIR / "plan.yaml")
     load_reports_file(database, EXAMPLE_DIR / "reports.yaml")

@@ -112,7 +112,7 @@ def make_measure(session: Session, problem: Problem | None = None, **overrides: 
 
 
 def make_report(session: Session, measure: Measure | None = None, **overrides: Any) -> Report:
-    """A stored report, bypassing validation (use tasks.reports.record_report to test the intake)."""
+    """A stored report, bypassing validation (use tasks.reports.record.record_report to test the intake)."""
     measure = measure or make_measure(session)
     metrics = overrides.pop("metrics", [])
     values: dict[str, Any] = {

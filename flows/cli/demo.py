@@ -26,7 +26,7 @@ def demo(
     """
     from flows.cli.status import status
     from tasks.ledger.plan import load_plan_file
-    from tasks.reports import load_reports_file
+    from tasks.reports.record import load_reports_file
 
     db = database()
     changes = load_plan_file(db, example / "plan.yaml")

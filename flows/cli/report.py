@@ -52,9 +52,9 @@ def add(
     from pydantic import ValidationError
 
     from models.enums import ReportStatus
-    from tasks.evidence import stage_paths
-    from tasks.intake import submit_report
-    from tasks.reports import MetricInput, ReportInput, parse_period
+    from tasks.reports.evidence import stage_paths
+    from tasks.reports.intake import submit_report
+    from tasks.reports.record import MetricInput, ReportInput, parse_period
 
     try:
         start, end = parse_period(period)
@@ -97,7 +97,7 @@ def load(file: Path = typer.Argument(..., help="A reports YAML file (see docs/pl
 
     Example: zhenggai report load examples/xinhua-2023/reports.yaml
     """
-    from tasks.reports import load_reports_file
+    from tasks.reports.record import load_reports_file
 
     result = load_reports_file(database(), file)
     console.print(f"{file}: {result.recorded} recorded, {result.already_recorded} already recorded")

@@ -17,7 +17,7 @@ def _review(measure: str, action: str, reason: str, actor: str) -> None:
     from datetime import UTC, datetime
 
     from flows.review import sync_after_review
-    from tasks.review import ACTION_LABEL, ReviewAction, review_measure
+    from tasks.reports.review import ACTION_LABEL, ReviewAction, review_measure
 
     review_action = ReviewAction(action)
     db = database()

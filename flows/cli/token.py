@@ -30,7 +30,7 @@ def issue(
     from datetime import UTC, datetime
 
     from models.enums import TokenRole
-    from tasks.tokens import issue_token
+    from tasks.reports.tokens import issue_token
 
     if (unit is None) == (role is None):
         raise typer.BadParameter(
@@ -57,7 +57,7 @@ def revoke(token: str = typer.Argument(..., help="The token's id (#7 or 7) or it
     """
     from datetime import UTC, datetime
 
-    from tasks.tokens import revoke_token
+    from tasks.reports.tokens import revoke_token
 
     with database().unit_of_work() as session:
         revoked = revoke_token(session, token, now=datetime.now(UTC))
@@ -73,7 +73,7 @@ def list_(all_: bool = typer.Option(False, "--all", help="Include revoked tokens
     """
     from rich.table import Table
 
-    from tasks.tokens import list_tokens
+    from tasks.reports.tokens import list_tokens
 
     table = Table(title="API tokens")
     for column in ("id", "label", "role", "unit", "created", "last used", "revoked"):

@@ -13,8 +13,8 @@ from models.db import Database
 from models.enums import MeasureStatus
 from models.settings import Settings
 from models.tables import ApiToken, Report, StatusEvent
-from tasks.evidence import evidence_path, stored_files
-from tasks.tokens import hash_token
+from tasks.reports.evidence import evidence_path, stored_files
+from tasks.reports.tokens import hash_token
 from tests.factories import make_measure, make_unit
 from tests.integration.test_api import pdf_bytes
 

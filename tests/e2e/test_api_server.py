@@ -28,8 +28,8 @@ from models.db import Database
 from models.enums import TokenRole
 from models.settings import Settings
 from models.tables import EvidenceFile, Report, ReportEvidence
-from tasks.evidence import stored_files, verify_evidence
-from tasks.tokens import issue_token
+from tasks.reports.evidence import stored_files, verify_evidence
+from tasks.reports.tokens import issue_token
 from tests.factories import make_measure, make_unit
 from tests.integration.test_api import pdf_bytes
 

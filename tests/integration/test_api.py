@@ -21,7 +21,7 @@ from flows.api import create_app
 from models.db import Database
 from models.enums import MeasureStatus, TokenRole
 from models.settings import Settings
-from tasks.tokens import issue_token, revoke_token
+from tasks.reports.tokens import issue_token, revoke_token
 from tests.factories import make_measure, make_unit
 
 NOW = datetime(2024, 1, 10, 2, 0, tzinfo=UTC)

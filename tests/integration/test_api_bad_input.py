@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from models.db import Database
 from models.settings import Settings
 from models.tables import Report
-from tasks.evidence import stored_files
+from tasks.reports.evidence import stored_files
 from tests.integration.test_api import build_ledger, client_for, pdf_bytes, post_report
 from tests.support.dump import dump
 

@@ -13,8 +13,8 @@ from models.db import Database
 from models.enums import TokenRole
 from models.settings import Settings
 from tasks.ledger.plan import load_plan_file
-from tasks.reports import load_reports_file
-from tasks.tokens import issue_token
+from tasks.reports.record import load_reports_file
+from tasks.reports.tokens import issue_token
 from tests.conftest import EXAMPLE_DIR
 from tests.integration.test_api import NOW, client_for
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from models.enums import TokenRole
 from models.errors import UnknownUnit
 from models.tables import ApiToken
-from tasks.tokens import (
+from tasks.reports.tokens import (
     TOKEN_PREFIX,
     InvalidTokenRequest,
     UnknownToken,

@@ -17,7 +17,7 @@ from models.db import Database
 from models.errors import InvalidReport
 from models.settings import Settings
 from models.tables import EvidenceFile, ReportEvidence
-from tasks.evidence import (
+from tasks.reports.evidence import (
     EvidenceTooLarge,
     EvidenceTypeRefused,
     StagedEvidence,
@@ -30,8 +30,8 @@ from tasks.evidence import (
     sweep_staging,
     verify_evidence,
 )
-from tasks.intake import submit_report
-from tasks.reports import ReportInput
+from tasks.reports.intake import submit_report
+from tasks.reports.record import ReportInput
 from tests.factories import make_measure
 from tests.integration.test_api import pdf_bytes
 

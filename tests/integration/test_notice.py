@@ -296,8 +296,8 @@ def test_latest_report_rows_follow_the_ledger_rule_of_latest_reports(database: D
 def test_a_report_after_closing_leaves_the_measure_closed_in_the_statistics(
     seeded_database: Database,
 ) -> None:
-    from tasks.reports import ReportInput, record_report
-    from tasks.review import ReviewAction, review_measure
+    from tasks.reports.record import ReportInput, record_report
+    from tasks.reports.review import ReviewAction, review_measure
 
     as_of = date(2024, 1, 31)  # the 2023-12-31 deadlines have passed
     with seeded_database.unit_of_work() as session:
@@ -407,7 +407,7 @@ def test_regenerating_the_same_day_keeps_every_recorded_file(
 
 def record_report_text(session: Session, measure: str, text: str) -> None:
     """Record an in-progress report on the last day of 2023 and commit."""
-    from tasks.reports import ReportInput, record_report
+    from tasks.reports.record import ReportInput, record_report
 
     now = datetime(2023, 12, 31, 9, tzinfo=SHANGHAI)
     record_report(session, ReportInput(measure=measure, text=text), actor="unit", now=now, today=now.date())

@@ -13,7 +13,7 @@ from models.enums import MeasureStatus
 from models.errors import InvalidReport, UnknownMeasure, UnknownUnit
 from models.tables import Measure, Report, StatusEvent
 from tasks.ledger.queries import latest_reports
-from tasks.reports import DuplicateReport, MetricInput, ReportInput, record_report
+from tasks.reports.record import DuplicateReport, MetricInput, ReportInput, record_report
 from tests.factories import make_measure, make_unit
 
 NOW = datetime(2023, 12, 15, 2, 0, tzinfo=UTC)

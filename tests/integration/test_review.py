@@ -11,7 +11,13 @@ from models.db import Database
 from models.enums import MeasureStatus
 from models.errors import InvalidTransition, UnknownMeasure
 from models.settings import Settings
-from tasks.review import InvalidReview, ReviewAction, measure_history, measure_round_code, review_measure
+from tasks.reports.review import (
+    InvalidReview,
+    ReviewAction,
+    measure_history,
+    measure_round_code,
+    review_measure,
+)
 from tests.factories import make_measure
 from tests.integration.test_api import build_ledger, client_for, post_report
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from models.enums import TokenRole
-from tasks.tokens import TOKEN_PREFIX, Principal, hash_token
+from tasks.reports.tokens import TOKEN_PREFIX, Principal, hash_token
 
 
 def test_the_stored_form_is_the_sha256_of_the_token() -> None:

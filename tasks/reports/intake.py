@@ -1,7 +1,7 @@
 """Submitting a report with its evidence: record it, commit, publish the files, announce it.
 
 The API, ``zhenggai report add`` and the Prefect UI input flow all submit through ``submit_report``,
-which records through ``tasks.reports.record_report`` (the one validation path). The event
+which records through ``tasks.reports.record.record_report`` (the one validation path). The event
 ``zhenggai.report.submitted`` is best-effort: it is sent only when a Prefect API is configured
 (``PREFECT_API_URL``), through Prefect's background events worker, so an unreachable server never
 fails or slows a submission; the durable record is the report and its ``StatusEvent``.
@@ -18,9 +18,9 @@ from sqlalchemy.exc import IntegrityError
 
 from models.db import Database
 from models.settings import get_settings
-from tasks.evidence import StagedEvidence
 from tasks.ledger.history import lock_measure
-from tasks.reports import ReportInput, record_report, report_summary
+from tasks.reports.evidence import StagedEvidence
+from tasks.reports.record import ReportInput, record_report, report_summary
 
 logger = logging.getLogger("zhenggai.intake")
 

@@ -19,8 +19,8 @@ from models.errors import Forbidden, UnknownMeasure, UnknownUnit
 from models.tables import EvidenceFile, Measure, Report, ReportEvidence, Unit, measure_co_units
 from models.workdays import WorkingCalendar
 from tasks.ledger.queries import measure_overview
-from tasks.reports import report_summary
-from tasks.tokens import Principal
+from tasks.reports.record import report_summary
+from tasks.reports.tokens import Principal
 
 
 def can_read_everything(principal: Principal) -> bool:
