@@ -1,12 +1,12 @@
 """Bench 3: the daily reminder/escalation sweep over the whole city round, delivered to a slow loopback receiver.
 
-- decision: ``tasks.notify.plan_and_record`` at 10:00 on the round's last day (every live measure judged,
+- decision: ``tasks.notify.outbox.plan_and_record`` at 10:00 on the round's last day (every live measure judged,
   every message rendered and recorded in the delivery log, escalation steps recorded);
-- delivery: ``tasks.notify.deliver_due`` with the real ``AppriseSender`` (claim, send, record per message)
+- delivery: ``tasks.notify.outbox.deliver_due`` with the real ``AppriseSender`` (claim, send, record per message)
   to ``bench.receiver`` answering each POST after ~100 ms; the receiver counts every message by its
   ``X-Zhenggai-Key``, so lost (in the log as sent, never received) and duplicated (received more than
   once) are counted where messages arrive;
-- baseline: ``tasks.notify_delivery.send_sequentially`` (a plain blocking Apprise loop) on the first
+- baseline: ``tasks.notify.sender.send_sequentially`` (a plain blocking Apprise loop) on the first
   ``--baseline`` messages of the same log, to the same receiver.
 
     python -m bench.bench_sweep [--scale 1] [--seed 8] [--delay 0.1] [--baseline 200]
@@ -30,7 +30,7 @@ def _log_messages(database: Any, limit: int | None = None) -> list[Any]:
     from sqlalchemy import select
 
     from models.tables import Contact, Delivery
-    from tasks.notify_delivery import PreparedMessage
+    from tasks.notify.sender import PreparedMessage
 
     with database.unit_of_work() as session:
         query = (
@@ -73,11 +73,11 @@ def run(
 ) -> Results:
     results = Results("sweep")
     try:
-        from tasks.notify import deliver_due, plan_and_record
-        from tasks.notify_delivery import AppriseSender, send_sequentially
+        from tasks.notify.outbox import deliver_due, plan_and_record
+        from tasks.notify.sender import AppriseSender, send_sequentially
     except ImportError as exc:
         for name in ("decision", "delivery", "sequential baseline"):
-            results.unavailable(name, f"tasks.notify has not landed ({exc})")
+            results.unavailable(name, f"tasks.notify.outbox has not landed ({exc})")
         return results
 
     from models.db import Database

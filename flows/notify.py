@@ -1,7 +1,7 @@
 """Notification flows: the daily ``sweep`` (plan → record → deliver), the weekly ``digest``, and
 ``notify_measure``, the subflow a measure's ``check_measure`` run hands its reminders to.
 
-Recipes only: the work is in ``tasks.notify_tasks`` (and the functions it wraps in ``tasks.notify``).
+Recipes only: the work is in ``tasks.notify_tasks`` (and the functions it wraps in ``tasks.notify.outbox``).
 """
 
 from __future__ import annotations

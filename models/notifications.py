@@ -107,7 +107,7 @@ class Recipient:
 
 @dataclass(frozen=True)
 class MeasureFacts:
-    """What the planner knows about one measure (built from the ledger by ``tasks.notify``)."""
+    """What the planner knows about one measure (built from the ledger by ``tasks.notify.outbox``)."""
 
     measure_id: int | None
     code: str

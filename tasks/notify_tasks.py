@@ -40,7 +40,7 @@ def plan_notifications(
     now: datetime, round_code: str | None = None, measure_code: str | None = None, actor: str = "sweep"
 ) -> dict[str, Any]:
     """Plan and record the messages of every live measure (or one) at ``now``; escalation steps too."""
-    from tasks.notify import plan_and_record
+    from tasks.notify.outbox import plan_and_record
 
     settings = get_settings()
     result = plan_and_record(
@@ -59,7 +59,7 @@ def plan_notifications(
 @task(name="plan-digests", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def plan_digest_messages(now: datetime, round_code: str | None = None) -> dict[str, Any]:
     """Record this week's digest of every unit."""
-    from tasks.notify import plan_digests
+    from tasks.notify.outbox import plan_digests
 
     settings = get_settings()
     result = plan_digests(
@@ -76,7 +76,7 @@ def plan_digest_messages(now: datetime, round_code: str | None = None) -> dict[s
 @task(name="due-deliveries", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def due_deliveries(now: datetime, measure_code: str | None = None) -> dict[str, Any]:
     """Mark stuck claims in doubt, then the ids of every open delivery due at ``now``."""
-    from tasks.notify import due_ids, expire_in_doubt
+    from tasks.notify.outbox import due_ids, expire_in_doubt
 
     database = get_database(get_settings())
     in_doubt = expire_in_doubt(database)
@@ -94,8 +94,8 @@ def due_deliveries(now: datetime, measure_code: str | None = None) -> dict[str, 
 )
 def deliver_batch(ids: list[int], now: datetime) -> dict[str, int]:
     """Send a batch concurrently (bounded by ``delivery_concurrency``); raise while some may be retried."""
-    from tasks.notify import deliver, open_among
-    from tasks.notify_delivery import AppriseSender
+    from tasks.notify.outbox import deliver, open_among
+    from tasks.notify.sender import AppriseSender
 
     settings = get_settings()
     database = get_database(settings)
@@ -119,6 +119,6 @@ def deliver_batch(ids: list[int], now: datetime) -> dict[str, int]:
 @task(name="delivery-summary", cache_policy=NO_CACHE)
 def delivery_summary(ids: list[int]) -> dict[str, int]:
     """The log's statuses of ``ids`` after delivery."""
-    from tasks.notify import status_counts
+    from tasks.notify.outbox import status_counts
 
     return status_counts(get_database(get_settings()), ids)

@@ -19,7 +19,7 @@ from models.db import Database
 from models.enums import DeliveryStatus
 from models.settings import Settings
 from models.tables import Delivery
-from tasks.notify import expire_in_doubt
+from tasks.notify.outbox import expire_in_doubt
 from tests.factories import make_contact, make_measure, make_problem, make_unit
 from tests.support.loopback import JsonReceiver
 

@@ -18,7 +18,7 @@ from models.enums import DeliveryStatus, MeasureStatus
 from models.notifications import Policy
 from models.tables import Delivery, Measure, StatusEvent
 from models.workdays import WeekdayCalendar, workdays_in
-from tasks.notify import (
+from tasks.notify.outbox import (
     FAILED_AFTER_DOUBT,
     SENT_AFTER_DOUBT,
     deliver,
@@ -28,7 +28,7 @@ from tasks.notify import (
     plan_and_record,
     resend,
 )
-from tasks.notify_delivery import PreparedMessage, SendResult
+from tasks.notify.sender import PreparedMessage, SendResult
 from tests.factories import make_contact, make_measure, make_problem, make_round, make_unit
 from tests.support.fake_sender import FakeSender
 

@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from tasks.notify_delivery import PreparedMessage, SendResult
+from tasks.notify.sender import PreparedMessage, SendResult
 
 
 @dataclass

@@ -26,7 +26,7 @@ from models.notifications import (
     url_reference_problem,
 )
 from models.workdays import WeekdayCalendar, workdays_in
-from tasks.notify_render import render, render_message
+from tasks.notify.render import render, render_message
 
 TZ = ZoneInfo("Asia/Shanghai")
 CAL = WeekdayCalendar(holidays=frozenset({date(2024, 1, 1)}))

@@ -2,7 +2,7 @@
 
 ``Sender`` is the small protocol delivery code talks to; ``AppriseSender`` is the real one and
 tests use a hand-written fake (``tests/support/fake_sender.py``). Apprise does not retry a failed
-POST: retries are the caller's (the delivery task's decorator, see ``tasks.notify``).
+POST: retries are the caller's (the delivery task's decorator, see ``tasks.notify.outbox``).
 
 For the benchmark: ``send_concurrently`` (bounded thread pool, returns counts) and
 ``send_sequentially`` (the plain one-after-another Apprise loop it is compared with).

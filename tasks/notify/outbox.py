@@ -65,8 +65,8 @@ from models.tables import (
 )
 from models.workdays import WorkingCalendar
 from tasks.ledger.queries import live_measures
-from tasks.notify_delivery import PreparedMessage, Sender, SendResult, fan_out
-from tasks.notify_render import render_message
+from tasks.notify.render import render_message
+from tasks.notify.sender import PreparedMessage, Sender, SendResult, fan_out
 
 # A claim older than this belongs to a process that died mid-send (Apprise's HTTP timeouts are
 # seconds, SMTP's 15 s): the message is then in doubt.

@@ -1,4 +1,4 @@
-"""Rendering planned messages to values (subject and body) from the Jinja2 templates in ``tasks/templates``.
+"""Rendering planned messages to values (subject and body) from the Jinja2 templates in ``tasks/notify/templates``.
 
 A template's first line is the subject, the rest the body. Moments are shown in the context's
 ``timezone`` (``Settings.timezone``, put there by the planner): ``{{ moment | cnmoment(timezone) }}``. Rendering happens when a message is

@@ -1,0 +1,1 @@
+"""Notifications: planning messages from the ledger, the delivery outbox and its log, rendering, the Apprise sender."""
