@@ -66,7 +66,7 @@ def load_reports(payload: dict[str, Any]) -> dict[str, Any]:
 @step
 def notice(payload: dict[str, Any]) -> dict[str, Any]:
     """``generate_notices`` for one format, written to a file, as of the round's last day."""
-    from tasks.notice import generate_notices
+    from tasks.notice.files import generate_notices
 
     database = _database(payload["url"])
     database.engine.connect().close()

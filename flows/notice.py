@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from prefect import flow
 
 from models.settings import get_settings
-from tasks.notice import NoticeFormat, today_in
+from tasks.notice.files import NoticeFormat, today_in
 from tasks.notice_tasks import (
     check_complete_task,
     load_notice_task,

@@ -39,7 +39,7 @@ from flows.notify import digest, sweep
 from flows.sync import sync_bulk, sync_deployments
 from models.db import get_database
 from models.settings import get_settings
-from tasks.notice import monthly_notice_rounds
+from tasks.notice.files import monthly_notice_rounds
 from tasks.sync import ENTRYPOINT, read_managed
 
 HOUSEKEEPING_SYNC_CRON = "30 7 * * *"

@@ -4,7 +4,7 @@
 report of each measure as of a date, and the template options (``Round.notice_options``), and
 returns a ``NoticeDocument``: the statistics, the 一、/一是 structure, the lead-ins, a
 【待报送：责任单位】 marker for every measure without a report, and the list of those missing
-reports. Renderers (``tasks/notice_render.py``, ``tasks/notice_docx.py``) walk
+reports. Renderers (``tasks/notice/text.py``, ``tasks/notice/docx.py``) walk
 ``NoticeDocument.blocks()``, one ``Block`` per printed paragraph, and never compute content.
 """
 

@@ -1,6 +1,6 @@
-"""Prefect tasks of the generate_notice flow: each wraps one plain step of ``tasks.notice``.
+"""Prefect tasks of the generate_notice flow: each wraps one plain step of ``tasks.notice.files``.
 
-Kept apart from ``tasks.notice`` so that the CLI can generate a notice without importing Prefect.
+Kept apart from ``tasks.notice.files`` so that the CLI can generate a notice without importing Prefect.
 Tests call the plain functions, or these through ``.fn()``.
 """
 
@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from models.db import get_database
 from models.notice import NoticeDocument
 from models.settings import get_settings
-from tasks.notice import (
+from tasks.notice.files import (
     NoticeDirectory,
     NoticeFormat,
     NoticeOutput,

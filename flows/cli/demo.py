@@ -37,7 +37,7 @@ def demo(
 
     from datetime import date
 
-    from tasks.notice import write_notice
+    from tasks.notice.files import write_notice
 
     round_code = load_plan_round(example / "plan.yaml")
     for output in write_notice(

@@ -17,8 +17,8 @@ def paragraphs(text: str) -> list[str]:
 
 
 def generate(database, round_code: str, as_of: date) -> str:
-    from tasks.notice import load_notice_document
-    from tasks.notice_render import render_text
+    from tasks.notice.files import load_notice_document
+    from tasks.notice.text import render_text
 
     with database.unit_of_work() as session:
         document = load_notice_document(session, round_code, as_of, timezone="Asia/Shanghai")

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from models.db import Database
-from tasks.notice import load_notice_document, render_notice
-from tasks.notice_pdf import DEBIAN_PACKAGES, soffice_path
+from tasks.notice.files import load_notice_document, render_notice
+from tasks.notice.pdf import DEBIAN_PACKAGES, soffice_path
 from tests.conftest import SEED_ROUND
 
 pytestmark = pytest.mark.skipif(

@@ -27,8 +27,8 @@ from models.notice import (
     format_date_range,
     notice_option_issues,
 )
-from tasks.notice import check_missing
-from tasks.notice_render import render_html, render_markdown, render_text
+from tasks.notice.files import check_missing
+from tasks.notice.text import render_html, render_markdown, render_text
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "xinhua-2023" / "notice.txt"
 AS_OF = date(2023, 12, 31)
@@ -295,7 +295,7 @@ def test_markdown_escapes_report_markup_and_bolds_headings_and_markers() -> None
 
 
 def test_artifact_key_is_lowercase_letters_digits_and_dashes() -> None:
-    from tasks.notice import artifact_key
+    from tasks.notice.files import artifact_key
 
     assert artifact_key("xinhua-2023-xc2") == "notice-xinhua-2023-xc2"
     assert artifact_key("Xinhua 2023/巡察") == "notice-xinhua-2023"
@@ -326,7 +326,7 @@ def test_every_notice_task_has_a_one_line_docstring() -> None:
 
 def test_status_as_of_replays_reports_through_the_intake_rule() -> None:
     from models.enums import MeasureStatus
-    from tasks.notice import LaterReport, status_as_of
+    from tasks.notice.files import LaterReport, status_as_of
 
     in_progress, done = LaterReport(False, False), LaterReport(True, False)
     assert status_as_of(None, ()) == MeasureStatus.PLANNED

@@ -16,7 +16,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from models.notice import MeasureInfo, NoticeDocument, ProblemInfo, ReportInfo, build_notice
-from tasks.notice_docx import render_docx
+from tasks.notice.docx import render_docx
 from tests.unit.test_notice import ROUND
 
 AS_OF = date(2023, 12, 31)
@@ -188,7 +188,7 @@ def test_sign_off_positions(signature: str, expected: tuple[tuple[str, float], .
 
 def test_paragraph_properties_follow_the_schema_order() -> None:
     """Word refuses a document whose w:pPr children are out of order; LibreOffice does not care."""
-    from tasks.notice_docx import _PPR_ORDER
+    from tasks.notice.docx import _PPR_ORDER
 
     order = ["w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:widowControl", *_PPR_ORDER]
     doc = _read(_document(SIGNATURE))

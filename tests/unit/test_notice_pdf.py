@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from models.errors import PdfUnavailable
-from tasks.notice_pdf import FONTCONFIG_FILE, docx_to_pdf, soffice_path
+from tasks.notice.pdf import FONTCONFIG_FILE, docx_to_pdf, soffice_path
 
 
 def test_pdf_without_libreoffice_says_what_to_install(

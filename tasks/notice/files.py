@@ -255,7 +255,7 @@ def load_notice_document(session: Session, round_code: str, as_of: date, *, time
 
 def render_notice(document: NoticeDocument, fmt: NoticeFormat) -> str | bytes:
     """The notice in one format: ``str`` for txt, md and html; ``bytes`` for docx and pdf."""
-    from tasks.notice_render import render_html, render_markdown, render_text
+    from tasks.notice.text import render_html, render_markdown, render_text
 
     if fmt == "txt":
         return render_text(document)
@@ -263,13 +263,13 @@ def render_notice(document: NoticeDocument, fmt: NoticeFormat) -> str | bytes:
         return render_markdown(document)
     if fmt == "html":
         return render_html(document)
-    from tasks.notice_docx import render_docx
+    from tasks.notice.docx import render_docx
 
     docx = render_docx(document)
     if fmt == "docx":
         return docx
     if fmt == "pdf":
-        from tasks.notice_pdf import docx_to_pdf
+        from tasks.notice.pdf import docx_to_pdf
 
         return docx_to_pdf(docx)
     raise ValueError(f"unknown notice format {fmt!r} (known: {', '.join(FORMATS)})")
@@ -486,7 +486,7 @@ def artifact_key(round_code: str) -> str:
 
 def notice_artifact_markdown(document: NoticeDocument, outputs: Sequence[NoticeOutput]) -> str:
     """The Markdown artifact of a generation: what was written, what is missing, then the notice itself."""
-    from tasks.notice_render import render_markdown
+    from tasks.notice.text import render_markdown
 
     lines = [f"**{document.round_code}** as of {document.as_of.isoformat()}", ""]
     for output in outputs:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from models.errors import PdfUnavailable
 
-FONTCONFIG_FILE = Path(__file__).with_name("notice_fonts.conf")
+FONTCONFIG_FILE = Path(__file__).with_name("fonts.conf")
 DEBIAN_PACKAGES = "libreoffice-writer-nogui poppler-utils fonts-arphic-uming fonts-noto-cjk fonts-arphic-gkai00mp fonts-liberation2"
 INSTALL_HINT = f"install LibreOffice and the free 公文 fonts: apt-get install -y {DEBIAN_PACKAGES}"
 
