@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from models.errors import InvalidPlan
-from tasks.import_notice import (
+from tasks.exchange.notice_parser import (
     import_notice_text,
     notice_to_plan,
     outcome_text,

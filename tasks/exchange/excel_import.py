@@ -668,7 +668,7 @@ def ledger_to_plan(session: Session, sheet: LedgerSheet, round_code: str) -> Led
 
 
 def _split_problem(text: str) -> tuple[str, str]:
-    from tasks.import_notice import _split_title
+    from tasks.exchange.notice_parser import _split_title
 
     body = PROBLEM_PREFIX.sub("", text.strip(), count=1)
     return _split_title(body) if body else ("", "")
