@@ -1,4 +1,4 @@
-"""``check_measure``: one measure, looked at as of its scheduled time (see ``tasks.scheduling``).
+"""``check_measure``: one measure, looked at as of its scheduled time (see ``tasks.schedule.check``).
 
 1. derive its state and record a ``StatusEvent`` when it changed (with this flow run's id);
 2. when it changed, emit ``zhenggai.measure.<state>`` (the measure as resource, round and owner as related
@@ -19,7 +19,7 @@ from prefect import flow, task
 
 from models.db import get_database
 from models.settings import get_settings
-from tasks.scheduling import (
+from tasks.schedule.check import (
     MeasureCheck,
     event_payload,
     measure_markdown,
@@ -78,7 +78,7 @@ def notification_hand_over() -> Callable[[MeasureCheck], Any]:
     scheduled_time)``, a subflow that plans, records and delivers the measure's messages with their
     own exactly-once keys. It is called for scheduled runs (trigger ``cadence`` or ``deadline``) that
     are not stale; manual checks and stale backlog runs hand nothing over. Without that module the flow
-    records what it would send (``StatusEvent`` kind ``reminder planned``, see ``tasks.scheduling``).
+    records what it would send (``StatusEvent`` kind ``reminder planned``, see ``tasks.schedule.check``).
     """
     import importlib
     import importlib.util

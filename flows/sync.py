@@ -1,4 +1,4 @@
-"""``sync_deployments``: the ledger's measures as ``check_measure`` deployments (see ``tasks.sync``).
+"""``sync_deployments``: the ledger's measures as ``check_measure`` deployments (see ``tasks.schedule.sync``).
 
 Two paths register deployments:
 
@@ -20,7 +20,7 @@ from flows.check_measure import check_measure
 from models.db import Database, get_database
 from models.settings import Settings, get_settings
 from models.workdays import WorkingCalendar
-from tasks.sync import ENTRYPOINT, SyncResult, WantedDeployment, reconcile, wanted_deployments
+from tasks.schedule.sync import ENTRYPOINT, SyncResult, WantedDeployment, reconcile, wanted_deployments
 
 
 def parameter_schema() -> dict[str, Any]:

@@ -17,7 +17,7 @@ from models.enums import EventKind
 from models.rules import MeasureState
 from models.tables import Measure, StatusEvent
 from models.workdays import ChinaCalendar
-from tasks.scheduling import PLANNED_KIND, observe_measure, record_planned_reminders
+from tasks.schedule.check import PLANNED_KIND, observe_measure, record_planned_reminders
 from tests.factories import make_measure, make_report
 
 SHANGHAI = "Asia/Shanghai"

@@ -38,7 +38,7 @@ def run(coro: Any) -> Any:
 async def _held() -> dict[str, Any]:
     from prefect.client.orchestration import get_client
 
-    from tasks.sync import read_managed
+    from tasks.schedule.sync import read_managed
 
     async with get_client() as client:
         return {d.name: d for d in await read_managed(client)}
