@@ -30,6 +30,7 @@ from tasks.schedule.check import (
 
 @task(name="observe-measure", retries=2, retry_delay_seconds=2)
 def observe(measure: str, scheduled_at: datetime, trigger: str, flow_run_id: str | None) -> MeasureCheck:
+    """Judge the measure as of its scheduled time and record its state when it changed."""
     settings = get_settings()
     with get_database(settings).unit_of_work() as session:
         return observe_measure(
@@ -47,6 +48,7 @@ def observe(measure: str, scheduled_at: datetime, trigger: str, flow_run_id: str
 
 @task(name="emit-measure-event")
 def emit_measure_event(check: MeasureCheck) -> str | None:
+    """Emit ``zhenggai.measure.<state>`` with the measure, its round and owner as resources."""
     from prefect.events import emit_event
 
     event = emit_event(**event_payload(check))
@@ -55,6 +57,7 @@ def emit_measure_event(check: MeasureCheck) -> str | None:
 
 @task(name="publish-measure-artifact")
 def publish_measure_artifact(check: MeasureCheck) -> str:
+    """Publish the measure's Markdown summary as its artifact."""
     from prefect.artifacts import create_markdown_artifact
 
     artifact_id = create_markdown_artifact(
@@ -67,6 +70,7 @@ def publish_measure_artifact(check: MeasureCheck) -> str:
 
 @task(name="record-planned-reminders")
 def record_planned(check: MeasureCheck) -> list[str]:
+    """Record the reminders the run calls for as status events."""
     with get_database(get_settings()).unit_of_work() as session:
         return record_planned_reminders(session, check, now=datetime.now(UTC))
 

@@ -16,17 +16,18 @@ from decimal import Decimal
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, task
 from prefect.context import FlowRunContext
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 
+from models.db import get_database
 from models.enums import ReportStatus
 from models.errors import ZhenggaiError
 from models.settings import get_settings
 from models.tables import utcnow
-from tasks.intake_tasks import submit_report_task
+from tasks.reports.intake import submit_report
 from tasks.reports.record import MetricInput, ReportInput
 
 
@@ -52,6 +53,12 @@ class UnitReportForm(RunInput):
     metrics: list[FormMetric] = Field(
         default_factory=list, description="Figures: name, value (a number), unit (份, 次, 处, 万元…)."
     )
+
+
+@task(name="submit-report", retries=0)
+def submit_report_task(data: ReportInput, *, actor: str, now: datetime, today: date) -> dict[str, Any]:
+    """``submit_report`` as a Prefect task (the UI input flow), on the configured database."""
+    return submit_report(get_database(), data, actor=actor, now=now, today=today)
 
 
 def pause_key(attempt: int) -> str:

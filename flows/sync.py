@@ -125,6 +125,7 @@ def sync_naive(wanted: list[WantedDeployment], *, work_pool: str | None = None) 
 def reconcile_task(
     wanted: list[WantedDeployment], work_pool: str | None, round_code: str | None, concurrency: int
 ) -> SyncResult:
+    """Make the Prefect server's measure deployments match the wanted ones, writing only differences."""
     from prefect.utilities.asyncutils import run_coro_as_sync
 
     result = run_coro_as_sync(

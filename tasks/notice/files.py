@@ -1,6 +1,6 @@
 """The progress notice from the ledger: query, render, write the file, record the version.
 
-Each step is a plain function (the Prefect tasks in ``tasks/notice_tasks.py`` wrap them):
+Each step is a plain function (the Prefect tasks in ``flows/notice.py`` wrap them):
 
 - ``load_notice_document(session, round_code, as_of, timezone)`` reads the ledger in a handful of SQL
   statements (round; problems with measures and lead units; the latest reports as of the end of the

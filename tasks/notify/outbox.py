@@ -1,7 +1,7 @@
 """The delivery log: plan messages from the ledger, record them once, deliver each key once.
 
 Plain functions (tests call them without Prefect); the Prefect tasks wrapping them live in
-``tasks.notify_tasks``.
+``flows.notify``.
 
 Exactly once, how:
 

@@ -303,27 +303,6 @@ def test_artifact_key_is_lowercase_letters_digits_and_dashes() -> None:
     assert re.fullmatch(r"[a-z0-9-]+", artifact_key("A_B.C"))
 
 
-def test_every_notice_task_has_a_one_line_docstring() -> None:
-    import ast
-
-    import tasks
-
-    source = (Path(tasks.__file__).parent / "notice_tasks.py").read_text(encoding="utf-8")
-    decorated = [
-        node
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.FunctionDef)
-        and any(
-            isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == "task"
-            for d in node.decorator_list
-        )
-    ]
-    assert len(decorated) >= 4
-    for node in decorated:
-        doc = ast.get_docstring(node) or ""
-        assert doc and "\n" not in doc, node.name
-
-
 def test_status_as_of_replays_reports_through_the_intake_rule() -> None:
     from models.enums import MeasureStatus
     from tasks.notice.files import LaterReport, status_as_of
