@@ -42,7 +42,7 @@ def migrate(payload: dict[str, Any]) -> dict[str, Any]:
 @step
 def load_plan(payload: dict[str, Any]) -> dict[str, Any]:
     """``load_plan_file`` of the city's plan.yaml into a database (parse, validate, write, commit)."""
-    from tasks.ledger.plan import load_plan_file
+    from tasks.ledger.plan_load import load_plan_file
 
     database = _database(payload["url"])
     database.engine.connect().close()  # connecting is not loading

@@ -140,7 +140,7 @@ def session(database: Database) -> Iterator[Any]:
 @pytest.fixture
 def seeded_database(database: Database) -> Database:
     """The seed's ledger: examples/xinhua-2023 plan and reports loaded."""
-    from tasks.ledger.plan import load_plan_file
+    from tasks.ledger.plan_load import load_plan_file
     from tasks.reports.record import load_reports_file
 
     load_plan_file(database, EXAMPLE_DIR / "plan.yaml")

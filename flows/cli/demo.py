@@ -25,7 +25,7 @@ def demo(
     Example: zhenggai demo
     """
     from flows.cli.status import status
-    from tasks.ledger.plan import load_plan_file
+    from tasks.ledger.plan_load import load_plan_file
     from tasks.reports.record import load_reports_file
 
     db = database()
@@ -52,7 +52,7 @@ def demo(
 
 def load_plan_round(plan_file: Path) -> str:
     """The round code a plan file declares."""
-    from tasks.ledger.plan import parse_plan_text, read_plan_file
+    from tasks.ledger.plan_schema import parse_plan_text, read_plan_file
 
     plan, _ = parse_plan_text(read_plan_file(plan_file), str(plan_file))
     return plan.round.code

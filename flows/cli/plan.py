@@ -26,7 +26,7 @@ def load(
 
     Example: zhenggai plan load examples/xinhua-2023/plan.yaml
     """
-    from tasks.ledger.plan import load_plan_file
+    from tasks.ledger.plan_load import load_plan_file
 
     changes = load_plan_file(database(), file, allow_unassigned=allow_unassigned)
     console.print(f"{file}: {changes.summary()}")
@@ -45,7 +45,7 @@ def export(
 
     Example: zhenggai plan export --round xinhua-2023-xc2 -o plan.yaml
     """
-    from tasks.ledger.plan import export_plan
+    from tasks.ledger.plan_export import export_plan
 
     text = export_plan(database(), round_code)
     if output is None:

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from models.db import Database
     from models.workdays import WorkingCalendar
-    from tasks.ledger.plan import PlanChanges, PlanDocument
+    from tasks.ledger.plan_schema import PlanChanges, PlanDocument
 
 SHEET = "整改台账"
 NOTES_SHEET = "说明"
@@ -596,7 +596,8 @@ def ledger_to_plan(session: Session, sheet: LedgerSheet, round_code: str) -> Led
     from sqlalchemy import select
 
     from models.tables import Contact, Measure, Unit
-    from tasks.ledger.plan import PlanDocument, issues_from_validation, plan_document
+    from tasks.ledger.plan_export import plan_document
+    from tasks.ledger.plan_schema import PlanDocument, issues_from_validation
 
     try:
         current = plan_document(session, round_code)
@@ -792,7 +793,7 @@ def import_ledger(
     name: str | None = None,
 ) -> tuple[LedgerImport, PlanChanges]:
     """Validate a 台账 workbook against the round and load it in one transaction: all of it, or nothing."""
-    from tasks.ledger.plan import apply_plan
+    from tasks.ledger.plan_load import apply_plan
 
     label = name or ("workbook" if isinstance(source, bytes) else str(source))
     sheet = read_ledger_sheet(open_workbook(source), label)

@@ -3,7 +3,7 @@
 ``parse_notice(text)`` is pure: it turns the notice's text into a ``ParsedNotice`` (round metadata,
 problems with their measures, the statistics paragraph, the contact block) and lists every line it could
 not place, with its line number. ``notice_to_plan`` turns that into the plan structure that
-``tasks.ledger.plan`` loads, and ``notice_reports`` gives one report per measure (the measure's text, dated by
+``tasks.ledger.plan_load`` loads, and ``notice_reports`` gives one report per measure (the measure's text, dated by
 the caller). See docs/importing.md for the rules.
 
 How the 整改成效 text is split into measures:
@@ -37,7 +37,7 @@ from models.errors import InvalidPlan, PlanIssue
 if TYPE_CHECKING:
     from models.db import Database
     from models.workdays import WorkingCalendar
-    from tasks.ledger.plan import PlanChanges, PlanDocument
+    from tasks.ledger.plan_schema import PlanChanges, PlanDocument
 
 # -- results ------------------------------------------------------------------------------------
 
@@ -643,7 +643,7 @@ class NoticeImport:
 
     def plan_yaml(self) -> str:
         """The plan as YAML, headed by comments listing unassigned measures and unplaced lines."""
-        from tasks.ledger.plan import dump_plan
+        from tasks.ledger.plan_export import dump_plan
 
         head = [f"# Imported from {self.source} by `zhenggai import notice`."]
         if self.unassigned:
@@ -733,7 +733,7 @@ def notice_to_plan(
 
     from pydantic import ValidationError
 
-    from tasks.ledger.plan import PlanDocument, issues_from_validation
+    from tasks.ledger.plan_schema import PlanDocument, issues_from_validation
 
     code = round_code or _default_round_code(source, notice)
     prefix = code_prefix or code
@@ -850,7 +850,7 @@ def load_notice(
     calendar: WorkingCalendar | None = None,
 ) -> NoticeLoaded:
     """Load the plan (unassigned measures allowed) and record its reports, in one transaction."""
-    from tasks.ledger.plan import apply_plan
+    from tasks.ledger.plan_load import apply_plan
     from tasks.reports.record import (
         FileReport,
         ReportInput,

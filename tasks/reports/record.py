@@ -275,7 +275,7 @@ def load_reports_file(
 ) -> ReportsLoaded:
     """Record every report of a reports file in one transaction; reports already recorded are skipped."""
     from models.settings import get_settings
-    from tasks.ledger.plan import issues_from_validation, read_plan_file
+    from tasks.ledger.plan_schema import issues_from_validation, read_plan_file
     from tasks.ledger.yaml_positions import load_located
 
     source = str(path)

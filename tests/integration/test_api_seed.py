@@ -12,7 +12,7 @@ import yaml
 from models.db import Database
 from models.enums import TokenRole
 from models.settings import Settings
-from tasks.ledger.plan import load_plan_file
+from tasks.ledger.plan_load import load_plan_file
 from tasks.reports.record import load_reports_file
 from tasks.reports.tokens import issue_token
 from tests.conftest import EXAMPLE_DIR

@@ -207,7 +207,7 @@ def test_plan_accepts_env_and_secret_references_and_refuses_malformed_ones(
     database: Database, tmp_path: Any
 ) -> None:
     from models.errors import InvalidPlan
-    from tasks.ledger.plan import load_plan_file
+    from tasks.ledger.plan_load import load_plan_file
     from tests.conftest import EXAMPLE_DIR
 
     text = (EXAMPLE_DIR / "plan.yaml").read_text(encoding="utf-8")

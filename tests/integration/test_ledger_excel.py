@@ -15,7 +15,7 @@ from models.rules import Light
 from models.tables import Measure, Problem, Round, StatusEvent
 from models.workdays import ChinaCalendar
 from tasks.exchange.excel_import import COLUMNS, LIGHT_FILL, SHEET, export_ledger, import_ledger
-from tasks.ledger.plan import export_plan
+from tasks.ledger.plan_export import export_plan
 from tests.conftest import SEED_ROUND
 from tests.factories import make_contact, make_round, make_unit
 

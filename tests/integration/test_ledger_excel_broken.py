@@ -23,7 +23,7 @@ from tests.factories import make_measure, make_problem, make_round
 
 
 def state(database) -> tuple[object, ...]:
-    from tasks.ledger.plan import export_plan
+    from tasks.ledger.plan_export import export_plan
 
     with database.unit_of_work() as session:
         counts = tuple(

@@ -12,7 +12,8 @@ from models.db import Database
 from models.enums import MeasureStatus
 from models.errors import InvalidPlan
 from models.tables import Measure, Problem, Round, StatusEvent
-from tasks.ledger.plan import export_plan, load_plan_file
+from tasks.ledger.plan_export import export_plan
+from tasks.ledger.plan_load import load_plan_file
 from tests.conftest import EXAMPLE_DIR, SEED_ROUND
 from tests.support.dump import dump
 

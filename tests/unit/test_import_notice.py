@@ -154,7 +154,7 @@ def test_plan_measures_are_unassigned_and_reported(seed):
 
 
 def test_plan_yaml_lists_unassigned_and_loads_back(seed):
-    from tasks.ledger.plan import parse_plan_text
+    from tasks.ledger.plan_schema import parse_plan_text
 
     result = import_notice_text(
         SEED_TEXT, source="notice.txt", round_code="xh", reported_on=date(2023, 12, 15)

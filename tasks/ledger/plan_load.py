@@ -1,4 +1,4 @@
-"""Plan files: the schema a coordinator writes, its validation, and loading it into the ledger.
+"""Loading a plan into the ledger: validation against what the ledger holds, then every row brought to it.
 
 Every importer (YAML, notice text, Excel 台账) builds a ``PlanDocument`` and loads it through
 ``apply_plan``: all checks run first, every problem is reported with its place, and nothing is
@@ -7,212 +7,32 @@ written unless everything is right. Loading is idempotent and updates rows by co
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models.db import Database
-from models.enums import EventKind, MeasureStatus, UnitKind
+from models.enums import EventKind, MeasureStatus
 from models.errors import InvalidDeadline, InvalidPlan, InvalidSchedule, PlanIssue, ZhenggaiError
 from models.rules import parse_deadline
 from models.settings import get_settings
 from models.tables import Contact, Measure, Problem, Round, StatusEvent, Unit, utcnow
 from models.workdays import WorkingCalendar
 from tasks.ledger.history import change_status
-from tasks.ledger.yaml_positions import Located, dotted, load_located
-
-Code = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-    ),
-]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False, use_enum_values=False)
-
-
-class ContactSpec(_Spec):
-    """A person who receives reminders, with Apprise URLs."""
-
-    code: Code
-    person: Text
-    role: str = ""
-    unit: Code | None = None
-    urls: list[Text] = Field(default_factory=list)
-
-
-class UnitSpec(_Spec):
-    """An owner unit and its contacts."""
-
-    code: Code
-    name: Text
-    kind: UnitKind = UnitKind.OTHER
-    parent: Code | None = None
-    contacts: list[ContactSpec] = Field(default_factory=list)
-
-
-class RoundContactSpec(_Spec):
-    """The contact block that closes the notice."""
-
-    phone: str | None = None
-    address: str | None = None
-    postcode: str | None = None
-    email: str | None = None
-
-
-class RoundSpec(_Spec):
-    """The inspection round and the notice's fixed parts."""
-
-    code: Code
-    title: Text
-    inspected_org: Text
-    inspected_short: Text = "我局"
-    feedback_recipient: Text = "我局党组"
-    inspecting_body: Text
-    inspection_kind: Text = "常规巡察"
-    inspection_start: date
-    inspection_end: date
-    feedback_date: date
-    contact: RoundContactSpec = Field(default_factory=RoundContactSpec)
-    signature: str | None = None
-    coordinator: Code | None = None
-    head: Code | None = None
-    notice: dict[str, Any] = Field(default_factory=dict)
-    statistics: dict[str, Any] = Field(default_factory=dict)
-
-
-class MeasureSpec(_Spec):
-    """A rectification measure."""
-
-    code: Code
-    marker: str = ""
-    text: Text
-    lead_unit: Code | None = None
-    co_units: list[Code] = Field(default_factory=list)
-    leader: Code | None = None
-    deadline: date | str = "长期坚持"
-    cadence: str | None = None
-    status: MeasureStatus | None = None
-
-
-class ProblemSpec(_Spec):
-    """A problem fed back by the inspection, with its measures in order."""
-
-    title: Text
-    description: str = ""
-    outcome_lead_in: str = ""
-    measures: list[MeasureSpec] = Field(default_factory=list)
-
-
-class PlanDocument(_Spec):
-    """A whole plan file."""
-
-    round: RoundSpec
-    units: list[UnitSpec] = Field(default_factory=list)
-    contacts: list[ContactSpec] = Field(default_factory=list)
-    problems: list[ProblemSpec] = Field(default_factory=list)
-
-
-@dataclass
-class PlanChanges:
-    """What loading a plan changed, by kind of row."""
-
-    added: dict[str, list[str]] = field(default_factory=dict)
-    changed: dict[str, list[str]] = field(default_factory=dict)
-    removed: dict[str, list[str]] = field(default_factory=dict)
-
-    def note(self, bucket: str, kind: str, code: str) -> None:
-        getattr(self, bucket).setdefault(kind, []).append(code)
-
-    def count(self, bucket: str, kind: str) -> int:
-        return len(getattr(self, bucket).get(kind, []))
-
-    @property
-    def total(self) -> int:
-        return sum(
-            len(codes) for bucket in (self.added, self.changed, self.removed) for codes in bucket.values()
-        )
-
-    def summary(self) -> str:
-        parts = []
-        for kind in ("measures", "problems", "units", "contacts", "round"):
-            counts = [self.count(b, kind) for b in ("added", "changed", "removed")]
-            if kind == "measures" or any(counts):
-                parts.append(f"{kind}: {counts[0]} added, {counts[1]} changed, {counts[2]} removed")
-        return "; ".join(parts) if self.total else "0 changes"
-
-
-# -- parsing ------------------------------------------------------------------------------------
-
-_FRIENDLY = {
-    "string_type": 'must be text (quote it in YAML: "050000")',
-    "missing": "is required",
-    "extra_forbidden": "is not a known field",
-    "date_from_datetime_parsing": "is not a date (YYYY-MM-DD)",
-    "date_parsing": "is not a date (YYYY-MM-DD)",
-    "date_type": "is not a date (YYYY-MM-DD)",
-    "string_pattern_mismatch": "must be a code of letters, digits, '.', '_' or '-'",
-    "string_too_short": "must not be empty",
-    "list_type": "must be a list",
-    "model_type": "must be a mapping of fields",
-}
-
-
-def issues_from_validation(
-    error: ValidationError, where: Callable[[Sequence[str | int]], str]
-) -> list[PlanIssue]:
-    """Pydantic's errors as ``PlanIssue``s, placed by ``where(path)``."""
-    issues = []
-    for item in error.errors():
-        path = tuple(item["loc"])
-        # A union (date | str) reports one error per branch: keep the path without the branch name.
-        path = tuple(p for p in path if not (isinstance(p, str) and p in ("date", "str")))
-        message = _FRIENDLY.get(item["type"], item["msg"])
-        if item["type"] == "enum":
-            message = f"must be one of: {item['ctx']['expected']}"
-        if item["type"] == "missing":
-            message = f"'{path[-1]}' is required"
-        elif "input" in item and item["type"] != "extra_forbidden" and not isinstance(item["input"], dict):
-            message = f"{message} (got {item['input']!r})"
-        issues.append(PlanIssue(where(path), dotted(path), message))
-    return _dedupe(issues)
-
-
-def _dedupe(issues: list[PlanIssue]) -> list[PlanIssue]:
-    seen: set[tuple[str, str]] = set()
-    unique = []
-    for issue in issues:
-        key = (issue.where, issue.field)
-        if key not in seen:
-            seen.add(key)
-            unique.append(issue)
-    return unique
-
-
-def parse_plan_text(text: str, source: str) -> tuple[PlanDocument, Located]:
-    """Parse and type-check a plan's YAML; raise ``InvalidPlan`` with every error placed."""
-    located = load_located(text, source)
-    if not isinstance(located.data, dict):
-        raise InvalidPlan(
-            [PlanIssue(f"{source}:1", "", "a plan is a mapping with round, units, problems")], source
-        )
-    try:
-        plan = PlanDocument.model_validate(located.data)
-    except ValidationError as error:
-        raise InvalidPlan(issues_from_validation(error, located.where), source) from None
-    return plan, located
-
+from tasks.ledger.plan_schema import (
+    ContactSpec,
+    MeasureSpec,
+    PlanChanges,
+    PlanDocument,
+    dedupe_issues,
+    parse_plan_text,
+    read_plan_file,
+)
+from tasks.ledger.yaml_positions import dotted
 
 # -- validation ---------------------------------------------------------------------------------
 
@@ -342,7 +162,7 @@ def validate_plan(
                 except InvalidSchedule as error:
                     add((*path, "cadence"), str(error))
     if issues:
-        raise InvalidPlan(_dedupe(issues))
+        raise InvalidPlan(dedupe_issues(issues))
     return deadlines
 
 
@@ -544,18 +364,6 @@ def _apply_measure(
         session.add(StatusEvent(measure=measure, at=now, actor=actor, kind=EventKind.PLAN, reason=reason))
 
 
-def read_plan_file(path: Path) -> str:
-    """The text of a plan file, or an ``InvalidPlan`` that names it."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidPlan([PlanIssue(str(path), "", "no such file")]) from None
-    except UnicodeDecodeError as error:
-        raise InvalidPlan([PlanIssue(f"{path}", "", f"not UTF-8 text ({error.reason})")]) from None
-    except OSError as error:
-        raise InvalidPlan([PlanIssue(str(path), "", f"cannot read: {error.strerror}")]) from None
-
-
 def load_plan_file(
     database: Database,
     path: Path,
@@ -581,155 +389,3 @@ def load_plan_file(
             raise InvalidPlan(error.issues, source) from None
         session.commit()
     return changes
-
-
-# -- export -------------------------------------------------------------------------------------
-
-
-def plan_document(session: Session, round_code: str) -> PlanDocument:
-    """The ledger of one round as a ``PlanDocument`` (the inverse of ``apply_plan``)."""
-    from models.errors import UnknownRound
-
-    round_ = session.scalar(select(Round).where(Round.code == round_code))
-    if round_ is None:
-        raise UnknownRound(f"no round '{round_code}'")
-    problems = [p for p in round_.problems if p.removed_at is None]
-    used_units: dict[str, Unit] = {}
-    used_contacts: dict[str, Contact] = {}
-
-    def use_unit(unit: Unit | None) -> None:
-        while unit is not None and unit.code not in used_units:
-            used_units[unit.code] = unit
-            unit = unit.parent
-
-    problem_specs = []
-    for problem in problems:
-        measure_specs = []
-        for measure in (m for m in problem.measures if m.removed_at is None):
-            use_unit(measure.lead_unit)
-            for unit in measure.co_units:
-                use_unit(unit)
-            if measure.leader is not None:
-                used_contacts[measure.leader.code] = measure.leader
-                use_unit(measure.leader.unit)
-            deadline: date | str = measure.deadline_spec
-            spec = parse_deadline(measure.deadline_spec)
-            if spec.on is not None:
-                deadline = spec.on
-            measure_specs.append(
-                MeasureSpec(
-                    code=measure.code,
-                    marker=measure.marker,
-                    text=measure.text,
-                    lead_unit=measure.lead_unit.code if measure.lead_unit else None,
-                    co_units=[u.code for u in measure.co_units],
-                    leader=measure.leader.code if measure.leader else None,
-                    deadline=deadline,
-                    cadence=measure.cadence,
-                    status=measure.status,
-                )
-            )
-        problem_specs.append(
-            ProblemSpec(
-                title=problem.title,
-                description=problem.description,
-                outcome_lead_in=problem.outcome_lead_in,
-                measures=measure_specs,
-            )
-        )
-    for contact in (round_.coordinator, round_.head):
-        if contact is not None:
-            used_contacts[contact.code] = contact
-            use_unit(contact.unit)
-    unit_specs = []
-    for unit in sorted(used_units.values(), key=lambda u: u.id):
-        unit_specs.append(
-            UnitSpec(
-                code=unit.code,
-                name=unit.name,
-                kind=unit.kind,
-                parent=unit.parent.code if unit.parent else None,
-                contacts=[
-                    ContactSpec(code=c.code, person=c.person, role=c.role, urls=list(c.urls))
-                    for c in unit.contacts
-                ],
-            )
-        )
-    unit_contacts = {c.code for u in used_units.values() for c in u.contacts}
-    loose = [c for code, c in sorted(used_contacts.items()) if code not in unit_contacts]
-    return PlanDocument(
-        round=RoundSpec(
-            code=round_.code,
-            title=round_.title,
-            inspected_org=round_.inspected_org,
-            inspected_short=round_.inspected_short,
-            feedback_recipient=round_.feedback_recipient,
-            inspecting_body=round_.inspecting_body,
-            inspection_kind=round_.inspection_kind,
-            inspection_start=round_.inspection_start,
-            inspection_end=round_.inspection_end,
-            feedback_date=round_.feedback_date,
-            contact=RoundContactSpec(
-                phone=round_.contact_phone,
-                address=round_.contact_address,
-                postcode=round_.contact_postcode,
-                email=round_.contact_email,
-            ),
-            signature=round_.signature,
-            coordinator=round_.coordinator.code if round_.coordinator else None,
-            head=round_.head.code if round_.head else None,
-            notice=dict(round_.notice_options),
-            statistics=dict(round_.statistics),
-        ),
-        units=unit_specs,
-        contacts=[
-            ContactSpec(
-                code=c.code,
-                person=c.person,
-                role=c.role,
-                unit=c.unit.code if c.unit else None,
-                urls=list(c.urls),
-            )
-            for c in loose
-        ],
-        problems=problem_specs,
-    )
-
-
-class _PlanDumper(yaml.SafeDumper):
-    pass
-
-
-def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_PlanDumper.add_representer(str, _str_representer)
-
-
-def dump_plan(plan: PlanDocument) -> str:
-    """YAML text of a plan, readable and loadable again to the same ledger."""
-    data = plan.model_dump(mode="json", exclude_defaults=False)
-    # Dates stay YAML dates, not quoted strings.
-    data = _restore_dates(data)
-    return yaml.dump(data, Dumper=_PlanDumper, allow_unicode=True, sort_keys=False, width=1000)
-
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _restore_dates(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _restore_dates(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_restore_dates(v) for v in value]
-    if isinstance(value, str) and _ISO_DATE.match(value):
-        return date.fromisoformat(value)
-    return value
-
-
-def export_plan(database: Database, round_code: str) -> str:
-    """The YAML plan of a round as the ledger holds it now."""
-    with database.unit_of_work() as session:
-        return dump_plan(plan_document(session, round_code))
