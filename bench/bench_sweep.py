@@ -73,7 +73,8 @@ def run(
 ) -> Results:
     results = Results("sweep")
     try:
-        from tasks.notify.outbox import deliver_due, plan_and_record
+        from tasks.notify.outbox import deliver_due
+        from tasks.notify.planner import plan_and_record
         from tasks.notify.sender import AppriseSender, send_sequentially
     except ImportError as exc:
         for name in ("decision", "delivery", "sequential baseline"):

@@ -44,7 +44,7 @@ def plan_notifications(
     now: datetime, round_code: str | None = None, measure_code: str | None = None, actor: str = "sweep"
 ) -> dict[str, Any]:
     """Plan and record the messages of every live measure (or one) at ``now``; escalation steps too."""
-    from tasks.notify.outbox import plan_and_record
+    from tasks.notify.planner import plan_and_record
 
     settings = get_settings()
     result = plan_and_record(
@@ -63,7 +63,7 @@ def plan_notifications(
 @task(name="plan-digests", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def plan_digest_messages(now: datetime, round_code: str | None = None) -> dict[str, Any]:
     """Record this week's digest of every unit."""
-    from tasks.notify.outbox import plan_digests
+    from tasks.notify.planner import plan_digests
 
     settings = get_settings()
     result = plan_digests(

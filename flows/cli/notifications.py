@@ -74,7 +74,7 @@ def notifications(
     from rich.table import Table
     from rich.text import Text
 
-    from tasks.notify.outbox import list_deliveries
+    from tasks.notify.log import list_deliveries
 
     with db.unit_of_work() as session:
         rows = list_deliveries(
@@ -124,7 +124,8 @@ def _local(moment: datetime | None, timezone: str) -> str:
 def _resend(db: Any, config: Any, *, unit: str | None, day: Any) -> None:
     from datetime import UTC
 
-    from tasks.notify.outbox import deliver, resend
+    from tasks.notify.log import resend
+    from tasks.notify.outbox import deliver
     from tasks.notify.sender import AppriseSender
 
     now = datetime.now(UTC)

@@ -13,7 +13,8 @@ from models.enums import DeliveryStatus
 from models.notifications import Policy
 from models.tables import Delivery
 from models.workdays import WeekdayCalendar
-from tasks.notify.outbox import deliver, plan_and_record
+from tasks.notify.outbox import deliver
+from tasks.notify.planner import plan_and_record
 from tasks.notify.sender import AppriseSender, PreparedMessage, send_concurrently, send_sequentially
 from tests.factories import make_contact, make_measure, make_unit
 from tests.support.loopback import JsonReceiver, SmtpReceiver, json_receiver, smtp_receiver

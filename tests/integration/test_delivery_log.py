@@ -18,16 +18,9 @@ from models.enums import DeliveryStatus, MeasureStatus
 from models.notifications import Policy
 from models.tables import Delivery, Measure, StatusEvent
 from models.workdays import WeekdayCalendar, workdays_in
-from tasks.notify.outbox import (
-    FAILED_AFTER_DOUBT,
-    SENT_AFTER_DOUBT,
-    deliver,
-    deliver_due,
-    expire_in_doubt,
-    list_deliveries,
-    plan_and_record,
-    resend,
-)
+from tasks.notify.log import list_deliveries, resend
+from tasks.notify.outbox import FAILED_AFTER_DOUBT, SENT_AFTER_DOUBT, deliver, deliver_due, expire_in_doubt
+from tasks.notify.planner import plan_and_record
 from tasks.notify.sender import PreparedMessage, SendResult
 from tests.factories import make_contact, make_measure, make_problem, make_round, make_unit
 from tests.support.fake_sender import FakeSender

@@ -1,0 +1,147 @@
+"""The delivery log for people: listing it with filters, and putting failed messages back to be sent again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, case, or_, select, update
+from sqlalchemy.orm import Session
+
+from models.enums import DeliveryStatus
+from models.tables import (
+    Delivery,
+    Measure,
+    Unit,
+)
+
+RESENT_PREFIX = "resent after: "
+
+
+def _log_filters(
+    session: Session,
+    query: Select[Any],
+    *,
+    unit_code: str | None,
+    status: str | None,
+    day: date | None,
+    kind: str | None,
+    measure_code: str | None,
+    timezone: str,
+) -> Select[Any]:
+    """``query`` (over Delivery, outer-joined to Measure and Unit) narrowed by the log's filters."""
+    from models.errors import UnknownUnit
+
+    if unit_code is not None:
+        if session.scalar(select(Unit.id).where(Unit.code == unit_code)) is None:
+            raise UnknownUnit(f"no unit '{unit_code}'")
+        query = query.where(Unit.code == unit_code)
+    if status is not None:
+        query = query.where(Delivery.status == DeliveryStatus(status))
+    if kind is not None:
+        query = query.where(Delivery.kind == kind)
+    if measure_code is not None:
+        query = query.where(Measure.code == measure_code)
+    if day is not None:
+        start = datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+        end = start + timedelta(days=1)  # exclusive: the next day's midnight is the next day's
+        query = query.where(
+            or_(
+                and_(Delivery.due_at >= start, Delivery.due_at < end),
+                and_(Delivery.sent_at >= start, Delivery.sent_at < end),
+                and_(Delivery.last_attempt_at >= start, Delivery.last_attempt_at < end),
+            )
+        )
+    return query
+
+
+def list_deliveries(
+    session: Session,
+    *,
+    timezone: str,
+    unit_code: str | None = None,
+    status: str | None = None,
+    day: date | None = None,
+    kind: str | None = None,
+    measure_code: str | None = None,
+    limit: int = 200,
+) -> list[tuple[Delivery, str | None, str | None]]:
+    """Log rows (newest first) with their measure code and unit code; ``day`` (local in ``timezone``,
+    ``Settings.timezone``) matches the due, sent or last-attempt day."""
+    query = (
+        select(Delivery, Measure.code, Unit.code)
+        .outerjoin(Measure, Measure.id == Delivery.measure_id)
+        .outerjoin(Unit, Unit.id == Delivery.unit_id)
+        .order_by(Delivery.due_at.desc(), Delivery.id.desc())
+        .limit(limit)
+    )
+    query = _log_filters(
+        session,
+        query,
+        unit_code=unit_code,
+        status=status,
+        day=day,
+        kind=kind,
+        measure_code=measure_code,
+        timezone=timezone,
+    )
+    return [(row[0], row[1], row[2]) for row in session.execute(query).all()]
+
+
+def resend(
+    session: Session,
+    *,
+    timezone: str,
+    now: datetime,
+    ids: Sequence[int] | None = None,
+    unit_code: str | None = None,
+    day: date | None = None,
+) -> list[int]:
+    """Put failed deliveries back to ``pending`` (attempts reset, earlier error kept after one
+    ``resent after:`` prefix); return their ids, newest first. The caller commits.
+
+    ``ids``, ``unit_code`` and ``day`` (local in ``timezone``) narrow the choice in SQL.
+    """
+    query = (
+        select(Delivery.id, Delivery.due_at)
+        .outerjoin(Measure, Measure.id == Delivery.measure_id)
+        .outerjoin(Unit, Unit.id == Delivery.unit_id)
+        .order_by(Delivery.due_at.desc(), Delivery.id.desc())
+    )
+    query = _log_filters(
+        session,
+        query,
+        unit_code=unit_code,
+        status=DeliveryStatus.FAILED.value,
+        day=day,
+        kind=None,
+        measure_code=None,
+        timezone=timezone,
+    )
+    if ids is None:
+        chosen = [row_id for row_id, _ in session.execute(query)]
+    else:
+        wanted = sorted(set(ids))
+        rows: list[tuple[int, datetime]] = []
+        for start in range(0, len(wanted), 500):
+            rows += [
+                (row_id, due_at)
+                for row_id, due_at in session.execute(
+                    query.where(Delivery.id.in_(wanted[start : start + 500]))
+                )
+            ]
+        chosen = [row_id for row_id, _ in sorted(rows, key=lambda r: (r[1], r[0]), reverse=True)]
+    error = case(
+        (Delivery.error.startswith(RESENT_PREFIX, autoescape=True), Delivery.error),
+        else_=RESENT_PREFIX + Delivery.error,
+    )
+    for start in range(0, len(chosen), 500):
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(chosen[start : start + 500]), Delivery.status == DeliveryStatus.FAILED)
+            .values(status=DeliveryStatus.PENDING, error=error, attempts=0)
+            .execution_options(synchronize_session=False)
+        )
+    return chosen
