@@ -16,20 +16,18 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from models.db import get_database
-from models.notice import NoticeDocument
+from models.notice import NoticeDocument, check_missing
 from models.settings import get_settings
 from tasks.notice.files import (
     NoticeDirectory,
-    NoticeFormat,
     NoticeOutput,
     artifact_key,
-    check_missing,
-    load_notice_document,
     notice_artifact_markdown,
     record_notice_outputs,
-    render_notice,
     today_in,
 )
+from tasks.notice.load import load_notice_document
+from tasks.notice.render import NoticeFormat, render_notice
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment

@@ -39,7 +39,7 @@ from flows.notify import digest, sweep
 from flows.sync import sync_bulk, sync_deployments
 from models.db import get_database
 from models.settings import get_settings
-from tasks.notice.files import monthly_notice_rounds
+from tasks.notice.load import monthly_notice_rounds
 from tasks.schedule.sync import ENTRYPOINT, read_managed
 
 HOUSEKEEPING_SYNC_CRON = "30 7 * * *"

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from models.enums import MeasureStatus
-from models.errors import InvalidPlan, PlanIssue
+from models.errors import InvalidPlan, MissingReports, PlanIssue
 from models.rules import chinese_ordinal, format_chinese_date
 
 NOTICE_LABELS = ("整改成效", "整改情况", "整改进展")
@@ -456,3 +456,9 @@ def build_notice(
         date_line=format_chinese_date(as_of) if signature and options.date else None,
         missing=tuple(missing),
     )
+
+
+def check_missing(document: NoticeDocument) -> None:
+    """Raise ``MissingReports`` when any measure has no report as of the notice date (``--strict``)."""
+    if document.missing:
+        raise MissingReports([str(m) for m in document.missing], document.as_of.isoformat())

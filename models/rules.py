@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -238,3 +239,24 @@ def parse_deadline(value: object) -> DeadlineSpec:
     raise InvalidDeadline(
         f"'{text}' is not a deadline: write a date (2023-12-31), N个工作日 (20个工作日) or 长期坚持"
     )
+
+
+@dataclass(frozen=True)
+class LaterReport:
+    """A report submitted after its measure's last status change (up to the cutoff): what it claims."""
+
+    claimed_done: bool
+    retracts_done_claim: bool  # it supersedes a report that claimed done
+
+
+def status_as_of(last_change: str | None, later_reports: Sequence[LaterReport]) -> MeasureStatus:
+    """A measure's status as of a date: its last status change up to then (planned when none), then
+    each report submitted after it, in order, through ``models.rules.status_after_report``: the rule
+    ``record_report`` applies, so a report never reopens a closed measure nor undoes a done one.
+    """
+    status = MeasureStatus(last_change) if last_change is not None else MeasureStatus.PLANNED
+    for report in later_reports:
+        status = status_after_report(
+            status, report.claimed_done, retracts_done_claim=report.retracts_done_claim
+        )
+    return status

@@ -41,7 +41,8 @@ def notice(
     """
     if fmt not in NOTICE_FORMATS:
         raise typer.BadParameter(f"'{fmt}' is not one of {', '.join(NOTICE_FORMATS)}", param_hint="--format")
-    from tasks.notice.files import NoticeDirectory, NoticeFormat, generate_notices
+    from tasks.notice.files import NoticeDirectory, generate_notices
+    from tasks.notice.render import NoticeFormat
 
     day = parse_date_option(as_of, "--as-of") or today()
     config = settings()

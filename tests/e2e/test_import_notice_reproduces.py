@@ -17,7 +17,7 @@ def paragraphs(text: str) -> list[str]:
 
 
 def generate(database, round_code: str, as_of: date) -> str:
-    from tasks.notice.files import load_notice_document
+    from tasks.notice.load import load_notice_document
     from tasks.notice.text import render_text
 
     with database.unit_of_work() as session:

@@ -13,7 +13,8 @@ from models.db import Database
 from models.errors import MissingReports, PdfUnavailable
 from models.settings import Settings
 from models.tables import GeneratedNotice, Round
-from tasks.notice.files import artifact_key, monthly_notice_rounds
+from tasks.notice.files import artifact_key
+from tasks.notice.load import monthly_notice_rounds
 from tests.conftest import SEED_ROUND
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]

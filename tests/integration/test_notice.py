@@ -15,13 +15,9 @@ from models.errors import MissingReports, PdfUnavailable, UnknownRound
 from models.notice import BlockKind
 from models.settings import Settings
 from models.tables import GeneratedNotice, Measure, StatusEvent
-from tasks.notice.files import (
-    NoticeDirectory,
-    generate_notices,
-    load_notice_document,
-    render_notice,
-    write_notice,
-)
+from tasks.notice.files import NoticeDirectory, generate_notices, write_notice
+from tasks.notice.load import load_notice_document
+from tasks.notice.render import render_notice
 from tests.conftest import EXAMPLE_DIR, SEED_ROUND
 from tests.factories import make_measure, make_problem, make_report, make_round, make_unit
 
@@ -263,7 +259,7 @@ def test_seed_docx_holds_the_same_paragraphs(seeded_database: Database) -> None:
 def test_latest_report_rows_follow_the_ledger_rule_of_latest_reports(database: Database) -> None:
     """The notice's one-statement query picks the same report as ``tasks.ledger.queries.latest_reports``."""
     from tasks.ledger.queries import end_of_day, round_latest_reports
-    from tasks.notice.files import latest_report_rows
+    from tasks.notice.load import latest_report_rows
 
     with database.unit_of_work() as session:
         round_ = make_round(session)

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from models.db import Database
-from tasks.notice.files import load_notice_document, render_notice
+from tasks.notice.load import load_notice_document
 from tasks.notice.pdf import DEBIAN_PACKAGES, soffice_path
+from tasks.notice.render import render_notice
 from tests.conftest import SEED_ROUND
 
 pytestmark = pytest.mark.skipif(

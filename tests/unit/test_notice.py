@@ -24,10 +24,10 @@ from models.notice import (
     build_closing,
     build_notice,
     build_preamble,
+    check_missing,
     format_date_range,
     notice_option_issues,
 )
-from tasks.notice.files import check_missing
 from tasks.notice.text import render_html, render_markdown, render_text
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "xinhua-2023" / "notice.txt"
@@ -305,7 +305,7 @@ def test_artifact_key_is_lowercase_letters_digits_and_dashes() -> None:
 
 def test_status_as_of_replays_reports_through_the_intake_rule() -> None:
     from models.enums import MeasureStatus
-    from tasks.notice.files import LaterReport, status_as_of
+    from models.rules import LaterReport, status_as_of
 
     in_progress, done = LaterReport(False, False), LaterReport(True, False)
     assert status_as_of(None, ()) == MeasureStatus.PLANNED
