@@ -65,7 +65,8 @@ def notice(
     from datetime import UTC, datetime
 
     from flows.cli.common import settings, today
-    from tasks.exchange.notice_parser import import_notice_text, parse_notice
+    from tasks.exchange.notice_import import import_notice_text
+    from tasks.exchange.notice_parser import parse_notice
 
     text = read_text_file(file)
     day = parse_date_option(reported_on, "--reported-on")
@@ -110,7 +111,7 @@ def notice(
         console.print(f"wrote {reports_output}")
     if load:
         from flows.cli.common import database
-        from tasks.exchange.notice_parser import load_notice
+        from tasks.exchange.notice_import import load_notice
 
         calendar = settings().working_calendar()
         loaded = load_notice(database(), result, now=datetime.now(UTC), today=today(), calendar=calendar)

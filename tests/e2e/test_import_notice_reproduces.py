@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from tasks.exchange.notice_parser import import_notice_text, load_notice
+from tasks.exchange.notice_import import import_notice_text, load_notice
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "xinhua-2023" / "notice.txt"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from models.errors import InvalidPlan
-from tasks.exchange.notice_parser import import_notice_text, parse_notice
+from tasks.exchange.notice_import import import_notice_text
+from tasks.exchange.notice_parser import parse_notice
 
 NOTICES = Path(__file__).resolve().parents[1] / "data" / "notices"
 
