@@ -29,7 +29,7 @@ def export(
     Example: zhenggai ledger export --round xinhua-2023-xc2 -o 台账.xlsx
     """
     from flows.cli.common import database, settings, today
-    from tasks.exchange.excel_import import export_ledger
+    from tasks.exchange.excel_export import export_ledger
 
     config = settings()
     day = parse_date_option(as_of, "--as-of") or today()

@@ -14,7 +14,9 @@ from models.enums import MeasureStatus
 from models.rules import Light
 from models.tables import Measure, Problem, Round, StatusEvent
 from models.workdays import ChinaCalendar
-from tasks.exchange.excel_import import COLUMNS, LIGHT_FILL, SHEET, export_ledger, import_ledger
+from tasks.exchange.excel_export import LIGHT_FILL, export_ledger
+from tasks.exchange.excel_import import import_ledger
+from tasks.exchange.excel_sheet import COLUMNS, SHEET
 from tasks.ledger.plan_export import export_plan
 from tests.conftest import SEED_ROUND
 from tests.factories import make_contact, make_round, make_unit

@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from models.errors import InvalidPlan
 from models.tables import Measure, Problem, Report, Round, StatusEvent
 from models.workdays import ChinaCalendar
-from tasks.exchange.excel_import import SHEET, export_ledger, import_ledger, parse_deadline_cell
+from tasks.exchange.excel_export import export_ledger
+from tasks.exchange.excel_import import import_ledger
+from tasks.exchange.excel_sheet import SHEET, parse_deadline_cell
 from tests.conftest import SEED_ROUND
 from tests.factories import make_measure, make_problem, make_round
 
