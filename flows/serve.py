@@ -40,7 +40,8 @@ from flows.sync import sync_bulk, sync_deployments
 from models.db import get_database
 from models.settings import get_settings
 from tasks.notice.load import monthly_notice_rounds
-from tasks.schedule.sync import ENTRYPOINT, read_managed
+from tasks.schedule.deployments import ENTRYPOINT
+from tasks.schedule.sync import read_managed
 
 HOUSEKEEPING_SYNC_CRON = "30 7 * * *"
 # In the coordinators' words, on the official calendar: 调休 Saturdays are worked, holidays are not.

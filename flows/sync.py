@@ -20,7 +20,8 @@ from flows.check_measure import check_measure
 from models.db import Database, get_database
 from models.settings import Settings, get_settings
 from models.workdays import WorkingCalendar
-from tasks.schedule.sync import ENTRYPOINT, SyncResult, WantedDeployment, reconcile, wanted_deployments
+from tasks.schedule.deployments import ENTRYPOINT, WantedDeployment, wanted_deployments
+from tasks.schedule.sync import SyncResult, reconcile
 
 
 def parameter_schema() -> dict[str, Any]:

@@ -30,7 +30,7 @@ def schedule(
     from datetime import UTC, datetime
 
     from models.cadence import describe_cadence
-    from tasks.schedule.check import read_cadence, set_cadence
+    from tasks.ledger.cadence import read_cadence, set_cadence
 
     config = settings()
     calendar = config.working_calendar()

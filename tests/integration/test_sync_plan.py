@@ -10,7 +10,7 @@ from models.db import Database
 from models.enums import MeasureStatus
 from models.tables import Measure
 from models.workdays import ChinaCalendar
-from tasks.schedule.sync import WantedDeployment, wanted_deployments
+from tasks.schedule.deployments import WantedDeployment, wanted_deployments
 
 CHINA = ChinaCalendar()
 

@@ -1,0 +1,159 @@
+"""The deployments the ledger wants: one ``check_measure`` deployment per live measure.
+
+What a measure's deployment holds (``wanted_deployments``):
+
+- name: the measure code; flow ``check_measure``; parameters ``{"measure": CODE}``;
+- tags: ``zhenggai`` (marks what sync manages), ``round:<round>``, ``problem:<n>``, ``unit:<lead unit>``,
+  ``leader:<leader contact>``;
+- a description in the notice's words (problem, measure, owner, deadline, cadence);
+- schedules, each with ``timezone=Settings.timezone`` and a stable slug: ``cadence`` (the measure's cadence,
+  see ``models.cadence``) and ``deadline`` (reminders, see ``models.deadlines``). Each schedule passes
+  ``trigger`` (``cadence`` or ``deadline``) to the run;
+- ``paused`` when the measure is closed (销号). A measure removed from the ledger loses its deployment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from models.cadence import cadence_schedule, exceptions_start
+from models.deadlines import deadline_schedule
+from models.enums import MeasureStatus
+from models.rules import chinese_ordinal, format_chinese_date
+from models.tables import Measure
+from models.workdays import WorkingCalendar
+from tasks.ledger.queries import live_measures
+
+FLOW_NAME = "check_measure"
+ENTRYPOINT = "flows.check_measure.check_measure"  # a module path: works wherever zhenggai is installed
+MANAGED_TAG = "zhenggai"
+
+
+@dataclass(frozen=True)
+class WantedSchedule:
+    """One schedule of a measure deployment."""
+
+    slug: str  # "cadence" or "deadline": stable, so a re-sync updates in place
+    kind: str  # "cron" or "rrule"
+    value: str
+    timezone: str
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return {"trigger": self.slug}
+
+    def key(self) -> tuple[Any, ...]:
+        return (self.slug, self.kind, self.value, self.timezone, True, (("trigger", self.slug),))
+
+
+@dataclass(frozen=True)
+class WantedDeployment:
+    """What the ledger says one measure's deployment should be."""
+
+    name: str
+    round_code: str
+    description: str
+    tags: tuple[str, ...]
+    schedules: tuple[WantedSchedule, ...]
+    paused: bool
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return {"measure": self.name}
+
+
+def wanted_deployments(
+    session: Session,
+    *,
+    calendar: WorkingCalendar,
+    timezone: str,
+    reminder_offsets: list[int],
+    reminder_hour: Any,
+    today: date | None = None,
+    round_code: str | None = None,
+) -> list[WantedDeployment]:
+    """Every live measure (not removed) as the deployment it should have.
+
+    ``today`` (local) starts the working-day exceptions on 1 January of its year
+    (``models.cadence.exceptions_start``); None keeps every exception since the anchor.
+    """
+    return [
+        wanted_deployment(
+            m,
+            calendar=calendar,
+            timezone=timezone,
+            reminder_offsets=reminder_offsets,
+            reminder_hour=reminder_hour,
+            today=today,
+        )
+        for m in live_measures(session, round_code=round_code)
+    ]
+
+
+def wanted_deployment(
+    measure: Measure,
+    *,
+    calendar: WorkingCalendar,
+    timezone: str,
+    reminder_offsets: list[int],
+    reminder_hour: Any,
+    today: date | None = None,
+) -> WantedDeployment:
+    problem = measure.problem
+    round_ = problem.round
+    schedules = []
+    if measure.cadence:
+        spec = cadence_schedule(measure.cadence, calendar, round_.feedback_date, today=today)
+        schedules.append(WantedSchedule("cadence", spec.kind, spec.value, timezone))
+    if measure.deadline is not None:
+        spec = deadline_schedule(
+            measure.deadline,
+            list(reminder_offsets),
+            reminder_hour,
+            calendar,
+            exceptions_from=exceptions_start(today),
+        )
+        schedules.append(WantedSchedule("deadline", spec.kind, spec.value, timezone))
+    tags = [MANAGED_TAG, f"round:{round_.code}", f"problem:{problem.ordinal}"]
+    if measure.lead_unit is not None:
+        tags.append(f"unit:{measure.lead_unit.code}")
+    if measure.leader is not None:
+        tags.append(f"leader:{measure.leader.code}")
+    return WantedDeployment(
+        name=measure.code,
+        round_code=round_.code,
+        description=describe_measure(measure),
+        tags=tuple(sorted(tags)),
+        schedules=tuple(schedules),
+        paused=measure.status == MeasureStatus.CLOSED,
+    )
+
+
+def describe_measure(measure: Measure) -> str:
+    """The deployment description, in the notice's words."""
+    problem = measure.problem
+    lines = [
+        f"{chinese_ordinal(problem.ordinal)}、{problem.title}",
+        f"整改措施：{measure.marker}{measure.text}",
+    ]
+    owner = f"责任单位：{measure.lead_unit.name if measure.lead_unit else '【未指定】'}"
+    if measure.co_units:
+        owner += f"；配合单位：{'、'.join(u.name for u in measure.co_units)}"
+    if measure.leader is not None:
+        owner += f"；责任领导：{measure.leader.role or measure.leader.person}"
+    lines.append(owner)
+    deadline = f"完成时限：{measure.deadline_spec}"
+    if measure.deadline is not None and measure.deadline_spec != measure.deadline.isoformat():
+        deadline += f"（{format_chinese_date(measure.deadline)}）"
+    elif measure.deadline is not None:
+        deadline = f"完成时限：{format_chinese_date(measure.deadline)}"
+    lines.append(deadline)
+    if measure.cadence:
+        from models.cadence import parse_cadence
+
+        lines.append(f"频次：{parse_cadence(measure.cadence).label}")
+    return "\n".join(lines)
