@@ -7,47 +7,44 @@ expression or RRule set a Prefect deployment schedule carries.
 
 Working days. Phrases that name working days (每个工作日, 每月第一个工作日, 每季度末, and weekday
 phrases such as 每周一, whose occurrences on a public holiday are skipped) follow the official
-calendar *inside the schedule itself*: the RRule set is a plain weekday rule (the calendar-naive
-approximation) plus ``EXDATE`` for the occurrences the calendar removes (holidays) and ``RDATE`` for
-the ones it adds (调休 make-up workdays, a month whose first working day is a Saturday).
-
-Horizon. The exceptions cover DTSTART to the last day of the last year the calendar library
-publishes (``ChinaCalendar.last_published_year``); beyond it the plain weekday rule continues.
-``zhenggai sync`` recomputes the set every time, so after upgrading ``chinesecalendar`` (a new year
-is published each November or so) the next sync extends the horizon and updates the schedules in
-place. The RRule text is capped below Prefect's limit (6,500 characters); when a long-running round
-would exceed it, the oldest exceptions are dropped first (they lie in the past).
+calendar inside the schedule itself (see ``models.schedules``).
 
 ``每天`` is every calendar day, holidays included; a daily check that should follow working days is
 written ``每个工作日``. ``每月N日`` and cron/RRULE text are taken literally, with no working-day
 adjustment.
 
-Pure: no Prefect, no I/O. All datetimes here are naive wall-clock times in the schedule's timezone
-(that is how Prefect reads DTSTART/EXDATE/RDATE: it labels them with the schedule's zone).
+Pure: no Prefect, no I/O. Datetimes are naive wall-clock times in the schedule's timezone.
 """
 
 from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any, Literal, cast
+from typing import cast
 
-from dateutil.rrule import rrule, rruleset, rrulestr
+from dateutil.rrule import rrulestr
 
 from models.errors import InvalidSchedule
+from models.schedules import (
+    MAX_RRULE_TEXT,
+    WORKWEEK,
+    ScheduleSpec,
+    anchor_for,
+    exceptions_start,
+    horizon_end,
+    rrule_with_exceptions,
+    stamp,
+)
 from models.workdays import WorkingCalendar
 
-# Prefect refuses RRule strings longer than 6,500 characters; keep a margin.
-MAX_RRULE_TEXT = 6000
 DEFAULT_AT = time(9, 0)
 
 WEEKDAY_CHARS = "一二三四五六日"  # 周一 … 周日 (周天 is read as 周日)
 RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-WORKWEEK = "MO,TU,WE,TH,FR"
 CN_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 ACCEPTED_FORMS = """accepted cadences:
@@ -73,75 +70,6 @@ class Pattern(enum.StrEnum):
     QUARTER_WORKDAY = "quarter_workday"  # 每季度末 / 每季度初
     CRON = "cron"
     RRULE = "rrule"
-
-
-@lru_cache(maxsize=1024)
-def _parsed_rule(text: str) -> rrule | rruleset:
-    # dateutil rules are not changed by querying them, so one parse serves every measure sharing the text.
-    return rrulestr(text, forceset=True)
-
-
-@dataclass(frozen=True)
-class ScheduleSpec:
-    """What a Prefect schedule carries: a cron expression or an RRule (set) text with DTSTART."""
-
-    kind: Literal["cron", "rrule"]
-    value: str
-    # The window over which working-day exceptions (EXDATE/RDATE) were generated, if any.
-    exceptions_from: date | None = None
-    exceptions_until: date | None = None
-
-    def occurrences(self, start: datetime, end: datetime) -> list[datetime]:
-        """Wall-clock occurrences in [start, end] (naive, in the schedule's timezone)."""
-        if self.kind == "cron":
-            from cronsim import CronSim
-
-            out: list[datetime] = []
-            for moment in CronSim(self.value, start - timedelta(seconds=1)):
-                if moment > end:
-                    break
-                if moment >= start:
-                    out.append(moment)
-            return out
-        return list(self._rule().between(start, end, inc=True))
-
-    def previous(self, moment: datetime, *, inclusive: bool = True) -> datetime | None:
-        """The latest occurrence at or before ``moment`` (strictly before when not inclusive)."""
-        if self.kind == "cron":
-            from cronsim import CronSim
-
-            probe = moment + timedelta(seconds=1) if inclusive else moment
-            try:
-                found: datetime = next(CronSim(self.value, probe, reverse=True))
-            except StopIteration:  # pragma: no cover - cron always has a previous time
-                return None
-            return found
-        found_rule: datetime | None = self._rule().before(moment, inc=inclusive)
-        return found_rule
-
-    def next(self, moment: datetime, count: int = 3) -> list[datetime]:
-        """The next ``count`` occurrences strictly after ``moment``."""
-        out: list[datetime] = []
-        if self.kind == "cron":
-            from cronsim import CronSim
-
-            for found in CronSim(self.value, moment):
-                out.append(found)
-                if len(out) == count:
-                    break
-            return out
-        rule = self._rule()
-        current = moment
-        while len(out) < count:
-            found_rule = rule.after(current, inc=False)
-            if found_rule is None:
-                break
-            out.append(found_rule)
-            current = found_rule
-        return out
-
-    def _rule(self) -> rrule | rruleset:
-        return _parsed_rule(self.value)
 
 
 @dataclass(frozen=True)
@@ -250,50 +178,17 @@ class Cadence:
             if "DTSTART" in self.expression.upper():
                 return ScheduleSpec("rrule", self.expression)
             start = datetime.combine(dtstart, DEFAULT_AT)
-            return ScheduleSpec("rrule", f"DTSTART:{_stamp(start)}\n{_as_rrule_line(self.expression)}")
+            return ScheduleSpec("rrule", f"DTSTART:{stamp(start)}\n{_as_rrule_line(self.expression)}")
         # Phrases have no INTERVAL, so a later DTSTART keeps every occurrence after it: start at
         # ``exceptions_from`` when given, or Prefect walks every occurrence since the anchor each time
         # it computes runs (a daily rule anchored years ago costs the server thousands of steps).
         first = max(dtstart, exceptions_from or dtstart)
-        head = f"DTSTART:{_stamp(datetime.combine(first, self.at))}\n{self.base_rule()}"
+        head = f"DTSTART:{stamp(datetime.combine(first, self.at))}\n{self.base_rule()}"
         if not self.follows_workdays or horizon_end < first:
             return ScheduleSpec("rrule", head)
         return rrule_with_exceptions(
             head, self.true_dates(calendar, first, horizon_end), self.at, first, horizon_end
         )
-
-
-def rrule_with_exceptions(
-    head: str, true_days: list[date], at: time, start: date, end: date, *, extra: list[date] | None = None
-) -> ScheduleSpec:
-    """``head`` (DTSTART + RRULE) corrected to fall on ``true_days`` (plus ``extra``) in [start, end].
-
-    EXDATE removes what the plain rule has and the calendar does not; RDATE adds the reverse.
-    ``extra`` days are always added (deadline reminders before a rule's DTSTART). When the text would
-    exceed ``MAX_RRULE_TEXT``, the window start moves forward (oldest exceptions dropped first).
-    """
-    base = rrulestr(head, forceset=True)
-    planned = {
-        d.date() for d in base.between(datetime.combine(start, time.min), datetime.combine(end, time.max))
-    }
-    wanted = set(true_days)
-    extra_days = sorted(set(extra or []) - planned)
-    exdates = sorted(planned - wanted)
-    rdates = sorted((wanted - planned) | set(extra_days))
-    window_start = start
-    while True:
-        text = head
-        if rdates:
-            text += "\nRDATE:" + ",".join(_stamp(datetime.combine(d, at)) for d in rdates)
-        if exdates:
-            text += "\nEXDATE:" + ",".join(_stamp(datetime.combine(d, at)) for d in exdates)
-        if len(text) <= MAX_RRULE_TEXT:
-            return ScheduleSpec("rrule", text, window_start, end)
-        # Drop the oldest exception (from whichever list starts earlier) and move the window past it.
-        if exdates and (not rdates or exdates[0] <= rdates[0]):
-            window_start = exdates.pop(0) + timedelta(days=1)
-        else:
-            window_start = rdates.pop(0) + timedelta(days=1)
 
 
 # -- parsing ------------------------------------------------------------------------------------
@@ -452,10 +347,6 @@ def _ordinal_words(nth: int) -> str:
     return f"第{words}个"
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y%m%dT%H%M%S")
-
-
 def _days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
@@ -474,33 +365,7 @@ def _periods(pattern: Pattern, start: date, end: date) -> list[tuple[date, date]
     return out
 
 
-# -- anchoring, horizon and the rules other layers use ------------------------------------------
-
-
-def anchor_for(feedback_date: date) -> date:
-    """DTSTART of a round's schedules: 1 January of its feedback year (stable, covers every period)."""
-    return date(feedback_date.year, 1, 1)
-
-
-def horizon_end(calendar: WorkingCalendar, anchor: date) -> date:
-    """Last day of the working-day exceptions: the end of the calendar's last published year.
-
-    A calendar without published data (``WeekdayCalendar``) gets three years after the anchor's year.
-    """
-    last_year = getattr(calendar, "last_published_year", None)
-    if callable(last_year):
-        return date(int(last_year()), 12, 31)
-    return date(anchor.year + 3, 12, 31)
-
-
-def exceptions_start(today: date | None) -> date | None:
-    """Where registered phrase schedules start (DTSTART and exceptions): 1 January of ``today``'s year.
-
-    Past occurrences and exceptions change no future run but cost the Prefect server work on every
-    request that computes runs (it walks occurrences from DTSTART), so sync registers schedules that
-    start this year. The start moves once a year: the first sync of a year updates them once.
-    """
-    return date(today.year, 1, 1) if today is not None else None
+# -- the schedule of a measure's cadence ---------------------------------------------------------
 
 
 def cadence_schedule(
@@ -533,75 +398,6 @@ def _cadence_schedule(
 # A city round has 2,100 measures but a handful of cadence texts and feedback dates: the sweep, the
 # status overview and sync would otherwise rebuild the same working-day rule set for every measure.
 _cached_cadence_schedule = lru_cache(maxsize=1024)(_cadence_schedule)
-
-
-def due_period(spec: ScheduleSpec, at: datetime, since: date) -> tuple[datetime, datetime] | None:
-    """The cadence period that has closed by ``at``: (previous occurrence, latest occurrence ≤ at).
-
-    A report is due for it. None while no whole period has passed since ``since`` (the feedback date).
-    Naive wall-clock times in the schedule's timezone.
-    """
-    latest = spec.previous(at, inclusive=True)
-    if latest is None:
-        return None
-    start = spec.previous(latest, inclusive=False)
-    if start is None or start.date() < since:
-        return None
-    return start, latest
-
-
-def report_missing(
-    cadence: str | None,
-    *,
-    since: date,
-    last_report_at: datetime | None,
-    as_of: datetime,
-    calendar: WorkingCalendar,
-    timezone: str,
-) -> bool:
-    """Whether the cadence period that closed by ``as_of`` has no report.
-
-    The rule ("missing report for the current cadence period"): at each occurrence of the cadence the
-    period since the previous occurrence must have a report, submitted at or after that previous
-    occurrence (a late report still counts once it arrives). Periods starting before the round's
-    feedback date (``since``) ask for nothing. ``as_of`` and ``last_report_at`` are aware datetimes.
-    """
-    from zoneinfo import ZoneInfo
-
-    if not cadence:
-        return False
-    zone = ZoneInfo(timezone)
-    spec = cadence_schedule(cadence, calendar, since)
-    local_as_of = as_of.astimezone(zone).replace(tzinfo=None)
-    period = due_period(spec, local_as_of, since)
-    if period is None:
-        return False
-    if last_report_at is None:
-        return True
-    return last_report_at.astimezone(zone).replace(tzinfo=None) < period[0]
-
-
-def report_missing_rule(calendar: WorkingCalendar, timezone: str) -> Callable[[Any, Any, date], bool]:
-    """``report_missing`` as the status overview calls it: (measure, latest report, day) → bool.
-
-    The day is judged at its end (23:59:59 local), with the round's feedback date as ``since``.
-    """
-    from zoneinfo import ZoneInfo
-
-    def rule(measure: Any, report: Any, day: date) -> bool:
-        cadence = getattr(measure, "cadence", None)
-        if not cadence:
-            return False
-        return report_missing(
-            cadence,
-            since=measure.problem.round.feedback_date,
-            last_report_at=report.submitted_at if report is not None else None,
-            as_of=datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(timezone)),
-            calendar=calendar,
-            timezone=timezone,
-        )
-
-    return rule
 
 
 def describe_cadence(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from models.cadence import WORKWEEK, ScheduleSpec, horizon_end, rrule_with_exceptions
+from models.schedules import WORKWEEK, ScheduleSpec, horizon_end, rrule_with_exceptions
 from models.workdays import WorkingCalendar, add_workdays, workdays_in
 
 

@@ -159,7 +159,7 @@ def measure_overview(
     default the cadence rule (``models.cadence.report_missing_rule``), so no overview forgets it.
     """
     if report_missing is None:
-        from models.cadence import report_missing_rule
+        from models.periods import report_missing_rule
 
         report_missing = report_missing_rule(calendar, timezone)
     measures = live_measures(

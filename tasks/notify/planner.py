@@ -73,7 +73,8 @@ def _missing_period(
     """The closed cadence period without a report at ``moment`` (aware local datetimes), if any."""
     if not measure.cadence:
         return None
-    from models.cadence import cadence_schedule, due_period
+    from models.cadence import cadence_schedule
+    from models.periods import due_period
 
     zone = ZoneInfo(timezone)
     since = measure.problem.round.feedback_date

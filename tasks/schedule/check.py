@@ -30,9 +30,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from models.cadence import parse_cadence, report_missing
+from models.cadence import parse_cadence
 from models.enums import EventKind
 from models.errors import UnknownMeasure
+from models.periods import report_missing
 from models.rules import (
     LIGHT_LABEL,
     STATE_LABEL,

@@ -20,10 +20,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models.cadence import cadence_schedule, exceptions_start
+from models.cadence import cadence_schedule
 from models.deadlines import deadline_schedule
 from models.enums import MeasureStatus
 from models.rules import chinese_ordinal, format_chinese_date
+from models.schedules import exceptions_start
 from models.tables import Measure
 from models.workdays import WorkingCalendar
 from tasks.ledger.queries import live_measures

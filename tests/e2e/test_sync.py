@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from models.cadence import cadence_schedule, exceptions_start
+from models.cadence import cadence_schedule
 from models.db import Database
 from models.deadlines import deadline_schedule
 from models.enums import MeasureStatus
+from models.schedules import exceptions_start
 from models.settings import Settings
 from models.tables import Measure, Problem
 from models.workdays import ChinaCalendar

@@ -7,19 +7,10 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from dateutil.rrule import rrulestr
 
-from models.cadence import (
-    ACCEPTED_FORMS,
-    MAX_RRULE_TEXT,
-    Pattern,
-    anchor_for,
-    cadence_schedule,
-    describe_cadence,
-    horizon_end,
-    parse_cadence,
-    report_missing,
-    report_missing_rule,
-)
+from models.cadence import ACCEPTED_FORMS, Pattern, cadence_schedule, describe_cadence, parse_cadence
 from models.errors import InvalidSchedule
+from models.periods import report_missing, report_missing_rule
+from models.schedules import MAX_RRULE_TEXT, anchor_for, horizon_end
 from models.workdays import ChinaCalendar, WeekdayCalendar
 
 CHINA = ChinaCalendar()
