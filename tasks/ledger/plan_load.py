@@ -40,7 +40,7 @@ from tasks.ledger.yaml_positions import dotted
 def _apprise_url_problem(url: str) -> str | None:
     import apprise
 
-    from models.notifications import is_url_reference, url_reference_problem
+    from models.urls import is_url_reference, url_reference_problem
 
     if is_url_reference(url):  # env:NAME / secret:BLOCK: only the form here, resolved at send time
         return url_reference_problem(url)

@@ -28,8 +28,6 @@ from models.notifications import (
     PlannedMessage,
     Policy,
     Recipient,
-    channel_of,
-    mask_url,
     next_allowed,
     plan_digest,
     plan_measure,
@@ -44,6 +42,7 @@ from models.tables import (
     Unit,
     measure_co_units,
 )
+from models.urls import channel_of, mask_url
 from models.workdays import WorkingCalendar
 from tasks.ledger.queries import live_measures
 from tasks.notify.render import render_message

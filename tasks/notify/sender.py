@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from models.errors import UnresolvedUrl, ZhenggaiError
-from models.notifications import ENV_REFERENCE, SECRET_REFERENCE, is_url_reference, mask_url
 from models.settings import get_settings
+from models.urls import ENV_REFERENCE, SECRET_REFERENCE, is_url_reference, mask_url
 
 KEY_HEADER = "X-Zhenggai-Key"
 

@@ -18,13 +18,11 @@ from models.notifications import (
     Policy,
     Recipient,
     escalation_level,
-    is_url_reference,
-    mask_url,
     next_allowed,
     plan_digest,
     plan_measure,
-    url_reference_problem,
 )
+from models.urls import is_url_reference, mask_url, url_reference_problem
 from models.workdays import WeekdayCalendar, workdays_in
 from tasks.notify.render import render, render_message
 
