@@ -4,8 +4,9 @@ A measure with a deadline is reminded at configured offsets before it (``Setting
 default 5, 3 and 1 working days before and 0 = on the day), then every working day after it until the
 measure is closed (sync pauses its deployment then), at ``Settings.reminder_hour`` local time.
 
-"On the day" for a deadline that falls on a holiday or weekend means the last working day before it:
-reminders run on working days only. Nothing is stored: the schedule is derived from ``measure.deadline``
+"On the day" (``due_day``) for a deadline that falls on a holiday or weekend means the last working day
+before it: reminders run on working days only. The reminder sweep (``models.notifications``) plans its
+messages from the same ``reminder_steps``. Nothing is stored: the schedule is derived from ``measure.deadline``
 and the settings each time sync runs.
 
 The schedule is one RRule set: a Monday–Friday rule from the day after the deadline (the open-ended
@@ -15,23 +16,40 @@ cadence (``models.cadence``), plus RDATEs for the reminders before and on the de
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from models.schedules import WORKWEEK, ScheduleSpec, horizon_end, rrule_with_exceptions
 from models.workdays import WorkingCalendar, add_workdays, workdays_in
 
 
-def reminder_days_before(deadline: date, offsets: list[int], calendar: WorkingCalendar) -> list[date]:
-    """The working days of the reminders before and on the deadline (offsets ≥ 0, in working days)."""
-    days = set()
+def due_day(deadline: date, calendar: WorkingCalendar) -> date:
+    """ "On the day" of a deadline: the deadline itself, or the last working day before it when it falls
+    on a holiday or weekend (reminders and the 今日到期 message go out on working days only)."""
+    return deadline if calendar.is_workday(deadline) else add_workdays(calendar, deadline, -1)
+
+
+def reminder_steps(
+    deadline: date, offsets: Sequence[int], calendar: WorkingCalendar
+) -> list[tuple[int, date]]:
+    """(offset, working day) of each reminder before and on the deadline, latest first.
+
+    Offsets count working days before the deadline; 0 is ``due_day``; negative offsets are ignored
+    (after the deadline every working day is reminded anyway).
+    """
+    steps: dict[int, date] = {}
     for offset in offsets:
         if offset < 0:
-            continue  # after the deadline every working day is reminded anyway
-        if offset == 0:
-            days.add(deadline if calendar.is_workday(deadline) else add_workdays(calendar, deadline, -1))
-        else:
-            days.add(add_workdays(calendar, deadline, -offset))
-    return sorted(days)
+            continue
+        steps[offset] = (
+            due_day(deadline, calendar) if offset == 0 else add_workdays(calendar, deadline, -offset)
+        )
+    return sorted(steps.items(), key=lambda item: (item[1], -item[0]), reverse=True)
+
+
+def reminder_days_before(deadline: date, offsets: Sequence[int], calendar: WorkingCalendar) -> list[date]:
+    """The working days of the reminders before and on the deadline (offsets ≥ 0, in working days)."""
+    return sorted({day for _offset, day in reminder_steps(deadline, offsets, calendar)})
 
 
 def deadline_schedule(

@@ -7,8 +7,8 @@ Kinds of message (``MessageKind``) and their keys ``measure|kind|recipient|perio
 - ``reminder``: a reminder step before the deadline (``Settings.reminder_offsets`` working days before;
   offset 0 is ``due_today``). The period is ``<deadline>/-<offset>``: a changed deadline starts over.
   A missed step is caught up once (the latest step that has passed), never a burst of stale ones.
-- ``due_today``: the deadline is today (or, for a deadline on a non-working day, the last working day
-  before it; the same rule as ``models.deadlines``).
+- ``due_today``: on the deadline's day (``models.deadlines.due_day``: for a deadline on a non-working day,
+  the last working day before it).
 - ``overdue``: every working day after the deadline, to the lead unit (period: that day).
 - ``escalation``: the ladder, one message per step to the step's target (period: ``<deadline>/<level>``):
   lead unit (day 1 overdue), responsible leader 蓝色督办 (``escalate_leader_after`` working days),
@@ -31,6 +31,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from models.deadlines import reminder_steps
 from models.enums import MeasureStatus, MessageKind
 from models.workdays import WorkingCalendar, add_workdays, workdays_between
 
@@ -189,25 +190,6 @@ def next_allowed(moment: datetime, calendar: WorkingCalendar, policy: Policy) ->
             return local
     day = add_workdays(calendar, day, 1)
     return datetime.combine(day, policy.quiet_start, tzinfo=zone)
-
-
-def last_workday_on_or_before(calendar: WorkingCalendar, day: date) -> date:
-    return day if calendar.is_workday(day) else add_workdays(calendar, day, -1)
-
-
-def reminder_steps(
-    deadline: date, offsets: tuple[int, ...], calendar: WorkingCalendar
-) -> list[tuple[int, date]]:
-    """(offset, working day) of each reminder before and on the deadline, latest first."""
-    steps: dict[int, date] = {}
-    for offset in offsets:
-        if offset < 0:
-            continue
-        if offset == 0:
-            steps[0] = last_workday_on_or_before(calendar, deadline)
-        else:
-            steps[offset] = add_workdays(calendar, deadline, -offset)
-    return sorted(steps.items(), key=lambda item: (item[1], -item[0]), reverse=True)
 
 
 def escalation_level(overdue_workdays: int, policy: Policy) -> Level | None:

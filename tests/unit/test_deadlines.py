@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from models.deadlines import deadline_schedule, reminder_days_before
+from models.deadlines import deadline_schedule, due_day, reminder_days_before, reminder_steps
 from models.workdays import ChinaCalendar, WeekdayCalendar
 
 CHINA = ChinaCalendar()
@@ -76,3 +76,16 @@ def test_exceptions_from_drops_past_ones_and_keeps_the_runs() -> None:
     assert len(lean.value) < len(full.value) and "20240101T090000" not in lean.value
     window = (datetime(2025, 1, 1), datetime(2025, 12, 31, 23))
     assert lean.occurrences(*window) == full.occurrences(*window)
+
+
+def test_on_the_day_is_the_last_working_day_on_or_before_the_deadline() -> None:
+    assert due_day(d("2023-12-29"), CHINA) == d("2023-12-29")  # a Friday
+    assert due_day(d("2023-12-31"), CHINA) == d("2023-12-29")  # a Sunday
+    assert due_day(d("2023-10-06"), CHINA) == d("2023-09-28")  # inside the National Day holiday
+    assert due_day(d("2023-10-07"), CHINA) == d("2023-10-07")  # a 调休 Saturday is worked
+
+
+def test_reminder_steps_are_latest_first_and_day_zero_is_the_due_day() -> None:
+    steps = reminder_steps(d("2023-12-31"), (5, 3, 1, 0, -2), CHINA)
+    assert steps == [(0, d("2023-12-29")), (1, d("2023-12-29")), (3, d("2023-12-27")), (5, d("2023-12-25"))]
+    assert reminder_days_before(d("2023-12-31"), [5, 3, 1, 0], CHINA) == sorted({day for _, day in steps})
