@@ -18,7 +18,7 @@ from typing import Any
 
 from models.enums import MeasureStatus
 from models.errors import InvalidPlan, MissingReports, PlanIssue
-from models.rules import chinese_ordinal, format_chinese_date
+from models.rules import chinese_ordinal, format_chinese_date, is_finished, is_overdue
 
 NOTICE_LABELS = ("整改成效", "整改情况", "整改进展")
 DEFAULT_TITLE = "关于巡察整改进展情况的通报"
@@ -395,9 +395,9 @@ def compute_statistics(problems: Sequence[ProblemInfo], as_of: date) -> NoticeSt
     for problem in problems:
         for measure in problem.measures:
             measures += 1
-            if measure.status in (MeasureStatus.DONE, MeasureStatus.CLOSED):
+            if is_finished(measure.status):
                 done += 1
-            elif measure.deadline is not None and measure.deadline < as_of:
+            elif is_overdue(measure.status, measure.deadline, as_of):
                 overdue += 1
             else:
                 in_progress += 1

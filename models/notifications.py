@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from models.deadlines import reminder_steps
 from models.enums import MeasureStatus, MessageKind
+from models.rules import is_finished, is_overdue
 from models.workdays import WorkingCalendar, add_workdays, workdays_between
 
 
@@ -277,7 +278,7 @@ def plan_measure(
     Keys make the plan safe to repeat: planning again the same day plans the same keys.
     """
     plan = MeasurePlan()
-    if facts.status in (MeasureStatus.DONE, MeasureStatus.CLOSED):
+    if is_finished(facts.status):
         return plan
     due_at = next_allowed(now, calendar, policy)
     held = due_at > now
@@ -292,7 +293,7 @@ def plan_measure(
 
     if facts.deadline is not None:
         deadline = facts.deadline
-        if day <= deadline:
+        if not is_overdue(facts.status, deadline, day):
             for offset, step_day in reminder_steps(deadline, policy.reminder_offsets, calendar):
                 if step_day > day:
                     continue

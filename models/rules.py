@@ -74,6 +74,23 @@ class Assessment:
     workdays_left: int | None  # None for 长期坚持 or when done/closed
 
 
+FINISHED = frozenset({MeasureStatus.DONE, MeasureStatus.CLOSED})
+
+
+def is_finished(status: MeasureStatus) -> bool:
+    """Whether the unit's work is over: claimed done (awaiting review) or closed (销号)."""
+    return status in FINISHED
+
+
+def is_overdue(status: MeasureStatus, deadline: date | None, day: date) -> bool:
+    """ "Overdue" (逾期) on ``day``: not finished and its deadline has passed (长期坚持 never is).
+
+    The one rule behind the derived state, the reminder sweep's 逾期 messages and the notice's
+    statistics.
+    """
+    return not is_finished(status) and deadline is not None and deadline < day
+
+
 def derive_state(
     measure: MeasureFacts,
     today: date,
@@ -95,7 +112,7 @@ def derive_state(
         state = MeasureState.MISSING_REPORT if report_missing else MeasureState.ON_TRACK
         return Assessment(state, light_for(state), None)
     left = workdays_between(calendar, today, measure.deadline)
-    if measure.deadline < today:
+    if is_overdue(measure.status, measure.deadline, today):
         state = MeasureState.OVERDUE
     elif measure.deadline == today:
         state = MeasureState.DUE_TODAY

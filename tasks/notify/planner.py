@@ -18,7 +18,7 @@ from sqlalchemy import CursorResult, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.db import Database
-from models.enums import DeliveryStatus, EventKind, MeasureStatus
+from models.enums import DeliveryStatus, EventKind
 from models.errors import UnknownMeasure
 from models.notifications import (
     LEVEL_LABEL,
@@ -32,6 +32,7 @@ from models.notifications import (
     plan_digest,
     plan_measure,
 )
+from models.rules import is_finished
 from models.tables import (
     Contact,
     Delivery,
@@ -113,7 +114,7 @@ def measure_facts(
     for m in measures:
         report = latest.get(m.id)
         missing = None
-        if m.status not in (MeasureStatus.DONE, MeasureStatus.CLOSED):
+        if not is_finished(m.status):
             missing = _missing_period(
                 m, report.submitted_at if report else None, moment, calendar, policy.timezone
             )

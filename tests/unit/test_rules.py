@@ -16,6 +16,8 @@ from models.rules import (
     chinese_ordinal,
     derive_state,
     format_chinese_date,
+    is_finished,
+    is_overdue,
     parse_deadline,
     status_after_report,
 )
@@ -156,3 +158,17 @@ def test_unreadable_deadlines_are_refused(written: str) -> None:
 def test_working_day_deadlines_resolve_on_the_official_calendar() -> None:
     assert parse_deadline("10个工作日").resolve(date(2023, 10, 19), CALENDAR) == date(2023, 11, 2)
     assert parse_deadline("1个工作日").resolve(date(2023, 9, 28), CALENDAR) == date(2023, 10, 7)
+
+
+def test_overdue_is_unfinished_past_the_deadline_and_never_for_ongoing_measures() -> None:
+    day = date(2024, 1, 2)
+    assert is_overdue(MeasureStatus.IN_PROGRESS, date(2023, 12, 29), day)
+    assert is_overdue(MeasureStatus.PLANNED, date(2024, 1, 1), day)
+    assert not is_overdue(MeasureStatus.IN_PROGRESS, day, day)  # due today is not late yet
+    assert not is_overdue(MeasureStatus.IN_PROGRESS, None, day)  # 长期坚持
+    for finished in (MeasureStatus.DONE, MeasureStatus.CLOSED):
+        assert is_finished(finished)
+        assert not is_overdue(finished, date(2023, 12, 29), day)
+    # The derived state agrees with the rule.
+    assert derive_state(Facts(), day, CALENDAR).state == MeasureState.OVERDUE
+    assert derive_state(Facts(status=MeasureStatus.DONE), day, CALENDAR).state == MeasureState.DONE
