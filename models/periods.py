@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from models.cadence import cadence_schedule
 from models.schedules import ScheduleSpec
@@ -26,6 +27,35 @@ def due_period(spec: ScheduleSpec, at: datetime, since: date) -> tuple[datetime,
     return start, latest
 
 
+def missing_period(
+    cadence: str | None,
+    *,
+    since: date,
+    last_report_at: datetime | None,
+    as_of: datetime,
+    calendar: WorkingCalendar,
+    timezone: str,
+) -> tuple[datetime, datetime] | None:
+    """The cadence period that had closed by ``as_of`` and has no report: (start, end), aware in ``timezone``.
+
+    The rule ("missing report for the current cadence period"): at each occurrence of the cadence the
+    period since the previous occurrence must have a report, submitted at or after that previous
+    occurrence (a late report still counts once it arrives). Periods starting before the round's
+    feedback date (``since``) ask for nothing. ``as_of`` and ``last_report_at`` are aware datetimes.
+    """
+    if not cadence:
+        return None
+    zone = ZoneInfo(timezone)
+    spec = cadence_schedule(cadence, calendar, since)
+    period = due_period(spec, as_of.astimezone(zone).replace(tzinfo=None), since)
+    if period is None:
+        return None
+    start, end = (moment.replace(tzinfo=zone) for moment in period)
+    if last_report_at is not None and last_report_at >= start:
+        return None
+    return start, end
+
+
 def report_missing(
     cadence: str | None,
     *,
@@ -35,26 +65,11 @@ def report_missing(
     calendar: WorkingCalendar,
     timezone: str,
 ) -> bool:
-    """Whether the cadence period that closed by ``as_of`` has no report.
-
-    The rule ("missing report for the current cadence period"): at each occurrence of the cadence the
-    period since the previous occurrence must have a report, submitted at or after that previous
-    occurrence (a late report still counts once it arrives). Periods starting before the round's
-    feedback date (``since``) ask for nothing. ``as_of`` and ``last_report_at`` are aware datetimes.
-    """
-    from zoneinfo import ZoneInfo
-
-    if not cadence:
-        return False
-    zone = ZoneInfo(timezone)
-    spec = cadence_schedule(cadence, calendar, since)
-    local_as_of = as_of.astimezone(zone).replace(tzinfo=None)
-    period = due_period(spec, local_as_of, since)
-    if period is None:
-        return False
-    if last_report_at is None:
-        return True
-    return last_report_at.astimezone(zone).replace(tzinfo=None) < period[0]
+    """Whether the cadence period that closed by ``as_of`` has no report (``missing_period`` is not None)."""
+    period = missing_period(
+        cadence, since=since, last_report_at=last_report_at, as_of=as_of, calendar=calendar, timezone=timezone
+    )
+    return period is not None
 
 
 def report_missing_rule(calendar: WorkingCalendar, timezone: str) -> Callable[[Any, Any, date], bool]:
@@ -62,7 +77,6 @@ def report_missing_rule(calendar: WorkingCalendar, timezone: str) -> Callable[[A
 
     The day is judged at its end (23:59:59 local), with the round's feedback date as ``since``.
     """
-    from zoneinfo import ZoneInfo
 
     def rule(measure: Any, report: Any, day: date) -> bool:
         cadence = getattr(measure, "cadence", None)

@@ -32,6 +32,7 @@ from models.notifications import (
     plan_digest,
     plan_measure,
 )
+from models.periods import missing_period
 from models.rules import is_finished
 from models.tables import (
     Contact,
@@ -63,31 +64,6 @@ def _unit_recipients(unit: Unit | None) -> tuple[Recipient, ...]:
     return tuple(r for c in unit.contacts if c.urls and (r := _recipient(c)) is not None)
 
 
-def _missing_period(
-    measure: Measure,
-    last_report_at: datetime | None,
-    moment: datetime,
-    calendar: WorkingCalendar,
-    timezone: str,
-) -> tuple[datetime, datetime] | None:
-    """The closed cadence period without a report at ``moment`` (aware local datetimes), if any."""
-    if not measure.cadence:
-        return None
-    from models.cadence import cadence_schedule
-    from models.periods import due_period
-
-    zone = ZoneInfo(timezone)
-    since = measure.problem.round.feedback_date
-    spec = cadence_schedule(measure.cadence, calendar, since)
-    period = due_period(spec, moment.astimezone(zone).replace(tzinfo=None), since)
-    if period is None:
-        return None
-    start, end = (p.replace(tzinfo=zone) for p in period)
-    if last_report_at is not None and last_report_at >= start:
-        return None
-    return start, end
-
-
 def _measures(
     session: Session, *, round_code: str | None = None, measure_code: str | None = None
 ) -> list[Measure]:
@@ -115,8 +91,13 @@ def measure_facts(
         report = latest.get(m.id)
         missing = None
         if not is_finished(m.status):
-            missing = _missing_period(
-                m, report.submitted_at if report else None, moment, calendar, policy.timezone
+            missing = missing_period(
+                m.cadence,
+                since=m.problem.round.feedback_date,
+                last_report_at=report.submitted_at if report else None,
+                as_of=moment,
+                calendar=calendar,
+                timezone=policy.timezone,
             )
         round_ = m.problem.round
         out.append(

@@ -9,7 +9,7 @@ from dateutil.rrule import rrulestr
 
 from models.cadence import ACCEPTED_FORMS, Pattern, cadence_schedule, describe_cadence, parse_cadence
 from models.errors import InvalidSchedule
-from models.periods import report_missing, report_missing_rule
+from models.periods import missing_period, report_missing, report_missing_rule
 from models.schedules import MAX_RRULE_TEXT, anchor_for, horizon_end
 from models.workdays import ChinaCalendar, WeekdayCalendar
 
@@ -277,6 +277,30 @@ def test_a_weekly_report_is_due_for_the_week_that_closed() -> None:
     assert missing("每周一 09:00", "2023-10-20 15:00", "2023-10-30 09:00")  # before the period
     assert not missing("每周一 09:00", "2023-10-25 15:00", "2023-11-03 12:00")  # 10-30 week not closed yet
     assert missing("每周一 09:00", "2023-10-25 15:00", "2023-11-06 09:00")
+
+
+def test_the_missing_period_is_the_closed_week_in_local_time() -> None:
+    period = missing_period(
+        "每周一 09:00",
+        since=d("2023-10-19"),
+        last_report_at=at("2023-10-20 15:00"),
+        as_of=at("2023-10-31 10:00"),
+        calendar=CHINA,
+        timezone=SHANGHAI,
+    )
+    assert period == (at("2023-10-23 09:00"), at("2023-10-30 09:00"))
+    late = at("2023-10-31 08:00")  # a late report still counts once it arrives
+    assert (
+        missing_period(
+            "每周一 09:00",
+            since=d("2023-10-19"),
+            last_report_at=late,
+            as_of=at("2023-10-31 10:00"),
+            calendar=CHINA,
+            timezone=SHANGHAI,
+        )
+        is None
+    )
 
 
 def test_no_report_is_due_before_a_whole_period_has_passed_since_feedback() -> None:
