@@ -1,4 +1,4 @@
-"""Reading the ledger: the status overview and the latest reports, in a handful of SQL statements."""
+"""Reading the ledger: live measures, the latest standing report of each, the status overview."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
-from models.enums import MeasureStatus
+from models.enums import MeasureStatus, ReportStatus
 from models.errors import UnknownRound, UnknownUnit
 from models.rules import Assessment, Light, MeasureState, derive_state
 from models.tables import Measure, Problem, Report, Round, Unit, measure_co_units
@@ -23,38 +23,66 @@ def end_of_day(day: date, timezone: str) -> datetime:
     return datetime.combine(day, time.max, tzinfo=ZoneInfo(timezone))
 
 
+@dataclass(frozen=True)
+class LatestReport:
+    """A measure's latest standing report: the columns its readers need."""
+
+    measure_id: int
+    report_id: int
+    submitted_at: datetime
+    text: str
+    claimed_status: ReportStatus
+
+
 def latest_reports(
-    session: Session, measure_ids: Iterable[int], as_of: datetime | None = None
-) -> dict[int, Report]:
-    """The latest report of each measure submitted up to ``as_of`` that no such report supersedes."""
-    ids = list(measure_ids)
-    if not ids:
-        return {}
-    query = (
-        select(Report)
-        .where(Report.measure_id.in_(ids))
-        .options(selectinload(Report.metrics), selectinload(Report.unit))
-        .order_by(Report.submitted_at, Report.id)
+    session: Session,
+    *,
+    as_of: datetime | None = None,
+    measure_ids: Iterable[int] | None = None,
+    round_id: int | None = None,
+) -> dict[int, LatestReport]:
+    """Per measure, its latest report submitted up to ``as_of`` that no report submitted up to then
+    supersedes (a correction replaces what it corrects from its own submission on).
+
+    The measures are ``measure_ids`` (removed ones too) or the live measures of round ``round_id``. One
+    statement returns one row per measure (a window function), however many reports there are.
+    """
+    superseding = aliased(Report)
+    later_correction = exists().where(superseding.supersedes_id == Report.id)
+    ranked = select(
+        Report.measure_id,
+        Report.id.label("report_id"),
+        Report.submitted_at,
+        Report.text,
+        Report.claimed_status,
+        func.row_number()
+        .over(partition_by=Report.measure_id, order_by=(Report.submitted_at.desc(), Report.id.desc()))
+        .label("rank"),
     )
     if as_of is not None:
-        query = query.where(Report.submitted_at <= as_of)
-    reports = list(session.scalars(query))
-    superseded = {r.supersedes_id for r in reports if r.supersedes_id is not None}
-    latest: dict[int, Report] = {}
-    for report in reports:
-        if report.id not in superseded:
-            latest[report.measure_id] = report
-    return latest
-
-
-def round_latest_reports(session: Session, round_id: int, as_of: datetime | None = None) -> dict[int, Report]:
-    """``latest_reports`` for every live measure of a round."""
-    ids = session.scalars(
-        select(Measure.id)
-        .join(Measure.problem)
-        .where(Problem.round_id == round_id, Measure.removed_at.is_(None), Problem.removed_at.is_(None))
+        ranked = ranked.where(Report.submitted_at <= as_of)
+        later_correction = later_correction.where(superseding.submitted_at <= as_of)
+    ranked = ranked.where(~later_correction)
+    if measure_ids is not None:
+        ids = list(measure_ids)
+        if not ids:
+            return {}
+        ranked = ranked.where(Report.measure_id.in_(ids))
+    elif round_id is not None:
+        ranked = (
+            ranked.join(Measure, Measure.id == Report.measure_id)
+            .join(Problem, Problem.id == Measure.problem_id)
+            .where(Problem.round_id == round_id, Measure.removed_at.is_(None), Problem.removed_at.is_(None))
+        )
+    else:
+        raise ValueError("latest_reports needs measure_ids or round_id")
+    table = ranked.subquery()
+    rows = session.execute(
+        select(
+            table.c.measure_id, table.c.report_id, table.c.submitted_at, table.c.text, table.c.claimed_status
+        ).where(table.c.rank == 1)
     )
-    return latest_reports(session, ids, as_of)
+    return {row.measure_id: LatestReport(*row) for row in rows}
 
 
 @dataclass(frozen=True)
@@ -170,7 +198,7 @@ def measure_overview(
         problem_ordinal=problem_ordinal,
         measure_code=measure_code,
     )
-    latest = latest_reports(session, (m.id for m in measures), end_of_day(today, timezone))
+    latest = latest_reports(session, measure_ids=(m.id for m in measures), as_of=end_of_day(today, timezone))
     rows = []
     for measure in measures:
         report = latest.get(measure.id)

@@ -7,10 +7,9 @@ and builds the ``models.notice.NoticeDocument``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
 from models.enums import EventKind, ReportStatus
@@ -26,7 +25,7 @@ from models.notice import (
 )
 from models.rules import LaterReport, status_as_of
 from models.tables import Measure, Problem, Report, Round, StatusEvent, Unit
-from tasks.ledger.queries import end_of_day
+from tasks.ledger.queries import end_of_day, latest_reports
 
 
 def round_info(round_: Round) -> RoundInfo:
@@ -103,51 +102,6 @@ def _reports_after_last_status(
     return later
 
 
-@dataclass(frozen=True)
-class LatestReport:
-    """The columns of a measure's latest standing report that the notice needs."""
-
-    measure_id: int
-    submitted_at: datetime
-    text: str
-    claimed_status: ReportStatus
-
-
-def latest_report_rows(session: Session, round_id: int, cutoff: datetime) -> dict[int, LatestReport]:
-    """Per live measure of the round, its latest report submitted up to ``cutoff`` that no report
-    submitted up to ``cutoff`` supersedes: the rule of ``tasks.ledger.queries.latest_reports``, in one
-    statement that returns one row per measure (a window function) instead of every report.
-    """
-    superseding = aliased(Report)
-    ranked = (
-        select(
-            Report.measure_id,
-            Report.submitted_at,
-            Report.text,
-            Report.claimed_status,
-            func.row_number()
-            .over(partition_by=Report.measure_id, order_by=(Report.submitted_at.desc(), Report.id.desc()))
-            .label("rank"),
-        )
-        .join(Measure, Measure.id == Report.measure_id)
-        .join(Problem, Problem.id == Measure.problem_id)
-        .where(
-            Problem.round_id == round_id,
-            Measure.removed_at.is_(None),
-            Problem.removed_at.is_(None),
-            Report.submitted_at <= cutoff,
-            ~exists().where(superseding.supersedes_id == Report.id, superseding.submitted_at <= cutoff),
-        )
-        .subquery()
-    )
-    rows = session.execute(
-        select(ranked.c.measure_id, ranked.c.submitted_at, ranked.c.text, ranked.c.claimed_status).where(
-            ranked.c.rank == 1
-        )
-    )
-    return {row.measure_id: LatestReport(*row) for row in rows}
-
-
 def load_notice_document(session: Session, round_code: str, as_of: date, *, timezone: str) -> NoticeDocument:
     """The notice of a round as of the end of ``as_of`` (local day in ``timezone``).
 
@@ -168,7 +122,7 @@ def load_notice_document(session: Session, round_code: str, as_of: date, *, time
         .where(Problem.round_id == round_.id, Problem.removed_at.is_(None))
         .order_by(Problem.ordinal, Measure.ordinal)
     ).all()
-    latest = latest_report_rows(session, round_.id, cutoff)
+    latest = latest_reports(session, round_id=round_.id, as_of=cutoff)
     statuses = _statuses_as_of(session, round_.id, cutoff)
     later_reports = _reports_after_last_status(session, round_.id, cutoff)
 

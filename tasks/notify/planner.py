@@ -46,7 +46,7 @@ from models.tables import (
 )
 from models.urls import channel_of, mask_url
 from models.workdays import WorkingCalendar
-from tasks.ledger.queries import live_measures
+from tasks.ledger.queries import latest_reports, live_measures
 from tasks.notify.render import render_message
 
 
@@ -83,9 +83,7 @@ def measure_facts(
     session: Session, measures: Sequence[Measure], moment: datetime, calendar: WorkingCalendar, policy: Policy
 ) -> list[MeasureFacts]:
     """The planner's view of each measure at ``moment`` (aware)."""
-    from tasks.ledger.queries import latest_reports
-
-    latest = latest_reports(session, (m.id for m in measures), moment)
+    latest = latest_reports(session, measure_ids=(m.id for m in measures), as_of=moment)
     out = []
     for m in measures:
         report = latest.get(m.id)

@@ -132,7 +132,7 @@ def observe_measure(
     stale = scheduled_at.astimezone(zone).date() < now.astimezone(zone).date()
     as_of = now if stale else scheduled_at
     local_day = as_of.astimezone(zone).date()
-    report = latest_reports(session, [measure.id], as_of).get(measure.id)
+    report = latest_reports(session, measure_ids=[measure.id], as_of=as_of).get(measure.id)
     missing = report_missing(
         measure.cadence,
         since=measure.problem.round.feedback_date,

@@ -256,10 +256,10 @@ def test_seed_docx_holds_the_same_paragraphs(seeded_database: Database) -> None:
     assert [p.text for p in read_back.paragraphs if p.text] == expected
 
 
-def test_latest_report_rows_follow_the_ledger_rule_of_latest_reports(database: Database) -> None:
-    """The notice's one-statement query picks the same report as ``tasks.ledger.queries.latest_reports``."""
-    from tasks.ledger.queries import end_of_day, round_latest_reports
-    from tasks.notice.load import latest_report_rows
+def test_latest_reports_pick_each_measures_standing_report_as_of_each_day(database: Database) -> None:
+    """The one query of the latest standing report: corrections replace from their submission, the later
+    id wins at the same instant, removed measures drop out of a round's reading."""
+    from tasks.ledger.queries import end_of_day, latest_reports
 
     with database.unit_of_work() as session:
         round_ = make_round(session)
@@ -272,27 +272,30 @@ def test_latest_report_rows_follow_the_ledger_rule_of_latest_reports(database: D
         b1 = make_report(session, measures[1], text="b1", submitted_at=at[1])
         make_report(session, measures[1], text="b1 更正", supersedes=b1, submitted_at=at[3])
         make_report(session, measures[2], text="c1", submitted_at=at[4])
-        make_report(
-            session, measures[2], text="c2 同时", submitted_at=at[4]
-        )  # same instant: the later id wins
+        make_report(session, measures[2], text="c2 同时", submitted_at=at[4])  # same instant: the later id
         session.commit()
-        for day in (
-            date(2023, 12, 1),
-            date(2023, 12, 3),
-            date(2023, 12, 5),
-            date(2023, 12, 8),
-            date(2023, 12, 31),
-        ):
+        ids = [m.id for m in measures]
+        expected = {
+            date(2023, 12, 1): {ids[0]: "a1"},
+            date(2023, 12, 3): {ids[0]: "a2", ids[1]: "b1"},
+            date(2023, 12, 5): {ids[0]: "a2", ids[1]: "b1 更正", ids[2]: "c2 同时"},
+            date(2023, 12, 8): {ids[0]: "a2 更正", ids[1]: "b1 更正", ids[2]: "c2 同时"},
+        }
+        for day, texts in expected.items():
             cutoff = end_of_day(day, TZ)
-            expected = {
-                m: (r.text, r.submitted_at)
-                for m, r in round_latest_reports(session, round_.id, cutoff).items()
-            }
-            got = {
-                m: (r.text, r.submitted_at) for m, r in latest_report_rows(session, round_.id, cutoff).items()
-            }
-            assert got == expected, day
-            assert all(when.tzinfo is not None for _, when in got.values())
+            by_round = latest_reports(session, round_id=round_.id, as_of=cutoff)
+            assert {m: r.text for m, r in by_round.items()} == texts, day
+            assert latest_reports(session, measure_ids=ids, as_of=cutoff) == by_round
+            assert all(r.submitted_at.tzinfo is not None for r in by_round.values())
+        assert {r.text for r in latest_reports(session, measure_ids=ids).values()} == {
+            "a2 更正",
+            "b1 更正",
+            "c2 同时",
+        }
+        measures[2].removed_at = at[9]
+        session.commit()
+        assert ids[2] not in latest_reports(session, round_id=round_.id)
+        assert ids[2] in latest_reports(session, measure_ids=ids)
 
 
 def test_a_report_after_closing_leaves_the_measure_closed_in_the_statistics(

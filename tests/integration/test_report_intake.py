@@ -99,11 +99,19 @@ def test_a_correction_supersedes_and_the_latest_report_follows_it(
     correction = _record(session, text="更正：后续进展", supersedes=later.id)
     session.commit()
 
-    assert latest_reports(session, [measure.id])[measure.id].id == correction.id
+    assert latest_reports(session, measure_ids=[measure.id])[measure.id].report_id == correction.id
     # As of a day before the correction, the superseded report was still the latest.
-    assert latest_reports(session, [measure.id], NOW - timedelta(hours=12))[measure.id].id == later.id
     assert (
-        latest_reports(session, [measure.id], NOW - timedelta(days=1, hours=12))[measure.id].id == original.id
+        latest_reports(session, measure_ids=[measure.id], as_of=NOW - timedelta(hours=12))[
+            measure.id
+        ].report_id
+        == later.id
+    )
+    assert (
+        latest_reports(session, measure_ids=[measure.id], as_of=NOW - timedelta(days=1, hours=12))[
+            measure.id
+        ].report_id
+        == original.id
     )
     with pytest.raises(InvalidReport, match=f"already superseded by #{correction.id}"):
         _record(session, text="再次更正", supersedes=later.id)
