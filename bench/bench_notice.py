@@ -21,10 +21,10 @@ TARGET_RSS_MB = 300.0
 def run(*, seed: int, scale: float, workdir: Path, profile: Path | None = None) -> Results:
     results = Results("notice")
     try:
-        import tasks.notice.files  # noqa: F401
+        import tasks.notice.load  # noqa: F401
     except ImportError as exc:
         for fmt in TARGETS:
-            results.unavailable(f"notice {fmt}", f"tasks.notice.files has not landed ({exc})")
+            results.unavailable(f"notice {fmt}", f"tasks.notice has not landed ({exc})")
         return results
     city = ensure_city(workdir, seed, scale)
     info = city.info

@@ -1,12 +1,12 @@
 """Bench 3: the daily reminder/escalation sweep over the whole city round, delivered to a slow loopback receiver.
 
-- decision: ``tasks.notify.outbox.plan_and_record`` at 10:00 on the round's last day (every live measure judged,
+- decision: ``tasks.notify.planner.plan_messages`` (committed) at 10:00 on the round's last day (every live measure judged,
   every message rendered and recorded in the delivery log, escalation steps recorded);
 - delivery: ``tasks.notify.outbox.deliver_due`` with the real ``AppriseSender`` (claim, send, record per message)
   to ``bench.receiver`` answering each POST after ~100 ms; the receiver counts every message by its
   ``X-Zhenggai-Key``, so lost (in the log as sent, never received) and duplicated (received more than
   once) are counted where messages arrive;
-- baseline: ``tasks.notify.sender.send_sequentially`` (a plain blocking Apprise loop) on the first
+- baseline: ``bench.baselines.send_sequentially`` (a plain blocking Apprise loop) on the first
   ``--baseline`` messages of the same log, to the same receiver.
 
     python -m bench.bench_sweep [--scale 1] [--seed 8] [--delay 0.1] [--baseline 200]
@@ -73,37 +73,42 @@ def run(
 ) -> Results:
     results = Results("sweep")
     try:
+        from bench.baselines import send_sequentially
         from tasks.notify.outbox import deliver_due
-        from tasks.notify.planner import plan_and_record
-        from tasks.notify.sender import AppriseSender, send_sequentially
+        from tasks.notify.planner import plan_messages
+        from tasks.notify.sender import AppriseSender
     except ImportError as exc:
         for name in ("decision", "delivery", "sequential baseline"):
-            results.unavailable(name, f"tasks.notify.outbox has not landed ({exc})")
+            results.unavailable(name, f"tasks.notify has not landed ({exc})")
         return results
 
     from models.db import Database
     from models.notifications import Policy
     from models.settings import Settings
-    from models.workdays import ChinaCalendar
 
     city = ensure_city(workdir, seed, scale)
     info = city.info
     database = Database(sqlite_url(city.scratch_copy("sweep")))
     settings = Settings()
     policy = Policy.from_settings(settings)
-    calendar = ChinaCalendar()
     now = datetime.fromisoformat(info.sweep_at)
+    clock = settings.clock(now)
+
+    def plan(db: Any) -> Any:
+        with db.unit_of_work() as session:
+            planned = plan_messages(session, clock, policy, round_code=info.round_code)
+            session.commit()
+        return planned
+
     fan = concurrency or settings.delivery_concurrency
     max_attempts = settings.delivery_retries + 1
 
     with receiver(info.receiver_port, delay) as rx:
         started = time.perf_counter()
-        planned = plan_and_record(
-            database, now=now, calendar=calendar, policy=policy, round_code=info.round_code
-        )
+        planned = plan(database)
         decision = time.perf_counter() - started
         results.add(
-            "decision (plan_and_record)",
+            "decision (plan_messages)",
             decision,
             "s",
             target=f"< {TARGET_DECISION_S:g} s",
@@ -160,7 +165,7 @@ def run(
         fresh = Database(sqlite_url(city.scratch_copy("sweep-profile")))
         profiler = Profiler()
         profiler.start()
-        plan_and_record(fresh, now=now, calendar=ChinaCalendar(), policy=policy, round_code=info.round_code)
+        plan(fresh)
         profiler.stop()
         profile.write_text(profiler.output_text(unicode=True, color=False))
         fresh.dispose()

@@ -6,7 +6,7 @@ production). Its database is a scratch PostgreSQL database of our own (``--prefe
 default when the server at 127.0.0.1:5432 answers) or SQLite in PREFECT_HOME (``--prefect-db sqlite``;
 on two cores a SQLite server with services contends with its scheduler, see docs/benchmarks.md).
 
-1. naive: ``flows.sync.sync_naive`` (``to_deployment(...).apply()`` one by one) on the first ``--naive``
+1. naive: ``bench.baselines.sync_naive`` (``to_deployment(...).apply()`` one by one) on the first ``--naive``
    measures, then those deployments are deleted so the server is empty again;
 2. first sync: ``flows.sync.sync_bulk`` (plan from the ledger, reconcile with 4 concurrent requests);
 3. re-sync with no ledger change (must write nothing).

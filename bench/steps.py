@@ -46,8 +46,11 @@ def load_plan(payload: dict[str, Any]) -> dict[str, Any]:
 
     database = _database(payload["url"])
     database.engine.connect().close()  # connecting is not loading
+    clock = _settings(payload["url"]).clock()
     started = time.perf_counter()
-    changes = load_plan_file(database, Path(payload["path"]))
+    with database.unit_of_work() as session:
+        changes = load_plan_file(session, Path(payload["path"]), clock)
+        session.commit()
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "summary": changes.summary()}
 
@@ -58,33 +61,32 @@ def load_reports(payload: dict[str, Any]) -> dict[str, Any]:
     from tasks.reports.record import load_reports_file
 
     database = _database(payload["url"])
+    clock = _settings(payload["url"]).clock()
     started = time.perf_counter()
-    loaded = load_reports_file(database, Path(payload["path"]))
+    with database.unit_of_work() as session:
+        loaded = load_reports_file(session, Path(payload["path"]), clock)
+        session.commit()
     return {"seconds": time.perf_counter() - started, "recorded": loaded.recorded}
 
 
 @step
 def notice(payload: dict[str, Any]) -> dict[str, Any]:
-    """``generate_notices`` for one format, written to a file, as of the round's last day."""
-    from tasks.notice.files import generate_notices
+    """``flows.cli.notice.generate_notices`` for one format, written to a file, as of the round's last day."""
+    from flows.cli.notice import generate_notices
 
     database = _database(payload["url"])
     database.engine.connect().close()
     output = Path(payload["output"])
+    clock = _settings(payload["url"]).clock().on(date.fromisoformat(payload["as_of"]))
     started = time.perf_counter()
     [(result, _content)] = generate_notices(
-        database,
-        payload["round"],
-        [(payload["format"], output)],
-        as_of=date.fromisoformat(payload["as_of"]),
-        timezone="Asia/Shanghai",
-        requested_by="bench",
+        database, clock, payload["round"], [(payload["format"], output)], requested_by="bench"
     )
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "bytes": output.stat().st_size, "missing": len(result.missing)}
 
 
-def _sync_settings(url: str) -> Any:
+def _settings(url: str) -> Any:
     from models.settings import Settings
 
     return Settings(database_url=url)
@@ -92,17 +94,17 @@ def _sync_settings(url: str) -> Any:
 
 @step
 def sync_naive(payload: dict[str, Any]) -> dict[str, Any]:
-    """``flows.sync.sync_naive`` (one ``to_deployment(...).apply()`` per measure) on the first N measures.
+    """``bench.baselines.sync_naive`` (one ``to_deployment(...).apply()`` per measure) on the first N measures.
 
     The deployments it made are deleted afterwards, so the bulk sync then starts from an empty server.
     """
     import asyncio
 
+    from bench.baselines import sync_naive as naive
     from flows.sync import plan_sync
-    from flows.sync import sync_naive as naive
 
     database = _database(payload["url"])
-    settings = _sync_settings(payload["url"])
+    settings = _settings(payload["url"])
     wanted = plan_sync(database, settings, round_code=payload.get("round"))[: int(payload["count"])]
     started = time.perf_counter()
     ids = naive(wanted)
@@ -127,7 +129,7 @@ def sync_bulk(payload: dict[str, Any]) -> dict[str, Any]:
     from flows.sync import sync_bulk as bulk
 
     database = _database(payload["url"])
-    settings = _sync_settings(payload["url"])
+    settings = _settings(payload["url"])
     passes = []
     for _ in range(int(payload.get("runs", 2))):
         started = time.perf_counter()

@@ -14,7 +14,6 @@ import json
 import logging
 from datetime import date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, File, Form, Header, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from flows.intake import submit_report
 from models.db import Database, get_database
 from models.enums import ReportStatus, TokenRole
 from models.errors import (
@@ -50,7 +50,6 @@ from tasks.reports.evidence import (
     evidence_path,
     stage_evidence,
 )
-from tasks.reports.intake import submit_report
 from tasks.reports.record import DuplicateReport, MetricInput, ReportInput
 from tasks.reports.review import InvalidReview, ReviewAction, event_summary, measure_history, review_measure
 from tasks.reports.tokens import Principal, describe_refused, verify_token
@@ -136,9 +135,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def now() -> datetime:
         return utcnow()
-
-    def local_today(moment: datetime) -> date:
-        return moment.astimezone(ZoneInfo(settings.timezone)).date()
 
     def principal(
         request: Request,
@@ -309,7 +305,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except ValidationError as error:
             first = error.errors()[0]
             raise Refusal(422, ".".join(str(p) for p in first["loc"]), first["msg"]) from None
-        moment = now()
         uploads = [Upload(f.filename or "", f.file) for f in evidence or []]
         staged = stage_evidence(
             settings.evidence_dir,
@@ -318,26 +313,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allowed_types=settings.evidence_allowed_types,
         )
         try:
-            return submit_report(
-                db, data, actor=_actor(caller), now=moment, today=local_today(moment), staged=staged
-            )
+            return submit_report(db, data, actor=_actor(caller), clock=settings.clock(now()), staged=staged)
         except UnknownUnit as error:
             raise Refusal(422, "unit", str(error)) from None
 
     @app.get("/api/units/{unit}/measures", tags=["measures"])
     def get_unit_measures(unit: str, caller: Caller, db: Db) -> list[dict[str, Any]]:
         """What a unit owns (as lead or co-unit), with deadline, state, light and the last report."""
-        calendar = settings.working_calendar()
+        clock = settings.clock(now())
         with db.unit_of_work() as session:
             check_unit_access(session, caller, unit)
-            return unit_measures(
-                session,
-                unit,
-                today=local_today(now()),
-                calendar=calendar,
-                timezone=settings.timezone,
-                due_soon_workdays=settings.due_soon_workdays,
-            )
+            return unit_measures(session, unit, clock.on(clock.today))
 
     @app.get("/api/measures/{code}/reports", tags=["measures"])
     def get_measure_reports(code: str, caller: Caller, db: Db) -> list[dict[str, Any]]:

@@ -24,7 +24,6 @@ from tasks.notice.files import (
     artifact_key,
     notice_artifact_markdown,
     record_notice_outputs,
-    today_in,
 )
 from tasks.notice.load import load_notice_document
 from tasks.notice.render import NoticeFormat, render_notice
@@ -42,7 +41,7 @@ def load_notice_task(round_code: str, as_of: date) -> NoticeDocument:
     """Read the round's notice as of the date from the ledger."""
     settings = get_settings()
     with get_database(settings).unit_of_work() as session:
-        return load_notice_document(session, round_code, as_of, timezone=settings.timezone)
+        return load_notice_document(session, round_code, settings.clock().on(as_of))
 
 
 @task(name="check-notice-complete", cache_policy=NO_CACHE)
@@ -108,7 +107,7 @@ def generate_notice(
 
     Every format is rendered before any file is written, so a failing format leaves nothing behind.
     """
-    day = as_of or today_in(get_settings().timezone)
+    day = as_of or get_settings().clock().today
     document = load_notice_task(round_code, day)
     if strict:
         check_complete_task(document)

@@ -22,6 +22,9 @@ from models.db import get_database
 from models.errors import DeliveryIncomplete
 from models.notifications import Policy
 from models.settings import get_settings
+from tasks.notify.outbox import deliver, due_ids, expire_in_doubt, open_among, status_counts
+from tasks.notify.planner import plan_digests, plan_messages
+from tasks.notify.sender import AppriseSender
 
 BATCH_SIZE = 250  # messages per delivery task run: few task runs, each sending concurrently
 
@@ -44,44 +47,36 @@ def plan_notifications(
     now: datetime, round_code: str | None = None, measure_code: str | None = None, actor: str = "sweep"
 ) -> dict[str, Any]:
     """Plan and record the messages of every live measure (or one) at ``now``; escalation steps too."""
-    from tasks.notify.planner import plan_and_record
-
     settings = get_settings()
-    result = plan_and_record(
-        get_database(settings),
-        now=now,
-        calendar=settings.working_calendar(),
-        policy=Policy.from_settings(settings),
-        round_code=round_code,
-        measure_code=measure_code,
-        actor=actor,
-        flow_run_id=_flow_run_id(),
-    )
+    with get_database(settings).unit_of_work() as session:
+        result = plan_messages(
+            session,
+            settings.clock(now),
+            Policy.from_settings(settings),
+            round_code=round_code,
+            measure_code=measure_code,
+            actor=actor,
+            flow_run_id=_flow_run_id(),
+        )
+        session.commit()
     return result.as_dict()
 
 
 @task(name="plan-digests", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def plan_digest_messages(now: datetime, round_code: str | None = None) -> dict[str, Any]:
     """Record this week's digest of every unit."""
-    from tasks.notify.planner import plan_digests
-
     settings = get_settings()
-    result = plan_digests(
-        get_database(settings),
-        now=now,
-        calendar=settings.working_calendar(),
-        policy=Policy.from_settings(settings),
-        due_soon_workdays=settings.due_soon_workdays,
-        round_code=round_code,
-    )
+    with get_database(settings).unit_of_work() as session:
+        result = plan_digests(
+            session, settings.clock(now), Policy.from_settings(settings), round_code=round_code
+        )
+        session.commit()
     return result.as_dict()
 
 
 @task(name="due-deliveries", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def due_deliveries(now: datetime, measure_code: str | None = None) -> dict[str, Any]:
     """Mark stuck claims in doubt, then the ids of every open delivery due at ``now``."""
-    from tasks.notify.outbox import due_ids, expire_in_doubt
-
     database = get_database(get_settings())
     in_doubt = expire_in_doubt(database)
     return {
@@ -98,9 +93,6 @@ def due_deliveries(now: datetime, measure_code: str | None = None) -> dict[str, 
 )
 def deliver_batch(ids: list[int], now: datetime) -> dict[str, int]:
     """Send a batch concurrently (bounded by ``delivery_concurrency``); raise while some may be retried."""
-    from tasks.notify.outbox import deliver, open_among
-    from tasks.notify.sender import AppriseSender
-
     settings = get_settings()
     database = get_database(settings)
     attempts = max_attempts()
@@ -123,8 +115,6 @@ def deliver_batch(ids: list[int], now: datetime) -> dict[str, int]:
 @task(name="delivery-summary", cache_policy=NO_CACHE)
 def delivery_summary(ids: list[int]) -> dict[str, int]:
     """The log's statuses of ``ids`` after delivery."""
-    from tasks.notify.outbox import status_counts
-
     return status_counts(get_database(get_settings()), ids)
 
 

@@ -1,7 +1,7 @@
 """``report_input``: a coordinator enters a unit's report in the Prefect UI.
 
 The run pauses with ``wait_for_input`` a typed form (``UnitReportForm``); the UI shows it on the paused
-run ("Resume" → form). The entry goes through ``tasks.reports.intake.submit_report`` (so ``record_report``):
+run ("Resume" → form). The entry goes through ``flows.intake.submit_report`` (so ``record_report``):
 the same validation, history and event as the API. A refused entry (empty text, a unit that does
 not own the measure, a period that has not ended…) pauses the run again with the reason shown above
 the form, up to ``attempts`` times; then the run fails with that reason.
@@ -11,10 +11,9 @@ Pause keys hold only lowercase letters, digits and dashes (``report-1``, ``repor
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.context import FlowRunContext
@@ -22,12 +21,11 @@ from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 
+from flows.intake import submit_report
 from models.db import get_database
 from models.enums import ReportStatus
 from models.errors import ZhenggaiError
 from models.settings import get_settings
-from models.tables import utcnow
-from tasks.reports.intake import submit_report
 from tasks.reports.record import MetricInput, ReportInput
 
 
@@ -56,9 +54,10 @@ class UnitReportForm(RunInput):
 
 
 @task(name="submit-report", retries=0)
-def submit_report_task(data: ReportInput, *, actor: str, now: datetime, today: date) -> dict[str, Any]:
-    """``submit_report`` as a Prefect task (the UI input flow), on the configured database."""
-    return submit_report(get_database(), data, actor=actor, now=now, today=today)
+def submit_report_task(data: ReportInput, *, actor: str) -> dict[str, Any]:
+    """Submit the entered report now (``flows.intake.submit_report``) on the configured database."""
+    settings = get_settings()
+    return submit_report(get_database(settings), data, actor=actor, clock=settings.clock())
 
 
 def pause_key(attempt: int) -> str:
@@ -79,12 +78,10 @@ def report_input(
     logger = get_run_logger()
     context = FlowRunContext.get()
     run_id = str(context.flow_run.id) if context and context.flow_run else "local"
-    zone = ZoneInfo(get_settings().timezone)
     description = f"**{measure}** 进展报送：{period_start.isoformat()} 至 {period_end.isoformat()}"
     error: Exception | None = None
     for attempt in range(1, max(1, attempts) + 1):
         shown = description if error is None else f"{description}\n\n上次提交未通过：{error}"
-        now: datetime = utcnow()
         try:
             form = pause_flow_run(
                 wait_for_input=UnitReportForm.with_initial_data(description=shown),
@@ -104,10 +101,7 @@ def report_input(
                 idempotency_key=f"ui:{run_id}",
                 source="ui",
             )
-            now = utcnow()
-            return submit_report_task(
-                data, actor=f"prefect ui run {run_id}"[:100], now=now, today=now.astimezone(zone).date()
-            )
+            return submit_report_task(data, actor=f"prefect ui run {run_id}"[:100])
         except (ZhenggaiError, ValidationError) as refused:
             logger.warning("entry %s for %s refused: %s", attempt, measure, refused)
             error = refused

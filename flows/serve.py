@@ -55,12 +55,11 @@ def housekeeping_schedule(cadence: str, slug: str) -> Any:
 
     from models.cadence import cadence_schedule
 
-    settings = get_settings()
-    today = settings.local_today()
-    spec = cadence_schedule(cadence, settings.working_calendar(), today, today=today)
+    clock = get_settings().clock()
+    spec = cadence_schedule(cadence, clock.calendar, clock.today, today=clock.today)
     if spec.kind == "cron":
-        return Cron(spec.value, timezone=settings.timezone, slug=slug)
-    return RRule(spec.value, timezone=settings.timezone, slug=slug)
+        return Cron(spec.value, timezone=clock.timezone, slug=slug)
+    return RRule(spec.value, timezone=clock.timezone, slug=slug)
 
 
 class RegisteredDeployment(RunnerDeployment):

@@ -1,26 +1,22 @@
 """``sync_deployments``: the ledger's measures as ``check_measure`` deployments (see ``tasks.schedule.sync``).
 
-Two paths register deployments:
-
-- ``sync_bulk`` / the ``sync_deployments`` flow / ``zhenggai sync``: one async client, the parameter schema
-  computed once, a few concurrent requests, only the differences written; removes and pauses too.
-- ``sync_naive``: ``check_measure.to_deployment(...).apply()`` one measure after the other, as Prefect's
-  documentation shows it; creates and updates only. Kept for the benchmark (``bench/``).
+``sync_bulk`` / the ``sync_deployments`` flow / ``zhenggai sync``: one async client, the parameter schema
+computed once, a few concurrent requests, only the differences written; removes and pauses too. (The
+one-by-one ``to_deployment(...).apply()`` path it is measured against lives in ``bench/baselines.py``.)
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Any
 
 from prefect import flow, task
 
 from flows.check_measure import check_measure
+from models.clock import Clock
 from models.db import Database, get_database
 from models.settings import Settings, get_settings
-from models.workdays import WorkingCalendar
-from tasks.schedule.deployments import ENTRYPOINT, WantedDeployment, wanted_deployments
+from tasks.schedule.deployments import WantedDeployment, wanted_deployments
 from tasks.schedule.sync import SyncResult, reconcile
 
 
@@ -32,26 +28,16 @@ def parameter_schema() -> dict[str, Any]:
 
 
 def plan_sync(
-    database: Database,
-    settings: Settings,
-    *,
-    calendar: WorkingCalendar | None = None,
-    round_code: str | None = None,
-    today: date | None = None,
+    database: Database, settings: Settings, *, clock: Clock | None = None, round_code: str | None = None
 ) -> list[WantedDeployment]:
-    """What the ledger wants the server to hold, as of ``today`` (default: today, local)."""
-    calendar = calendar or settings.working_calendar()
-    if today is None:
-        today = settings.local_today()
+    """What the ledger wants the server to hold, registered as of the clock (default: now)."""
     with database.unit_of_work() as session:
         # An unknown round is refused there (UnknownRound), before anything is sent to Prefect.
         return wanted_deployments(
             session,
-            calendar=calendar,
-            timezone=settings.timezone,
+            clock or settings.clock(),
             reminder_offsets=settings.reminder_offsets,
             reminder_hour=settings.reminder_hour,
-            today=today,
             round_code=round_code,
         )
 
@@ -85,41 +71,15 @@ def sync_bulk(
     work_pool: str | None = None,
     round_code: str | None = None,
     concurrency: int = 4,
-    calendar: WorkingCalendar | None = None,
-    today: date | None = None,
+    clock: Clock | None = None,
 ) -> SyncResult:
     """Plan from the ledger and reconcile, outside any flow run (the CLI and ``serve`` call this)."""
     settings = settings or get_settings()
     database = database or get_database(settings)
-    wanted = plan_sync(database, settings, calendar=calendar, round_code=round_code, today=today)
+    wanted = plan_sync(database, settings, clock=clock, round_code=round_code)
     return asyncio.run(
         sync_bulk_async(wanted, work_pool=work_pool, round_code=round_code, concurrency=concurrency)
     )
-
-
-def sync_naive(wanted: list[WantedDeployment], *, work_pool: str | None = None) -> list[str]:
-    """Register each measure with ``to_deployment(...).apply()``, one after the other (for the benchmark)."""
-    from prefect.schedules import Cron, RRule
-
-    ids = []
-    for want in wanted:
-        schedules = [
-            (Cron if s.kind == "cron" else RRule)(
-                s.value, timezone=s.timezone, slug=s.slug, parameters=s.parameters
-            )
-            for s in want.schedules
-        ]
-        deployment: Any = check_measure.to_deployment(
-            name=want.name,
-            schedules=schedules,
-            parameters=want.parameters,
-            tags=list(want.tags),
-            description=want.description,
-            paused=want.paused,
-        )
-        deployment.entrypoint = ENTRYPOINT
-        ids.append(str(deployment.apply(work_pool_name=work_pool)))
-    return ids
 
 
 @task(name="reconcile-deployments")

@@ -28,6 +28,7 @@ from typing import cast
 
 from dateutil.rrule import rrulestr
 
+from models.clock import Clock
 from models.errors import InvalidSchedule
 from models.schedules import (
     MAX_RRULE_TEXT,
@@ -400,24 +401,15 @@ def _cadence_schedule(
 _cached_cadence_schedule = lru_cache(maxsize=1024)(_cadence_schedule)
 
 
-def describe_cadence(
-    text: str,
-    day: date,
-    calendar: WorkingCalendar | None = None,
-    *,
-    feedback_date: date | None = None,
-    count: int = 3,
-) -> str:
-    """The cadence in the coordinators' words with its next ``count`` runs after ``day``.
+def describe_cadence(text: str, clock: Clock, *, feedback_date: date | None = None, count: int = 3) -> str:
+    """The cadence in the coordinators' words with its next ``count`` runs after the clock's day.
 
     ``每周一 09:00（下次：2023-10-09 周一、2023-10-16 周一、2023-10-23 周一）``.
     """
-    from models.workdays import ChinaCalendar
-
-    calendar = calendar if calendar is not None else ChinaCalendar()
+    day = clock.today
     cadence = parse_cadence(text)
     anchor = anchor_for(feedback_date or day)
-    spec = cadence.schedule(calendar, dtstart=anchor, horizon_end=horizon_end(calendar, anchor))
+    spec = cadence.schedule(clock.calendar, dtstart=anchor, horizon_end=horizon_end(clock.calendar, anchor))
     runs = spec.next(datetime.combine(day, time.min), count)
     shown = "、".join(f"{r:%Y-%m-%d} 周{WEEKDAY_CHARS[r.weekday()]}" for r in runs)
     return f"{cadence.label}（下次：{shown}）" if runs else cadence.label

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from models.enums import MeasureStatus
 from models.errors import InvalidPlan, MissingReports, PlanIssue
+from models.measure_view import MeasureView
 from models.rules import chinese_ordinal, format_chinese_date, is_finished, is_overdue
 
 NOTICE_LABELS = ("整改成效", "整改情况", "整改进展")
@@ -123,18 +123,6 @@ class RoundInfo:
 
 
 @dataclass(frozen=True)
-class MeasureInfo:
-    """A measure as the notice needs it. ``status`` is the measure's status as of the notice date."""
-
-    code: str
-    ordinal: int
-    marker: str = ""
-    lead_unit: str = ""  # the lead unit's name; "" when unassigned
-    deadline: date | None = None  # None: 长期坚持
-    status: MeasureStatus = MeasureStatus.PLANNED
-
-
-@dataclass(frozen=True)
 class ProblemInfo:
     """A problem in notice order, with its measures in their order."""
 
@@ -142,15 +130,14 @@ class ProblemInfo:
     title: str
     description: str = ""
     outcome_lead_in: str = ""
-    measures: tuple[MeasureInfo, ...] = ()
+    measures: tuple[MeasureView, ...] = ()  # each with its status as of the notice date
 
 
 @dataclass(frozen=True)
 class ReportInfo:
-    """The latest non-superseded report of a measure as of the notice date."""
+    """The latest standing report of a measure as of the notice date: what the notice quotes."""
 
     text: str
-    claimed_done: bool = False
 
 
 # -- output: the document ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Who is told what, and when: message planning, idempotency keys, the escalation ladder, quiet hours.
 
-Pure rules, no I/O: every function takes the measure's facts and ``now`` (or ``today``) as arguments.
+Pure rules, no I/O: every function takes the measure as read (``MeasureView``) and a ``Clock`` (the moment,
+zone and working calendar) as arguments.
 
 Kinds of message (``MessageKind``) and their keys ``measure|kind|recipient|period-or-step``:
 
@@ -27,14 +28,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from models.clock import Clock
 from models.deadlines import reminder_steps
-from models.enums import MeasureStatus, MessageKind
+from models.enums import MessageKind
+from models.measure_view import MeasureView
 from models.rules import is_finished, is_overdue
-from models.workdays import WorkingCalendar, add_workdays, workdays_between
+from models.workdays import add_workdays, workdays_between
 
 
 class Level(enum.StrEnum):
@@ -57,9 +59,8 @@ LEVEL_ORDER = (Level.UNIT, Level.BLUE, Level.YELLOW, Level.RED)
 
 @dataclass(frozen=True)
 class Policy:
-    """The settings the rules read (``Policy.from_settings``)."""
+    """The notification settings the rules read (``Policy.from_settings``); time and place are the clock's."""
 
-    timezone: str = "Asia/Shanghai"
     reminder_offsets: tuple[int, ...] = (5, 3, 1, 0)
     quiet_start: time = time(8, 30)
     quiet_end: time = time(18, 0)
@@ -70,7 +71,6 @@ class Policy:
     @classmethod
     def from_settings(cls, settings: Any) -> Policy:
         return cls(
-            timezone=settings.timezone,
             reminder_offsets=tuple(settings.reminder_offsets),
             quiet_start=settings.quiet_start,
             quiet_end=settings.quiet_end,
@@ -102,30 +102,13 @@ class Recipient:
 
 
 @dataclass(frozen=True)
-class MeasureFacts:
-    """What the planner knows about one measure (built from the ledger by ``tasks.notify.outbox``)."""
+class Recipients:
+    """Who hears about a measure: its lead unit's contacts, its leader, the round's coordinator and head."""
 
-    measure_id: int | None
-    code: str
-    text: str
-    status: MeasureStatus
-    deadline: date | None
-    deadline_spec: str = ""
-    marker: str = ""
-    problem_ordinal: int = 0
-    problem_title: str = ""
-    round_code: str = ""
-    lead_unit_id: int | None = None
-    lead_unit_name: str | None = None
-    co_unit_names: tuple[str, ...] = ()
-    unit_contacts: tuple[Recipient, ...] = ()
+    unit: tuple[Recipient, ...] = ()
     leader: Recipient | None = None
     coordinator: Recipient | None = None
     head: Recipient | None = None
-    # Set by the caller from the cadence: the start of the closed period that has no report, if any.
-    missing_period_start: datetime | None = None
-    missing_period_end: datetime | None = None
-    cadence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,18 +162,17 @@ class MeasurePlan:
 # -- time ---------------------------------------------------------------------------------------
 
 
-def next_allowed(moment: datetime, calendar: WorkingCalendar, policy: Policy) -> datetime:
-    """The first allowed sending moment at or after ``moment`` (aware, in the policy's zone)."""
-    zone = ZoneInfo(policy.timezone)
-    local = moment.astimezone(zone)
+def next_allowed(clock: Clock, policy: Policy) -> datetime:
+    """The first allowed sending moment at or after the clock's now (aware, in the clock's zone)."""
+    local = clock.local(clock.now)
     day = local.date()
-    if calendar.is_workday(day):
+    if clock.calendar.is_workday(day):
         if local.time() < policy.quiet_start:
-            return datetime.combine(day, policy.quiet_start, tzinfo=zone)
+            return datetime.combine(day, policy.quiet_start, tzinfo=clock.zone)
         if local.time() < policy.quiet_end:
             return local
-    day = add_workdays(calendar, day, 1)
-    return datetime.combine(day, policy.quiet_start, tzinfo=zone)
+    day = add_workdays(clock.calendar, day, 1)
+    return datetime.combine(day, policy.quiet_start, tzinfo=clock.zone)
 
 
 def escalation_level(overdue_workdays: int, policy: Policy) -> Level | None:
@@ -247,143 +229,147 @@ def _recipient_messages(
     return out
 
 
-def measure_context(
-    facts: MeasureFacts, day: date, calendar: WorkingCalendar, timezone: str
-) -> dict[str, Any]:
-    """What every measure template may show (moments are shown in ``timezone``)."""
-    left = workdays_between(calendar, day, facts.deadline) if facts.deadline else None
+def measure_context(measure: MeasureView, clock: Clock) -> dict[str, Any]:
+    """What every measure template may show, as of the clock's day (moments are shown in its zone)."""
+    left = workdays_between(clock.calendar, clock.today, measure.deadline) if measure.deadline else None
     return {
-        "code": facts.code,
-        "round_code": facts.round_code,
-        "measure_text": f"{facts.marker}{facts.text}",
-        "problem_ordinal": facts.problem_ordinal,
-        "problem_title": facts.problem_title,
-        "lead_unit": facts.lead_unit_name or "【未指定】",
-        "co_units": list(facts.co_unit_names),
-        "leader": (facts.leader.role or facts.leader.person) if facts.leader else None,
-        "deadline": facts.deadline,
-        "deadline_spec": facts.deadline_spec,
+        "code": measure.code,
+        "round_code": measure.round_code,
+        "measure_text": measure.measure_text,
+        "problem_ordinal": measure.problem_ordinal,
+        "problem_title": measure.problem_title,
+        "lead_unit": measure.lead_unit or "【未指定】",
+        "co_units": list(measure.co_units),
+        "leader": measure.leader,
+        "deadline": measure.deadline,
+        "deadline_spec": measure.deadline_spec,
         "workdays_left": left,
         "overdue_workdays": -left if left is not None and left < 0 else 0,
-        "today": day,
-        "timezone": timezone,
+        "today": clock.today,
+        "timezone": clock.timezone,
     }
 
 
-def plan_measure(
-    facts: MeasureFacts, now: datetime, calendar: WorkingCalendar, policy: Policy
-) -> MeasurePlan:
-    """The messages and escalation steps a measure asks for at ``now`` (aware).
+def plan_measure(measure: MeasureView, recipients: Recipients, clock: Clock, policy: Policy) -> MeasurePlan:
+    """The messages and escalation steps a measure asks for at the clock's now.
 
-    Keys make the plan safe to repeat: planning again the same day plans the same keys.
+    A message is due at the next allowed moment (held when that is later than now) and the measure is
+    judged as of that day. Keys make the plan safe to repeat: planning again the same day plans the
+    same keys.
     """
     plan = MeasurePlan()
-    if is_finished(facts.status):
+    if is_finished(measure.status):
         return plan
-    due_at = next_allowed(now, calendar, policy)
-    held = due_at > now
-    day = due_at.astimezone(ZoneInfo(policy.timezone)).date()
-    context = {**measure_context(facts, day, calendar, policy.timezone), "_held": held}
+    due = clock.at(next_allowed(clock, policy))
     common: dict[str, Any] = {
-        "subject": facts.code,
-        "due_at": due_at,
-        "measure_id": facts.measure_id,
-        "unit_id": facts.lead_unit_id,
+        "subject": measure.code,
+        "due_at": due.now,
+        "measure_id": measure.id,
+        "unit_id": measure.lead_unit_id,
+        "context": {**measure_context(measure, due), "_held": due.now > clock.now},
     }
-
-    if facts.deadline is not None:
-        deadline = facts.deadline
-        if not is_overdue(facts.status, deadline, day):
-            for offset, step_day in reminder_steps(deadline, policy.reminder_offsets, calendar):
-                if step_day > day:
-                    continue
-                kind = MessageKind.DUE_TODAY if offset == 0 else MessageKind.REMINDER
-                plan.messages += _recipient_messages(
-                    facts.unit_contacts,
-                    kind=kind,
-                    period=f"{deadline.isoformat()}/-{offset}",
-                    template=kind.value,
-                    context=context,
-                    **common,
-                )
-                break
+    if measure.deadline is not None:
+        if is_overdue(measure.status, measure.deadline, due.today):
+            _chase(plan, measure, recipients, due, policy, common)
         else:
-            overdue = workdays_between(calendar, deadline, day)
-            level = escalation_level(overdue, policy)
-            plan.messages += _recipient_messages(
-                facts.unit_contacts,
-                kind=MessageKind.OVERDUE,
-                period=day.isoformat(),
-                template="overdue",
-                context={**context, "level": level, "level_label": LEVEL_LABEL[level] if level else ""},
-                **common,
-            )
-            plan.escalations, escalation_messages = _escalate(
-                facts, overdue, deadline, context, policy, common
-            )
-            plan.messages += escalation_messages
-
-    if facts.missing_period_start is not None:
-        start = facts.missing_period_start
+            plan.messages += _deadline_reminder(measure, recipients, due, policy, common)
+    if measure.missing_period is not None:
+        start, end = measure.missing_period
         plan.messages += _recipient_messages(
-            facts.unit_contacts,
+            recipients.unit,
             kind=MessageKind.MISSING_REPORT,
             period=start.strftime("%Y-%m-%dT%H:%M"),
             template="missing_report",
-            context={
-                **context,
-                "period_start": start,
-                "period_end": facts.missing_period_end,
-                "cadence": facts.cadence,
+            **{
+                **common,
+                "context": {
+                    **common["context"],
+                    "period_start": start,
+                    "period_end": end,
+                    "cadence": measure.cadence,
+                },
             },
-            **common,
         )
     return plan
 
 
-def _escalate(
-    facts: MeasureFacts,
-    overdue: int,
-    deadline: date,
-    context: dict[str, Any],
-    policy: Policy,
-    common: dict[str, Any],
-) -> tuple[list[EscalationStep], list[PlannedMessage]]:
-    steps: list[EscalationStep] = []
-    messages: list[PlannedMessage] = []
-    previous: Level | None = None
-    targets: dict[Level, tuple[Recipient, ...]] = {
-        Level.UNIT: facts.unit_contacts,
-        Level.BLUE: (facts.leader,) if facts.leader else (),
-        Level.YELLOW: (facts.coordinator,) if facts.coordinator else (),
-        Level.RED: (facts.head,) if facts.head else (),
-    }
-    for level in LEVEL_ORDER:
-        if overdue < policy.threshold(level):
-            break
-        recipients = targets[level]
-        target = (
-            (facts.lead_unit_name or "—")
-            if level == Level.UNIT
-            else "、".join(r.role or r.person for r in recipients) or "—"
-        )
-        steps.append(EscalationStep(facts.measure_id, facts.code, level, previous, overdue, deadline, target))
-        if level != Level.UNIT:  # the unit hears through its daily overdue message
-            messages += _recipient_messages(
-                recipients,
-                kind=MessageKind.ESCALATION,
-                period=f"{deadline.isoformat()}/{level.value}",
-                template="escalation",
-                context={
-                    **context,
-                    "level": level,
-                    "level_label": LEVEL_LABEL[level],
-                    "threshold": policy.threshold(level),
-                },
+def _deadline_reminder(
+    measure: MeasureView, recipients: Recipients, due: Clock, policy: Policy, common: dict[str, Any]
+) -> list[PlannedMessage]:
+    """The latest reminder step that has come by the due day (a missed step is caught up once)."""
+    assert measure.deadline is not None
+    for offset, step_day in reminder_steps(measure.deadline, policy.reminder_offsets, due.calendar):
+        if step_day <= due.today:
+            kind = MessageKind.DUE_TODAY if offset == 0 else MessageKind.REMINDER
+            return _recipient_messages(
+                recipients.unit,
+                kind=kind,
+                period=f"{measure.deadline.isoformat()}/-{offset}",
+                template=kind.value,
                 **common,
             )
-        previous = level
-    return steps, messages
+    return []
+
+
+def _chase(
+    plan: MeasurePlan,
+    measure: MeasureView,
+    recipients: Recipients,
+    due: Clock,
+    policy: Policy,
+    common: dict[str, Any],
+) -> None:
+    """An overdue measure: the unit's daily 逾期 message, and the ladder's steps reached so far."""
+    assert measure.deadline is not None
+    overdue = workdays_between(due.calendar, measure.deadline, due.today)
+    level = escalation_level(overdue, policy)
+    context = common["context"]
+    plan.messages += _recipient_messages(
+        recipients.unit,
+        kind=MessageKind.OVERDUE,
+        period=due.today.isoformat(),
+        template="overdue",
+        **{
+            **common,
+            "context": {**context, "level": level, "level_label": LEVEL_LABEL[level] if level else ""},
+        },
+    )
+    targets: dict[Level, tuple[Recipient, ...]] = {
+        Level.UNIT: recipients.unit,
+        Level.BLUE: (recipients.leader,) if recipients.leader else (),
+        Level.YELLOW: (recipients.coordinator,) if recipients.coordinator else (),
+        Level.RED: (recipients.head,) if recipients.head else (),
+    }
+    previous: Level | None = None
+    for step in LEVEL_ORDER:
+        if overdue < policy.threshold(step):
+            break
+        told = targets[step]
+        target = (
+            (measure.lead_unit or "—")
+            if step == Level.UNIT
+            else "、".join(r.role or r.person for r in told) or "—"
+        )
+        plan.escalations.append(
+            EscalationStep(measure.id, measure.code, step, previous, overdue, measure.deadline, target)
+        )
+        if step != Level.UNIT:  # the unit hears through its daily overdue message
+            plan.messages += _recipient_messages(
+                told,
+                kind=MessageKind.ESCALATION,
+                period=f"{measure.deadline.isoformat()}/{step.value}",
+                template="escalation",
+                **{
+                    **common,
+                    "context": {
+                        **context,
+                        "level": step,
+                        "level_label": LEVEL_LABEL[step],
+                        "threshold": policy.threshold(step),
+                    },
+                },
+            )
+        previous = step
 
 
 @dataclass(frozen=True)
@@ -406,15 +392,14 @@ def plan_digest(
     unit_name: str,
     recipients: tuple[Recipient, ...],
     lines: list[DigestLine],
-    now: datetime,
-    calendar: WorkingCalendar,
+    clock: Clock,
     policy: Policy,
 ) -> list[PlannedMessage]:
     """The weekly digest of one unit (one key per contact URL and ISO week); nothing when it owns nothing."""
     if not lines:
         return []
-    due_at = next_allowed(now, calendar, policy)
-    day = due_at.astimezone(ZoneInfo(policy.timezone)).date()
+    due_at = next_allowed(clock, policy)
+    day = clock.local_day(due_at)
     year, week, _ = day.isocalendar()
     counts: dict[str, int] = {}
     for line in lines:
@@ -422,11 +407,11 @@ def plan_digest(
     context = {
         "unit": unit_name,
         "today": day,
-        "timezone": policy.timezone,
+        "timezone": clock.timezone,
         "week": f"{year}年第{week}周",
         "lines": lines,
         "counts": counts,
-        "_held": due_at > now,
+        "_held": due_at > clock.now,
     }
     return _recipient_messages(
         recipients,
@@ -439,7 +424,3 @@ def plan_digest(
         measure_id=None,
         unit_id=unit_id,
     )
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())

@@ -1,7 +1,7 @@
 """Pure domain rules: a measure's derived state, its traffic light, and allowed status transitions.
 
-Every function takes ``today`` (the local date in the configured zone) and a working-day calendar as
-arguments and does no I/O, so they are tested with plain objects.
+Rules that depend on the day take a ``models.clock.Clock`` (the moment, zone and working calendar) and
+do no I/O, so they are tested with plain objects.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from models.clock import Clock
 from models.enums import MeasureStatus
 from models.errors import InvalidDeadline, InvalidTransition
 from models.workdays import WorkingCalendar, add_workdays, workdays_between
@@ -56,7 +57,7 @@ STATUS_LABEL = {
 }
 
 
-class MeasureFacts(Protocol):
+class MeasureLike(Protocol):
     """The facts the rules read; an ORM ``Measure`` or any plain object with these attributes."""
 
     @property
@@ -91,19 +92,13 @@ def is_overdue(status: MeasureStatus, deadline: date | None, day: date) -> bool:
     return not is_finished(status) and deadline is not None and deadline < day
 
 
-def derive_state(
-    measure: MeasureFacts,
-    today: date,
-    calendar: WorkingCalendar,
-    *,
-    due_soon_workdays: int = 5,
-    report_missing: bool = False,
-) -> Assessment:
-    """Derive a measure's state as of ``today``.
+def derive_state(measure: MeasureLike, clock: Clock, *, report_missing: bool = False) -> Assessment:
+    """Derive a measure's state as of the clock's day.
 
     ``report_missing`` says whether the current cadence period lacks a report (the caller knows
     the cadence and the reports); it matters only while the measure is otherwise on track.
     """
+    today = clock.today
     if measure.status == MeasureStatus.CLOSED:
         return Assessment(MeasureState.CLOSED, Light.GREEN, None)
     if measure.status == MeasureStatus.DONE:
@@ -111,12 +106,12 @@ def derive_state(
     if measure.deadline is None:
         state = MeasureState.MISSING_REPORT if report_missing else MeasureState.ON_TRACK
         return Assessment(state, light_for(state), None)
-    left = workdays_between(calendar, today, measure.deadline)
+    left = workdays_between(clock.calendar, today, measure.deadline)
     if is_overdue(measure.status, measure.deadline, today):
         state = MeasureState.OVERDUE
     elif measure.deadline == today:
         state = MeasureState.DUE_TODAY
-    elif left <= due_soon_workdays:
+    elif left <= clock.due_soon_workdays:
         state = MeasureState.DUE_SOON
     elif report_missing:
         state = MeasureState.MISSING_REPORT
@@ -191,13 +186,6 @@ def chinese_ordinal(n: int) -> str:
     middle = "零" if rest < 10 else ""
     tail = chinese_ordinal(rest) if rest >= 20 or rest < 10 else "一" + chinese_ordinal(rest)
     return CHINESE_DIGITS[hundreds] + "百" + middle + tail
-
-
-def local_date(now: datetime, timezone: str) -> date:
-    """The calendar day ``now`` (aware) falls on in ``timezone``: deadlines and periods are local days."""
-    from zoneinfo import ZoneInfo
-
-    return now.astimezone(ZoneInfo(timezone)).date()
 
 
 def format_chinese_date(day: date) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import UTC, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -11,7 +11,8 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
-    from models.workdays import ChinaCalendar
+    from models.clock import Clock
+    from models.workdays import ChinaCalendar, WorkingCalendar
 
 
 class Settings(BaseSettings):
@@ -83,18 +84,25 @@ class Settings(BaseSettings):
         return value
 
     def working_calendar(self) -> ChinaCalendar:
-        """The official working-day calendar, with this configuration's policy for unpublished years."""
+        """The official working-day calendar, with this configuration's policy for unpublished years.
+
+        The one calendar factory: ``clock`` takes its result unless it is given another calendar.
+        """
         from models.workdays import ChinaCalendar
 
         return ChinaCalendar(fallback=self.calendar_fallback)
 
-    def local_today(self) -> date:
-        """Today in the configured zone: deadlines, periods and notices count local days."""
-        from datetime import UTC, datetime
+    def clock(self, now: datetime | None = None, *, calendar: WorkingCalendar | None = None) -> Clock:
+        """The clock every date rule reads, at ``now`` (default: the wall clock) in the configured zone,
+        on ``calendar`` (default: ``working_calendar()``)."""
+        from models.clock import Clock
 
-        from models.rules import local_date
-
-        return local_date(datetime.now(UTC), self.timezone)
+        return Clock(
+            calendar=calendar if calendar is not None else self.working_calendar(),
+            timezone=self.timezone,
+            now=now if now is not None else datetime.now(UTC),
+            due_soon_workdays=self.due_soon_workdays,
+        )
 
     def environment_secret(self, name: str) -> str | None:
         """A secret a plan names as ``env:NAME`` (an Apprise URL or token kept out of the plan file)."""

@@ -142,9 +142,11 @@ def seeded_database(database: Database) -> Database:
     """The seed's ledger: examples/xinhua-2023 plan and reports loaded."""
     from tasks.ledger.plan_load import load_plan_file
     from tasks.reports.record import load_reports_file
+    from tests.support.work import committed
 
-    load_plan_file(database, EXAMPLE_DIR / "plan.yaml")
-    load_reports_file(database, EXAMPLE_DIR / "reports.yaml")
+    clock = get_settings().clock()
+    committed(database, load_plan_file, EXAMPLE_DIR / "plan.yaml", clock)
+    committed(database, load_reports_file, EXAMPLE_DIR / "reports.yaml", clock)
     return database
 
 

@@ -33,7 +33,7 @@ def database() -> Database:
 
 def today() -> date:
     """Today in the configured timezone."""
-    return settings().local_today()
+    return settings().clock().today
 
 
 def parse_date_option(value: str | None, option: str) -> date | None:
@@ -46,8 +46,8 @@ def parse_date_option(value: str | None, option: str) -> date | None:
         raise typer.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)", param_hint=option) from None
 
 
-def local_time(moment: datetime) -> str:
-    """A stored UTC timestamp as the configured zone shows it: 2023-12-15 12:40."""
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo(settings().timezone)).strftime("%Y-%m-%d %H:%M")
+def local_time(moment: datetime | None) -> str:
+    """A stored UTC timestamp as the configured zone shows it: 2023-12-15 12:40 (— for none)."""
+    if moment is None:
+        return "—"
+    return settings().clock().local(moment).strftime("%Y-%m-%d %H:%M")

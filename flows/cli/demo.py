@@ -29,22 +29,28 @@ def demo(
     from tasks.reports.record import load_reports_file
 
     db = database()
-    changes = load_plan_file(db, example / "plan.yaml")
+    clock = settings().clock()
+    with db.unit_of_work() as session:
+        changes = load_plan_file(session, example / "plan.yaml", clock)
+        session.commit()
     console.print(f"plan: {changes.summary()}")
-    loaded = load_reports_file(db, example / "reports.yaml")
+    with db.unit_of_work() as session:
+        loaded = load_reports_file(session, example / "reports.yaml", clock)
+        session.commit()
     console.print(f"reports: {loaded.recorded} recorded, {loaded.already_recorded} already recorded")
     status(round_code=None, unit=None, problem=None, state=None, measure=None, as_of=as_of)
 
     from datetime import date
 
-    from tasks.notice.files import write_notice
+    from flows.cli.notice import generate_notices
+    from tasks.notice.files import NoticeDirectory
 
-    round_code = load_plan_round(example / "plan.yaml")
-    for output in write_notice(
-        settings(),
-        round_code,
-        formats=("md", "docx"),
-        as_of=date.fromisoformat(as_of),
+    target = NoticeDirectory(settings().notices_dir)
+    for output, _content in generate_notices(
+        db,
+        clock.on(date.fromisoformat(as_of)),
+        load_plan_round(example / "plan.yaml"),
+        [("md", target), ("docx", target)],
         requested_by="zhenggai demo",
     ):
         console.print(f"notice ({output.format}): {output.path}", soft_wrap=True, highlight=False)

@@ -62,7 +62,6 @@ def notice(
 
     Example: zhenggai import notice notice.txt --round xinhua-2023-xc2 --reported-on 2023-12-15 -o plan.yaml
     """
-    from datetime import UTC, datetime
 
     from flows.cli.common import settings, today
     from tasks.exchange.notice_import import import_notice_text
@@ -113,8 +112,9 @@ def notice(
         from flows.cli.common import database
         from tasks.exchange.notice_import import load_notice
 
-        calendar = settings().working_calendar()
-        loaded = load_notice(database(), result, now=datetime.now(UTC), today=today(), calendar=calendar)
+        with database().unit_of_work() as session:
+            loaded = load_notice(session, result, settings().clock())
+            session.commit()
         console.print(
             f"loaded {result.plan.round.code}: {loaded.changes.summary()}; reports: {loaded.reports_recorded} "
             f"recorded, {loaded.reports_already_recorded} already recorded",

@@ -31,17 +31,9 @@ def export(
     from flows.cli.common import database, settings, today
     from tasks.exchange.excel_export import export_ledger
 
-    config = settings()
     day = parse_date_option(as_of, "--as-of") or today()
-    calendar = config.working_calendar()
-    count = export_ledger(
-        database(),
-        round_code,
-        output,
-        today=day,
-        calendar=calendar,
-        timezone=config.timezone,
-    )
+    with database().unit_of_work() as session:
+        count = export_ledger(session, round_code, output, settings().clock().on(day))
     console.print(f"wrote {output}: {count} measures of {round_code} as of {day.isoformat()}", soft_wrap=True)
 
 
@@ -63,13 +55,11 @@ def import_(
     from flows.cli.common import database, settings
     from tasks.exchange.excel_import import import_ledger
 
-    result, changes = import_ledger(
-        database(),
-        file,
-        round_code=round_code,
-        allow_unassigned=allow_unassigned,
-        calendar=settings().working_calendar(),
-    )
+    with database().unit_of_work() as session:
+        result, changes = import_ledger(
+            session, file, settings().clock(), round_code=round_code, allow_unassigned=allow_unassigned
+        )
+        session.commit()
     if result.sheet.ignored_columns:
         err_console.print(f"ignored columns: {'、'.join(result.sheet.ignored_columns)}", soft_wrap=True)
     console.print(f"{file}: {changes.summary()}", soft_wrap=True)

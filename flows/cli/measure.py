@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from flows.cli.app import app, make_app
-from flows.cli.common import console, database, settings, today
+from flows.cli.common import console, database, settings
 
 measure_app = make_app(
     "One measure: its cadence and an on-demand check.\n\n"
@@ -27,25 +27,22 @@ def schedule(
 
     Example: zhenggai measure schedule XH-05-2 "每周一上午9点"
     """
-    from datetime import UTC, datetime
-
     from models.cadence import describe_cadence
     from tasks.ledger.cadence import read_cadence, set_cadence
 
-    config = settings()
-    calendar = config.working_calendar()
+    clock = settings().clock()
     with database().unit_of_work() as session:
         if cadence is None and not clear:
             text, feedback = read_cadence(session, code)
         else:
             text, feedback = set_cadence(
-                session, code, None if clear else cadence, actor="cli", now=datetime.now(UTC)
+                session, code, None if clear else cadence, actor="cli", now=clock.now
             )
             session.commit()
     if text is None:
         console.print(f"{code}: no cadence")
         return
-    console.print(f"{code}: {describe_cadence(text, today(), calendar, feedback_date=feedback)}")
+    console.print(f"{code}: {describe_cadence(text, clock, feedback_date=feedback)}")
 
 
 @measure_app.command("check")

@@ -2,15 +2,53 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import typer
 
 from flows.cli.app import app
 from flows.cli.common import database, err_console, parse_date_option, settings, today
 
+if TYPE_CHECKING:
+    from models.clock import Clock
+    from models.db import Database
+    from tasks.notice.files import NoticeOutput, NoticeTarget
+    from tasks.notice.render import NoticeFormat
+
 NOTICE_FORMATS = ("txt", "md", "html", "docx", "pdf")
+
+
+def generate_notices(
+    db: Database,
+    clock: Clock,
+    round_code: str,
+    targets: Sequence[tuple[NoticeFormat, NoticeTarget]],
+    *,
+    requested_by: str,
+    strict: bool = False,
+) -> list[tuple[NoticeOutput, str | bytes]]:
+    """The notice as of the clock's day, built once, rendered for every target, then written and recorded
+    in one transaction (the same recipe as the ``generate_notice`` flow, without Prefect).
+
+    Nothing is written or recorded unless every format rendered (a PDF without LibreOffice leaves no
+    Markdown behind); with ``strict`` a missing report raises ``MissingReports`` before anything is.
+    """
+    from models.notice import check_missing
+    from tasks.notice.files import record_notice_outputs
+    from tasks.notice.load import load_notice_document
+    from tasks.notice.render import render_notice
+
+    with db.unit_of_work() as session:
+        document = load_notice_document(session, round_code, clock)
+    if strict:
+        check_missing(document)
+    rendered = [(fmt, target, render_notice(document, fmt)) for fmt, target in targets]
+    with db.unit_of_work() as session:
+        outputs = record_notice_outputs(session, document, rendered, requested_by=requested_by)
+        session.commit()
+    return [(output, content) for output, (_fmt, _target, content) in zip(outputs, rendered, strict=True)]
 
 
 @app.command("notice")
@@ -41,8 +79,7 @@ def notice(
     """
     if fmt not in NOTICE_FORMATS:
         raise typer.BadParameter(f"'{fmt}' is not one of {', '.join(NOTICE_FORMATS)}", param_hint="--format")
-    from tasks.notice.files import NoticeDirectory, generate_notices
-    from tasks.notice.render import NoticeFormat
+    from tasks.notice.files import NoticeDirectory
 
     day = parse_date_option(as_of, "--as-of") or today()
     config = settings()
@@ -53,10 +90,9 @@ def notice(
         target = output
     [(result, content)] = generate_notices(
         database(),
+        config.clock().on(day),
         round_code,
         [(cast("NoticeFormat", fmt), target)],
-        as_of=day,
-        timezone=config.timezone,
         requested_by=requested_by,
         strict=strict,
     )

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from flows.cli.app import app
-from flows.cli.common import console, database, parse_date_option, settings
+from flows.cli.common import console, database, local_time, parse_date_option, settings
 
 STATUS_STYLE = {"sent": "green", "pending": "cyan", "held": "blue", "sending": "yellow", "failed": "bold red"}
 
@@ -17,9 +17,7 @@ def _moment(value: str | None) -> datetime | None:
     """``--as-of``: a date (that day at the reminder hour, local) or an ISO date-time (local when naive)."""
     if value is None:
         return None
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(settings().timezone)
+    zone = settings().clock().zone
     try:
         if len(value) == 10:
             return datetime.combine(
@@ -79,12 +77,12 @@ def notifications(
     with db.unit_of_work() as session:
         rows = list_deliveries(
             session,
+            config.clock(),
             unit_code=unit,
             status=status,
             day=when,
             kind=kind,
             measure_code=measure,
-            timezone=config.timezone,
             limit=limit,
         )
         table = Table(title="通知记录 · delivery log")
@@ -105,32 +103,22 @@ def notifications(
                 delivery.recipient_masked,
                 Text(state, style=STATUS_STYLE.get(state, "white")),
                 str(delivery.attempts),
-                _local(delivery.due_at, config.timezone),
-                _local(delivery.sent_at, config.timezone),
+                local_time(delivery.due_at),
+                local_time(delivery.sent_at),
                 note,
             )
     console.print(table)
     console.print(f"{len(rows)} message(s): " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 
-def _local(moment: datetime | None, timezone: str) -> str:
-    if moment is None:
-        return "—"
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
-
-
 def _resend(db: Any, config: Any, *, unit: str | None, day: Any) -> None:
-    from datetime import UTC
-
     from tasks.notify.log import resend
     from tasks.notify.outbox import deliver
     from tasks.notify.sender import AppriseSender
 
-    now = datetime.now(UTC)
+    clock = config.clock()
     with db.unit_of_work() as session:
-        ids = resend(session, unit_code=unit, day=day, timezone=config.timezone, now=now)
+        ids = resend(session, clock, unit_code=unit, day=day)
         session.commit()
     if not ids:
         console.print("no failed message matches: nothing to re-send")
@@ -139,7 +127,7 @@ def _resend(db: Any, config: Any, *, unit: str | None, day: Any) -> None:
         db,
         AppriseSender(),
         ids,
-        now=now,
+        now=clock.now,
         concurrency=config.delivery_concurrency,
         max_attempts=config.delivery_retries + 1,
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from flows.cli.app import app, make_app
-from flows.cli.common import console, database
+from flows.cli.common import console, database, settings
 
 plan_app = make_app(
     "Plans: the problems and measures of a round.\n\nExample: [bold]zhenggai plan load plan.yaml[/bold]"
@@ -28,7 +28,9 @@ def load(
     """
     from tasks.ledger.plan_load import load_plan_file
 
-    changes = load_plan_file(database(), file, allow_unassigned=allow_unassigned)
+    with database().unit_of_work() as session:
+        changes = load_plan_file(session, file, settings().clock(), allow_unassigned=allow_unassigned)
+        session.commit()
     console.print(f"{file}: {changes.summary()}")
     for bucket in ("added", "changed", "removed"):
         codes = getattr(changes, bucket).get("measures", [])
@@ -47,7 +49,8 @@ def export(
     """
     from tasks.ledger.plan_export import export_plan
 
-    text = export_plan(database(), round_code)
+    with database().unit_of_work() as session:
+        text = export_plan(session, round_code)
     if output is None:
         typer.echo(text, nl=False)
     else:

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from flows.cli.app import app, make_app
-from flows.cli.common import console, database, settings, today
+from flows.cli.common import console, database, settings
 
 report_app = make_app(
     "Progress reports (进展) from units.\n\nExample: [bold]zhenggai report add --measure XH-05-2 --text '…'[/bold]"
@@ -47,13 +47,11 @@ def add(
 
     Example: zhenggai report add --measure XH-08-1 --text '发放宣传一封信40000余份。' --metric 宣传信=40000份
     """
-    from datetime import UTC, datetime
-
     from pydantic import ValidationError
 
+    from flows.intake import submit_report
     from models.enums import ReportStatus
     from tasks.reports.evidence import stage_paths
-    from tasks.reports.intake import submit_report
     from tasks.reports.record import MetricInput, ReportInput, parse_period
 
     try:
@@ -83,9 +81,7 @@ def add(
         max_bytes=config.evidence_max_bytes,
         allowed_types=config.evidence_allowed_types,
     )
-    summary = submit_report(
-        database(), data, actor="cli", now=datetime.now(UTC), today=today(), staged=staged
-    )
+    summary = submit_report(database(), data, actor="cli", clock=config.clock(), staged=staged)
     console.print(f"recorded report #{summary['id']} on {measure} ({summary['measure_status']})")
     for item in summary["evidence"]:
         console.print(f"  evidence {item['filename']}: sha256 {item['sha256']}")
@@ -99,5 +95,7 @@ def load(file: Path = typer.Argument(..., help="A reports YAML file (see docs/pl
     """
     from tasks.reports.record import load_reports_file
 
-    result = load_reports_file(database(), file)
+    with database().unit_of_work() as session:
+        result = load_reports_file(session, file, settings().clock())
+        session.commit()
     console.print(f"{file}: {result.recorded} recorded, {result.already_recorded} already recorded")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING
 
 import typer
@@ -11,8 +10,8 @@ from flows.cli.app import app
 from flows.cli.common import console, database, local_time, parse_date_option, settings, today
 
 if TYPE_CHECKING:
-    from models.workdays import WorkingCalendar
-    from tasks.ledger.queries import MeasureRow
+    from models.clock import Clock
+    from models.measure_view import MeasureView
 
 LIGHT_STYLE = {"green": "green", "yellow": "yellow", "red": "bold red"}
 LIGHT_DOT = {"green": "● 绿", "yellow": "● 黄", "red": "● 红"}
@@ -42,22 +41,18 @@ def status(
     from rich.text import Text
 
     from models.rules import STATE_LABEL, MeasureState
-    from tasks.ledger.queries import measure_overview
+    from tasks.ledger.queries import measure_views
 
     day = parse_date_option(as_of, "--as-of") or today()
     if state is not None and state not in {s.value for s in MeasureState}:
         raise typer.BadParameter(
             f"'{state}' is not a state: {', '.join(s.value for s in MeasureState)}", param_hint="--state"
         )
-    config = settings()
-    calendar = config.working_calendar()
+    clock = settings().clock().on(day)
     with database().unit_of_work() as session:
-        rows = measure_overview(
+        rows = measure_views(
             session,
-            today=day,
-            calendar=calendar,
-            timezone=config.timezone,
-            due_soon_workdays=config.due_soon_workdays,
+            clock,
             round_code=round_code,
             unit_code=unit,
             problem_ordinal=problem,
@@ -68,14 +63,14 @@ def status(
             from models.errors import UnknownMeasure
 
             raise UnknownMeasure(f"no measure '{measure}'")
-        _show_measure(rows[0], day, calendar)
+        _show_measure(rows[0], clock)
         return
     if state is not None:
         rows = [row for row in rows if row.state.value == state]
     lines = []
     for row in rows:
         state_text = STATE_LABEL[row.state]
-        left = row.assessment.workdays_left
+        left = row.workdays_left
         if left is not None and left < 0:
             state_text += f"{-left}日"
         elif left is not None and row.state.value in ("due_soon", "due_today", "on_track"):
@@ -83,7 +78,7 @@ def status(
         deadline = row.deadline.isoformat() if row.deadline else row.deadline_spec
         owner = row.lead_unit or "【未指定】"
         light = Text(LIGHT_DOT[row.light.value], style=LIGHT_STYLE[row.light.value])
-        lines.append((row.code, f"{row.marker}{row.text}", owner, deadline, state_text, light))
+        lines.append((row.code, row.measure_text, owner, deadline, state_text, light))
     table = Table(title=f"整改进展 · {day.isoformat()}", show_lines=False)
     headers = ("措施", "整改措施", "责任单位", "完成时限", "状态", "灯")
     widths = [
@@ -106,7 +101,7 @@ def status(
     )
 
 
-def _show_measure(row: MeasureRow, day: date, calendar: WorkingCalendar) -> None:
+def _show_measure(row: MeasureView, clock: Clock) -> None:
     from rich.panel import Panel
 
     from models.cadence import describe_cadence
@@ -114,7 +109,7 @@ def _show_measure(row: MeasureRow, day: date, calendar: WorkingCalendar) -> None
 
     lines = [
         f"{row.code}  {row.problem_ordinal}. {row.problem_title}",
-        f"整改措施：{row.marker}{row.text}",
+        f"整改措施：{row.measure_text}",
         f"责任单位：{row.lead_unit or '【未指定】'}"
         + (f"；配合单位：{'、'.join(row.co_units)}" if row.co_units else ""),
         f"责任领导：{row.leader or '—'}",
@@ -122,7 +117,7 @@ def _show_measure(row: MeasureRow, day: date, calendar: WorkingCalendar) -> None
         f"状态：{STATUS_LABEL[row.status]} · {STATE_LABEL[row.state]} · {row.light.value}",
     ]
     if row.cadence:
-        lines.append(f"频次：{describe_cadence(row.cadence, day, calendar, feedback_date=row.feedback_date)}")
+        lines.append(f"频次：{describe_cadence(row.cadence, clock, feedback_date=row.feedback_date)}")
     if row.last_report_at:
         lines.append(f"最新进展（{local_time(row.last_report_at)}）：{row.last_report_text}")
     console.print(Panel("\n".join(lines), title="整改措施"))

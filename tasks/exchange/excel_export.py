@@ -2,100 +2,58 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from models.rules import LIGHT_LABEL, STATE_LABEL, STATUS_LABEL, Light, chinese_ordinal, parse_deadline
+from sqlalchemy import select
+
+from models.clock import Clock
+from models.errors import UnknownRound
+from models.measure_view import MeasureView
+from models.rules import LIGHT_LABEL, STATUS_LABEL, Light, chinese_ordinal, parse_deadline
+from models.tables import Round
 from tasks.exchange.excel_sheet import COLUMNS, NOTES_SHEET, ROUND_KEY, SHEET
+from tasks.ledger.queries import measure_views
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
     from sqlalchemy.orm import Session
 
-    from models.db import Database
-    from models.workdays import WorkingCalendar
-
 
 WIDTHS = (6, 32, 48, 12, 16, 16, 12, 48, 9, 9, 16)
-
-
 LIGHT_FILL = {Light.RED: "FFFF8080", Light.YELLOW: "FFFFE066", Light.GREEN: "FF8FD19E"}
 
 
-@dataclass(frozen=True)
-class LedgerRow:
-    """One measure as the 台账 prints it."""
-
-    serial: int
-    problem: str  # 一、<title>。<description>
-    problem_ordinal: int
-    measure: str  # marker + text
-    leader: str
-    lead_unit: str
-    co_units: str
-    deadline: date | str
-    progress: str
-    status: str
-    light: Light
-    state: str
-    code: str
+def problem_heading(view: MeasureView) -> str:
+    """The 反馈问题 cell: ``一、<title>。<description>``."""
+    heading = f"{chinese_ordinal(view.problem_ordinal)}、{view.problem_title}"
+    description = view.problem_description.strip()
+    if description:
+        heading += ("" if heading.endswith(("。", "！", "？")) else "。") + description
+    return heading
 
 
-def ledger_rows(
-    session: Session,
-    round_code: str,
-    *,
-    today: date,
-    calendar: WorkingCalendar,
-    timezone: str,
-    report_missing: Callable[[Any, Any, date], bool] | None = None,
-) -> tuple[str, list[LedgerRow]]:
-    """The round's title and its 台账 rows as of ``today``."""
-    from tasks.ledger.queries import live_measures, measure_overview
-
-    measures = {m.code: m for m in live_measures(session, round_code=round_code)}
-    overview = measure_overview(
-        session,
-        today=today,
-        calendar=calendar,
-        timezone=timezone,
-        round_code=round_code,
-        report_missing=report_missing,
-    )
-    rows = []
-    title = ""
-    for serial, row in enumerate(overview, start=1):
-        measure = measures[row.code]
-        problem = measure.problem
-        title = problem.round.title
-        heading = f"{chinese_ordinal(problem.ordinal)}、{problem.title}"
-        if problem.description.strip():
-            heading += ("" if heading.endswith(("。", "！", "？")) else "。") + problem.description.strip()
-        spec = parse_deadline(measure.deadline_spec)
-        rows.append(
-            LedgerRow(
-                serial=serial,
-                problem=heading,
-                problem_ordinal=problem.ordinal,
-                measure=measure.marker + measure.text,
-                leader=measure.leader.person if measure.leader else "",
-                lead_unit=measure.lead_unit.name if measure.lead_unit else "",
-                co_units="、".join(u.name for u in measure.co_units),
-                deadline=spec.on if spec.on is not None else measure.deadline_spec,
-                progress=row.last_report_text or "",
-                status=STATUS_LABEL[measure.status],
-                light=row.light,
-                state=STATE_LABEL[row.state],
-                code=measure.code,
-            )
-        )
-    return title, rows
+def row_cells(serial: int, view: MeasureView) -> list[Any]:
+    """One measure's cells, in ``COLUMNS`` order."""
+    spec = parse_deadline(view.deadline_spec)
+    return [
+        serial,
+        problem_heading(view),
+        view.measure_text,
+        view.leader_person or "",
+        view.lead_unit or "",
+        "、".join(view.co_units),
+        spec.on if spec.on is not None else view.deadline_spec,
+        view.last_report_text or "",
+        STATUS_LABEL[view.status],
+        LIGHT_LABEL[view.light],
+        view.code,
+    ]
 
 
-def build_workbook(round_code: str, round_title: str, rows: Sequence[LedgerRow], today: date) -> Workbook:
+def build_workbook(round_code: str, round_title: str, rows: Sequence[MeasureView], today: date) -> Workbook:
     """The 台账 workbook, formatted for printing on A4 landscape."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -129,20 +87,7 @@ def build_workbook(round_code: str, round_title: str, rows: Sequence[LedgerRow],
     first_data = 3
     for offset, row in enumerate(rows):
         r = first_data + offset
-        values: list[Any] = [
-            row.serial,
-            row.problem,
-            row.measure,
-            row.leader,
-            row.lead_unit,
-            row.co_units,
-            row.deadline,
-            row.progress,
-            row.status,
-            LIGHT_LABEL[row.light],
-            row.code,
-        ]
-        for index, value in enumerate(values, start=1):
+        for index, value in enumerate(row_cells(offset + 1, row), start=1):
             cell = sheet.cell(row=r, column=index, value=value)
             cell.alignment = centre if index in (1, 7, 9, 10) else wrap_top
             cell.border = border
@@ -199,31 +144,11 @@ def build_workbook(round_code: str, round_title: str, rows: Sequence[LedgerRow],
     return workbook
 
 
-def export_ledger(
-    database: Database,
-    round_code: str,
-    path: Path,
-    *,
-    today: date,
-    calendar: WorkingCalendar,
-    timezone: str,
-    report_missing: Callable[[Any, Any, date], bool] | None = None,
-) -> int:
-    """Write the round's 台账 to ``path``; return the number of measure rows."""
-    with database.unit_of_work() as session:
-        title, rows = ledger_rows(
-            session,
-            round_code,
-            today=today,
-            calendar=calendar,
-            timezone=timezone,
-            report_missing=report_missing,
-        )
-        if not title:
-            from sqlalchemy import select
-
-            from models.tables import Round
-
-            title = session.scalar(select(Round.title).where(Round.code == round_code)) or round_code
-    build_workbook(round_code, title, rows, today).save(path)
-    return len(rows)
+def export_ledger(session: Session, round_code: str, path: Path, clock: Clock) -> int:
+    """Write the round's 台账 as of the clock's day to ``path``; return the number of measure rows."""
+    title = session.scalar(select(Round.title).where(Round.code == round_code))
+    if title is None:
+        raise UnknownRound(f"no round '{round_code}'")
+    views = measure_views(session, clock.on(clock.today), round_code=round_code)
+    build_workbook(round_code, title, views, clock.today).save(path)
+    return len(views)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,8 +33,7 @@ from tasks.exchange.excel_sheet import (
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from models.db import Database
-    from models.workdays import WorkingCalendar
+    from models.clock import Clock
     from tasks.ledger.plan_schema import PlanChanges, PlanDocument
 
 STATUS_BY_LABEL = {label: status for status, label in STATUS_LABEL.items()} | {
@@ -318,16 +316,18 @@ def _assign_codes(problems: list[dict[str, Any]], existing: dict[str, Any], all_
 
 
 def import_ledger(
-    database: Database,
+    session: Session,
     source: str | Path | bytes,
+    clock: Clock,
     *,
     round_code: str | None = None,
     allow_unassigned: bool = False,
-    calendar: WorkingCalendar | None = None,
-    now: datetime | None = None,
     name: str | None = None,
 ) -> tuple[LedgerImport, PlanChanges]:
-    """Validate a 台账 workbook against the round and load it in one transaction: all of it, or nothing."""
+    """Validate a 台账 workbook against the round and bring the round's ledger to it, as of the clock's now.
+
+    Every error names its cell; the caller commits what returns, so a workbook is loaded whole or not at all.
+    """
     from tasks.ledger.plan_load import apply_plan
 
     label = name or ("workbook" if isinstance(source, bytes) else str(source))
@@ -350,20 +350,17 @@ def import_ledger(
         raise InvalidPlan([*sheet.issues, issue], label)
     if not sheet.columns:
         raise InvalidPlan(sheet.issues, label)
-    with database.unit_of_work() as session:
-        result = ledger_to_plan(session, sheet, code)
-        assert result.plan is not None
-        try:
-            changes = apply_plan(
-                session,
-                result.plan,
-                where=result.where,
-                calendar=calendar,
-                allow_unassigned=allow_unassigned,
-                actor=f"ledger import {Path(label).name}",
-                now=now,
-            )
-        except InvalidPlan as error:
-            raise InvalidPlan(result.relabel(error.issues), label) from None
-        session.commit()
+    result = ledger_to_plan(session, sheet, code)
+    assert result.plan is not None
+    try:
+        changes = apply_plan(
+            session,
+            result.plan,
+            clock,
+            where=result.where,
+            allow_unassigned=allow_unassigned,
+            actor=f"ledger import {Path(label).name}",
+        )
+    except InvalidPlan as error:
+        raise InvalidPlan(result.relabel(error.issues), label) from None
     return result, changes

@@ -18,8 +18,9 @@ from models.errors import InvalidPlan, PlanIssue
 from tasks.exchange.notice_parser import ParsedNotice, Unplaced, parse_notice
 
 if TYPE_CHECKING:
-    from models.db import Database
-    from models.workdays import WorkingCalendar
+    from sqlalchemy.orm import Session
+
+    from models.clock import Clock
     from tasks.ledger.plan_schema import PlanChanges, PlanDocument
 
 
@@ -243,15 +244,11 @@ def _report_issue(source: str, measure: str, field: str, message: str) -> PlanIs
     return PlanIssue(source, f"report {measure}", f"{field}: {message}")
 
 
-def load_notice(
-    database: Database,
-    result: NoticeImport,
-    *,
-    now: datetime,
-    today: date,
-    calendar: WorkingCalendar | None = None,
-) -> NoticeLoaded:
-    """Load the plan (unassigned measures allowed) and record its reports, in one transaction."""
+def load_notice(session: Session, result: NoticeImport, clock: Clock) -> NoticeLoaded:
+    """Load the plan (unassigned measures allowed) and record its reports, as of the clock's now.
+
+    The caller commits what returns, so the notice is loaded whole or not at all.
+    """
     from tasks.ledger.plan_load import apply_plan
     from tasks.reports.record import (
         FileReport,
@@ -262,38 +259,34 @@ def load_notice(
     )
 
     actor = f"import notice {result.source.rsplit('/', 1)[-1]}"
-    with database.unit_of_work() as session:
-        try:
-            changes = apply_plan(
-                session,
-                result.plan,
-                where=lambda path: f"{result.source} (plan {'.'.join(str(p) for p in path)})",
-                calendar=calendar,
-                allow_unassigned=True,
-                actor=actor,
-                now=now,
-            )
-        except InvalidPlan as error:
-            raise InvalidPlan(error.issues, result.source) from None
-        items = []
-        for item in result.reports:
-            submitted_at = datetime.fromisoformat(item["submitted_at"])
-            start, end = parse_period(item.get("period"))
-            data = ReportInput(
-                measure=item["measure"],
-                text=item["text"],
-                claimed_status=item["status"],
-                period_start=start,
-                period_end=end,
-                author=item["author"],
-                submitted_at=submitted_at,
-                idempotency_key=file_report_key(result.plan.round.code, item["measure"], submitted_at),
-                source="import",
-            )
-            place = partial(_report_issue, result.source, item["measure"])
-            items.append(FileReport(data, place))
-        loaded, issues = record_file_reports(session, items, actor=actor, now=now, today=today)
-        if issues:
-            raise InvalidPlan(issues, result.source)
-        session.commit()
+    try:
+        changes = apply_plan(
+            session,
+            result.plan,
+            clock,
+            where=lambda path: f"{result.source} (plan {'.'.join(str(p) for p in path)})",
+            allow_unassigned=True,
+            actor=actor,
+        )
+    except InvalidPlan as error:
+        raise InvalidPlan(error.issues, result.source) from None
+    items = []
+    for item in result.reports:
+        submitted_at = datetime.fromisoformat(item["submitted_at"])
+        start, end = parse_period(item.get("period"))
+        data = ReportInput(
+            measure=item["measure"],
+            text=item["text"],
+            claimed_status=item["status"],
+            period_start=start,
+            period_end=end,
+            author=item["author"],
+            submitted_at=submitted_at,
+            idempotency_key=file_report_key(result.plan.round.code, item["measure"], submitted_at),
+            source="import",
+        )
+        items.append(FileReport(data, partial(_report_issue, result.source, item["measure"])))
+    loaded, issues = record_file_reports(session, items, actor=actor, clock=clock)
+    if issues:
+        raise InvalidPlan(issues, result.source)
     return NoticeLoaded(changes, loaded.recorded, loaded.already_recorded)

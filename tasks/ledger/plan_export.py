@@ -10,7 +10,6 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.db import Database
 from models.rules import parse_deadline
 from models.tables import Contact, Round, Unit
 from tasks.ledger.plan_schema import (
@@ -167,7 +166,6 @@ def _restore_dates(value: Any) -> Any:
     return value
 
 
-def export_plan(database: Database, round_code: str) -> str:
+def export_plan(session: Session, round_code: str) -> str:
     """The YAML plan of a round as the ledger holds it now."""
-    with database.unit_of_work() as session:
-        return dump_plan(plan_document(session, round_code))
+    return dump_plan(plan_document(session, round_code))

@@ -15,12 +15,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from models.db import Database
+from models.clock import Clock
 from models.enums import EventKind, MeasureStatus
 from models.errors import InvalidDeadline, InvalidPlan, InvalidSchedule, PlanIssue, ZhenggaiError
 from models.rules import parse_deadline
-from models.settings import get_settings
-from models.tables import Contact, Measure, Problem, Round, StatusEvent, Unit, utcnow
+from models.tables import Contact, Measure, Problem, Round, StatusEvent, Unit
 from models.workdays import WorkingCalendar
 from tasks.ledger.history import change_status
 from tasks.ledger.plan_schema import (
@@ -182,18 +181,19 @@ def _assign(row: Any, values: dict[str, Any]) -> bool:
 def apply_plan(
     session: Session,
     plan: PlanDocument,
+    clock: Clock,
     *,
     where: Callable[[Sequence[str | int]], str] | None = None,
-    calendar: WorkingCalendar | None = None,
     allow_unassigned: bool = False,
     actor: str = "plan load",
-    now: datetime | None = None,
 ) -> PlanChanges:
-    """Validate ``plan`` against the ledger and bring the ledger to it (the caller commits)."""
-    now = now or utcnow()
-    calendar = calendar or get_settings().working_calendar()
+    """Validate ``plan`` against the ledger and bring the ledger to it, as of the clock's now (deadlines
+    in working days count on its calendar). The caller commits."""
+    now = clock.now
     place = where or (lambda path: dotted(path) or "plan")
-    deadlines = validate_plan(plan, session, place, calendar=calendar, allow_unassigned=allow_unassigned)
+    deadlines = validate_plan(
+        plan, session, place, calendar=clock.calendar, allow_unassigned=allow_unassigned
+    )
     changes = PlanChanges()
 
     units = {u.code: u for u in session.scalars(select(Unit))}
@@ -365,27 +365,13 @@ def _apply_measure(
 
 
 def load_plan_file(
-    database: Database,
-    path: Path,
-    *,
-    allow_unassigned: bool = False,
-    calendar: WorkingCalendar | None = None,
-    now: datetime | None = None,
+    session: Session, path: Path, clock: Clock, *, allow_unassigned: bool = False
 ) -> PlanChanges:
-    """Validate a plan file and load it in one transaction: all of it, or nothing."""
+    """Validate a plan file and bring the ledger to it; every error is placed by line. The caller
+    commits what returns, so a plan is loaded all of it, or nothing."""
     source = str(path)
     plan, located = parse_plan_text(read_plan_file(path), source)
-    with database.unit_of_work() as session:
-        try:
-            changes = apply_plan(
-                session,
-                plan,
-                where=located.where,
-                calendar=calendar,
-                allow_unassigned=allow_unassigned,
-                now=now,
-            )
-        except InvalidPlan as error:
-            raise InvalidPlan(error.issues, source) from None
-        session.commit()
-    return changes
+    try:
+        return apply_plan(session, plan, clock, where=located.where, allow_unassigned=allow_unassigned)
+    except InvalidPlan as error:
+        raise InvalidPlan(error.issues, source) from None

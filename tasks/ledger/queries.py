@@ -1,26 +1,22 @@
-"""Reading the ledger: live measures, the latest standing report of each, the status overview."""
+"""Reading the ledger: live measures, the latest standing report of each, measures as of a moment."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
+from models.clock import Clock
 from models.enums import MeasureStatus, ReportStatus
 from models.errors import UnknownRound, UnknownUnit
-from models.rules import Assessment, Light, MeasureState, derive_state
+from models.measure_view import MeasureView
+from models.periods import missing_period
+from models.rules import derive_state
 from models.tables import Measure, Problem, Report, Round, Unit, measure_co_units
-from models.workdays import WorkingCalendar
-
-
-def end_of_day(day: date, timezone: str) -> datetime:
-    """The last instant of a local day, as an aware datetime (reports up to then count for that day)."""
-    return datetime.combine(day, time.max, tzinfo=ZoneInfo(timezone))
 
 
 @dataclass(frozen=True)
@@ -85,39 +81,6 @@ def latest_reports(
     return {row.measure_id: LatestReport(*row) for row in rows}
 
 
-@dataclass(frozen=True)
-class MeasureRow:
-    """One line of the status overview."""
-
-    code: str
-    round_code: str
-    feedback_date: date
-    problem_ordinal: int
-    problem_title: str
-    ordinal: int
-    marker: str
-    text: str
-    lead_unit: str | None  # name
-    lead_unit_code: str | None
-    co_units: tuple[str, ...]
-    leader: str | None
-    deadline: date | None
-    deadline_spec: str
-    cadence: str | None
-    status: MeasureStatus
-    assessment: Assessment
-    last_report_at: datetime | None
-    last_report_text: str | None
-
-    @property
-    def state(self) -> MeasureState:
-        return self.assessment.state
-
-    @property
-    def light(self) -> Light:
-        return self.assessment.light
-
-
 def live_measures(
     session: Session,
     *,
@@ -167,29 +130,17 @@ def live_measures(
     return list(session.scalars(query))
 
 
-def measure_overview(
+def measure_views(
     session: Session,
+    clock: Clock,
     *,
-    today: date,
-    calendar: WorkingCalendar,
-    timezone: str,
-    due_soon_workdays: int = 5,
     round_code: str | None = None,
     unit_code: str | None = None,
     with_co_units: bool = False,
     problem_ordinal: int | None = None,
     measure_code: str | None = None,
-    report_missing: Callable[[Measure, Report | None, date], bool] | None = None,
-) -> list[MeasureRow]:
-    """Every live measure with its derived state and light as of ``today`` (reports up to its end).
-
-    ``report_missing`` decides whether the measure's current cadence period lacks a report; by
-    default the cadence rule (``models.cadence.report_missing_rule``), so no overview forgets it.
-    """
-    if report_missing is None:
-        from models.periods import report_missing_rule
-
-        report_missing = report_missing_rule(calendar, timezone)
+) -> list[MeasureView]:
+    """Every live measure (filtered as ``live_measures``) as of the clock's now, judged then."""
     measures = live_measures(
         session,
         round_code=round_code,
@@ -198,38 +149,81 @@ def measure_overview(
         problem_ordinal=problem_ordinal,
         measure_code=measure_code,
     )
-    latest = latest_reports(session, measure_ids=(m.id for m in measures), as_of=end_of_day(today, timezone))
-    rows = []
-    for measure in measures:
-        report = latest.get(measure.id)
-        missing = report_missing(measure, report, today)
-        assessment = derive_state(
-            measure, today, calendar, due_soon_workdays=due_soon_workdays, report_missing=missing
+    return views_of(session, measures, clock)
+
+
+def views_of(
+    session: Session,
+    measures: Sequence[Measure],
+    clock: Clock,
+    *,
+    statuses: Mapping[int, MeasureStatus] | None = None,
+    judge: bool = True,
+) -> list[MeasureView]:
+    """``measures`` as of the clock's now: each with its latest report then (one query for all).
+
+    ``statuses`` replaces the stored status (the notice's status as of its date, by measure id);
+    ``judge`` adds the cadence period still owed and the derived state (the notice reads facts only).
+    """
+    latest = latest_reports(session, measure_ids=(m.id for m in measures), as_of=clock.now)
+    return [
+        measure_view(
+            measure,
+            latest.get(measure.id),
+            clock,
+            status=statuses.get(measure.id) if statuses is not None else None,
+            judge=judge,
         )
-        rows.append(
-            MeasureRow(
-                code=measure.code,
-                round_code=measure.problem.round.code,
-                feedback_date=measure.problem.round.feedback_date,
-                problem_ordinal=measure.problem.ordinal,
-                problem_title=measure.problem.title,
-                ordinal=measure.ordinal,
-                marker=measure.marker,
-                text=measure.text,
-                lead_unit=measure.lead_unit.name if measure.lead_unit else None,
-                lead_unit_code=measure.lead_unit.code if measure.lead_unit else None,
-                co_units=tuple(u.name for u in measure.co_units),
-                leader=(measure.leader.role or measure.leader.person) if measure.leader else None,
-                deadline=measure.deadline,
-                deadline_spec=measure.deadline_spec,
-                cadence=measure.cadence,
-                status=measure.status,
-                assessment=assessment,
-                last_report_at=report.submitted_at if report else None,
-                last_report_text=report.text if report else None,
-            )
-        )
-    return rows
+        for measure in measures
+    ]
+
+
+def measure_view(
+    measure: Measure,
+    report: LatestReport | None,
+    clock: Clock,
+    *,
+    status: MeasureStatus | None = None,
+    judge: bool = True,
+) -> MeasureView:
+    """One measure (its problem, round, owners and leader loaded) as of the clock's now."""
+    problem, lead, leader = measure.problem, measure.lead_unit, measure.leader
+    view = MeasureView(
+        code=measure.code,
+        ordinal=measure.ordinal,
+        marker=measure.marker,
+        lead_unit=lead.name if lead else None,
+        deadline=measure.deadline,
+        status=status if status is not None else measure.status,
+        text=measure.text,
+        id=measure.id,
+        deadline_spec=measure.deadline_spec,
+        cadence=measure.cadence,
+        problem_ordinal=problem.ordinal,
+        problem_title=problem.title,
+        problem_description=problem.description,
+        round_id=problem.round_id,
+        round_code=problem.round.code,
+        feedback_date=problem.round.feedback_date,
+        lead_unit_id=measure.lead_unit_id,
+        lead_unit_code=lead.code if lead else None,
+        co_units=tuple(u.name for u in measure.co_units),
+        leader_code=leader.code if leader else None,
+        leader_person=leader.person if leader else None,
+        leader_role=leader.role if leader else "",
+        last_report_at=report.submitted_at if report else None,
+        last_report_text=report.text if report else None,
+    )
+    if not judge:
+        return view
+    missing = missing_period(
+        measure.cadence,
+        since=problem.round.feedback_date,
+        last_report_at=view.last_report_at,
+        clock=clock,
+    )
+    assessment = derive_state(view, clock, report_missing=missing is not None)
+    return replace(view, missing_period=missing, assessment=assessment)
 
 
 def rounds_with_plans(session: Session, round_code: str | None = None) -> list[Round]:

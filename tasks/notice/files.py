@@ -16,37 +16,25 @@ import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from models.errors import UnknownRound
-from models.notice import (
-    NoticeDocument,
-    check_missing,
-)
-from models.rules import local_date
+from models.notice import NoticeDocument
 from models.tables import GeneratedNotice, Round
-from tasks.notice.load import load_notice_document
-from tasks.notice.render import NoticeFormat, render_notice
-
-if TYPE_CHECKING:
-    from models.db import Database
-    from models.settings import Settings
 
 
 def content_bytes(content: str | bytes) -> bytes:
+    """A rendered notice as the bytes written (text is UTF-8)."""
     return content.encode("utf-8") if isinstance(content, str) else content
 
 
 def content_sha256(content: str | bytes) -> str:
+    """The SHA-256 a version records for a rendered notice."""
     return hashlib.sha256(content_bytes(content)).hexdigest()
-
-
-# -- write and record -------------------------------------------------------------------------------
 
 
 def write_notice_file(path: Path, content: str | bytes) -> str:
@@ -159,74 +147,6 @@ def record_notice_outputs(
         outputs.append(NoticeOutput(round_code, as_of, fmt, path, sha256, version, missing))
     session.flush()
     return outputs
-
-
-# -- whole steps for the CLI and the demo ---------------------------------------------------------
-
-
-def generate_notices(
-    database: Database,
-    round_code: str,
-    targets: Sequence[tuple[NoticeFormat, NoticeTarget]],
-    *,
-    as_of: date,
-    timezone: str,
-    requested_by: str,
-    strict: bool = False,
-) -> list[tuple[NoticeOutput, str | bytes]]:
-    """Build the notice once, render every target, then write and record them all in one transaction.
-
-    Nothing is written or recorded unless every format rendered (a PDF without LibreOffice leaves no
-    Markdown behind); with ``strict`` a missing report raises ``MissingReports`` before anything is.
-    """
-    with database.unit_of_work() as session:
-        document = load_notice_document(session, round_code, as_of, timezone=timezone)
-    if strict:
-        check_missing(document)
-    rendered = [(fmt, target, render_notice(document, fmt)) for fmt, target in targets]
-    with database.unit_of_work() as session:
-        outputs = record_notice_outputs(session, document, rendered, requested_by=requested_by)
-        session.commit()
-    return [(output, content) for output, (_fmt, _target, content) in zip(outputs, rendered, strict=True)]
-
-
-def write_notice(
-    settings: Settings,
-    round_code: str,
-    *,
-    formats: Sequence[NoticeFormat] = ("md", "docx"),
-    as_of: date | None = None,
-    directory: Path | None = None,
-    requested_by: str = "zhenggai",
-    strict: bool = False,
-) -> list[NoticeOutput]:
-    """Write a round's notice in each format into ``directory`` (default: the data directory's notices/).
-
-    Files are named ``<round>_<as-of>_v<version>.<fmt>``, one ``GeneratedNotice`` version each.
-    ``as_of`` defaults to today in the configured timezone.
-    """
-    from models.db import get_database
-
-    as_of = as_of or today_in(settings.timezone)
-    target = NoticeDirectory(directory or settings.notices_dir)
-    results = generate_notices(
-        get_database(settings),
-        round_code,
-        [(fmt, target) for fmt in formats],
-        as_of=as_of,
-        timezone=settings.timezone,
-        requested_by=requested_by,
-        strict=strict,
-    )
-    return [output for output, _ in results]
-
-
-# -- helpers for the generate_notice flow -----------------------------------------------------------
-
-
-def today_in(timezone: str) -> date:
-    """Today in the configured timezone (the default as-of date): ``models.rules.local_date`` of now."""
-    return local_date(datetime.now(UTC), timezone)
 
 
 def artifact_key(round_code: str) -> str:

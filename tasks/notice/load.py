@@ -7,15 +7,15 @@ and builds the ``models.notice.NoticeDocument``.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
+from models.clock import Clock
 from models.enums import EventKind, ReportStatus
 from models.errors import UnknownRound
 from models.notice import (
-    MeasureInfo,
     NoticeDocument,
     NoticeOptions,
     ProblemInfo,
@@ -24,8 +24,8 @@ from models.notice import (
     build_notice,
 )
 from models.rules import LaterReport, status_as_of
-from models.tables import Measure, Problem, Report, Round, StatusEvent, Unit
-from tasks.ledger.queries import end_of_day, latest_reports
+from models.tables import Measure, Problem, Report, Round, StatusEvent
+from tasks.ledger.queries import live_measures, views_of
 
 
 def round_info(round_: Round) -> RoundInfo:
@@ -102,60 +102,45 @@ def _reports_after_last_status(
     return later
 
 
-def load_notice_document(session: Session, round_code: str, as_of: date, *, timezone: str) -> NoticeDocument:
-    """The notice of a round as of the end of ``as_of`` (local day in ``timezone``).
+def load_notice_document(session: Session, round_code: str, clock: Clock) -> NoticeDocument:
+    """The notice of a round as of the clock's day: what was submitted by the end of that local day.
 
-    Each measure prints its latest non-superseded report submitted by then. Its status as of then
-    (for the statistics) is ``status_as_of``: its last status change by then, moved by the reports
-    submitted after it by then as ``record_report`` moves it.
+    Each measure prints its latest standing report then. Its status then (for the statistics) is
+    ``models.rules.status_as_of``: its last status change by then, moved by the reports submitted after
+    it by then as ``record_report`` moves it.
     """
     round_ = session.scalar(select(Round).where(Round.code == round_code))
     if round_ is None:
         raise UnknownRound(f"no round '{round_code}'")
     options = NoticeOptions.from_mapping(round_.notice_options, where=f"round {round_code}")
-    cutoff = end_of_day(as_of, timezone)
-
-    rows = session.execute(
-        select(Problem, Measure, Unit.name)
-        .outerjoin(Measure, (Measure.problem_id == Problem.id) & Measure.removed_at.is_(None))
-        .outerjoin(Unit, Unit.id == Measure.lead_unit_id)
+    day = clock.on(clock.today)
+    problems = session.scalars(
+        select(Problem)
         .where(Problem.round_id == round_.id, Problem.removed_at.is_(None))
-        .order_by(Problem.ordinal, Measure.ordinal)
+        .order_by(Problem.ordinal)
     ).all()
-    latest = latest_reports(session, round_id=round_.id, as_of=cutoff)
-    statuses = _statuses_as_of(session, round_.id, cutoff)
-    later_reports = _reports_after_last_status(session, round_.id, cutoff)
-
-    problems: dict[int, tuple[Problem, list[MeasureInfo]]] = {}
-    reports: dict[str, ReportInfo] = {}
-    for problem, measure, unit_name in rows:
-        entry = problems.setdefault(problem.id, (problem, []))
-        if measure is None:
-            continue
-        report = latest.get(measure.id)
-        if report is not None:
-            reports[measure.code] = ReportInfo(report.text, report.claimed_status == ReportStatus.DONE)
-        entry[1].append(
-            MeasureInfo(
-                code=measure.code,
-                ordinal=measure.ordinal,
-                marker=measure.marker,
-                lead_unit=unit_name or "",
-                deadline=measure.deadline,
-                status=status_as_of(statuses.get(measure.id), later_reports.get(measure.id, ())),
-            )
-        )
+    statuses = _statuses_as_of(session, round_.id, day.now)
+    later_reports = _reports_after_last_status(session, round_.id, day.now)
+    measures = live_measures(session, round_code=round_code)
+    views = views_of(
+        session,
+        measures,
+        day,
+        statuses={m.id: status_as_of(statuses.get(m.id), later_reports.get(m.id, ())) for m in measures},
+        judge=False,
+    )
+    reports = {v.code: ReportInfo(v.last_report_text) for v in views if v.last_report_text is not None}
     infos = [
         ProblemInfo(
             ordinal=problem.ordinal,
             title=problem.title,
             description=problem.description,
             outcome_lead_in=problem.outcome_lead_in,
-            measures=tuple(measures),
+            measures=tuple(v for v in views if v.problem_ordinal == problem.ordinal),
         )
-        for problem, measures in problems.values()
+        for problem in problems
     ]
-    return build_notice(round_info(round_), infos, reports, as_of, options)
+    return build_notice(round_info(round_), infos, reports, day.today, options)
 
 
 def monthly_notice_rounds(session: Session) -> list[str]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, case, or_, select, update
 from sqlalchemy.orm import Session
 
+from models.clock import Clock
 from models.enums import DeliveryStatus
 from models.tables import (
     Delivery,
@@ -29,7 +29,7 @@ def _log_filters(
     day: date | None,
     kind: str | None,
     measure_code: str | None,
-    timezone: str,
+    clock: Clock,
 ) -> Select[Any]:
     """``query`` (over Delivery, outer-joined to Measure and Unit) narrowed by the log's filters."""
     from models.errors import UnknownUnit
@@ -45,7 +45,7 @@ def _log_filters(
     if measure_code is not None:
         query = query.where(Measure.code == measure_code)
     if day is not None:
-        start = datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+        start = clock.start_of_day(day).astimezone(UTC)
         end = start + timedelta(days=1)  # exclusive: the next day's midnight is the next day's
         query = query.where(
             or_(
@@ -59,8 +59,8 @@ def _log_filters(
 
 def list_deliveries(
     session: Session,
+    clock: Clock,
     *,
-    timezone: str,
     unit_code: str | None = None,
     status: str | None = None,
     day: date | None = None,
@@ -68,8 +68,8 @@ def list_deliveries(
     measure_code: str | None = None,
     limit: int = 200,
 ) -> list[tuple[Delivery, str | None, str | None]]:
-    """Log rows (newest first) with their measure code and unit code; ``day`` (local in ``timezone``,
-    ``Settings.timezone``) matches the due, sent or last-attempt day."""
+    """Log rows (newest first) with their measure code and unit code; ``day`` (a local day in the clock's
+    zone) matches the due, sent or last-attempt day."""
     query = (
         select(Delivery, Measure.code, Unit.code)
         .outerjoin(Measure, Measure.id == Delivery.measure_id)
@@ -85,16 +85,15 @@ def list_deliveries(
         day=day,
         kind=kind,
         measure_code=measure_code,
-        timezone=timezone,
+        clock=clock,
     )
     return [(row[0], row[1], row[2]) for row in session.execute(query).all()]
 
 
 def resend(
     session: Session,
+    clock: Clock,
     *,
-    timezone: str,
-    now: datetime,
     ids: Sequence[int] | None = None,
     unit_code: str | None = None,
     day: date | None = None,
@@ -102,7 +101,7 @@ def resend(
     """Put failed deliveries back to ``pending`` (attempts reset, earlier error kept after one
     ``resent after:`` prefix); return their ids, newest first. The caller commits.
 
-    ``ids``, ``unit_code`` and ``day`` (local in ``timezone``) narrow the choice in SQL.
+    ``ids``, ``unit_code`` and ``day`` (a local day in the clock's zone) narrow the choice in SQL.
     """
     query = (
         select(Delivery.id, Delivery.due_at)
@@ -118,7 +117,7 @@ def resend(
         day=day,
         kind=None,
         measure_code=None,
-        timezone=timezone,
+        clock=clock,
     )
     if ids is None:
         chosen = [row_id for row_id, _ in session.execute(query)]

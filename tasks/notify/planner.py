@@ -8,45 +8,43 @@ steps become ``StatusEvent`` rows the same way (their ``dedupe_key``). Sending i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from models.db import Database
+from models.clock import Clock
 from models.enums import DeliveryStatus, EventKind
 from models.errors import UnknownMeasure
+from models.measure_view import MeasureView
 from models.notifications import (
     LEVEL_LABEL,
     DigestLine,
     EscalationStep,
-    MeasureFacts,
     PlannedMessage,
     Policy,
     Recipient,
+    Recipients,
     next_allowed,
     plan_digest,
     plan_measure,
 )
-from models.periods import missing_period
-from models.rules import is_finished
+from models.rules import STATE_LABEL
 from models.tables import (
     Contact,
     Delivery,
     Measure,
     Problem,
     Round,
-    StatusEvent,
     Unit,
     measure_co_units,
 )
 from models.urls import channel_of, mask_url
-from models.workdays import WorkingCalendar
-from tasks.ledger.queries import latest_reports, live_measures
+from tasks.ledger.history import insert_for, record_event_once
+from tasks.ledger.queries import live_measures, measure_views, views_of
 from tasks.notify.render import render_message
 
 
@@ -79,50 +77,15 @@ def _measures(
     )
 
 
-def measure_facts(
-    session: Session, measures: Sequence[Measure], moment: datetime, calendar: WorkingCalendar, policy: Policy
-) -> list[MeasureFacts]:
-    """The planner's view of each measure at ``moment`` (aware)."""
-    latest = latest_reports(session, measure_ids=(m.id for m in measures), as_of=moment)
-    out = []
-    for m in measures:
-        report = latest.get(m.id)
-        missing = None
-        if not is_finished(m.status):
-            missing = missing_period(
-                m.cadence,
-                since=m.problem.round.feedback_date,
-                last_report_at=report.submitted_at if report else None,
-                as_of=moment,
-                calendar=calendar,
-                timezone=policy.timezone,
-            )
-        round_ = m.problem.round
-        out.append(
-            MeasureFacts(
-                measure_id=m.id,
-                code=m.code,
-                text=m.text,
-                status=m.status,
-                deadline=m.deadline,
-                deadline_spec=m.deadline_spec,
-                marker=m.marker,
-                problem_ordinal=m.problem.ordinal,
-                problem_title=m.problem.title,
-                round_code=round_.code,
-                lead_unit_id=m.lead_unit_id,
-                lead_unit_name=m.lead_unit.name if m.lead_unit else None,
-                co_unit_names=tuple(u.name for u in m.co_units),
-                unit_contacts=_unit_recipients(m.lead_unit),
-                leader=_recipient(m.leader),
-                coordinator=_recipient(round_.coordinator),
-                head=_recipient(round_.head),
-                missing_period_start=missing[0] if missing else None,
-                missing_period_end=missing[1] if missing else None,
-                cadence=m.cadence,
-            )
-        )
-    return out
+def recipients_of(measure: Measure) -> Recipients:
+    """Who hears about ``measure`` (its lead unit's contacts, its leader, the round's coordinator and head)."""
+    round_ = measure.problem.round
+    return Recipients(
+        unit=_unit_recipients(measure.lead_unit),
+        leader=_recipient(measure.leader),
+        coordinator=_recipient(round_.coordinator),
+        head=_recipient(round_.head),
+    )
 
 
 @dataclass
@@ -144,16 +107,6 @@ class PlanResult:
         }
 
 
-def _insert(session: Session) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert
-
-
 def record_messages(
     session: Session,
     messages: Iterable[PlannedMessage],
@@ -164,7 +117,7 @@ def record_messages(
     flow_run_id: str | None = None,
 ) -> PlanResult:
     """Render and insert each message whose key is new, and the escalation steps; the caller commits."""
-    insert = _insert(session)
+    insert = insert_for(session)
     result = PlanResult()
     rows = []
     for message in messages:
@@ -204,119 +157,91 @@ def record_messages(
             if status == DeliveryStatus.HELD:
                 result.held += 1
     for step in escalations:
-        values = {
-            "measure_id": step.measure_id,
-            "at": now,
-            "actor": actor,
-            "kind": EventKind.ESCALATION,
-            "from_value": step.previous.value if step.previous else None,
-            "to_value": step.level.value,
-            "reason": (
-                f"逾期{step.overdue_workdays}个工作日（完成时限{step.deadline.isoformat()}），"
-                f"{LEVEL_LABEL[step.level]}：{step.target}"
-            ),
-            "flow_run_id": flow_run_id,
-            "dedupe_key": step.dedupe_key,
-        }
-        outcome: CursorResult[Any] = session.execute(  # type: ignore[assignment]
-            insert(StatusEvent).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        recorded = record_event_once(
+            session,
+            {
+                "measure_id": step.measure_id,
+                "at": now,
+                "actor": actor,
+                "kind": EventKind.ESCALATION,
+                "from_value": step.previous.value if step.previous else None,
+                "to_value": step.level.value,
+                "reason": (
+                    f"逾期{step.overdue_workdays}个工作日（完成时限{step.deadline.isoformat()}），"
+                    f"{LEVEL_LABEL[step.level]}：{step.target}"
+                ),
+                "flow_run_id": flow_run_id,
+                "dedupe_key": step.dedupe_key,
+            },
         )
-        result.escalations += outcome.rowcount or 0
+        result.escalations += int(recorded)
     return result
 
 
-def plan_and_record(
-    database: Database,
-    *,
-    now: datetime,
-    calendar: WorkingCalendar,
+def plan_messages(
+    session: Session,
+    clock: Clock,
     policy: Policy,
+    *,
     round_code: str | None = None,
     measure_code: str | None = None,
     actor: str = "sweep",
     flow_run_id: str | None = None,
 ) -> PlanResult:
-    """Plan every live measure's messages at ``now`` (or one measure's) and record the new ones."""
-    with database.unit_of_work() as session:
-        measures = _measures(session, round_code=round_code, measure_code=measure_code)
-        if measure_code is not None and not measures:
-            raise UnknownMeasure(f"no measure '{measure_code}'")
-        moment = next_allowed(now, calendar, policy)
-        messages: list[PlannedMessage] = []
-        steps: list[EscalationStep] = []
-        for facts in measure_facts(session, measures, moment, calendar, policy):
-            plan = plan_measure(facts, now, calendar, policy)
-            messages += plan.messages
-            steps += plan.escalations
-        result = record_messages(session, messages, steps, now=now, actor=actor, flow_run_id=flow_run_id)
-        session.commit()
-    return result
+    """Plan every live measure's messages at the clock's now (or one measure's) and record the new ones.
+
+    Each measure is read as of the moment its messages are due (the next allowed moment); the caller commits.
+    """
+    measures = _measures(session, round_code=round_code, measure_code=measure_code)
+    if measure_code is not None and not measures:
+        raise UnknownMeasure(f"no measure '{measure_code}'")
+    due = clock.at(next_allowed(clock, policy))
+    messages: list[PlannedMessage] = []
+    steps: list[EscalationStep] = []
+    for measure, view in zip(measures, views_of(session, measures, due), strict=True):
+        plan = plan_measure(view, recipients_of(measure), clock, policy)
+        messages += plan.messages
+        steps += plan.escalations
+    return record_messages(session, messages, steps, now=clock.now, actor=actor, flow_run_id=flow_run_id)
 
 
 def plan_digests(
-    database: Database,
-    *,
-    now: datetime,
-    calendar: WorkingCalendar,
-    policy: Policy,
-    due_soon_workdays: int = 5,
-    round_code: str | None = None,
+    session: Session, clock: Clock, policy: Policy, *, round_code: str | None = None
 ) -> PlanResult:
-    """Record this week's digest for every unit that leads or co-owns a live measure."""
-    from models.rules import STATE_LABEL
-    from tasks.ledger.queries import measure_overview
+    """Record this week's digest for every unit that leads or co-owns a live measure; the caller commits.
 
-    moment = next_allowed(now, calendar, policy)
-    day = moment.astimezone(ZoneInfo(policy.timezone)).date()
-    with database.unit_of_work() as session:
-        rows = measure_overview(
-            session,
-            today=day,
-            calendar=calendar,
-            timezone=policy.timezone,
-            due_soon_workdays=due_soon_workdays,
-            round_code=round_code,
+    The measures are judged as of the whole day the digest is due on.
+    """
+    views = measure_views(
+        session, clock.on(clock.local_day(next_allowed(clock, policy))), round_code=round_code
+    )
+    co_owned: dict[int, set[int]] = {}
+    for measure_id, unit_id in session.execute(
+        select(measure_co_units.c.measure_id, measure_co_units.c.unit_id).where(
+            measure_co_units.c.measure_id.in_([view.id for view in views])
         )
-        by_code = {row.code: row for row in rows}
-        co_owned: dict[int, list[str]] = {}
-        id_to_code: dict[int, str] = {
-            measure_id: code
-            for code, measure_id in session.execute(
-                select(Measure.code, Measure.id).where(Measure.code.in_(list(by_code)))
-            )
-        }
-        for measure_id, unit_id in session.execute(
-            select(measure_co_units.c.measure_id, measure_co_units.c.unit_id).where(
-                measure_co_units.c.measure_id.in_(list(id_to_code))
-            )
-        ):
-            co_owned.setdefault(unit_id, []).append(id_to_code[measure_id])
-        units = session.scalars(select(Unit).options(selectinload(Unit.contacts)).order_by(Unit.code)).all()
-        messages: list[PlannedMessage] = []
-        for unit in units:
-            lines = []
-            for row in rows:
-                if row.lead_unit_code == unit.code:
-                    role = "牵头"
-                elif row.code in co_owned.get(unit.id, []):
-                    role = "配合"
-                else:
-                    continue
-                lines.append(
-                    DigestLine(
-                        code=row.code,
-                        text=f"{row.marker}{row.text}",
-                        role=role,
-                        deadline_spec=row.deadline.isoformat() if row.deadline else row.deadline_spec,
-                        state_label=STATE_LABEL[row.state],
-                        light=row.light.value,
-                        workdays_left=row.assessment.workdays_left,
-                        last_report_at=row.last_report_at,
-                    )
-                )
-            messages += plan_digest(
-                unit.code, unit.id, unit.name, _unit_recipients(unit), lines, now, calendar, policy
-            )
-        result = record_messages(session, messages, now=now, actor="digest")
-        session.commit()
-    return result
+    ):
+        co_owned.setdefault(unit_id, set()).add(measure_id)
+    units = session.scalars(select(Unit).options(selectinload(Unit.contacts)).order_by(Unit.code)).all()
+    messages: list[PlannedMessage] = []
+    for unit in units:
+        lines = [
+            _digest_line(view, "牵头" if view.lead_unit_code == unit.code else "配合")
+            for view in views
+            if view.lead_unit_code == unit.code or view.id in co_owned.get(unit.id, set())
+        ]
+        messages += plan_digest(unit.code, unit.id, unit.name, _unit_recipients(unit), lines, clock, policy)
+    return record_messages(session, messages, now=clock.now, actor="digest")
+
+
+def _digest_line(view: MeasureView, role: str) -> DigestLine:
+    return DigestLine(
+        code=view.code,
+        text=view.measure_text,
+        role=role,
+        deadline_spec=view.deadline.isoformat() if view.deadline else view.deadline_spec,
+        state_label=STATE_LABEL[view.state],
+        light=view.light.value,
+        workdays_left=view.workdays_left,
+        last_report_at=view.last_report_at,
+    )

@@ -3,15 +3,11 @@
 ``Sender`` is the small protocol delivery code talks to; ``AppriseSender`` is the real one and
 tests use a hand-written fake (``tests/support/fake_sender.py``). Apprise does not retry a failed
 POST: retries are the caller's (the delivery task's decorator, see ``tasks.notify.outbox``).
-
-For the benchmark: ``send_concurrently`` (bounded thread pool, returns counts) and
-``send_sequentially`` (the plain one-after-another Apprise loop it is compared with).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,7 +20,7 @@ from models.urls import ENV_REFERENCE, SECRET_REFERENCE, is_url_reference, mask_
 KEY_HEADER = "X-Zhenggai-Key"
 
 
-def _direct_asset() -> Any:
+def direct_asset() -> Any:
     """An Apprise asset that sends in the calling thread.
 
     Apprise 2 otherwise hands every notify() to one process-wide pool of min(32, cores + 4) threads
@@ -115,7 +111,7 @@ class AppriseSender:
             url = resolve_url(message.url, self._cached_secret)
         except UnresolvedUrl as exc:
             return SendResult(False, str(exc))
-        notifier = apprise.Apprise(asset=_direct_asset())
+        notifier = apprise.Apprise(asset=direct_asset())
         if not notifier.add(url):
             return SendResult(False, f"Apprise cannot load the URL {mask_url(message.url)}")
         for plugin in notifier:
@@ -140,29 +136,6 @@ class AppriseSender:
         return self._secrets[name]
 
 
-@dataclass
-class SendCounts:
-    """What a fan-out did: messages sent, failed, skipped (claimed elsewhere), and how long it took."""
-
-    sent: int = 0
-    failed: int = 0
-    skipped: int = 0
-    seconds: float = 0.0
-    errors: dict[str, str] = field(default_factory=dict)  # key → error text
-
-    @property
-    def per_second(self) -> float:
-        return (self.sent + self.failed) / self.seconds if self.seconds else 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "sent": self.sent,
-            "failed": self.failed,
-            "skipped": self.skipped,
-            "seconds": round(self.seconds, 3),
-        }
-
-
 def fan_out(items: Iterable[Any], work: Callable[[Any], Any], concurrency: int) -> list[Any]:
     """``work`` over ``items`` with at most ``concurrency`` running at once; results in input order."""
     items = list(items)
@@ -172,38 +145,3 @@ def fan_out(items: Iterable[Any], work: Callable[[Any], Any], concurrency: int) 
         max_workers=min(concurrency, len(items)), thread_name_prefix="zhenggai-send"
     ) as pool:
         return list(pool.map(work, items))
-
-
-def send_concurrently(
-    messages: list[PreparedMessage], sender: Sender | None = None, concurrency: int = 32
-) -> SendCounts:
-    """Send every message once, ``concurrency`` at a time, without any log (the benchmark's fan-out)."""
-    sender = sender or AppriseSender()
-    started = time.perf_counter()
-    results = fan_out(messages, sender.send, concurrency)
-    counts = SendCounts(seconds=0.0)
-    for message, result in zip(messages, results, strict=True):
-        if result.ok:
-            counts.sent += 1
-        else:
-            counts.failed += 1
-            counts.errors[message.key] = result.error
-    counts.seconds = time.perf_counter() - started
-    return counts
-
-
-def send_sequentially(messages: list[PreparedMessage]) -> SendCounts:
-    """The baseline: a plain loop of blocking ``apprise.Apprise.notify`` calls, one message after another."""
-    import apprise
-
-    started = time.perf_counter()
-    counts = SendCounts()
-    for message in messages:
-        notifier = apprise.Apprise(asset=_direct_asset())
-        notifier.add(resolve_url(message.url))
-        if notifier.notify(body=message.body, title=message.title):
-            counts.sent += 1
-        else:
-            counts.failed += 1
-    counts.seconds = time.perf_counter() - started
-    return counts

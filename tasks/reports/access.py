@@ -8,17 +8,16 @@ leader tokens read everything; only coordinators review. Queries for the API liv
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from models.clock import Clock
 from models.enums import TokenRole
 from models.errors import Forbidden, UnknownMeasure, UnknownUnit
 from models.tables import EvidenceFile, Measure, Report, ReportEvidence, Unit, measure_co_units
-from models.workdays import WorkingCalendar
-from tasks.ledger.queries import measure_overview
+from tasks.ledger.queries import measure_views
 from tasks.reports.record import report_summary
 from tasks.reports.tokens import Principal
 
@@ -67,27 +66,9 @@ def check_unit_access(session: Session, principal: Principal, unit_code: str) ->
         raise Forbidden("unit", f"a token of unit '{principal.unit_code}' may not read unit '{unit_code}'")
 
 
-def unit_measures(
-    session: Session,
-    unit_code: str,
-    *,
-    today: date,
-    calendar: WorkingCalendar,
-    timezone: str,
-    due_soon_workdays: int,
-    report_missing: Any = None,
-) -> list[dict[str, Any]]:
-    """The live measures a unit leads or co-owns, with deadline, state, light and last report."""
-    rows = measure_overview(
-        session,
-        today=today,
-        calendar=calendar,
-        timezone=timezone,
-        due_soon_workdays=due_soon_workdays,
-        unit_code=unit_code,
-        with_co_units=True,
-        report_missing=report_missing,
-    )
+def unit_measures(session: Session, unit_code: str, clock: Clock) -> list[dict[str, Any]]:
+    """The live measures a unit leads or co-owns as of the clock, with deadline, state, light and last report."""
+    rows = measure_views(session, clock, unit_code=unit_code, with_co_units=True)
     result = []
     for row in rows:
         result.append(
@@ -107,7 +88,7 @@ def unit_measures(
                 "status": row.status.value,
                 "state": row.state.value,
                 "light": row.light.value,
-                "workdays_left": row.assessment.workdays_left,
+                "workdays_left": row.workdays_left,
                 "last_report": (
                     {"submitted_at": row.last_report_at.isoformat(), "text": row.last_report_text}
                     if row.last_report_at

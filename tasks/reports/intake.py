@@ -1,77 +1,39 @@
-"""Submitting a report with its evidence: record it, commit, publish the files, announce it.
+"""Report intake: a submission with its evidence, what it answers, and its announcement to Prefect.
 
-The API, ``zhenggai report add`` and the Prefect UI input flow all submit through ``submit_report``,
-which records through ``tasks.reports.record.record_report`` (the one validation path). The event
-``zhenggai.report.submitted`` is best-effort: it is sent only when a Prefect API is configured
-(``PREFECT_API_URL``), through Prefect's background events worker, so an unreachable server never
-fails or slows a submission; the durable record is the report and its ``StatusEvent``.
+The API, ``zhenggai report add`` and the Prefect UI input flow all submit through
+``flows.intake.submit_report`` (record with ``tasks.reports.record.record_report``, commit, publish the
+files, announce). The event ``zhenggai.report.submitted`` is best-effort: it is sent only when a Prefect
+API is configured (``PREFECT_API_URL``), through Prefect's background events worker, so an unreachable
+server never fails or slows a submission; the durable record is the report and its ``StatusEvent``.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
-from models.db import Database
 from models.settings import get_settings
-from tasks.ledger.history import lock_measure
+from models.tables import Report
 from tasks.reports.evidence import StagedEvidence
-from tasks.reports.record import ReportInput, record_report, report_summary
+from tasks.reports.record import ReportInput, report_summary
 
 logger = logging.getLogger("zhenggai.intake")
 
 EVENT_SUBMITTED = "zhenggai.report.submitted"
 
 
-def submit_report(
-    database: Database,
-    data: ReportInput,
-    *,
-    actor: str,
-    now: datetime,
-    today: date,
-    staged: StagedEvidence | None = None,
-    emit: bool = True,
-) -> dict[str, Any]:
-    """Record ``data`` (with the staged files) in one transaction, then publish files and emit the event.
+def with_evidence(data: ReportInput, staged: StagedEvidence | None) -> ReportInput:
+    """``data`` with the staged evidence files attached (as ``EvidenceRef`` entries)."""
+    if staged is None or not staged.files:
+        return data
+    return ReportInput.model_validate({**data.model_dump(), "evidence": staged.refs()})
 
-    A refused report raises the domain error and discards the staged files. Two submissions that
-    race on a unique row (the same new evidence file, the same idempotency key) are retried once,
-    so the loser either records after the winner or is refused as a duplicate.
-    """
-    if staged is not None and staged.files:
-        data = ReportInput.model_validate({**data.model_dump(), "evidence": staged.refs()})
-    summary: dict[str, Any] | None = None
-    try:
-        for attempt in range(2):
-            try:
-                with database.unit_of_work() as session:
-                    # Reports on one measure queue here, so each sees the status and idempotency
-                    # keys the previous one committed.
-                    lock_measure(session, data.measure)
-                    report = record_report(session, data, actor=actor, now=now, today=today)
-                    session.commit()
-                    session.refresh(report)  # answer with what was stored (timestamps in UTC)
-                    summary = report_summary(report)
-                    summary["measure_status"] = report.measure.status.value
-                break
-            except IntegrityError:
-                if attempt:
-                    raise
-                logger.info("report on %s raced another submission; retrying once", data.measure)
-    except BaseException:
-        if staged is not None:
-            staged.discard()
-        raise
-    assert summary is not None
-    if staged is not None:
-        staged.publish()
-    if emit:
-        emit_report_submitted(summary, actor=actor)
+
+def submission_summary(report: Report) -> dict[str, Any]:
+    """What a submission answers: the stored report (``report_summary``) and the measure's status now."""
+    summary = report_summary(report)
+    summary["measure_status"] = report.measure.status.value
     return summary
 
 

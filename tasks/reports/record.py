@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from models.db import Database
+from models.clock import Clock
 from models.enums import EventKind, ReportStatus
 from models.errors import (
     DuplicateReport,
@@ -28,7 +28,7 @@ from models.errors import (
     UnknownUnit,
     ZhenggaiError,
 )
-from models.rules import local_date, status_after_report
+from models.rules import status_after_report
 from models.tables import (
     EvidenceFile,
     Measure,
@@ -37,7 +37,6 @@ from models.tables import (
     ReportMetric,
     StatusEvent,
     Unit,
-    utcnow,
 )
 from tasks.ledger.history import change_status
 from tasks.ledger.yaml_positions import Located
@@ -83,11 +82,13 @@ class ReportInput(BaseModel):
     evidence: list[EvidenceRef] = Field(default_factory=list)
 
 
-def record_report(session: Session, data: ReportInput, *, actor: str, now: datetime, today: date) -> Report:
+def record_report(session: Session, data: ReportInput, *, actor: str, clock: Clock) -> Report:
     """Validate and append a report, record its ``StatusEvent`` and move the measure's status.
 
-    ``today`` is the local date (periods may not end after it). The caller commits.
+    The clock's now is when it is recorded; its local day is "today" (periods may not end after it).
+    The caller commits.
     """
+    now, today = clock.now, clock.today
     if data.idempotency_key:
         existing = session.scalar(select(Report.id).where(Report.idempotency_key == data.idempotency_key))
         if existing is not None:
@@ -244,7 +245,7 @@ class FileReport:
 
 
 def record_file_reports(
-    session: Session, reports: Iterable[FileReport], *, actor: str, now: datetime, today: date
+    session: Session, reports: Iterable[FileReport], *, actor: str, clock: Clock
 ) -> tuple[ReportsLoaded, list[PlanIssue]]:
     """Record the reports of a file, skipping those already recorded; collect every refusal, placed.
 
@@ -255,7 +256,7 @@ def record_file_reports(
     for item in reports:
         try:
             with session.begin_nested():
-                record_report(session, item.data, actor=actor, now=now, today=today)
+                record_report(session, item.data, actor=actor, clock=clock)
             recorded += 1
         except DuplicateReport:
             skipped += 1
@@ -270,11 +271,12 @@ def _placed(located: Located, path: tuple[str | int, ...], field: str, message: 
     return located.issue((*path, field), message)
 
 
-def load_reports_file(
-    database: Database, path: Path, *, now: datetime | None = None, timezone: str | None = None
-) -> ReportsLoaded:
-    """Record every report of a reports file in one transaction; reports already recorded are skipped."""
-    from models.settings import get_settings
+def load_reports_file(session: Session, path: Path, clock: Clock) -> ReportsLoaded:
+    """Record every report of a reports file; reports already recorded are skipped.
+
+    Every refusal is collected, placed by line, and raised together (``InvalidPlan``): the caller commits
+    only what returns, so a file is recorded whole or not at all.
+    """
     from tasks.ledger.plan_schema import issues_from_validation, read_plan_file
     from tasks.ledger.yaml_positions import load_located
 
@@ -284,8 +286,6 @@ def load_reports_file(
         parsed = _ReportsFile.model_validate(located.data)
     except ValidationError as error:
         raise InvalidPlan(issues_from_validation(error, located.where), source) from None
-    now = now or utcnow()
-    today = local_date(now, timezone or get_settings().timezone)
     issues: list[PlanIssue] = []
     items: list[FileReport] = []
     for index, item in enumerate(parsed.reports):
@@ -309,14 +309,10 @@ def load_reports_file(
             source="import",
         )
         items.append(FileReport(data, partial(_placed, located, path_)))
-    with database.unit_of_work() as session:
-        loaded, refused = record_file_reports(
-            session, items, actor=f"reports file {path.name}", now=now, today=today
-        )
-        issues += refused
-        if issues:
-            raise InvalidPlan(issues, source)
-        session.commit()
+    loaded, refused = record_file_reports(session, items, actor=f"reports file {path.name}", clock=clock)
+    issues += refused
+    if issues:
+        raise InvalidPlan(issues, source)
     return loaded
 
 

@@ -1,8 +1,8 @@
 """The work of a ``check_measure`` run: observe one measure at its scheduled time and record what changed.
 
-``observe_measure`` derives the state with ``models.rules.derive_state`` (plus the cadence rule "missing
-report for the period that closed", ``models.cadence.report_missing``) and appends a ``StatusEvent``
-(kind ``state``) only when the state differs from the last one recorded. Its ``dedupe_key`` is
+``observe_measure`` reads the measure as of its scheduled time (``tasks.ledger.queries.measure_view``: its
+derived state, with the cadence rule "missing report for the period that closed") and appends a
+``StatusEvent`` (kind ``state``) only when the state differs from the last one recorded. Its ``dedupe_key`` is
 ``state|CODE|<scheduled time UTC>``: two runs for the same scheduled time record one event, even when they
 overlap (the unique key refuses the second insert).
 
@@ -14,40 +14,37 @@ business), and reminders are keyed per measure and local day, so two runs on one
 
 Reminders. Which notices a run calls for (``MeasureCheck.due``): the deadline schedule (trigger
 ``deadline``) calls for ``reminder`` (due soon), ``due_today`` or ``overdue``; the cadence schedule
-(trigger ``cadence``) calls for ``missing_report``; manual runs call for none. Delivery belongs to the
-notification tasks (issue 4); until they exist, ``record_planned_reminders`` records each one as a
-``StatusEvent`` of kind ``reminder planned``.
+(trigger ``cadence``) calls for ``missing_report``; manual runs call for none. Planning and delivering
+them belongs to the notification flow the run hands over to (``flows.notify.notify_measure``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from models.cadence import parse_cadence
+from models.clock import Clock
 from models.enums import EventKind
 from models.errors import UnknownMeasure
-from models.periods import report_missing
+from models.measure_view import MeasureView
 from models.rules import (
     LIGHT_LABEL,
     STATE_LABEL,
     STATUS_LABEL,
     MeasureState,
-    derive_state,
     format_chinese_date,
+    is_finished,
 )
 from models.tables import Measure, Problem, StatusEvent
-from models.workdays import WorkingCalendar
-from tasks.ledger.queries import latest_reports
+from tasks.ledger.history import record_event_once
+from tasks.ledger.queries import latest_reports, measure_view
 
 ACTOR = "check_measure"
-PLANNED_KIND = "reminder planned"
 
 DEADLINE_NOTICES = {
     MeasureState.DUE_SOON: "reminder",
@@ -58,27 +55,10 @@ DEADLINE_NOTICES = {
 
 @dataclass(frozen=True)
 class MeasureCheck:
-    """What one ``check_measure`` run saw; handed to the notification tasks as is."""
+    """What one ``check_measure`` run saw: the measure as of the run's moment, and the run's own facts."""
 
-    measure_id: int
-    code: str
-    text: str
-    round_id: int
-    round_code: str
-    owner_unit_code: str | None
-    owner_unit_name: str | None
-    leader_code: str | None
-    deadline: date | None
-    deadline_spec: str
-    cadence: str | None
-    status: str
-    state: MeasureState
+    measure: MeasureView
     previous_state: str | None
-    light: str
-    workdays_left: int | None
-    report_missing: bool
-    last_report_at: datetime | None
-    last_report_text: str | None
     scheduled_at: datetime  # aware, UTC
     as_of: datetime  # aware: the scheduled time, or now for a stale run
     local_day: date  # the local day the run counts for
@@ -89,6 +69,14 @@ class MeasureCheck:
     due: tuple[str, ...]  # notices the run calls for: reminder, due_today, overdue, missing_report
 
     @property
+    def code(self) -> str:
+        return self.measure.code
+
+    @property
+    def state(self) -> MeasureState:
+        return self.measure.state
+
+    @property
     def event_name(self) -> str:
         return f"zhenggai.measure.{self.state.value}"
 
@@ -97,7 +85,7 @@ class MeasureCheck:
             "measure": self.code,
             "state": self.state.value,
             "previous_state": self.previous_state,
-            "light": self.light,
+            "light": self.measure.light.value,
             "changed": self.changed,
             "stale": self.stale,
             "due": list(self.due),
@@ -109,228 +97,155 @@ def observe_measure(
     code: str,
     *,
     scheduled_at: datetime,
-    now: datetime,
-    calendar: WorkingCalendar,
-    timezone: str,
-    due_soon_workdays: int = 5,
+    clock: Clock,
     trigger: str = "manual",
     flow_run_id: str | None = None,
 ) -> MeasureCheck:
-    """Judge one measure as of its scheduled time; record a state event if the state changed. Commits."""
-    zone = ZoneInfo(timezone)
-    measure = session.scalar(
+    """Judge one measure as of its scheduled time (the clock's now for a stale run) and record a state
+    event if the state changed since the last one recorded. The caller commits."""
+    found = session.scalar(
         select(Measure)
         .where(Measure.code == code)
         .options(
             selectinload(Measure.lead_unit),
+            selectinload(Measure.co_units),
             selectinload(Measure.leader),
             selectinload(Measure.problem).selectinload(Problem.round),
         )
     )
-    if measure is None or measure.removed_at is not None:
+    if found is None or found.removed_at is not None:
         raise UnknownMeasure(f"no measure '{code}' in the ledger")
-    stale = scheduled_at.astimezone(zone).date() < now.astimezone(zone).date()
-    as_of = now if stale else scheduled_at
-    local_day = as_of.astimezone(zone).date()
-    report = latest_reports(session, measure_ids=[measure.id], as_of=as_of).get(measure.id)
-    missing = report_missing(
-        measure.cadence,
-        since=measure.problem.round.feedback_date,
-        last_report_at=report.submitted_at if report else None,
-        as_of=as_of,
-        calendar=calendar,
-        timezone=timezone,
-    )
-    assessment = derive_state(
-        measure, local_day, calendar, due_soon_workdays=due_soon_workdays, report_missing=missing
-    )
-    previous = session.scalar(
-        select(StatusEvent)
-        .where(StatusEvent.measure_id == measure.id, StatusEvent.kind == EventKind.STATE)
+    stale = clock.local_day(scheduled_at) < clock.today
+    moment = clock if stale else clock.at(scheduled_at)
+    report = latest_reports(session, measure_ids=[found.id], as_of=moment.now).get(found.id)
+    view = measure_view(found, report, moment)
+    previous_state = session.scalar(
+        select(StatusEvent.to_value)
+        .where(StatusEvent.measure_id == found.id, StatusEvent.kind == EventKind.STATE)
         .order_by(StatusEvent.at.desc(), StatusEvent.id.desc())
         .limit(1)
     )
-    previous_state = previous.to_value if previous else None
-    changed = False
-    if previous_state != assessment.state.value:
-        changed = _record_once(
-            session,
-            StatusEvent(
-                measure_id=measure.id,
-                round_id=measure.problem.round_id,
-                at=now,
-                actor=ACTOR,
-                kind=EventKind.STATE,
-                from_value=previous_state,
-                to_value=assessment.state.value,
-                reason=_reason(assessment.state, assessment.workdays_left, missing, as_of, zone),
-                flow_run_id=flow_run_id,
-                dedupe_key=f"state|{code}|{scheduled_at.astimezone(ZoneInfo('UTC')):%Y-%m-%dT%H:%M:%SZ}",
-            ),
-        )
-    due: tuple[str, ...] = ()
-    if not stale:
-        if trigger == "deadline" and assessment.state in DEADLINE_NOTICES:
-            due = (DEADLINE_NOTICES[assessment.state],)
-        elif (
-            trigger == "cadence"
-            and missing
-            and assessment.state not in (MeasureState.DONE, MeasureState.CLOSED)
-        ):
-            due = ("missing_report",)
+    changed = previous_state != view.state.value and record_event_once(
+        session,
+        {
+            "measure_id": found.id,
+            "round_id": found.problem.round_id,
+            "at": clock.now,
+            "actor": ACTOR,
+            "kind": EventKind.STATE,
+            "from_value": previous_state,
+            "to_value": view.state.value,
+            "reason": _reason(view, moment),
+            "flow_run_id": flow_run_id,
+            "dedupe_key": f"state|{code}|{scheduled_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}",
+        },
+    )
     return MeasureCheck(
-        measure_id=measure.id,
-        code=measure.code,
-        text=f"{measure.marker}{measure.text}",
-        round_id=measure.problem.round_id,
-        round_code=measure.problem.round.code,
-        owner_unit_code=measure.lead_unit.code if measure.lead_unit else None,
-        owner_unit_name=measure.lead_unit.name if measure.lead_unit else None,
-        leader_code=measure.leader.code if measure.leader else None,
-        deadline=measure.deadline,
-        deadline_spec=measure.deadline_spec,
-        cadence=measure.cadence,
-        status=measure.status.value,
-        state=assessment.state,
+        measure=view,
         previous_state=previous_state,
-        light=assessment.light.value,
-        workdays_left=assessment.workdays_left,
-        report_missing=missing,
-        last_report_at=report.submitted_at if report else None,
-        last_report_text=report.text if report else None,
-        scheduled_at=scheduled_at.astimezone(ZoneInfo("UTC")),
-        as_of=as_of,
-        local_day=local_day,
+        scheduled_at=scheduled_at.astimezone(UTC),
+        as_of=moment.now,
+        local_day=moment.today,
         trigger=trigger,
         stale=stale,
         changed=changed,
         flow_run_id=flow_run_id,
-        due=due,
+        due=() if stale else _notices_due(view, trigger),
     )
 
 
-def _record_once(session: Session, event: StatusEvent) -> bool:
-    """Insert and commit; False when an event with the same dedupe key already exists."""
-    session.add(event)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return False
-    return True
+def _notices_due(view: MeasureView, trigger: str) -> tuple[str, ...]:
+    """What a timely run calls for: its deadline schedule's reminder, or its cadence's missing report."""
+    if trigger == "deadline" and view.state in DEADLINE_NOTICES:
+        return (DEADLINE_NOTICES[view.state],)
+    if trigger == "cadence" and view.report_missing and not is_finished(view.status):
+        return ("missing_report",)
+    return ()
 
 
-def _reason(state: MeasureState, left: int | None, missing: bool, as_of: datetime, zone: ZoneInfo) -> str:
-    day = format_chinese_date(as_of.astimezone(zone).date())
-    text = f"{day}检查：{STATE_LABEL[state]}"
+def _reason(view: MeasureView, moment: Clock) -> str:
+    text = f"{format_chinese_date(moment.today)}检查：{STATE_LABEL[view.state]}"
+    left = view.workdays_left
     if left is not None and left < 0:
         text += f"，逾期{-left}个工作日"
-    elif left is not None and state != MeasureState.ON_TRACK:
+    elif left is not None and view.state != MeasureState.ON_TRACK:
         text += f"，剩余{left}个工作日"
-    if missing:
+    if view.report_missing:
         text += "，本期进展未报送"
     return text
 
 
-def record_planned_reminders(session: Session, check: MeasureCheck, *, now: datetime) -> list[str]:
-    """Record what would be sent (until the notification tasks take over): one event per notice and day."""
-    recorded = []
-    for kind in check.due:
-        made = _record_once(
-            session,
-            StatusEvent(
-                measure_id=check.measure_id,
-                round_id=check.round_id,
-                at=now,
-                actor=ACTOR,
-                kind=PLANNED_KIND,
-                from_value=None,
-                to_value=kind,
-                reason=f"{kind} → {check.owner_unit_name or '【未指定】'}（{check.trigger}）",
-                flow_run_id=check.flow_run_id,
-                dedupe_key=f"reminder|{check.code}|{kind}|{check.local_day.isoformat()}",
-            ),
-        )
-        if made:
-            recorded.append(kind)
-    return recorded
-
-
-def measure_markdown(check: MeasureCheck, timezone: str) -> str:
-    """The artifact of a run: the measure, its owner, deadline, last report and light."""
-    zone = ZoneInfo(timezone)
-    deadline = check.deadline_spec
-    if check.deadline is not None:
-        deadline = f"{format_chinese_date(check.deadline)}（{check.deadline_spec}）"
+def measure_markdown(check: MeasureCheck, clock: Clock) -> str:
+    """The artifact of a run: the measure, its owner, deadline, last report and light (times in the clock's zone)."""
+    view = check.measure
+    deadline = view.deadline_spec
+    if view.deadline is not None:
+        deadline = f"{format_chinese_date(view.deadline)}（{view.deadline_spec}）"
     left = ""
-    if check.workdays_left is not None:
+    if view.workdays_left is not None:
         left = (
-            f"逾期 {-check.workdays_left} 个工作日"
-            if check.workdays_left < 0
-            else f"剩余 {check.workdays_left} 个工作日"
+            f"逾期 {-view.workdays_left} 个工作日"
+            if view.workdays_left < 0
+            else f"剩余 {view.workdays_left} 个工作日"
         )
     last = "—"
-    if check.last_report_at is not None:
-        last = f"{check.last_report_at.astimezone(zone):%Y-%m-%d %H:%M}：{check.last_report_text or ''}"
-    from models.rules import Light
-
-    light = LIGHT_LABEL[Light(check.light)]
-    cadence = parse_cadence(check.cadence).label if check.cadence else "—"
-    from models.enums import MeasureStatus
-
+    if view.last_report_at is not None:
+        last = f"{clock.local(view.last_report_at):%Y-%m-%d %H:%M}：{view.last_report_text or ''}"
+    light = LIGHT_LABEL[view.light]
     rows = [
-        ("措施", f"{check.code} {check.text}"),
-        ("责任单位", check.owner_unit_name or "【未指定】"),
+        ("措施", f"{view.code} {view.measure_text}"),
+        ("责任单位", view.lead_unit or "【未指定】"),
         ("完成时限", deadline + (f"，{left}" if left else "")),
-        ("频次", cadence),
-        ("状态", f"{STATUS_LABEL[MeasureStatus(check.status)]} · {STATE_LABEL[check.state]}"),
+        ("频次", parse_cadence(view.cadence).label if view.cadence else "—"),
+        ("状态", f"{STATUS_LABEL[view.status]} · {STATE_LABEL[view.state]}"),
         ("灯", light),
         ("最新进展", last),
         (
             "检查时间",
-            f"{check.as_of.astimezone(zone):%Y-%m-%d %H:%M}" + ("（补跑，未发提醒）" if check.stale else ""),
+            f"{clock.local(check.as_of):%Y-%m-%d %H:%M}" + ("（补跑，未发提醒）" if check.stale else ""),
         ),
     ]
     body = "\n".join(f"| {k} | {v.replace('|', '｜').replace(chr(10), ' ')} |" for k, v in rows)
-    return f"# {check.code} · {STATE_LABEL[check.state]} · {light}\n\n| 项目 | 内容 |\n|---|---|\n{body}\n"
+    return f"# {view.code} · {STATE_LABEL[view.state]} · {light}\n\n| 项目 | 内容 |\n|---|---|\n{body}\n"
 
 
 def event_payload(check: MeasureCheck) -> dict[str, Any]:
     """Resource, related resources and payload of the ``zhenggai.measure.<state>`` event."""
+    view = check.measure
     resource = {
-        "prefect.resource.id": f"zhenggai.measure.{check.code}",
-        "prefect.resource.name": check.code,
-        "zhenggai.light": check.light,
-        "zhenggai.round": check.round_code,
+        "prefect.resource.id": f"zhenggai.measure.{view.code}",
+        "prefect.resource.name": view.code,
+        "zhenggai.light": view.light.value,
+        "zhenggai.round": view.round_code,
     }
     related = [
         {
-            "prefect.resource.id": f"zhenggai.round.{check.round_code}",
+            "prefect.resource.id": f"zhenggai.round.{view.round_code}",
             "prefect.resource.role": "round",
-            "prefect.resource.name": check.round_code,
+            "prefect.resource.name": view.round_code,
         }
     ]
-    if check.owner_unit_code:
+    if view.lead_unit_code:
         related.append(
             {
-                "prefect.resource.id": f"zhenggai.unit.{check.owner_unit_code}",
+                "prefect.resource.id": f"zhenggai.unit.{view.lead_unit_code}",
                 "prefect.resource.role": "owner",
-                "prefect.resource.name": check.owner_unit_name or check.owner_unit_code,
+                "prefect.resource.name": view.lead_unit or view.lead_unit_code,
             }
         )
-    if check.leader_code:
+    if view.leader_code:
         related.append(
             {
-                "prefect.resource.id": f"zhenggai.contact.{check.leader_code}",
+                "prefect.resource.id": f"zhenggai.contact.{view.leader_code}",
                 "prefect.resource.role": "leader",
             }
         )
     payload = {
-        "state": check.state.value,
+        "state": view.state.value,
         "previous_state": check.previous_state,
-        "light": check.light,
-        "workdays_left": check.workdays_left,
-        "deadline": check.deadline.isoformat() if check.deadline else None,
+        "light": view.light.value,
+        "workdays_left": view.workdays_left,
+        "deadline": view.deadline.isoformat() if view.deadline else None,
         "as_of": check.as_of.isoformat(),
         "trigger": check.trigger,
     }

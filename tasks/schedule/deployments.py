@@ -14,19 +14,20 @@ What a measure's deployment holds (``wanted_deployments``):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import time
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from models.cadence import cadence_schedule
+from models.clock import Clock
 from models.deadlines import deadline_schedule
 from models.enums import MeasureStatus
 from models.rules import chinese_ordinal, format_chinese_date
 from models.schedules import exceptions_start
 from models.tables import Measure
-from models.workdays import WorkingCalendar
 from tasks.ledger.queries import live_measures
 
 FLOW_NAME = "check_measure"
@@ -69,56 +70,42 @@ class WantedDeployment:
 
 def wanted_deployments(
     session: Session,
+    clock: Clock,
     *,
-    calendar: WorkingCalendar,
-    timezone: str,
-    reminder_offsets: list[int],
-    reminder_hour: Any,
-    today: date | None = None,
+    reminder_offsets: Sequence[int],
+    reminder_hour: time,
     round_code: str | None = None,
 ) -> list[WantedDeployment]:
-    """Every live measure (not removed) as the deployment it should have.
+    """Every live measure (not removed) as the deployment it should have, registered as of the clock's day.
 
-    ``today`` (local) starts the working-day exceptions on 1 January of its year
-    (``models.cadence.exceptions_start``); None keeps every exception since the anchor.
+    The working-day exceptions of its schedules start on 1 January of that day's year
+    (``models.schedules.exceptions_start``); schedules run in the clock's zone.
     """
     return [
-        wanted_deployment(
-            m,
-            calendar=calendar,
-            timezone=timezone,
-            reminder_offsets=reminder_offsets,
-            reminder_hour=reminder_hour,
-            today=today,
-        )
+        wanted_deployment(m, clock, reminder_offsets=reminder_offsets, reminder_hour=reminder_hour)
         for m in live_measures(session, round_code=round_code)
     ]
 
 
 def wanted_deployment(
-    measure: Measure,
-    *,
-    calendar: WorkingCalendar,
-    timezone: str,
-    reminder_offsets: list[int],
-    reminder_hour: Any,
-    today: date | None = None,
+    measure: Measure, clock: Clock, *, reminder_offsets: Sequence[int], reminder_hour: time
 ) -> WantedDeployment:
+    """What the ledger says ``measure``'s deployment should be."""
     problem = measure.problem
     round_ = problem.round
     schedules = []
     if measure.cadence:
-        spec = cadence_schedule(measure.cadence, calendar, round_.feedback_date, today=today)
-        schedules.append(WantedSchedule("cadence", spec.kind, spec.value, timezone))
+        spec = cadence_schedule(measure.cadence, clock.calendar, round_.feedback_date, today=clock.today)
+        schedules.append(WantedSchedule("cadence", spec.kind, spec.value, clock.timezone))
     if measure.deadline is not None:
         spec = deadline_schedule(
             measure.deadline,
             list(reminder_offsets),
             reminder_hour,
-            calendar,
-            exceptions_from=exceptions_start(today),
+            clock.calendar,
+            exceptions_from=exceptions_start(clock.today),
         )
-        schedules.append(WantedSchedule("deadline", spec.kind, spec.value, timezone))
+        schedules.append(WantedSchedule("deadline", spec.kind, spec.value, clock.timezone))
     tags = [MANAGED_TAG, f"round:{round_.code}", f"problem:{problem.ordinal}"]
     if measure.lead_unit is not None:
         tags.append(f"unit:{measure.lead_unit.code}")

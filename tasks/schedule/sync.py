@@ -3,8 +3,8 @@
 The bulk path (``reconcile``) reads every managed deployment once, compares what the server holds with what
 the ledger wants (read back, never trusting what was sent), and writes only the differences, with a few
 concurrent requests on one async client and the parameter schema computed once by the caller. A sync
-with no ledger change makes no API write. The naive one-by-one ``to_deployment(...).apply()`` path lives
-in ``flows.sync.sync_naive`` (it needs the flow object) for the benchmark.
+with no ledger change makes no API write. The naive one-by-one ``to_deployment(...).apply()`` path it is
+measured against lives in ``bench/baselines.py``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """``check_measure``: one state change, one event and one artifact for an overdue measure, and nothing
-new the second time; the late-run policy and the reminder record of ``observe_measure``."""
+new the second time; the late-run policy of ``observe_measure`` and what a run calls for."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from models.clock import Clock
 from models.db import Database
 from models.enums import EventKind
 from models.rules import MeasureState
-from models.tables import Measure, StatusEvent
+from models.tables import Delivery, Measure, StatusEvent
 from models.workdays import ChinaCalendar
-from tasks.schedule.check import PLANNED_KIND, observe_measure, record_planned_reminders
+from tasks.schedule.check import observe_measure
 from tests.factories import make_measure, make_report
 
 SHANGHAI = "Asia/Shanghai"
@@ -26,6 +27,10 @@ CHINA = ChinaCalendar()
 
 def local(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(SHANGHAI))
+
+
+def at(text: str) -> Clock:
+    return Clock(CHINA, SHANGHAI, local(text))
 
 
 def events_of(database: Database, code: str, kind: str) -> list[StatusEvent]:
@@ -109,7 +114,9 @@ def test_an_overdue_measure_records_one_change_one_event_one_artifact(seeded_dat
     markdown = artifacts[0].data
     assert "XH-07-1" in markdown and "红灯" in markdown and "逾期" in markdown and "最新进展" in markdown
     assert "2023年12月31日" in markdown
-    assert events_of(seeded_database, "XH-07-1", PLANNED_KIND) == []  # a manual check reminds nobody
+    with seeded_database.unit_of_work() as work:  # a manual check hands nothing over: nobody is reminded
+        told = work.scalars(select(Delivery.id).join(Measure).where(Measure.code == "XH-07-1")).all()
+    assert told == []
 
 
 def test_two_runs_for_one_scheduled_time_record_one_event(session: Any, database: Database) -> None:
@@ -122,13 +129,12 @@ def test_two_runs_for_one_scheduled_time_record_one_event(session: Any, database
                 work,
                 "M-ONCE",
                 scheduled_at=scheduled,
-                now=scheduled,
-                calendar=CHINA,
-                timezone=SHANGHAI,
+                clock=Clock(CHINA, SHANGHAI, scheduled),
                 trigger="deadline",
                 flow_run_id="run-1",
             )
-    assert check.state == MeasureState.OVERDUE and check.workdays_left == -2
+            work.commit()
+    assert check.state == MeasureState.OVERDUE and check.measure.workdays_left == -2
     assert len(events_of(database, measure.code, EventKind.STATE)) == 1
     assert check.due == ("overdue",)
 
@@ -149,10 +155,9 @@ def test_state_changes_are_recorded_as_they_happen(session: Any, database: Datab
                 work,
                 "M-MOVE",
                 scheduled_at=local(moment),
-                now=local(moment),
-                calendar=CHINA,
-                timezone=SHANGHAI,
+                clock=Clock(CHINA, SHANGHAI, local(moment)),
             )
+            work.commit()
         seen.append((check.state.value, check.changed))
     assert seen == [
         ("on_track", True),
@@ -165,7 +170,7 @@ def test_state_changes_are_recorded_as_they_happen(session: Any, database: Datab
     assert states == ["on_track", "due_soon", "due_today", "overdue"]
 
 
-def test_a_stale_run_judges_as_of_now_and_plans_no_reminders(session: Any, database: Database) -> None:
+def test_a_stale_run_judges_as_of_now_and_calls_for_no_reminders(session: Any, database: Database) -> None:
     make_measure(session, code="M-LATE", deadline=date(2023, 12, 29), deadline_spec="2023-12-29")
     session.commit()
     now = local("2024-01-03 10:00")
@@ -175,30 +180,21 @@ def test_a_stale_run_judges_as_of_now_and_plans_no_reminders(session: Any, datab
             work,
             "M-LATE",
             scheduled_at=local("2023-12-27 09:00"),
-            now=now,
-            calendar=CHINA,
-            timezone=SHANGHAI,
+            clock=Clock(CHINA, SHANGHAI, now),
             trigger="deadline",
         )
         assert check.stale and check.as_of == now and check.state == MeasureState.OVERDUE
         assert check.due == ()
-        assert record_planned_reminders(work, check, now=now) == []
     with database.unit_of_work() as work:
         # today's run, an hour late, is today's business: it reminds
         today = observe_measure(
             work,
             "M-LATE",
             scheduled_at=local("2024-01-03 09:00"),
-            now=now,
-            calendar=CHINA,
-            timezone=SHANGHAI,
+            clock=Clock(CHINA, SHANGHAI, now),
             trigger="deadline",
         )
         assert not today.stale and today.due == ("overdue",)
-        assert record_planned_reminders(work, today, now=now) == ["overdue"]
-        assert record_planned_reminders(work, today, now=now) == []  # once per measure, notice and day
-    (planned,) = events_of(database, "M-LATE", PLANNED_KIND)
-    assert planned.to_value == "overdue" and planned.dedupe_key == "reminder|M-LATE|overdue|2024-01-03"
 
 
 def test_a_cadence_run_calls_for_the_missing_report(session: Any, database: Database) -> None:
@@ -210,9 +206,7 @@ def test_a_cadence_run_calls_for_the_missing_report(session: Any, database: Data
             work,
             "M-WEEK",
             scheduled_at=local("2023-10-30 09:00"),
-            now=local("2023-10-30 09:00"),
-            calendar=CHINA,
-            timezone=SHANGHAI,
+            clock=Clock(CHINA, SHANGHAI, local("2023-10-30 09:00")),
             trigger="cadence",
         )
         assert reported.state == MeasureState.ON_TRACK and reported.due == ()
@@ -220,13 +214,11 @@ def test_a_cadence_run_calls_for_the_missing_report(session: Any, database: Data
             work,
             "M-WEEK",
             scheduled_at=local("2023-11-06 09:00"),
-            now=local("2023-11-06 09:00"),
-            calendar=CHINA,
-            timezone=SHANGHAI,
+            clock=Clock(CHINA, SHANGHAI, local("2023-11-06 09:00")),
             trigger="cadence",
         )
-        assert silent.state == MeasureState.MISSING_REPORT and silent.report_missing
-        assert silent.due == ("missing_report",) and silent.light == "yellow"
+        assert silent.state == MeasureState.MISSING_REPORT and silent.measure.report_missing
+        assert silent.due == ("missing_report",) and silent.measure.light == "yellow"
 
 
 @pytest.mark.prefect

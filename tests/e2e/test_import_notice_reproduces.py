@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from tasks.exchange.notice_import import import_notice_text, load_notice
+from tests.support.work import committed, settings_clock
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "xinhua-2023" / "notice.txt"
@@ -21,7 +22,7 @@ def generate(database, round_code: str, as_of: date) -> str:
     from tasks.notice.text import render_text
 
     with database.unit_of_work() as session:
-        document = load_notice_document(session, round_code, as_of, timezone="Asia/Shanghai")
+        document = load_notice_document(session, round_code, settings_clock().on(as_of))
     assert document.missing == ()
     return render_text(document)
 
@@ -31,7 +32,7 @@ def test_seed_round_trips_through_the_ledger(database):
     result = import_notice_text(
         text, source=str(SEED), round_code="xh-import", reported_on=date(2023, 12, 15)
     )
-    load_notice(database, result, now=datetime(2024, 1, 2, tzinfo=UTC), today=date(2024, 1, 2))
+    committed(database, load_notice, result, settings_clock().at(datetime(2024, 1, 2, tzinfo=UTC)))
     assert paragraphs(generate(database, "xh-import", date(2023, 12, 15))) == paragraphs(text)
 
 
@@ -42,7 +43,7 @@ def test_variant_with_its_own_wording_keeps_title_preamble_and_closing(database)
     result = import_notice_text(
         text, source=str(source), round_code="qd", reported_on=date(2024, 5, 1), strict=True
     )
-    load_notice(database, result, now=datetime(2024, 6, 1, tzinfo=UTC), today=date(2024, 6, 1))
+    committed(database, load_notice, result, settings_clock().at(datetime(2024, 6, 1, tzinfo=UTC)))
     generated = paragraphs(generate(database, "qd", date(2024, 5, 1)))
     published = paragraphs(text)
     assert generated[:3] == ["中共桥东区住房和城乡建设局党组", "关于巡察整改进展情况的通报", published[1]]

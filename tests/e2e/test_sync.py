@@ -227,7 +227,7 @@ def test_the_server_schedules_seed_cadences_on_the_hand_checked_days(
     from flows.sync import sync_bulk
 
     # registered as on 2023-10-01: the working-day exceptions start on 2023-01-01
-    sync_bulk(seeded_database, settings, today=date(2023, 10, 1))
+    sync_bulk(seeded_database, settings, clock=settings.clock(datetime(2023, 10, 1, 12, tzinfo=UTC)))
     deployments = held()
     for code, text in SEED_CADENCES.items():
         runs = run(_scheduled_runs(deployments[code].id, *window))
@@ -241,7 +241,8 @@ def test_the_server_schedules_seed_cadences_on_the_hand_checked_days(
 
 @pytest.mark.usefixtures("clean_server")
 def test_the_naive_path_registers_the_same_deployments(seeded_database: Database, settings: Settings) -> None:
-    from flows.sync import plan_sync, sync_bulk, sync_naive
+    from bench.baselines import sync_naive
+    from flows.sync import plan_sync, sync_bulk
 
     wanted = plan_sync(seeded_database, settings)
     ids = sync_naive(wanted[:3])

@@ -17,6 +17,7 @@ from tasks.reports.record import load_reports_file
 from tasks.reports.tokens import issue_token
 from tests.conftest import EXAMPLE_DIR
 from tests.integration.test_api import NOW, client_for
+from tests.support.work import committed, settings_clock
 
 
 def _seed_reports() -> list[dict[str, Any]]:
@@ -41,7 +42,7 @@ def _as_sent(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_seed_reports_round_trip_through_the_api(settings: Settings, database: Database) -> None:
-    load_plan_file(database, EXAMPLE_DIR / "plan.yaml")
+    committed(database, load_plan_file, EXAMPLE_DIR / "plan.yaml", settings_clock())
     with database.unit_of_work() as session:
         secret = issue_token(session, role=TokenRole.COORDINATOR, label="督办室", now=NOW).secret
         session.commit()
@@ -79,8 +80,8 @@ def test_the_seed_reports_round_trip_through_the_api(settings: Settings, databas
 
 def test_api_and_file_import_store_the_same_reports(settings: Settings, database: Database) -> None:
     """What the API stores equals what `zhenggai report load` stores, field by field."""
-    load_plan_file(database, EXAMPLE_DIR / "plan.yaml")
-    load_reports_file(database, EXAMPLE_DIR / "reports.yaml")
+    committed(database, load_plan_file, EXAMPLE_DIR / "plan.yaml", settings_clock())
+    committed(database, load_reports_file, EXAMPLE_DIR / "reports.yaml", settings_clock())
     with database.unit_of_work() as session:
         secret = issue_token(session, role=TokenRole.COORDINATOR, now=NOW).secret
         session.commit()

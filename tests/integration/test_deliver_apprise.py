@@ -8,16 +8,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bench.baselines import send_concurrently, send_sequentially
+from models.clock import Clock
 from models.db import Database
 from models.enums import DeliveryStatus
 from models.notifications import Policy
 from models.tables import Delivery
 from models.workdays import WeekdayCalendar
 from tasks.notify.outbox import deliver
-from tasks.notify.planner import plan_and_record
-from tasks.notify.sender import AppriseSender, PreparedMessage, send_concurrently, send_sequentially
+from tasks.notify.planner import plan_messages
+from tasks.notify.sender import AppriseSender, PreparedMessage
 from tests.factories import make_contact, make_measure, make_unit
 from tests.support.loopback import JsonReceiver, SmtpReceiver, json_receiver, smtp_receiver
+from tests.support.work import committed
 
 __all__ = ["json_receiver", "smtp_receiver"]
 
@@ -71,7 +74,7 @@ def test_reminder_arrives_by_mail_json_and_dingtalk(
             "dingtalk://0123456789abcdef0123456789abcdef",
         ],
     )
-    ids = plan_and_record(database, now=TUESDAY, calendar=CAL, policy=Policy()).new_ids
+    ids = committed(database, plan_messages, Clock(CAL, "Asia/Shanghai", TUESDAY), Policy()).new_ids
     counts = deliver(database, AppriseSender(), ids, now=TUESDAY, concurrency=4)
     assert counts.sent == 3
 
@@ -106,7 +109,7 @@ def test_flaky_endpoint_gets_it_once_and_dead_one_fails_while_others_are_served(
     json_receiver.fail_first["/flaky"] = 2
     json_receiver.dead.add("/dead")
     _measure(database, [json_receiver.url("flaky"), json_receiver.url("dead"), json_receiver.url("fine")])
-    ids = plan_and_record(database, now=TUESDAY, calendar=CAL, policy=Policy()).new_ids
+    ids = committed(database, plan_messages, Clock(CAL, "Asia/Shanghai", TUESDAY), Policy()).new_ids
     sender = AppriseSender()
     for _ in range(5):  # what the delivery task's retries do, without the pauses
         deliver(database, sender, ids, now=TUESDAY, concurrency=4, max_attempts=4)
@@ -125,7 +128,7 @@ def test_env_reference_is_resolved_at_send_time(
     _measure(database, ["env:ZHENGGAI_TEST_ROBOT_URL", "env:ZHENGGAI_TEST_UNSET_URL"])
     monkeypatch.setenv("ZHENGGAI_TEST_ROBOT_URL", json_receiver.url("robot"))
     monkeypatch.delenv("ZHENGGAI_TEST_UNSET_URL", raising=False)
-    ids = plan_and_record(database, now=TUESDAY, calendar=CAL, policy=Policy()).new_ids
+    ids = committed(database, plan_messages, Clock(CAL, "Asia/Shanghai", TUESDAY), Policy()).new_ids
     deliver(database, AppriseSender(), ids, now=TUESDAY, max_attempts=1)
     assert len(json_receiver.to("robot")) == 1
     with database.unit_of_work() as session:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
+from models.clock import Clock
 from models.db import Database
 from models.enums import DeliveryStatus, MeasureStatus
 from models.notifications import Policy
@@ -20,10 +21,11 @@ from models.tables import Delivery, Measure, StatusEvent
 from models.workdays import WeekdayCalendar, workdays_in
 from tasks.notify.log import list_deliveries, resend
 from tasks.notify.outbox import FAILED_AFTER_DOUBT, SENT_AFTER_DOUBT, deliver, deliver_due, expire_in_doubt
-from tasks.notify.planner import plan_and_record
+from tasks.notify.planner import plan_messages
 from tasks.notify.sender import PreparedMessage, SendResult
 from tests.factories import make_contact, make_measure, make_problem, make_round, make_unit
 from tests.support.fake_sender import FakeSender
+from tests.support.work import committed
 
 TIMEZONE = "Asia/Shanghai"  # what Settings.timezone says
 TZ = ZoneInfo(TIMEZONE)
@@ -66,9 +68,9 @@ def ledger(database: Database, *, units: int = 1, deadline: date = date(2023, 12
 
 def test_planning_twice_records_each_key_once(database: Database) -> None:
     ledger(database, units=3)
-    first = plan_and_record(database, now=at(date(2023, 12, 22)), calendar=CAL, policy=POLICY)
+    first = committed(database, plan_messages, Clock(CAL, TIMEZONE, at(date(2023, 12, 22))), POLICY)
     assert first.recorded == first.planned == 6  # 3 units × 2 URLs, reminder step -5
-    again = plan_and_record(database, now=at(date(2023, 12, 22), 15), calendar=CAL, policy=POLICY)
+    again = committed(database, plan_messages, Clock(CAL, TIMEZONE, at(date(2023, 12, 22), 15)), POLICY)
     assert again.planned == 6 and again.recorded == 0
     with database.unit_of_work() as session:
         rows = session.scalars(select(Delivery)).all()
@@ -80,8 +82,8 @@ def test_planning_twice_records_each_key_once(database: Database) -> None:
 def test_escalation_steps_are_status_events_once(database: Database) -> None:
     ledger(database)
     for day in workdays_in(CAL, date(2024, 1, 2), date(2024, 1, 31)):
-        plan_and_record(database, now=at(day), calendar=CAL, policy=POLICY)
-        plan_and_record(database, now=at(day, 16), calendar=CAL, policy=POLICY)
+        committed(database, plan_messages, Clock(CAL, TIMEZONE, at(day)), POLICY)
+        committed(database, plan_messages, Clock(CAL, TIMEZONE, at(day, 16)), POLICY)
     with database.unit_of_work() as session:
         events = session.execute(
             select(StatusEvent.to_value, StatusEvent.at)
@@ -99,7 +101,7 @@ def test_escalation_steps_are_status_events_once(database: Database) -> None:
 def test_failures_are_retried_and_a_dead_endpoint_ends_failed(database: Database) -> None:
     ledger(database, units=3)
     now = at(date(2023, 12, 22))
-    ids = plan_and_record(database, now=now, calendar=CAL, policy=POLICY).new_ids
+    ids = committed(database, plan_messages, Clock(CAL, TIMEZONE, now), POLICY).new_ids
     sender = FakeSender(dead={"json://127.0.0.1:1/u000"}, fail_first={"json://127.0.0.1:1/u001": 2})
     passes = [deliver(database, sender, ids, now=now, concurrency=4, max_attempts=4) for _ in range(5)]
     assert passes[0].sent == 4 and passes[0].retry == 2
@@ -123,7 +125,7 @@ def test_failures_are_retried_and_a_dead_endpoint_ends_failed(database: Database
 def test_overlapping_runs_send_each_key_once(database: Database) -> None:
     ledger(database, units=20)
     now = at(date(2023, 12, 22))
-    ids = plan_and_record(database, now=now, calendar=CAL, policy=POLICY).new_ids
+    ids = committed(database, plan_messages, Clock(CAL, TIMEZONE, now), POLICY).new_ids
     sender = FakeSender(delay=0.01)
     results = []
     threads = [
@@ -144,7 +146,7 @@ def test_overlapping_runs_send_each_key_once(database: Database) -> None:
 def test_held_messages_wait_for_working_hours(database: Database) -> None:
     ledger(database)
     evening = at(date(2023, 12, 22), 19)
-    plan = plan_and_record(database, now=evening, calendar=CAL, policy=POLICY)
+    plan = committed(database, plan_messages, Clock(CAL, TIMEZONE, evening), POLICY)
     assert plan.held == plan.recorded == 2
     sender = FakeSender()
     assert deliver_due(database, sender, now=evening).sent == 0
@@ -155,7 +157,7 @@ def test_held_messages_wait_for_working_hours(database: Database) -> None:
 def test_a_claim_left_by_a_dead_process_is_in_doubt_and_not_resent(database: Database) -> None:
     ledger(database)
     now = at(date(2023, 12, 22))
-    ids = plan_and_record(database, now=now, calendar=CAL, policy=POLICY).new_ids
+    ids = committed(database, plan_messages, Clock(CAL, TIMEZONE, now), POLICY).new_ids
     with database.unit_of_work() as session:  # what a killed sender leaves behind
         session.execute(
             update(Delivery)
@@ -176,7 +178,7 @@ def test_a_claim_left_by_a_dead_process_is_in_doubt_and_not_resent(database: Dat
         assert (
             doubtful is not None and doubtful.status == DeliveryStatus.FAILED and "in doubt" in doubtful.error
         )
-        assert resend(session, ids=[ids[0]], timezone=TIMEZONE, now=now) == [ids[0]]
+        assert resend(session, Clock(CAL, TIMEZONE, now), ids=[ids[0]]) == [ids[0]]
         session.commit()
     assert deliver_due(database, sender, now=now).sent == 1
     assert len(sender.sent) == 2 and max(sender.sent_keys().values()) == 1
@@ -185,15 +187,15 @@ def test_a_claim_left_by_a_dead_process_is_in_doubt_and_not_resent(database: Dat
 def test_the_log_is_filtered_by_unit_status_and_day(database: Database) -> None:
     ledger(database, units=2)
     now = at(date(2023, 12, 22))
-    plan_and_record(database, now=now, calendar=CAL, policy=POLICY)
+    committed(database, plan_messages, Clock(CAL, TIMEZONE, now), POLICY)
     deliver_due(database, FakeSender(dead={"json://127.0.0.1:1/u001"}), now=now, max_attempts=1)
     with database.unit_of_work() as session:
-        assert len(list_deliveries(session, timezone=TIMEZONE)) == 4
-        assert len(list_deliveries(session, timezone=TIMEZONE, unit_code="unit-001")) == 2
-        failed = list_deliveries(session, timezone=TIMEZONE, status="failed")
+        assert len(list_deliveries(session, Clock(CAL, TIMEZONE, now))) == 4
+        assert len(list_deliveries(session, Clock(CAL, TIMEZONE, now), unit_code="unit-001")) == 2
+        failed = list_deliveries(session, Clock(CAL, TIMEZONE, now), status="failed")
         assert [(row[1], row[2]) for row in failed] == [("M-001", "unit-001")]
-        assert len(list_deliveries(session, timezone=TIMEZONE, day=date(2023, 12, 22))) == 4
-        assert list_deliveries(session, timezone=TIMEZONE, day=date(2023, 12, 21)) == []
+        assert len(list_deliveries(session, Clock(CAL, TIMEZONE, now), day=date(2023, 12, 22))) == 4
+        assert list_deliveries(session, Clock(CAL, TIMEZONE, now), day=date(2023, 12, 21)) == []
 
 
 def test_plan_accepts_env_and_secret_references_and_refuses_malformed_ones(
@@ -210,11 +212,12 @@ def test_plan_accepts_env_and_secret_references_and_refuses_malformed_ones(
     assert good != text
     path = tmp_path / "plan.yaml"
     path.write_text(good.replace('"json://127.0.0.1:8089/jiedao"', '"secret:Jiedao Robot"'), encoding="utf-8")
+    clock = Clock(CAL, TIMEZONE, at(date(2023, 12, 1)))
     with pytest.raises(InvalidPlan) as raised:
-        load_plan_file(database, path)
+        committed(database, load_plan_file, path, clock)
     assert len(raised.value.issues) == 1 and "secret:block-name" in str(raised.value)
     path.write_text(good, encoding="utf-8")
-    load_plan_file(database, path)
+    committed(database, load_plan_file, path, clock)
     with database.unit_of_work() as session:
         from models.tables import Contact
 
@@ -241,7 +244,7 @@ def test_a_send_that_outlasts_the_lease_records_its_true_outcome(
 ) -> None:
     ledger(database)
     now = at(date(2023, 12, 22))
-    ids = plan_and_record(database, now=now, calendar=CAL, policy=POLICY).new_ids
+    ids = committed(database, plan_messages, Clock(CAL, TIMEZONE, now), POLICY).new_ids
     sender = OutlastsTheLease(dead={"mailto://127.0.0.1:1?to=u000@example.org"}, database=database)
     with caplog.at_level(logging.WARNING, logger="zhenggai.notify"):
         counts = deliver(database, sender, ids, now=now, concurrency=1, max_attempts=4)
@@ -255,7 +258,7 @@ def test_a_send_that_outlasts_the_lease_records_its_true_outcome(
         assert lost.status == DeliveryStatus.FAILED and lost.sent_at is None
         assert lost.error.startswith(FAILED_AFTER_DOUBT) and "connection refused" in lost.error
         # The message that went out is not resent; the one that did not arrive is.
-        assert resend(session, ids=ids, timezone=TIMEZONE, now=now) == [lost.id]
+        assert resend(session, Clock(CAL, TIMEZONE, now), ids=ids) == [lost.id]
         session.commit()
     assert deliver(database, FakeSender(), ids, now=now).sent == 1
 
@@ -274,11 +277,11 @@ def _fail_all(database: Database, errors: dict[int, str]) -> None:
 def test_resend_picks_ids_in_sql_and_keeps_one_prefix(database: Database) -> None:
     ledger(database, units=3)
     now = at(date(2023, 12, 22))
-    ids = sorted(plan_and_record(database, now=now, calendar=CAL, policy=POLICY).new_ids)
+    ids = sorted(committed(database, plan_messages, Clock(CAL, TIMEZONE, now), POLICY).new_ids)
     _fail_all(database, {ids[0]: "HTTP 500", ids[1]: "resent after: HTTP 502", ids[2]: "timeout"})
     with database.unit_of_work() as session:
         # ids[3] is pending, an unknown id is ignored: only failed rows among the ids are chosen.
-        assert sorted(resend(session, ids=[ids[1], ids[0], ids[3], 10**9], timezone=TIMEZONE, now=now)) == [
+        assert sorted(resend(session, Clock(CAL, TIMEZONE, now), ids=[ids[1], ids[0], ids[3], 10**9])) == [
             ids[0],
             ids[1],
         ]
@@ -295,7 +298,7 @@ def test_resend_picks_ids_in_sql_and_keeps_one_prefix(database: Database) -> Non
     assert rows[ids[2]] == (DeliveryStatus.FAILED, "timeout", 4)
     _fail_all(database, {ids[0]: "resent after: HTTP 500"})
     with database.unit_of_work() as session:
-        assert resend(session, timezone=TIMEZONE, now=now, unit_code="unit-000") == [ids[0]]
+        assert resend(session, Clock(CAL, TIMEZONE, now), unit_code="unit-000") == [ids[0]]
         session.commit()
         assert session.scalar(select(Delivery.error).where(Delivery.id == ids[0])) == "resent after: HTTP 500"
 
@@ -303,7 +306,7 @@ def test_resend_picks_ids_in_sql_and_keeps_one_prefix(database: Database) -> Non
 def test_a_day_ends_before_the_next_midnight_in_the_configured_zone(database: Database) -> None:
     ledger(database)
     now = at(date(2023, 12, 22))
-    first, second = plan_and_record(database, now=now, calendar=CAL, policy=POLICY).new_ids
+    first, second = committed(database, plan_messages, Clock(CAL, TIMEZONE, now), POLICY).new_ids
     with database.unit_of_work() as session:  # one due at 10:00, one at the next day's midnight
         session.execute(
             update(Delivery)
@@ -315,7 +318,7 @@ def test_a_day_ends_before_the_next_midnight_in_the_configured_zone(database: Da
 
     def listed(day: date, timezone: str = TIMEZONE) -> list[int]:
         with database.unit_of_work() as session:
-            return [row[0].id for row in list_deliveries(session, timezone=timezone, day=day)]
+            return [row[0].id for row in list_deliveries(session, Clock(CAL, timezone, at(day)), day=day)]
 
     assert listed(date(2023, 12, 22)) == [first]
     assert listed(date(2023, 12, 23)) == [second]
@@ -323,13 +326,13 @@ def test_a_day_ends_before_the_next_midnight_in_the_configured_zone(database: Da
     assert listed(date(2023, 12, 21), "America/Los_Angeles") == [first]
     assert listed(date(2023, 12, 22), "America/Los_Angeles") == [second]
     with database.unit_of_work() as session:
-        assert resend(session, timezone=TIMEZONE, now=now, day=date(2023, 12, 22)) == [first]
+        assert resend(session, Clock(CAL, TIMEZONE, now), day=date(2023, 12, 22)) == [first]
 
 
 def test_messages_of_a_measure_done_closed_or_removed_meanwhile_are_not_sent(database: Database) -> None:
     ledger(database, units=4)
     evening = at(date(2023, 12, 22), 19)
-    assert plan_and_record(database, now=evening, calendar=CAL, policy=POLICY).held == 8
+    assert committed(database, plan_messages, Clock(CAL, TIMEZONE, evening), POLICY).held == 8
     with database.unit_of_work() as session:
         measures = {m.code: m for m in session.scalars(select(Measure))}
         measures["M-000"].status = MeasureStatus.CLOSED  # 销号 over the weekend

@@ -13,10 +13,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from flows.intake import submit_report
+from models.clock import Clock
 from models.db import Database
 from models.errors import InvalidReport
 from models.settings import Settings
 from models.tables import EvidenceFile, ReportEvidence
+from models.workdays import WeekdayCalendar
 from tasks.reports.evidence import (
     EvidenceTooLarge,
     EvidenceTypeRefused,
@@ -30,7 +33,6 @@ from tasks.reports.evidence import (
     sweep_staging,
     verify_evidence,
 )
-from tasks.reports.intake import submit_report
 from tasks.reports.record import ReportInput
 from tests.factories import make_measure
 from tests.integration.test_api import pdf_bytes
@@ -50,7 +52,14 @@ def _submit(
 ) -> dict[str, Any]:
     staged = _stage(root, *files)
     data = ReportInput(measure=code, text=text, source="api")
-    return submit_report(database, data, actor="test", now=NOW, today=TODAY, staged=staged, emit=False)
+    return submit_report(
+        database,
+        data,
+        actor="test",
+        clock=Clock(WeekdayCalendar(), "Asia/Shanghai", NOW),
+        staged=staged,
+        emit=False,
+    )
 
 
 @pytest.mark.parametrize(

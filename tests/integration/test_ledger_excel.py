@@ -13,19 +13,19 @@ from sqlalchemy import func, select
 from models.enums import MeasureStatus
 from models.rules import Light
 from models.tables import Measure, Problem, Round, StatusEvent
-from models.workdays import ChinaCalendar
 from tasks.exchange.excel_export import LIGHT_FILL, export_ledger
 from tasks.exchange.excel_import import import_ledger
 from tasks.exchange.excel_sheet import COLUMNS, SHEET
 from tasks.ledger.plan_export import export_plan
 from tests.conftest import SEED_ROUND
 from tests.factories import make_contact, make_round, make_unit
+from tests.support.work import committed, settings_clock
 
 AS_OF = date(2024, 1, 10)
 
 
 def export(database, path: Path, as_of: date = AS_OF) -> Path:
-    export_ledger(database, SEED_ROUND, path, today=as_of, calendar=ChinaCalendar(), timezone="Asia/Shanghai")
+    committed(database, export_ledger, SEED_ROUND, path, settings_clock().on(as_of))
     return path
 
 
@@ -37,14 +37,14 @@ def row_of(sheet, code: str) -> int:
 
 
 def test_export_then_import_gives_the_same_ledger(seeded_database, tmp_path):
-    before = export_plan(seeded_database, SEED_ROUND)
+    before = committed(seeded_database, export_plan, SEED_ROUND)
     with seeded_database.unit_of_work() as session:
         events = session.scalar(select(func.count()).select_from(StatusEvent))
     path = export(seeded_database, tmp_path / "台账.xlsx")
-    result, changes = import_ledger(seeded_database, path)
+    result, changes = committed(seeded_database, import_ledger, path, settings_clock())
     assert changes.total == 0, changes.summary()
     assert result.plan is not None and len(result.plan.problems) == 9
-    assert export_plan(seeded_database, SEED_ROUND) == before
+    assert committed(seeded_database, export_plan, SEED_ROUND) == before
     with seeded_database.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(StatusEvent)) == events
 
@@ -106,7 +106,7 @@ def test_edited_workbook_updates_adds_and_removes(seeded_database, tmp_path):
         sheet.cell(new, column).value = value
     workbook.save(path)
 
-    _, changes = import_ledger(seeded_database, path)
+    _, changes = committed(seeded_database, import_ledger, path, settings_clock())
     assert changes.changed["measures"] == ["XH-02-2"]
     assert changes.removed["measures"] == ["XH-07-3"]
     assert changes.added["measures"] == ["XH-10-1"]
@@ -182,7 +182,7 @@ def test_handmade_ledger_with_merged_cells_imports(database, tmp_path):
         make_contact(session, "wang", person="王副局长", role="副局长")
         session.commit()
     path = handmade_workbook(tmp_path / "hand.xlsx")
-    result, changes = import_ledger(database, path, round_code="sl-2024")
+    result, changes = committed(database, import_ledger, path, settings_clock(), round_code="sl-2024")
     assert result.sheet.ignored_columns == ["备注"]
     assert changes.added["measures"] == ["M-01-1", "M-01-2", "M-01-3", "M-02-1", "M-02-2"]
     with database.unit_of_work() as session:
@@ -204,7 +204,7 @@ def test_handmade_ledger_with_merged_cells_imports(database, tmp_path):
         assert [m.deadline_spec for m in second.measures] == ["2024-05-31", "20个工作日"]
         assert second.measures[0].marker == ""
     # Importing the same hand-made sheet again changes nothing (codes are matched by position now).
-    _, again = import_ledger(database, path, round_code="sl-2024")
+    _, again = committed(database, import_ledger, path, settings_clock(), round_code="sl-2024")
     assert again.count("added", "measures") == 0
 
 

@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 
 from models.errors import InvalidPlan
 from models.tables import Measure, Problem, Report, Round, StatusEvent
-from models.workdays import ChinaCalendar
 from tasks.exchange.excel_export import export_ledger
 from tasks.exchange.excel_import import import_ledger
 from tasks.exchange.excel_sheet import SHEET, parse_deadline_cell
 from tests.conftest import SEED_ROUND
 from tests.factories import make_measure, make_problem, make_round
+from tests.support.work import committed, settings_clock
 
 # Rows of the exported seed: header on row 2, XH-01-1 on row 3 … XH-09-1 on row 30.
 # Columns: A 序号, B 反馈问题, C 整改措施, D 责任领导, E 责任单位, F 配合单位, G 完成时限,
@@ -32,7 +32,7 @@ def state(database) -> tuple[object, ...]:
             session.scalar(select(func.count()).select_from(table))
             for table in (Round, Problem, Measure, Report, StatusEvent)
         )
-    return (export_plan(database, SEED_ROUND), *counts)
+    return (committed(database, export_plan, SEED_ROUND), *counts)
 
 
 def set_cells(**cells: object) -> Callable[[object], None]:
@@ -112,14 +112,7 @@ CASES: dict[str, tuple[Callable[[object], None], str, str, str]] = {
 @pytest.fixture
 def exported(seeded_database, tmp_path) -> Path:
     path = tmp_path / "台账.xlsx"
-    export_ledger(
-        seeded_database,
-        SEED_ROUND,
-        path,
-        today=date(2024, 1, 10),
-        calendar=ChinaCalendar(),
-        timezone="Asia/Shanghai",
-    )
+    committed(seeded_database, export_ledger, SEED_ROUND, path, settings_clock().on(date(2024, 1, 10)))
     with seeded_database.unit_of_work() as session:
         other = make_round(session, code="other")
         make_measure(session, make_problem(session, other), code="OTHER-1")
@@ -135,7 +128,7 @@ def test_broken_workbook_names_the_cell_and_writes_nothing(seeded_database, expo
     workbook.save(exported)
     before = state(seeded_database)
     with pytest.raises(InvalidPlan) as error:
-        import_ledger(seeded_database, exported)
+        committed(seeded_database, import_ledger, exported, settings_clock())
     issues = error.value.issues
     assert any(i.where == where and i.field == field and message in i.message for i in issues), issues
     assert str(exported) in str(error.value) and "nothing was written" in str(error.value)
@@ -148,7 +141,7 @@ def test_every_error_is_reported_at_once(seeded_database, exported):
     workbook.save(exported)
     before = state(seeded_database)
     with pytest.raises(InvalidPlan) as error:
-        import_ledger(seeded_database, exported)
+        committed(seeded_database, import_ledger, exported, settings_clock())
     assert [i.where for i in error.value.issues] == [
         "整改台账!G5",
         "整改台账!E9",
@@ -163,21 +156,21 @@ def test_not_a_workbook(seeded_database, tmp_path):
     path = tmp_path / "台账.xlsx"
     path.write_text("序号,反馈问题\n", encoding="utf-8")
     with pytest.raises(InvalidPlan, match=r"not an Excel \.xlsx workbook"):
-        import_ledger(seeded_database, path)
+        committed(seeded_database, import_ledger, path, settings_clock())
 
 
 def test_round_mismatch_and_missing_round(seeded_database, exported):
     before = state(seeded_database)
     with pytest.raises(InvalidPlan) as error:
-        import_ledger(seeded_database, exported, round_code="other")
+        committed(seeded_database, import_ledger, exported, settings_clock(), round_code="other")
     assert error.value.issues[-1].where == "说明!B1"
     workbook = load_workbook(exported)
     del workbook["说明"]
     workbook.save(exported)
     with pytest.raises(InvalidPlan, match="pass --round"):
-        import_ledger(seeded_database, exported)
+        committed(seeded_database, import_ledger, exported, settings_clock())
     with pytest.raises(InvalidPlan, match="no round 'nope'"):
-        import_ledger(seeded_database, exported, round_code="nope")
+        committed(seeded_database, import_ledger, exported, settings_clock(), round_code="nope")
     assert state(seeded_database) == before
 
 
@@ -203,7 +196,7 @@ def test_ambiguous_unit_name_asks_for_the_code(seeded_database, exported):
     workbook.save(exported)
     before = state(seeded_database)
     with pytest.raises(InvalidPlan) as error:
-        import_ledger(seeded_database, exported)
+        committed(seeded_database, import_ledger, exported, settings_clock())
     assert [str(i) for i in error.value.issues] == [
         "整改台账!E3: 责任单位: '区卫生队' names several: weishengdui, weishengdui-2 (write the code)"
     ]
@@ -211,7 +204,7 @@ def test_ambiguous_unit_name_asks_for_the_code(seeded_database, exported):
     # Written as a code, it imports.
     set_cells(**{f"E{row}": "weishengdui-2"})(workbook[SHEET])
     workbook.save(exported)
-    _, changes = import_ledger(seeded_database, exported)
+    _, changes = committed(seeded_database, import_ledger, exported, settings_clock())
     assert changes.changed["measures"] == ["XH-01-1"]
 
 

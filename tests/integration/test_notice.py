@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.db import Database
+from flows.cli.notice import generate_notices
+from models.clock import Clock
+from models.db import Database, get_database
 from models.enums import MeasureStatus, ReportStatus
 from models.errors import MissingReports, PdfUnavailable, UnknownRound
 from models.notice import BlockKind
 from models.settings import Settings
 from models.tables import GeneratedNotice, Measure, StatusEvent
-from tasks.notice.files import NoticeDirectory, generate_notices, write_notice
+from models.workdays import WeekdayCalendar
+from tasks.notice.files import NoticeDirectory, NoticeOutput
 from tasks.notice.load import load_notice_document
 from tasks.notice.render import render_notice
 from tests.conftest import EXAMPLE_DIR, SEED_ROUND
@@ -25,6 +30,26 @@ SHANGHAI = timezone(timedelta(hours=8))
 TZ = "Asia/Shanghai"
 
 
+def on(day: date) -> Clock:
+    """The clock of a notice as of ``day`` (the notice reads no working days)."""
+    return Clock(WeekdayCalendar(), TZ, datetime.combine(day, time(12), tzinfo=SHANGHAI))
+
+
+def write_notice(
+    settings: Settings, formats: Sequence[str] = ("md", "docx"), **options: Any
+) -> list[NoticeOutput]:
+    """Generate the seed's notice as of 2023-12-31 into the data directory, as ``zhenggai demo`` does."""
+    target = NoticeDirectory(settings.notices_dir)
+    results = generate_notices(
+        get_database(settings),
+        on(date(2023, 12, 31)),
+        SEED_ROUND,
+        [(fmt, target) for fmt in formats],  # type: ignore[misc]
+        requested_by=options.get("requested_by", "tester"),
+    )
+    return [output for output, _ in results]
+
+
 def _paragraphs(text: str) -> list[str]:
     """Whitespace-normalised paragraphs: the seed's trailing spaces and blank lines aside."""
     return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
@@ -32,7 +57,7 @@ def _paragraphs(text: str) -> list[str]:
 
 def test_seed_notice_is_rebuilt_paragraph_by_paragraph(seeded_database: Database) -> None:
     with seeded_database.unit_of_work() as session:
-        document = load_notice_document(session, SEED_ROUND, date(2023, 12, 31), timezone=TZ)
+        document = load_notice_document(session, SEED_ROUND, on(date(2023, 12, 31)))
     text = render_notice(document, "txt")
     assert isinstance(text, str)
     expected = _paragraphs((EXAMPLE_DIR / "notice.txt").read_text(encoding="utf-8"))
@@ -45,7 +70,7 @@ def test_seed_notice_is_rebuilt_paragraph_by_paragraph(seeded_database: Database
 
 def test_before_any_report_every_measure_is_marked_missing(seeded_database: Database) -> None:
     with seeded_database.unit_of_work() as session:
-        document = load_notice_document(session, SEED_ROUND, date(2023, 12, 14), timezone=TZ)
+        document = load_notice_document(session, SEED_ROUND, on(date(2023, 12, 14)))
     assert len(document.missing) == 28
     outcomes = [b.text for b in document.blocks() if b.kind == BlockKind.OUTCOME]
     assert outcomes[1] == "整改成效：一是【待报送：局党组】二是【待报送：局办公室】"
@@ -73,7 +98,7 @@ def test_as_of_counts_reports_up_to_the_end_of_the_local_day(database: Database)
         session.commit()
     with database.unit_of_work() as session:
         texts = {
-            day: [b.text for b in load_notice_document(session, code, day, timezone=TZ).blocks()][4]
+            day: [b.text for b in load_notice_document(session, code, on(day)).blocks()][4]
             for day in (date(2023, 12, 14), date(2023, 12, 15), date(2023, 12, 16))
         }
     assert texts[date(2023, 12, 14)] == "整改成效：一是【待报送：各街道办事处】"
@@ -110,8 +135,8 @@ def test_a_correction_supersedes_only_from_when_it_was_submitted(database: Datab
         )
         session.commit()
     with database.unit_of_work() as session:
-        early = load_notice_document(session, code, date(2023, 12, 5), timezone=TZ)
-        late = load_notice_document(session, code, date(2023, 12, 31), timezone=TZ)
+        early = load_notice_document(session, code, on(date(2023, 12, 5)))
+        late = load_notice_document(session, code, on(date(2023, 12, 31)))
     assert early.plain_paragraphs()[4] == "整改成效：原报告。二是第二次的更正。"
     assert late.plain_paragraphs()[4] == "整改成效：更正后的报告。二是第二次的更正。"
 
@@ -128,7 +153,7 @@ def test_removed_problems_and_measures_are_left_out(database: Database) -> None:
         session.commit()
         code = round_.code
     with database.unit_of_work() as session:
-        document = load_notice_document(session, code, date(2023, 12, 31), timezone=TZ)
+        document = load_notice_document(session, code, on(date(2023, 12, 31)))
     assert [p.title for p in document.problems] == ["保留的问题"]
     assert [item.marker for item in document.problems[0].items] == ["一是"]
     assert len(document.missing) == 1
@@ -164,8 +189,8 @@ def test_statistics_use_the_status_as_of_the_date(database: Database) -> None:
         session.commit()
         code = round_.code
     with database.unit_of_work() as session:
-        before = load_notice_document(session, code, date(2023, 12, 1), timezone=TZ)
-        after = load_notice_document(session, code, date(2023, 12, 31), timezone=TZ)
+        before = load_notice_document(session, code, on(date(2023, 12, 1)))
+        after = load_notice_document(session, code, on(date(2023, 12, 31)))
     assert before.plain_paragraphs()[3] == (
         "截至2023年12月1日，巡察反馈问题1个，整改措施4项，已完成1项、推进中2项、逾期1项，完成率25%。"
     )
@@ -176,7 +201,7 @@ def test_statistics_use_the_status_as_of_the_date(database: Database) -> None:
 
 def test_unknown_round(database: Database) -> None:
     with database.unit_of_work() as session, pytest.raises(UnknownRound):
-        load_notice_document(session, "no-such-round", date(2023, 12, 31), timezone=TZ)
+        load_notice_document(session, "no-such-round", on(date(2023, 12, 31)))
 
 
 def test_a_generation_is_one_version_in_every_format_with_its_hash(
@@ -185,10 +210,9 @@ def test_a_generation_is_one_version_in_every_format_with_its_hash(
     targets = [("txt", tmp_path / "a.txt"), ("docx", tmp_path / "a.docx"), ("md", None)]
     results = generate_notices(
         seeded_database,
+        on(date(2023, 12, 31)),
         SEED_ROUND,
         targets,  # type: ignore[arg-type]
-        as_of=date(2023, 12, 31),
-        timezone=TZ,
         requested_by="tester",
     )
     assert [r.version for r, _ in results] == [1, 1, 1]
@@ -214,10 +238,9 @@ def test_strict_writes_and_records_nothing_when_reports_are_missing(
     with pytest.raises(MissingReports) as raised:
         generate_notices(
             seeded_database,
+            on(date(2023, 12, 1)),
             SEED_ROUND,
             [("txt", tmp_path / "n.txt")],
-            as_of=date(2023, 12, 1),
-            timezone=TZ,
             requested_by="tester",
             strict=True,
         )
@@ -230,7 +253,7 @@ def test_strict_writes_and_records_nothing_when_reports_are_missing(
 def test_write_notice_puts_md_and_docx_in_the_data_directory(
     seeded_database: Database, settings: Settings
 ) -> None:
-    outputs = write_notice(settings, SEED_ROUND, as_of=date(2023, 12, 31), requested_by="zhenggai demo")
+    outputs = write_notice(settings, requested_by="zhenggai demo")
     assert [o.format for o in outputs] == ["md", "docx"]
     assert [o.path for o in outputs] == [
         settings.notices_dir / f"{SEED_ROUND}_2023-12-31_v1.md",
@@ -248,7 +271,7 @@ def test_seed_docx_holds_the_same_paragraphs(seeded_database: Database) -> None:
     import docx
 
     with seeded_database.unit_of_work() as session:
-        document = load_notice_document(session, SEED_ROUND, date(2023, 12, 31), timezone=TZ)
+        document = load_notice_document(session, SEED_ROUND, on(date(2023, 12, 31)))
     content = render_notice(document, "docx")
     assert isinstance(content, bytes)
     read_back = docx.Document(io.BytesIO(content))
@@ -259,7 +282,7 @@ def test_seed_docx_holds_the_same_paragraphs(seeded_database: Database) -> None:
 def test_latest_reports_pick_each_measures_standing_report_as_of_each_day(database: Database) -> None:
     """The one query of the latest standing report: corrections replace from their submission, the later
     id wins at the same instant, removed measures drop out of a round's reading."""
-    from tasks.ledger.queries import end_of_day, latest_reports
+    from tasks.ledger.queries import latest_reports
 
     with database.unit_of_work() as session:
         round_ = make_round(session)
@@ -282,7 +305,7 @@ def test_latest_reports_pick_each_measures_standing_report_as_of_each_day(databa
             date(2023, 12, 8): {ids[0]: "a2 更正", ids[1]: "b1 更正", ids[2]: "c2 同时"},
         }
         for day, texts in expected.items():
-            cutoff = end_of_day(day, TZ)
+            cutoff = on(day).end_of_day(day)
             by_round = latest_reports(session, round_id=round_.id, as_of=cutoff)
             assert {m: r.text for m, r in by_round.items()} == texts, day
             assert latest_reports(session, measure_ids=ids, as_of=cutoff) == by_round
@@ -306,7 +329,7 @@ def test_a_report_after_closing_leaves_the_measure_closed_in_the_statistics(
 
     as_of = date(2024, 1, 31)  # the 2023-12-31 deadlines have passed
     with seeded_database.unit_of_work() as session:
-        before = load_notice_document(session, SEED_ROUND, as_of, timezone=TZ).statistics
+        before = load_notice_document(session, SEED_ROUND, on(as_of)).statistics
         review_measure(
             session,
             "XH-01-2",
@@ -320,13 +343,12 @@ def test_a_report_after_closing_leaves_the_measure_closed_in_the_statistics(
             session,
             ReportInput(measure="XH-01-2", text="持续巩固整改成果。"),
             actor="unit",
-            now=follow_up,
-            today=follow_up.date(),
+            clock=Clock(WeekdayCalendar(), TZ, follow_up),
         )
         session.commit()
     with seeded_database.unit_of_work() as session:
         status = session.scalar(select(Measure.status).where(Measure.code == "XH-01-2"))
-        after = load_notice_document(session, SEED_ROUND, as_of, timezone=TZ).statistics
+        after = load_notice_document(session, SEED_ROUND, on(as_of)).statistics
     assert status == MeasureStatus.CLOSED
     assert (after.done, after.overdue) == (before.done, before.overdue) == (5, 7)
 
@@ -383,7 +405,7 @@ def test_reports_after_the_last_status_change_move_it_as_record_report_does(data
         session.commit()
         code = round_.code
     with database.unit_of_work() as session:
-        stats = load_notice_document(session, code, date(2023, 12, 31), timezone=TZ).statistics
+        stats = load_notice_document(session, code, on(date(2023, 12, 31))).statistics
     # returned: in progress (the later report does not undo the review); backfilled: done;
     # corrected: the correction retracts the done claim
     assert (stats.done, stats.in_progress, stats.overdue) == (1, 2, 0)
@@ -394,10 +416,10 @@ def test_regenerating_the_same_day_keeps_every_recorded_file(
 ) -> None:
     import hashlib
 
-    first = write_notice(settings, SEED_ROUND, formats=["md"], as_of=date(2023, 12, 31))
+    first = write_notice(settings, formats=["md"])
     with seeded_database.unit_of_work() as session:
         record_report_text(session, "XH-01-1", "新的进展。")
-    second = write_notice(settings, SEED_ROUND, formats=["md"], as_of=date(2023, 12, 31))
+    second = write_notice(settings, formats=["md"])
     assert [o.version for o in first + second] == [1, 2]
     assert first[0].path != second[0].path
     with seeded_database.unit_of_work() as session:
@@ -415,7 +437,12 @@ def record_report_text(session: Session, measure: str, text: str) -> None:
     from tasks.reports.record import ReportInput, record_report
 
     now = datetime(2023, 12, 31, 9, tzinfo=SHANGHAI)
-    record_report(session, ReportInput(measure=measure, text=text), actor="unit", now=now, today=now.date())
+    record_report(
+        session,
+        ReportInput(measure=measure, text=text),
+        actor="unit",
+        clock=Clock(WeekdayCalendar(), TZ, now),
+    )
     session.commit()
 
 
@@ -427,10 +454,9 @@ def test_a_format_that_fails_to_render_leaves_nothing_written_or_recorded(
     with pytest.raises(PdfUnavailable):
         generate_notices(
             seeded_database,
+            on(date(2023, 12, 31)),
             SEED_ROUND,
             [("md", NoticeDirectory(out)), ("pdf", NoticeDirectory(out))],
-            as_of=date(2023, 12, 31),
-            timezone=TZ,
             requested_by="tester",
         )
     assert not out.exists()
@@ -447,10 +473,9 @@ def test_concurrent_generations_take_distinct_versions_and_files(
     def generate(i: int) -> list[tuple[int, Path | None, str]]:
         results = generate_notices(
             seeded_database,
+            on(date(2023, 12, 31)),
             SEED_ROUND,
             [("txt", NoticeDirectory(tmp_path)), ("md", NoticeDirectory(tmp_path))],
-            as_of=date(2023, 12, 31),
-            timezone=TZ,
             requested_by=f"writer {i}",
         )
         return [(o.version, o.path, o.sha256) for o, _ in results]

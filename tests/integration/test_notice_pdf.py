@@ -19,6 +19,7 @@ from tasks.notice.load import load_notice_document
 from tasks.notice.pdf import DEBIAN_PACKAGES, soffice_path
 from tasks.notice.render import render_notice
 from tests.conftest import SEED_ROUND
+from tests.support.work import settings_clock
 
 pytestmark = pytest.mark.skipif(
     soffice_path() is None,
@@ -35,7 +36,7 @@ def _poppler(tool: str, *args: str) -> str:
 @pytest.fixture
 def seed_pdf(sqlite_database: Database, seeded_database: Database, tmp_path: Path) -> Path:
     with seeded_database.unit_of_work() as session:
-        document = load_notice_document(session, SEED_ROUND, date(2023, 12, 31), timezone="Asia/Shanghai")
+        document = load_notice_document(session, SEED_ROUND, settings_clock().on(date(2023, 12, 31)))
     pdf = render_notice(document, "pdf")
     assert isinstance(pdf, bytes) and pdf.startswith(b"%PDF")
     path = tmp_path / "notice.pdf"

@@ -16,13 +16,14 @@ from tasks.ledger.plan_export import export_plan
 from tasks.ledger.plan_load import load_plan_file
 from tests.conftest import EXAMPLE_DIR, SEED_ROUND
 from tests.support.dump import dump
+from tests.support.work import committed, settings_clock
 
 DATA = Path(__file__).parents[1] / "data" / "plans"
 BROKEN = sorted((DATA / "broken").glob("*.yaml"))
 
 
 def test_seed_plan_loads_nine_problems_with_owned_measures(database: Database) -> None:
-    changes = load_plan_file(database, EXAMPLE_DIR / "plan.yaml")
+    changes = committed(database, load_plan_file, EXAMPLE_DIR / "plan.yaml", settings_clock())
 
     with database.unit_of_work() as session:
         round_ = session.scalar(select(Round).where(Round.code == SEED_ROUND))
@@ -42,10 +43,10 @@ def test_seed_plan_loads_nine_problems_with_owned_measures(database: Database) -
 
 
 def test_reloading_the_seed_plan_changes_nothing(database: Database) -> None:
-    load_plan_file(database, EXAMPLE_DIR / "plan.yaml")
+    committed(database, load_plan_file, EXAMPLE_DIR / "plan.yaml", settings_clock())
     before = dump(database)
 
-    changes = load_plan_file(database, EXAMPLE_DIR / "plan.yaml")
+    changes = committed(database, load_plan_file, EXAMPLE_DIR / "plan.yaml", settings_clock())
 
     assert changes.total == 0
     assert changes.summary() == "0 changes"
@@ -53,7 +54,7 @@ def test_reloading_the_seed_plan_changes_nothing(database: Database) -> None:
 
 
 def test_an_edited_plan_updates_by_code_and_reports_the_changes(database: Database, tmp_path: Path) -> None:
-    load_plan_file(database, DATA / "minimal.yaml")
+    committed(database, load_plan_file, DATA / "minimal.yaml", settings_clock())
     edited = (DATA / "minimal.yaml").read_text(encoding="utf-8")
     edited = edited.replace("text: 制订门前三包实施意见", "text: 制订并印发门前三包实施意见")
     edited = edited.replace(
@@ -62,7 +63,7 @@ def test_an_edited_plan_updates_by_code_and_reports_the_changes(database: Databa
     path = tmp_path / "edited.yaml"
     path.write_text(edited, encoding="utf-8")
 
-    changes = load_plan_file(database, path)
+    changes = committed(database, load_plan_file, path, settings_clock())
 
     assert changes.added["measures"] == ["T-01-3"]
     assert changes.changed["measures"] == ["T-01-2"]
@@ -76,14 +77,14 @@ def test_an_edited_plan_updates_by_code_and_reports_the_changes(database: Databa
         )
 
     # The removed code comes back when the original plan is loaded again.
-    changes = load_plan_file(database, DATA / "minimal.yaml")
+    changes = committed(database, load_plan_file, DATA / "minimal.yaml", settings_clock())
     assert changes.added.get("measures") is None
     assert sorted(changes.changed["measures"]) == ["T-01-1", "T-01-2"]
     assert changes.removed["measures"] == ["T-01-3"]
 
 
 def test_working_day_deadlines_count_from_the_feedback_date(database: Database) -> None:
-    load_plan_file(database, DATA / "minimal.yaml")
+    committed(database, load_plan_file, DATA / "minimal.yaml", settings_clock())
     with database.unit_of_work() as session:
         measure = session.scalar(select(Measure).where(Measure.code == "T-01-2"))
         assert measure is not None
@@ -93,12 +94,12 @@ def test_working_day_deadlines_count_from_the_feedback_date(database: Database) 
 
 
 def test_export_loads_back_to_the_same_ledger(seeded_database: Database, tmp_path: Path) -> None:
-    text = export_plan(seeded_database, SEED_ROUND)
+    text = committed(seeded_database, export_plan, SEED_ROUND)
     path = tmp_path / "exported.yaml"
     path.write_text(text, encoding="utf-8")
     before = dump(seeded_database)
 
-    changes = load_plan_file(seeded_database, path)
+    changes = committed(seeded_database, load_plan_file, path, settings_clock())
 
     assert changes.total == 0
     assert dump(seeded_database) == before
@@ -106,7 +107,7 @@ def test_export_loads_back_to_the_same_ledger(seeded_database: Database, tmp_pat
 
 
 def test_plan_status_changes_are_recorded(database: Database, tmp_path: Path) -> None:
-    load_plan_file(database, DATA / "minimal.yaml")
+    committed(database, load_plan_file, DATA / "minimal.yaml", settings_clock())
     text = (
         (DATA / "minimal.yaml")
         .read_text(encoding="utf-8")
@@ -115,7 +116,7 @@ def test_plan_status_changes_are_recorded(database: Database, tmp_path: Path) ->
     path = tmp_path / "status.yaml"
     path.write_text(text, encoding="utf-8")
 
-    load_plan_file(database, path)
+    committed(database, load_plan_file, path, settings_clock())
 
     with database.unit_of_work() as session:
         measure = session.scalar(select(Measure).where(Measure.code == "T-01-2"))
@@ -139,12 +140,12 @@ def test_a_broken_plan_is_refused_with_its_place_and_writes_nothing(
     database: Database, path: Path, tmp_path: Path
 ) -> None:
     # Start from a ledger that already holds something, so "unchanged" means something.
-    load_plan_file(database, DATA / "minimal.yaml")
+    committed(database, load_plan_file, DATA / "minimal.yaml", settings_clock())
     before = dump(database)
     line, field, message = _expectation(path)
 
     with pytest.raises(InvalidPlan) as raised:
-        load_plan_file(database, path)
+        committed(database, load_plan_file, path, settings_clock())
 
     text = str(raised.value)
     assert f"{path}:{line}:" in text, text
@@ -163,7 +164,7 @@ def test_every_error_of_a_file_is_reported_at_once(database: Database, tmp_path:
     path.write_text(text, encoding="utf-8")
 
     with pytest.raises(InvalidPlan) as raised:
-        load_plan_file(database, path)
+        committed(database, load_plan_file, path, settings_clock())
 
     assert len(raised.value.issues) == 2
     with database.unit_of_work() as session:

@@ -1,36 +1,51 @@
-"""The status overview the CLI, the API, the 台账 and the sweep all read."""
+"""Measures as of a moment: the read model the CLI, the API, the 台账, the check and the sweep all read."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
+from models.clock import Clock
 from models.db import Database
 from models.workdays import ChinaCalendar
-from tasks.ledger.queries import measure_overview
+from tasks.ledger.queries import measure_views
 
 DAY = date(2023, 12, 29)
+CLOCK = Clock(ChinaCalendar(), "Asia/Shanghai", datetime(2024, 3, 1, tzinfo=UTC)).on(DAY)
 
 
-def test_the_overview_applies_the_cadence_rule_without_being_asked(seeded_database: Database) -> None:
+def test_the_views_apply_the_cadence_rule_without_being_asked(seeded_database: Database) -> None:
     with seeded_database.unit_of_work() as session:
-        rows = measure_overview(session, today=DAY, calendar=ChinaCalendar(), timezone="Asia/Shanghai")
+        views = {view.code: view for view in measure_views(session, CLOCK)}
 
-    states = {row.code: row.state.value for row in rows}
     # The weekly 市容管理周例会 last reported on 2023-12-15: the weeks since lack their report.
-    assert states["XH-05-2"] == "missing_report"
+    weekly = views["XH-05-2"]
+    assert weekly.state.value == "missing_report"
+    start, end = weekly.missing_period or (None, None)
+    assert start is not None and end is not None and start.date() < end.date() <= DAY
+    assert weekly.last_report_at is not None and weekly.last_report_at < start
+    dated = views["XH-07-1"]  # 2023-12-31 (a Sunday): two days ahead, due soon
+    assert dated.state.value == "due_soon" and dated.workdays_left == 0
+    assert dated.leader == dated.leader_role and dated.lead_unit and dated.lead_unit_code
 
 
 def test_a_unit_sees_what_it_leads_and_with_co_units_what_it_co_owns(seeded_database: Database) -> None:
     with seeded_database.unit_of_work() as session:
 
         def codes(**filters: object) -> set[str]:
-            rows = measure_overview(
-                session, today=DAY, calendar=ChinaCalendar(), timezone="Asia/Shanghai", **filters
-            )
-            return {row.code for row in rows}
+            return {view.code for view in measure_views(session, CLOCK, **filters)}  # type: ignore[arg-type]
 
         led = codes(unit_code="zhifadui")
         owned = codes(unit_code="zhifadui", with_co_units=True)
 
     assert led < owned
     assert "XH-05-2" in owned - led  # the weekly meeting: 局办公室 leads, the enforcement teams attend
+
+
+def test_a_view_as_of_an_earlier_day_sees_only_the_reports_submitted_by_then(
+    seeded_database: Database,
+) -> None:
+    with seeded_database.unit_of_work() as session:
+        before = {v.code: v for v in measure_views(session, CLOCK.on(date(2023, 12, 14)))}
+        after = {v.code: v for v in measure_views(session, CLOCK)}
+    assert all(view.last_report_at is None for view in before.values())  # the seed reports on 12-15
+    assert all(view.last_report_at is not None for view in after.values())

@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from models.clock import Clock
 from models.db import Database
 from models.enums import MeasureStatus
 from models.errors import InvalidReport, UnknownMeasure, UnknownUnit
 from models.tables import Measure, Report, StatusEvent
+from models.workdays import WeekdayCalendar
 from tasks.ledger.queries import latest_reports
 from tasks.reports.record import DuplicateReport, MetricInput, ReportInput, record_report
 from tests.factories import make_measure, make_unit
@@ -23,7 +25,9 @@ TODAY = date(2023, 12, 15)
 def _record(session: Any, **fields: Any) -> Report:
     values: dict[str, Any] = {"measure": "M-1", "text": "已召开专题会议研究部署。"}
     values.update(fields)
-    return record_report(session, ReportInput(**values), actor="test", now=NOW, today=TODAY)
+    return record_report(
+        session, ReportInput(**values), actor="test", clock=Clock(WeekdayCalendar(), "Asia/Shanghai", NOW)
+    )
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time
 
 from sqlalchemy import select
 
+from models.clock import Clock
 from models.db import Database
 from models.enums import MeasureStatus
 from models.tables import Measure
@@ -19,8 +20,7 @@ def wanted(database: Database) -> dict[str, WantedDeployment]:
     with database.unit_of_work() as session:
         found = wanted_deployments(
             session,
-            calendar=CHINA,
-            timezone="Asia/Shanghai",
+            Clock(CHINA, "Asia/Shanghai", datetime(2023, 12, 1, 2, tzinfo=UTC)),
             reminder_offsets=[5, 3, 1, 0],
             reminder_hour=time(9),
         )

@@ -8,8 +8,9 @@ import pytest
 from dateutil.rrule import rrulestr
 
 from models.cadence import ACCEPTED_FORMS, Pattern, cadence_schedule, describe_cadence, parse_cadence
+from models.clock import Clock
 from models.errors import InvalidSchedule
-from models.periods import missing_period, report_missing, report_missing_rule
+from models.periods import missing_period
 from models.schedules import MAX_RRULE_TEXT, anchor_for, horizon_end
 from models.workdays import ChinaCalendar, WeekdayCalendar
 
@@ -259,15 +260,15 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(SHANGHAI))
 
 
+def clock(text: str) -> Clock:
+    return Clock(CHINA, SHANGHAI, at(text))
+
+
 def missing(cadence: str | None, last_report: str | None, as_of: str, since: str = "2023-10-19") -> bool:
-    return report_missing(
-        cadence,
-        since=d(since),
-        last_report_at=at(last_report) if last_report else None,
-        as_of=at(as_of),
-        calendar=CHINA,
-        timezone=SHANGHAI,
+    period = missing_period(
+        cadence, since=d(since), last_report_at=at(last_report) if last_report else None, clock=clock(as_of)
     )
+    return period is not None
 
 
 def test_a_weekly_report_is_due_for_the_week_that_closed() -> None:
@@ -284,20 +285,13 @@ def test_the_missing_period_is_the_closed_week_in_local_time() -> None:
         "每周一 09:00",
         since=d("2023-10-19"),
         last_report_at=at("2023-10-20 15:00"),
-        as_of=at("2023-10-31 10:00"),
-        calendar=CHINA,
-        timezone=SHANGHAI,
+        clock=clock("2023-10-31 10:00"),
     )
     assert period == (at("2023-10-23 09:00"), at("2023-10-30 09:00"))
     late = at("2023-10-31 08:00")  # a late report still counts once it arrives
     assert (
         missing_period(
-            "每周一 09:00",
-            since=d("2023-10-19"),
-            last_report_at=late,
-            as_of=at("2023-10-31 10:00"),
-            calendar=CHINA,
-            timezone=SHANGHAI,
+            "每周一 09:00", since=d("2023-10-19"), last_report_at=late, clock=clock("2023-10-31 10:00")
         )
         is None
     )
@@ -315,22 +309,10 @@ def test_working_day_periods_skip_holidays() -> None:
     assert missing("每个工作日", "2023-10-07 10:00", "2023-10-09 09:00", since="2023-09-01")
 
 
-def test_the_overview_rule_reads_the_measure_and_its_round() -> None:
-    from types import SimpleNamespace
-
-    rule = report_missing_rule(CHINA, SHANGHAI)
-    measure = SimpleNamespace(
-        cadence="每周一 09:00", problem=SimpleNamespace(round=SimpleNamespace(feedback_date=d("2023-10-19")))
-    )
-    assert rule(measure, None, d("2023-10-30"))
-    assert not rule(measure, SimpleNamespace(submitted_at=at("2023-10-24 10:00")), d("2023-10-30"))
-    assert not rule(SimpleNamespace(cadence=None), None, d("2023-10-30"))
-
-
 def test_describe_cadence_shows_the_words_and_the_next_three_runs() -> None:
-    text = describe_cadence("每周一上午9点", d("2023-09-26"), CHINA)
+    text = describe_cadence("每周一上午9点", clock("2023-09-26 00:00"))
     assert text == "每周一 09:00（下次：2023-10-09 周一、2023-10-16 周一、2023-10-23 周一）"
-    assert describe_cadence("每月第一个工作日", d("2023-09-26"), CHINA).startswith(
+    assert describe_cadence("每月第一个工作日", clock("2023-09-26 00:00")).startswith(
         "每月第一个工作日 09:00（下次：2023-10-07 周六、2023-11-01 周三"
     )
 

@@ -11,9 +11,9 @@ import pytest
 
 from models.enums import MeasureStatus
 from models.errors import InvalidPlan, MissingReports
+from models.measure_view import MeasureView
 from models.notice import (
     BlockKind,
-    MeasureInfo,
     NoticeDocument,
     NoticeOptions,
     ProblemInfo,
@@ -51,7 +51,7 @@ def _seed_lines() -> list[str]:
     return [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _problem(ordinal: int, *measures: MeasureInfo, lead_in: str = "") -> ProblemInfo:
+def _problem(ordinal: int, *measures: MeasureView, lead_in: str = "") -> ProblemInfo:
     return ProblemInfo(ordinal, f"问题{ordinal}", f"问题{ordinal}的描述。", lead_in, measures)
 
 
@@ -78,8 +78,8 @@ def test_closing_keeps_only_the_contact_parts_present() -> None:
 
 def test_problems_in_order_with_markers_lead_in_and_report_texts() -> None:
     problems = [
-        _problem(2, MeasureInfo("B-2", 2, "二是"), MeasureInfo("B-1", 1, "一是"), lead_in="提出具体要求："),
-        _problem(1, MeasureInfo("A-1", 1, "")),
+        _problem(2, MeasureView("B-2", 2, "二是"), MeasureView("B-1", 1, "一是"), lead_in="提出具体要求："),
+        _problem(1, MeasureView("A-1", 1, "")),
     ]
     reports = {
         "A-1": ReportInfo("已完成。"),
@@ -105,8 +105,8 @@ def test_problems_in_order_with_markers_lead_in_and_report_texts() -> None:
 
 
 def test_heading_does_not_double_the_full_stop_and_ordinals_pass_ten() -> None:
-    problems = [ProblemInfo(n, f"标题{n}", "", "", (MeasureInfo(f"M{n}", 1),)) for n in range(1, 13)]
-    problems[0] = ProblemInfo(1, "是否落实？", "", "", (MeasureInfo("M1", 1),))
+    problems = [ProblemInfo(n, f"标题{n}", "", "", (MeasureView(f"M{n}", 1),)) for n in range(1, 13)]
+    problems[0] = ProblemInfo(1, "是否落实？", "", "", (MeasureView("M1", 1),))
     document = build_notice(ROUND, problems, {f"M{n}": ReportInfo("好。") for n in range(1, 13)}, AS_OF)
     headings = [b.text for b in document.blocks() if b.kind == BlockKind.PROBLEM]
     assert headings[0] == "一、是否落实？"
@@ -115,8 +115,8 @@ def test_heading_does_not_double_the_full_stop_and_ordinals_pass_ten() -> None:
 
 def test_a_measure_without_report_is_marked_and_listed_never_invented() -> None:
     problems = [
-        _problem(1, MeasureInfo("A-1", 1, "一是", "局办公室"), MeasureInfo("A-2", 2, "二是", "各街道办事处")),
-        _problem(2, MeasureInfo("B-1", 1, "", "")),
+        _problem(1, MeasureView("A-1", 1, "一是", "局办公室"), MeasureView("A-2", 2, "二是", "各街道办事处")),
+        _problem(2, MeasureView("B-1", 1, "", "")),
     ]
     document = build_notice(ROUND, problems, {"A-1": ReportInfo("已部署。"), "A-2": ReportInfo("   ")}, AS_OF)
     outcomes = [b for b in document.blocks() if b.kind == BlockKind.OUTCOME]
@@ -138,15 +138,15 @@ def test_statistics_count_done_overdue_and_in_progress_as_of_the_date() -> None:
     problems = [
         _problem(
             1,
-            MeasureInfo("D", 1, deadline=date(2023, 11, 30), status=MeasureStatus.DONE),
-            MeasureInfo("C", 2, deadline=date(2023, 11, 30), status=MeasureStatus.CLOSED),
-            MeasureInfo("O", 3, deadline=date(2023, 12, 30), status=MeasureStatus.IN_PROGRESS),
+            MeasureView("D", 1, deadline=date(2023, 11, 30), status=MeasureStatus.DONE),
+            MeasureView("C", 2, deadline=date(2023, 11, 30), status=MeasureStatus.CLOSED),
+            MeasureView("O", 3, deadline=date(2023, 12, 30), status=MeasureStatus.IN_PROGRESS),
         ),
         _problem(
             2,
-            MeasureInfo("T", 1, deadline=AS_OF, status=MeasureStatus.PLANNED),  # due today: not yet overdue
-            MeasureInfo("L", 2, deadline=None, status=MeasureStatus.IN_PROGRESS),  # 长期坚持
-            MeasureInfo("P", 3, deadline=date(2024, 3, 1), status=MeasureStatus.IN_PROGRESS),
+            MeasureView("T", 1, deadline=AS_OF, status=MeasureStatus.PLANNED),  # due today: not yet overdue
+            MeasureView("L", 2, deadline=None, status=MeasureStatus.IN_PROGRESS),  # 长期坚持
+            MeasureView("P", 3, deadline=date(2024, 3, 1), status=MeasureStatus.IN_PROGRESS),
         ),
     ]
     options = NoticeOptions(statistics=StatisticsPlacement.AFTER_PREAMBLE)
@@ -163,7 +163,7 @@ def test_statistics_count_done_overdue_and_in_progress_as_of_the_date() -> None:
 def test_completion_rate_formatting() -> None:
     def rate(done: int, total: int) -> str:
         measures = tuple(
-            MeasureInfo(f"M{i}", i, status=MeasureStatus.DONE if i <= done else MeasureStatus.PLANNED)
+            MeasureView(f"M{i}", i, status=MeasureStatus.DONE if i <= done else MeasureStatus.PLANNED)
             for i in range(1, total + 1)
         )
         return build_notice(ROUND, [_problem(1, *measures)], {}, AS_OF).statistics.completion_rate
@@ -180,7 +180,7 @@ def test_completion_rate_formatting() -> None:
     [(StatisticsPlacement.AFTER_PREAMBLE, 3), (StatisticsPlacement.BEFORE_CLOSING, -2)],
 )
 def test_statistics_placement(placement: StatisticsPlacement, index: int) -> None:
-    problems = [_problem(1, MeasureInfo("A", 1))]
+    problems = [_problem(1, MeasureView("A", 1))]
     document = build_notice(
         ROUND, problems, {"A": ReportInfo("好。")}, AS_OF, NoticeOptions(statistics=placement)
     )
@@ -190,7 +190,7 @@ def test_statistics_placement(placement: StatisticsPlacement, index: int) -> Non
 
 
 def test_default_has_no_statistics_signature_or_date() -> None:
-    document = build_notice(ROUND, [_problem(1, MeasureInfo("A", 1))], {"A": ReportInfo("好。")}, AS_OF)
+    document = build_notice(ROUND, [_problem(1, MeasureView("A", 1))], {"A": ReportInfo("好。")}, AS_OF)
     kinds = [b.kind for b in document.blocks()]
     assert (
         BlockKind.STATISTICS not in kinds and BlockKind.SIGNATURE not in kinds and BlockKind.DATE not in kinds
@@ -209,7 +209,7 @@ def test_label_title_closing_and_signature_options() -> None:
         }
     )
     document = build_notice(
-        signed, [_problem(1, MeasureInfo("A", 1))], {"A": ReportInfo("好。")}, AS_OF, options
+        signed, [_problem(1, MeasureView("A", 1))], {"A": ReportInfo("好。")}, AS_OF, options
     )
     paragraphs = document.plain_paragraphs()
     assert paragraphs[1] == "关于巡察整改情况的通报"
@@ -256,13 +256,13 @@ HOSTILE = '<script>alert("x")</script> & **粗体** [链接](http://evil) `代�
 
 
 def _hostile_document() -> NoticeDocument:
-    problems = [_problem(1, MeasureInfo("A", 1, "一是"), MeasureInfo("B", 2, "二是", "各街道办事处"))]
+    problems = [_problem(1, MeasureView("A", 1, "一是"), MeasureView("B", 2, "二是", "各街道办事处"))]
     return build_notice(ROUND, problems, {"A": ReportInfo(HOSTILE)}, AS_OF)
 
 
 def test_text_has_a_blank_line_after_the_title_and_one_paragraph_per_line() -> None:
     signed = replace(ROUND, signature="某某局党组")
-    document = build_notice(signed, [_problem(1, MeasureInfo("A", 1))], {"A": ReportInfo("好。")}, AS_OF)
+    document = build_notice(signed, [_problem(1, MeasureView("A", 1))], {"A": ReportInfo("好。")}, AS_OF)
     text = render_text(document)
     lines = text.split("\n")
     assert lines[:3] == ["中共新华区城市管理综合行政执法局党组", "关于巡察整改进展情况的通报", ""]

@@ -15,7 +15,8 @@ from docx.shared import Pt
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from models.notice import MeasureInfo, NoticeDocument, ProblemInfo, ReportInfo, build_notice
+from models.measure_view import MeasureView
+from models.notice import NoticeDocument, ProblemInfo, ReportInfo, build_notice
 from tasks.notice.docx import render_docx
 from tests.unit.test_notice import ROUND
 
@@ -30,9 +31,9 @@ def _document(signature: str | None = None) -> NoticeDocument:
             "学习理解不系统、不深入",
             "谈话中班子成员普遍反映对新发展理念的认识还不够深刻。",
             "",
-            (MeasureInfo("A", 1, "一是", "局党组"), MeasureInfo("B", 2, "二是", "各街道办事处")),
+            (MeasureView("A", 1, "一是", "局党组"), MeasureView("B", 2, "二是", "各街道办事处")),
         ),
-        ProblemInfo(2, "争先进位意识不够强", "学习借鉴不够。", "提出要求：", (MeasureInfo("C", 1, "一是"),)),
+        ProblemInfo(2, "争先进位意识不够强", "学习借鉴不够。", "提出要求：", (MeasureView("C", 1, "一是"),)),
     ]
     reports = {
         "A": ReportInfo("进一步强化思想理论武装，APP学习2023年共52次。"),

@@ -10,13 +10,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from jinja2 import UndefinedError
 
+from models.clock import Clock
 from models.enums import MeasureStatus, MessageKind
+from models.measure_view import MeasureView
 from models.notifications import (
     DigestLine,
     Level,
-    MeasureFacts,
     Policy,
     Recipient,
+    Recipients,
     escalation_level,
     next_allowed,
     plan_digest,
@@ -42,9 +44,12 @@ COORD = Recipient(3, "duban-office", "督办室", "督办室", ("json://127.0.0.
 HEAD = Recipient(4, "bureau-head", "王某某", "局长", ("json://127.0.0.1:8089/head",))
 
 
-def facts(**overrides: object) -> MeasureFacts:
+PEOPLE = Recipients(unit=(UNIT,), leader=LEADER, coordinator=COORD, head=HEAD)
+
+
+def facts(**overrides: object) -> MeasureView:
     values: dict[str, object] = {
-        "measure_id": 7,
+        "id": 7,
         "code": "XH-08-1",
         "text": "开展市容环境集中整治，发放宣传一封信",
         "marker": "一是",
@@ -54,14 +59,17 @@ def facts(**overrides: object) -> MeasureFacts:
         "problem_ordinal": 8,
         "problem_title": "市容秩序管理不到位",
         "lead_unit_id": 10,
-        "lead_unit_name": "各街道办事处",
-        "unit_contacts": (UNIT,),
-        "leader": LEADER,
-        "coordinator": COORD,
-        "head": HEAD,
+        "lead_unit": "各街道办事处",
+        "leader_code": LEADER.code,
+        "leader_person": LEADER.person,
+        "leader_role": LEADER.role,
     }
     values.update(overrides)
-    return MeasureFacts(**values)  # type: ignore[arg-type]
+    return MeasureView(**values)  # type: ignore[arg-type]
+
+
+def clock(moment: datetime, zone: str = "Asia/Shanghai") -> Clock:
+    return Clock(CAL, zone, moment)
 
 
 def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
@@ -70,9 +78,9 @@ def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
 
 def test_reminders_follow_the_offsets_and_catch_up_once() -> None:
     # 5 working days before Fri 2023-12-29 is Fri 12-22; 3 before is Tue 12-26; 1 before Thu 12-28.
-    plan = plan_measure(facts(), at(date(2023, 12, 21)), CAL, POLICY)
+    plan = plan_measure(facts(), PEOPLE, clock(at(date(2023, 12, 21))), POLICY)
     assert plan.messages == []
-    plan = plan_measure(facts(), at(date(2023, 12, 22)), CAL, POLICY)
+    plan = plan_measure(facts(), PEOPLE, clock(at(date(2023, 12, 22))), POLICY)
     assert {m.kind for m in plan.messages} == {MessageKind.REMINDER}
     assert {m.key for m in plan.messages} == {
         "XH-08-1|reminder|jiedao-liaison#0|2023-12-29/-5",
@@ -80,43 +88,40 @@ def test_reminders_follow_the_offsets_and_catch_up_once() -> None:
     }
     assert plan.messages[0].context["workdays_left"] == 5
     # Monday 12-25 still asks for step -5 (same keys: the log sends it once), Tuesday for step -3.
-    assert {m.key for m in plan_measure(facts(), at(date(2023, 12, 25)), CAL, POLICY).messages} == {
+    assert {m.key for m in plan_measure(facts(), PEOPLE, clock(at(date(2023, 12, 25))), POLICY).messages} == {
         m.key for m in plan.messages
     }
-    tuesday = plan_measure(facts(), at(date(2023, 12, 26)), CAL, POLICY).messages
+    tuesday = plan_measure(facts(), PEOPLE, clock(at(date(2023, 12, 26))), POLICY).messages
     assert {m.key.rsplit("|", 1)[1] for m in tuesday} == {"2023-12-29/-3"}
-    due = plan_measure(facts(), at(date(2023, 12, 29)), CAL, POLICY).messages
+    due = plan_measure(facts(), PEOPLE, clock(at(date(2023, 12, 29))), POLICY).messages
     assert {m.kind for m in due} == {MessageKind.DUE_TODAY}
 
 
 def test_a_changed_deadline_starts_the_reminders_over() -> None:
-    old = plan_measure(facts(), at(date(2023, 12, 22)), CAL, POLICY).messages
-    new = plan_measure(facts(deadline=date(2024, 1, 5)), at(date(2023, 12, 29)), CAL, POLICY).messages
+    old = plan_measure(facts(), PEOPLE, clock(at(date(2023, 12, 22))), POLICY).messages
+    new = plan_measure(
+        facts(deadline=date(2024, 1, 5)), PEOPLE, clock(at(date(2023, 12, 29))), POLICY
+    ).messages
     assert not {m.key for m in old} & {m.key for m in new}
 
 
 def test_deadline_on_a_weekend_is_due_the_working_day_before() -> None:
-    plan = plan_measure(facts(deadline=date(2023, 12, 30)), at(date(2023, 12, 29)), CAL, POLICY)
+    plan = plan_measure(facts(deadline=date(2023, 12, 30)), PEOPLE, clock(at(date(2023, 12, 29))), POLICY)
     assert {m.kind for m in plan.messages} == {MessageKind.DUE_TODAY}
 
 
 def test_done_and_closed_measures_ask_for_nothing() -> None:
     for status in (MeasureStatus.DONE, MeasureStatus.CLOSED):
-        assert plan_measure(facts(status=status), at(date(2024, 2, 1)), CAL, POLICY).messages == []
+        assert plan_measure(facts(status=status), PEOPLE, clock(at(date(2024, 2, 1))), POLICY).messages == []
 
 
 def test_ongoing_measures_are_only_chased_for_missing_reports() -> None:
-    assert plan_measure(facts(deadline=None), at(date(2024, 2, 1)), CAL, POLICY).messages == []
+    assert plan_measure(facts(deadline=None), PEOPLE, clock(at(date(2024, 2, 1))), POLICY).messages == []
     start = at(date(2024, 1, 22), 9)
     plan = plan_measure(
-        facts(
-            deadline=None,
-            cadence="每周一 09:00",
-            missing_period_start=start,
-            missing_period_end=start + timedelta(days=7),
-        ),
-        at(date(2024, 1, 29)),
-        CAL,
+        facts(deadline=None, cadence="每周一 09:00", missing_period=(start, start + timedelta(days=7))),
+        PEOPLE,
+        clock(at(date(2024, 1, 29))),
         POLICY,
     )
     assert {m.key.split("|", 2)[1] for m in plan.messages} == {"missing_report"}
@@ -127,31 +132,27 @@ def test_ongoing_measures_are_only_chased_for_missing_reports() -> None:
 
 def test_moments_are_shown_in_the_configured_zone() -> None:
     start = at(date(2024, 1, 22), 9)  # 09:00 in Shanghai is 01:00 UTC
-    ongoing = facts(
-        deadline=None,
-        cadence="每周一 09:00",
-        missing_period_start=start,
-        missing_period_end=start + timedelta(days=7),
-    )
+    ongoing = facts(deadline=None, cadence="每周一 09:00", missing_period=(start, start + timedelta(days=7)))
     line = DigestLine(
         "XH-08-1", "开展整治", "牵头", "2024-01-31", "推进中", "green", 3, at(date(2024, 1, 26), 9, 30)
     )
     for zone, shown in (("Asia/Shanghai", ("09:00", "09:30")), ("UTC", ("01:00", "01:30"))):
-        policy = Policy(timezone=zone)
-        [missing, *_] = plan_measure(ongoing, at(date(2024, 1, 29)), CAL, policy).messages
+        monday = clock(at(date(2024, 1, 29)), zone)
+        [missing, *_] = plan_measure(ongoing, PEOPLE, monday, POLICY).messages
         assert f"2024年1月22日{shown[0]}至2024年1月29日{shown[0]}" in render_message(missing)[1]
-        [digest, *_] = plan_digest("jiedao", 10, "街道", (UNIT,), [line], at(date(2024, 1, 29)), CAL, policy)
+        [digest, *_] = plan_digest("jiedao", 10, "街道", (UNIT,), [line], monday, POLICY)
         assert f"最新进展：2024年1月26日{shown[1]}" in render_message(digest)[1]
     without_zone = {k: v for k, v in missing.context.items() if k != "timezone"}
-    with pytest.raises(UndefinedError):  # no zone is assumed: the planner passes Settings.timezone
+    with pytest.raises(UndefinedError):  # no zone is assumed: the planner passes the clock's
         render("missing_report", without_zone)
 
 
 def test_the_environment_is_read_only_through_settings() -> None:
     root = Path(__file__).resolve().parents[2]
+    planning = [root / "models" / "notifications.py", root / "models" / "urls.py"]
     readers = [
         str(path.relative_to(root))
-        for path in [root / "models" / "notifications.py", *sorted((root / "tasks").glob("notify*.py"))]
+        for path in [*planning, *sorted((root / "tasks" / "notify").glob("*.py"))]
         if re.search(r"os\.environ|getenv\(", path.read_text(encoding="utf-8"))
     ]
     assert readers == []
@@ -172,7 +173,7 @@ def test_the_ladder_over_a_month_of_working_days_reaches_each_step_on_its_day() 
     steps: dict[Level, date] = {}
     days = workdays_in(CAL, date(2024, 1, 2), date(2024, 2, 2))  # 1 Jan is a holiday here
     for day in days:
-        plan = plan_measure(facts(), at(day), CAL, policy)
+        plan = plan_measure(facts(), PEOPLE, clock(at(day)), policy)
         for message in plan.messages:
             seen.setdefault(message.key, day)
         for step in plan.escalations:
@@ -196,13 +197,13 @@ def test_the_ladder_over_a_month_of_working_days_reaches_each_step_on_its_day() 
 
 def test_quiet_hours_and_days_hold_messages_to_the_next_allowed_moment() -> None:
     friday = date(2023, 12, 29)
-    assert next_allowed(at(friday, 10), CAL, POLICY) == at(friday, 10)
-    assert next_allowed(at(friday, 7), CAL, POLICY) == at(friday, 8, 30)
-    assert next_allowed(at(friday, 18), CAL, POLICY) == at(date(2024, 1, 2), 8, 30)  # weekend + holiday
-    assert next_allowed(at(date(2023, 12, 30), 10), CAL, POLICY) == at(date(2024, 1, 2), 8, 30)
+    assert next_allowed(clock(at(friday, 10)), POLICY) == at(friday, 10)
+    assert next_allowed(clock(at(friday, 7)), POLICY) == at(friday, 8, 30)
+    assert next_allowed(clock(at(friday, 18)), POLICY) == at(date(2024, 1, 2), 8, 30)  # weekend + holiday
+    assert next_allowed(clock(at(date(2023, 12, 30), 10)), POLICY) == at(date(2024, 1, 2), 8, 30)
     # A Saturday sweep plans Tuesday's messages, held, with Tuesday's facts: Tuesday's sweep plans the same keys.
-    saturday = plan_measure(facts(), at(date(2023, 12, 30), 10), CAL, POLICY)
-    tuesday = plan_measure(facts(), at(date(2024, 1, 2), 9), CAL, POLICY)
+    saturday = plan_measure(facts(), PEOPLE, clock(at(date(2023, 12, 30), 10)), POLICY)
+    tuesday = plan_measure(facts(), PEOPLE, clock(at(date(2024, 1, 2), 9)), POLICY)
     assert saturday.messages and all(
         m.held and m.due_at == at(date(2024, 1, 2), 8, 30) for m in saturday.messages
     )
@@ -210,7 +211,7 @@ def test_quiet_hours_and_days_hold_messages_to_the_next_allowed_moment() -> None
 
 
 def test_reminder_renders_measure_deadline_and_remaining_working_days() -> None:
-    message = plan_measure(facts(), at(date(2023, 12, 26)), CAL, POLICY).messages[0]
+    message = plan_measure(facts(), PEOPLE, clock(at(date(2023, 12, 26))), POLICY).messages[0]
     title, body = render_message(message)
     assert title == "【整改提醒】XH-08-1 距完成时限还有3个工作日"
     assert "一是开展市容环境集中整治，发放宣传一封信" in body
@@ -221,7 +222,7 @@ def test_reminder_renders_measure_deadline_and_remaining_working_days() -> None:
 
 
 def test_escalation_message_names_the_colour() -> None:
-    plan = plan_measure(facts(), at(date(2024, 1, 10)), CAL, POLICY)
+    plan = plan_measure(facts(), PEOPLE, clock(at(date(2024, 1, 10))), POLICY)
     yellow = [m for m in plan.messages if m.key.endswith("/yellow")]
     title, body = render_message(yellow[0])
     assert title.startswith("【黄色督办】XH-08-1 逾期7个工作日")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from models.clock import Clock
 from models.enums import MeasureStatus
 from models.errors import InvalidDeadline, InvalidTransition
 from models.rules import (
@@ -21,9 +23,14 @@ from models.rules import (
     parse_deadline,
     status_after_report,
 )
-from models.workdays import ChinaCalendar, WeekdayCalendar
+from models.workdays import ChinaCalendar, WeekdayCalendar, WorkingCalendar
 
 CALENDAR = ChinaCalendar()
+
+
+def on(day: date, calendar: WorkingCalendar = CALENDAR) -> Clock:
+    """The rules' clock at noon of ``day`` in Shanghai."""
+    return Clock(calendar, "Asia/Shanghai", datetime.combine(day, time(12), tzinfo=ZoneInfo("Asia/Shanghai")))
 
 
 @dataclass
@@ -45,21 +52,24 @@ class Facts:
 def test_a_dated_measure_moves_from_green_to_red(
     today: date, state: MeasureState, light: Light, left: int
 ) -> None:
-    assessment = derive_state(Facts(), today, CALENDAR, due_soon_workdays=5)
+    assessment = derive_state(
+        Facts(),
+        on(today, CALENDAR),
+    )
 
     assert (assessment.state, assessment.light, assessment.workdays_left) == (state, light, left)
 
 
 def test_an_ongoing_measure_is_never_overdue() -> None:
-    assessment = derive_state(Facts(deadline=None), date(2030, 1, 1), WeekdayCalendar())
+    assessment = derive_state(Facts(deadline=None), on(date(2030, 1, 1), WeekdayCalendar()))
 
     assert assessment.state == MeasureState.ON_TRACK
     assert assessment.workdays_left is None
 
 
 def test_a_missing_period_report_turns_a_measure_yellow_but_not_an_overdue_one_back() -> None:
-    ongoing = derive_state(Facts(deadline=None), date(2023, 12, 1), CALENDAR, report_missing=True)
-    overdue = derive_state(Facts(), date(2024, 1, 5), CALENDAR, report_missing=True)
+    ongoing = derive_state(Facts(deadline=None), on(date(2023, 12, 1), CALENDAR), report_missing=True)
+    overdue = derive_state(Facts(), on(date(2024, 1, 5), CALENDAR), report_missing=True)
 
     assert (ongoing.state, ongoing.light) == (MeasureState.MISSING_REPORT, Light.YELLOW)
     assert (overdue.state, overdue.light) == (MeasureState.OVERDUE, Light.RED)
@@ -69,7 +79,7 @@ def test_a_missing_period_report_turns_a_measure_yellow_but_not_an_overdue_one_b
     ("status", "state"), [(MeasureStatus.DONE, "done"), (MeasureStatus.CLOSED, "closed")]
 )
 def test_done_and_closed_measures_are_green_whatever_the_date(status: MeasureStatus, state: str) -> None:
-    assessment = derive_state(Facts(status=status), date(2024, 6, 1), CALENDAR)
+    assessment = derive_state(Facts(status=status), on(date(2024, 6, 1), CALENDAR))
 
     assert (assessment.state.value, assessment.light) == (state, Light.GREEN)
 
@@ -170,5 +180,5 @@ def test_overdue_is_unfinished_past_the_deadline_and_never_for_ongoing_measures(
         assert is_finished(finished)
         assert not is_overdue(finished, date(2023, 12, 29), day)
     # The derived state agrees with the rule.
-    assert derive_state(Facts(), day, CALENDAR).state == MeasureState.OVERDUE
-    assert derive_state(Facts(status=MeasureStatus.DONE), day, CALENDAR).state == MeasureState.DONE
+    assert derive_state(Facts(), on(day, CALENDAR)).state == MeasureState.OVERDUE
+    assert derive_state(Facts(status=MeasureStatus.DONE), on(day, CALENDAR)).state == MeasureState.DONE
