@@ -73,6 +73,7 @@ def load_reports(payload: dict[str, Any]) -> dict[str, Any]:
 def notice(payload: dict[str, Any]) -> dict[str, Any]:
     """``flows.cli.notice.generate_notices`` for one format, written to a file, as of the round's last day."""
     from flows.cli.notice import generate_notices
+    from tasks.notice import files, load, render  # noqa: F401  (imported before the clock starts)
 
     database = _database(payload["url"])
     database.engine.connect().close()
