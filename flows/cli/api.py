@@ -22,7 +22,7 @@ def api(
     """
     import uvicorn
 
-    from flows.api import create_app
+    from flows.web.app import create_app
     from models.db import get_database
 
     config = settings()

@@ -1,29 +1,60 @@
-"""What a token may see and do: ownership checks and the API's read models.
+"""What a token may see and do: the role rules, ownership checks and the reads they guard.
 
-A unit token reads and reports on the measures its unit owns (as lead or co-unit); coordinator and
-leader tokens read everything; only coordinators review. Queries for the API live here so that
-``flows/api.py`` holds no SQL.
+A unit token reads and reports on the measures its unit owns (as lead or co-unit), as its own unit and
+only now; coordinator tokens read everything, report for any unit (a paper report with the time it was
+received) and review; leader tokens read everything and change nothing. Every refusal is ``Forbidden``
+naming the field. The front doors (the API, the pages) only call these; they hold no rule and no SQL.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from models.clock import Clock
 from models.enums import TokenRole
 from models.errors import Forbidden, UnknownMeasure, UnknownUnit
 from models.tables import EvidenceFile, Measure, Report, ReportEvidence, Unit, measure_co_units
-from tasks.ledger.queries import measure_views
 from tasks.reports.record import report_summary
 from tasks.reports.tokens import Principal
 
 
 def can_read_everything(principal: Principal) -> bool:
+    """Coordinators and leaders read every round, unit and measure."""
     return principal.role in (TokenRole.COORDINATOR, TokenRole.LEADER)
+
+
+def reporting_unit(principal: Principal, unit: str | None, *, submitted_at: datetime | None) -> str | None:
+    """The unit a principal's report is recorded for (None: the measure's lead unit), or ``Forbidden``.
+
+    A leader only reads; a unit token reports as its own unit, at the time it reports; a coordinator
+    reports for any unit and may say when a paper report was received.
+    """
+    if principal.role == TokenRole.LEADER:
+        raise Forbidden("role", "a leader token may only read")
+    if principal.role != TokenRole.UNIT:
+        return unit
+    if unit is not None and unit != principal.unit_code:
+        raise Forbidden("unit", f"a token of unit '{principal.unit_code}' reports as that unit only")
+    if submitted_at is not None:
+        raise Forbidden("submitted_at", "only a coordinator may set when a report was received")
+    return principal.unit_code
+
+
+def idempotency_scope(principal: Principal) -> str:
+    """Whose ``Idempotency-Key`` namespace a request uses: the unit's (unit tokens) or the role's."""
+    if principal.role == TokenRole.UNIT:
+        return principal.unit_code or ""
+    return principal.role.value
+
+
+def check_may_review(principal: Principal, action: str) -> None:
+    """Raise ``Forbidden`` unless the principal may 销号, 退回 or reopen measures (coordinators only)."""
+    if principal.role != TokenRole.COORDINATOR:
+        raise Forbidden("role", f"only a coordinator may {action} a measure")
 
 
 def owner_ids(session: Session, code: str) -> set[int] | None:
@@ -64,39 +95,6 @@ def check_unit_access(session: Session, principal: Principal, unit_code: str) ->
         return
     if unit_code != principal.unit_code:
         raise Forbidden("unit", f"a token of unit '{principal.unit_code}' may not read unit '{unit_code}'")
-
-
-def unit_measures(session: Session, unit_code: str, clock: Clock) -> list[dict[str, Any]]:
-    """The live measures a unit leads or co-owns as of the clock, with deadline, state, light and last report."""
-    rows = measure_views(session, clock, unit_code=unit_code, with_co_units=True)
-    result = []
-    for row in rows:
-        result.append(
-            {
-                "code": row.code,
-                "round": row.round_code,
-                "problem": row.problem_ordinal,
-                "problem_title": row.problem_title,
-                "ordinal": row.ordinal,
-                "marker": row.marker,
-                "text": row.text,
-                "role": "lead" if row.lead_unit_code == unit_code else "co",
-                "lead_unit": row.lead_unit_code,
-                "deadline": row.deadline.isoformat() if row.deadline else None,
-                "deadline_spec": row.deadline_spec,
-                "cadence": row.cadence,
-                "status": row.status.value,
-                "state": row.state.value,
-                "light": row.light.value,
-                "workdays_left": row.workdays_left,
-                "last_report": (
-                    {"submitted_at": row.last_report_at.isoformat(), "text": row.last_report_text}
-                    if row.last_report_at
-                    else None
-                ),
-            }
-        )
-    return result
 
 
 def measure_reports(session: Session, code: str) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from flows.api import create_app
+from flows.web.app import create_app
 from models.db import Database
 from models.settings import Settings
 from models.tables import Report, StatusEvent

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from flows.api import create_app
+from flows.web.app import create_app
 from models.db import Database
 from models.enums import MeasureStatus, TokenRole
 from models.settings import Settings

@@ -1,0 +1,64 @@
+"""What an API request depends on: the settings, the database, the clock, the bearer principal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from flows.web.errors import Refusal
+from models.clock import Clock
+from models.db import Database, get_database
+from models.settings import Settings
+from models.tables import utcnow
+from tasks.reports.tokens import Principal, describe_refused, verify_token
+
+bearer = HTTPBearer(auto_error=False, description="A token from `zhenggai token issue`.")
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def database(settings: Annotated[Settings, Depends(app_settings)]) -> Database:
+    """The configured database (its schema checked once per process)."""
+    return get_database(settings)
+
+
+def clock(settings: Annotated[Settings, Depends(app_settings)]) -> Clock:
+    """The clock at the moment the request is handled."""
+    return settings.clock(utcnow())
+
+
+def principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    db: Annotated[Database, Depends(database)],
+) -> Principal:
+    """Who the bearer token speaks for; 401 when it is missing, unknown or revoked."""
+    if credentials is None:
+        request.state.caller = "no token"
+        raise Refusal(401, "authorization", "send Authorization: Bearer <token>")
+    with db.unit_of_work() as session:
+        found = verify_token(session, credentials.credentials, now=utcnow())
+        session.commit()
+        if found is None:
+            request.state.caller = describe_refused(session, credentials.credentials)
+    if found is None:
+        raise Refusal(401, "authorization", "the token is unknown or revoked")
+    request.state.principal = found
+    return found
+
+
+Config = Annotated[Settings, Depends(app_settings)]
+Db = Annotated[Database, Depends(database)]
+Now = Annotated[Clock, Depends(clock)]
+Caller = Annotated[Principal, Depends(principal)]
+
+
+def actor(caller: Principal) -> str:
+    """How the ledger's history names an API caller."""
+    return f"api {caller.display}"[:100]
