@@ -10,7 +10,7 @@ measured against lives in ``bench/baselines.py``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from tasks.schedule.deployments import ENTRYPOINT, FLOW_NAME, MANAGED_TAG, Wante
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import PrefectClient
+    from prefect.client.schemas.actions import DeploymentUpdate
     from prefect.client.schemas.responses import DeploymentResponse
 
 PAGE = 200
@@ -67,7 +68,8 @@ def differences(
         diff.append("parameters")
     if sorted(_schedule_key(s) for s in held.schedules) != sorted(s.key() for s in want.schedules):
         diff.append("schedules")
-    if held.entrypoint != ENTRYPOINT:
+    if held.entrypoint != ENTRYPOINT or held.path or held.pull_steps:
+        # Registered by an older release or from another checkout: repoint it to the flow's module path.
         diff.append("entrypoint")
     if (held.work_pool_name or None) != work_pool:
         diff.append("work_pool")
@@ -90,6 +92,40 @@ def prefect_schedule(schedule: WantedSchedule) -> Any:
     if schedule.kind == "cron":
         return CronSchedule(cron=schedule.value, timezone=schedule.timezone)
     return RRuleSchedule(rrule=schedule.value, timezone=schedule.timezone)
+
+
+def update_for(
+    want: WantedDeployment, diff: list[str], *, parameter_schema: dict[str, Any], work_pool: str | None
+) -> DeploymentUpdate:
+    """The update that writes the ``diff`` fields of ``want`` (and nothing else: name, the fields that
+    agree and, unless ``paused`` differs, the paused state stay as the server holds them)."""
+    from prefect.client.schemas.actions import DeploymentScheduleUpdate, DeploymentUpdate
+
+    fields: dict[str, Callable[[], dict[str, Any]]] = {
+        "description": lambda: {"description": want.description},
+        "tags": lambda: {"tags": list(want.tags)},
+        "parameters": lambda: {"parameters": want.parameters},
+        "schedules": lambda: {
+            "schedules": [
+                DeploymentScheduleUpdate(
+                    schedule=prefect_schedule(s), active=True, parameters=s.parameters, slug=s.slug
+                )
+                for s in want.schedules
+            ]
+        },
+        # The module path works wherever zhenggai is installed: no working directory, no pull steps.
+        "entrypoint": lambda: {"entrypoint": ENTRYPOINT, "path": None, "pull_steps": None},
+        "work_pool": lambda: {"work_pool_name": work_pool},
+        "parameter_schema": lambda: {
+            "parameter_openapi_schema": parameter_schema,
+            "enforce_parameter_schema": True,
+        },
+        "paused": lambda: {"paused": want.paused},
+    }
+    change: dict[str, Any] = {}
+    for name in diff:
+        change.update(fields[name]())
+    return DeploymentUpdate(**change)
 
 
 async def read_managed(client: PrefectClient, *, round_code: str | None = None) -> list[DeploymentResponse]:
@@ -131,11 +167,7 @@ async def reconcile(
     ``round_code`` limits removal to that round's deployments. Four requests at a time: more did not
     help on two cores (see docs/deploying.md).
     """
-    from prefect.client.schemas.actions import (
-        DeploymentScheduleCreate,
-        DeploymentScheduleUpdate,
-        DeploymentUpdate,
-    )
+    from prefect.client.schemas.actions import DeploymentScheduleCreate
     from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
     result = SyncResult()
@@ -177,31 +209,9 @@ async def reconcile(
         result.created.append(want.name)
 
     async def update(current: DeploymentResponse, want: WantedDeployment, diff: list[str]) -> None:
-        change: dict[str, Any] = {}
-        if "description" in diff:
-            change["description"] = want.description
-        if "tags" in diff:
-            change["tags"] = list(want.tags)
-        if "parameters" in diff:
-            change["parameters"] = want.parameters
-        if "schedules" in diff:
-            change["schedules"] = [
-                DeploymentScheduleUpdate(
-                    schedule=prefect_schedule(s), active=True, parameters=s.parameters, slug=s.slug
-                )
-                for s in want.schedules
-            ]
-        if "entrypoint" in diff:
-            change["entrypoint"] = ENTRYPOINT
-        if "work_pool" in diff:
-            change["work_pool_name"] = work_pool
-        if "parameter_schema" in diff:
-            change["parameter_openapi_schema"] = parameter_schema
-            change["enforce_parameter_schema"] = True
-        if "paused" in diff:
-            change["paused"] = want.paused
+        change = update_for(want, diff, parameter_schema=parameter_schema, work_pool=work_pool)
         async with gate:
-            await client.update_deployment(current.id, DeploymentUpdate(**change))
+            await client.update_deployment(current.id, change)
         result.writes += 1
         if diff == ["paused"] and want.paused:
             result.paused.append(want.name)

@@ -4,6 +4,7 @@ hand-checked working days when the server is asked to schedule them."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -247,9 +248,14 @@ def test_the_naive_path_registers_the_same_deployments(seeded_database: Database
     wanted = plan_sync(seeded_database, settings)
     ids = sync_naive(wanted[:3])
     assert len(ids) == 3
+    naive = held()
+    assert all(naive[name].path for name in naive)  # apply() records the registering process's directory
     result = sync_bulk(seeded_database, settings)
-    # what to_deployment().apply() registered is what the bulk path would have: nothing to update
-    assert result.summary() == "25 created, 0 updated, 0 paused, 0 removed"
+    # what to_deployment().apply() registered is what the bulk path wants but for that working
+    # directory, which the bulk path clears (its module entrypoint runs wherever zhenggai is installed)
+    assert result.summary() == "25 created, 3 updated, 0 paused, 0 removed"
+    assert all(held()[name].path is None for name in naive)
+    assert sync_bulk(seeded_database, settings).summary() == "0 created, 0 updated, 0 paused, 0 removed"
 
 
 @pytest.mark.usefixtures("clean_server")
@@ -262,3 +268,66 @@ def test_the_housekeeping_flow_syncs(seeded_database: Database) -> None:
         sync_deployments(round_code="xinhua-2023-xc2")["summary"]
         == "0 created, 0 updated, 0 paused, 0 removed"
     )
+
+
+async def _make_old(work_pool: str, names: list[str]) -> None:
+    """Make deployments look as an older release left them: a file entrypoint in another checkout."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import DeploymentUpdate, WorkPoolCreate
+    from prefect.exceptions import ObjectAlreadyExists
+
+    async with get_client() as client:
+        with contextlib.suppress(ObjectAlreadyExists):
+            await client.create_work_pool(WorkPoolCreate(name=work_pool, type="process"))
+        deployments = await _held()
+        for name in names:
+            await client.update_deployment(
+                deployments[name].id,
+                DeploymentUpdate(
+                    entrypoint="tasks/scheduling.py:check_measure",
+                    path="/srv/zhenggai-2023",
+                    pull_steps=[
+                        {
+                            "prefect.deployments.steps.set_working_directory": {
+                                "directory": "/srv/zhenggai-2023"
+                            }
+                        }
+                    ],
+                ),
+            )
+
+
+@pytest.mark.usefixtures("clean_server")
+def test_deployments_registered_by_an_older_release_are_repointed_by_one_sync(
+    seeded_database: Database, settings: Settings, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade moves code: one sync repoints every measure deployment (entrypoint, no stale working
+    directory or pull steps) and keeps its name, work pool, paused state, schedules and id."""
+    from tasks.schedule.deployments import ENTRYPOINT
+
+    with seeded_database.unit_of_work() as session:
+        session.execute(
+            select(Measure).where(Measure.code == "XH-07-1")
+        ).scalar_one().status = MeasureStatus.CLOSED
+        session.commit()
+    monkeypatch.setenv("ZHENGGAI_WORK_POOL", "zhenggai-old")
+    run(_make_old("zhenggai-old", []))
+    assert "28 created" in cli("sync", "--workers").output
+    before = held()
+    run(_make_old("zhenggai-old", sorted(before)))
+    old = held()
+    assert {d.entrypoint for d in old.values()} == {"tasks/scheduling.py:check_measure"}
+    assert all(d.path and d.pull_steps for d in old.values())
+
+    result = cli("sync", "--workers")
+    assert result.exit_code == 0, result.output
+    assert "sync: 0 created, 28 updated, 0 paused, 0 removed (0 unchanged)" in result.output
+    after = held()
+    assert set(after) == set(before)
+    for name, deployment in after.items():
+        assert deployment.entrypoint == ENTRYPOINT
+        assert not deployment.path and not deployment.pull_steps
+        assert deployment.id == before[name].id and deployment.work_pool_name == "zhenggai-old"
+        assert deployment.paused == (name == "XH-07-1")
+        assert sorted(s.slug for s in deployment.schedules) == sorted(s.slug for s in before[name].schedules)
+    assert "0 created, 0 updated, 0 paused, 0 removed" in cli("sync", "--workers").output
