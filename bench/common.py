@@ -165,14 +165,6 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path.resolve()}"
 
 
-def migrate(url: str) -> None:
-    from models.db import Database
-
-    database = Database(url)
-    database.upgrade()
-    database.dispose()
-
-
 def postgres_available() -> str | None:
     """None when the PostgreSQL server answers, else why not."""
     try:

@@ -204,10 +204,6 @@ class DeadlineSpec:
     on: date | None = None
     workdays: int | None = None
 
-    @property
-    def ongoing(self) -> bool:
-        return self.on is None and self.workdays is None
-
     def __str__(self) -> str:
         if self.on is not None:
             return self.on.isoformat()

@@ -212,10 +212,6 @@ class Measure(Base):
     leader: Mapped[Contact | None] = relationship(foreign_keys=[leader_id])
     reports: Mapped[list[Report]] = relationship(back_populates="measure", order_by="Report.submitted_at")
 
-    @property
-    def ongoing(self) -> bool:
-        return self.deadline is None
-
 
 class Report(Base):
     """A unit's progress report (进展) on a measure. Append-only: a correction supersedes, never edits."""

@@ -16,8 +16,6 @@ from models.notice import BlockKind, NoticeDocument, RunStyle
 if TYPE_CHECKING:
     from jinja2 import Template
 
-TEXT_FORMATS = ("txt", "md", "html")
-
 
 def render_text(document: NoticeDocument) -> str:
     """One paragraph per line, a blank line after the title and before the signature block."""
