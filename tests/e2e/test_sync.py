@@ -20,7 +20,7 @@ from models.schedules import exceptions_start
 from models.settings import Settings
 from models.tables import Measure, Problem
 from models.workdays import ChinaCalendar
-from tests.unit.test_cadence import AUTUMN_2023, SEED_TABLE, SPRING_2024
+from tests.unit.models.test_cadence import AUTUMN_2023, SEED_TABLE, SPRING_2024
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
 

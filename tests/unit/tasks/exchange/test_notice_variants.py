@@ -11,7 +11,7 @@ from models.errors import InvalidPlan
 from tasks.exchange.notice_import import import_notice_text
 from tasks.exchange.notice_parser import parse_notice
 
-NOTICES = Path(__file__).resolve().parents[1] / "data" / "notices"
+NOTICES = Path(__file__).resolve().parents[3] / "data" / "notices"
 
 
 def read(name: str) -> str:

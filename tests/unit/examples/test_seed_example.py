@@ -21,7 +21,7 @@ import yaml
 from models.rules import chinese_ordinal
 from models.workdays import ChinaCalendar
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "xinhua-2023"
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "xinhua-2023"
 OUTCOME_LABEL = "整改成效："
 CADENCES = {
     "XH-04-1": "每月第一个工作日 09:00",

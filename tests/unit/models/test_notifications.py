@@ -148,7 +148,7 @@ def test_moments_are_shown_in_the_configured_zone() -> None:
 
 
 def test_the_environment_is_read_only_through_settings() -> None:
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     planning = [root / "models" / "notifications.py", root / "models" / "urls.py"]
     readers = [
         str(path.relative_to(root))

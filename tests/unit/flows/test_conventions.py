@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-FLOWS = Path(__file__).resolve().parents[2] / "flows"
+FLOWS = Path(__file__).resolve().parents[3] / "flows"
 
 
 def _decorated(kind: str) -> list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:

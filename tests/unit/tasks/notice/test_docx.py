@@ -18,7 +18,7 @@ from docx.text.run import Run
 from models.measure_view import MeasureView
 from models.notice import NoticeDocument, ProblemInfo, ReportInfo, build_notice
 from tasks.notice.docx import render_docx
-from tests.unit.test_notice import ROUND
+from tests.unit.models.test_notice import ROUND
 
 AS_OF = date(2023, 12, 31)
 SIGNATURE = "中共新华区城市管理综合行政执法局党组"

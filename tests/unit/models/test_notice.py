@@ -30,7 +30,7 @@ from models.notice import (
 )
 from tasks.notice.text import render_html, render_markdown, render_text
 
-SEED = Path(__file__).resolve().parents[2] / "examples" / "xinhua-2023" / "notice.txt"
+SEED = Path(__file__).resolve().parents[3] / "examples" / "xinhua-2023" / "notice.txt"
 AS_OF = date(2023, 12, 31)
 
 ROUND = RoundInfo(

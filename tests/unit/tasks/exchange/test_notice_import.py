@@ -13,7 +13,7 @@ from tasks.exchange.notice_import import import_notice_text, notice_to_plan
 from tasks.exchange.notice_outcome import split_outcome
 from tasks.exchange.notice_parser import outcome_text, parse_notice
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "xinhua-2023"
+EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "xinhua-2023"
 SEED_TEXT = (EXAMPLE / "notice.txt").read_text(encoding="utf-8")
 
 
