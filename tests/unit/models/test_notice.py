@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -14,7 +13,6 @@ from models.errors import InvalidPlan, MissingReports
 from models.measure_view import MeasureView
 from models.notice import (
     BlockKind,
-    NoticeDocument,
     NoticeOptions,
     ProblemInfo,
     ReportInfo,
@@ -28,7 +26,6 @@ from models.notice import (
     format_date_range,
     notice_option_issues,
 )
-from tasks.notice.text import render_html, render_markdown, render_text
 
 SEED = Path(__file__).resolve().parents[3] / "examples" / "xinhua-2023" / "notice.txt"
 AS_OF = date(2023, 12, 31)
@@ -51,7 +48,7 @@ def _seed_lines() -> list[str]:
     return [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _problem(ordinal: int, *measures: MeasureView, lead_in: str = "") -> ProblemInfo:
+def problem_with(ordinal: int, *measures: MeasureView, lead_in: str = "") -> ProblemInfo:
     return ProblemInfo(ordinal, f"问题{ordinal}", f"问题{ordinal}的描述。", lead_in, measures)
 
 
@@ -78,8 +75,10 @@ def test_closing_keeps_only_the_contact_parts_present() -> None:
 
 def test_problems_in_order_with_markers_lead_in_and_report_texts() -> None:
     problems = [
-        _problem(2, MeasureView("B-2", 2, "二是"), MeasureView("B-1", 1, "一是"), lead_in="提出具体要求："),
-        _problem(1, MeasureView("A-1", 1, "")),
+        problem_with(
+            2, MeasureView("B-2", 2, "二是"), MeasureView("B-1", 1, "一是"), lead_in="提出具体要求："
+        ),
+        problem_with(1, MeasureView("A-1", 1, "")),
     ]
     reports = {
         "A-1": ReportInfo("已完成。"),
@@ -115,8 +114,10 @@ def test_heading_does_not_double_the_full_stop_and_ordinals_pass_ten() -> None:
 
 def test_a_measure_without_report_is_marked_and_listed_never_invented() -> None:
     problems = [
-        _problem(1, MeasureView("A-1", 1, "一是", "局办公室"), MeasureView("A-2", 2, "二是", "各街道办事处")),
-        _problem(2, MeasureView("B-1", 1, "", "")),
+        problem_with(
+            1, MeasureView("A-1", 1, "一是", "局办公室"), MeasureView("A-2", 2, "二是", "各街道办事处")
+        ),
+        problem_with(2, MeasureView("B-1", 1, "", "")),
     ]
     document = build_notice(ROUND, problems, {"A-1": ReportInfo("已部署。"), "A-2": ReportInfo("   ")}, AS_OF)
     outcomes = [b for b in document.blocks() if b.kind == BlockKind.OUTCOME]
@@ -136,13 +137,13 @@ def test_a_measure_without_report_is_marked_and_listed_never_invented() -> None:
 
 def test_statistics_count_done_overdue_and_in_progress_as_of_the_date() -> None:
     problems = [
-        _problem(
+        problem_with(
             1,
             MeasureView("D", 1, deadline=date(2023, 11, 30), status=MeasureStatus.DONE),
             MeasureView("C", 2, deadline=date(2023, 11, 30), status=MeasureStatus.CLOSED),
             MeasureView("O", 3, deadline=date(2023, 12, 30), status=MeasureStatus.IN_PROGRESS),
         ),
-        _problem(
+        problem_with(
             2,
             MeasureView("T", 1, deadline=AS_OF, status=MeasureStatus.PLANNED),  # due today: not yet overdue
             MeasureView("L", 2, deadline=None, status=MeasureStatus.IN_PROGRESS),  # 长期坚持
@@ -166,7 +167,7 @@ def test_completion_rate_formatting() -> None:
             MeasureView(f"M{i}", i, status=MeasureStatus.DONE if i <= done else MeasureStatus.PLANNED)
             for i in range(1, total + 1)
         )
-        return build_notice(ROUND, [_problem(1, *measures)], {}, AS_OF).statistics.completion_rate
+        return build_notice(ROUND, [problem_with(1, *measures)], {}, AS_OF).statistics.completion_rate
 
     assert rate(3, 3) == "100"
     assert rate(1, 2) == "50"
@@ -180,7 +181,7 @@ def test_completion_rate_formatting() -> None:
     [(StatisticsPlacement.AFTER_PREAMBLE, 3), (StatisticsPlacement.BEFORE_CLOSING, -2)],
 )
 def test_statistics_placement(placement: StatisticsPlacement, index: int) -> None:
-    problems = [_problem(1, MeasureView("A", 1))]
+    problems = [problem_with(1, MeasureView("A", 1))]
     document = build_notice(
         ROUND, problems, {"A": ReportInfo("好。")}, AS_OF, NoticeOptions(statistics=placement)
     )
@@ -190,7 +191,7 @@ def test_statistics_placement(placement: StatisticsPlacement, index: int) -> Non
 
 
 def test_default_has_no_statistics_signature_or_date() -> None:
-    document = build_notice(ROUND, [_problem(1, MeasureView("A", 1))], {"A": ReportInfo("好。")}, AS_OF)
+    document = build_notice(ROUND, [problem_with(1, MeasureView("A", 1))], {"A": ReportInfo("好。")}, AS_OF)
     kinds = [b.kind for b in document.blocks()]
     assert (
         BlockKind.STATISTICS not in kinds and BlockKind.SIGNATURE not in kinds and BlockKind.DATE not in kinds
@@ -209,7 +210,7 @@ def test_label_title_closing_and_signature_options() -> None:
         }
     )
     document = build_notice(
-        signed, [_problem(1, MeasureView("A", 1))], {"A": ReportInfo("好。")}, AS_OF, options
+        signed, [problem_with(1, MeasureView("A", 1))], {"A": ReportInfo("好。")}, AS_OF, options
     )
     paragraphs = document.plain_paragraphs()
     assert paragraphs[1] == "关于巡察整改情况的通报"
@@ -250,66 +251,3 @@ def test_bad_options_are_all_reported() -> None:
 
 
 # -- text renderers ---------------------------------------------------------------------------------
-
-
-HOSTILE = '<script>alert("x")</script> & **粗体** [链接](http://evil) `代码`'
-
-
-def _hostile_document() -> NoticeDocument:
-    problems = [_problem(1, MeasureView("A", 1, "一是"), MeasureView("B", 2, "二是", "各街道办事处"))]
-    return build_notice(ROUND, problems, {"A": ReportInfo(HOSTILE)}, AS_OF)
-
-
-def test_text_has_a_blank_line_after_the_title_and_one_paragraph_per_line() -> None:
-    signed = replace(ROUND, signature="某某局党组")
-    document = build_notice(signed, [_problem(1, MeasureView("A", 1))], {"A": ReportInfo("好。")}, AS_OF)
-    text = render_text(document)
-    lines = text.split("\n")
-    assert lines[:3] == ["中共新华区城市管理综合行政执法局党组", "关于巡察整改进展情况的通报", ""]
-    assert lines[-4:] == ["", "某某局党组", "2023年12月31日", ""]
-    assert [line for line in lines if line] == document.plain_paragraphs()
-
-
-def test_html_shows_hostile_report_text_literally() -> None:
-    document = _hostile_document()
-    html = render_html(document)
-    assert "<script>" not in html
-    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; **粗体**" in html
-    assert '<span class="missing">【待报送：各街道办事处】</span>' in html
-    assert '<span class="heading">一、问题1。</span>' in html
-    assert '<span class="label">整改成效：</span>' in html
-    assert html.count("<p ") == len(document.blocks())
-
-
-def test_markdown_escapes_report_markup_and_bolds_headings_and_markers() -> None:
-    document = _hostile_document()
-    markdown = render_markdown(document)
-    assert "<script>" not in markdown
-    assert r"\<script\>" in markdown and r"\*\*粗体\*\*" in markdown and r"\[链接\]" in markdown
-    assert "**一、问题1。**问题1的描述。" in markdown
-    assert "**整改成效：**一是" in markdown
-    assert "**【待报送：各街道办事处】**" in markdown
-    assert markdown.startswith("# 中共新华区城市管理综合行政执法局党组\n\n# 关于巡察整改进展情况的通报\n\n")
-    # One Markdown paragraph per notice paragraph.
-    assert len(re.split(r"\n\n", markdown.strip())) == len(document.blocks())
-
-
-def test_artifact_key_is_lowercase_letters_digits_and_dashes() -> None:
-    from tasks.notice.files import artifact_key
-
-    assert artifact_key("xinhua-2023-xc2") == "notice-xinhua-2023-xc2"
-    assert artifact_key("Xinhua 2023/巡察") == "notice-xinhua-2023"
-    assert artifact_key("巡察") == "notice-round"
-    assert re.fullmatch(r"[a-z0-9-]+", artifact_key("A_B.C"))
-
-
-def test_status_as_of_replays_reports_through_the_intake_rule() -> None:
-    from models.enums import MeasureStatus
-    from models.rules import LaterReport, status_as_of
-
-    in_progress, done = LaterReport(False, False), LaterReport(True, False)
-    assert status_as_of(None, ()) == MeasureStatus.PLANNED
-    assert status_as_of(None, (in_progress,)) == MeasureStatus.IN_PROGRESS
-    assert status_as_of("in_progress", (done, in_progress)) == MeasureStatus.DONE
-    assert status_as_of("closed", (in_progress, done)) == MeasureStatus.CLOSED
-    assert status_as_of("done", (LaterReport(False, True),)) == MeasureStatus.IN_PROGRESS

@@ -182,3 +182,15 @@ def test_overdue_is_unfinished_past_the_deadline_and_never_for_ongoing_measures(
     # The derived state agrees with the rule.
     assert derive_state(Facts(), on(day, CALENDAR)).state == MeasureState.OVERDUE
     assert derive_state(Facts(status=MeasureStatus.DONE), on(day, CALENDAR)).state == MeasureState.DONE
+
+
+def test_status_as_of_replays_reports_through_the_intake_rule() -> None:
+    from models.enums import MeasureStatus
+    from models.rules import LaterReport, status_as_of
+
+    in_progress, done = LaterReport(False, False), LaterReport(True, False)
+    assert status_as_of(None, ()) == MeasureStatus.PLANNED
+    assert status_as_of(None, (in_progress,)) == MeasureStatus.IN_PROGRESS
+    assert status_as_of("in_progress", (done, in_progress)) == MeasureStatus.DONE
+    assert status_as_of("closed", (in_progress, done)) == MeasureStatus.CLOSED
+    assert status_as_of("done", (LaterReport(False, True),)) == MeasureStatus.IN_PROGRESS
