@@ -69,7 +69,9 @@ class ChinaCalendar:
 
     @staticmethod
     def last_published_year() -> int:
-        return max(d.year for d in chinese_calendar.holidays)
+        """The last year whose State Council calendar the installed ``chinesecalendar`` holds."""
+        holidays: dict[date, object] = chinese_calendar.holidays
+        return max(day.year for day in holidays)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from models.clock import Clock
-    from tasks.ledger.plan_schema import PlanChanges, PlanDocument
+    from tasks.ledger.plan_schema import PlanChanges, PlanDocument, ProblemSpec
 
 STATUS_BY_LABEL = {label: status for status, label in STATUS_LABEL.items()} | {
     s.value: s for s in MeasureStatus
@@ -152,30 +152,16 @@ def ledger_to_plan(session: Session, sheet: LedgerSheet, round_code: str) -> Led
             issues.append(PlanIssue(cell, column, why + suffix))
         return code
 
-    groups: list[list[SheetRow]] = []
-    keys: list[Any] = []
-    for row in sheet.rows:
-        if not keys or keys[-1] != row.problem_key:
-            keys.append(row.problem_key)
-            groups.append([])
-        groups[-1].append(row)
-
-    by_title = {p.title: p for p in current.problems}
+    groups = _problem_groups(sheet.rows)
+    titles = {_split_problem(str(g[0].values.get("反馈问题") or ""))[0] for g in groups}
     problems: list[dict[str, Any]] = []
     cells: dict[tuple[int, int], SheetRow] = {}
     for p_index, group in enumerate(groups):
         head = group[0]
-        text = str(head.values.get("反馈问题") or "").strip()
-        title, description = _split_problem(text)
+        title, description = _split_problem(str(head.values.get("反馈问题") or "").strip())
         if not title:
             issues.append(PlanIssue(head.cells.get("反馈问题", ""), "反馈问题", "is empty"))
-        known = by_title.get(title)
-        if known is None and p_index < len(current.problems):
-            candidate = current.problems[p_index]
-            if candidate.title not in {
-                _split_problem(str(g[0].values.get("反馈问题") or ""))[0] for g in groups
-            }:
-                known = candidate
+        known = _known_problem(current, title, p_index, titles)
         measures: list[dict[str, Any]] = []
         for m_index, row in enumerate(group):
             cells[(p_index, m_index)] = row
@@ -199,6 +185,27 @@ def ledger_to_plan(session: Session, sheet: LedgerSheet, round_code: str) -> Led
     if issues or result.plan is None:
         raise InvalidPlan(issues, sheet.source)
     return result
+
+
+def _problem_groups(rows: list[SheetRow]) -> list[list[SheetRow]]:
+    """Consecutive rows of one problem, in sheet order."""
+    groups: list[list[SheetRow]] = []
+    for row in rows:
+        if not groups or groups[-1][0].problem_key != row.problem_key:
+            groups.append([])
+        groups[-1].append(row)
+    return groups
+
+
+def _known_problem(current: PlanDocument, title: str, index: int, titles: set[str]) -> ProblemSpec | None:
+    """The ledger's problem a sheet problem is: the one with its title, else the one at its place whose
+    title the sheet no longer shows (a retitled problem keeps its description and lead-in)."""
+    for problem in reversed(current.problems):  # the last of a repeated title, as a mapping by title keeps
+        if problem.title == title:
+            return problem
+    if index < len(current.problems) and current.problems[index].title not in titles:
+        return current.problems[index]
+    return None
 
 
 def _split_problem(text: str) -> tuple[str, str]:

@@ -158,47 +158,58 @@ def _round_from_notes(workbook: Workbook) -> str | None:
 
 def read_ledger_sheet(workbook: Workbook, source: str) -> LedgerSheet:
     """Find the header, read each measure row (merged cells resolved) and check the sheet's own structure."""
-    from openpyxl.utils import get_column_letter
-
     sheet = _pick_sheet(workbook)
     ref = sheet_ref(sheet.title)
     issues: list[PlanIssue] = []
-    origins = _merged_origins(sheet)
-
-    def value_at(r: int, c: int) -> Any:
-        origin = origins.get((r, c), (r, c))
-        return sheet.cell(row=origin[0], column=origin[1]).value
-
-    header_row = 0
-    best = 0
-    for r in range(1, min(sheet.max_row, 10) + 1):
-        known = sum(
-            1 for c in range(1, sheet.max_column + 1) if plain_text(sheet.cell(r, c).value) in _HEADER_LOOKUP
-        )
-        if known > best and known >= 3:
-            header_row, best = r, known
+    header_row = _header_row(sheet)
     if not header_row:
         expected = "、".join(COLUMNS[:-1])
         issues.append(
             PlanIssue(f"{ref}!A1", "header", f"no header row in the first 10 rows (expected {expected})")
         )
         return LedgerSheet(source, sheet.title, 0, {}, [], _round_from_notes(workbook), issues=issues)
+    columns, ignored = _columns(sheet, header_row, ref, issues)
+    reader = _RowReader(sheet, ref, columns, issues)
+    rows = [row for r in range(header_row + 1, sheet.max_row + 1) if (row := reader.read(r)) is not None]
+    if not rows and not issues:
+        issues.append(PlanIssue(f"{ref}!A{header_row + 1}", "整改措施", "the sheet has no measure rows"))
+    return LedgerSheet(
+        source, sheet.title, header_row, columns, rows, _round_from_notes(workbook), ignored, issues
+    )
+
+
+def _header_row(sheet: Worksheet) -> int:
+    """The row among the first ten that names the most known columns (three at least); 0 when none does."""
+    header_row = best = 0
+    for r in range(1, min(sheet.max_row, 10) + 1):
+        known = sum(
+            1 for c in range(1, sheet.max_column + 1) if plain_text(sheet.cell(r, c).value) in _HEADER_LOOKUP
+        )
+        if known > best and known >= 3:
+            header_row, best = r, known
+    return header_row
+
+
+def _columns(
+    sheet: Worksheet, header_row: int, ref: str, issues: list[PlanIssue]
+) -> tuple[dict[str, int], list[str]]:
+    """Each known column's index, and the headers not read; a column twice or a required one missing is an issue."""
+    from openpyxl.utils import get_column_letter
 
     columns: dict[str, int] = {}
     ignored: list[str] = []
     for c in range(1, sheet.max_column + 1):
         raw = sheet.cell(header_row, c).value
         name = _HEADER_LOOKUP.get(plain_text(raw))
-        where = f"{ref}!{get_column_letter(c)}{header_row}"
         if name is None:
             if raw is not None and str(raw).strip():
                 ignored.append(str(raw).strip())
-            continue
-        if name in columns:
+        elif name in columns:
             first = f"{get_column_letter(columns[name])}{header_row}"
+            where = f"{ref}!{get_column_letter(c)}{header_row}"
             issues.append(PlanIssue(where, name, f"column '{raw}' appears twice (also {first})"))
-            continue
-        columns[name] = c
+        else:
+            columns[name] = c
     found = "、".join(
         str(sheet.cell(header_row, c).value)
         for c in range(1, sheet.max_column + 1)
@@ -211,59 +222,85 @@ def read_ledger_sheet(workbook: Workbook, source: str) -> LedgerSheet:
                     f"{ref}!A{header_row}", name, f"missing column {name} (the header row has: {found})"
                 )
             )
+    return columns, ignored
 
-    rows: list[SheetRow] = []
-    serials: dict[str, str] = {}
-    codes: dict[str, str] = {}
-    previous_key: tuple[int, int] | str | None = None
-    problem_col = columns.get("反馈问题")
-    for r in range(header_row + 1, sheet.max_row + 1):
-        values = {name: value_at(r, c) for name, c in columns.items()}
-        cells = {name: f"{ref}!{get_column_letter(c)}{r}" for name, c in columns.items()}
-        editable = [n for n in ("整改措施", "责任单位", "完成时限", "责任领导", "配合单位") if n in values]
+
+class _RowReader:
+    """Reads measure rows one after the other: which problem each belongs to, repeated 序号 and 措施编号."""
+
+    EDITABLE = ("整改措施", "责任单位", "完成时限", "责任领导", "配合单位")
+
+    def __init__(self, sheet: Worksheet, ref: str, columns: dict[str, int], issues: list[PlanIssue]) -> None:
+        self.sheet, self.ref, self.columns, self.issues = sheet, ref, columns, issues
+        self.origins = _merged_origins(sheet)
+        self.problem_col = columns.get("反馈问题")
+        self.previous_key: tuple[int, int] | str | None = None
+        self.serials: dict[str, str] = {}
+        self.codes: dict[str, str] = {}
+
+    def value_at(self, r: int, c: int) -> Any:
+        origin = self.origins.get((r, c), (r, c))
+        return self.sheet.cell(row=origin[0], column=origin[1]).value
+
+    def read(self, r: int) -> SheetRow | None:
+        """Row ``r`` as a measure row; None for an empty row (or one with only a 序号 or a merged problem)."""
+        from openpyxl.utils import get_column_letter
+
+        values = {name: self.value_at(r, c) for name, c in self.columns.items()}
+        cells = {name: f"{self.ref}!{get_column_letter(c)}{r}" for name, c in self.columns.items()}
         own_problem = (
-            problem_col is not None
-            and (r, problem_col) not in origins
-            and is_blank(values.get("反馈问题")) is False
+            self.problem_col is not None
+            and (r, self.problem_col) not in self.origins
+            and not is_blank(values.get("反馈问题"))
         )
-        if all(is_blank(values.get(n)) for n in editable) and not own_problem:
-            continue  # an empty row (or one with only a 序号 or a merged problem cell)
+        if all(is_blank(values.get(n)) for n in self.EDITABLE if n in values) and not own_problem:
+            return None
+        key = self._problem_key(r, values, cells)
+        self._check_serial(r, values, cells)
+        self._check_code(values, cells)
+        return SheetRow(r, cells, values, key)
+
+    def _problem_key(self, r: int, values: dict[str, Any], cells: dict[str, str]) -> tuple[int, int] | str:
+        """The problem a row belongs to: its 反馈问题 cell (merged ranges share one), or the one above."""
         key: tuple[int, int] | str
-        if problem_col is not None and not is_blank(values.get("反馈问题")):
-            key = origins.get((r, problem_col), (r, problem_col))
-            if previous_key is not None and not isinstance(previous_key, str):
-                prev_value = value_at(*previous_key)
-                if plain_text(prev_value) == plain_text(values["反馈问题"]):
-                    key = previous_key  # the same problem repeated on each row
-        elif previous_key is not None:
-            key = previous_key  # blank under a problem: the same problem
-        else:
-            issues.append(
-                PlanIssue(
-                    cells.get("反馈问题", f"{ref}!A{r}"), "反馈问题", "is empty (no problem above it either)"
-                )
+        if self.problem_col is not None and not is_blank(values.get("反馈问题")):
+            key = self.origins.get((r, self.problem_col), (r, self.problem_col))
+            previous = self.previous_key
+            repeated = (
+                previous is not None
+                and not isinstance(previous, str)
+                and plain_text(self.value_at(*previous)) == plain_text(values["反馈问题"])
             )
+            if repeated:
+                assert previous is not None
+                key = previous  # the same problem repeated on each row
+        elif self.previous_key is not None:
+            key = self.previous_key  # blank under a problem: the same problem
+        else:
+            where = cells.get("反馈问题", f"{self.ref}!A{r}")
+            self.issues.append(PlanIssue(where, "反馈问题", "is empty (no problem above it either)"))
             key = f"row{r}"
-        previous_key = key
-        if "序号" in columns and not is_blank(values["序号"]):
-            origin = origins.get((r, columns["序号"]), (r, columns["序号"]))
-            serial = plain_text(values["序号"])
-            if serial in serials and serials[serial] != f"{origin}":
-                issues.append(PlanIssue(cells["序号"], "序号", f"{serial} appears twice"))
-            serials.setdefault(serial, f"{origin}")
-        if "措施编号" in columns and not is_blank(values["措施编号"]):
-            code = str(values["措施编号"]).strip()
-            if code in codes:
-                issues.append(
-                    PlanIssue(cells["措施编号"], "措施编号", f"'{code}' appears twice (also {codes[code]})")
-                )
-            codes.setdefault(code, cells["措施编号"])
-        rows.append(SheetRow(r, cells, values, key))
-    if not rows and not issues:
-        issues.append(PlanIssue(f"{ref}!A{header_row + 1}", "整改措施", "the sheet has no measure rows"))
-    return LedgerSheet(
-        source, sheet.title, header_row, columns, rows, _round_from_notes(workbook), ignored, issues
-    )
+        self.previous_key = key
+        return key
+
+    def _check_serial(self, r: int, values: dict[str, Any], cells: dict[str, str]) -> None:
+        if "序号" not in self.columns or is_blank(values["序号"]):
+            return
+        origin = f"{self.origins.get((r, self.columns['序号']), (r, self.columns['序号']))}"
+        serial = plain_text(values["序号"])
+        if serial in self.serials and self.serials[serial] != origin:
+            self.issues.append(PlanIssue(cells["序号"], "序号", f"{serial} appears twice"))
+        self.serials.setdefault(serial, origin)
+
+    def _check_code(self, values: dict[str, Any], cells: dict[str, str]) -> None:
+        if "措施编号" not in self.columns or is_blank(values["措施编号"]):
+            return
+        code = str(values["措施编号"]).strip()
+        if code in self.codes:
+            self.issues.append(
+                PlanIssue(cells["措施编号"], "措施编号", f"'{code}' appears twice (also {self.codes[code]})")
+            )
+        self.codes.setdefault(code, cells["措施编号"])
 
 
 def is_blank(value: Any) -> bool:

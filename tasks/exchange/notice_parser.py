@@ -358,87 +358,122 @@ def _extract_preamble_statistics(notice: ParsedNotice) -> None:
 
 
 def _parse_body(notice: ParsedNotice, body: list[_Para]) -> None:
-    items_style = any(ITEM_RE.match(p.text) for p in body)
-    notice.style = "items" if items_style else "headings"
-    problem: ParsedProblem | None = None
-    description: list[str] = []
-    outcome: list[str] = []
-    outcome_line = 0
-    in_progress_section = not any(HEADING_RE.match(p.text) for p in body) if items_style else True
+    _BodyReader(notice, body).read(body)
 
-    def finish() -> None:
-        nonlocal problem, description, outcome
+
+class _BodyReader:
+    """The body of a notice, paragraph by paragraph: sections, problems, their descriptions and outcomes.
+
+    Two styles: headings (一、<title>。<description> then 整改成效：…) or items (1.关于“…”问题的整改 under
+    a section whose heading names the 整改 progress). Statistics may stand anywhere; anything else that
+    belongs to no problem is listed as unplaced.
+    """
+
+    def __init__(self, notice: ParsedNotice, body: list[_Para]) -> None:
+        self.notice = notice
+        self.items_style = any(ITEM_RE.match(p.text) for p in body)
+        notice.style = "items" if self.items_style else "headings"
+        self.problem: ParsedProblem | None = None
+        self.description: list[str] = []
+        self.outcome: list[str] = []
+        self.outcome_line = 0
+        self.in_progress_section = (
+            not any(HEADING_RE.match(p.text) for p in body) if self.items_style else True
+        )
+
+    def read(self, body: list[_Para]) -> None:
+        for para in body:
+            self.paragraph(para)
+        self.finish()
+        if self.items_style:
+            for problem in self.notice.problems:
+                if not problem.label and problem.description:
+                    # Item notices often print the outcome right under the item, with no label.
+                    _fill_measures(self.notice, problem, problem.description, problem.line + 1)
+                    problem.description = ""
+
+    def paragraph(self, para: _Para) -> None:
+        heading = HEADING_RE.match(para.text)
+        label = LABEL_RE.match(para.text)
+        if self.items_style and heading and chinese_number(heading.group("num")):
+            self.section(para, heading.group("rest"))
+        elif self.start_problem(para, heading, label):
+            pass
+        elif self.problem is None or not self.in_progress_section:
+            self.outside(para)
+        else:
+            self.inside(para, label)
+
+    def finish(self) -> None:
+        """Close the problem being read: its description and its outcome split into measures."""
+        problem = self.problem
         if problem is None:
             return
-        if description:
-            problem.description = "\n".join(d for d in [problem.description, *description] if d)
-        if outcome:
-            _fill_measures(notice, problem, "\n".join(outcome), outcome_line)
-        problem, description, outcome = None, [], []
+        if self.description:
+            problem.description = "\n".join(d for d in [problem.description, *self.description] if d)
+        if self.outcome:
+            _fill_measures(self.notice, problem, "\n".join(self.outcome), self.outcome_line)
+        self.problem, self.description, self.outcome = None, [], []
 
-    for para in body:
-        text = para.text
-        heading = HEADING_RE.match(text)
-        item = ITEM_RE.match(text)
-        label = LABEL_RE.match(text)
-        if items_style and heading and chinese_number(heading.group("num")):
-            finish()
-            in_progress_section = bool(SECTION_PROGRESS_RE.search(heading.group("rest")))
-            if not in_progress_section:
-                notice.unplaced.append(Unplaced(para.line, text, "section other than the 整改进展 section"))
-            continue
-        new_problem = (item if items_style else heading) if not label else None
-        if new_problem and in_progress_section:
-            number = (
-                int(new_problem.group("num")) if items_style else chinese_number(new_problem.group("num"))
+    def section(self, para: _Para, title: str) -> None:
+        """A section heading of an items-style notice: only the 整改 progress section holds problems."""
+        self.finish()
+        self.in_progress_section = bool(SECTION_PROGRESS_RE.search(title))
+        if not self.in_progress_section:
+            self.notice.unplaced.append(
+                Unplaced(para.line, para.text, "section other than the 整改进展 section")
             )
-            if number is not None:
-                finish()
-                expected = len(notice.problems) + 1
-                if number != expected:
-                    notice.warnings.append(
-                        Unplaced(para.line, text, f"problem numbered {number}, expected {expected}")
-                    )
-                problem = _start_problem(new_problem.group("rest"), expected, para.line, items_style)
-                notice.problems.append(problem)
-                continue
-        if problem is None or not in_progress_section:
-            if is_statistics(text) and not notice.statistics:
-                notice.statistics = parse_statistics(text)
-                notice.statistics["placement"] = (
-                    "before_problems" if not notice.problems else "after_problems"
-                )
-            elif in_progress_section or items_style:
-                reason = (
-                    "text outside any problem" if in_progress_section else "in a section other than 整改进展"
-                )
-                notice.unplaced.append(Unplaced(para.line, text, reason))
-            else:
-                notice.unplaced.append(Unplaced(para.line, text, "text outside any problem"))
-            continue
+
+    def start_problem(self, para: _Para, heading: re.Match[str] | None, label: re.Match[str] | None) -> bool:
+        """Whether the paragraph opens the next problem (一、… or 1. …); a number out of turn is a warning."""
+        opening = (ITEM_RE.match(para.text) if self.items_style else heading) if not label else None
+        if opening is None or not self.in_progress_section:
+            return False
+        number = int(opening.group("num")) if self.items_style else chinese_number(opening.group("num"))
+        if number is None:
+            return False
+        self.finish()
+        expected = len(self.notice.problems) + 1
+        if number != expected:
+            self.notice.warnings.append(
+                Unplaced(para.line, para.text, f"problem numbered {number}, expected {expected}")
+            )
+        self.problem = _start_problem(opening.group("rest"), expected, para.line, self.items_style)
+        self.notice.problems.append(self.problem)
+        return True
+
+    def outside(self, para: _Para) -> None:
+        """A paragraph outside any problem: the statistics, or an unplaced line."""
+        notice = self.notice
+        if is_statistics(para.text) and not notice.statistics:
+            notice.statistics = parse_statistics(para.text)
+            notice.statistics["placement"] = "before_problems" if not notice.problems else "after_problems"
+        elif self.in_progress_section or self.items_style:
+            reason = (
+                "text outside any problem" if self.in_progress_section else "in a section other than 整改进展"
+            )
+            notice.unplaced.append(Unplaced(para.line, para.text, reason))
+        else:
+            notice.unplaced.append(Unplaced(para.line, para.text, "text outside any problem"))
+
+    def inside(self, para: _Para, label: re.Match[str] | None) -> None:
+        """A paragraph of the problem being read: its outcome label, its outcome, or its description."""
+        problem = self.problem
+        assert problem is not None
         if label and not problem.label:
             problem.label = label.group("label")
-            outcome_line = para.line
+            self.outcome_line = para.line
             if label.group("rest"):
-                outcome.append(label.group("rest"))
-            continue
-        if problem.label:
-            if is_statistics(text) and not notice.statistics and not MARKER_RE.match(text):
-                notice.statistics = parse_statistics(text)
-                notice.statistics["placement"] = "after_problems"
-                continue
-            if not outcome:
-                outcome_line = para.line
-            outcome.append(text)
+                self.outcome.append(label.group("rest"))
+        elif not problem.label:
+            self.description.append(para.text)
+        elif is_statistics(para.text) and not self.notice.statistics and not MARKER_RE.match(para.text):
+            self.notice.statistics = parse_statistics(para.text)
+            self.notice.statistics["placement"] = "after_problems"
         else:
-            description.append(text)
-    finish()
-    if items_style:
-        for p in notice.problems:
-            if not p.label and p.description:
-                # Item notices often print the outcome right under the item, with no label.
-                _fill_measures(notice, p, p.description, p.line + 1)
-                p.description = ""
+            if not self.outcome:
+                self.outcome_line = para.line
+            self.outcome.append(para.text)
 
 
 def _start_problem(rest: str, ordinal: int, line: int, items_style: bool) -> ParsedProblem:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,9 @@ from tasks.ledger.plan_schema import (
     MeasureSpec,
     PlanChanges,
     PlanDocument,
+    ProblemSpec,
+    RoundSpec,
+    UnitSpec,
     dedupe_issues,
     parse_plan_text,
     read_plan_file,
@@ -57,112 +61,153 @@ def validate_plan(
     calendar: WorkingCalendar,
     allow_unassigned: bool = False,
 ) -> dict[str, date | None]:
-    """Check references, codes, dates, deadlines, cadences and URLs; return resolved deadlines by code."""
-    from models.cadence import parse_cadence
-    from models.notice import notice_option_issues
+    """Check references, codes, dates, deadlines, cadences and URLs; return resolved deadlines by code.
 
-    issues: list[PlanIssue] = []
-
-    def add(path: Sequence[str | int], message: str) -> None:
-        issues.append(PlanIssue(where(path), dotted(path), message))
-
-    unit_codes = set(session.scalars(select(Unit.code)))
-    contact_codes = set(session.scalars(select(Contact.code)))
-    seen_units: set[str] = set()
-    seen_contacts: set[str] = set()
-
-    def check_contact(spec: ContactSpec, path: tuple[str | int, ...]) -> None:
-        if spec.code in seen_contacts:
-            add((*path, "code"), f"contact code '{spec.code}' appears twice")
-        seen_contacts.add(spec.code)
-        for index, url in enumerate(spec.urls):
-            if problem := _apprise_url_problem(url):
-                add((*path, "urls", index), problem)
-
-    for u, unit in enumerate(plan.units):
-        if unit.code in seen_units:
-            add(("units", u, "code"), f"unit code '{unit.code}' appears twice")
-        seen_units.add(unit.code)
-        for c, contact in enumerate(unit.contacts):
-            check_contact(contact, ("units", u, "contacts", c))
-    for c, contact in enumerate(plan.contacts):
-        check_contact(contact, ("contacts", c))
-
-    known_units = unit_codes | seen_units
-    known_contacts = contact_codes | seen_contacts
-
-    def check_unit_ref(code: str | None, path: tuple[str | int, ...]) -> None:
-        if code is not None and code not in known_units:
-            add(path, f"unknown unit '{code}' (define it under units:)")
-
-    def check_contact_ref(code: str | None, path: tuple[str | int, ...]) -> None:
-        if code is not None and code not in known_contacts:
-            add(path, f"unknown contact '{code}' (define it under contacts: or a unit's contacts:)")
-
-    for u, unit in enumerate(plan.units):
-        check_unit_ref(unit.parent, ("units", u, "parent"))
-        if unit.parent == unit.code:
-            add(("units", u, "parent"), "a unit cannot be its own parent")
-    for c, contact in enumerate(plan.contacts):
-        check_unit_ref(contact.unit, ("contacts", c, "unit"))
-
-    r = plan.round
-    for option_issue in notice_option_issues(r.notice):
-        add(("round", *option_issue.field.split(".")), option_issue.message)
-    check_contact_ref(r.coordinator, ("round", "coordinator"))
-    check_contact_ref(r.head, ("round", "head"))
-    if r.inspection_start > r.inspection_end:
-        add(("round", "inspection_end"), "the inspection ends before it starts")
-    if r.inspection_end > r.feedback_date:
-        add(("round", "feedback_date"), "the feedback comes before the inspection ends")
-
-    other_rounds = {
-        code: round_code
-        for code, round_code in session.execute(
-            select(Measure.code, Round.code)
-            .join(Measure.problem)
-            .join(Problem.round)
-            .where(Round.code != r.code)
-        )
-    }
-    seen_measures: set[str] = set()
-    deadlines: dict[str, date | None] = {}
-    for p, problem in enumerate(plan.problems):
-        if not problem.measures and not allow_unassigned:
-            add(("problems", p, "measures"), "a problem needs at least one measure")
-        for m, measure in enumerate(problem.measures):
-            path: tuple[str | int, ...] = ("problems", p, "measures", m)
-            if measure.code in seen_measures:
-                add((*path, "code"), f"measure code '{measure.code}' appears twice")
-            seen_measures.add(measure.code)
-            if measure.code in other_rounds:
-                add(
-                    (*path, "code"),
-                    f"measure code '{measure.code}' belongs to round '{other_rounds[measure.code]}'",
-                )
-            if measure.lead_unit is None:
-                if not allow_unassigned:
-                    add(
-                        (*path, "lead_unit"),
-                        "no owner unit: name a lead_unit (or load with --allow-unassigned)",
-                    )
-            else:
-                check_unit_ref(measure.lead_unit, (*path, "lead_unit"))
-            for i, co_unit in enumerate(measure.co_units):
-                check_unit_ref(co_unit, (*path, "co_units", i))
-            check_contact_ref(measure.leader, (*path, "leader"))
-            try:
-                deadlines[measure.code] = parse_deadline(measure.deadline).resolve(r.feedback_date, calendar)
-            except (InvalidDeadline, ZhenggaiError) as error:
-                add((*path, "deadline"), str(error))
-            if measure.cadence is not None:
-                try:
-                    parse_cadence(measure.cadence)
-                except InvalidSchedule as error:
-                    add((*path, "cadence"), str(error))
-    if issues:
-        raise InvalidPlan(dedupe_issues(issues))
+    Every problem is collected, placed by ``where``, and raised together as ``InvalidPlan``.
+    """
+    check = _PlanCheck(plan, session, where, calendar=calendar, allow_unassigned=allow_unassigned)
+    check.units_and_contacts()
+    check.references()
+    check.round()
+    deadlines = check.measures()
+    if check.issues:
+        raise InvalidPlan(dedupe_issues(check.issues))
     return deadlines
+
+
+class _PlanCheck:
+    """The checks of one plan against the ledger, collecting every issue with its place."""
+
+    def __init__(
+        self,
+        plan: PlanDocument,
+        session: Session,
+        where: Callable[[Sequence[str | int]], str],
+        *,
+        calendar: WorkingCalendar,
+        allow_unassigned: bool,
+    ) -> None:
+        self.plan, self.session, self.where = plan, session, where
+        self.calendar, self.allow_unassigned = calendar, allow_unassigned
+        self.issues: list[PlanIssue] = []
+        self.known_units = set(session.scalars(select(Unit.code)))
+        self.known_contacts = set(session.scalars(select(Contact.code)))
+
+    def add(self, path: Sequence[str | int], message: str) -> None:
+        self.issues.append(PlanIssue(self.where(path), dotted(path), message))
+
+    def units_and_contacts(self) -> None:
+        """Codes defined twice and URLs Apprise cannot load (the plan's units and contacts become known)."""
+        seen_units: set[str] = set()
+        seen_contacts: set[str] = set()
+
+        def contact(spec: ContactSpec, path: tuple[str | int, ...]) -> None:
+            if spec.code in seen_contacts:
+                self.add((*path, "code"), f"contact code '{spec.code}' appears twice")
+            seen_contacts.add(spec.code)
+            for index, url in enumerate(spec.urls):
+                if problem := _apprise_url_problem(url):
+                    self.add((*path, "urls", index), problem)
+
+        for u, unit in enumerate(self.plan.units):
+            if unit.code in seen_units:
+                self.add(("units", u, "code"), f"unit code '{unit.code}' appears twice")
+            seen_units.add(unit.code)
+            for c, spec in enumerate(unit.contacts):
+                contact(spec, ("units", u, "contacts", c))
+        for c, spec in enumerate(self.plan.contacts):
+            contact(spec, ("contacts", c))
+        self.known_units |= seen_units
+        self.known_contacts |= seen_contacts
+
+    def unit_ref(self, code: str | None, path: tuple[str | int, ...]) -> None:
+        if code is not None and code not in self.known_units:
+            self.add(path, f"unknown unit '{code}' (define it under units:)")
+
+    def contact_ref(self, code: str | None, path: tuple[str | int, ...]) -> None:
+        if code is not None and code not in self.known_contacts:
+            self.add(path, f"unknown contact '{code}' (define it under contacts: or a unit's contacts:)")
+
+    def references(self) -> None:
+        """Parents and units that contacts name exist; no unit is its own parent."""
+        for u, unit in enumerate(self.plan.units):
+            self.unit_ref(unit.parent, ("units", u, "parent"))
+            if unit.parent == unit.code:
+                self.add(("units", u, "parent"), "a unit cannot be its own parent")
+        for c, contact in enumerate(self.plan.contacts):
+            self.unit_ref(contact.unit, ("contacts", c, "unit"))
+
+    def round(self) -> None:
+        """Notice options, the round's people and the order of its dates."""
+        from models.notice import notice_option_issues
+
+        r = self.plan.round
+        for option_issue in notice_option_issues(r.notice):
+            self.add(("round", *option_issue.field.split(".")), option_issue.message)
+        self.contact_ref(r.coordinator, ("round", "coordinator"))
+        self.contact_ref(r.head, ("round", "head"))
+        if r.inspection_start > r.inspection_end:
+            self.add(("round", "inspection_end"), "the inspection ends before it starts")
+        if r.inspection_end > r.feedback_date:
+            self.add(("round", "feedback_date"), "the feedback comes before the inspection ends")
+
+    def measures(self) -> dict[str, date | None]:
+        """Every measure's code, owners, leader, deadline and cadence; its deadline resolved."""
+        other_rounds = {
+            code: round_code
+            for code, round_code in self.session.execute(
+                select(Measure.code, Round.code)
+                .join(Measure.problem)
+                .join(Problem.round)
+                .where(Round.code != self.plan.round.code)
+            )
+        }
+        seen: set[str] = set()
+        deadlines: dict[str, date | None] = {}
+        for p, problem in enumerate(self.plan.problems):
+            if not problem.measures and not self.allow_unassigned:
+                self.add(("problems", p, "measures"), "a problem needs at least one measure")
+            for m, spec in enumerate(problem.measures):
+                path: tuple[str | int, ...] = ("problems", p, "measures", m)
+                if spec.code in seen:
+                    self.add((*path, "code"), f"measure code '{spec.code}' appears twice")
+                seen.add(spec.code)
+                if spec.code in other_rounds:
+                    self.add(
+                        (*path, "code"),
+                        f"measure code '{spec.code}' belongs to round '{other_rounds[spec.code]}'",
+                    )
+                self.owners(spec, path)
+                deadlines[spec.code] = self.deadline_and_cadence(spec, path)
+        return deadlines
+
+    def owners(self, spec: MeasureSpec, path: tuple[str | int, ...]) -> None:
+        if spec.lead_unit is None:
+            if not self.allow_unassigned:
+                self.add(
+                    (*path, "lead_unit"), "no owner unit: name a lead_unit (or load with --allow-unassigned)"
+                )
+        else:
+            self.unit_ref(spec.lead_unit, (*path, "lead_unit"))
+        for i, co_unit in enumerate(spec.co_units):
+            self.unit_ref(co_unit, (*path, "co_units", i))
+        self.contact_ref(spec.leader, (*path, "leader"))
+
+    def deadline_and_cadence(self, spec: MeasureSpec, path: tuple[str | int, ...]) -> date | None:
+        """The resolved deadline (None when it is 长期坚持 or cannot be read: then an issue says why)."""
+        from models.cadence import parse_cadence
+
+        deadline = None
+        try:
+            deadline = parse_deadline(spec.deadline).resolve(self.plan.round.feedback_date, self.calendar)
+        except (InvalidDeadline, ZhenggaiError) as error:
+            self.add((*path, "deadline"), str(error))
+        if spec.cadence is not None:
+            try:
+                parse_cadence(spec.cadence)
+            except InvalidSchedule as error:
+                self.add((*path, "cadence"), str(error))
+        return deadline
 
 
 # -- applying -----------------------------------------------------------------------------------
@@ -189,179 +234,196 @@ def apply_plan(
 ) -> PlanChanges:
     """Validate ``plan`` against the ledger and bring the ledger to it, as of the clock's now (deadlines
     in working days count on its calendar). The caller commits."""
-    now = clock.now
     place = where or (lambda path: dotted(path) or "plan")
     deadlines = validate_plan(
         plan, session, place, calendar=clock.calendar, allow_unassigned=allow_unassigned
     )
-    changes = PlanChanges()
-
-    units = {u.code: u for u in session.scalars(select(Unit))}
-    for spec in plan.units:
-        unit = units.get(spec.code)
-        if unit is None:
-            unit = units[spec.code] = Unit(code=spec.code, name=spec.name, kind=spec.kind)
-            session.add(unit)
-            changes.note("added", "units", spec.code)
-        elif _assign(unit, {"name": spec.name, "kind": spec.kind}):
-            changes.note("changed", "units", spec.code)
-    for spec in plan.units:
-        parent = units[spec.parent] if spec.parent else None
-        if units[spec.code].parent is not parent:
-            units[spec.code].parent = parent
-            if spec.code not in changes.added.get("units", []):
-                changes.note("changed", "units", spec.code)
-
-    contacts = {c.code: c for c in session.scalars(select(Contact))}
-    contact_specs: list[tuple[ContactSpec, str | None]] = [
-        (c, u.code) for u in plan.units for c in u.contacts
-    ]
-    contact_specs += [(c, c.unit) for c in plan.contacts]
-    for contact_spec, unit_code in contact_specs:
-        values: dict[str, Any] = {
-            "person": contact_spec.person,
-            "role": contact_spec.role,
-            "urls": list(contact_spec.urls),
-        }
-        contact = contacts.get(contact_spec.code)
-        if contact is None:
-            contact = contacts[contact_spec.code] = Contact(code=contact_spec.code, **values)
-            session.add(contact)
-            changes.note("added", "contacts", contact_spec.code)
-        elif _assign(contact, values):
-            changes.note("changed", "contacts", contact_spec.code)
-        unit = units[unit_code] if unit_code else None
-        if contact.unit is not unit:
-            contact.unit = unit
-            if contact_spec.code not in changes.added.get("contacts", []):
-                changes.note("changed", "contacts", contact_spec.code)
-
-    r = plan.round
-    round_values = {
-        "title": r.title,
-        "inspected_org": r.inspected_org,
-        "inspected_short": r.inspected_short,
-        "feedback_recipient": r.feedback_recipient,
-        "inspecting_body": r.inspecting_body,
-        "inspection_kind": r.inspection_kind,
-        "inspection_start": r.inspection_start,
-        "inspection_end": r.inspection_end,
-        "feedback_date": r.feedback_date,
-        "contact_phone": r.contact.phone,
-        "contact_address": r.contact.address,
-        "contact_postcode": r.contact.postcode,
-        "contact_email": r.contact.email,
-        "signature": r.signature,
-        "notice_options": dict(r.notice),
-        "statistics": dict(r.statistics),
-        "coordinator": contacts[r.coordinator] if r.coordinator else None,
-        "head": contacts[r.head] if r.head else None,
-    }
-    round_ = session.scalar(select(Round).where(Round.code == r.code).options(selectinload(Round.problems)))
-    if round_ is None:
-        round_ = Round(code=r.code, **round_values)
-        session.add(round_)
-        changes.note("added", "round", r.code)
-    elif _assign(round_, round_values):
-        changes.note("changed", "round", r.code)
+    writer = _PlanWriter(session, clock.now, actor)
+    writer.units(plan.units)
+    writer.contacts(plan)
+    round_ = writer.round(plan.round)
+    kept = writer.problems(round_, plan.problems, deadlines)
+    writer.remove_dropped(round_, len(plan.problems), kept)
     session.flush()
+    return writer.changes
 
-    problems = {p.ordinal: p for p in round_.problems}
-    measures = {m.code: m for m in session.scalars(select(Measure).options(selectinload(Measure.co_units)))}
-    kept: set[str] = set()
-    for ordinal, problem_spec in enumerate(plan.problems, start=1):
-        problem_values: dict[str, Any] = {
-            "title": problem_spec.title,
-            "description": problem_spec.description,
-            "outcome_lead_in": problem_spec.outcome_lead_in,
+
+class _PlanWriter:
+    """Brings the ledger's rows to a validated plan, noting what it added, changed and removed."""
+
+    def __init__(self, session: Session, now: datetime, actor: str) -> None:
+        self.session, self.now, self.actor = session, now, actor
+        self.changes = PlanChanges()
+        self.unit_rows: dict[str, Unit] = {u.code: u for u in session.scalars(select(Unit))}
+        self.contact_rows: dict[str, Contact] = {c.code: c for c in session.scalars(select(Contact))}
+
+    def _upsert(
+        self, rows: dict[str, Any], kind: str, code: str, values: dict[str, Any], make: Callable[[], Any]
+    ) -> Any:
+        """The row of ``code`` brought to ``values`` (``make()`` when missing); notes added or changed."""
+        row = rows.get(code)
+        if row is None:
+            row = rows[code] = make()
+            self.session.add(row)
+            self.changes.note("added", kind, code)
+        elif _assign(row, values):
+            self.changes.note("changed", kind, code)
+        return row
+
+    def _link(self, kind: str, code: str, row: Any, name: str, target: Any) -> None:
+        """Point ``row.name`` at ``target``; a row not added now counts as changed when it moved."""
+        if getattr(row, name) is not target:
+            setattr(row, name, target)
+            if code not in self.changes.added.get(kind, []):
+                self.changes.note("changed", kind, code)
+
+    def units(self, specs: Sequence[UnitSpec]) -> None:
+        for spec in specs:
+            values = {"name": spec.name, "kind": spec.kind}
+            self._upsert(self.unit_rows, "units", spec.code, values, partial(Unit, code=spec.code, **values))
+        for spec in specs:
+            parent = self.unit_rows[spec.parent] if spec.parent else None
+            self._link("units", spec.code, self.unit_rows[spec.code], "parent", parent)
+
+    def contacts(self, plan: PlanDocument) -> None:
+        specs: list[tuple[ContactSpec, str | None]] = [(c, u.code) for u in plan.units for c in u.contacts]
+        specs += [(c, c.unit) for c in plan.contacts]
+        for spec, unit_code in specs:
+            values: dict[str, Any] = {"person": spec.person, "role": spec.role, "urls": list(spec.urls)}
+            contact = self._upsert(
+                self.contact_rows, "contacts", spec.code, values, partial(Contact, code=spec.code, **values)
+            )
+            self._link(
+                "contacts", spec.code, contact, "unit", self.unit_rows[unit_code] if unit_code else None
+            )
+
+    def round(self, r: RoundSpec) -> Round:
+        values: dict[str, Any] = {
+            "title": r.title,
+            "inspected_org": r.inspected_org,
+            "inspected_short": r.inspected_short,
+            "feedback_recipient": r.feedback_recipient,
+            "inspecting_body": r.inspecting_body,
+            "inspection_kind": r.inspection_kind,
+            "inspection_start": r.inspection_start,
+            "inspection_end": r.inspection_end,
+            "feedback_date": r.feedback_date,
+            "contact_phone": r.contact.phone,
+            "contact_address": r.contact.address,
+            "contact_postcode": r.contact.postcode,
+            "contact_email": r.contact.email,
+            "signature": r.signature,
+            "notice_options": dict(r.notice),
+            "statistics": dict(r.statistics),
+            "coordinator": self.contact_rows[r.coordinator] if r.coordinator else None,
+            "head": self.contact_rows[r.head] if r.head else None,
+        }
+        found = self.session.scalar(
+            select(Round).where(Round.code == r.code).options(selectinload(Round.problems))
+        )
+        rows = {r.code: found} if found is not None else {}
+        round_: Round = self._upsert(rows, "round", r.code, values, partial(Round, code=r.code, **values))
+        self.session.flush()
+        return round_
+
+    def problems(
+        self, round_: Round, specs: Sequence[ProblemSpec], deadlines: dict[str, date | None]
+    ) -> set[str]:
+        """Problems by ordinal and their measures by code; returns the codes the plan keeps."""
+        problems = {p.ordinal: p for p in round_.problems}
+        measures = {
+            m.code: m for m in self.session.scalars(select(Measure).options(selectinload(Measure.co_units)))
+        }
+        kept: set[str] = set()
+        for ordinal, spec in enumerate(specs, start=1):
+            values: dict[str, Any] = {
+                "title": spec.title,
+                "description": spec.description,
+                "outcome_lead_in": spec.outcome_lead_in,
+                "removed_at": None,
+            }
+            problem = problems.get(ordinal)
+            if problem is None:
+                problem = problems[ordinal] = Problem(round=round_, ordinal=ordinal, **values)
+                self.session.add(problem)
+                self.changes.note("added", "problems", str(ordinal))
+            elif _assign(problem, values):
+                self.changes.note("changed", "problems", str(ordinal))
+            for m_ordinal, m_spec in enumerate(spec.measures, start=1):
+                kept.add(m_spec.code)
+                self.measure(measures, problem, m_ordinal, m_spec, deadlines[m_spec.code])
+        return kept
+
+    def measure(
+        self,
+        measures: dict[str, Measure],
+        problem: Problem,
+        ordinal: int,
+        spec: MeasureSpec,
+        deadline: date | None,
+    ) -> None:
+        values: dict[str, Any] = {
+            "problem": problem,
+            "ordinal": ordinal,
+            "marker": spec.marker,
+            "text": spec.text,
+            "lead_unit": self.unit_rows[spec.lead_unit] if spec.lead_unit else None,
+            "leader": self.contact_rows[spec.leader] if spec.leader else None,
+            "deadline_spec": str(parse_deadline(spec.deadline)),
+            "deadline": deadline,
+            "cadence": spec.cadence,
             "removed_at": None,
         }
-        problem = problems.get(ordinal)
-        if problem is None:
-            problem = problems[ordinal] = Problem(round=round_, ordinal=ordinal, **problem_values)
-            session.add(problem)
-            changes.note("added", "problems", str(ordinal))
-        elif _assign(problem, problem_values):
-            changes.note("changed", "problems", str(ordinal))
-        for m_ordinal, m_spec in enumerate(problem_spec.measures, start=1):
-            kept.add(m_spec.code)
-            _apply_measure(
-                session, changes, measures, problem, m_ordinal, m_spec, deadlines, units, contacts, actor, now
-            )
-    for ordinal, problem in problems.items():
-        if ordinal > len(plan.problems) and problem.removed_at is None:
-            problem.removed_at = now
-            changes.note("removed", "problems", str(ordinal))
-    round_measures = session.scalars(
-        select(Measure)
-        .join(Measure.problem)
-        .where(Problem.round_id == round_.id, Measure.removed_at.is_(None))
-    )
-    for measure in round_measures:
-        if measure.code not in kept:
-            measure.removed_at = now
-            changes.note("removed", "measures", measure.code)
-            session.add(
-                StatusEvent(
-                    measure=measure, at=now, actor=actor, kind=EventKind.PLAN, reason="removed from the plan"
-                )
-            )
-    session.flush()
-    return changes
+        co_units = sorted((self.unit_rows[c] for c in spec.co_units), key=lambda unit: unit.code)
+        measure = measures.get(spec.code)
+        if measure is None:
+            measure = Measure(code=spec.code, status=MeasureStatus.PLANNED, **values)
+            measure.co_units = co_units
+            self.session.add(measure)
+            self.changes.note("added", "measures", spec.code)
+            self._event(measure, "added by the plan")
+            if spec.status is not None:
+                # A status the plan sets is history like any other move (the notice reads it as of a date).
+                self._status(measure, spec.status)
+            return
+        restored = measure.removed_at is not None
+        changed = _assign(measure, values)
+        if [u.code for u in measure.co_units] != [u.code for u in co_units]:
+            measure.co_units = co_units
+            changed = True
+        if spec.status is not None and self._status(measure, spec.status):
+            changed = True
+        if changed:
+            self.changes.note("changed", "measures", spec.code)
+            self._event(measure, "restored by the plan" if restored else "changed by the plan")
 
-
-def _apply_measure(
-    session: Session,
-    changes: PlanChanges,
-    measures: dict[str, Measure],
-    problem: Problem,
-    ordinal: int,
-    spec: MeasureSpec,
-    deadlines: dict[str, date | None],
-    units: dict[str, Unit],
-    contacts: dict[str, Contact],
-    actor: str,
-    now: datetime,
-) -> None:
-    values: dict[str, Any] = {
-        "problem": problem,
-        "ordinal": ordinal,
-        "marker": spec.marker,
-        "text": spec.text,
-        "lead_unit": units[spec.lead_unit] if spec.lead_unit else None,
-        "leader": contacts[spec.leader] if spec.leader else None,
-        "deadline_spec": str(parse_deadline(spec.deadline)),
-        "deadline": deadlines[spec.code],
-        "cadence": spec.cadence,
-        "removed_at": None,
-    }
-    co_units = sorted((units[c] for c in spec.co_units), key=lambda unit: unit.code)
-    measure = measures.get(spec.code)
-    if measure is None:
-        measure = Measure(code=spec.code, status=MeasureStatus.PLANNED, **values)
-        measure.co_units = co_units
-        session.add(measure)
-        changes.note("added", "measures", spec.code)
-        session.add(
-            StatusEvent(measure=measure, at=now, actor=actor, kind=EventKind.PLAN, reason="added by the plan")
+    def remove_dropped(self, round_: Round, problem_count: int, kept: set[str]) -> None:
+        """Problems past the plan's last and measures it no longer names are marked removed."""
+        for ordinal, problem in sorted({p.ordinal: p for p in round_.problems}.items()):
+            if ordinal > problem_count and problem.removed_at is None:
+                problem.removed_at = self.now
+                self.changes.note("removed", "problems", str(ordinal))
+        live = self.session.scalars(
+            select(Measure)
+            .join(Measure.problem)
+            .where(Problem.round_id == round_.id, Measure.removed_at.is_(None))
         )
-        if spec.status is not None:
-            # A status the plan sets is history like any other move (the notice reads it as of a date).
-            change_status(session, measure, spec.status, actor=actor, now=now, reason="set by the plan")
-        return
-    restored = measure.removed_at is not None
-    changed = _assign(measure, values)
-    if [u.code for u in measure.co_units] != [u.code for u in co_units]:
-        measure.co_units = co_units
-        changed = True
-    if spec.status is not None and change_status(
-        session, measure, spec.status, actor=actor, now=now, reason="set by the plan"
-    ):
-        changed = True
-    if changed:
-        changes.note("changed", "measures", spec.code)
-        reason = "restored by the plan" if restored else "changed by the plan"
-        session.add(StatusEvent(measure=measure, at=now, actor=actor, kind=EventKind.PLAN, reason=reason))
+        for measure in live:
+            if measure.code not in kept:
+                measure.removed_at = self.now
+                self.changes.note("removed", "measures", measure.code)
+                self._event(measure, "removed from the plan")
+
+    def _event(self, measure: Measure, reason: str) -> None:
+        self.session.add(
+            StatusEvent(measure=measure, at=self.now, actor=self.actor, kind=EventKind.PLAN, reason=reason)
+        )
+
+    def _status(self, measure: Measure, status: MeasureStatus) -> bool:
+        moved = change_status(
+            self.session, measure, status, actor=self.actor, now=self.now, reason="set by the plan"
+        )
+        return moved is not None
 
 
 def load_plan_file(

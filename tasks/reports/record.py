@@ -104,28 +104,9 @@ def record_report(session: Session, data: ReportInput, *, actor: str, clock: Clo
     text = data.text.strip()
     if not text:
         raise InvalidReport("text", "a report needs text")
-    if data.period_start and data.period_end and data.period_start > data.period_end:
-        raise InvalidReport("period", f"starts {data.period_start} after it ends {data.period_end}")
-    # A report may cover the period under way (this week's meeting), not one that has not begun.
-    if data.period_start and data.period_start > today:
-        raise InvalidReport("period", f"starts {data.period_start}, in the future")
-    if data.period_start is None and data.period_end and data.period_end > today:
-        raise InvalidReport("period", f"ends {data.period_end}, in the future")
-    submitted_at = data.submitted_at or now
-    if submitted_at.tzinfo is None:
-        raise InvalidReport("submitted_at", "needs a time zone (e.g. 2023-12-15T10:00:00+08:00)")
-    if submitted_at > now:
-        raise InvalidReport("submitted_at", f"{submitted_at.isoformat()} is in the future")
-    supersedes = None
-    if data.supersedes is not None:
-        supersedes = session.get(Report, data.supersedes)
-        if supersedes is None or supersedes.measure_id != measure.id:
-            raise InvalidReport("supersedes", f"report #{data.supersedes} is not a report on {measure.code}")
-        if supersedes.unit_id != (unit.id if unit is not None else None):
-            raise InvalidReport("supersedes", f"report #{supersedes.id} was written by another unit")
-        taken = session.scalar(select(Report.id).where(Report.supersedes_id == supersedes.id))
-        if taken is not None:
-            raise InvalidReport("supersedes", f"report #{supersedes.id} is already superseded by #{taken}")
+    _check_period(data.period_start, data.period_end, today)
+    submitted_at = _submitted_at(data.submitted_at, now)
+    supersedes = _superseded(session, data.supersedes, measure, unit) if data.supersedes is not None else None
 
     report = Report(
         measure=measure,
@@ -175,6 +156,39 @@ def record_report(session: Session, data: ReportInput, *, actor: str, clock: Clo
     )
     change_status(session, measure, new_status, actor=actor, now=now, reason=reason)
     session.flush()
+    return report
+
+
+def _check_period(start: date | None, end: date | None, today: date) -> None:
+    """A report may cover the period under way (this week's meeting), not one that has not begun."""
+    if start and end and start > end:
+        raise InvalidReport("period", f"starts {start} after it ends {end}")
+    if start and start > today:
+        raise InvalidReport("period", f"starts {start}, in the future")
+    if start is None and end and end > today:
+        raise InvalidReport("period", f"ends {end}, in the future")
+
+
+def _submitted_at(given: datetime | None, now: datetime) -> datetime:
+    """When the report counts as submitted: now, or (a paper report) the aware time given, not later."""
+    submitted_at = given or now
+    if submitted_at.tzinfo is None:
+        raise InvalidReport("submitted_at", "needs a time zone (e.g. 2023-12-15T10:00:00+08:00)")
+    if submitted_at > now:
+        raise InvalidReport("submitted_at", f"{submitted_at.isoformat()} is in the future")
+    return submitted_at
+
+
+def _superseded(session: Session, report_id: int, measure: Measure, unit: Unit | None) -> Report:
+    """The report a correction supersedes: one on the same measure, by the same unit, not corrected yet."""
+    report = session.get(Report, report_id)
+    if report is None or report.measure_id != measure.id:
+        raise InvalidReport("supersedes", f"report #{report_id} is not a report on {measure.code}")
+    if report.unit_id != (unit.id if unit is not None else None):
+        raise InvalidReport("supersedes", f"report #{report.id} was written by another unit")
+    taken = session.scalar(select(Report.id).where(Report.supersedes_id == report.id))
+    if taken is not None:
+        raise InvalidReport("supersedes", f"report #{report.id} is already superseded by #{taken}")
     return report
 
 
