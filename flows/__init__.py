@@ -1,1 +1,1 @@
-"""Orchestration and front doors: Prefect flows, the ``zhenggai`` CLI, the HTTP API."""
+"""Orchestration and front doors: Prefect flows and the tasks they run, the ``zhenggai`` CLI, the HTTP app."""

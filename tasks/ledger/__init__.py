@@ -1,1 +1,1 @@
-"""The ledger: the plan schema, validation and loading, its export, YAML positions, status history, the read queries."""
+"""The ledger: plans checked, loaded and exported, measures' cadences and status history, and the read queries."""
