@@ -29,6 +29,7 @@ from tasks.ledger.queries import live_measures, views_of
 
 
 def round_info(round_: Round) -> RoundInfo:
+    """The round's facts the notice prints (preamble, contact block, signature)."""
     return RoundInfo(
         code=round_.code,
         inspected_org=round_.inspected_org,
