@@ -12,7 +12,8 @@ python-docx writes only ``w:ascii``/``w:hAnsi``: every style and every run here 
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from models.notice import Block, BlockKind, NoticeDocument, RunStyle
 
@@ -31,10 +32,15 @@ BODY_SIZE_PT = 16.0  # 3号
 TITLE_SIZE_PT = 22.0  # 2号
 PAGE_NUMBER_SIZE_PT = 14.0  # 4号
 LINE_PITCH_PT = 28.95  # exact line spacing: 22 lines in the 225 mm type area
+# −0.25 pt between characters: 28 × (16 − 0.25) = 441 pt fits the 442.2 pt (156 mm) line in LibreOffice,
+# Word and WPS alike, where 16 pt characters give 27 (see docs/notice.md).
+CHARACTER_SPACING_TWIPS = -8
 PAGE_WIDTH_MM, PAGE_HEIGHT_MM = 210, 297
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
-# The page number's line sits 7 mm below the type area; Word measures the footer from the page edge.
-FOOTER_DISTANCE_MM = MARGINS_MM["bottom"] - 7 - 5
+# The page number's 一字线 (the dashes of — 1 —) sits 7 mm below the type area, 28 mm above the page's bottom
+# edge. Word and LibreOffice put the bottom of the footer's line box FOOTER_DISTANCE_MM above that edge, and
+# the dashes of a 4号 宋体 line (FandolSong in the PDF) sit 2.9 mm above the box's bottom: 35 − 7 − 2.9.
+FOOTER_DISTANCE_MM = 25.1
 
 _RUN_FONTS = {
     RunStyle.BODY: BODY_FONT,
@@ -59,18 +65,54 @@ def _set_fonts(r_pr: object, east_asia: str, latin: str = LATIN_FONT) -> None:
     r_fonts.set(qn("w:hint"), "eastAsia")
 
 
+def _shared_punctuation(char: str) -> bool:
+    """Punctuation that Chinese and Latin text share (“ ” ‘ ’ · — …): set in the CJK font.
+
+    Word follows ``w:hint="eastAsia"`` for them, LibreOffice does not: it gives them the script of the
+    neighbouring characters, so the ” after the digits of “6·21” came out in Times New Roman. A run of
+    its own whose Latin fonts are the CJK font keeps them Chinese in both.
+    """
+    import unicodedata
+
+    return unicodedata.east_asian_width(char) == "A" and unicodedata.category(char)[0] in "PS"
+
+
+def _segments(text: str) -> list[tuple[str, bool]]:
+    """Split text into (segment, shared punctuation?) pieces, in order."""
+    pieces: list[tuple[str, bool]] = []
+    for char in text:
+        shared = _shared_punctuation(char)
+        if pieces and pieces[-1][1] == shared:
+            pieces[-1] = (pieces[-1][0] + char, shared)
+        else:
+            pieces.append((char, shared))
+    return pieces
+
+
 def _add_run(
-    paragraph: Paragraph, text: str, east_asia: str, size_pt: float, *, highlight: bool = False
+    paragraph: Paragraph,
+    text: str,
+    east_asia: str,
+    size_pt: float,
+    *,
+    highlight: bool = False,
+    spacing_twips: int | None = None,
+    latin: str = LATIN_FONT,
 ) -> None:
+    """Add ``text`` as runs: shared punctuation in runs set wholly in the CJK font, the rest Latin/CJK."""
     from docx.enum.text import WD_COLOR_INDEX
     from docx.shared import Pt
 
-    run = paragraph.add_run(text)
-    _set_fonts(run._r.get_or_add_rPr(), east_asia)
-    run.font.size = Pt(size_pt)
-    if highlight:
-        run.font.highlight_color = WD_COLOR_INDEX.YELLOW
-        run.font.bold = True
+    for segment, shared in _segments(text):
+        run = paragraph.add_run(segment)
+        r_pr = run._r.get_or_add_rPr()
+        _set_fonts(r_pr, east_asia, east_asia if shared else latin)
+        if spacing_twips is not None:
+            _character_spacing(r_pr, spacing_twips)
+        run.font.size = Pt(size_pt)
+        if highlight:
+            run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+            run.font.bold = True
 
 
 def _exact_spacing(paragraph: Paragraph) -> None:
@@ -84,8 +126,24 @@ def _exact_spacing(paragraph: Paragraph) -> None:
     fmt.space_after = Pt(0)
 
 
-# The schema order of w:pPr children from w:autoSpaceDE on: a new flag goes before the first present successor.
+# The schema order of w:pPr and w:rPr children (ECMA-376): Word refuses a document out of order.
 _PPR_ORDER = (
+    "w:pStyle",
+    "w:keepNext",
+    "w:keepLines",
+    "w:pageBreakBefore",
+    "w:framePr",
+    "w:widowControl",
+    "w:numPr",
+    "w:suppressLineNumbers",
+    "w:pBdr",
+    "w:shd",
+    "w:tabs",
+    "w:suppressAutoHyphens",
+    "w:kinsoku",
+    "w:wordWrap",
+    "w:overflowPunct",
+    "w:topLinePunct",
     "w:autoSpaceDE",
     "w:autoSpaceDN",
     "w:bidi",
@@ -107,17 +165,77 @@ _PPR_ORDER = (
     "w:sectPr",
     "w:pPrChange",
 )
+_RPR_ORDER = (
+    "w:rStyle",
+    "w:rFonts",
+    "w:b",
+    "w:bCs",
+    "w:i",
+    "w:iCs",
+    "w:caps",
+    "w:smallCaps",
+    "w:strike",
+    "w:dstrike",
+    "w:outline",
+    "w:shadow",
+    "w:emboss",
+    "w:imprint",
+    "w:noProof",
+    "w:snapToGrid",
+    "w:vanish",
+    "w:webHidden",
+    "w:color",
+    "w:spacing",
+    "w:w",
+    "w:kern",
+    "w:position",
+    "w:sz",
+    "w:szCs",
+    "w:highlight",
+    "w:u",
+    "w:effect",
+    "w:bdr",
+    "w:shd",
+    "w:fitText",
+    "w:vertAlign",
+    "w:rtl",
+    "w:cs",
+    "w:em",
+    "w:lang",
+    "w:eastAsianLayout",
+    "w:specVanish",
+    "w:oMath",
+)
 
 
-def _flag_off(paragraph: Paragraph, tag: str) -> None:
-    """Add ``<tag w:val="0"/>`` to the paragraph properties at its schema position (Word checks the order)."""
+def _schema_child(parent: Any, tag: str, order: Sequence[str]) -> Any:
+    """The ``tag`` child of ``parent``, added at its schema position when absent (Word checks the order)."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
-    p_pr = paragraph._p.get_or_add_pPr()
-    flag = OxmlElement(tag)
-    flag.set(qn("w:val"), "0")
-    p_pr.insert_element_before(flag, *_PPR_ORDER[_PPR_ORDER.index(tag) + 1 :])
+    child = parent.find(qn(tag))
+    if child is None:
+        child = OxmlElement(tag)
+        parent.insert_element_before(child, *order[order.index(tag) + 1 :])
+    return child
+
+
+def _paragraph_flag(p_pr: Any, tag: str, value: str) -> None:
+    """Set ``<tag w:val=value/>`` in a ``w:pPr`` (paragraph or style)."""
+    from docx.oxml.ns import qn
+
+    _schema_child(p_pr, tag, _PPR_ORDER).set(qn("w:val"), value)
+
+
+def _character_spacing(r_pr: Any, twips: int) -> None:
+    """Set the spacing between characters (``w:spacing``, in twentieths of a point) in a ``w:rPr``."""
+    from docx.oxml.ns import qn
+
+    _schema_child(r_pr, "w:spacing", _RPR_ORDER).set(qn("w:val"), str(twips))
+
+
+def _flag_off(paragraph: Paragraph, tag: str) -> None:
+    _paragraph_flag(paragraph._p.get_or_add_pPr(), tag, "0")
 
 
 def _snap_to_grid_off(paragraph: Paragraph) -> None:
@@ -125,8 +243,9 @@ def _snap_to_grid_off(paragraph: Paragraph) -> None:
 
 
 def _text_width_pt(text: str, size_pt: float = BODY_SIZE_PT) -> float:
-    """Printed width: full-width CJK characters take one em, ASCII half an em."""
-    return sum(size_pt / 2 if ord(ch) < 0x2000 else size_pt for ch in text)
+    """Printed width of body text: full-width characters one em, ASCII half an em, less the spacing."""
+    spacing = CHARACTER_SPACING_TWIPS / 20
+    return sum((size_pt / 2 if ord(ch) < 0x2000 else size_pt) + spacing for ch in text)
 
 
 def _configure_styles(document: DocxDocument) -> None:
@@ -153,6 +272,10 @@ def _configure_styles(document: DocxDocument) -> None:
     fmt.space_before = Pt(0)
     fmt.space_after = Pt(0)
     fmt.widow_control = False  # GB/T 9704 fills every line; widow control would leave short pages
+    _character_spacing(r_pr, CHARACTER_SPACING_TWIPS)
+    # No punctuation hanging into the right margin in LibreOffice: its DOCX import reads w:overflowPunct
+    # inverted (val="1" turns hanging off there); for Word and WPS "1" is their default. See docs/notice.md.
+    _paragraph_flag(normal.element.get_or_add_pPr(), "w:overflowPunct", "1")
     # The document defaults (docDefaults) too: text outside any style must not fall back to a theme font.
     defaults = document.styles.element.find(qn("w:docDefaults"))
     if defaults is not None:
@@ -210,7 +333,8 @@ def _page_number(paragraph: Paragraph, *, odd: bool) -> None:
         fmt.right_indent = Pt(PAGE_NUMBER_SIZE_PT)
     else:
         fmt.left_indent = Pt(PAGE_NUMBER_SIZE_PT)
-    _add_run(paragraph, "— ", PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE_PT)
+    # 4号半角宋体阿拉伯数字: the digits and the dashes in 宋体 too, not Times New Roman; no tightening.
+    _add_run(paragraph, "— ", PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE_PT, latin=PAGE_NUMBER_FONT, spacing_twips=0)
     for kind, instruction in (
         ("begin", None),
         (None, " PAGE "),
@@ -219,7 +343,8 @@ def _page_number(paragraph: Paragraph, *, odd: bool) -> None:
         ("end", None),
     ):
         run = paragraph.add_run()
-        _set_fonts(run._r.get_or_add_rPr(), PAGE_NUMBER_FONT)
+        _set_fonts(run._r.get_or_add_rPr(), PAGE_NUMBER_FONT, PAGE_NUMBER_FONT)
+        _character_spacing(run._r.get_or_add_rPr(), 0)
         run.font.size = Pt(PAGE_NUMBER_SIZE_PT)
         if kind is not None:
             char = OxmlElement("w:fldChar")
@@ -232,7 +357,7 @@ def _page_number(paragraph: Paragraph, *, odd: bool) -> None:
             run._r.append(instr)
         else:
             run.text = "1"
-    _add_run(paragraph, " —", PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE_PT)
+    _add_run(paragraph, " —", PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE_PT, latin=PAGE_NUMBER_FONT, spacing_twips=0)
 
 
 def _title_paragraph(document: DocxDocument, text: str) -> None:
@@ -245,7 +370,7 @@ def _title_paragraph(document: DocxDocument, text: str) -> None:
     paragraph.paragraph_format.keep_with_next = True
     _exact_spacing(paragraph)
     _snap_to_grid_off(paragraph)
-    _add_run(paragraph, text, TITLE_FONT, TITLE_SIZE_PT)
+    _add_run(paragraph, text, TITLE_FONT, TITLE_SIZE_PT, spacing_twips=0)
 
 
 def _body_paragraph(document: DocxDocument, block: Block) -> Paragraph:

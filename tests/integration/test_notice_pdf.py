@@ -1,73 +1,194 @@
-"""The seed notice through LibreOffice: 22 body lines on every full page, page numbers outside, fonts mapped.
+"""The seed notice through LibreOffice, measured as printed: 28 characters × 22 lines, nothing hanging into
+the margin, page numbers 7 mm under the type area in 宋体, the 公文 fonts (Fandol when present).
 
-Needs LibreOffice (``soffice``) and poppler-utils (``pdftotext``, ``pdffonts``); see docs/notice.md for the
-Debian packages. Skipped only when LibreOffice is absent.
+Needs LibreOffice (``soffice``) and poppler-utils (``pdftoppm``); see docs/notice.md for the Debian
+packages. Skipped only when LibreOffice is absent.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
-import subprocess
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from models.db import Database
+from models.notice import NoticeDocument
+from models.settings import Settings
 from tasks.notice import load_notice_document, render_notice
-from tasks.notice_pdf import DEBIAN_PACKAGES, soffice_path
-from tests.conftest import SEED_ROUND
+from tasks.notice_docx import CHARACTER_SPACING_TWIPS, render_docx
+from tasks.notice_pdf import DEBIAN_PACKAGES, describe_pdf_fonts, docx_to_pdf, pdf_fonts, soffice_path
+from tasks.plan import load_plan_file
+from tasks.reports import load_reports_file
+from tests.conftest import EXAMPLE_DIR, SEED_ROUND
+from tests.support.pdf_layout import (
+    CELLS_PER_LINE,
+    LINES_PER_PAGE,
+    MM,
+    TYPE_BOTTOM,
+    TYPE_LEFT,
+    TYPE_RIGHT,
+    TYPE_WIDTH,
+    Line,
+    body_lines,
+    carried_over,
+    dash_ink_top,
+    full_lines,
+    natural_width,
+    next_unit_width,
+    page_number_line,
+    pages_of_lines,
+)
 
 pytestmark = pytest.mark.skipif(
     soffice_path() is None,
     reason=f"LibreOffice (soffice) is not installed: apt-get install -y {DEBIAN_PACKAGES}",
 )
-PAGE_NUMBER = re.compile(r"^(\s*)—\s*(\d+)\s*—\s*$")
+PAGE_NUMBER = re.compile(r"^—(\d+)—$")
+SPACING_PT = CHARACTER_SPACING_TWIPS / 20
+FANDOL = ("FandolFang-Regular", "FandolKai-Regular", "FandolHei-Regular", "FandolSong-Regular")
 
 
-def _poppler(tool: str, *args: str) -> str:
-    assert shutil.which(tool), f"{tool} is missing: install poppler-utils alongside LibreOffice"
-    return subprocess.run([tool, *args], capture_output=True, check=True, text=True).stdout
+def _fandol_installed() -> bool:
+    fonts_dir = Settings().fonts_dir
+    return all((fonts_dir / f"{name}.otf").is_file() for name in FANDOL)
 
 
-@pytest.fixture
-def seed_pdf(sqlite_database: Database, seeded_database: Database, tmp_path: Path) -> Path:
-    with seeded_database.unit_of_work() as session:
-        document = load_notice_document(session, SEED_ROUND, date(2023, 12, 31), timezone="Asia/Shanghai")
-    pdf = render_notice(document, "pdf")
+@pytest.fixture(scope="module")
+def seed_document(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[NoticeDocument]:
+    """The seed notice as of 2023-12-31, from the example plan and reports (one ledger for the module)."""
+    path = tmp_path_factory.mktemp("seed") / "zhenggai.db"
+    shutil.copy(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    load_plan_file(database, EXAMPLE_DIR / "plan.yaml")
+    load_reports_file(database, EXAMPLE_DIR / "reports.yaml")
+    with database.unit_of_work() as session:
+        yield load_notice_document(session, SEED_ROUND, date(2023, 12, 31), timezone="Asia/Shanghai")
+    database.dispose()
+
+
+@pytest.fixture(scope="module")
+def seed_pdf(seed_document: NoticeDocument, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pdf = render_notice(seed_document, "pdf")
     assert isinstance(pdf, bytes) and pdf.startswith(b"%PDF")
-    path = tmp_path / "notice.pdf"
+    path = tmp_path_factory.mktemp("pdf") / "notice.pdf"
     path.write_bytes(pdf)
     return path
 
 
-def _pages(pdf: Path) -> list[list[str]]:
-    text = _poppler("pdftotext", "-layout", str(pdf), "-")
-    return [[line for line in page.splitlines() if line.strip()] for page in text.split("\f") if page.strip()]
+@pytest.fixture(scope="module")
+def pages(seed_pdf: Path) -> list[list[Line]]:
+    return pages_of_lines(seed_pdf)
 
 
-def test_full_pages_carry_22_body_lines_and_numbers_sit_in_outer_corners(seed_pdf: Path) -> None:
-    pages = _pages(seed_pdf)
+def test_full_pages_carry_22_lines_and_numbers_sit_in_outer_corners(pages: list[list[Line]]) -> None:
     assert len(pages) >= 3
-    for number, lines in enumerate(pages, start=1):
-        match = PAGE_NUMBER.match(lines[-1])
-        assert match, f"page {number} ends with {lines[-1]!r}, not its page number"
-        assert int(match.group(2)) == number
-        # Odd pages: right (far from the left edge); even pages: left.
-        indent = len(match.group(1))
-        assert (indent > 20) if number % 2 else (indent < 5), f"page {number} number indent {indent}"
+    for number, page in enumerate(pages, start=1):
+        line = page_number_line(page)
+        assert line is not None, f"page {number} has no page number"
+        match = PAGE_NUMBER.match(line.text)
+        assert match and int(match.group(1)) == number, line.text
+        # Odd pages: right, one character in; even pages: left, one character in.
+        if number % 2:
+            assert line.x1 == pytest.approx(TYPE_RIGHT - 14, abs=1.5), f"page {number}"
+        else:
+            assert line.x0 == pytest.approx(TYPE_LEFT + 14, abs=1.5), f"page {number}"
     # Page 1: the two title lines, a blank line (not printed), then 19 body lines: 22 grid lines.
-    assert [line.strip() for line in pages[0][:2]] == [
+    first = body_lines(pages[0])
+    assert [line.text for line in first[:2]] == [
         "中共新华区城市管理综合行政执法局党组",
         "关于巡察整改进展情况的通报",
     ]
-    assert len(pages[0]) - 1 == 21
-    for number, lines in enumerate(pages[1:-1], start=2):
-        assert len(lines) - 1 == 22, f"page {number} has {len(lines) - 1} body lines"
+    assert len(first) - 2 == LINES_PER_PAGE - 3
+    for number, page in enumerate(pages[1:-1], start=2):
+        assert len(body_lines(page)) == LINES_PER_PAGE, f"page {number}"
+    # The lines sit on a 28.95 pt grid from the top of the type area.
+    baselines = [float(line.chars[0]["matrix"][5]) for line in body_lines(pages[1])]
+    pitches = {round(a - b, 1) for a, b in itertools.pairwise(baselines)}
+    assert pitches <= {28.9, 29.0}, pitches
 
 
-def test_the_gongwen_fonts_are_mapped_to_free_fonts(seed_pdf: Path) -> None:
-    fonts = _poppler("pdffonts", str(seed_pdf))
-    for family in ("UMingCN", "NotoSerifCJK", "NotoSansCJK", "GBZenKai", "LiberationSerif"):
-        assert family in fonts, f"{family} not embedded:\n{fonts}"
+def test_every_full_line_holds_28_characters_and_none_hangs_into_the_margin(pages: list[list[Line]]) -> None:
+    """A full line (one its paragraph continues after) holds 28 characters: 28 full-width ones, counting a
+    first line's two-character indent; 27 when the 28th went to the next line with the punctuation that may
+    not start a line (or an opening mark that may not end one); with digits or Latin words, as many as fit.
+    No character passes the right edge of the type area."""
+    checked = carried = mixed = 0
+    for line, following in full_lines(pages):
+        checked += 1
+        where = f"page {line.page}: {line.text}"
+        assert line.x1 <= TYPE_RIGHT + 0.5, (
+            f"hangs {(line.x1 - TYPE_RIGHT) / MM:.1f} mm into the margin: {where}"
+        )
+        assert line.x0 >= TYPE_LEFT - 0.5, where
+        if line.full_width_only:
+            if line.cells == CELLS_PER_LINE - 1 and carried_over(following):
+                carried += 1
+            else:
+                assert line.cells == CELLS_PER_LINE, f"{line.cells} characters: {where}"
+        else:
+            mixed += 1
+            room = TYPE_WIDTH - natural_width(line, SPACING_PT)
+            assert room < next_unit_width(following) + SPACING_PT, f"room for more: {where}"
+    assert checked > 100
+    # Carrying a character over is the exception, not the rule.
+    assert carried < checked / 5, (carried, checked)
+    assert mixed > 5
+
+
+def test_page_number_dashes_sit_7_mm_below_the_type_area_in_song(
+    seed_pdf: Path, pages: list[list[Line]]
+) -> None:
+    for page in pages[:2]:
+        line = page_number_line(page)
+        assert line is not None
+        assert {round(float(char["size"])) for char in line.chars} == {14}  # 4号
+        fonts = {str(char["fontname"]).split("+", 1)[-1] for char in line.chars}
+        song = "FandolSong-Regular" if _fandol_installed() else "NotoSerifCJK"
+        assert all(font.startswith(song) for font in fonts), fonts
+        below_mm = (dash_ink_top(seed_pdf, line) - TYPE_BOTTOM) / MM
+        assert below_mm == pytest.approx(7, abs=0.3)
+
+
+def test_shared_punctuation_stays_in_the_chinese_font(pages: list[list[Line]]) -> None:
+    """In “6·21” the quotes and the middle dot are the CJK font's; only the digits are Times New Roman."""
+    chars = [char for page in pages for line in page for char in line.chars]
+    text = "".join(str(char["text"]) for char in chars)
+    start = text.index("“6·21”")
+    fonts = [str(char["fontname"]).split("+", 1)[-1] for char in chars[start : start + 6]]
+    latin = "LiberationSerif"
+    assert [font.startswith(latin) for font in fonts] == [False, True, False, True, True, False], fonts
+    for char in chars:
+        if str(char["text"]) in "，。、；：？！（）《》“”‘’·…—" and float(char["size"]) == 16:
+            assert not str(char["fontname"]).split("+", 1)[-1].startswith(latin), char["text"]
+
+
+def test_the_gongwen_fonts_are_fandol_when_present(seed_pdf: Path) -> None:
+    fonts = pdf_fonts(seed_pdf.read_bytes())
+    if _fandol_installed():
+        expected = [*FANDOL, "NotoSerifCJK", "LiberationSerif"]
+    else:
+        expected = ["UMingCN", "GBZenKai", "NotoSansCJK", "NotoSerifCJK", "LiberationSerif"]
+    for family in expected:
+        assert any(font.startswith(family) for font in fonts), f"{family} not embedded: {fonts}"
+
+
+def test_without_the_fandol_fonts_the_fallbacks_are_used_and_named(
+    seed_document: NoticeDocument, tmp_path: Path
+) -> None:
+    empty = tmp_path / "no-fonts"
+    empty.mkdir()
+    pdf = docx_to_pdf(render_docx(seed_document), fonts_dir=empty)
+    fonts = pdf_fonts(pdf)
+    assert not any(font.startswith("Fandol") for font in fonts)
+    for family in ("UMingCN", "GBZenKai", "NotoSansCJK", "NotoSerifCJK", "LiberationSerif"):
+        assert any(font.startswith(family) for font in fonts), f"{family} not embedded: {fonts}"
+    line = describe_pdf_fonts(pdf, empty)
+    assert line.startswith("PDF fonts: ") and "UMingCN" in line
+    assert f"the Fandol fonts were not found in {empty}" in line

@@ -16,7 +16,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from models.notice import MeasureInfo, NoticeDocument, ProblemInfo, ReportInfo, build_notice
-from tasks.notice_docx import render_docx
+from tasks.notice_docx import CHARACTER_SPACING_TWIPS, render_docx
 from tests.unit.test_notice import ROUND
 
 AS_OF = date(2023, 12, 31)
@@ -147,23 +147,29 @@ def test_page_numbers_in_outer_corners() -> None:
         assert "PAGE" in xml and 'w:fldCharType="begin"' in xml and 'w:fldCharType="end"' in xml
         assert paragraph.text.startswith("— ") and paragraph.text.endswith(" —")
         for run in paragraph.runs:
-            assert _fonts(run)["eastAsia"] == "宋体"
+            # 4号半角宋体阿拉伯数字: the digits and dashes too, at the font's own spacing.
+            assert set(_fonts(run).values()) == {"宋体"}, run.text
             assert run.font.size == Pt(14)
+            spacing = run._r.rPr.find(qn("w:spacing"))  # type: ignore[union-attr]
+            assert spacing is not None and spacing.get(qn("w:val")) == "0"
     assert section.footer.paragraphs[0].paragraph_format.right_indent == Pt(14)
     assert section.even_page_footer.paragraphs[0].paragraph_format.left_indent == Pt(14)
 
 
 TYPE_WIDTH_PT = 156 / 25.4 * 72
+SPACING_PT = CHARACTER_SPACING_TWIPS / 20
+SIGNATURE_PT = 18 * (16 + SPACING_PT)
+DATE_PT = 8 * (8 + SPACING_PT) + 3 * (16 + SPACING_PT)  # 2023年12月31日: 8 digits, 3 characters
 
 
 @pytest.mark.parametrize(
     ("signature", "expected"),
     [
-        # 18 characters (288 pt): signature 2 characters from the right; the date starts 2 characters
-        # right of the signature's first character, whatever its own width.
-        (SIGNATURE, (("right", 32), ("left", TYPE_WIDTH_PT - 288))),
-        # A signature shorter than the date (112 pt): the date keeps 2 characters, the signature moves left.
-        ("某局", (("left", TYPE_WIDTH_PT - 32 - 112 - 32), ("right", 32))),
+        # 18 characters: signature 2 characters from the right; the date starts 2 characters right of the
+        # signature's first character, whatever its own width.
+        (SIGNATURE, (("right", 32), ("left", TYPE_WIDTH_PT - SIGNATURE_PT))),
+        # A signature shorter than the date: the date keeps 2 characters, the signature moves left.
+        ("某局", (("left", TYPE_WIDTH_PT - 32 - DATE_PT - 32), ("right", 32))),
     ],
 )
 def test_sign_off_positions(signature: str, expected: tuple[tuple[str, float], ...]) -> None:
@@ -190,7 +196,7 @@ def test_paragraph_properties_follow_the_schema_order() -> None:
     """Word refuses a document whose w:pPr children are out of order; LibreOffice does not care."""
     from tasks.notice_docx import _PPR_ORDER
 
-    order = ["w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:widowControl", *_PPR_ORDER]
+    order = list(_PPR_ORDER)
     doc = _read(_document(SIGNATURE))
     section = doc.sections[0]
     paragraphs = [*doc.paragraphs, *section.footer.paragraphs, *section.even_page_footer.paragraphs]
@@ -205,3 +211,39 @@ def test_paragraph_properties_follow_the_schema_order() -> None:
     assert sign_off is not None
     flag = sign_off.find(qn("w:autoSpaceDE"))
     assert flag is not None and flag.get(qn("w:val")) == "0"
+
+
+def test_body_characters_are_tightened_to_28_a_line_and_punctuation_does_not_hang() -> None:
+    doc = _read(_document())
+    normal = doc.styles["Normal"].element
+    spacing = normal.rPr.find(qn("w:spacing"))
+    assert spacing is not None and int(spacing.get(qn("w:val"))) == CHARACTER_SPACING_TWIPS
+    # 28 characters fit the 156 mm line (442.2 pt), 29 do not; a first line holds 26 after its indent.
+    pitch = 16 + CHARACTER_SPACING_TWIPS / 20
+    assert 28 * pitch <= TYPE_WIDTH_PT < 29 * pitch
+    assert 32 + 26 * pitch <= TYPE_WIDTH_PT < 32 + 27 * pitch
+    overflow = normal.pPr.find(qn("w:overflowPunct"))
+    assert overflow is not None and overflow.get(qn("w:val")) == "1"  # LibreOffice reads it inverted
+    title = _text_paragraphs(doc)[1]
+    for run in title.runs:
+        title_spacing = run._r.rPr.find(qn("w:spacing"))  # type: ignore[union-attr]
+        assert title_spacing is not None and title_spacing.get(qn("w:val")) == "0"
+
+
+def test_shared_punctuation_gets_runs_set_wholly_in_the_chinese_font() -> None:
+    problems = [ProblemInfo(1, "燃气安全", "", "", (MeasureInfo("A", 1, "一是"),))]
+    reports = {"A": ReportInfo("汲取银川“6·21”燃气爆炸事故教训……")}
+    doc = _read(build_notice(ROUND, problems, reports, AS_OF))
+    outcome = next(p for p in doc.paragraphs if p.text.startswith("整改成效："))
+    runs = [(run.text, _fonts(run)["ascii"], _fonts(run)["eastAsia"]) for run in outcome.runs]
+    assert runs == [
+        ("整改成效：", "Times New Roman", "楷体_GB2312"),
+        ("一是汲取银川", "Times New Roman", "仿宋_GB2312"),
+        ("“", "仿宋_GB2312", "仿宋_GB2312"),
+        ("6", "Times New Roman", "仿宋_GB2312"),
+        ("·", "仿宋_GB2312", "仿宋_GB2312"),
+        ("21", "Times New Roman", "仿宋_GB2312"),
+        ("”", "仿宋_GB2312", "仿宋_GB2312"),
+        ("燃气爆炸事故教训", "Times New Roman", "仿宋_GB2312"),
+        ("……", "仿宋_GB2312", "仿宋_GB2312"),
+    ]
