@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import docx
 import pytest
@@ -247,3 +249,53 @@ def test_shared_punctuation_gets_runs_set_wholly_in_the_chinese_font() -> None:
         ("燃气爆炸事故教训", "Times New Roman", "仿宋_GB2312"),
         ("……", "仿宋_GB2312", "仿宋_GB2312"),
     ]
+
+
+def _package(document: NoticeDocument, generated_at: datetime | None = None) -> dict[str, str]:
+    data = render_docx(document, generated_at=generated_at)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {
+            name: archive.read(name).decode("utf-8") for name in archive.namelist() if name.endswith(".xml")
+        }
+
+
+def test_file_properties_come_from_the_round_and_the_generation_time() -> None:
+    generated_at = datetime(2024, 1, 5, 17, 30, tzinfo=timezone(timedelta(hours=8)))
+    doc = docx.Document(io.BytesIO(render_docx(_document(), generated_at=generated_at)))
+    properties = doc.core_properties
+    assert properties.author == properties.last_modified_by == "中共新华区城市管理综合行政执法局党组"
+    assert properties.title == "中共新华区城市管理综合行政执法局党组关于巡察整改进展情况的通报"
+    assert properties.created == properties.modified == datetime(2024, 1, 5, 9, 30, tzinfo=UTC)
+    assert properties.comments == "" and properties.language == "zh-CN"
+    package = _package(_document(), generated_at)
+    assert not [name for name, xml in package.items() if "python-docx" in xml]
+    assert "<Application>Zhenggai</Application>" in package["docProps/app.xml"]
+    assert "Macintosh" not in package["docProps/app.xml"]
+    assert "docProps/thumbnail.jpeg" not in package  # the template's picture of another document
+
+
+def test_languages_and_theme_are_chinese_without_japanese_fonts() -> None:
+    package = _package(_document())
+    for name in ("word/styles.xml", "word/stylesWithEffects.xml"):
+        languages = re.findall(r'<w:lang [^>]*w:eastAsia="([^"]+)"', package[name])
+        assert languages and set(languages) == {"zh-CN"}, (name, languages)
+    assert re.search(r'<w:themeFontLang [^>]*w:eastAsia="zh-CN"', package["word/settings.xml"])
+    theme = package["word/theme/theme1.xml"]
+    assert 'script="Jpan"' not in theme and "ＭＳ" not in theme
+    assert '<a:ea typeface="仿宋_GB2312"/>' in theme and '<a:ea typeface="黑体"/>' in theme
+
+
+def test_font_table_names_the_gongwen_fonts_with_fall_backs() -> None:
+    table = _package(_document())["word/fontTable.xml"]
+    assert "ＭＳ" not in table
+    for name, alt_name in (
+        ("仿宋_GB2312", "仿宋"),
+        ("楷体_GB2312", "楷体"),
+        ("方正小标宋简体", "宋体"),
+        ("黑体", "SimHei"),
+        ("宋体", "SimSun"),
+    ):
+        entry = re.search(rf'<w:font w:name="{name}">(.*?)</w:font>', table)
+        assert entry, name
+        assert f'<w:altName w:val="{alt_name}"/>' in entry.group(1)
+        assert '<w:charset w:val="86"/>' in entry.group(1)  # GB2312
