@@ -19,11 +19,19 @@ if TYPE_CHECKING:
 TEXT_FORMATS = ("txt", "md", "html")
 
 
+_MASTHEAD = (BlockKind.MASTHEAD, BlockKind.DOCUMENT_NUMBER)
+_IMPRINT = (BlockKind.COPY_TO, BlockKind.PRINTED)
+
+
 def render_text(document: NoticeDocument) -> str:
-    """One paragraph per line, a blank line after the title and before the signature block."""
+    """One paragraph per line; a blank line after the 版头 and the title, before the signature and the 版记."""
     lines: list[str] = []
-    for block in document.blocks():
-        if block.kind == BlockKind.SIGNATURE:
+    blocks = document.blocks()
+    for index, block in enumerate(blocks):
+        previous = blocks[index - 1].kind if index else None
+        if block.kind == BlockKind.SIGNATURE or (block.kind in _IMPRINT and previous not in _IMPRINT):
+            lines.append("")
+        if block.kind == BlockKind.ISSUER and previous in _MASTHEAD:
             lines.append("")
         lines.append(block.text)
         if block.kind == BlockKind.TITLE:

@@ -457,3 +457,67 @@ def test_concurrent_generations_take_distinct_versions_and_files(
     for version, path, sha256 in outputs:
         assert path is not None and path.name.endswith(f"_v{version}.{path.suffix[1:]}")
         assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256
+
+
+def _plan_with_notice_options(tmp_path: Path, options: str) -> Path:
+    """The example plan with the plan-format documentation's 版头/版记 options under round.notice."""
+    text = (EXAMPLE_DIR / "plan.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "  coordinator: duban-office\n", f"  notice:\n{options}  coordinator: duban-office\n", 1
+    )
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+DOCUMENTED_OPTIONS = """\
+    masthead: 中共新华区城市管理综合行政执法局党组文件
+    document_number: 新城执党〔2024〕3号
+    copy_to: 区委巡察办，区纪委监委
+    printed_by: 中共新华区城市管理综合行政执法局办公室
+    printed_on: "2024-01-05"
+"""
+
+
+def test_masthead_and_imprint_options_from_a_plan_reach_every_format(
+    database: Database, tmp_path: Path
+) -> None:
+    from tasks.plan import load_plan_file
+
+    load_plan_file(database, _plan_with_notice_options(tmp_path, DOCUMENTED_OPTIONS))
+    with database.unit_of_work() as session:
+        document = load_notice_document(session, SEED_ROUND, date(2023, 12, 31), timezone=TZ)
+    text = render_notice(document, "txt")
+    assert isinstance(text, str)
+    lines = text.splitlines()
+    assert lines[:3] == ["中共新华区城市管理综合行政执法局党组文件", "新城执党〔2024〕3号", ""]
+    assert lines[-2:] == [
+        "抄送：区委巡察办，区纪委监委。",
+        "中共新华区城市管理综合行政执法局办公室　　2024年1月5日印发",
+    ]
+    docx_bytes = render_notice(document, "docx")
+    assert isinstance(docx_bytes, bytes) and "新城执党〔2024〕3号".encode() in _document_xml(docx_bytes)
+
+
+def _document_xml(docx_bytes: bytes) -> bytes:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(docx_bytes)) as archive:
+        return archive.read("word/document.xml")
+
+
+def test_printed_on_reads_a_plain_yaml_date_and_refuses_a_bad_one(database: Database, tmp_path: Path) -> None:
+    from models.errors import InvalidPlan
+    from tasks.plan import load_plan_file
+
+    plan = _plan_with_notice_options(tmp_path, "    printed_by: 某局办公室\n    printed_on: 2024-01-05\n")
+    load_plan_file(database, plan)
+    with database.unit_of_work() as session:
+        document = load_notice_document(session, SEED_ROUND, date(2023, 12, 31), timezone=TZ)
+    assert document.plain_paragraphs()[-1] == "某局办公室　　2024年1月5日印发"
+    bad = _plan_with_notice_options(tmp_path, "    printed_by: 某局办公室\n    printed_on: 2024-02-30\n")
+    with pytest.raises(InvalidPlan) as raised:
+        load_plan_file(database, bad)
+    assert "round.notice.printed_on" in str(raised.value)
+    assert "'2024-02-30' is not a date (YYYY-MM-DD)" in str(raised.value)

@@ -11,8 +11,10 @@ import itertools
 import re
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,12 +34,15 @@ from tests.support.pdf_layout import (
     TYPE_BOTTOM,
     TYPE_LEFT,
     TYPE_RIGHT,
+    TYPE_TOP,
     TYPE_WIDTH,
     Line,
     body_lines,
     carried_over,
     dash_ink_top,
     full_lines,
+    ink_bottom,
+    ink_top,
     natural_width,
     next_unit_width,
     page_number_line,
@@ -192,3 +197,66 @@ def test_without_the_fandol_fonts_the_fallbacks_are_used_and_named(
     line = describe_pdf_fonts(pdf, empty)
     assert line.startswith("PDF fonts: ") and "UMingCN" in line
     assert f"the Fandol fonts were not found in {empty}" in line
+
+
+@pytest.fixture(scope="module")
+def formal_pdf(seed_document: NoticeDocument, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed notice with a 版头 and a 版记."""
+    document = replace(
+        seed_document,
+        masthead="中共新华区城市管理综合行政执法局党组文件",
+        document_number="新城执党〔2024〕3号",
+        copy_to="区委巡察办，区纪委监委驻区城管局纪检监察组，区委第二巡察组，各街道办事处，局属各单位",
+        printed_by="中共新华区城市管理综合行政执法局办公室",
+        printed_on=date(2024, 1, 5),
+    )
+    path = tmp_path_factory.mktemp("formal") / "notice.pdf"
+    path.write_bytes(docx_to_pdf(render_docx(document)))
+    return path
+
+
+def _rules(pdf: Path, page: int) -> list[dict[str, Any]]:
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as document:
+        found = document.pages[page - 1]
+        # A border may come as a line and as a thin rectangle: one rule per position.
+        rules = {(round(r["top"], 1), round(r["x0"]), round(r["x1"])): r for r in found.lines + found.rects}
+        return [rules[key] for key in sorted(rules)]
+
+
+def test_masthead_sits_35_mm_into_the_type_area_with_the_red_line_4_mm_under_the_number(
+    formal_pdf: Path,
+) -> None:
+    first = pages_of_lines(formal_pdf)[0]
+    masthead, number, issuer = first[:3]
+    assert masthead.text == "中共新华区城市管理综合行政执法局党组文件"
+    assert {char["non_stroking_color"] for char in masthead.chars} == {(1.0, 0.0, 0.0)}
+    assert (ink_top(formal_pdf, masthead) - TYPE_TOP) / MM == pytest.approx(35, abs=0.5)
+    [red] = _rules(formal_pdf, 1)
+    assert red["stroking_color"] == (1.0, 0.0, 0.0)
+    assert (red["x0"], red["x1"]) == (pytest.approx(TYPE_LEFT, abs=0.5), pytest.approx(TYPE_RIGHT, abs=0.5))
+    assert (red["top"] - ink_bottom(formal_pdf, number)) / MM == pytest.approx(4, abs=0.5)
+    assert number.text == "新城执党〔2024〕3号" and issuer.text == "中共新华区城市管理综合行政执法局党组"
+    assert issuer.top > red["top"] + 2 * 28.95 - 8  # the title two lines under the red line
+
+
+def test_imprint_ends_on_the_bottom_edge_of_the_last_page_between_full_width_rules(formal_pdf: Path) -> None:
+    pages = pages_of_lines(formal_pdf)
+    last = len(pages)
+    rules = _rules(formal_pdf, last)
+    assert [round(float(rule["linewidth"]), 2) for rule in rules] == [1.0, 0.75, 1.0]
+    for rule in rules:
+        assert rule["x0"] == pytest.approx(TYPE_LEFT, abs=0.5) and rule["x1"] == pytest.approx(
+            TYPE_RIGHT, abs=0.5
+        )
+    assert rules[-1]["top"] == pytest.approx(TYPE_BOTTOM, abs=1.0)
+    lines = [line for line in pages[-1] if rules[0]["top"] < line.top < rules[-1]["top"]]
+    assert lines[0].text.startswith("抄送：区委巡察办") and lines[0].size == 14
+    assert lines[0].x0 == pytest.approx(TYPE_LEFT + 14, abs=1)  # one character in
+    printed = lines[-1]
+    assert printed.text == "中共新华区城市管理综合行政执法局办公室2024年1月5日印发"
+    assert printed.x0 == pytest.approx(TYPE_LEFT + 14, abs=1)
+    assert printed.x1 == pytest.approx(TYPE_RIGHT - 14, abs=1)
+    # The body above keeps clear of the 版记.
+    assert all(line.bottom < rules[0]["top"] for line in body_lines(pages[-1]) if line.size == 16)

@@ -181,13 +181,31 @@ def page_image(pdf: Path, page: int, dpi: int) -> Any:
     return Image.open(io.BytesIO(png)).convert("L")
 
 
+def _ink_rows(pdf: Path, line: Line, chars: tuple[dict[str, Any], ...], dpi: int) -> list[float]:
+    image = page_image(pdf, line.page, dpi)
+    scale = dpi / 72
+    columns = range(int(chars[0]["x0"] * scale) + 1, int(chars[-1]["x1"] * scale) - 1)
+    rows = [
+        y / scale
+        for y in range(int((line.top - 4) * scale), int((line.bottom + 2) * scale))
+        if any(image.getpixel((x, y)) < 128 for x in columns)
+    ]
+    if not rows:
+        raise AssertionError(f"no ink found for {line.text!r} on page {line.page}")
+    return rows
+
+
+def ink_top(pdf: Path, line: Line, dpi: int = 300) -> float:
+    """The top of the ink of a line's characters, from the page image."""
+    return _ink_rows(pdf, line, line.chars, dpi)[0]
+
+
+def ink_bottom(pdf: Path, line: Line, dpi: int = 300) -> float:
+    """The bottom of the ink of a line's characters, from the page image."""
+    return _ink_rows(pdf, line, line.chars, dpi)[-1] + 72 / dpi
+
+
 def dash_ink_top(pdf: Path, line: Line, dpi: int = 300) -> float:
     """The top of the ink of the first em dash of a page-number line, from the page image."""
     dash = next(char for char in line.chars if char["text"] == "—")
-    image = page_image(pdf, line.page, dpi)
-    scale = dpi / 72
-    columns = range(int(dash["x0"] * scale) + 1, int(dash["x1"] * scale) - 1)
-    for y in range(int((dash["top"] - 4) * scale), int((dash["bottom"] + 4) * scale)):
-        if any(image.getpixel((x, y)) < 128 for x in columns):
-            return y / scale
-    raise AssertionError(f"no ink found for the page number on page {line.page}")
+    return _ink_rows(pdf, line, (dash,), dpi)[0]

@@ -299,3 +299,60 @@ def test_font_table_names_the_gongwen_fonts_with_fall_backs() -> None:
         assert entry, name
         assert f'<w:altName w:val="{alt_name}"/>' in entry.group(1)
         assert '<w:charset w:val="86"/>' in entry.group(1)  # GB2312
+
+
+def _with_masthead_and_imprint() -> NoticeDocument:
+    return replace(
+        _document(SIGNATURE),
+        masthead="中共新华区城市管理综合行政执法局党组文件",
+        document_number="新城执党〔2024〕3号",
+        copy_to="区委巡察办，区纪委监委",
+        printed_by="中共新华区城市管理综合行政执法局办公室",
+        printed_on=date(2024, 1, 5),
+    )
+
+
+def test_masthead_is_red_xiaobiaosong_over_the_document_number_and_a_red_line() -> None:
+    doc = _read(_with_masthead_and_imprint())
+    masthead, number, issuer = _text_paragraphs(doc)[:3]
+    assert masthead.text == "中共新华区城市管理综合行政执法局党组文件"
+    assert masthead.alignment == number.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    assert masthead.paragraph_format.space_before is not None
+    assert masthead.paragraph_format.space_before.mm == pytest.approx(35, abs=0.1)
+    for run in masthead.runs:
+        assert set(_fonts(run).values()) == {"方正小标宋简体"}
+        assert str(run.font.color.rgb) == "FF0000"
+        assert run.font.size == Pt(22)  # 20 characters across 442 pt: 22 pt, not 初号
+    assert number.text == "新城执党〔2024〕3号"
+    red_line = number._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))  # type: ignore[union-attr]
+    assert (red_line.get(qn("w:color")), red_line.get(qn("w:val"))) == ("FF0000", "single")
+    assert issuer.text == "中共新华区城市管理综合行政执法局党组"
+    assert issuer.paragraph_format.space_before == Pt(2 * 28.95)
+
+
+def test_imprint_is_a_text_box_at_the_bottom_of_the_type_area_after_the_sign_off() -> None:
+    doc = _read(_with_masthead_and_imprint())
+    body = doc.element.body
+    boxes = body.findall(".//" + qn("w:txbxContent"))
+    assert len(boxes) == 1
+    lines = ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in boxes[0].findall(qn("w:p"))]
+    assert lines == [
+        "",
+        "抄送：区委巡察办，区纪委监委。",
+        "",
+        "中共新华区城市管理综合行政执法局办公室2024年1月5日印发",
+        "",
+    ]
+    rules = [p.find(qn("w:pPr")).find(qn("w:pBdr")) for p in boxes[0].findall(qn("w:p"))[::2]]
+    assert [rule.find(qn("w:bottom")).get(qn("w:sz")) for rule in rules] == ["8", "6", "8"]
+    anchor = body.find(".//" + qn("wp:anchor"))
+    assert anchor is not None
+    assert anchor.find(qn("wp:positionV")).get("relativeFrom") == "page"
+    offset = int(anchor.find(qn("wp:positionV")).find(qn("wp:posOffset")).text)
+    height = int(anchor.find(qn("wp:extent")).get("cy"))
+    assert (offset + height) / 36000 == pytest.approx(
+        297 - 35, abs=0.01
+    )  # its bottom on the type area's edge
+    # The sign-off still closes the text, the box's anchor paragraph comes last.
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[-3:] == [SIGNATURE, "2023年12月31日", ""]
