@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -521,3 +522,28 @@ def test_printed_on_reads_a_plain_yaml_date_and_refuses_a_bad_one(database: Data
         load_plan_file(database, bad)
     assert "round.notice.printed_on" in str(raised.value)
     assert "'2024-02-30' is not a date (YYYY-MM-DD)" in str(raised.value)
+
+
+def test_seed_markdown_shows_its_nine_headings_and_labels_bold_in_commonmark(
+    seeded_database: Database,
+) -> None:
+    from html import unescape
+
+    from markdown_it import MarkdownIt
+
+    with seeded_database.unit_of_work() as session:
+        document = load_notice_document(session, SEED_ROUND, date(2023, 12, 31), timezone=TZ)
+    markdown = render_notice(document, "md")
+    assert isinstance(markdown, str)
+    html = MarkdownIt("commonmark").render(markdown)
+    strong = re.findall(r"<strong>(.*?)</strong>", html)
+    # 一、…。 with the closing 。 outside the delimiters, so that CommonMark closes them.
+    assert [s for s in strong if s != "整改成效"] == [p.heading.removesuffix("。") for p in document.problems]
+    assert len(document.problems) == 9
+    assert strong.count("整改成效") == 9
+    assert "**" not in html
+    # The text is the seed's, paragraph by paragraph, once the tags are gone.
+    paragraphs = [
+        unescape(re.sub(r"<[^>]+>", "", p)) for p in re.findall(r"<(?:p|h1)>(.*?)</(?:p|h1)>", html)
+    ]
+    assert paragraphs == document.plain_paragraphs()

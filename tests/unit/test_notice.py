@@ -342,17 +342,71 @@ def test_html_shows_hostile_report_text_literally() -> None:
     assert html.count("<p ") == len(document.blocks())
 
 
+def _commonmark(markdown: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").render(markdown)
+
+
 def test_markdown_escapes_report_markup_and_bolds_headings_and_markers() -> None:
     document = _hostile_document()
     markdown = render_markdown(document)
     assert "<script>" not in markdown
     assert r"\<script\>" in markdown and r"\*\*粗体\*\*" in markdown and r"\[链接\]" in markdown
-    assert "**一、问题1。**问题1的描述。" in markdown
-    assert "**整改成效：**一是" in markdown
-    assert "**【待报送：各街道办事处】**" in markdown
+    assert "**一、问题1**。问题1的描述。" in markdown
+    assert "**整改成效**：一是" in markdown
+    assert "【**待报送：各街道办事处**】" in markdown
     assert markdown.startswith("# 中共新华区城市管理综合行政执法局党组\n\n# 关于巡察整改进展情况的通报\n\n")
     # One Markdown paragraph per notice paragraph.
     assert len(re.split(r"\n\n", markdown.strip())) == len(document.blocks())
+
+
+def test_commonmark_shows_every_bold_heading_label_and_marker_as_strong() -> None:
+    html = _commonmark(render_markdown(_hostile_document()))
+    assert "<strong>一、问题1</strong>。问题1的描述。" in html
+    assert "<strong>整改成效</strong>：一是" in html
+    assert "【<strong>待报送：各街道办事处</strong>】" in html
+    assert "**" not in html.replace("**粗体**", "")  # only the report's own asterisks, shown literally
+    assert "&lt;script&gt;alert" in html and "<script>" not in html and "<a " not in html
+
+
+HOSTILE_LINES = [
+    "- 看似列表",
+    "* 星号列表",
+    "+ 加号列表",
+    "1. 看似编号",
+    "2) 另一种编号",
+    "---",
+    "===",
+    "___",
+    "&lt;不是标签&gt; &amp; &#49;",
+    "# 看似标题",
+    "> 看似引用",
+    "    缩进四格",
+    "```",
+    "~~~",
+    "| 甲 | 乙 |",
+    "[参考]: http://evil.example",
+    "<div>块</div>",
+    "  - 缩进的列表",
+]
+
+
+def test_hostile_report_lines_render_as_the_text_they_are() -> None:
+    text = "第一行正文。\n" + "\n".join(HOSTILE_LINES)
+    problems = [_problem(1, MeasureInfo("A", 1, "一是"))]
+    document = build_notice(ROUND, problems, {"A": ReportInfo(text)}, AS_OF)
+    html = _commonmark(render_markdown(document))
+    for tag in ("<li", "<ul", "<ol", "<hr", "<h2", "<blockquote", "<pre", "<code", "<table", "<div", "<a "):
+        assert tag not in html, tag
+    assert html.count("<h1>") == 2  # the two title lines only
+    outcome = next(p for p in html.split("\n<p>") if "第一行正文" in p)
+    from html import unescape
+
+    shown = unescape(
+        re.sub(r"<br />\n?", "\n", outcome.split("</p>")[0]).replace("<strong>", "").replace("</strong>", "")
+    )
+    assert shown == "整改成效：一是" + text
 
 
 def test_artifact_key_is_lowercase_letters_digits_and_dashes() -> None:
