@@ -90,15 +90,17 @@ def _md_strong(text: str) -> str:
 def render_markdown(document: NoticeDocument) -> str:
     """Markdown for review and diffs: headings, labels and missing reports in bold; report text literal."""
     out: list[str] = []
+    previous: BlockKind | None = None
     for block in document.blocks():
+        if block.kind in _IMPRINT and previous not in _IMPRINT:
+            out.append("***")  # a rule before the 版记
+        previous = block.kind
         if block.kind in (BlockKind.ISSUER, BlockKind.TITLE):
             out.append(f"# {_md_escape(block.text)}")
             continue
         if block.kind == BlockKind.MASTHEAD:
             out.append(_md_strong(block.text))
             continue
-        if block.kind in _IMPRINT and (not out or not out[-1].startswith(("抄送", "***"))):
-            out.append("***")  # a rule before the 版记
         parts = []
         for run in block.runs:
             parts.append(_md_strong(run.text) if run.style != RunStyle.BODY else _md_escape(run.text))
