@@ -260,3 +260,34 @@ def test_imprint_ends_on_the_bottom_edge_of_the_last_page_between_full_width_rul
     assert printed.x1 == pytest.approx(TYPE_RIGHT - 14, abs=1)
     # The body above keeps clear of the 版记.
     assert all(line.bottom < rules[0]["top"] for line in body_lines(pages[-1]) if line.size == 16)
+
+
+def test_page_images_are_kept_for_review_and_match_the_measured_pages(
+    seed_pdf: Path, pages: list[list[Line]], tmp_path: Path
+) -> None:
+    """The page images (docs/screenshots, made by ``python -m tests.support.notice_screenshots``) are the
+    PDF's pages; what they show is checked on the PDF's text boxes: margins, lines per page."""
+    from PIL import Image
+
+    from tests.support.notice_screenshots import PAGE_DPI, SCREENSHOTS, page_images
+
+    images = page_images(seed_pdf, tmp_path)
+    a4 = (round(210 / 25.4 * PAGE_DPI), round(297 / 25.4 * PAGE_DPI))
+    assert len(images) == len(pages)
+    kept = sorted(SCREENSHOTS.glob("notice-page-*.png"))
+    assert len(kept) == len(pages), "run python -m tests.support.notice_screenshots"
+    for image in [*images, *kept]:
+        with Image.open(image) as opened:
+            assert opened.size == a4, image
+    for number, page in enumerate(pages, start=1):
+        body = body_lines(page)
+        left = min(line.x0 for line in body if line.size != 22)
+        assert left == pytest.approx(TYPE_LEFT, abs=1), f"page {number} left margin {left / MM:.1f} mm"
+        assert max(line.x1 for line in body) <= TYPE_RIGHT + 0.5
+        assert body[0].top >= TYPE_TOP - 1, (
+            f"page {number} starts {(TYPE_TOP - body[0].top) / MM:.1f} mm high"
+        )
+        assert body[-1].bottom <= TYPE_BOTTOM + 1, f"page {number} ends in the bottom margin"
+        if 1 < number < len(pages):
+            assert max(line.x1 for line in body) >= TYPE_RIGHT - 1
+            assert len(body) == LINES_PER_PAGE
