@@ -6,8 +6,6 @@ from __future__ import annotations
 import itertools
 import shutil
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ import pytest
 
 from models.notice import NoticeDocument
 from tasks.notice_render import render_html
+from tests.factories import formal_notice
 from tests.support.notice_screenshots import CHROMIUM, PHONE, SCREENSHOTS, seed_document
 from tests.support.pdf_layout import (
     LINES_PER_PAGE,
@@ -55,24 +54,15 @@ def phone(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-def _formal(document: NoticeDocument) -> NoticeDocument:
-    return replace(
-        document,
-        masthead="中共新华区城市管理综合行政执法局党组文件",
-        document_number="新城执党〔2024〕3号",
-        copy_to="区委巡察办，区纪委监委",
-        printed_by="中共新华区城市管理综合行政执法局办公室",
-        printed_on=date(2024, 1, 5),
-        signature="中共新华区城市管理综合行政执法局党组",
-        date_line="2023年12月31日",
-    )
-
-
 @pytest.mark.parametrize("formal", [False, True], ids=["seed", "with-masthead-and-imprint"])
 def test_reads_on_a_phone_without_cut_off_or_tiny_text(
     phone: Any, seed: NoticeDocument, formal: bool
 ) -> None:
-    document = _formal(seed) if formal else seed
+    document = (
+        formal_notice(seed, signature="中共新华区城市管理综合行政执法局党组", date_line="2023年12月31日")
+        if formal
+        else seed
+    )
     phone.set_content(render_html(document))
     phone.evaluate("document.fonts.ready")
     assert (

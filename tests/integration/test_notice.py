@@ -235,7 +235,7 @@ def test_write_notice_puts_md_and_docx_in_the_data_directory(
         settings.notices_dir / f"{SEED_ROUND}_2023-12-31_v1.docx",
     ]
     markdown = outputs[0].path.read_text(encoding="utf-8")  # type: ignore[union-attr]
-    assert "**一、学习未能真正“入脑入心”。**" in markdown
+    assert "**一、学习未能真正“入脑入心”**。" in markdown
     assert [o.version for o in outputs] == [1, 1]
     assert outputs[1].path.read_bytes()[:2] == b"PK"  # type: ignore[union-attr]
 

@@ -11,7 +11,6 @@ import itertools
 import re
 import shutil
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from tasks.notice_pdf import DEBIAN_PACKAGES, describe_pdf_fonts, docx_to_pdf, p
 from tasks.plan import load_plan_file
 from tasks.reports import load_reports_file
 from tests.conftest import EXAMPLE_DIR, SEED_ROUND
+from tests.factories import formal_notice
 from tests.support.pdf_layout import (
     CELLS_PER_LINE,
     LINES_PER_PAGE,
@@ -202,14 +202,8 @@ def test_without_the_fandol_fonts_the_fallbacks_are_used_and_named(
 @pytest.fixture(scope="module")
 def formal_pdf(seed_document: NoticeDocument, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seed notice with a 版头 and a 版记."""
-    document = replace(
-        seed_document,
-        masthead="中共新华区城市管理综合行政执法局党组文件",
-        document_number="新城执党〔2024〕3号",
-        copy_to="区委巡察办，区纪委监委驻区城管局纪检监察组，区委第二巡察组，各街道办事处，局属各单位",
-        printed_by="中共新华区城市管理综合行政执法局办公室",
-        printed_on=date(2024, 1, 5),
-    )
+    copy_to = "区委巡察办，区纪委监委驻区城管局纪检监察组，区委第二巡察组，各街道办事处，局属各单位"
+    document = formal_notice(seed_document, copy_to=copy_to)
     path = tmp_path_factory.mktemp("formal") / "notice.pdf"
     path.write_bytes(docx_to_pdf(render_docx(document)))
     return path

@@ -19,6 +19,7 @@ from docx.text.run import Run
 
 from models.notice import MeasureInfo, NoticeDocument, ProblemInfo, ReportInfo, build_notice
 from tasks.notice_docx import CHARACTER_SPACING_TWIPS, render_docx
+from tests.factories import formal_notice
 from tests.unit.test_notice import ROUND
 
 AS_OF = date(2023, 12, 31)
@@ -302,14 +303,7 @@ def test_font_table_names_the_gongwen_fonts_with_fall_backs() -> None:
 
 
 def _with_masthead_and_imprint() -> NoticeDocument:
-    return replace(
-        _document(SIGNATURE),
-        masthead="中共新华区城市管理综合行政执法局党组文件",
-        document_number="新城执党〔2024〕3号",
-        copy_to="区委巡察办，区纪委监委",
-        printed_by="中共新华区城市管理综合行政执法局办公室",
-        printed_on=date(2024, 1, 5),
-    )
+    return formal_notice(_document(SIGNATURE))
 
 
 def test_masthead_is_red_xiaobiaosong_over_the_document_number_and_a_red_line() -> None:

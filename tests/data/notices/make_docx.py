@@ -136,14 +136,20 @@ def _core(document: Any, issuer: str, title: str) -> None:
     properties.revision = 1
 
 
-def build_n08() -> Any:
+def _start(spec: dict[str, Any]) -> Any:
+    """A document with the notice's file properties, its two title lines and its preamble."""
     from docx import Document
 
     document = Document()
-    _core(document, N08["issuer"], N08["title"])
-    _title(document, N08["issuer"])
-    _title(document, N08["title"])
-    _body(document, (N08["preamble"], "仿宋_GB2312", False))
+    _core(document, spec["issuer"], spec["title"])
+    _title(document, spec["issuer"])
+    _title(document, spec["title"])
+    _body(document, (spec["preamble"], "仿宋_GB2312", False))
+    return document
+
+
+def build_n08() -> Any:
+    document = _start(N08)
     for (lead, rest), outcome in N08["problems"]:
         _body(document, (lead, "黑体", True), (rest, "仿宋_GB2312", False))
         label, text = outcome.split("：", 1)
@@ -154,13 +160,7 @@ def build_n08() -> Any:
 
 
 def build_n09() -> Any:
-    from docx import Document
-
-    document = Document()
-    _core(document, N09["issuer"], N09["title"])
-    _title(document, N09["issuer"])
-    _title(document, N09["title"])
-    _body(document, (N09["preamble"], "仿宋_GB2312", False))
+    document = _start(N09)
     _body(document, (N09["statistics"], "仿宋_GB2312", False))
     table = document.add_table(rows=1 + len(N09["rows"]), cols=len(N09["header"]))
     table.style = "Table Grid"
