@@ -350,3 +350,17 @@ def test_imprint_is_a_text_box_at_the_bottom_of_the_type_area_after_the_sign_off
     # The sign-off still closes the text, the box's anchor paragraph comes last.
     texts = [p.text for p in doc.paragraphs]
     assert texts[-3:] == [SIGNATURE, "2023年12月31日", ""]
+
+
+def test_run_properties_follow_the_schema_order() -> None:
+    """Word refuses a document whose w:rPr children are out of order (w:spacing before w:sz, …)."""
+    from tasks.notice_docx import _RPR_ORDER
+
+    body = _read(_with_masthead_and_imprint()).element.body
+    runs = [r_pr for r_pr in body.iter(qn("w:rPr")) if r_pr.getparent().tag == qn("w:r")]
+    assert len(runs) >= 20
+    for r_pr in runs:
+        tags = [child.tag.replace(qn("w:x")[:-1], "w:") for child in r_pr]
+        assert all(tag in _RPR_ORDER for tag in tags), tags
+        positions = [_RPR_ORDER.index(tag) for tag in tags]
+        assert positions == sorted(positions), tags
