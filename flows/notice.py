@@ -52,8 +52,15 @@ def check_complete_task(document: NoticeDocument) -> None:
 
 @task(name="render-notice", cache_policy=NO_CACHE)
 def render_notice_task(document: NoticeDocument, fmt: NoticeFormat) -> str | bytes:
-    """Render the notice in one format (nothing is written)."""
-    return render_notice(document, fmt)
+    """Render the notice in one format (nothing is written); a PDF's fonts go to the run's log."""
+    content = render_notice(document, fmt)
+    if fmt == "pdf" and isinstance(content, bytes):
+        from prefect import get_run_logger
+
+        from tasks.notice.pdf import describe_pdf_fonts
+
+        get_run_logger().info(describe_pdf_fonts(content, get_settings().fonts_dir))
+    return content
 
 
 # Retried for transient database failures only (a dropped connection, SQLite busy past its

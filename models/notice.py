@@ -25,6 +25,7 @@ DEFAULT_TITLE = "关于巡察整改进展情况的通报"
 DEFAULT_CLOSING = "欢迎广大干部群众对巡察整改落实情况进行监督。如有意见建议，请及时向我们反映。"
 NO_UNIT = "未明确责任单位"
 _SENTENCE_ENDS = ("。", "！", "？", "；", ".", "!", "?")
+PRINTED_SEPARATOR = "　　"  # between 印发机关 and 印发日期 in the text forms; the DOCX sets them apart
 
 
 class StatisticsPlacement(enum.StrEnum):
@@ -47,6 +48,13 @@ class NoticeOptions:
     signature: bool = True  # print Round.signature (when the round has one) after the closing
     date: bool = True  # print the as-of date under the signature
     monthly: bool = False  # the generate_notice deployment also writes this round's notice monthly
+    # 版头 (printed when either is set): 发文机关标志 in red above 发文字号 and the red line.
+    masthead: str | None = None  # e.g. 中共新华区城市管理综合行政执法局党组文件
+    document_number: str | None = None  # 发文字号, e.g. 新城执党〔2023〕12号
+    # 版记 (printed when either is set): 抄送 and the 印发机关 with its 印发日期.
+    copy_to: str | None = None  # e.g. 区委巡察办，区纪委监委
+    printed_by: str | None = None  # 印发机关, e.g. 中共新华区城市管理综合行政执法局办公室
+    printed_on: str | None = None  # 印发日期, YYYY-MM-DD; default the notice's date
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None, where: str = "notice") -> NoticeOptions:
@@ -69,7 +77,13 @@ _OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "signature": (bool,),
     "date": (bool,),
     "monthly": (bool,),
+    "masthead": (str,),
+    "document_number": (str,),
+    "copy_to": (str,),
+    "printed_by": (str,),
+    "printed_on": (str,),
 }
+_TEXT_OPTIONS = ("title", "closing", "masthead", "document_number", "copy_to", "printed_by")
 
 
 def notice_option_issues(mapping: Mapping[str, Any] | None, where: str = "notice") -> list[PlanIssue]:
@@ -84,9 +98,17 @@ def notice_option_issues(mapping: Mapping[str, Any] | None, where: str = "notice
             known = ", ".join(_OPTION_TYPES)
             issues.append(PlanIssue(where, f"notice.{key}", f"unknown notice option (known: {known})"))
             continue
+        if key == "printed_on" and isinstance(value, date):
+            # A date object (from a caller's own YAML reader) cannot be kept in the round's JSON options.
+            issues.append(
+                PlanIssue(where, "notice.printed_on", f'write the date as text: "{value.isoformat()}"')
+            )
+            continue
         if not isinstance(value, _OPTION_TYPES[key]):
             issues.append(PlanIssue(where, f"notice.{key}", f"{value!r} has the wrong type"))
             continue
+        if key == "printed_on" and isinstance(value, str) and _iso_date(value) is None:
+            issues.append(PlanIssue(where, "notice.printed_on", f"{value!r} is not a date (YYYY-MM-DD)"))
         if key == "label" and value not in NOTICE_LABELS:
             issues.append(
                 PlanIssue(where, "notice.label", f"{value!r} is not one of {', '.join(NOTICE_LABELS)}")
@@ -94,9 +116,16 @@ def notice_option_issues(mapping: Mapping[str, Any] | None, where: str = "notice
         if key == "statistics" and value not in {p.value for p in StatisticsPlacement}:
             allowed = ", ".join(p.value for p in StatisticsPlacement)
             issues.append(PlanIssue(where, "notice.statistics", f"{value!r} is not one of {allowed}"))
-        if key in ("title", "closing") and isinstance(value, str) and not value.strip():
+        if key in _TEXT_OPTIONS and isinstance(value, str) and not value.strip():
             issues.append(PlanIssue(where, f"notice.{key}", "must not be empty"))
     return issues
+
+
+def _iso_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
 
 
 # -- input: plain data ------------------------------------------------------------------------------
@@ -155,6 +184,8 @@ class RunStyle(enum.StrEnum):
 class BlockKind(enum.StrEnum):
     """Which part of the notice a paragraph is; renderers choose the paragraph format by it."""
 
+    MASTHEAD = "masthead"  # 版头: 发文机关标志
+    DOCUMENT_NUMBER = "document_number"  # 版头: 发文字号 (the red line goes under it)
     ISSUER = "issuer"  # first title line: the issuing organisation
     TITLE = "title"
     PREAMBLE = "preamble"
@@ -164,6 +195,8 @@ class BlockKind(enum.StrEnum):
     CLOSING = "closing"
     SIGNATURE = "signature"
     DATE = "date"
+    COPY_TO = "copy_to"  # 版记: 抄送：…。
+    PRINTED = "printed"  # 版记: 印发机关 (first run) and 印发日期 (last run), apart on one line
 
 
 @dataclass(frozen=True)
@@ -276,10 +309,28 @@ class NoticeDocument:
     signature: str | None
     date_line: str | None
     missing: tuple[MissingReport, ...] = field(default=())
+    masthead: str | None = None
+    document_number: str | None = None
+    copy_to: str | None = None
+    printed_by: str | None = None
+    printed_on: date | None = None
+
+    @property
+    def has_masthead(self) -> bool:
+        return bool(self.masthead or self.document_number)
+
+    @property
+    def has_imprint(self) -> bool:
+        return bool(self.copy_to or self.printed_by)
 
     def blocks(self) -> list[Block]:
         """Every printed paragraph in order (blank lines are the renderers' business)."""
-        blocks = [
+        blocks: list[Block] = []
+        if self.masthead:
+            blocks.append(Block(BlockKind.MASTHEAD, (Run(self.masthead),)))
+        if self.document_number:
+            blocks.append(Block(BlockKind.DOCUMENT_NUMBER, (Run(self.document_number),)))
+        blocks += [
             Block(BlockKind.ISSUER, (Run(self.issuer),)),
             Block(BlockKind.TITLE, (Run(self.title),)),
             Block(BlockKind.PREAMBLE, (Run(self.preamble),)),
@@ -298,6 +349,13 @@ class NoticeDocument:
             blocks.append(Block(BlockKind.SIGNATURE, (Run(self.signature),)))
         if self.date_line:
             blocks.append(Block(BlockKind.DATE, (Run(self.date_line),)))
+        if self.copy_to:
+            end = "" if self.copy_to.endswith("。") else "。"
+            blocks.append(Block(BlockKind.COPY_TO, (Run(f"抄送：{self.copy_to}{end}"),)))
+        if self.printed_by:
+            printed_on = format_chinese_date(self.printed_on or self.as_of)
+            runs = (Run(self.printed_by), Run(PRINTED_SEPARATOR), Run(f"{printed_on}印发"))
+            blocks.append(Block(BlockKind.PRINTED, runs))
         return blocks
 
     def plain_paragraphs(self) -> list[str]:
@@ -442,6 +500,11 @@ def build_notice(
         signature=signature,
         date_line=format_chinese_date(as_of) if signature and options.date else None,
         missing=tuple(missing),
+        masthead=_text(options.masthead),
+        document_number=_text(options.document_number),
+        copy_to=_text(options.copy_to),
+        printed_by=_text(options.printed_by),
+        printed_on=_iso_date(options.printed_on) if options.printed_on else None,
     )
 
 
@@ -449,3 +512,7 @@ def check_missing(document: NoticeDocument) -> None:
     """Raise ``MissingReports`` when any measure has no report as of the notice date (``--strict``)."""
     if document.missing:
         raise MissingReports([str(m) for m in document.missing], document.as_of.isoformat())
+
+
+def _text(value: str | None) -> str | None:
+    return value.strip() or None if value else None

@@ -15,6 +15,14 @@ if TYPE_CHECKING:
     from models.workdays import ChinaCalendar, WorkingCalendar
 
 
+def _default_fonts_dir() -> Path:
+    """``$XDG_CACHE_HOME/zhenggai/fonts`` (``~/.cache/zhenggai/fonts``): where .ci/fandol-fonts puts the fonts."""
+    import os
+
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "zhenggai" / "fonts"
+
+
 class Settings(BaseSettings):
     """Zhenggai's configuration, read once from ``ZHENGGAI_*`` environment variables."""
 
@@ -25,6 +33,10 @@ class Settings(BaseSettings):
     )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default is a SQLite file in the data directory."
+    )
+    fonts_dir: Path = Field(
+        default_factory=_default_fonts_dir,
+        description="Extra fonts for the PDF notice (the Fandol fonts, see docs/notice.md); absent is fine.",
     )
     timezone: str = Field(
         default="Asia/Shanghai", description="Zone in which dates are shown and schedules run."

@@ -1,11 +1,12 @@
 """Row factories for tests: each takes a session and overrides, and creates missing parents.
 
-They flush (so ids exist) but never commit: the test decides.
+They flush (so ids exist) but never commit: the test decides. At the end, plain-object helpers for notices.
 """
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.enums import MeasureStatus, ReportStatus, UnitKind
+from models.notice import NoticeDocument
 from models.tables import Contact, Measure, Problem, Report, ReportMetric, Round, Unit
 
 _counter = itertools.count(1)
@@ -132,3 +134,19 @@ def make_report(session: Session, measure: Measure | None = None, **overrides: A
     session.add(report)
     session.flush()
     return report
+
+
+# -- notices ------------------------------------------------------------------------------------------
+
+FORMAL_NOTICE: dict[str, Any] = {
+    "masthead": "中共新华区城市管理综合行政执法局党组文件",
+    "document_number": "新城执党〔2024〕3号",
+    "copy_to": "区委巡察办，区纪委监委",
+    "printed_by": "中共新华区城市管理综合行政执法局办公室",
+    "printed_on": date(2024, 1, 5),
+}
+
+
+def formal_notice(document: NoticeDocument, **changes: Any) -> NoticeDocument:
+    """The notice with a 版头 (masthead, document number) and a 版记 (copy-to, printed by and on)."""
+    return replace(document, **{**FORMAL_NOTICE, **changes})

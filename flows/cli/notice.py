@@ -105,6 +105,10 @@ def notice(
         )
         for item in result.missing:
             err_console.print(f"  {item}", markup=False, highlight=False)
+    if fmt == "pdf" and isinstance(content, bytes):
+        from tasks.notice.pdf import describe_pdf_fonts
+
+        err_console.print(describe_pdf_fonts(content, config.fonts_dir), markup=False, highlight=False)
     if to_stdout:
         typer.echo(content, nl=False)
         return

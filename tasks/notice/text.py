@@ -17,11 +17,19 @@ if TYPE_CHECKING:
     from jinja2 import Template
 
 
+_MASTHEAD = (BlockKind.MASTHEAD, BlockKind.DOCUMENT_NUMBER)
+_IMPRINT = (BlockKind.COPY_TO, BlockKind.PRINTED)
+
+
 def render_text(document: NoticeDocument) -> str:
-    """One paragraph per line, a blank line after the title and before the signature block."""
+    """One paragraph per line; a blank line after the 版头 and the title, before the signature and the 版记."""
     lines: list[str] = []
-    for block in document.blocks():
-        if block.kind == BlockKind.SIGNATURE:
+    blocks = document.blocks()
+    for index, block in enumerate(blocks):
+        previous = blocks[index - 1].kind if index else None
+        if block.kind == BlockKind.SIGNATURE or (block.kind in _IMPRINT and previous not in _IMPRINT):
+            lines.append("")
+        if block.kind == BlockKind.ISSUER and previous in _MASTHEAD:
             lines.append("")
         lines.append(block.text)
         if block.kind == BlockKind.TITLE:
@@ -29,24 +37,71 @@ def render_text(document: NoticeDocument) -> str:
     return "\n".join(lines) + "\n"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+# Inline: every character that can open or close Markdown markup, entities (&lt;) included.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&!])")
+# At the start of a line: what would begin a list (- + 1. 1)), a rule or a setext heading (--- ===),
+# a block quote or a heading once the characters above are escaped.
+_MD_LINE_START = re.compile(r"^([ \t]*)([-+=]|\d{1,9}(?=[.)]))")
 
 
 def _md_escape(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Report text as literal Markdown: inline markup escaped, line starts defused, line breaks kept."""
+    lines = []
+    for line in text.split("\n"):
+        escaped = _MD_SPECIAL.sub(r"\\\1", line)
+        # Leading blanks would make an indented code block: keep them as entities, which are not indent.
+        indent = len(escaped) - len(escaped.lstrip(" \t"))
+        escaped = "&#32;" * indent + escaped[indent:]
+        escaped = _MD_LINE_START.sub(_defuse_line_start, escaped)
+        lines.append(escaped)
+    return "\\\n".join(lines)  # a backslash before the newline: a hard line break
+
+
+def _defuse_line_start(match: re.Match[str]) -> str:
+    lead, token = match.group(1), match.group(2)
+    if token.isdigit():
+        return f"{lead}{token}\\"  # 1. → 1\. (the delimiter escaped)
+    return f"{lead}\\{token}"
+
+
+def _is_punctuation(char: str) -> bool:
+    import unicodedata
+
+    return char.isspace() or unicodedata.category(char)[0] in "PS"
+
+
+def _md_strong(text: str) -> str:
+    """Bold that CommonMark renderers show.
+
+    A closing ``**`` after punctuation (。：】) and before a letter is not right-flanking, so it does not
+    close and the asterisks print; an opening ``**`` before punctuation and after a letter does not open.
+    One punctuation mark at either end moves outside the delimiters: then each delimiter touches a
+    letter, or has punctuation on both sides, and counts (一、…“入脑入心”**。, 【**待报送：…**】).
+    """
+    start = 1 if text and _is_punctuation(text[0]) else 0
+    end = len(text) - 1 if len(text) > start and _is_punctuation(text[-1]) else len(text)
+    if start >= end:
+        return _md_escape(text)
+    return f"{_md_escape(text[:start])}**{_md_escape(text[start:end])}**{_md_escape(text[end:])}"
 
 
 def render_markdown(document: NoticeDocument) -> str:
-    """Markdown for review and diffs: headings and labels in bold, missing reports bold too."""
+    """Markdown for review and diffs: headings, labels and missing reports in bold; report text literal."""
     out: list[str] = []
+    previous: BlockKind | None = None
     for block in document.blocks():
+        if block.kind in _IMPRINT and previous not in _IMPRINT:
+            out.append("***")  # a rule before the 版记
+        previous = block.kind
         if block.kind in (BlockKind.ISSUER, BlockKind.TITLE):
             out.append(f"# {_md_escape(block.text)}")
             continue
+        if block.kind == BlockKind.MASTHEAD:
+            out.append(_md_strong(block.text))
+            continue
         parts = []
         for run in block.runs:
-            text = _md_escape(run.text)
-            parts.append(f"**{text}**" if run.style != RunStyle.BODY else text)
+            parts.append(_md_strong(run.text) if run.style != RunStyle.BODY else _md_escape(run.text))
         out.append("".join(parts))
     return "\n\n".join(out) + "\n"
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from models.db import Database
 from models.settings import Settings
 from models.tables import GeneratedNotice
+from tasks.notice.pdf import DEBIAN_PACKAGES, soffice_path
 from tests.conftest import EXAMPLE_DIR, SEED_ROUND
 
 
@@ -127,3 +128,19 @@ def test_pdf_without_libreoffice_is_a_clear_error(
     assert result.exit_code == 1
     assert "error: PDF needs LibreOffice (soffice), which is not installed" in result.stderr
     assert not (tmp_path / "n.pdf").exists()
+
+
+@pytest.mark.skipif(
+    soffice_path() is None, reason=f"LibreOffice is not installed: apt-get install -y {DEBIAN_PACKAGES}"
+)
+def test_pdf_names_its_fonts_on_stderr(
+    cli: Callable[..., Any], seeded_database: Database, tmp_path: Path
+) -> None:
+    result = cli(
+        "notice", "--round", SEED_ROUND, "--as-of", "2023-12-31", "-f", "pdf", "-o", tmp_path / "n.pdf"
+    )
+
+    assert result.exit_code == 0, result.output
+    [fonts] = [line for line in result.stderr.splitlines() if line.startswith("PDF fonts: ")]
+    assert "LiberationSerif" in fonts
+    assert (tmp_path / "n.pdf").read_bytes().startswith(b"%PDF")

@@ -57,7 +57,7 @@ def test_flow_writes_records_and_publishes_the_notice(
     markdown = _artifact_markdown(artifact_key(SEED_ROUND))
     assert f"**{SEED_ROUND}** as of 2023-12-31" in markdown
     assert "- docx: `" in markdown and "version 1" in markdown
-    assert "**一、学习未能真正“入脑入心”。**" in markdown
+    assert "**一、学习未能真正“入脑入心”**。" in markdown
     assert "without a report" not in markdown
 
 

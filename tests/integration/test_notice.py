@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -260,7 +261,7 @@ def test_write_notice_puts_md_and_docx_in_the_data_directory(
         settings.notices_dir / f"{SEED_ROUND}_2023-12-31_v1.docx",
     ]
     markdown = outputs[0].path.read_text(encoding="utf-8")  # type: ignore[union-attr]
-    assert "**一、学习未能真正“入脑入心”。**" in markdown
+    assert "**一、学习未能真正“入脑入心”**。" in markdown
     assert [o.version for o in outputs] == [1, 1]
     assert outputs[1].path.read_bytes()[:2] == b"PK"  # type: ignore[union-attr]
 
@@ -488,3 +489,96 @@ def test_concurrent_generations_take_distinct_versions_and_files(
     for version, path, sha256 in outputs:
         assert path is not None and path.name.endswith(f"_v{version}.{path.suffix[1:]}")
         assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256
+
+
+def _plan_with_notice_options(tmp_path: Path, options: str) -> Path:
+    """The example plan with the plan-format documentation's 版头/版记 options under round.notice."""
+    text = (EXAMPLE_DIR / "plan.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "  coordinator: duban-office\n", f"  notice:\n{options}  coordinator: duban-office\n", 1
+    )
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+DOCUMENTED_OPTIONS = """\
+    masthead: 中共新华区城市管理综合行政执法局党组文件
+    document_number: 新城执党〔2024〕3号
+    copy_to: 区委巡察办，区纪委监委
+    printed_by: 中共新华区城市管理综合行政执法局办公室
+    printed_on: "2024-01-05"
+"""
+
+
+def test_masthead_and_imprint_options_from_a_plan_reach_every_format(
+    database: Database, tmp_path: Path
+) -> None:
+    from tasks.ledger.plan_load import load_plan_file
+    from tests.support.work import committed, settings_clock
+
+    committed(
+        database, load_plan_file, _plan_with_notice_options(tmp_path, DOCUMENTED_OPTIONS), settings_clock()
+    )
+    with database.unit_of_work() as session:
+        document = load_notice_document(session, SEED_ROUND, on(date(2023, 12, 31)))
+    text = render_notice(document, "txt")
+    assert isinstance(text, str)
+    lines = text.splitlines()
+    assert lines[:3] == ["中共新华区城市管理综合行政执法局党组文件", "新城执党〔2024〕3号", ""]
+    assert lines[-2:] == [
+        "抄送：区委巡察办，区纪委监委。",
+        "中共新华区城市管理综合行政执法局办公室　　2024年1月5日印发",
+    ]
+    docx_bytes = render_notice(document, "docx")
+    assert isinstance(docx_bytes, bytes) and "新城执党〔2024〕3号".encode() in _document_xml(docx_bytes)
+
+
+def _document_xml(docx_bytes: bytes) -> bytes:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(docx_bytes)) as archive:
+        return archive.read("word/document.xml")
+
+
+def test_printed_on_reads_a_plain_yaml_date_and_refuses_a_bad_one(database: Database, tmp_path: Path) -> None:
+    from models.errors import InvalidPlan
+    from tasks.ledger.plan_load import load_plan_file
+    from tests.support.work import committed, settings_clock
+
+    plan = _plan_with_notice_options(tmp_path, "    printed_by: 某局办公室\n    printed_on: 2024-01-05\n")
+    committed(database, load_plan_file, plan, settings_clock())
+    with database.unit_of_work() as session:
+        document = load_notice_document(session, SEED_ROUND, on(date(2023, 12, 31)))
+    assert document.plain_paragraphs()[-1] == "某局办公室　　2024年1月5日印发"
+    bad = _plan_with_notice_options(tmp_path, "    printed_by: 某局办公室\n    printed_on: 2024-02-30\n")
+    with pytest.raises(InvalidPlan) as raised:
+        committed(database, load_plan_file, bad, settings_clock())
+    assert "round.notice.printed_on" in str(raised.value)
+    assert "'2024-02-30' is not a date (YYYY-MM-DD)" in str(raised.value)
+
+
+def test_seed_markdown_shows_its_nine_headings_and_labels_bold_in_commonmark(
+    seeded_database: Database,
+) -> None:
+    from html import unescape
+
+    from markdown_it import MarkdownIt
+
+    with seeded_database.unit_of_work() as session:
+        document = load_notice_document(session, SEED_ROUND, on(date(2023, 12, 31)))
+    markdown = render_notice(document, "md")
+    assert isinstance(markdown, str)
+    html = MarkdownIt("commonmark").render(markdown)
+    strong = re.findall(r"<strong>(.*?)</strong>", html)
+    # 一、…。 with the closing 。 outside the delimiters, so that CommonMark closes them.
+    assert [s for s in strong if s != "整改成效"] == [p.heading.removesuffix("。") for p in document.problems]
+    assert len(document.problems) == 9
+    assert strong.count("整改成效") == 9
+    assert "**" not in html
+    # The text is the seed's, paragraph by paragraph, once the tags are gone.
+    paragraphs = [
+        unescape(re.sub(r"<[^>]+>", "", p)) for p in re.findall(r"<(?:p|h1)>(.*?)</(?:p|h1)>", html)
+    ]
+    assert paragraphs == document.plain_paragraphs()

@@ -26,6 +26,7 @@ from models.notice import (
     format_date_range,
     notice_option_issues,
 )
+from tasks.notice.text import render_text
 
 SEED = Path(__file__).resolve().parents[3] / "examples" / "xinhua-2023" / "notice.txt"
 AS_OF = date(2023, 12, 31)
@@ -248,6 +249,67 @@ def test_bad_options_are_all_reported() -> None:
         NoticeOptions.from_mapping({"label": "整改结果"})
     assert NoticeOptions.from_mapping(None) == NoticeOptions()
     assert NoticeOptions.from_mapping({}) == NoticeOptions()
+
+
+MASTHEAD_OPTIONS = {
+    "masthead": "中共新华区城市管理综合行政执法局党组文件",
+    "document_number": "新城执党〔2024〕3号",
+    "copy_to": "区委巡察办，区纪委监委",
+    "printed_by": "中共新华区城市管理综合行政执法局办公室",
+    "printed_on": "2024-01-05",
+}
+
+
+def test_masthead_and_imprint_options_add_their_blocks_around_the_notice() -> None:
+    signed = replace(ROUND, signature="中共新华区城市管理综合行政执法局党组")
+    options = NoticeOptions.from_mapping(MASTHEAD_OPTIONS)
+    document = build_notice(signed, [], {}, AS_OF, options)
+    blocks = document.blocks()
+    assert [(b.kind, b.text) for b in blocks[:3]] == [
+        (BlockKind.MASTHEAD, "中共新华区城市管理综合行政执法局党组文件"),
+        (BlockKind.DOCUMENT_NUMBER, "新城执党〔2024〕3号"),
+        (BlockKind.ISSUER, "中共新华区城市管理综合行政执法局党组"),
+    ]
+    assert [(b.kind, b.text) for b in blocks[-4:]] == [
+        (BlockKind.SIGNATURE, "中共新华区城市管理综合行政执法局党组"),
+        (BlockKind.DATE, "2023年12月31日"),
+        (BlockKind.COPY_TO, "抄送：区委巡察办，区纪委监委。"),
+        (BlockKind.PRINTED, "中共新华区城市管理综合行政执法局办公室　　2024年1月5日印发"),
+    ]
+    # The 印发机关 and the 印发日期 stay separate runs: the DOCX sets them at the two ends of the line.
+    assert [run.text for run in blocks[-1].runs][::2] == [
+        "中共新华区城市管理综合行政执法局办公室",
+        "2024年1月5日印发",
+    ]
+    text = render_text(document).split("\n")
+    assert text[:3] == ["中共新华区城市管理综合行政执法局党组文件", "新城执党〔2024〕3号", ""]
+    assert text[-4:] == ["", "抄送：区委巡察办，区纪委监委。", blocks[-1].text, ""]
+
+
+def test_imprint_date_defaults_to_the_notice_date_and_parts_are_optional() -> None:
+    options = NoticeOptions.from_mapping({"printed_by": "某局办公室", "document_number": "某〔2024〕1号"})
+    document = build_notice(ROUND, [], {}, AS_OF, options)
+    kinds = [b.kind for b in document.blocks()]
+    assert BlockKind.MASTHEAD not in kinds and BlockKind.COPY_TO not in kinds
+    assert kinds[0] == BlockKind.DOCUMENT_NUMBER
+    assert document.blocks()[-1].text == "某局办公室　　2023年12月31日印发"
+    assert document.has_masthead and document.has_imprint
+    plain = build_notice(ROUND, [], {}, AS_OF)
+    assert not plain.has_masthead and not plain.has_imprint
+
+
+def test_bad_masthead_and_imprint_options_are_reported() -> None:
+    issues = notice_option_issues(
+        {"printed_on": date(2024, 1, 5), "masthead": " ", "copy_to": 3, "document_number": "x"},
+        "plan.yaml:30",
+    )
+    assert {(issue.field, issue.message) for issue in issues} == {
+        ("notice.printed_on", 'write the date as text: "2024-01-05"'),
+        ("notice.masthead", "must not be empty"),
+        ("notice.copy_to", "3 has the wrong type"),
+    }
+    [issue] = notice_option_issues({"printed_on": "2024-13-01"})
+    assert issue.message == "'2024-13-01' is not a date (YYYY-MM-DD)"
 
 
 # -- text renderers ---------------------------------------------------------------------------------

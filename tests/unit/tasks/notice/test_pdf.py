@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from models.errors import PdfUnavailable
-from tasks.notice.pdf import FONTCONFIG_FILE, docx_to_pdf, soffice_path
+from tasks.notice.pdf import (
+    FONTCONFIG_FILE,
+    describe_pdf_fonts,
+    docx_to_pdf,
+    fontconfig_file,
+    pdf_fonts,
+    soffice_path,
+)
 
 
 def test_pdf_without_libreoffice_says_what_to_install(
@@ -19,15 +26,44 @@ def test_pdf_without_libreoffice_says_what_to_install(
         docx_to_pdf(b"PK")
 
 
-def test_fontconfig_file_maps_every_gongwen_font_name() -> None:
+def test_fontconfig_file_maps_every_gongwen_font_name_fandol_first() -> None:
     text = FONTCONFIG_FILE.read_text(encoding="utf-8")
-    for windows, free in (
-        ("仿宋_GB2312", "AR PL UMing CN"),
-        ("方正小标宋简体", "Noto Serif CJK SC"),
-        ("黑体", "Noto Sans CJK SC"),
-        ("楷体_GB2312", "AR PL KaitiM GB"),
-        ("宋体", "Noto Serif CJK SC"),
-        ("Times New Roman", "Liberation Serif"),
+    for windows, families in (
+        ("仿宋_GB2312", ["FandolFang", "AR PL UMing CN"]),
+        ("仿宋", ["FandolFang", "AR PL UMing CN"]),
+        ("方正小标宋简体", ["Noto Serif CJK SC"]),
+        ("黑体", ["FandolHei", "Noto Sans CJK SC"]),
+        ("楷体_GB2312", ["FandolKai", "AR PL KaitiM GB"]),
+        ("宋体", ["FandolSong", "Noto Serif CJK SC"]),
+        ("Times New Roman", ["Liberation Serif"]),
     ):
         block = text.split(f"<string>{windows}</string>", 1)[1].split("</match>", 1)[0]
-        assert f"<string>{free}</string>" in block, windows
+        edit = block.split('<edit name="family"', 1)[1].split("</edit>", 1)[0]
+        assert edit.count("<string>") == len(families), windows
+        assert [part.split("</string>")[0] for part in edit.split("<string>")[1:]] == families, windows
+
+
+def test_the_fonts_folder_is_added_only_when_it_exists(tmp_path: Path) -> None:
+    fonts = tmp_path / "fonts & more"
+    written = fontconfig_file(tmp_path, fonts).read_text(encoding="utf-8")
+    assert "<dir>" not in written
+    assert f"<include>{FONTCONFIG_FILE}</include>" in written
+    fonts.mkdir()
+    written = fontconfig_file(tmp_path, fonts).read_text(encoding="utf-8")
+    assert f"<dir>{tmp_path}/fonts &amp; more</dir>" in written
+    assert written.index("<dir>") < written.index("<include>")
+
+
+def test_pdf_fonts_names_the_embedded_fonts_without_subset_tags() -> None:
+    pdf = (
+        b"%PDF-1.6\n1 0 obj <</Type/Font/Subtype/Type1/BaseFont/CAAAAA+FandolFang-Regular>> endobj\n"
+        b"2 0 obj <</Type/Font/BaseFont /DAAAAA+LiberationSerif /FirstChar 0>> endobj\n"
+        b"3 0 obj <</BaseFont/EAAAAA+FandolFang-Regular>> endobj\n"
+        b"4 0 obj <</BaseFont/Noto#20Serif>> endobj\n"
+    )
+    assert pdf_fonts(pdf) == ["FandolFang-Regular", "LiberationSerif", "Noto Serif"]
+    assert (
+        describe_pdf_fonts(pdf, Path("fonts")) == "PDF fonts: FandolFang-Regular, LiberationSerif, Noto Serif"
+    )
+    fallback = describe_pdf_fonts(b"/BaseFont/AAAAAA+UMingCN", Path("fonts"))
+    assert fallback.startswith("PDF fonts: UMingCN (the Fandol fonts were not found in fonts: ")

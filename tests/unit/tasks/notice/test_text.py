@@ -37,9 +37,9 @@ def test_markdown_escapes_report_markup_and_bolds_headings_and_markers() -> None
     markdown = render_markdown(document)
     assert "<script>" not in markdown
     assert r"\<script\>" in markdown and r"\*\*粗体\*\*" in markdown and r"\[链接\]" in markdown
-    assert "**一、问题1。**问题1的描述。" in markdown
-    assert "**整改成效：**一是" in markdown
-    assert "**【待报送：各街道办事处】**" in markdown
+    assert "**一、问题1**。问题1的描述。" in markdown
+    assert "**整改成效**：一是" in markdown
+    assert "【**待报送：各街道办事处**】" in markdown
     assert markdown.startswith("# 中共新华区城市管理综合行政执法局党组\n\n# 关于巡察整改进展情况的通报\n\n")
     # One Markdown paragraph per notice paragraph.
     assert len(re.split(r"\n\n", markdown.strip())) == len(document.blocks())
@@ -51,3 +51,18 @@ HOSTILE = '<script>alert("x")</script> & **粗体** [链接](http://evil) `代�
 def _hostile_document() -> NoticeDocument:
     problems = [problem_with(1, MeasureView("A", 1, "一是"), MeasureView("B", 2, "二是", "各街道办事处"))]
     return build_notice(ROUND, problems, {"A": ReportInfo(HOSTILE)}, AS_OF)
+
+
+def _commonmark(markdown: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").render(markdown)
+
+
+def test_commonmark_shows_every_bold_heading_label_and_marker_as_strong() -> None:
+    html = _commonmark(render_markdown(_hostile_document()))
+    assert "<strong>一、问题1</strong>。问题1的描述。" in html
+    assert "<strong>整改成效</strong>：一是" in html
+    assert "【<strong>待报送：各街道办事处</strong>】" in html
+    assert "**" not in html.replace("**粗体**", "")  # only the report's own asterisks, shown literally
+    assert "&lt;script&gt;alert" in html and "<script>" not in html and "<a " not in html
