@@ -134,26 +134,27 @@ def build_arrangement(
     """
     found = list(issues)
     earliest = date(year - 1, 12, 1)  # 元旦 may start, and be made up, in the previous December
-    for item in holidays:
-        period = item.value
+    for held in holidays:
+        period = held.value
         if period.last < period.first:
-            found.append(PlanIssue(item.where, period.name, f"ends ({period.last}) before it starts"))
+            found.append(PlanIssue(held.where, period.name, f"ends ({period.last}) before it starts"))
         for day in (period.first, period.last):
             if not earliest <= day <= date(year, 12, 31):
-                found.append(PlanIssue(item.where, period.name, f"{day} is not in {year}"))
-    for item in workdays:
-        if not earliest <= item.value.day <= date(year, 12, 31):
-            found.append(PlanIssue(item.where, "workdays", f"{item.value.day} is not in {year}"))
-        elif item.value.day.weekday() < 5:
-            weekday = WEEKDAY_NAMES[item.value.day.weekday()]
+                found.append(PlanIssue(held.where, period.name, f"{day} is not in {year}"))
+    for worked in workdays:
+        day = worked.value.day
+        if not earliest <= day <= date(year, 12, 31):
+            found.append(PlanIssue(worked.where, "workdays", f"{day} is not in {year}"))
+        elif day.weekday() < 5:
+            weekday = WEEKDAY_NAMES[day.weekday()]
             found.append(
                 PlanIssue(
-                    item.where,
+                    worked.where,
                     "workdays",
-                    f"{item.value.day} is a {weekday}: a make-up working day (调休上班) is a Saturday or Sunday",
+                    f"{day} is a {weekday}: a make-up working day (调休上班) is a Saturday or Sunday",
                 )
             )
-    ordered = sorted(holidays, key=lambda item: item.value.first)
+    ordered = sorted(holidays, key=lambda held: held.value.first)
     for before, after in pairwise(ordered):
         if after.value.first <= before.value.last:
             found.append(
@@ -164,29 +165,29 @@ def build_arrangement(
                     f"{before.value.first}…{before.value.last} ({before.where})",
                 )
             )
-    off = {day: item for item in holidays for day in item.value.days()}
+    off = {day: held for held in holidays for day in held.value.days()}
     seen: dict[date, str] = {}
-    for item in workdays:
-        day = item.value.day
+    for worked in workdays:
+        day = worked.value.day
         if day in off:
             found.append(
                 PlanIssue(
-                    item.where,
+                    worked.where,
                     "workdays",
                     f"{day} is worked here but off in {off[day].value.name} ({off[day].where})",
                 )
             )
         if day in seen:
-            found.append(PlanIssue(item.where, "workdays", f"{day} is listed twice (also {seen[day]})"))
-        seen.setdefault(day, item.where)
+            found.append(PlanIssue(worked.where, "workdays", f"{day} is listed twice (also {seen[day]})"))
+        seen.setdefault(day, worked.where)
     if not holidays and not found:
         found.append(PlanIssue(source, "", f"no holiday of {year} was found"))
     if found:
         raise InvalidHolidayArrangement(found, source)
     return HolidayArrangement(
         year=year,
-        holidays=tuple(item.value for item in ordered),
-        workdays=tuple(sorted((item.value for item in workdays), key=lambda w: w.day)),
+        holidays=tuple(held.value for held in ordered),
+        workdays=tuple(sorted((worked.value for worked in workdays), key=lambda w: w.day)),
     )
 
 
