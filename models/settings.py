@@ -11,6 +11,7 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
+    from models.holiday_arrangement import HolidayArrangement
     from models.workdays import ChinaCalendar
 
 
@@ -32,8 +33,9 @@ class Settings(BaseSettings):
         default=True, description="Upgrade the schema when a command opens an older database; else refuse."
     )
 
-    # Working-day calendar: outside the published State Council data either fail or assume Mon–Fri (logged).
-    calendar_fallback: Literal["error", "weekends"] = "error"
+    # Working-day calendar for a year without official data (imported or in chinesecalendar): the holidays
+    # fixed by law and weekends (provisional), Monday–Friday (provisional), or fail.
+    calendar_fallback: Literal["statutory", "weekends", "error"] = "statutory"
 
     # Derived state and reminders.
     due_soon_workdays: int = 5
@@ -82,11 +84,12 @@ class Settings(BaseSettings):
         ZoneInfo(value)
         return value
 
-    def working_calendar(self) -> ChinaCalendar:
-        """The official working-day calendar, with this configuration's policy for unpublished years."""
+    def working_calendar(self, imported: tuple[HolidayArrangement, ...] = ()) -> ChinaCalendar:
+        """The official working-day calendar: ``imported`` years (from the ledger) over chinesecalendar's,
+        then this configuration's fallback for years without official data."""
         from models.workdays import ChinaCalendar
 
-        return ChinaCalendar(fallback=self.calendar_fallback)
+        return ChinaCalendar(fallback=self.calendar_fallback, imported=imported)
 
     def local_today(self) -> date:
         """Today in the configured zone: deadlines, periods and notices count local days."""
