@@ -249,19 +249,22 @@ def package_arrangement(year: int) -> HolidayArrangement | None:
 
 
 @dataclass(frozen=True)
-class Disagreement:
-    """A day two sources of the same year decide differently."""
+class DayDifference:
+    """A day two arrangements of the same year decide differently: worked in one, off in the other."""
 
     day: date
-    package: str
-    imported: str
+    first: (
+        str  # what the first arrangement makes of the day: "off (春节)", "at work (调休，春节)", "weekend"…
+    )
+    second: str
 
-    def __str__(self) -> str:
-        weekday = WEEKDAY_NAMES[self.day.weekday()]
-        return f"{self.day} ({weekday}): chinesecalendar {self.package}, imported {self.imported}"
+    @property
+    def weekday(self) -> str:
+        return WEEKDAY_NAMES[self.day.weekday()]
 
 
-def _describe(day: date, arrangement: HolidayArrangement) -> str:
+def describe_day(day: date, arrangement: HolidayArrangement) -> str:
+    """What an arrangement makes of a day, in a few words."""
     holidays, workdays = arrangement.holiday_days(), arrangement.workday_days()
     if day in holidays:
         return f"off ({holidays[day]})"
@@ -271,23 +274,30 @@ def _describe(day: date, arrangement: HolidayArrangement) -> str:
     return "at work" if day.weekday() < 5 else "weekend"
 
 
-def compare_with_package(arrangement: HolidayArrangement) -> list[Disagreement] | None:
-    """The days the imported arrangement and ``chinesecalendar`` put differently (work or not).
+def compare_arrangements(first: HolidayArrangement, second: HolidayArrangement) -> list[DayDifference]:
+    """The days of the year (and a December before it either names) worked in one and off in the other.
 
-    None when the package has no data for the year. Only whether a day is worked counts: a weekend
-    day inside a holiday period is off either way, and festival names are worded differently.
+    Only whether a day is worked counts: a weekend day inside a holiday period is off either way, and
+    festivals are worded differently by different sources.
+    """
+    day = min(first.span()[0], second.span()[0])
+    out = []
+    while day <= date(max(first.year, second.year), 12, 31):
+        if first.is_workday(day) != second.is_workday(day):
+            out.append(DayDifference(day, describe_day(day, first), describe_day(day, second)))
+        day += timedelta(days=1)
+    return out
+
+
+def compare_with_package(arrangement: HolidayArrangement) -> list[DayDifference] | None:
+    """The days ``chinesecalendar`` (first) and the arrangement (second) decide differently.
+
+    None when the package has no data for the year.
     """
     package = package_arrangement(arrangement.year)
     if package is None:
         return None
-    start = min(arrangement.span()[0], package.span()[0])
-    out = []
-    day = start
-    while day <= date(arrangement.year, 12, 31):
-        if package.is_workday(day) != arrangement.is_workday(day):
-            out.append(Disagreement(day, _describe(day, package), _describe(day, arrangement)))
-        day += timedelta(days=1)
-    return out
+    return compare_arrangements(package, arrangement)
 
 
 # -- the holidays fixed by law -------------------------------------------------------------------
