@@ -296,3 +296,56 @@ def workdays_in(calendar: WorkingCalendar, start: date, end: date) -> list[date]
             days.append(day)
         day += timedelta(days=1)
     return days
+
+
+# -- the year boundary ---------------------------------------------------------------------------
+
+WARN_FROM_MONTH = 11  # the State Council publishes next year's arrangement in November or December
+
+
+@dataclass(frozen=True)
+class CalendarWarning:
+    """A year's official working days are missing: what the coordinator is told, once a week."""
+
+    year: int
+    week: str  # ISO week of ``today`` (2026-W45): one message per week
+    title: str
+    body: str
+    command: str  # how to add the data
+
+    @property
+    def key(self) -> str:
+        """The delivery key that makes the message once a week."""
+        return f"calendar-missing|{self.year}|{self.week}"
+
+
+def missing_calendar_warning(today: date, calendar: ChinaCalendar) -> CalendarWarning | None:
+    """From 1 November, a warning when next year has no official data; all year when this year has none."""
+    years = [today.year] + ([today.year + 1] if today.month >= WARN_FROM_MONTH else [])
+    year = next((y for y in years if not calendar.source(y).official), None)
+    if year is None:
+        return None
+    iso = today.isocalendar()
+    command = f"zhenggai calendar import {year}.txt"
+    meanwhile = {
+        CalendarSource.STATUTORY: (
+            f"在导入之前，{year}年的工作日按法定节假日（元旦、春节、清明节、劳动节、端午节、中秋节、国庆节）"
+            "和周末推算，调休上班日无法推算，据此算出的日期均标为“暂定”。"
+        ),
+        CalendarSource.WEEKENDS: f"在导入之前，{year}年的工作日按周一至周五推算（不含任何节假日），据此算出的日期均标为“暂定”。",
+        CalendarSource.MISSING: f"在导入之前，涉及{year}年的完成时限、催办和周期检查都无法计算（ZHENGGAI_CALENDAR_FALLBACK=error）。",
+    }[calendar.source(year)]
+    body = (
+        f"{year}年的节假日和调休安排尚无官方数据：chinesecalendar {package_version()} 只到"
+        f"{max(package_years())}年，也未导入{year}年的安排。{meanwhile}"
+        f"国务院办公厅通常在每年11月至12月印发《国务院办公厅关于{year}年部分节假日安排的通知》。"
+        f"印发后，请将通知全文保存为文本文件（如 {year}.txt），先运行 {command} --dry-run 核对，"
+        f"再运行 {command} 导入；也可以升级 chinesecalendar。"
+    )
+    return CalendarWarning(
+        year=year,
+        week=f"{iso.year}-W{iso.week:02d}",
+        title=f"{year}年节假日安排尚未导入",
+        body=body,
+        command=command,
+    )

@@ -17,6 +17,7 @@ from models.workdays import (
     DayKind,
     WeekdayCalendar,
     add_workdays,
+    missing_calendar_warning,
     workdays_between,
     workdays_in,
 )
@@ -179,3 +180,31 @@ def test_a_calendar_is_a_value_that_hashes_by_its_data() -> None:
     assert {one: 1}[same] == 1
     with pytest.raises(ValueError, match="one arrangement per year"):
         ChinaCalendar(imported=(ARRANGEMENT_2027, ARRANGEMENT_2027))
+
+
+def test_from_1_november_a_missing_next_year_is_warned_about_once_a_week() -> None:
+    calendar = ChinaCalendar()  # chinesecalendar 1.11.0 ends with 2026
+
+    assert missing_calendar_warning(date(2026, 10, 31), calendar) is None
+    warning = missing_calendar_warning(date(2026, 11, 1), calendar)
+    assert warning is not None
+    assert warning.year == 2027 and warning.title == "2027年节假日安排尚未导入"
+    assert "zhenggai calendar import 2027.txt --dry-run" in warning.body and "暂定" in warning.body
+    assert warning.command == "zhenggai calendar import 2027.txt"
+    monday, friday = (
+        missing_calendar_warning(date(2026, 11, 2), calendar),
+        missing_calendar_warning(date(2026, 11, 6), calendar),
+    )
+    next_week = missing_calendar_warning(date(2026, 11, 9), calendar)
+    assert monday is not None and friday is not None and next_week is not None
+    assert monday.key == friday.key == "calendar-missing|2027|2026-W45"
+    assert next_week.key == "calendar-missing|2027|2026-W46"
+
+
+def test_the_warning_stops_once_the_year_is_imported_and_says_what_failing_means() -> None:
+    assert missing_calendar_warning(date(2026, 12, 1), ChinaCalendar(imported=(ARRANGEMENT_2027,))) is None
+    in_the_year = missing_calendar_warning(date(2027, 3, 1), ChinaCalendar(fallback="error"))
+    assert in_the_year is not None and in_the_year.year == 2027
+    assert "无法计算" in in_the_year.body
+    weekends = missing_calendar_warning(date(2026, 11, 2), ChinaCalendar(fallback="weekends"))
+    assert weekends is not None and "周一至周五" in weekends.body
