@@ -48,10 +48,11 @@ def import_(
     """
     from datetime import UTC, datetime
 
+    from flows.cli.common import local_time
     from flows.cli.importers import read_text_file
     from models.holiday_arrangement import package_version
     from tasks.calendar.files import arrangement_format, read_arrangement
-    from tasks.calendar.ledger import record_arrangement
+    from tasks.calendar.ledger import ImportRecord, preview_import, record_arrangement
     from tasks.calendar.show import describe_arrangement, describe_differences
 
     source_format = arrangement_format(str(file))
@@ -64,44 +65,48 @@ def import_(
     )
     for line in describe_arrangement(arrangement):
         console.print(line)
+    stored: ImportRecord | None = None
     with database().unit_of_work() as session:
-        recorded = record_arrangement(
-            session,
-            arrangement,
-            source_name=file.name,
-            source_format=source_format,
-            source_text=text,
-            imported_by=by,
-            now=datetime.now(UTC),
-        )
-        if not dry_run:
+        if dry_run:
+            preview = preview_import(session, arrangement)
+        else:
+            recorded = record_arrangement(
+                session,
+                arrangement,
+                source_name=file.name,
+                source_format=source_format,
+                source_text=text,
+                imported_by=by,
+                now=datetime.now(UTC),
+            )
             session.commit()
+            preview, stored = recorded.preview, recorded.record
     package = f"chinesecalendar {package_version()}"
-    if recorded.package is None:
+    if preview.package is None:
         console.print(
             f"{package} has no data for {arrangement.year}: this import is the year's official calendar"
         )
-    elif not recorded.package:
+    elif not preview.package:
         console.print(f"{package} agrees day by day")
     else:
         err_console.print(
-            f"warning: {package} decides {len(recorded.package)} day(s) otherwise; the import counts:"
+            f"warning: {package} decides {len(preview.package)} day(s) otherwise; the import counts:"
         )
-        for line in describe_differences(recorded.package, "chinesecalendar", "imported"):
+        for line in describe_differences(preview.package, "chinesecalendar", "imported"):
             err_console.print(line)
-    if recorded.previous is not None:
-        previous = recorded.previous
+    if preview.previous is not None:
+        previous = preview.previous
         console.print(
-            f"replaces import #{previous.id} of {previous.imported_at:%Y-%m-%d %H:%M} UTC by {previous.imported_by} "
-            f"({previous.source_name}): {len(recorded.changes)} day(s) change"
+            f"replaces import #{previous.id} of {local_time(previous.imported_at)} by {previous.imported_by} "
+            f"({previous.source_name}): {len(preview.changes)} day(s) change"
         )
-        for line in describe_differences(recorded.changes, "was", "now"):
+        for line in describe_differences(preview.changes, "was", "now"):
             console.print(line)
-    if dry_run:
+    if stored is None:
         console.print(f"dry run: nothing stored for {arrangement.year}")
     else:
         console.print(
-            f"stored {arrangement.year} as import #{recorded.record.id}: {len(holidays)} 日 off, "
+            f"stored {arrangement.year} as import #{stored.id}: {len(holidays)} 日 off, "
             f"{len(workdays)} 调休 working days"
         )
 

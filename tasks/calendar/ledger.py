@@ -54,13 +54,32 @@ class ImportRecord:
 
 
 @dataclass(frozen=True)
-class RecordedImport:
-    """What an import stored: the new record, and what it changed against the year's previous import."""
+class ImportPreview:
+    """What importing an arrangement would do: the import it replaces, the days that change, the package."""
 
-    record: ImportRecord
+    arrangement: HolidayArrangement
     previous: ImportRecord | None
     changes: list[DayDifference]  # first: the previous import, second: this one
     package: list[DayDifference] | None  # first: chinesecalendar, second: this import (None: no data)
+
+
+@dataclass(frozen=True)
+class RecordedImport:
+    """What an import stored: the new record, and what it changed."""
+
+    record: ImportRecord
+    preview: ImportPreview
+
+
+def preview_import(session: Session, arrangement: HolidayArrangement) -> ImportPreview:
+    """What storing ``arrangement`` would replace and change (reads only: what ``--dry-run`` shows)."""
+    before = imported_arrangements(session, years=[arrangement.year])
+    return ImportPreview(
+        arrangement=arrangement,
+        previous=latest_import(session, arrangement.year),
+        changes=compare_arrangements(before[0], arrangement) if before else [],
+        package=compare_with_package(arrangement),
+    )
 
 
 def record_arrangement(
@@ -74,9 +93,7 @@ def record_arrangement(
     now: datetime,
 ) -> RecordedImport:
     """Store a year's arrangement, replacing the days of its earlier import (kept in the history)."""
-    previous = latest_import(session, arrangement.year)
-    before = imported_arrangements(session, years=[arrangement.year])
-    package = compare_with_package(arrangement)
+    preview = preview_import(session, arrangement)
     holidays, workdays = arrangement.holiday_days(), arrangement.workday_days()
     record = CalendarImport(
         year=arrangement.year,
@@ -87,7 +104,7 @@ def record_arrangement(
         source_text=source_text,
         holidays=len(holidays),
         workdays=len(workdays),
-        package_disagreements=None if package is None else len(package),
+        package_disagreements=None if preview.package is None else len(preview.package),
     )
     session.add(record)
     session.flush()
@@ -103,8 +120,7 @@ def record_arrangement(
         ]
     )
     session.flush()
-    changes = compare_arrangements(before[0], arrangement) if before else []
-    return RecordedImport(record=ImportRecord.of(record), previous=previous, changes=changes, package=package)
+    return RecordedImport(record=ImportRecord.of(record), preview=preview)
 
 
 def imported_arrangements(

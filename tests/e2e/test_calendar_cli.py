@@ -88,6 +88,8 @@ def test_a_dry_run_stores_nothing(cli: Callable[..., Any], database: Database, n
     assert result.exit_code == 0, result.output
     assert "dry run: nothing stored for 2027" in result.output
     assert imports(database) == 0
+    # Not even an id is spent (PostgreSQL sequences advance on a rolled-back insert).
+    assert "stored 2027 as import #1" in cli("calendar", "import", notice_2027).output
 
 
 def test_an_unreadable_notice_names_file_and_line_and_stores_nothing(

@@ -45,7 +45,11 @@ def test_an_imported_notice_is_loaded_back_as_the_same_arrangement(database: Dat
         recorded = record(session, text, "2026.txt")
         session.commit()
 
-    assert recorded.package == [] and recorded.previous is None and recorded.changes == []
+    assert (
+        recorded.preview.package == []
+        and recorded.preview.previous is None
+        and recorded.preview.changes == []
+    )
     with database.unit_of_work() as session:
         loaded = imported_arrangements(session)
         stored = latest_import(session, 2026)
@@ -74,9 +78,9 @@ def test_a_new_import_of_a_year_replaces_its_days_and_keeps_the_history(database
         recorded = record(session, second, "2027.yaml", now=datetime(2026, 11, 21, tzinfo=UTC))
         session.commit()
 
-    assert recorded.previous is not None and recorded.previous.imported_by == "李四"
-    assert recorded.package is None  # chinesecalendar has no 2027
-    assert [(c.day, c.first, c.second) for c in recorded.changes] == [
+    assert recorded.preview.previous is not None and recorded.preview.previous.imported_by == "李四"
+    assert recorded.preview.package is None  # chinesecalendar has no 2027
+    assert [(c.day, c.first, c.second) for c in recorded.preview.changes] == [
         (date(2027, 2, 20), "at work (调休)", "weekend"),
     ]
     with database.unit_of_work() as session:
