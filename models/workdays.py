@@ -149,6 +149,10 @@ class ChinaCalendar:
     def __hash__(self) -> int:
         return self._hash
 
+    def __reduce__(self) -> tuple[type[ChinaCalendar], tuple[Fallback, tuple[HolidayArrangement, ...]]]:
+        # Rebuilt from the value alone: the cached hash of strings differs from process to process.
+        return (type(self), (self.fallback, self.imported))
+
     # -- the questions the rules ask --------------------------------------------------------------
 
     def is_workday(self, day: date) -> bool:

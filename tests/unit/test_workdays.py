@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pickle
 from datetime import date, timedelta
 
 import chinese_calendar
@@ -178,6 +179,8 @@ def test_a_calendar_is_a_value_that_hashes_by_its_data() -> None:
     assert one == same and hash(one) == hash(same)
     assert one != ChinaCalendar() and one != ChinaCalendar(fallback="weekends", imported=(ARRANGEMENT_2027,))
     assert {one: 1}[same] == 1
+    revived = pickle.loads(pickle.dumps(one))
+    assert revived == one and hash(revived) == hash(one) and revived.is_workday(date(2027, 2, 20))
     with pytest.raises(ValueError, match="one arrangement per year"):
         ChinaCalendar(imported=(ARRANGEMENT_2027, ARRANGEMENT_2027))
 
