@@ -19,6 +19,7 @@ from models.workdays import WeekdayCalendar
 from tasks.assessment.adjustments import add_adjustment
 from tasks.assessment.results import Clock, close_period, compute_ranking, period_history, period_result
 from tests.factories import make_measure, make_problem, make_report, make_round, make_unit
+from tests.support.work import committed, settings_clock
 
 ZONE = "Asia/Shanghai"
 CST = ZoneInfo(ZONE)
@@ -34,7 +35,9 @@ def clock(month: int = 11, day: int = 30, hour: int = 10) -> Clock:
     return Clock(local(month, day, hour), WeekdayCalendar(), ZONE)
 
 
-def event(session: Session, measure: Any, kind: EventKind, at: datetime, to: str, frm: str | None = None) -> None:
+def event(
+    session: Session, measure: Any, kind: EventKind, at: datetime, to: str, frm: str | None = None
+) -> None:
     session.add(StatusEvent(measure=measure, at=at, actor="test", kind=kind, from_value=frm, to_value=to))
     session.flush()
 
@@ -47,7 +50,13 @@ def seed(session: Session) -> dict[str, Any]:
     team = make_unit(session, "team", name="执法大队", kind=UnitKind.ENFORCEMENT_TEAM)
     police = make_unit(session, "police", name="区公安分局", kind=UnitKind.EXTERNAL)
     meeting = make_measure(
-        session, problem, code="AS-1", lead_unit=office, deadline=None, cadence="每周一 09:00", co_units=[police]
+        session,
+        problem,
+        code="AS-1",
+        lead_unit=office,
+        deadline=None,
+        cadence="每周一 09:00",
+        co_units=[police],
     )
     make_report(session, meeting, submitted_at=local(11, 24, 15))  # the 11-16 → 11-23 period, a day late
     slipping = make_measure(
@@ -73,7 +82,11 @@ def test_the_week_is_scored_from_reports_status_escalations_and_reviews(database
         ranking = compute_ranking(session, ROUND, WEEK, clock())
     # office: AS-1 late −1; co on AS-2: overdue 5 days −2.5×0.5, yellow −5×0.5; AS-3 done +2 and closed +1 on time
     # team: AS-2 overdue −2.5, yellow −5; police (external): co on AS-1 late −0.5, not ranked
-    assert totals(ranking) == {"office": Decimal("98.25"), "team": Decimal("92.50"), "police": Decimal("99.50")}
+    assert totals(ranking) == {
+        "office": Decimal("98.25"),
+        "team": Decimal("92.50"),
+        "police": Decimal("99.50"),
+    }
     assert [(s.code, s.rank) for s in ranking.ranked] == [("office", 1), ("team", 2)]
     office = ranking.score_of("office")
     assert office is not None and office.asked == 3
@@ -170,7 +183,9 @@ def test_a_wrong_adjustment_writes_nothing(
     with database.unit_of_work() as session:
         seed(session)
         with pytest.raises(error):
-            add_adjustment(session, ROUND, unit, WEEK, points=points, reason=reason, actor="x", now=local(11, 27))
+            add_adjustment(
+                session, ROUND, unit, WEEK, points=points, reason=reason, actor="x", now=local(11, 27)
+            )
         assert session.query(AssessmentAdjustment).count() == 0
 
 
@@ -195,7 +210,9 @@ def test_a_real_report_review_path_scores_the_same(database: Database) -> None:
     with database.unit_of_work() as session:
         round_ = make_round(session, code=ROUND, feedback_date=date(2026, 11, 2))
         unit = make_unit(session, "solo", name="市容科")
-        make_measure(session, make_problem(session, round_), code="AS-9", lead_unit=unit, deadline=date(2026, 11, 26))
+        make_measure(
+            session, make_problem(session, round_), code="AS-9", lead_unit=unit, deadline=date(2026, 11, 26)
+        )
         session.commit()
         record_report(
             session,
@@ -204,7 +221,9 @@ def test_a_real_report_review_path_scores_the_same(database: Database) -> None:
             now=local(11, 24),
             today=date(2026, 11, 24),
         )
-        review_measure(session, "AS-9", ReviewAction.ACCEPT, reason="核查属实", actor="督查室", now=local(11, 26))
+        review_measure(
+            session, "AS-9", ReviewAction.ACCEPT, reason="核查属实", actor="督查室", now=local(11, 26)
+        )
         session.commit()
         ranking = compute_ranking(session, ROUND, WEEK, clock())
     solo = ranking.score_of("solo")
@@ -215,3 +234,73 @@ def test_a_real_report_review_path_scores_the_same(database: Database) -> None:
     ]
     assert solo.list == ListKind.RED
     _ = MeasureStatus
+
+
+PLAN = """
+round:
+  code: r-formula
+  title: 考评公式测试
+  inspected_org: 测试局党组
+  inspecting_body: 区委巡察组
+  inspection_start: 2026-06-01
+  inspection_end: 2026-07-01
+  feedback_date: 2026-08-01
+  assessment: {assessment}
+units:
+  - {{code: fu, name: 测试科, kind: department}}
+problems:
+  - title: 问题一
+    measures:
+      - {{code: FM-1, text: 措施一, lead_unit: fu, deadline: 2026-12-31}}
+"""
+
+
+def test_a_plan_names_its_formula_file_beside_it_and_results_name_its_version(
+    database: Database, tmp_path: Any
+) -> None:
+    from tasks.assessment.formula import DEFAULT_FORMULA_FILE
+    from tasks.ledger.plan_export import export_plan
+    from tasks.ledger.plan_load import load_plan_file
+
+    formula = DEFAULT_FORMULA_FILE.read_text(encoding="utf-8").replace(
+        'version: "2026.1"', 'version: "区考评-2"'
+    )
+    (tmp_path / "assessment.yaml").write_text(formula, encoding="utf-8")
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN.format(assessment="assessment.yaml"), encoding="utf-8")
+    committed(database, load_plan_file, plan, settings_clock())
+    with database.unit_of_work() as session:
+        ranking = compute_ranking(session, "r-formula", WEEK, clock())
+        exported = export_plan(session, "r-formula")
+    assert ranking.formula_version == "区考评-2"
+    assert "version: 区考评-2" in exported
+    again = tmp_path / "again.yaml"
+    again.write_text(exported, encoding="utf-8")
+    assert committed(database, load_plan_file, again, settings_clock()).total == 0
+
+
+def test_a_broken_formula_file_names_its_file_line_and_field_and_loads_nothing(
+    database: Database, tmp_path: Any
+) -> None:
+    from models.errors import InvalidPlan
+    from models.tables import Round
+    from tasks.ledger.plan_load import load_plan_file
+
+    (tmp_path / "assessment.yaml").write_text(
+        'name: 区考评\nversion: "1"\nbase: 100\nrules:\n  report_late: {points: -1, cap: 5}\n',
+        encoding="utf-8",
+    )
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN.format(assessment="assessment.yaml"), encoding="utf-8")
+    with pytest.raises(InvalidPlan) as caught:
+        committed(database, load_plan_file, plan, settings_clock())
+    [issue] = caught.value.issues
+    assert issue.where.endswith("assessment.yaml:5") and issue.field == "rules.report_late.cap"
+    plan.write_text(
+        PLAN.format(assessment="{name: x, version: '1', base: 100, rules: {late: {points: 1}}}"),
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidPlan, match=r"round.assessment.rules.late: is not a rule"):
+        committed(database, load_plan_file, plan, settings_clock())
+    with database.unit_of_work() as session:
+        assert session.query(Round).count() == 0
