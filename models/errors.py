@@ -159,3 +159,7 @@ class PeriodNotClosed(ZhenggaiError):
 
 class ChartUnavailable(ZhenggaiError):
     """A chart cannot be drawn: Pillow or the CJK fonts the PDF uses are missing."""
+
+
+class UnsupportedFormat(ZhenggaiError):
+    """A document was asked for in a format, or to a place, Zhenggai cannot write."""

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.assessment import Adjustment, Line, ListKind, Period, Ranking, UnitScore, parse_period
-from models.assessment_formula import assess
+from models.assessment_formula import Formula, assess, parse_formula
 from models.errors import InvalidPeriod, PeriodNotClosed, UnknownRound
 from models.tables import AssessmentResult, AssessmentScore, Round, Unit
 from models.workdays import WorkingCalendar
@@ -38,10 +38,12 @@ class Stored:
 
 @dataclass(frozen=True)
 class PeriodResult:
-    """A period's ranking and, when it is the stored one, its record (``None``: computed just now)."""
+    """A period's ranking, the formula it used and, when it is the stored one, its record (``None``:
+    computed just now)."""
 
     ranking: Ranking
     stored: Stored | None
+    formula: Formula
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ def period_result(session: Session, round_code: str, period: Period, clock: Cloc
     stored = latest_result(session, round_.id, period)
     if stored is not None:
         return stored
-    return PeriodResult(compute_ranking(session, round_code, period, clock), None)
+    formula = round_formula(round_.assessment_formula, round_code)
+    return PeriodResult(compute_ranking(session, round_code, period, clock), None, formula)
 
 
 def close_period(
@@ -266,7 +269,7 @@ def latest_result(session: Session, round_id: int, period: Period) -> PeriodResu
     if result is None:
         return None
     round_code = session.scalar(select(Round.code).where(Round.id == round_id)) or ""
-    return PeriodResult(_ranking(result, round_code), _stored(result))
+    return PeriodResult(_ranking(result, round_code), _stored(result), parse_formula(result.formula))
 
 
 def period_history(session: Session, round_code: str, period: Period) -> list[tuple[Stored, str]]:

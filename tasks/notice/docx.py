@@ -12,9 +12,10 @@ python-docx writes only ``w:ascii``/``w:hAnsi``: every style and every run here 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from models.notice import Block, BlockKind, NoticeDocument, RunStyle
+from models.notice import BlockKind, NoticeDocument, Run, RunStyle
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
@@ -30,6 +31,7 @@ PAGE_NUMBER_FONT = "宋体"
 BODY_SIZE_PT = 16.0  # 3号
 TITLE_SIZE_PT = 22.0  # 2号
 PAGE_NUMBER_SIZE_PT = 14.0  # 4号
+TABLE_SIZE_PT = 14.0  # 4号: tables and captions
 LINE_PITCH_PT = 28.95  # exact line spacing: 22 lines in the 225 mm type area
 PAGE_WIDTH_MM, PAGE_HEIGHT_MM = 210, 297
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
@@ -235,7 +237,8 @@ def _page_number(paragraph: Paragraph, *, odd: bool) -> None:
     _add_run(paragraph, " —", PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE_PT)
 
 
-def _title_paragraph(document: DocxDocument, text: str) -> None:
+def add_title(document: DocxDocument, text: str) -> None:
+    """A title line: 2号 方正小标宋简体, centred, off the grid."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
@@ -248,7 +251,8 @@ def _title_paragraph(document: DocxDocument, text: str) -> None:
     _add_run(paragraph, text, TITLE_FONT, TITLE_SIZE_PT)
 
 
-def _body_paragraph(document: DocxDocument, block: Block) -> Paragraph:
+def add_body(document: DocxDocument, runs: Sequence[Run]) -> Paragraph:
+    """A body paragraph: 3号 justified, two characters indented, each run in its style's font."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
@@ -256,19 +260,27 @@ def _body_paragraph(document: DocxDocument, block: Block) -> Paragraph:
     paragraph.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     paragraph.paragraph_format.first_line_indent = Pt(2 * BODY_SIZE_PT)
     _exact_spacing(paragraph)
-    for run in block.runs:
+    for run in runs:
         _add_run(
             paragraph, run.text, _RUN_FONTS[run.style], BODY_SIZE_PT, highlight=run.style == RunStyle.MISSING
         )
     return paragraph
 
 
-def _blank(document: DocxDocument) -> None:
+def add_blank(document: DocxDocument) -> None:
+    """An empty line of the grid."""
     from docx.shared import Pt
 
     paragraph = document.add_paragraph()
     paragraph.paragraph_format.first_line_indent = Pt(0)
     _exact_spacing(paragraph)
+
+
+def add_signature(document: DocxDocument, signature: str, date_line: str | None) -> None:
+    """A blank line kept with the sign-off below it (the signature is never alone on a page)."""
+    add_blank(document)
+    document.paragraphs[-1].paragraph_format.keep_with_next = True
+    _sign_off(document, signature, date_line)
 
 
 def _sign_off(document: DocxDocument, signature: str, date_line: str | None) -> None:
@@ -314,41 +326,117 @@ def _sign_off(document: DocxDocument, signature: str, date_line: str | None) -> 
         _add_run(paragraph, text, BODY_FONT, BODY_SIZE_PT)
 
 
-def render_docx(document: NoticeDocument) -> bytes:
-    """The notice as DOCX bytes (linear in the number of paragraphs)."""
+def new_document(*, title: str, author: str, subject: str) -> DocxDocument:
+    """An empty GB/T 9704 document: A4, the margins, the line grid, the fonts, page numbers."""
     from docx import Document
 
     docx = Document()
     _configure_styles(docx)
     _configure_section(docx)
-    docx.core_properties.title = f"{document.issuer}{document.title}"
-    docx.core_properties.author = document.issuer
-    docx.core_properties.subject = f"{document.round_code} as of {document.as_of.isoformat()}"
+    docx.core_properties.title = title
+    docx.core_properties.author = author
+    docx.core_properties.subject = subject
     # The default template starts with one empty paragraph: drop it.
     body = docx.element.body
     for paragraph in list(body.iterchildren()):
         if paragraph.tag.endswith("}p"):
             body.remove(paragraph)
+    return docx
 
+
+def document_bytes(docx: DocxDocument) -> bytes:
+    """The document as DOCX bytes."""
+    buffer = io.BytesIO()
+    docx.save(buffer)
+    return buffer.getvalue()
+
+
+def add_table(
+    docx: DocxDocument,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths_mm: Sequence[float] | None = None,
+) -> None:
+    """A ruled table across the type area: 4号 仿宋 cells off the line grid, the header row in 黑体 and
+    repeated on every page; ``widths_mm`` per column (default: equal)."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    table = docx.add_table(rows=1 + len(rows), cols=len(headers))
+    table.style = docx.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    widths = list(widths_mm) if widths_mm else [type_area_width_mm() / len(headers)] * len(headers)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Mm(width)  # the grid LibreOffice lays out by; Word reads the cells' widths
+    for r, values in enumerate([list(headers), *[list(row) for row in rows]]):
+        for c, value in enumerate(values):
+            cell = table.cell(r, c)
+            cell.width = Mm(widths[c])
+            paragraph = cell.paragraphs[0]
+            _snap_to_grid_off(paragraph)
+            fmt = paragraph.paragraph_format
+            fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            fmt.first_line_indent = Pt(0)
+            fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            fmt.space_before = Pt(3)
+            fmt.space_after = Pt(3)
+            _add_run(paragraph, value, HEADING_FONT if r == 0 else BODY_FONT, TABLE_SIZE_PT)
+    header = table.rows[0]._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    header.append(repeat)
+
+
+def add_picture(docx: DocxDocument, image: bytes, *, width_mm: float, caption: str) -> None:
+    """An image centred in the type area, its caption (楷体) below it, kept together."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.shared import Mm, Pt
+
+    paragraph = docx.add_paragraph()
+    fmt = paragraph.paragraph_format
+    fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    fmt.first_line_indent = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    fmt.keep_with_next = True
+    _snap_to_grid_off(paragraph)
+    paragraph.add_run().add_picture(io.BytesIO(image), width=Mm(width_mm))
+    label = docx.add_paragraph()
+    label.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    label.paragraph_format.first_line_indent = Pt(0)
+    _exact_spacing(label)
+    _add_run(label, caption, LABEL_FONT, TABLE_SIZE_PT)
+
+
+def type_area_width_mm() -> float:
+    """The width of the type area (156 mm)."""
+    return PAGE_WIDTH_MM - MARGINS_MM["left"] - MARGINS_MM["right"]
+
+
+def render_docx(document: NoticeDocument) -> bytes:
+    """The notice as DOCX bytes (linear in the number of paragraphs)."""
+    docx = new_document(
+        title=f"{document.issuer}{document.title}",
+        author=document.issuer,
+        subject=f"{document.round_code} as of {document.as_of.isoformat()}",
+    )
     blocks = document.blocks()
     signature = next((b.text for b in blocks if b.kind == BlockKind.SIGNATURE), None)
     date_line = next((b.text for b in blocks if b.kind == BlockKind.DATE), None)
     for block in blocks:
         if block.kind in (BlockKind.ISSUER, BlockKind.TITLE):
-            _title_paragraph(docx, block.text)
+            add_title(docx, block.text)
             if block.kind == BlockKind.TITLE:
-                _blank(docx)
+                add_blank(docx)
         elif block.kind in (BlockKind.SIGNATURE, BlockKind.DATE):
             continue
         else:
-            paragraph = _body_paragraph(docx, block)
+            paragraph = add_body(docx, block.runs)
             if block.kind == BlockKind.CLOSING and signature:
                 paragraph.paragraph_format.keep_with_next = True
     if signature:
-        _blank(docx)
-        docx.paragraphs[-1].paragraph_format.keep_with_next = True
-        _sign_off(docx, signature, date_line)
-
-    buffer = io.BytesIO()
-    docx.save(buffer)
-    return buffer.getvalue()
+        add_signature(docx, signature, date_line)
+    return document_bytes(docx)
