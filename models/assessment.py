@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from models.clock import Clock
 from models.enums import MeasureStatus
 from models.errors import InvalidPeriod
 from models.periods import ReportOutcome
@@ -293,16 +294,14 @@ class StatusTimeline:
 
 
 def overdue_days(
-    deadline: date | None, timeline: StatusTimeline, workdays: Sequence[date], timezone: str
+    deadline: date | None, timeline: StatusTimeline, workdays: Sequence[date], clock: Clock
 ) -> tuple[date, ...]:
     """The working days on which the measure was overdue (``models.rules.is_overdue``, status at day's end)."""
     if deadline is None:
         return ()
-    zone = ZoneInfo(timezone)
     days = []
     for day in workdays:
-        end = datetime.combine(day, time.max, tzinfo=zone)
-        if is_overdue(timeline.status_at(end), deadline, day):
+        if is_overdue(timeline.status_at(clock.end_of_day(day)), deadline, day):
             days.append(day)
     return tuple(days)
 
@@ -312,18 +311,15 @@ def ack_late_days(
     acknowledged_at: datetime | None,
     allowance: int,
     workdays: Sequence[date],
-    calendar: WorkingCalendar,
-    timezone: str,
+    clock: Clock,
 ) -> tuple[date, ...]:
     """The working days a 签收 was still pending after its allowance of ``allowance`` working days."""
-    zone = ZoneInfo(timezone)
-    due = add_workdays(calendar, assigned_at.astimezone(zone).date(), allowance)
+    due = add_workdays(clock.calendar, clock.local_day(assigned_at), allowance)
     late = []
     for day in workdays:
         if day <= due:
             continue
-        end = datetime.combine(day, time.max, tzinfo=zone)
-        if acknowledged_at is None or acknowledged_at > end:
+        if acknowledged_at is None or acknowledged_at > clock.end_of_day(day):
             late.append(day)
     return tuple(late)
 

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from models.assessment import Period
-    from tasks.assessment.results import Clock, PeriodResult
+    from models.clock import Clock
+    from tasks.assessment.results import PeriodResult
 
 # Typer raises its own (vendored) click's usage errors: their common base is typer.BadParameter's parent.
 USAGE_ERROR: type[Exception] = typer.BadParameter.__mro__[1]
@@ -56,12 +57,7 @@ def _period(value: str | None) -> Period:
 
 
 def _clock() -> Clock:
-    from datetime import UTC, datetime
-
-    from tasks.assessment.results import Clock
-
-    config = settings()
-    return Clock(datetime.now(UTC), config.working_calendar(), config.timezone)
+    return settings().clock()
 
 
 def _origin(result: PeriodResult) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from models.assessment import Ranking
 from models.assessment_formula import RULE_LABEL
 from models.assessment_notice import RANKING_HEADERS, ranking_row
-from models.rules import local_date
 
 DETAIL_SHEET = "扣分及加减分明细"
 DETAIL_HEADERS = ("考评期", "单位", "类别", "措施", "日期", "规则或理由", "分值", "说明或记录人")
@@ -68,7 +68,7 @@ def ranking_workbook(rankings: Sequence[Ranking], timezone: str, *, stored: Sequ
                         score.name,
                         "加减分",
                         "—",
-                        local_date(adjustment.at, timezone).isoformat(),
+                        adjustment.at.astimezone(ZoneInfo(timezone)).date().isoformat(),
                         adjustment.reason,
                         str(adjustment.points),
                         adjustment.actor,

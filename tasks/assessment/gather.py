@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,11 +37,11 @@ from models.assessment import (
     ack_late_days,
     overdue_days,
 )
+from models.clock import Clock
 from models.enums import EventKind, MeasureStatus
 from models.errors import UnknownRound
 from models.periods import cadence_periods, report_outcome
 from models.tables import AssessmentAdjustment, Measure, Problem, Report, Round, StatusEvent, Unit
-from models.workdays import WorkingCalendar
 from tasks.assessment import sources
 from tasks.ledger.queries import live_measures
 
@@ -123,21 +122,15 @@ def adjustments_of(session: Session, round_id: int, period: Period) -> dict[int,
 
 
 def gather_units(
-    session: Session,
-    round_code: str,
-    period: Period,
-    *,
-    as_of: datetime,
-    calendar: WorkingCalendar,
-    timezone: str,
-    ack_allowance: int = 1,
+    session: Session, round_code: str, period: Period, clock: Clock, *, ack_allowance: int = 1
 ) -> list[UnitRecord]:
-    """Every unit holding a share of the round's live measures, with its shares' facts in ``period``."""
+    """Every unit holding a share of the round's live measures, with its shares' facts in ``period`` as
+    of ``clock.now``."""
     round_ = find_round(session, round_code)
-    zone = ZoneInfo(timezone)
-    start = period.start(timezone)
-    cutoff = min(as_of, period.end(timezone))
-    workdays = [d for d in period.workdays(calendar) if datetime.combine(d, time.min, tzinfo=zone) < cutoff]
+    as_of = clock.now
+    start = period.start(clock.timezone)
+    cutoff = min(as_of, period.end(clock.timezone))
+    workdays = [d for d in period.workdays(clock.calendar) if clock.start_of_day(d) < cutoff]
     measures = live_measures(session, round_code=round_code)
     ids = [m.id for m in measures]
     histories = _histories(session, round_.id, as_of)
@@ -177,8 +170,7 @@ def gather_units(
                 since=round_.feedback_date,
                 start=start,
                 end=cutoff,
-                calendar=calendar,
-                timezone=timezone,
+                clock=clock,
             )
             if measure.cadence
             else ()
@@ -189,7 +181,7 @@ def gather_units(
             "deadline": measure.deadline,
             "original_deadline": original,
             "completed_at": finished if finished is not None and within(finished) else None,
-            "overdue_days": overdue_days(measure.deadline, timeline, workdays, timezone),
+            "overdue_days": overdue_days(measure.deadline, timeline, workdays, clock),
             "escalations": tuple(e for e in history.escalations if within(e.at)),
             "reviews": tuple(r for r in history.reviews if within(r.at)),
             "extensions": tuple(
@@ -205,7 +197,7 @@ def gather_units(
             late_acks: tuple[date, ...] = ()
             for ack in acks.get((measure.id, unit_id), []):
                 late_acks += ack_late_days(
-                    ack.assigned_at, ack.acknowledged_at, ack_allowance, workdays, calendar, timezone
+                    ack.assigned_at, ack.acknowledged_at, ack_allowance, workdays, clock
                 )
             shares[code].append(
                 ShareRecord(

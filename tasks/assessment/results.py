@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from models.assessment import Adjustment, Line, ListKind, Period, Ranking, UnitScore, parse_period
 from models.assessment_formula import Formula, assess, parse_formula
+from models.clock import Clock
 from models.errors import InvalidPeriod, PeriodNotClosed, UnknownRound
 from models.tables import AssessmentResult, AssessmentScore, Round, Unit
-from models.workdays import WorkingCalendar
 from tasks.assessment.formula import round_formula
 from tasks.assessment.gather import find_round, gather_units
 
@@ -46,15 +46,6 @@ class PeriodResult:
     formula: Formula
 
 
-@dataclass(frozen=True)
-class Clock:
-    """What a computation reads besides the ledger: the moment, the working calendar, the zone."""
-
-    now: datetime
-    calendar: WorkingCalendar
-    timezone: str
-
-
 def compute_ranking(
     session: Session, round_code: str, period: Period, clock: Clock, *, with_change: bool = True
 ) -> Ranking:
@@ -62,15 +53,7 @@ def compute_ranking(
     period's stored result, or against its computation when it has none)."""
     round_ = find_round(session, round_code)
     formula = round_formula(round_.assessment_formula, round_code)
-    units = gather_units(
-        session,
-        round_code,
-        period,
-        as_of=clock.now,
-        calendar=clock.calendar,
-        timezone=clock.timezone,
-        ack_allowance=formula.ack_within_workdays,
-    )
+    units = gather_units(session, round_code, period, clock, ack_allowance=formula.ack_within_workdays)
     previous = None
     if with_change:
         before = period.previous()

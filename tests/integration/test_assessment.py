@@ -11,13 +11,14 @@ import pytest
 from sqlalchemy.orm import Session
 
 from models.assessment import ListKind, parse_period
+from models.clock import Clock
 from models.db import Database
 from models.enums import EventKind, MeasureStatus, UnitKind
 from models.errors import InvalidAdjustment, InvalidPeriod, PeriodNotClosed, UnknownUnit
 from models.tables import AssessmentResult, StatusEvent
 from models.workdays import WeekdayCalendar
 from tasks.assessment.adjustments import add_adjustment
-from tasks.assessment.results import Clock, close_period, compute_ranking, period_history, period_result
+from tasks.assessment.results import close_period, compute_ranking, period_history, period_result
 from tests.factories import make_measure, make_problem, make_report, make_round, make_unit
 from tests.support.work import committed, settings_clock
 
@@ -32,7 +33,7 @@ def local(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
 
 
 def clock(month: int = 11, day: int = 30, hour: int = 10) -> Clock:
-    return Clock(local(month, day, hour), WeekdayCalendar(), ZONE)
+    return Clock(WeekdayCalendar(), ZONE, local(month, day, hour))
 
 
 def event(
@@ -218,8 +219,7 @@ def test_a_real_report_review_path_scores_the_same(database: Database) -> None:
             session,
             ReportInput(measure="AS-9", text="已完成", claimed_status="done"),
             actor="solo",
-            now=local(11, 24),
-            today=date(2026, 11, 24),
+            clock=clock(11, 24),
         )
         review_measure(
             session, "AS-9", ReviewAction.ACCEPT, reason="核查属实", actor="督查室", now=local(11, 26)

@@ -15,6 +15,7 @@ from models.workdays import WeekdayCalendar
 ZONE = "Asia/Shanghai"
 CST = ZoneInfo(ZONE)
 CAL = WeekdayCalendar()
+CLOCK = Clock(CAL, ZONE, datetime(2026, 12, 1, tzinfo=CST))
 
 
 def local(y: int, m: int, d: int, h: int = 10, minute: int = 0) -> datetime:
@@ -103,12 +104,12 @@ def test_overdue_days_stop_when_done_and_resume_when_returned() -> None:
         )
     )
     days = parse_period("2026-W48").workdays(CAL)
-    assert overdue_days(date(2026, 11, 20), timeline, days, ZONE) == (
+    assert overdue_days(date(2026, 11, 20), timeline, days, CLOCK) == (
         date(2026, 11, 23),
         date(2026, 11, 26),
         date(2026, 11, 27),
     )
-    assert overdue_days(None, timeline, days, ZONE) == ()
+    assert overdue_days(None, timeline, days, CLOCK) == ()
     assert timeline.finished_since(local(2026, 11, 25)) == local(2026, 11, 24, 16)
     assert timeline.finished_since(local(2026, 11, 27)) is None
 
@@ -123,9 +124,9 @@ def test_finished_since_spans_done_then_closed() -> None:
 
 def test_a_pending_acknowledgement_is_late_after_its_allowance() -> None:
     days = parse_period("2026-W48").workdays(CAL)
-    late = ack_late_days(local(2026, 11, 23, 9), None, 1, days, CAL, ZONE)
+    late = ack_late_days(local(2026, 11, 23, 9), None, 1, days, CLOCK)
     assert late == (date(2026, 11, 25), date(2026, 11, 26), date(2026, 11, 27))
-    assert ack_late_days(local(2026, 11, 23, 9), local(2026, 11, 25, 17), 1, days, CAL, ZONE) == ()
-    assert ack_late_days(local(2026, 11, 23, 9), local(2026, 11, 26, 17), 1, days, CAL, ZONE) == (
+    assert ack_late_days(local(2026, 11, 23, 9), local(2026, 11, 25, 17), 1, days, CLOCK) == ()
+    assert ack_late_days(local(2026, 11, 23, 9), local(2026, 11, 26, 17), 1, days, CLOCK) == (
         date(2026, 11, 25),
     )
