@@ -304,3 +304,43 @@ def test_a_broken_formula_file_names_its_file_line_and_field_and_loads_nothing(
         committed(database, load_plan_file, plan, settings_clock())
     with database.unit_of_work() as session:
         assert session.query(Round).count() == 0
+
+
+def test_the_desk_page_gives_each_unit_its_trend_from_stored_periods(database: Database) -> None:
+    from tasks.assessment.views import ranking_page
+
+    with database.unit_of_work() as session:
+        seed(session)
+        close_period(session, ROUND, parse_period("2026-W47"), clock(), actor="督查室")
+        page = ranking_page(session, ROUND, WEEK, clock(), trend_periods=3)
+    assert page.periods == ("2026-W46", "2026-W47", "2026-W48") and page.stored is None
+    team = next(row for row in page.rows if row.score.code == "team")
+    assert [point.period for point in team.trend] == list(page.periods)
+    assert team.trend[0].total is None  # 2026-W46 was never closed
+    assert team.trend[1].total is not None and team.trend[2].total == Decimal("92.50")
+
+
+def test_the_portal_view_gives_a_unit_its_deductions_and_adjustments_apart(database: Database) -> None:
+    from tasks.assessment.views import unit_score_view
+
+    with database.unit_of_work() as session:
+        seed(session)
+        add_adjustment(
+            session,
+            ROUND,
+            "office",
+            WEEK,
+            points="-1",
+            reason="台账不规范",
+            actor="督查室",
+            now=local(11, 27),
+        )
+        view = unit_score_view(session, ROUND, "office", WEEK, clock())
+        with pytest.raises(UnknownUnit):
+            unit_score_view(session, ROUND, "nobody", WEEK, clock())
+    assert view.unit_name == "局办公室" and view.ranked_units == 2
+    assert {line.rule for line in view.deductions} == {"report_late", "overdue_workday", "escalation_yellow"}
+    assert {line.rule for line in view.credits} == {"completed_on_time", "closed_on_time"}
+    assert [a.reason for a in view.adjustments] == ["台账不规范"] and view.score.adjustment == Decimal(
+        "-1.00"
+    )
