@@ -293,3 +293,38 @@ def test_registered_schedules_start_their_exceptions_this_year() -> None:
 def test_a_raw_rrule_keeps_its_anchor() -> None:
     spec = cadence_schedule("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO", CHINA, d("2023-10-19"), today=d("2025-05-01"))
     assert spec.value.startswith("DTSTART:20230101T090000\n")
+
+
+def test_the_first_working_day_of_each_week_is_a_phrase_on_the_official_calendar() -> None:
+    from datetime import datetime
+
+    from models.cadence import Pattern, cadence_schedule, parse_cadence
+    from models.workdays import ChinaCalendar
+
+    cadence = parse_cadence("每周第一个工作日 09:00")
+    assert (cadence.pattern, cadence.nth, cadence.label) == (
+        Pattern.WEEK_WORKDAY,
+        1,
+        "每周第一个工作日 09:00",
+    )
+    assert cadence.follows_workdays
+    assert parse_cadence("每周最后一个工作日 下午5点").label == "每周最后一个工作日 17:00"
+    spec = cadence_schedule("每周第一个工作日 09:00", ChinaCalendar(), date(2025, 8, 29))
+    runs = [d.date() for d in spec.occurrences(datetime(2025, 9, 22), datetime(2025, 10, 14))]
+    # National Day 2025: 10-01 … 10-08 off; the week of 10-06 starts working on Thursday 10-09.
+    assert runs == [date(2025, 9, 22), date(2025, 9, 29), date(2025, 10, 9), date(2025, 10, 13)]
+    spring = [d.date() for d in spec.occurrences(datetime(2026, 2, 9), datetime(2026, 2, 25))]
+    assert spring == [date(2026, 2, 9), date(2026, 2, 24)]  # the Spring Festival week has no working day
+
+
+def test_the_week_phrase_stops_at_the_calendar_horizon_inside_week_53() -> None:
+    from datetime import datetime
+
+    from models.cadence import cadence_schedule
+    from models.workdays import ChinaCalendar
+
+    spec = cadence_schedule("每周第一个工作日 09:00", ChinaCalendar(), date(2026, 3, 1))
+    assert [d.date() for d in spec.occurrences(datetime(2026, 12, 20), datetime(2026, 12, 31))] == [
+        date(2026, 12, 21),
+        date(2026, 12, 28),
+    ]
