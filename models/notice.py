@@ -47,6 +47,7 @@ class NoticeOptions:
     signature: bool = True  # print Round.signature (when the round has one) after the closing
     date: bool = True  # print the as-of date under the signature
     monthly: bool = False  # the generate_notice deployment also writes this round's notice monthly
+    blacklist: str | None = None  # week or month: name the 黑榜 of the last such period closed by the date
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None, where: str = "notice") -> NoticeOptions:
@@ -69,6 +70,7 @@ _OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "signature": (bool,),
     "date": (bool,),
     "monthly": (bool,),
+    "blacklist": (str, type(None)),
 }
 
 
@@ -94,6 +96,8 @@ def notice_option_issues(mapping: Mapping[str, Any] | None, where: str = "notice
         if key == "statistics" and value not in {p.value for p in StatisticsPlacement}:
             allowed = ", ".join(p.value for p in StatisticsPlacement)
             issues.append(PlanIssue(where, "notice.statistics", f"{value!r} is not one of {allowed}"))
+        if key == "blacklist" and value not in (None, "week", "month"):
+            issues.append(PlanIssue(where, "notice.blacklist", f"{value!r} is not week or month"))
         if key in ("title", "closing") and isinstance(value, str) and not value.strip():
             issues.append(PlanIssue(where, f"notice.{key}", "must not be empty"))
     return issues
@@ -161,6 +165,7 @@ class BlockKind(enum.StrEnum):
     STATISTICS = "statistics"
     PROBLEM = "problem"  # 一、<title>。<description>
     OUTCOME = "outcome"  # 整改成效：<lead-in><一是…>
+    ASSESSMENT = "assessment"  # the units on the 黑榜 (notice option blacklist)
     CLOSING = "closing"
     SIGNATURE = "signature"
     DATE = "date"
@@ -276,6 +281,7 @@ class NoticeDocument:
     signature: str | None
     date_line: str | None
     missing: tuple[MissingReport, ...] = field(default=())
+    blacklist: str | None = None  # the paragraph naming the units on the 黑榜, when the options ask
 
     def blocks(self) -> list[Block]:
         """Every printed paragraph in order (blank lines are the renderers' business)."""
@@ -293,6 +299,8 @@ class NoticeDocument:
                 blocks.append(Block(BlockKind.OUTCOME, _outcome_runs(problem)))
         if self.statistics_placement == StatisticsPlacement.BEFORE_CLOSING:
             blocks.append(statistics)
+        if self.blacklist:
+            blocks.append(Block(BlockKind.ASSESSMENT, (Run(self.blacklist),)))
         blocks.append(Block(BlockKind.CLOSING, (Run(self.closing),)))
         if self.signature:
             blocks.append(Block(BlockKind.SIGNATURE, (Run(self.signature),)))
@@ -397,11 +405,14 @@ def build_notice(
     reports: Mapping[str, ReportInfo],
     as_of: date,
     options: NoticeOptions | None = None,
+    *,
+    blacklist: str | None = None,
 ) -> NoticeDocument:
     """The notice as of ``as_of``; ``reports`` maps a measure code to its latest report as of then.
 
     A measure missing from ``reports`` is never invented: it gets a 【待报送：责任单位】 marker and
-    appears in ``NoticeDocument.missing``.
+    appears in ``NoticeDocument.missing``. ``blacklist`` is the 黑榜 paragraph (printed before the
+    closing) when the options ask for it and a stored assessment names someone.
     """
     options = options or NoticeOptions()
     ordered = sorted(problems, key=lambda p: p.ordinal)
@@ -442,6 +453,7 @@ def build_notice(
         signature=signature,
         date_line=format_chinese_date(as_of) if signature and options.date else None,
         missing=tuple(missing),
+        blacklist=blacklist if options.blacklist else None,
     )
 
 

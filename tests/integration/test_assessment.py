@@ -344,3 +344,30 @@ def test_the_portal_view_gives_a_unit_its_deductions_and_adjustments_apart(datab
     assert [a.reason for a in view.adjustments] == ["台账不规范"] and view.score.adjustment == Decimal(
         "-1.00"
     )
+
+
+def test_the_progress_notice_names_the_black_list_when_its_options_ask(database: Database) -> None:
+    from tasks.notice.load import load_notice_document
+
+    with database.unit_of_work() as session:
+        facts = seed(session)
+        facts["round"].notice_options = {"blacklist": "week"}
+        event(session, facts["slipping"], EventKind.ESCALATION, local(11, 27, 8, 30), "red", "yellow")
+        sunday = clock(11, 29, 20)
+        before_close = load_notice_document(session, ROUND, sunday)
+        assert before_close.blacklist is None  # 2026-W48 has not been closed
+        close_period(session, ROUND, WEEK, clock(11, 30, 9), actor="督查室")
+        notice = load_notice_document(session, ROUND, clock(12, 2))
+        facts["round"].notice_options = {}
+        plain = load_notice_document(session, ROUND, clock(12, 2))
+    paragraphs = notice.plain_paragraphs()
+    sentence = "在2026年第48周（11月23日至11月29日）整改工作考评中，局办公室、执法大队列入黑榜，请上述单位认真分析原因、限期整改，确保整改任务按时保质完成。"
+    assert paragraphs[-2] == sentence  # just before the closing (no signature in this round)
+    assert sentence not in plain.plain_paragraphs()
+
+
+def test_a_wrong_blacklist_option_is_refused() -> None:
+    from models.notice import notice_option_issues
+
+    [issue] = notice_option_issues({"blacklist": "year"})
+    assert (issue.field, issue.message) == ("notice.blacklist", "'year' is not week or month")
