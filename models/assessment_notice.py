@@ -8,11 +8,12 @@ that are not the traffic light's: 红榜 is good news, 红灯 is not.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from models.assessment import LIST_LABEL, ListKind, Ranking, UnitScore
+from models.assessment import LIST_LABEL, ListKind, Period, Ranking, UnitScore
 from models.assessment_formula import format_points, format_score
 from models.notice import Run, RunStyle
 from models.rules import format_chinese_date
@@ -165,13 +166,11 @@ def build_ranking_notice(
     )
 
 
-def blacklist_sentence(ranking: Ranking) -> str | None:
-    """The progress notice's paragraph naming the units on the 黑榜 (None when nobody is on it)."""
-    black = ranking.on_list(ListKind.BLACK)
-    if not black:
+def blacklist_sentence(period: Period, names: Sequence[str]) -> str | None:
+    """The progress notice's paragraph naming the units on a period's 黑榜 (None when nobody is on it)."""
+    if not names:
         return None
-    names = "、".join(s.name for s in black)
     return (
-        f"在{ranking.period.title}整改工作考评中，{names}列入黑榜，"
+        f"在{period.title}整改工作考评中，{'、'.join(names)}列入黑榜，"
         "请上述单位认真分析原因、限期整改，确保整改任务按时保质完成。"
     )

@@ -146,19 +146,30 @@ def load_notice_document(session: Session, round_code: str, clock: Clock) -> Not
 
 
 def blacklist_paragraph(session: Session, round_: Round, options: NoticeOptions, as_of: date) -> str | None:
-    """The 黑榜 paragraph the options ask for: the stored result of the last week (month) that ended by
-    ``as_of``; None when the options do not ask, that period was never closed, or nobody is on it."""
+    """The 黑榜 paragraph the options ask for, from the published (stored) result of the last week (month)
+    that ended by ``as_of``; None when the options do not ask, it was never closed, or nobody is on it."""
     if options.blacklist is None:
         return None
     from models.assessment import Period, PeriodKind
     from models.assessment_notice import blacklist_sentence
-    from tasks.assessment.results import latest_result
+    from models.tables import AssessmentResult, AssessmentScore
 
     period = Period.containing(as_of, PeriodKind(options.blacklist))
     if as_of < period.last:
         period = period.previous()
-    stored = latest_result(session, round_.id, period)
-    return blacklist_sentence(stored.ranking) if stored is not None else None
+    latest = (
+        select(AssessmentResult.id)
+        .where(AssessmentResult.round_id == round_.id, AssessmentResult.period == period.label)
+        .order_by(AssessmentResult.revision.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    names = session.scalars(
+        select(AssessmentScore.unit_name)
+        .where(AssessmentScore.result_id == latest, AssessmentScore.list_kind == "black")
+        .order_by(AssessmentScore.rank, AssessmentScore.unit_name)
+    ).all()
+    return blacklist_sentence(period, names)
 
 
 def monthly_notice_rounds(session: Session) -> list[str]:

@@ -72,6 +72,16 @@ def copy_of_the_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "def remind() -> None:\n    from tasks.notify.render import render\n",
             "the feature packages of tasks depend in one direction",
         ),
+        (
+            "tasks/notice/_offender.py",
+            "def rank() -> None:\n    from tasks.assessment.results import compute_ranking\n",
+            "the feature packages of tasks depend in one direction",
+        ),
+        (
+            "tasks/charts/_offender.py",
+            "def rows() -> None:\n    from tasks.ledger.queries import live_measures\n",
+            "the feature packages of tasks depend in one direction",
+        ),
     ],
     ids=[
         "models-prefect",
@@ -80,6 +90,8 @@ def copy_of_the_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "tasks-flows",
         "ledger-notify",
         "notice-notify",
+        "notice-assessment",
+        "charts-ledger",
     ],
 )
 def test_a_forbidden_import_breaks_its_contract(

@@ -28,7 +28,7 @@ from models.periods import ReportOutcome
 from tasks.assessment.formula import DEFAULT_FORMULA_FILE, default_formula
 from tasks.assessment.text import explain_text, ranking_text
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "assessment.md"
+DOC = Path(__file__).resolve().parents[4] / "docs" / "assessment.md"
 
 
 def _block(marker: str) -> str:
