@@ -130,6 +130,16 @@ def formula_problems(mapping: Any) -> list[tuple[Path, str]]:
     for key in mapping:
         if key not in _TOP:
             problems.append(((str(key),), f"is not a known field (known: {', '.join(sorted(_TOP))})"))
+    problems += _header_problems(mapping)
+    problems += _weight_problems(mapping.get("weights", {}))
+    problems += _rule_problems(mapping.get("rules", {}))
+    problems += _list_problems(mapping.get("lists", {}))
+    return problems
+
+
+def _header_problems(mapping: Mapping[str, Any]) -> list[tuple[Path, str]]:
+    """Name, version, base, floor and ceiling, the 签收 allowance."""
+    problems: list[tuple[Path, str]] = []
     for key in ("name", "version"):
         value = mapping.get(key)
         if not isinstance(value, str | int | float) or isinstance(value, bool) or not str(value).strip():
@@ -145,17 +155,18 @@ def formula_problems(mapping: Any) -> list[tuple[Path, str]]:
     allowance = mapping.get("ack_within_workdays", 1)
     if isinstance(allowance, bool) or not isinstance(allowance, int) or allowance < 0:
         problems.append((("ack_within_workdays",), "must be a whole number of working days (0 or more)"))
-    weights = mapping.get("weights", {})
+    return problems
+
+
+def _weight_problems(weights: Any) -> list[tuple[Path, str]]:
     if not isinstance(weights, Mapping):
-        problems.append((("weights",), "must map lead and co to a weight"))
-    else:
-        for key, value in weights.items():
-            if key not in {r.value for r in Role}:
-                problems.append((("weights", str(key)), "is not a share (lead or co)"))
-            elif (number := _number(value)) is None or number < 0:
-                problems.append((("weights", str(key)), "must be a number, 0 or more"))
-    problems += _rule_problems(mapping.get("rules", {}))
-    problems += _list_problems(mapping.get("lists", {}))
+        return [(("weights",), "must map lead and co to a weight")]
+    problems: list[tuple[Path, str]] = []
+    for key, value in weights.items():
+        if key not in {r.value for r in Role}:
+            problems.append((("weights", str(key)), "is not a share (lead or co)"))
+        elif (number := _number(value)) is None or number < 0:
+            problems.append((("weights", str(key)), "must be a number, 0 or more"))
     return problems
 
 
@@ -279,63 +290,85 @@ def _hm(moment: datetime, timezone: str) -> str:
     return f"{local.month}月{local.day}日{local:%H:%M}"
 
 
+class _Lines:
+    """The lines of one share: each rule's points times the share's weight, zero-point rules left out."""
+
+    def __init__(self, share: ShareRecord, formula: Formula, timezone: str) -> None:
+        self.share, self.formula, self.timezone = share, formula, timezone
+        self.weight = formula.weights.get(share.role, Decimal(0))
+        self.role = ROLE_LABEL[share.role] + (f"·{share.collective}成员" if share.collective else "")
+        self.lines: list[Line] = []
+
+    def add(self, rule: str, day: date, detail: str, count: int = 1) -> None:
+        points = (self.formula.rule(rule).points * count * self.weight).quantize(CENT)
+        if points:
+            self.lines.append(Line(self.share.measure_code, day, rule, points, f"{detail}（{self.role}）"))
+
+    def day(self, moment: datetime) -> date:
+        return _local(moment, self.timezone)
+
+
 def share_lines(share: ShareRecord, formula: Formula, timezone: str) -> list[Line]:
     """The lines one share gives under ``formula`` (zero-point rules give none)."""
-    weight = formula.weights.get(share.role, Decimal(0))
-    role = ROLE_LABEL[share.role] + (f"·{share.collective}成员" if share.collective else "")
-    out: list[Line] = []
+    lines = _Lines(share, formula, timezone)
+    _report_lines(lines)
+    _completion_lines(lines)
+    _event_lines(lines)
+    return lines.lines
 
-    def add(rule: str, day: date, detail: str, count: int = 1) -> None:
-        points = (formula.rule(rule).points * count * weight).quantize(CENT)
-        if points:
-            out.append(Line(share.measure_code, day, rule, points, f"{detail}（{role}）"))
 
-    for period in share.report_periods:
-        window = f"报送周期{_hm(period.start, timezone)}至{_hm(period.due, timezone)}"
+def _report_lines(lines: _Lines) -> None:
+    """Each cadence period due: answered on time, late, or not at all."""
+    zone = lines.timezone
+    for period in lines.share.report_periods:
+        window = f"报送周期{_hm(period.start, zone)}至{_hm(period.due, zone)}"
         if period.outcome == ReportOutcome.ON_TIME:
-            add("report_on_time", _local(period.due, timezone), window)
+            lines.add("report_on_time", lines.day(period.due), window)
         elif period.outcome == ReportOutcome.LATE and period.reported_at is not None:
-            add(
-                "report_late",
-                _local(period.reported_at, timezone),
-                f"{window}，{_hm(period.reported_at, timezone)}补报",
-            )
+            late = f"{window}，{_hm(period.reported_at, zone)}补报"
+            lines.add("report_late", lines.day(period.reported_at), late)
         else:
-            add("report_missing", _local(period.due, timezone), f"{window}，未报送")
+            lines.add("report_missing", lines.day(period.due), f"{window}，未报送")
+
+
+def _completion_lines(lines: _Lines) -> None:
+    """Completed by the original deadline, by the extended one, or late; each approved extension."""
+    share = lines.share
     if share.completed_at is not None and share.deadline is not None:
-        done = _local(share.completed_at, timezone)
+        done = lines.day(share.completed_at)
         original = share.original_deadline or share.deadline
         text = f"{format_chinese_date(done)}报完成，完成时限{format_chinese_date(share.deadline)}"
         if done <= original:
-            add("completed_on_time", done, text)
+            lines.add("completed_on_time", done, text)
         elif done <= share.deadline:
-            add("completed_extended", done, f"{text}（原时限{format_chinese_date(original)}）")
+            lines.add("completed_extended", done, f"{text}（原时限{format_chinese_date(original)}）")
         else:
-            add("completed_late", done, text)
+            lines.add("completed_late", done, text)
     for extension in share.extensions:
-        add(
-            "extension",
-            _local(extension.approved_at, timezone),
-            f"完成时限由{format_chinese_date(extension.original)}延至{format_chinese_date(extension.new)}",
-        )
+        moved = f"完成时限由{format_chinese_date(extension.original)}延至{format_chinese_date(extension.new)}"
+        lines.add("extension", lines.day(extension.approved_at), moved)
+
+
+def _event_lines(lines: _Lines) -> None:
+    """Overdue working days, escalation steps, reviews (退回, 销号), 签收 delay."""
+    share = lines.share
     if share.overdue_days:
         days = share.overdue_days
-        add("overdue_workday", days[-1], f"逾期{len(days)}个工作日（{_span(days)}）", count=len(days))
+        lines.add("overdue_workday", days[-1], f"逾期{len(days)}个工作日（{_span(days)}）", count=len(days))
     for step in share.escalations:
-        add(
-            f"escalation_{step.colour.value}", _local(step.at, timezone), f"{COLOUR_LABEL[step.colour]}色督办"
-        )
+        lines.add(f"escalation_{step.colour.value}", lines.day(step.at), f"{COLOUR_LABEL[step.colour]}色督办")
     for review in share.reviews:
-        day = _local(review.at, timezone)
+        day = lines.day(review.at)
         if review.decision == ReviewDecision.RETURNED:
-            add("returned", day, "完成情况审核退回")
+            lines.add("returned", day, "完成情况审核退回")
         elif share.deadline is not None:
-            on_time = day <= share.deadline
-            add("closed_on_time" if on_time else "closed_late", day, f"{format_chinese_date(day)}销号")
+            rule = "closed_on_time" if day <= share.deadline else "closed_late"
+            lines.add(rule, day, f"{format_chinese_date(day)}销号")
     if share.ack_late_days:
         days = share.ack_late_days
-        add("ack_late_workday", days[-1], f"签收延迟{len(days)}个工作日（{_span(days)}）", count=len(days))
-    return out
+        lines.add(
+            "ack_late_workday", days[-1], f"签收延迟{len(days)}个工作日（{_span(days)}）", count=len(days)
+        )
 
 
 def _span(days: Sequence[date]) -> str:

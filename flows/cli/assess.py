@@ -158,11 +158,13 @@ def _workbook(session: Session, code: str, result: PeriodResult, clock: Clock) -
 def _notice(
     session: Session, code: str, result: PeriodResult, fmt: str, target: Path
 ) -> tuple[bytes, bytes | None]:
+    """The 考评通报 in ``fmt``, and its chart when it goes beside the file (Markdown)."""
     from typing import cast
 
     from models.assessment_formula import list_rules_text
     from models.assessment_notice import build_ranking_notice
     from tasks.assessment.gather import find_round
+    from tasks.charts.ranking import ranking_chart_png
     from tasks.notice.ranking import RankingFormat, render_ranking
 
     round_ = find_round(session, code)
@@ -173,8 +175,11 @@ def _notice(
         list_rules=list_rules_text(result.formula),
         signature=round_.signature,
     )
-    rendered = render_ranking(notice, cast("RankingFormat", fmt), chart_name=target.with_suffix(".png").name)
-    return rendered.content, rendered.chart if fmt == "md" else None
+    chart = ranking_chart_png(notice)
+    content = render_ranking(
+        notice, cast("RankingFormat", fmt), chart=chart, chart_name=target.with_suffix(".png").name
+    )
+    return content, chart if fmt == "md" else None
 
 
 @assess_app.command("explain")

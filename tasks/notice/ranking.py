@@ -1,8 +1,8 @@
 """The ranking notice (考评通报) rendered as DOCX, Markdown or HTML; nothing is written here.
 
 The DOCX is built from the progress notice's GB/T 9704 pieces (``tasks.notice.docx``): the same page,
-fonts, title lines and sign-off, plus its table and picture. The chart is a PNG from ``tasks.charts``
-with its labels in 黑体 as ``fonts.conf`` maps it for the PDF (Noto Sans CJK SC).
+fonts, title lines and sign-off, plus its table and picture. The bar chart comes in as PNG bytes
+(``tasks.charts.ranking`` draws it, above this package; the front door hands it over).
 """
 
 from __future__ import annotations
@@ -10,52 +10,28 @@ from __future__ import annotations
 import base64
 import html
 import re
-from dataclasses import dataclass
 from typing import Literal
 
-from models.assessment_notice import LIST_LEGEND, PartKind, RankingNotice
+from models.assessment_notice import PartKind, RankingNotice
 from models.notice import RunStyle
-from tasks.notice.pdf import FONTCONFIG_FILE
 
 RankingFormat = Literal["docx", "md", "html"]
 RANKING_FORMATS: tuple[RankingFormat, ...] = ("docx", "md", "html")
-CHART_FONT = "黑体"
 # 名次, 单位, 总分, 基础分, 加减分, 较上期, 考评事项, 榜单: 156 mm, the type area.
 TABLE_WIDTHS_MM = (17.0, 42.0, 16.0, 16.0, 16.0, 16.0, 17.0, 16.0)
 
 
-@dataclass(frozen=True)
-class RenderedRanking:
-    """A rendered ranking notice: the document, and the chart a Markdown file links to beside it."""
-
-    content: bytes
-    chart: bytes
-
-
-def chart_png(notice: RankingNotice) -> bytes:
-    """The notice's bar chart of totals (PNG)."""
-    from tasks.charts.bars import Bar, Legend, bar_chart_png
-
-    return bar_chart_png(
-        [Bar(bar.name, float(bar.total), bar.fill, bar.note) for bar in notice.bars],
-        title=notice.chart_title,
-        legend=[Legend(fill, text) for fill, text in LIST_LEGEND],
-        family=CHART_FONT,
-        fontconfig_file=FONTCONFIG_FILE,
-    )
-
-
 def render_ranking(
-    notice: RankingNotice, fmt: RankingFormat, *, chart_name: str = "chart.png"
-) -> RenderedRanking:
-    """The notice in ``fmt``; a Markdown notice links to its chart as ``chart_name``."""
-    chart = chart_png(notice)
+    notice: RankingNotice, fmt: RankingFormat, *, chart: bytes, chart_name: str = "chart.png"
+) -> bytes:
+    """The notice in ``fmt`` with its chart (PNG): inside the DOCX, inline in the HTML, and linked as
+    ``chart_name`` from the Markdown (the caller writes the chart beside it)."""
     if fmt == "docx":
-        return RenderedRanking(ranking_docx(notice, chart), chart)
+        return ranking_docx(notice, chart)
     if fmt == "md":
-        return RenderedRanking(ranking_markdown(notice, chart_name).encode("utf-8"), chart)
+        return ranking_markdown(notice, chart_name).encode("utf-8")
     if fmt == "html":
-        return RenderedRanking(ranking_html(notice, chart).encode("utf-8"), chart)
+        return ranking_html(notice, chart).encode("utf-8")
     raise ValueError(f"unknown ranking notice format {fmt!r}")
 
 

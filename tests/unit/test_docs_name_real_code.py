@@ -18,8 +18,6 @@ RESERVED = {
     "flows/web/templates",
     "flows/web/static",
     "tasks/calendar",
-    "tasks/assessment",
-    "tasks/charts",
 }
 DOTTED = re.compile(r"(?<![\w./-])((?:models|tasks|flows|bench)(?:\.\w+)+)")
 

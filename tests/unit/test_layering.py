@@ -78,8 +78,8 @@ def copy_of_the_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "the feature packages of tasks depend in one direction",
         ),
         (
-            "tasks/charts/_offender.py",
-            "def rows() -> None:\n    from tasks.ledger.queries import live_measures\n",
+            "tasks/notice/_offender.py",
+            "def draw() -> None:\n    from tasks.charts.bars import bar_chart_png\n",
             "the feature packages of tasks depend in one direction",
         ),
     ],
@@ -91,7 +91,7 @@ def copy_of_the_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "ledger-notify",
         "notice-notify",
         "notice-assessment",
-        "charts-ledger",
+        "notice-charts",
     ],
 )
 def test_a_forbidden_import_breaks_its_contract(
