@@ -9,11 +9,10 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from tasks.notice.docx_xml import DRAWINGML, WORDML
+
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
-
-_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 
 
 def describe_file(
@@ -47,16 +46,16 @@ def _rewrite(part: Any, edit: Callable[[Any], None]) -> None:
 
 
 def _chinese_languages(root: Any) -> None:
-    for element in root.iter(f"{{{_W}}}lang"):
-        element.set(f"{{{_W}}}eastAsia", "zh-CN")
+    for element in root.iter(f"{{{WORDML}}}lang"):
+        element.set(f"{{{WORDML}}}eastAsia", "zh-CN")
 
 
 def _theme_fonts(heading_font: str, body_font: str) -> Callable[[Any], None]:
     def edit(root: Any) -> None:
         for collection, east_asia in (("majorFont", heading_font), ("minorFont", body_font)):
-            fonts = root.find(f".//{{{_A}}}{collection}")
-            fonts.find(f"{{{_A}}}ea").set("typeface", east_asia)
-            for script in fonts.findall(f"{{{_A}}}font"):
+            fonts = root.find(f".//{{{DRAWINGML}}}{collection}")
+            fonts.find(f"{{{DRAWINGML}}}ea").set("typeface", east_asia)
+            for script in fonts.findall(f"{{{DRAWINGML}}}font"):
                 if script.get("script") == "Jpan":
                     fonts.remove(script)
                 elif script.get("script") == "Hans":
@@ -70,17 +69,19 @@ def _font_table(entries: Sequence[tuple[str, str, str, str]]) -> Callable[[Any],
         from lxml import etree
 
         for font in list(root):
-            if re.search(r"[\u3000-\uffff]", font.get(f"{{{_W}}}name", "")):  # the template's Japanese fonts
+            if re.search(
+                r"[\u3000-\uffff]", font.get(f"{{{WORDML}}}name", "")
+            ):  # the template's Japanese fonts
                 root.remove(font)
         for name, alt_name, family, pitch in entries:
-            font = etree.SubElement(root, f"{{{_W}}}font", {f"{{{_W}}}name": name})
+            font = etree.SubElement(root, f"{{{WORDML}}}font", {f"{{{WORDML}}}name": name})
             for tag, value in (
                 ("altName", alt_name),
                 ("charset", "86"),
                 ("family", family),
                 ("pitch", pitch),
             ):
-                etree.SubElement(font, f"{{{_W}}}{tag}", {f"{{{_W}}}val": value})
+                etree.SubElement(font, f"{{{WORDML}}}{tag}", {f"{{{WORDML}}}val": value})
 
     return edit
 

@@ -46,8 +46,8 @@ def ranking_docx(notice: RankingNotice, chart: bytes) -> bytes:
         add_title,
         document_bytes,
         new_document,
-        type_area_width_mm,
     )
+    from tasks.notice.docx_layout import type_area_width_mm
 
     docx = new_document(
         title=f"{notice.issuer}{notice.title}",

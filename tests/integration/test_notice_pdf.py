@@ -21,7 +21,8 @@ from models.db import Database
 from models.notice import NoticeDocument
 from models.settings import Settings
 from tasks.ledger.plan_load import load_plan_file
-from tasks.notice.docx import CHARACTER_SPACING_TWIPS, render_docx
+from tasks.notice.docx import render_docx
+from tasks.notice.docx_layout import CHARACTER_SPACING_TWIPS
 from tasks.notice.load import load_notice_document
 from tasks.notice.pdf import DEBIAN_PACKAGES, describe_pdf_fonts, docx_to_pdf, pdf_fonts, soffice_path
 from tasks.notice.render import render_notice

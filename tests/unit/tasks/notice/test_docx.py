@@ -19,7 +19,8 @@ from docx.text.run import Run
 
 from models.measure_view import MeasureView
 from models.notice import NoticeDocument, ProblemInfo, ReportInfo, build_notice
-from tasks.notice.docx import CHARACTER_SPACING_TWIPS, render_docx
+from tasks.notice.docx import render_docx
+from tasks.notice.docx_layout import CHARACTER_SPACING_TWIPS
 from tests.factories import formal_notice
 from tests.unit.models.test_notice import ROUND
 
@@ -198,9 +199,9 @@ def test_sign_off_positions(signature: str, expected: tuple[tuple[str, float], .
 
 def test_paragraph_properties_follow_the_schema_order() -> None:
     """Word refuses a document whose w:pPr children are out of order; LibreOffice does not care."""
-    from tasks.notice.docx import _PPR_ORDER
+    from tasks.notice.docx_xml import PPR_ORDER
 
-    order = list(_PPR_ORDER)
+    order = list(PPR_ORDER)
     doc = _read(_document(SIGNATURE))
     section = doc.sections[0]
     paragraphs = [*doc.paragraphs, *section.footer.paragraphs, *section.even_page_footer.paragraphs]
@@ -355,13 +356,13 @@ def test_imprint_is_a_text_box_at_the_bottom_of_the_type_area_after_the_sign_off
 
 def test_run_properties_follow_the_schema_order() -> None:
     """Word refuses a document whose w:rPr children are out of order (w:spacing before w:sz, …)."""
-    from tasks.notice.docx import _RPR_ORDER
+    from tasks.notice.docx_xml import RPR_ORDER
 
     body = _read(_with_masthead_and_imprint()).element.body
     runs = [r_pr for r_pr in body.iter(qn("w:rPr")) if r_pr.getparent().tag == qn("w:r")]
     assert len(runs) >= 20
     for r_pr in runs:
         tags = [child.tag.replace(qn("w:x")[:-1], "w:") for child in r_pr]
-        assert all(tag in _RPR_ORDER for tag in tags), tags
-        positions = [_RPR_ORDER.index(tag) for tag in tags]
+        assert all(tag in RPR_ORDER for tag in tags), tags
+        positions = [RPR_ORDER.index(tag) for tag in tags]
         assert positions == sorted(positions), tags
