@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import base64
 import html
-import re
 from typing import Literal
 
 from models.assessment_notice import PartKind, RankingNotice
 from models.notice import RunStyle
+from tasks.notice.text import md_escape, md_strong
 
 RankingFormat = Literal["docx", "md", "html"]
 RANKING_FORMATS: tuple[RankingFormat, ...] = ("docx", "md", "html")
@@ -71,30 +71,32 @@ def ranking_docx(notice: RankingNotice, chart: bytes) -> bytes:
     return document_bytes(docx)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
-
-
-def _md(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
 def ranking_markdown(notice: RankingNotice, chart_name: str) -> str:
     """Markdown: the table as a pipe table, the chart as an image beside the file."""
-    out = [f"# {_md(notice.issuer)}", f"# {_md(notice.title)}"]
+    out = [f"# {md_escape(notice.issuer)}", f"# {md_escape(notice.title)}"]
     for part in notice.parts:
         if part.kind == PartKind.TABLE:
             rows = [part.headers, tuple("---" for _ in part.headers), *part.rows]
-            out.append("\n".join("| " + " | ".join(_md(cell) for cell in row) + " |" for row in rows))
+            out.append(
+                "\n".join(
+                    "| " + " | ".join(md_escape(cell, line_start=False) for cell in row) + " |"
+                    for row in rows
+                )
+            )
         elif part.kind == PartKind.CHART:
-            out.append(f"![{_md(part.caption)}]({chart_name})\n\n{_md(part.caption)}")
+            out.append(f"![{md_escape(part.caption)}]({chart_name})\n\n{md_escape(part.caption)}")
         elif part.kind == PartKind.HEADING:
-            out.append(f"## {_md(part.text)}")
+            out.append(f"## {md_escape(part.text)}")
         else:
             out.append(
-                "".join(f"**{_md(r.text)}**" if r.style != RunStyle.BODY else _md(r.text) for r in part.runs)
+                "".join(
+                    md_strong(r.text) if r.style != RunStyle.BODY else md_escape(r.text) for r in part.runs
+                )
             )
     if notice.signature:
-        out.append(_md(notice.signature) + ("  \n" + _md(notice.date_line) if notice.date_line else ""))
+        out.append(
+            md_escape(notice.signature) + ("  \n" + md_escape(notice.date_line) if notice.date_line else "")
+        )
     return "\n\n".join(out) + "\n"
 
 

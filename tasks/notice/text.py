@@ -44,15 +44,19 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&!])")
 _MD_LINE_START = re.compile(r"^([ \t]*)([-+=]|\d{1,9}(?=[.)]))")
 
 
-def _md_escape(text: str) -> str:
-    """Report text as literal Markdown: inline markup escaped, line starts defused, line breaks kept."""
+def md_escape(text: str, *, line_start: bool = True) -> str:
+    """Text as literal Markdown: inline markup escaped, line starts defused, line breaks kept.
+
+    ``line_start=False`` for text that never begins a line (a table cell): inline markup only.
+    """
     lines = []
     for line in text.split("\n"):
         escaped = _MD_SPECIAL.sub(r"\\\1", line)
-        # Leading blanks would make an indented code block: keep them as entities, which are not indent.
-        indent = len(escaped) - len(escaped.lstrip(" \t"))
-        escaped = "&#32;" * indent + escaped[indent:]
-        escaped = _MD_LINE_START.sub(_defuse_line_start, escaped)
+        if line_start:
+            # Leading blanks would make an indented code block: keep them as entities, which are not indent.
+            indent = len(escaped) - len(escaped.lstrip(" \t"))
+            escaped = "&#32;" * indent + escaped[indent:]
+            escaped = _MD_LINE_START.sub(_defuse_line_start, escaped)
         lines.append(escaped)
     return "\\\n".join(lines)  # a backslash before the newline: a hard line break
 
@@ -70,7 +74,7 @@ def _is_punctuation(char: str) -> bool:
     return char.isspace() or unicodedata.category(char)[0] in "PS"
 
 
-def _md_strong(text: str) -> str:
+def md_strong(text: str) -> str:
     """Bold that CommonMark renderers show.
 
     A closing ``**`` after punctuation (。：】) and before a letter is not right-flanking, so it does not
@@ -81,8 +85,8 @@ def _md_strong(text: str) -> str:
     start = 1 if text and _is_punctuation(text[0]) else 0
     end = len(text) - 1 if len(text) > start and _is_punctuation(text[-1]) else len(text)
     if start >= end:
-        return _md_escape(text)
-    return f"{_md_escape(text[:start])}**{_md_escape(text[start:end])}**{_md_escape(text[end:])}"
+        return md_escape(text)
+    return f"{md_escape(text[:start])}**{md_escape(text[start:end])}**{md_escape(text[end:])}"
 
 
 def render_markdown(document: NoticeDocument) -> str:
@@ -94,14 +98,14 @@ def render_markdown(document: NoticeDocument) -> str:
             out.append("***")  # a rule before the 版记
         previous = block.kind
         if block.kind in (BlockKind.ISSUER, BlockKind.TITLE):
-            out.append(f"# {_md_escape(block.text)}")
+            out.append(f"# {md_escape(block.text)}")
             continue
         if block.kind == BlockKind.MASTHEAD:
-            out.append(_md_strong(block.text))
+            out.append(md_strong(block.text))
             continue
         parts = []
         for run in block.runs:
-            parts.append(_md_strong(run.text) if run.style != RunStyle.BODY else _md_escape(run.text))
+            parts.append(md_strong(run.text) if run.style != RunStyle.BODY else md_escape(run.text))
         out.append("".join(parts))
     return "\n\n".join(out) + "\n"
 
