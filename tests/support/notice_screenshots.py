@@ -88,7 +88,7 @@ def phone_screenshot(html: str, target: Path) -> None:
 
 def make_screenshots(out: Path) -> list[Path]:
     """Render the seed notice and write the page images and the phone screenshot into ``out``."""
-    from tasks.notice import render_notice
+    from tasks.notice.render import render_notice
 
     with tempfile.TemporaryDirectory(prefix="zhenggai-screenshots-") as tmp:
         work = Path(tmp)
