@@ -22,7 +22,6 @@ def read(name: str) -> str:
 
 def test_items_under_a_progress_section():
     notice = parse_notice(read("items_sections.txt"))
-    assert notice.style == "items"
     assert notice.issuing_org == "中共新华区市场监督管理局党组"
     assert notice.inspecting_body == "区委第三巡察组"
     assert notice.inspected_short == "区市场监督管理局党组"
@@ -178,8 +177,8 @@ def test_unplaceable_lines_are_reported_with_line_numbers():
 def test_unplaceable_without_strict_lists_them_in_the_yaml():
     result = import_notice_text(read("unplaceable.txt"), source="sl.txt", reported_on=date(2023, 10, 8))
     text = result.plan_yaml()
-    assert "#   3: header line after the title: （内部资料）" in text
-    assert "#   14: text after the signature: 附件：整改台账" in text
+    assert "#   line 3: header line after the title: （内部资料）" in text
+    assert "#   line 14: text after the signature: 附件：整改台账" in text
 
 
 def test_unplaceable_strict_names_every_line():
@@ -196,11 +195,18 @@ def test_unplaceable_strict_names_every_line():
     ]
 
 
-def test_no_preamble_lists_every_line_and_refuses_a_plan():
+def test_no_preamble_is_read_and_its_missing_facts_are_asked_for():
+    """Issue 20: a date that cannot be found is asked for with an option, never fatal to the import."""
     notice = parse_notice(read("no_preamble.txt"))
-    assert [u.line for u in notice.unplaced] == [1, 2, 4, 5, 6]
-    with pytest.raises(InvalidPlan):
-        import_notice_text(read("no_preamble.txt"), source="np.txt", reported_on=date(2024, 1, 1))
+    assert notice.unplaced == [] and notice.preamble == "现将整改情况通报如下。"
+    assert [(p.title, p.description) for p in notice.problems] == [("问题一", "描述。")]
+    result = import_notice_text(read("no_preamble.txt"), source="np.txt", reported_on=date(2024, 1, 1))
+    assert result.missing == ["inspecting_body", "inspection_start", "inspection_end", "feedback_date"]
+    assert result.plan_data["round"]["notice"]["preamble"] == "现将整改情况通报如下。"
+    with pytest.raises(InvalidPlan) as error:
+        result.complete_plan()
+    assert [issue.where for issue in error.value.issues] == ["np.txt:4"] * 4
+    assert "--inspection-start YYYY-MM-DD" in str(error.value)
 
 
 def test_full_width_digits_in_dates():
