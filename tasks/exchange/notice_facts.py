@@ -100,7 +100,7 @@ def looks_like_preamble(text: str) -> bool:
     dated = RANGE_RE.search(value) or START_RE.search(value) or FEEDBACK_RE.search(value)
     if inspection and (dated or re.search(r"对.{1,30}(?:进行|开展)|反馈|部署", value)):
         return True
-    return bool(re.search(r"现将.{0,30}(?:如下|予以公布|公布|公告|通报)", value))
+    return bool(ANNOUNCEMENT_RE.search(value))
 
 
 def read_preamble(text: str) -> PreambleFacts:
@@ -271,7 +271,10 @@ CONTACT_RE = re.compile(
     r"联系人|联系电话|举报电话|监督电话|电话\s*[:]?\s*[(]?\d|邮政信箱|通信地址|通讯地址|来信(?:地址|请寄|寄至)|邮政编码|"
     r"邮编|电子邮箱|电子信箱|邮箱|@|联系方式"
 )
-SUPERVISION_RE = re.compile(r"^(?:欢迎|请|如有|对.{0,20}有.{0,6}(?:意见|建议)).{0,40}(?:监督|意见|建议|反映)")
+SUPERVISION_RE = re.compile(
+    r"^(?:欢迎|请|如有|对.{0,20}有.{0,6}(?:意见|建议)).{0,40}(?:监督|意见|建议|反映)|^特此(?:通报|公告|通告)"
+)
+ANNOUNCEMENT_RE = re.compile(r"现将.{0,30}(?:如下|予以公布|予以公告|公布|公告|通报)")
 
 
 @dataclass
@@ -289,7 +292,8 @@ class ContactFacts:
 
 
 def is_contact(text: str) -> bool:
-    """A closing paragraph: contact details, or the invitation to supervise (欢迎…监督, 如有意见建议)."""
+    """A closing paragraph: contact details, the invitation to supervise (欢迎…监督, 如有意见建议), or the
+    closing formula (特此通报)."""
     return bool(CONTACT_RE.search(plain(text)) or SUPERVISION_RE.search(plain(text)))
 
 

@@ -206,6 +206,7 @@ class _Paragraph:
 class _Table:
     """A ledger table of the article: its header cells and its rows' cells."""
 
+    block: _Node
     header: list[str]
     rows: list[list[str]]
 
@@ -286,7 +287,7 @@ def _ledger_table(table: _Node) -> _Table | None:
     if not rows:
         return None
     columns = ledger_columns(tuple(rows[0]))
-    return _Table(rows[0], rows[1:]) if "problem" in columns and "measures" in columns else None
+    return _Table(table, rows[0], rows[1:]) if "problem" in columns and "measures" in columns else None
 
 
 def _tidy(text: str) -> str:
@@ -312,19 +313,23 @@ def read_html(text: str, source: str = "notice.html") -> NoticeSource:
     tree = _TreeBuilder()
     tree.feed(text)
     tree.close()
-    segmenter = _Segmenter()
+    segmenter = _Segmenter(tables=True)
     segmenter.walk(tree.root, tree.root)
-    paragraphs = segmenter.paragraphs
-    landmarks = [p for p in paragraphs if not p.link_only and is_landmark(p.text.strip())]
+    entries = segmenter.entries
+    landmarks = [
+        e for e in entries if isinstance(e, _Table) or (not e.link_only and is_landmark(e.text.strip()))
+    ]
     # No landmark at all: not a notice page we know; keep every text that is not a link, so that
     # nothing is dropped unseen.
     article = _article(landmarks) if landmarks else tree.root
-    inside = _Segmenter(tables=True)
-    inside.walk(article, article)
-    entries = [e for e in inside.entries if isinstance(e, _Table) or landmarks or not e.link_only]
-    first = next((p for p in paragraphs if p.block is article or article in p.block.ancestors()), None)
-    before = paragraphs[: paragraphs.index(first)] if first else paragraphs
-    opening = [e.text.strip() for e in entries[:3] if isinstance(e, _Paragraph)]
+    chosen = [
+        e
+        for e in entries
+        if (e.block is article or article in e.block.ancestors())
+        and (landmarks or isinstance(e, _Table) or not e.link_only)
+    ]
+    before = [e for e in entries[: entries.index(chosen[0])] if isinstance(e, _Paragraph)] if chosen else []
+    opening = [e.text.strip() for e in chosen[:3] if isinstance(e, _Paragraph)]
     title = [] if any(TITLE_RE.search(text) for text in opening) else _title(before, tree)
     builder = SourceBuilder(source, "paragraph")
     number = 0
@@ -332,7 +337,7 @@ def read_html(text: str, source: str = "notice.html") -> NoticeSource:
         number += 1
         builder.line(line, Position(number, "paragraph"), lead)
     tables = 0
-    for entry in entries:
+    for entry in chosen:
         if isinstance(entry, _Table):
             tables += 1
             rows = [
@@ -342,11 +347,11 @@ def read_html(text: str, source: str = "notice.html") -> NoticeSource:
         else:
             number += 1
             builder.line(_tidy(entry.text), Position(number, "paragraph"), _tidy(entry.lead))
-    builder.result.published = _published(tree.meta, paragraphs)
+    builder.result.published = _published(tree.meta, segmenter.paragraphs)
     return builder.done()
 
 
-def _article(landmarks: list[_Paragraph]) -> _Node:
+def _article(landmarks: list[_Paragraph | _Table]) -> _Node:
     """The deepest block that holds most of the landmarks (preamble, headings, outcome labels)."""
     counts: dict[int, int] = {}
     nodes: dict[int, _Node] = {}

@@ -28,6 +28,7 @@ from datetime import date
 from typing import Any
 
 from tasks.exchange.notice_facts import (
+    ANNOUNCEMENT_RE,
     ContactFacts,
     PreambleFacts,
     date_line,
@@ -171,6 +172,11 @@ SECTION_TITLE_RE = re.compile(
 SECTION_PROGRESS_RE = re.compile(r"整改.*(?:情况|成效|进展)|(?:情况|成效|进展).*整改")
 SENTENCE_RE = re.compile(r"[。，,；;]")  # a preamble is sentences; a title line has no such punctuation
 TITLE_LINE_RE = re.compile(r"关于|(?:通报|公告|通告|报告)$")
+# Lines of a document that belong to no problem wherever they stand: reported, never read into an outcome.
+NOISE = (
+    (re.compile(r"^附\s*件\s*\d*\s*[：:]|^附\s*件\s*\d*$"), "an attachment line"),
+    (re.compile(r"^[—\-－–\s]*\d{1,3}[—\-－–\s]*$"), "a page number"),
+)
 OPEN_QUOTES = "“「『《（(【"
 CLOSE_QUOTES = "”」』》）)】"
 
@@ -280,7 +286,12 @@ def parse_source(source: NoticeSource) -> ParsedNotice:
         assert isinstance(line, SourceLine)
         _read_header(notice, _lines(items[:pre]))
         notice.preamble, notice.preamble_position = line.text, line.position
-        _read_preamble(notice, line.text)
+        following = items[pre + 1] if pre + 1 < first else None
+        if isinstance(following, SourceLine) and _announces(following.text) and not _announces(line.text):
+            # 现将…通报如下 in a paragraph of its own is the preamble's last sentence.
+            notice.preamble += "\n" + following.text
+            pre += 1
+        _read_preamble(notice, notice.preamble)
     else:
         _read_header(notice, _lines(items[:first]))
     start = pre + 1 if pre is not None else first
@@ -294,6 +305,10 @@ def parse_source(source: NoticeSource) -> ParsedNotice:
     _BodyReader(notice, items[first:close]).read()
     _read_closing(notice, _lines(items[close:]))
     return notice
+
+
+def _announces(text: str) -> bool:
+    return ANNOUNCEMENT_RE.search(text) is not None
 
 
 def _lines(items: list[SourceLine | SourceTable]) -> list[SourceLine]:
@@ -468,7 +483,10 @@ class _BodyReader:
 
     def line(self, line: SourceLine) -> None:
         heading = None if match_label(line.text) else match_heading(line.text)
-        if heading and heading.kind in self.sections:
+        noise = next((reason for pattern, reason in NOISE if pattern.match(line.text)), None)
+        if noise:
+            self.notice.unplaced.append(Unplaced(line.position, line.text, noise))
+        elif heading and heading.kind in self.sections:
             self.section(line, heading)
         elif (
             heading and heading.kind == self.problem_kind and self.in_section and self.opens_problem(heading)
