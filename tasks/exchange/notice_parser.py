@@ -161,6 +161,7 @@ HEADING_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("paren_digit", re.compile(r"^[（(]\s*(?P<num>\d{1,3})\s*[）)]\s*(?P<rest>.+)$")),
     ("di", re.compile(rf"^第(?P<num>{CN})\s*[，,、：:]\s*(?P<rest>.+)$")),
 )
+DIGIT_KINDS = ("digit_dot", "digit_dun", "paren_digit")
 GUANYU_RE = re.compile(
     r"^关于\s*(?P<q>[“\"「『])?(?P<title>.+?)(?(q)[”\"」』])\s*(?:等)?(?:方面)?(?:的)?问题"
     r"(?P<outcome>的?整改(?:情况|进展|落实情况|工作)?)?\s*[。.：:]?\s*"
@@ -465,6 +466,7 @@ class _BodyReader:
         self.notice = notice
         self.items = items
         self.sections, self.problem_kind = _kinds(items)
+        self.index = 0  # of the item being read
         self.in_section = True  # False inside a section other than the 整改 progress (下一步工作打算)
         self.problem: ParsedProblem | None = None
         self.title: _Title | None = None
@@ -473,7 +475,8 @@ class _BodyReader:
         self.outcome_position: Position | None = None
 
     def read(self) -> None:
-        for item in self.items:
+        for index, item in enumerate(self.items):
+            self.index = index
             if isinstance(item, SourceTable):
                 self.finish()
                 _read_table(self.notice, item)
@@ -498,11 +501,25 @@ class _BodyReader:
             self.inside(line)
 
     def opens_problem(self, heading: Heading) -> bool:
-        """A numbered line (1. 1、 （1）) inside an outcome that does not carry the next problem's
-        number is a line of the outcome (the measures may be numbered like the problems)."""
-        expected = len(self.notice.problems) + 1
-        digits = heading.kind in ("digit_dot", "digit_dun", "paren_digit")
-        return not (digits and self.outcome and heading.number != expected)
+        """Whether a heading of the problems' kind opens the next problem.
+
+        Measures may be numbered like the problems (1. under 1.). Inside a labelled outcome, a numbered
+        line that starts or continues a numbered list of the outcome opens a problem only when it reads
+        关于“…”问题 or an outcome label follows it before the next such line.
+        """
+        labelled = self.problem is not None and self.problem.label is not None
+        if heading.kind not in DIGIT_KINDS or not labelled or GUANYU_RE.match(heading.rest):
+            return True
+        listed = [h.number for h in map(match_heading, self.outcome) if h and h.kind == heading.kind]
+        if heading.number != 1 and (not listed or heading.number != listed[-1] + 1):
+            return True  # it does not continue a numbered list of the outcome
+        for item in self.items[self.index + 1 :]:
+            if not isinstance(item, SourceLine) or match_label(item.text):
+                return True
+            following = match_heading(item.text)
+            if following and (following.kind == self.problem_kind or following.kind in self.sections):
+                return False
+        return False
 
     def section(self, line: SourceLine, heading: Heading) -> None:
         """A section heading: only sections about the 整改 progress hold problems."""

@@ -15,7 +15,9 @@ from tasks.exchange.notice_parser import parse_notice, parse_source
 from tests.support.notices import as_expected, subset
 
 DOC = Path(__file__).resolve().parents[4] / "docs" / "importing.md"
-EXAMPLE = re.compile(r"```(?P<kind>notice|html)\n(?P<source>.*?)```\s*```yaml\n# reads as:\n(?P<reads>.*?)```", re.S)
+EXAMPLE = re.compile(
+    r"```(?P<kind>notice|html)\n(?P<source>.*?)```\s*```yaml\n# reads as:\n(?P<reads>.*?)```", re.S
+)
 
 
 def examples() -> list[Any]:
