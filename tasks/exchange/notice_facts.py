@@ -211,6 +211,15 @@ MONEY_RE = re.compile(
 )
 ALL_DONE_RE = re.compile(r"(?:已全部|全部|均已)(?:整改完成|完成整改|整改到位|办结|销号|完成)")
 SECONDARY = ("rules_made", "money_recovered_yuan", "people_dealt_with")
+STATISTICS_FIELDS = (
+    "problems",
+    "measures",
+    "completed",
+    "in_progress",
+    "completion_rate",
+    "aspects",
+    *SECONDARY,
+)
 
 
 def _number(value: str) -> int | float:
@@ -240,7 +249,7 @@ def parse_statistics(text: str) -> dict[str, Any]:
     if money := MONEY_RE.search(value):
         scale = {"亿": 100_000_000, "万": 10_000, None: 1}[money.group("unit")]
         figures["money_recovered_yuan"] = _number(str(Decimal(money.group("v")) * scale))
-    return figures
+    return {name: figures[name] for name in STATISTICS_FIELDS if name in figures}
 
 
 def is_statistics(text: str) -> bool:
