@@ -160,6 +160,9 @@ def _notice_options(notice: ParsedNotice, round_spec: dict[str, Any]) -> dict[st
         options["label"] = labels[0]
     if notice.title and notice.title != DEFAULT_TITLE:
         options["title"] = notice.title
+    options.update(
+        {name: getattr(notice, name) for name in ("masthead", "document_number") if getattr(notice, name)}
+    )
     known = [round_spec[name] for name in FACT_OPTIONS]
     generated = None
     if all(value is not None for value in known):

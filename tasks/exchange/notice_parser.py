@@ -118,6 +118,8 @@ class ParsedNotice(PreambleFacts):
     preamble: str = ""
     preamble_position: Position | None = None
     published: date | None = None  # a web page's publication date
+    masthead: str | None = None  # 版头: 发文机关标志 (中共…党组文件)
+    document_number: str | None = None  # 版头: 发文字号 (新城执党〔2023〕12号)
     statistics: dict[str, Any] = field(default_factory=dict)
     problems: list[ParsedProblem] = field(default_factory=list)
     closing: str = ""
@@ -173,6 +175,8 @@ SECTION_TITLE_RE = re.compile(
 SECTION_PROGRESS_RE = re.compile(r"整改.*(?:情况|成效|进展)|(?:情况|成效|进展).*整改")
 SENTENCE_RE = re.compile(r"[。，,；;]")  # a preamble is sentences; a title line has no such punctuation
 TITLE_LINE_RE = re.compile(r"关于|(?:通报|公告|通告|报告)$")
+TITLE_END_RE = re.compile(r"(?:通报|公告|通告|报告|情况)$")
+DOCUMENT_NUMBER_RE = re.compile(r"[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号$")
 # Lines of a document that belong to no problem wherever they stand: reported, never read into an outcome.
 NOISE = (
     (re.compile(r"^附\s*件\s*\d*\s*[：:]|^附\s*件\s*\d*$"), "an attachment line"),
@@ -369,27 +373,43 @@ def _is_signature(item: SourceLine | SourceTable) -> bool:
 
 
 def _read_header(notice: ParsedNotice, header: list[SourceLine]) -> None:
-    """The issuer and the title: the line with 关于 (or ending in 通报/公告) and the lines above it."""
-    title_index = next((i for i, line in enumerate(header) if TITLE_LINE_RE.search(line.text)), None)
+    """The issuer and the title: the line with 关于 (or ending in 通报/公告) and the lines above it; a
+    版头 above them (发文机关标志 …文件, 发文字号 …〔2023〕12号) and a date line under the title."""
+    lines = [line for line in header if not _masthead(notice, line.text)]
+    title_index = next((i for i, line in enumerate(lines) if TITLE_LINE_RE.search(line.text)), None)
     if title_index is None:
-        if header:
-            notice.issuing_org = header[0].text
-            for line in header[1:]:
+        if lines:
+            notice.issuing_org = lines[0].text
+            for line in lines[1:]:
                 notice.unplaced.append(Unplaced(line.position, line.text, "header line"))
         return
-    title = header[title_index].text
-    before = [line.text for line in header[:title_index]]
+    title = lines[title_index].text
+    after = lines[title_index + 1 :]
+    if after and TITLE_END_RE.search(after[0].text) and not TITLE_END_RE.search(title):
+        title, after = title + after[0].text, after[1:]  # a title printed over two lines
+    before = [line.text for line in lines[:title_index]]
     if not before and "关于" in title and not title.startswith("关于"):
         org, _, rest = title.partition("关于")
         before, title = [org], "关于" + rest
-    notice.issuing_org = "".join(before)
+    notice.issuing_org = "".join(before) or (notice.masthead or "").removesuffix("文件")
     notice.title = title
-    for line in header[title_index + 1 :]:
+    for line in after:
         day = date_line(line.text)
         if day and notice.notice_date is None:
             notice.notice_date = day
         else:
             notice.unplaced.append(Unplaced(line.position, line.text, "header line after the title"))
+
+
+def _masthead(notice: ParsedNotice, text: str) -> bool:
+    """Whether a header line is the 版头: the 发文机关标志 (…文件) or the 发文字号 (…〔2023〕12号)."""
+    if DOCUMENT_NUMBER_RE.search(text) and notice.document_number is None:
+        notice.document_number = text
+        return True
+    if text.endswith("文件") and len(text) <= 40 and notice.masthead is None and not notice.title:
+        notice.masthead = text
+        return True
+    return False
 
 
 def _read_preamble(notice: ParsedNotice, text: str) -> None:

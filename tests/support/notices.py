@@ -50,6 +50,8 @@ def as_expected(parsed: ParsedNotice) -> dict[str, Any]:
         "issuer": parsed.issuing_org,
         "title": parsed.title,
         "published": parsed.published,
+        "masthead": parsed.masthead,
+        "document_number": parsed.document_number,
         "preamble": parsed.preamble,
         "inspecting_body": parsed.inspecting_body,
         "dates": {name: getattr(parsed, name) for name in DATES},

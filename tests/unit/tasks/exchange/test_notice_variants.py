@@ -300,3 +300,21 @@ def test_strict_names_paragraphs_and_table_rows_of_a_word_file():
             read_docx(data.getvalue(), "x.docx"), source="x.docx", reported_on=date(2024, 6, 1), strict=True
         )
     assert [issue.where for issue in error.value.issues] == ["x.docx, paragraph 4", "x.docx, table 1, row 1"]
+
+
+def test_a_masthead_and_a_two_line_title_become_notice_options():
+    seed = (Path(__file__).resolve().parents[4] / "examples" / "xinhua-2023" / "notice.txt").read_text(
+        encoding="utf-8"
+    )
+    text = seed.replace(
+        "中共新华区城市管理综合行政执法局党组\n关于巡察整改进展情况的通报",
+        "中共新华区城市管理综合行政执法局党组文件\n新城执党〔2023〕12号\n中共新华区城市管理综合行政执法局党组\n"
+        "关于区委第二巡察组反馈意见\n整改进展情况的通报",
+    )
+    result = import_notice_text(text, source="xh.txt", reported_on=date(2023, 12, 15), strict=True)
+    assert result.complete_plan().round.notice == {
+        "title": "关于区委第二巡察组反馈意见整改进展情况的通报",
+        "masthead": "中共新华区城市管理综合行政执法局党组文件",
+        "document_number": "新城执党〔2023〕12号",
+    }
+    assert result.complete_plan().round.inspected_org == "中共新华区城市管理综合行政执法局党组"
