@@ -60,6 +60,10 @@ class CalendarNotPublished(ZhenggaiError):
     """The official working-day calendar for that year is not published (or not in the library yet)."""
 
 
+class InvalidHolidayArrangement(InvalidPlan):
+    """A holiday arrangement (the State Council's notice or its YAML form) cannot be read; nothing was stored."""
+
+
 class InvalidTransition(ZhenggaiError):
     """A measure cannot move from its status to the one asked for."""
 

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
     from models.clock import Clock
+    from models.holiday_arrangement import HolidayArrangement
     from models.workdays import ChinaCalendar, WorkingCalendar
 
 
@@ -45,8 +46,9 @@ class Settings(BaseSettings):
         default=True, description="Upgrade the schema when a command opens an older database; else refuse."
     )
 
-    # Working-day calendar: outside the published State Council data either fail or assume Mon–Fri (logged).
-    calendar_fallback: Literal["error", "weekends"] = "error"
+    # Working-day calendar for a year without official data (imported or in chinesecalendar): the holidays
+    # fixed by law and weekends (provisional), Monday–Friday (provisional), or fail.
+    calendar_fallback: Literal["statutory", "weekends", "error"] = "statutory"
 
     # Derived state and reminders.
     due_soon_workdays: int = 5
@@ -95,14 +97,15 @@ class Settings(BaseSettings):
         ZoneInfo(value)
         return value
 
-    def working_calendar(self) -> ChinaCalendar:
-        """The official working-day calendar, with this configuration's policy for unpublished years.
+    def working_calendar(self, imported: tuple[HolidayArrangement, ...] = ()) -> ChinaCalendar:
+        """The official working-day calendar: ``imported`` years (from the ledger) over chinesecalendar's,
+        then this configuration's fallback for years without official data.
 
         The one calendar factory: ``clock`` takes its result unless it is given another calendar.
         """
         from models.workdays import ChinaCalendar
 
-        return ChinaCalendar(fallback=self.calendar_fallback)
+        return ChinaCalendar(fallback=self.calendar_fallback, imported=imported)
 
     def clock(self, now: datetime | None = None, *, calendar: WorkingCalendar | None = None) -> Clock:
         """The clock every date rule reads, at ``now`` (default: the wall clock) in the configured zone,

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -369,3 +370,35 @@ class GeneratedNotice(Base):
     requested_by: Mapped[str] = mapped_column(String(100), default="")
     missing_reports: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CalendarImport(Base):
+    """One import of a year's holiday arrangement (history: every import is kept; the latest counts)."""
+
+    __tablename__ = "calendar_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    imported_by: Mapped[str] = mapped_column(String(100))
+    source_name: Mapped[str] = mapped_column(String(500))  # the file as given
+    source_format: Mapped[str] = mapped_column(String(10))  # notice | yaml
+    source_text: Mapped[str] = mapped_column(Text)
+    holidays: Mapped[int] = mapped_column(Integer)  # days off, weekends inside holiday periods included
+    workdays: Mapped[int] = mapped_column(Integer)  # 调休 working days
+    # Days chinesecalendar decides otherwise at import time (None: it has no data for the year).
+    package_disagreements: Mapped[int | None] = mapped_column(Integer)
+
+
+class ImportedDay(Base):
+    """A day the current import of a year names: off (a holiday) or worked (调休), with its festival."""
+
+    __tablename__ = "calendar_days"
+    __table_args__ = (UniqueConstraint("year", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("calendar_imports.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)  # the arrangement's year (元旦 may start the December before)
+    day: Mapped[date] = mapped_column(Date)
+    workday: Mapped[bool] = mapped_column(Boolean)
+    festival: Mapped[str | None] = mapped_column(String(100))

@@ -12,13 +12,13 @@ from models.errors import InvalidDeadline, InvalidPlan, InvalidSchedule, PlanIss
 from models.rules import parse_deadline
 from models.tables import Contact, Measure, Problem, Round, Unit
 from models.workdays import WorkingCalendar
+from models.yaml_positions import dotted
 from tasks.ledger.plan_schema import (
     ContactSpec,
     MeasureSpec,
     PlanDocument,
     dedupe_issues,
 )
-from tasks.ledger.yaml_positions import dotted
 
 
 def _apprise_url_problem(url: str) -> str | None:

@@ -21,6 +21,7 @@ from models.enums import EventKind, MeasureStatus
 from models.errors import InvalidPlan
 from models.rules import parse_deadline
 from models.tables import Contact, Measure, Problem, Round, StatusEvent, Unit
+from models.yaml_positions import dotted
 from tasks.ledger.history import change_status
 from tasks.ledger.plan_check import validate_plan
 from tasks.ledger.plan_schema import (
@@ -34,7 +35,6 @@ from tasks.ledger.plan_schema import (
     parse_plan_text,
     read_plan_file,
 )
-from tasks.ledger.yaml_positions import dotted
 
 
 def _assign(row: Any, values: dict[str, Any]) -> bool:

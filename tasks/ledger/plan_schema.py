@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from models.enums import MeasureStatus, UnitKind
 from models.errors import InvalidPlan, PlanIssue
-from tasks.ledger.yaml_positions import Located, dotted, load_located
+from models.yaml_positions import Located, dotted, load_located
 
 Code = Annotated[
     str,

@@ -38,8 +38,8 @@ from models.tables import (
     StatusEvent,
     Unit,
 )
+from models.yaml_positions import Located
 from tasks.ledger.history import change_status
-from tasks.ledger.yaml_positions import Located
 
 
 class MetricInput(BaseModel):
@@ -291,8 +291,8 @@ def load_reports_file(session: Session, path: Path, clock: Clock) -> ReportsLoad
     Every refusal is collected, placed by line, and raised together (``InvalidPlan``): the caller commits
     only what returns, so a file is recorded whole or not at all.
     """
+    from models.yaml_positions import load_located
     from tasks.ledger.plan_schema import issues_from_validation, read_plan_file
-    from tasks.ledger.yaml_positions import load_located
 
     source = str(path)
     located = load_located(read_plan_file(path), source)

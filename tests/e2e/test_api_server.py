@@ -124,10 +124,8 @@ def test_fifty_concurrent_submissions_are_all_stored_once(
                 )
             return i, replay, response.status_code, response.json()
 
-        started = time.monotonic()
         with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
             results = list(pool.map(send, jobs))
-        elapsed = time.monotonic() - started
 
         # Every key was stored exactly once: one 201, and a 409 naming the stored report for the other.
         by_key: dict[int, list[tuple[int, dict[str, Any]]]] = {}
@@ -182,7 +180,6 @@ def test_fifty_concurrent_submissions_are_all_stored_once(
     for secret in tokens.values():
         assert secret not in server_log
     assert "Traceback" not in server_log.replace("Unable to connect", ""), server_log[-3000:]
-    assert elapsed < 120
 
 
 def test_the_served_app_has_its_openapi_docs(settings: Settings, database: Database, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -151,5 +152,7 @@ def test_benchmark_entry_points_send_everything_once() -> None:
         assert (concurrent.sent, concurrent.failed) == (20, 0)
         sequential = send_sequentially(messages[:5])
         assert (sequential.sent, sequential.failed) == (5, 0)
-        assert concurrent.seconds < 20 * 0.05  # concurrency shows against a slow far end
-        assert receiver.keys()["bench|0"] == 1 and len(receiver.requests) == 25
+        # Each message arrived once (the sequential baseline sends without a key header); how much
+        # faster the fan-out is against a slow far end is bench/'s to show, never a test's.
+        assert receiver.keys() == Counter({f"bench|{n}": 1 for n in range(20)})
+        assert len(receiver.requests) == 25

@@ -17,7 +17,6 @@ RESERVED = {
     "flows/web/pages",
     "flows/web/templates",
     "flows/web/static",
-    "tasks/calendar",
     "tasks/assessment",
     "tasks/charts",
 }

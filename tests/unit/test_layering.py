@@ -72,6 +72,11 @@ def copy_of_the_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "def remind() -> None:\n    from tasks.notify.render import render\n",
             "the feature packages of tasks depend in one direction",
         ),
+        (
+            "tasks/calendar/_offender.py",
+            "def measures() -> None:\n    from tasks.ledger.queries import measure_views\n",
+            "the feature packages of tasks depend in one direction",
+        ),
     ],
     ids=[
         "models-prefect",
@@ -80,6 +85,7 @@ def copy_of_the_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "tasks-flows",
         "ledger-notify",
         "notice-notify",
+        "calendar-ledger",
     ],
 )
 def test_a_forbidden_import_breaks_its_contract(

@@ -272,7 +272,7 @@ def test_describe_cadence_shows_the_words_and_the_next_three_runs() -> None:
 
 
 def test_the_horizon_follows_the_calendar_data() -> None:
-    assert horizon_end(CHINA, d("2023-01-01")) == date(ChinaCalendar.last_published_year(), 12, 31)
+    assert horizon_end(CHINA, d("2023-01-01")) == date(CHINA.last_published_year(), 12, 31)
     assert horizon_end(WeekdayCalendar(), d("2023-01-01")) == d("2026-12-31")
     assert anchor_for(d("2023-10-19")) == d("2023-01-01")
     spec = cadence_schedule("每个工作日", CHINA, d("2023-10-19"))
@@ -293,3 +293,26 @@ def test_registered_schedules_start_their_exceptions_this_year() -> None:
 def test_a_raw_rrule_keeps_its_anchor() -> None:
     spec = cadence_schedule("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO", CHINA, d("2023-10-19"), today=d("2025-05-01"))
     assert spec.value.startswith("DTSTART:20230101T090000\n")
+
+
+def test_an_imported_year_extends_the_horizon_with_its_holidays_and_make_up_days() -> None:
+    from models.holiday_notice import parse_holiday_notice
+
+    notice_2027 = (
+        "国务院办公厅关于2027年部分节假日安排的通知\n"
+        "一、元旦：1月1日（周五）至3日（周日）放假，共3天。\n"
+        "二、春节：2月5日（周五）至13日（周六）放假调休，共9天。1月31日（周日）、2月20日（周六）上班。\n"
+    )
+    calendar = ChinaCalendar(imported=(parse_holiday_notice(notice_2027),))
+
+    spec = cadence_schedule("每个工作日", calendar, d("2026-10-19"), today=d("2026-11-20"))
+
+    assert spec.exceptions_until == d("2027-12-31")
+    runs = [
+        o.date()
+        for o in rrulestr(spec.value, forceset=True).between(
+            datetime(2026, 12, 30), datetime(2027, 2, 22), inc=True
+        )
+    ]
+    assert d("2027-01-01") not in runs and d("2027-02-08") not in runs
+    assert d("2027-01-31") in runs and d("2027-02-20") in runs

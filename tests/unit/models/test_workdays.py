@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+import pickle
+from datetime import date, timedelta
 
+import chinese_calendar
 import pytest
 
 from models.errors import CalendarNotPublished
-from models.workdays import ChinaCalendar, WeekdayCalendar, add_workdays, workdays_between, workdays_in
+from models.holiday_arrangement import HolidayArrangement, HolidayPeriod, MakeupWorkday
+from models.workdays import (
+    CalendarDay,
+    CalendarSource,
+    ChinaCalendar,
+    DayKind,
+    WeekdayCalendar,
+    add_workdays,
+    missing_calendar_warning,
+    workdays_between,
+    workdays_in,
+)
 
 
 def test_national_day_2023_is_off_and_its_make_up_weekend_is_worked() -> None:
@@ -35,11 +48,15 @@ def test_counting_working_days_both_ways() -> None:
 
 
 def test_an_unpublished_year_is_an_error_that_says_what_to_do() -> None:
-    calendar = ChinaCalendar()
+    calendar = ChinaCalendar(fallback="error")
     year = calendar.last_published_year() + 1
 
-    with pytest.raises(CalendarNotPublished, match="ZHENGGAI_CALENDAR_FALLBACK=weekends"):
+    with pytest.raises(CalendarNotPublished, match=r"zhenggai calendar import FILE.*FALLBACK=statutory"):
         calendar.is_workday(date(year, 3, 2))
+    with pytest.raises(CalendarNotPublished):
+        calendar.day(date(year, 3, 2))
+    assert calendar.is_provisional(date(year, 3, 2))
+    assert calendar.source(year) is CalendarSource.MISSING
 
 
 def test_the_weekend_fallback_is_explicit_and_logged_once(caplog: pytest.LogCaptureFixture) -> None:
@@ -61,3 +78,136 @@ def test_the_plain_weekday_calendar() -> None:
     assert not calendar.is_workday(date(2023, 12, 25))
     assert calendar.is_workday(date(2023, 12, 30))
     assert not calendar.is_workday(date(2023, 12, 31))
+
+
+def test_package_years_answer_as_chinesecalendar_does_day_by_day() -> None:
+    calendar = ChinaCalendar()
+    day = date(2004, 1, 1)
+    while day <= date(2026, 12, 31):
+        assert calendar.is_workday(day) == chinese_calendar.is_workday(day), day
+        assert not calendar.is_provisional(day)
+        day += timedelta(days=1)
+    assert calendar.day(date(2026, 2, 14)) == CalendarDay(
+        date(2026, 2, 14), DayKind.MAKEUP_WORKDAY, "春节", CalendarSource.PACKAGE
+    )
+    assert calendar.day(date(2026, 2, 21)).kind is DayKind.HOLIDAY  # a Saturday inside 春节
+
+
+def test_the_statutory_fallback_skips_the_holidays_fixed_by_law_and_marks_them_provisional() -> None:
+    calendar = ChinaCalendar()  # statutory is the default
+
+    for off in ("2027-01-01", "2027-02-05", "2027-02-08", "2027-02-10", "2027-05-04", "2027-10-05"):
+        assert not calendar.is_workday(date.fromisoformat(off)), off
+    assert calendar.is_workday(date(2027, 1, 4))
+    assert not calendar.is_workday(date(2027, 1, 9))  # a Saturday: no make-up days are guessed
+    assert calendar.is_provisional(date(2027, 1, 4))
+    assert calendar.day(date(2027, 2, 5)) == CalendarDay(
+        date(2027, 2, 5), DayKind.HOLIDAY, "春节", CalendarSource.STATUTORY
+    )
+    assert calendar.source(2027) is CalendarSource.STATUTORY
+    assert calendar.provisional_from(date(2026, 12, 1), date(2027, 3, 1)) == date(2027, 1, 1)
+    assert calendar.provisional_from(date(2026, 1, 1), date(2026, 12, 31)) is None
+    # 每月第一个工作日 in January 2027 is not 元旦.
+    assert add_workdays(calendar, date(2026, 12, 31), 1) == date(2027, 1, 4)
+
+
+def test_the_weekend_fallback_is_provisional_too() -> None:
+    calendar = ChinaCalendar(fallback="weekends")
+
+    assert calendar.is_workday(date(2027, 1, 1))
+    assert calendar.day(date(2027, 1, 1)).provisional
+    assert calendar.source(2027) is CalendarSource.WEEKENDS
+
+
+ARRANGEMENT_2027 = HolidayArrangement(
+    year=2027,
+    holidays=(
+        HolidayPeriod("元旦", date(2027, 1, 1), date(2027, 1, 3)),
+        HolidayPeriod("春节", date(2027, 2, 5), date(2027, 2, 13)),
+    ),
+    workdays=(MakeupWorkday(date(2027, 2, 20), "春节"),),
+)
+
+
+def test_an_imported_year_is_official_and_extends_the_published_years() -> None:
+    calendar = ChinaCalendar(fallback="error", imported=(ARRANGEMENT_2027,))
+
+    assert not calendar.is_workday(date(2027, 2, 12))
+    assert calendar.is_workday(date(2027, 2, 20))  # 调休 Saturday
+    assert calendar.is_workday(date(2027, 5, 4))  # the import lists no 劳动节: a plain Tuesday
+    assert not calendar.is_provisional(date(2027, 5, 4))
+    assert calendar.last_published_year() == 2027
+    assert calendar.source(2027) is CalendarSource.IMPORTED
+    assert calendar.day(date(2027, 2, 20)) == CalendarDay(
+        date(2027, 2, 20), DayKind.MAKEUP_WORKDAY, "春节", CalendarSource.IMPORTED
+    )
+    with pytest.raises(CalendarNotPublished, match="imported years are 2027"):
+        calendar.is_workday(date(2028, 3, 1))
+
+
+def test_an_imported_year_replaces_the_package_for_that_year() -> None:
+    # A corrected 2026 (say the State Council moved a day): the package's own days no longer count.
+    corrected = HolidayArrangement(
+        year=2026,
+        holidays=(HolidayPeriod("春节", date(2026, 2, 16), date(2026, 2, 20)),),
+    )
+    calendar = ChinaCalendar(imported=(corrected,))
+
+    assert calendar.is_workday(date(2026, 2, 23))  # off in the package
+    assert not calendar.is_workday(date(2026, 2, 14))  # worked in the package
+    assert calendar.is_workday(date(2026, 10, 5))  # the import lists no 国庆节: a plain Monday
+    assert calendar.source(2025) is CalendarSource.PACKAGE
+
+
+def test_new_year_days_in_december_belong_to_the_next_years_arrangement() -> None:
+    arrangement_2028 = HolidayArrangement(
+        year=2028,
+        holidays=(HolidayPeriod("元旦", date(2027, 12, 31), date(2028, 1, 2)),),
+        workdays=(MakeupWorkday(date(2027, 12, 25), "元旦"),),
+    )
+    calendar = ChinaCalendar(imported=(ARRANGEMENT_2027, arrangement_2028))
+
+    assert calendar.is_workday(date(2027, 12, 25))  # a Saturday, worked for 2028's 元旦
+    assert not calendar.is_workday(date(2027, 12, 31))
+    assert not calendar.is_provisional(date(2027, 12, 31))
+
+
+def test_a_calendar_is_a_value_that_hashes_by_its_data() -> None:
+    one = ChinaCalendar(imported=(ARRANGEMENT_2027,))
+    same = ChinaCalendar(imported=(ARRANGEMENT_2027,))
+
+    assert one == same and hash(one) == hash(same)
+    assert one != ChinaCalendar() and one != ChinaCalendar(fallback="weekends", imported=(ARRANGEMENT_2027,))
+    assert {one: 1}[same] == 1
+    revived = pickle.loads(pickle.dumps(one))
+    assert revived == one and hash(revived) == hash(one) and revived.is_workday(date(2027, 2, 20))
+    with pytest.raises(ValueError, match="one arrangement per year"):
+        ChinaCalendar(imported=(ARRANGEMENT_2027, ARRANGEMENT_2027))
+
+
+def test_from_1_november_a_missing_next_year_is_warned_about_once_a_week() -> None:
+    calendar = ChinaCalendar()  # chinesecalendar 1.11.0 ends with 2026
+
+    assert missing_calendar_warning(date(2026, 10, 31), calendar) is None
+    warning = missing_calendar_warning(date(2026, 11, 1), calendar)
+    assert warning is not None
+    assert warning.year == 2027 and warning.title == "2027年节假日安排尚未导入"
+    assert "zhenggai calendar import 2027.txt --dry-run" in warning.body and "暂定" in warning.body
+    assert warning.command == "zhenggai calendar import 2027.txt"
+    monday, friday = (
+        missing_calendar_warning(date(2026, 11, 2), calendar),
+        missing_calendar_warning(date(2026, 11, 6), calendar),
+    )
+    next_week = missing_calendar_warning(date(2026, 11, 9), calendar)
+    assert monday is not None and friday is not None and next_week is not None
+    assert monday.key == friday.key == "calendar-missing|2027|2026-W45"
+    assert next_week.key == "calendar-missing|2027|2026-W46"
+
+
+def test_the_warning_stops_once_the_year_is_imported_and_says_what_failing_means() -> None:
+    assert missing_calendar_warning(date(2026, 12, 1), ChinaCalendar(imported=(ARRANGEMENT_2027,))) is None
+    in_the_year = missing_calendar_warning(date(2027, 3, 1), ChinaCalendar(fallback="error"))
+    assert in_the_year is not None and in_the_year.year == 2027
+    assert "无法计算" in in_the_year.body
+    weekends = missing_calendar_warning(date(2026, 11, 2), ChinaCalendar(fallback="weekends"))
+    assert weekends is not None and "周一至周五" in weekends.body

@@ -1,0 +1,34 @@
+"""Every file and command example of the pages below runs as shown, in order, on a fresh ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.support.docs import doc_examples
+
+PAGES = ["docs/calendar.md"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_examples_of_a_page_run_as_shown(
+    page: str, cli: Callable[..., Any], database: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    examples = doc_examples(ROOT / page)
+    assert examples.commands, f"{page} shows no command"
+    for name, content in examples.files.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    for command in examples.commands:
+        result = cli(*command.argv)
+
+        where = f"{page}:{command.line}: zhenggai {' '.join(command.argv)}"
+        assert result.exit_code == (1 if command.fails else 0), f"{where}\n{result.output}"
+        assert "Traceback" not in result.output, where
+        missing = command.missing_from(result.output)
+        assert not missing, f"{where}: not in the output: {missing}\n{result.output}"
