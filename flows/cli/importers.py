@@ -21,6 +21,13 @@ import_app = make_app(
 app.add_typer(import_app, name="import")
 
 
+def read_text_file(path: Path) -> str:
+    """A text file as UTF-8 (with or without BOM), else GB18030; an ``InvalidPlan`` naming it otherwise."""
+    from tasks.exchange.notice_source import decode_text, read_file
+
+    return decode_text(read_file(path), str(path))
+
+
 @import_app.command("notice")
 def notice(
     file: Path = typer.Argument(
@@ -103,9 +110,9 @@ def notice(
         strict=strict,
         given=given,
     )
-    if load:
-        result.complete_plan()  # a missing date refuses the load before anything is written
     _summary(file, result, day)
+    if load:
+        result.complete_plan()  # a missing fact refuses the load before anything is written
     _write(result, output, reports_output)
     if load:
         from flows.cli.common import database

@@ -205,10 +205,14 @@ def read_notice_bytes(data: bytes, source: str) -> NoticeSource:
     raise InvalidPlan([PlanIssue(source, "", message)], source)
 
 
-def read_notice_file(path: Path) -> NoticeSource:
-    """Read a notice file (.txt, .docx, .html) into its line stream."""
+def read_file(path: Path) -> bytes:
+    """A file's bytes, or an ``InvalidPlan`` naming it when it cannot be read."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise InvalidPlan([PlanIssue(str(path), "", f"cannot read: {error.strerror}")], str(path)) from None
-    return read_notice_bytes(data, str(path))
+
+
+def read_notice_file(path: Path) -> NoticeSource:
+    """Read a notice file (.txt, .docx, .html) into its line stream."""
+    return read_notice_bytes(read_file(path), str(path))
