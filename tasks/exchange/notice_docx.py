@@ -9,10 +9,13 @@ row they cover, as Word shows them).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from docx.oxml.ns import qn
+
 from models.errors import InvalidPlan, PlanIssue
+from models.rules import chinese_ordinal
 from tasks.exchange.notice_source import NoticeSource, Position, SourceBuilder
 
 # A bold lead counts when it starts within the first characters of the paragraph (after a heading
@@ -32,17 +35,117 @@ def read_docx(data: bytes, source: str = "notice.docx") -> NoticeSource:
         message = f"not a Word .docx file ({type(error).__name__}); save .doc files as .docx"
         raise InvalidPlan([PlanIssue(source, "", message)], source) from None
     builder = SourceBuilder(source, "paragraph")
+    numbering = ListNumbering(document)
     paragraphs = tables = 0
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
             paragraphs += 1
             paragraph = Paragraph(child, document)
-            builder.line(paragraph.text, Position(paragraphs, "paragraph"), _bold_lead(paragraph))
+            label = numbering.label(paragraph)
+            lead = _bold_lead(paragraph)
+            builder.line(
+                label + paragraph.text, Position(paragraphs, "paragraph"), label + lead if lead else ""
+            )
         elif tag == "tbl":
             tables += 1
             _table(builder, Table(child, document), tables, paragraphs)
     return builder.done()
+
+
+def _chinese(n: int) -> str:
+    return chinese_ordinal(n) if n > 0 else "〇"
+
+
+def _circled(n: int) -> str:
+    return chr(0x2460 + n - 1) if 1 <= n <= 20 else str(n)
+
+
+# Word's list number formats, as the number is printed (a bullet, or a format not listed, prints none).
+_FORMATS: dict[str, Callable[[int], str]] = {
+    "decimal": str,
+    "decimalZero": lambda n: f"{n:02d}",
+    "decimalFullWidth": lambda n: str(n).translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+    "chineseCounting": _chinese,
+    "chineseCountingThousand": _chinese,
+    "ideographTraditional": lambda n: "甲乙丙丁戊己庚辛壬癸"[(n - 1) % 10],
+    "decimalEnclosedCircle": _circled,
+    "decimalEnclosedCircleChinese": _circled,
+    "decimalEnclosedParen": lambda n: f"({n})",
+    "lowerLetter": lambda n: chr(ord("a") + (n - 1) % 26),
+    "upperLetter": lambda n: chr(ord("A") + (n - 1) % 26),
+}
+
+
+class ListNumbering:
+    """The numbers Word prints before list paragraphs (一、 （一） 1.), which are not in their text.
+
+    Notices typed in Word often number their headings with automatic numbering: the paragraph's text
+    then lacks the 一、 a reader sees. This counts each list as Word does (per numbering instance and
+    level, deeper levels restarting) and gives the label as printed.
+    """
+
+    def __init__(self, document: Any) -> None:
+        self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}  # numId → level → (format, text, start)
+        self.counters: dict[str, dict[int, int]] = {}
+        try:
+            numbering = document.part.numbering_part.element
+        except (KeyError, NotImplementedError):
+            return
+        abstract = {
+            node.get(qn("w:abstractNumId")): {
+                int(level.get(qn("w:ilvl"))): _level(level) for level in node.findall(qn("w:lvl"))
+            }
+            for node in numbering.findall(qn("w:abstractNum"))
+        }
+        for num in numbering.findall(qn("w:num")):
+            reference = num.find(qn("w:abstractNumId"))
+            if reference is not None and reference.get(qn("w:val")) in abstract:
+                self.levels[num.get(qn("w:numId"))] = abstract[reference.get(qn("w:val"))]
+
+    def label(self, paragraph: Any) -> str:
+        """The number Word prints before this paragraph, or ""."""
+        number_id, level = _num_pr(paragraph)
+        levels = self.levels.get(number_id or "")
+        if not levels or level not in levels:
+            return ""
+        counters = self.counters.setdefault(number_id or "", {})
+        fmt, text, start = levels[level]
+        counters[level] = counters.get(level, start - 1) + 1
+        for deeper in [key for key in counters if key > level]:
+            del counters[deeper]
+        if fmt not in _FORMATS:
+            return ""
+        printed = text
+        for index in range(level + 1):
+            current = counters.get(index, levels.get(index, ("decimal", "", 1))[2])
+            ifmt = levels.get(index, ("decimal", "", 1))[0]
+            printed = printed.replace(f"%{index + 1}", _FORMATS.get(ifmt, str)(current))
+        return printed
+
+
+def _level(node: Any) -> tuple[str, str, int]:
+    def value(tag: str, default: str) -> str:
+        child = node.find(qn(tag))
+        return child.get(qn("w:val"), default) if child is not None else default
+
+    return value("w:numFmt", "decimal"), value("w:lvlText", ""), int(value("w:start", "1"))
+
+
+def _num_pr(paragraph: Any) -> tuple[str | None, int]:
+    """The paragraph's numbering instance and level, from its own properties or its style's."""
+    sources = [paragraph._p.pPr]
+    style = paragraph.style
+    while style is not None:
+        sources.append(style.element.pPr)
+        style = style.base_style
+    for properties in sources:
+        num_pr = properties.numPr if properties is not None else None
+        if num_pr is not None and num_pr.numId is not None:
+            level = num_pr.ilvl.val if num_pr.ilvl is not None else 0
+            number_id = str(num_pr.numId.val)
+            return (None, 0) if number_id == "0" else (number_id, level)
+    return None, 0
 
 
 def _table(builder: SourceBuilder, table: Any, number: int, paragraphs: int) -> None:

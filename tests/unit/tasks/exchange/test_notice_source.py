@@ -264,3 +264,69 @@ def test_the_declared_charset_decodes_the_page():
 def test_script_style_and_comments_are_no_text():
     page = "<body><script>var a='一、假标题';</script><style>p{}</style><!-- 二、注释 --><p>正文。</p></body>"
     assert [line.text for line in read_html(page).lines if isinstance(line, SourceLine)] == ["正文。"]
+
+
+def _numbered_docx() -> bytes:
+    """Headings numbered by Word's automatic numbering (一、 then （一） one level down), not in the text."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    def build(document):
+        numbering = document.part.numbering_part.element
+        numbering.insert(
+            0,
+            parse_xml(
+                f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">'
+                '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
+                '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="（%2）"/></w:lvl>'
+                "</w:abstractNum>"
+            ),
+        )
+        numbering.append(
+            parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>')
+        )
+
+        def numbered(text, level=0, bold=False):
+            paragraph = document.add_paragraph()
+            paragraph.add_run(text).bold = bold
+            num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+            num_pr.get_or_add_ilvl().val = level
+            num_pr.get_or_add_numId().val = 90
+
+        document.add_paragraph(
+            "区委第一巡察组于2024年3月1日至4月30日对我局开展了常规巡察，5月20日反馈了巡察意见。"
+        )
+        numbered("河长制落实不到位。", bold=True)
+        document.add_paragraph("整改成效：")
+        numbered("建立巡河台账；", level=1)
+        numbered("开展暗访督查。", level=1)
+        numbered("水费征收不规范")
+        document.add_paragraph("整改成效：全面清理欠费。")
+
+    return _docx(build)
+
+
+def test_words_automatic_numbering_is_read_as_printed():
+    source = read_docx(_numbered_docx())
+    assert [line.text for line in source.lines][1:] == [
+        "一、河长制落实不到位。",
+        "整改成效：",
+        "（1）建立巡河台账；",
+        "（2）开展暗访督查。",
+        "二、水费征收不规范",  # the level below restarts under the next heading
+        "整改成效：全面清理欠费。",
+    ]
+    assert source.lines[1].lead == "一、河长制落实不到位。"
+    notice = parse_source(source)
+    assert [(p.heading, p.title, [m.marker for m in p.measures]) for p in notice.problems] == [
+        ("一、", "河长制落实不到位", ["（1）", "（2）"]),
+        ("二、", "水费征收不规范", [""]),
+    ]
+
+
+def test_a_list_style_numbers_its_paragraphs():
+    def build(document):
+        document.add_paragraph("甲", style="List Number")
+        document.add_paragraph("乙", style="List Number")
+
+    assert [line.text for line in read_docx(_docx(build)).lines] == ["1.甲", "2.乙"]
