@@ -640,6 +640,7 @@ def fill_measures(notice: ParsedNotice, problem: ParsedProblem, text: str, posit
 
 # -- ledger tables ------------------------------------------------------------------------------
 
+HEADER_CELL_MAX = 20
 COLUMNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("number", re.compile(r"^(?:序号|编号|序)$")),
     ("measures", re.compile(r"措施|举措")),
@@ -652,8 +653,11 @@ COLUMNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 def ledger_columns(header: tuple[str, ...]) -> dict[str, int]:
-    """Which column holds what, by the header's words (the first matching role of each column)."""
+    """Which column holds what, by the header's words (the first matching role of each column); none
+    when a header cell is longer than a column name (a layout table around a page is no ledger)."""
     columns: dict[str, int] = {}
+    if any(len(re.sub(r"\s+", "", name)) > HEADER_CELL_MAX for name in header):
+        return columns
     for index, name in enumerate(header):
         compact = re.sub(r"\s+", "", name)
         for role, pattern in COLUMNS:

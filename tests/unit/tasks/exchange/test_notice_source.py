@@ -330,3 +330,13 @@ def test_a_list_style_numbers_its_paragraphs():
         document.add_paragraph("乙", style="List Number")
 
     assert [line.text for line in read_docx(_docx(build)).lines] == ["1.甲", "2.乙"]
+
+
+def test_a_layout_table_around_the_page_is_no_ledger():
+    page = (
+        "<table><tr><td><a href='/'>常见问题</a> 办事指南</td><td>"
+        "<p>县委巡察组于2024年3月1日至4月30日对我局开展了巡察，5月20日反馈了巡察意见。</p>"
+        "<p>一、甲问题。描述。</p><p>整改措施：一是建立台账；二是每月核对。</p></td></tr></table>"
+    )
+    notice = parse_source(read_html(page))
+    assert [(p.title, len(p.measures)) for p in notice.problems] == [("甲问题", 2)]
