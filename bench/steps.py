@@ -87,6 +87,33 @@ def notice(payload: dict[str, Any]) -> dict[str, Any]:
     return {"seconds": seconds, "bytes": output.stat().st_size, "missing": len(result.missing)}
 
 
+@step
+def assess(payload: dict[str, Any]) -> dict[str, Any]:
+    """``close_period`` of one week or month of the round: gather the records, score, rank (the previous
+    period computed too, for the change), store the result; then the ranking read back as stored."""
+    from datetime import datetime
+
+    from models.assessment import parse_period
+    from tasks.assessment.results import close_period, period_result
+
+    database = _database(payload["url"])
+    database.engine.connect().close()
+    clock = _settings(payload["url"]).clock(datetime.fromisoformat(payload["now"]))
+    period = parse_period(payload["period"])
+    started = time.perf_counter()
+    with database.unit_of_work() as session:
+        result, _created = close_period(session, payload["round"], period, clock, actor="bench")
+        session.commit()
+    seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    with database.unit_of_work() as session:
+        period_result(session, payload["round"], period, clock)
+    read = time.perf_counter() - started
+    ranking = result.ranking
+    lines = sum(len(score.lines) for score in ranking.scores)
+    return {"seconds": seconds, "read_seconds": read, "ranked": len(ranking.ranked), "lines": lines}
+
+
 def _settings(url: str) -> Any:
     from models.settings import Settings
 

@@ -118,7 +118,8 @@ def delivery_summary(ids: list[int]) -> dict[str, int]:
     return status_counts(get_database(get_settings()), ids)
 
 
-def _deliver(now: datetime, measure_code: str | None = None) -> dict[str, Any]:
+def deliver_due_messages(now: datetime, measure_code: str | None = None) -> dict[str, Any]:
+    """Send every message due at ``now`` (or one measure's) in batches; the log's counts afterwards."""
     settings = get_settings()
     due = due_deliveries(now, measure_code=measure_code)
     ids: list[int] = due["ids"]
@@ -150,7 +151,7 @@ def sweep(as_of: datetime | None = None, round_code: str | None = None) -> dict[
     """Plan reminders, chasing and escalations for every live measure, record them, deliver what is due."""
     now = as_of or datetime.now(UTC)
     planned = plan_notifications(now, round_code=round_code)
-    return _summarise("sweep", planned, _deliver(now))
+    return _summarise("sweep", planned, deliver_due_messages(now))
 
 
 @flow(name="digest", log_prints=False)
@@ -158,7 +159,7 @@ def digest(as_of: datetime | None = None, round_code: str | None = None) -> dict
     """Send each unit this week's digest of everything it leads or co-owns (once per ISO week)."""
     now = as_of or datetime.now(UTC)
     planned = plan_digest_messages(now, round_code=round_code)
-    return _summarise("digest", planned, _deliver(now))
+    return _summarise("digest", planned, deliver_due_messages(now))
 
 
 @flow(name="notify-measure", log_prints=False)
@@ -173,4 +174,4 @@ def notify_measure(
     """
     planned = plan_notifications(scheduled_time, measure_code=measure_code, actor="check_measure")
     current = max(now or datetime.now(UTC), scheduled_time)
-    return _summarise(f"notify {measure_code}", planned, _deliver(current, measure_code))
+    return _summarise(f"notify {measure_code}", planned, deliver_due_messages(current, measure_code))

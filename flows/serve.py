@@ -13,7 +13,9 @@
   (slug ``daily-sync``), so ledger edits and a newly published working-day calendar reach the
   schedules before the 09:00 checks without anyone running ``zhenggai sync``; the reminder ``sweep``
   every working day at 08:30 (sends what was held overnight, chases and escalates); the weekly
-  ``digest`` on Mondays at 09:00; and ``generate_notice`` on demand (monthly for rounds that ask).
+  ``digest`` on Mondays at 09:00; ``assess_units`` on the first working day of each week at 09:00
+  (closes last week's and last month's assessment); and ``generate_notice`` on demand (monthly for
+  rounds that ask).
 
 Without ``PREFECT_API_URL`` the embedded default is used: a local Prefect server on SQLite (under
 ``PREFECT_HOME``) is started as a child process with its scheduler, and stopped on exit. With it, the
@@ -34,6 +36,7 @@ from uuid import UUID
 
 from prefect.deployments.runner import RunnerDeployment
 
+from flows.assess import assess_units
 from flows.notice import notice_deployment
 from flows.notify import digest, sweep
 from flows.sync import sync_bulk, sync_deployments
@@ -47,6 +50,7 @@ HOUSEKEEPING_SYNC_CRON = "30 7 * * *"
 # In the coordinators' words, on the official calendar: 调休 Saturdays are worked, holidays are not.
 SWEEP_CADENCE = "每个工作日 08:30"
 DIGEST_CADENCE = "每周一 09:00"
+ASSESS_CADENCE = "每周第一个工作日 09:00"
 
 
 def housekeeping_schedule(cadence: str, slug: str) -> Any:
@@ -131,6 +135,12 @@ async def serve_async(*, rescan_seconds: float = 60.0, limit: int | None = None)
             housekeeping_schedule(DIGEST_CADENCE, "weekly-digest"),
             "每周向各责任单位推送其全部整改措施的进展汇总",
         ),
+        (
+            assess_units,
+            "assess-units",
+            housekeeping_schedule(ASSESS_CADENCE, "assess-units"),
+            "每周第一个工作日：封存上周（及上月）考评结果，发布排名，向领导和各单位通报",
+        ),
     ]
     for flow, name, schedule, description in housekeeping:
         await runner.aadd_flow(
@@ -144,7 +154,8 @@ async def serve_async(*, rescan_seconds: float = 60.0, limit: int | None = None)
     known: set[UUID] = set()
     count = await register_new(runner, known)
     print(
-        f"serve: serving {count} measure deployment(s), the daily sync and sweep, the weekly digest "
+        f"serve: serving {count} measure deployment(s), the daily sync and sweep, the weekly digest, "
+        "the weekly assessment "
         "and the notice",
         flush=True,
     )

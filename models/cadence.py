@@ -52,6 +52,7 @@ ACCEPTED_FORMS = """accepted cadences:
   每天 09:00                  every calendar day (holidays included)
   每个工作日 09:00            every official working day (holidays skipped, 调休 days included)
   每周一 09:00, 每周一上午9点  a weekday each week (also 每周一、三、五); a holiday on that weekday is skipped
+  每周第一个工作日 09:00       the first working day of each week, Monday to Sunday (also 最后一个)
   每月第一个工作日 09:00       the first working day of each month (also 第二个…, 最后一个; 每月初/每月末)
   每月15日 09:00              a calendar day of the month (1–28), as written
   每季度末 09:00              the last working day of each quarter (每季度初: the first)
@@ -66,6 +67,7 @@ class Pattern(enum.StrEnum):
     DAILY = "daily"  # 每天
     WORKDAYS = "workdays"  # 每个工作日
     WEEKLY = "weekly"  # 每周一
+    WEEK_WORKDAY = "week_workday"  # 每周第一个工作日 / 最后一个工作日
     MONTH_WORKDAY = "month_workday"  # 每月第一个工作日 / 最后一个工作日
     MONTH_DAY = "month_day"  # 每月15日
     QUARTER_WORKDAY = "quarter_workday"  # 每季度末 / 每季度初
@@ -98,6 +100,8 @@ class Cadence:
         if self.pattern == Pattern.WEEKLY:
             days = "、".join(WEEKDAY_CHARS[d] for d in self.weekdays)
             return f"每周{days} {hhmm}"
+        if self.pattern == Pattern.WEEK_WORKDAY:
+            return f"每周{_ordinal_words(self.nth)}工作日 {hhmm}"
         if self.pattern == Pattern.MONTH_WORKDAY:
             return f"每月{_ordinal_words(self.nth)}工作日 {hhmm}"
         if self.pattern == Pattern.MONTH_DAY:
@@ -111,7 +115,12 @@ class Cadence:
         """Whether the official working-day calendar adjusts the occurrences."""
         if self.pattern == Pattern.WEEKLY:
             return any(d < 5 for d in self.weekdays)
-        return self.pattern in (Pattern.WORKDAYS, Pattern.MONTH_WORKDAY, Pattern.QUARTER_WORKDAY)
+        return self.pattern in (
+            Pattern.WORKDAYS,
+            Pattern.WEEK_WORKDAY,
+            Pattern.MONTH_WORKDAY,
+            Pattern.QUARTER_WORKDAY,
+        )
 
     # -- rules ----------------------------------------------------------------------------------
 
@@ -125,6 +134,8 @@ class Cadence:
         if self.pattern == Pattern.WEEKLY:
             days = ",".join(RRULE_DAYS[d] for d in self.weekdays)
             return f"RRULE:FREQ=WEEKLY;BYDAY={days};{clock}"
+        if self.pattern == Pattern.WEEK_WORKDAY:
+            return f"RRULE:FREQ=WEEKLY;WKST=MO;BYDAY={WORKWEEK};BYSETPOS={self.nth};{clock}"
         if self.pattern == Pattern.MONTH_WORKDAY:
             return f"RRULE:FREQ=MONTHLY;BYDAY={WORKWEEK};BYSETPOS={self.nth};{clock}"
         if self.pattern == Pattern.MONTH_DAY:
@@ -145,9 +156,12 @@ class Cadence:
                 for d in days
                 if d.weekday() in self.weekdays and (d.weekday() >= 5 or calendar.is_workday(d))
             ]
-        if self.pattern in (Pattern.MONTH_WORKDAY, Pattern.QUARTER_WORKDAY):
+        if self.pattern in (Pattern.WEEK_WORKDAY, Pattern.MONTH_WORKDAY, Pattern.QUARTER_WORKDAY):
             out = []
             for first, last in _periods(self.pattern, start, end):
+                if self.pattern == Pattern.WEEK_WORKDAY:
+                    # An ISO week may run past the horizon (2026-W53 ends in 2027): judge the days up to it.
+                    last = min(last, end)
                 workdays = [d for d in _days(first, last) if calendar.is_workday(d)]
                 index = self.nth - 1 if self.nth > 0 else self.nth
                 if -len(workdays) <= index < len(workdays):
@@ -209,6 +223,7 @@ _TIME = re.compile(
 _WEEKLY = re.compile(
     r"^每(?:周|星期|礼拜)(?P<days>[一二三四五六日天](?:[、,，和及]?(?:周|星期)?[一二三四五六日天])*)"
 )
+_WEEK_WORKDAY = re.compile(r"^每(?:个)?周(?:第(?P<n>[一二三四五\d])个|首个|(?P<last>最后一个))工作日")
 _MONTH_WORKDAY = re.compile(
     r"^每(?:个)?月(?:第(?P<n>[一二三四五六七八九十\d]+)个|首个|(?P<last>最后一个))工作日"
 )
@@ -257,6 +272,12 @@ def _match_phrase(text: str) -> tuple[Pattern | None, str, _Fields]:
         chars = [c for c in m.group("days") if c in WEEKDAY_CHARS + "天"]
         days = tuple(sorted({WEEKDAY_CHARS.index("日" if c == "天" else c) for c in chars}))
         return Pattern.WEEKLY, text[m.end() :], _Fields(weekdays=days)
+    m = _WEEK_WORKDAY.match(text)
+    if m:
+        nth = -1 if m.group("last") else (_number(m.group("n")) if m.group("n") else 1)
+        if not 1 <= abs(nth) <= 5:
+            return None, text, _Fields()
+        return Pattern.WEEK_WORKDAY, text[m.end() :], _Fields(nth=nth)
     m = _MONTH_WORKDAY.match(text)
     if m:
         nth = -1 if m.group("last") else (_number(m.group("n")) if m.group("n") else 1)
@@ -353,7 +374,14 @@ def _days(start: date, end: date) -> list[date]:
 
 
 def _periods(pattern: Pattern, start: date, end: date) -> list[tuple[date, date]]:
-    """Months (or quarters) overlapping [start, end], each as (first day, last day)."""
+    """ISO weeks, months or quarters overlapping [start, end], each as (first day, last day)."""
+    if pattern == Pattern.WEEK_WORKDAY:
+        monday = start - timedelta(days=start.weekday())
+        weeks = []
+        while monday <= end:
+            weeks.append((monday, monday + timedelta(days=6)))
+            monday += timedelta(days=7)
+        return weeks
     step = 3 if pattern == Pattern.QUARTER_WORKDAY else 1
     month = ((start.month - 1) // step) * step + 1
     first = date(start.year, month, 1)

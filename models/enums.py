@@ -64,6 +64,7 @@ class MessageKind(enum.StrEnum):
     MISSING_REPORT = "missing_report"
     DIGEST = "digest"
     ESCALATION = "escalation"
+    ASSESSMENT = "assessment"  # a period's 考评 result: the ranking to leaders, its own score to each unit
 
 
 class EventKind(enum.StrEnum):

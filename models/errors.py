@@ -143,3 +143,27 @@ class UnresolvedUrl(ZhenggaiError):
 
 class DeliveryIncomplete(ZhenggaiError):
     """Some messages of a delivery batch failed and have attempts left (the task run is retried)."""
+
+
+class InvalidPeriod(ZhenggaiError):
+    """An assessment period is neither an ISO week (2026-W48) nor a month (2026-11), or cannot be used so."""
+
+
+class InvalidFormula(InvalidPlan):
+    """An assessment formula (考评计分办法) has errors; nothing was written."""
+
+
+class InvalidAdjustment(ZhenggaiError):
+    """A bonus or deduction (加减分) lacks its reason, or its points are not a number the ledger keeps."""
+
+
+class PeriodNotClosed(ZhenggaiError):
+    """An assessment period cannot be closed (snapshot) before it has ended."""
+
+
+class ChartUnavailable(ZhenggaiError):
+    """A chart cannot be drawn: Pillow or the CJK fonts the PDF uses are missing."""
+
+
+class UnsupportedFormat(ZhenggaiError):
+    """A document was asked for in a format, or to a place, Zhenggai cannot write."""

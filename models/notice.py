@@ -55,6 +55,7 @@ class NoticeOptions:
     copy_to: str | None = None  # e.g. 区委巡察办，区纪委监委
     printed_by: str | None = None  # 印发机关, e.g. 中共新华区城市管理综合行政执法局办公室
     printed_on: str | None = None  # 印发日期, YYYY-MM-DD; default the notice's date
+    blacklist: str | None = None  # week or month: name the 黑榜 of the last such period closed by the date
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None, where: str = "notice") -> NoticeOptions:
@@ -82,6 +83,7 @@ _OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "copy_to": (str,),
     "printed_by": (str,),
     "printed_on": (str,),
+    "blacklist": (str, type(None)),
 }
 _TEXT_OPTIONS = ("title", "closing", "masthead", "document_number", "copy_to", "printed_by")
 
@@ -116,6 +118,8 @@ def notice_option_issues(mapping: Mapping[str, Any] | None, where: str = "notice
         if key == "statistics" and value not in {p.value for p in StatisticsPlacement}:
             allowed = ", ".join(p.value for p in StatisticsPlacement)
             issues.append(PlanIssue(where, "notice.statistics", f"{value!r} is not one of {allowed}"))
+        if key == "blacklist" and value not in (None, "week", "month"):
+            issues.append(PlanIssue(where, "notice.blacklist", f"{value!r} is not week or month"))
         if key in _TEXT_OPTIONS and isinstance(value, str) and not value.strip():
             issues.append(PlanIssue(where, f"notice.{key}", "must not be empty"))
     return issues
@@ -192,6 +196,7 @@ class BlockKind(enum.StrEnum):
     STATISTICS = "statistics"
     PROBLEM = "problem"  # 一、<title>。<description>
     OUTCOME = "outcome"  # 整改成效：<lead-in><一是…>
+    ASSESSMENT = "assessment"  # the units on the 黑榜 (notice option blacklist)
     CLOSING = "closing"
     SIGNATURE = "signature"
     DATE = "date"
@@ -314,6 +319,7 @@ class NoticeDocument:
     copy_to: str | None = None
     printed_by: str | None = None
     printed_on: date | None = None
+    blacklist: str | None = None  # the paragraph naming the units on the 黑榜, when the options ask
 
     @property
     def has_masthead(self) -> bool:
@@ -344,6 +350,8 @@ class NoticeDocument:
                 blocks.append(Block(BlockKind.OUTCOME, _outcome_runs(problem)))
         if self.statistics_placement == StatisticsPlacement.BEFORE_CLOSING:
             blocks.append(statistics)
+        if self.blacklist:
+            blocks.append(Block(BlockKind.ASSESSMENT, (Run(self.blacklist),)))
         blocks.append(Block(BlockKind.CLOSING, (Run(self.closing),)))
         if self.signature:
             blocks.append(Block(BlockKind.SIGNATURE, (Run(self.signature),)))
@@ -455,11 +463,14 @@ def build_notice(
     reports: Mapping[str, ReportInfo],
     as_of: date,
     options: NoticeOptions | None = None,
+    *,
+    blacklist: str | None = None,
 ) -> NoticeDocument:
     """The notice as of ``as_of``; ``reports`` maps a measure code to its latest report as of then.
 
     A measure missing from ``reports`` is never invented: it gets a 【待报送：责任单位】 marker and
-    appears in ``NoticeDocument.missing``.
+    appears in ``NoticeDocument.missing``. ``blacklist`` is the 黑榜 paragraph (printed before the
+    closing) when the options ask for it and a stored assessment names someone.
     """
     options = options or NoticeOptions()
     ordered = sorted(problems, key=lambda p: p.ordinal)
@@ -505,6 +516,7 @@ def build_notice(
         copy_to=_text(options.copy_to),
         printed_by=_text(options.printed_by),
         printed_on=_iso_date(options.printed_on) if options.printed_on else None,
+        blacklist=blacklist if options.blacklist else None,
     )
 
 

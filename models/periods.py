@@ -1,8 +1,15 @@
-"""Report periods of a cadence: the period that has closed at a moment, and the one that lacks its report."""
+"""Report periods of a cadence: the period that has closed at a moment, the one that lacks its report, and
+how each period that fell due in a stretch of time was answered (on time, late, missing).
+"""
 
 from __future__ import annotations
 
+import enum
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from models.cadence import cadence_schedule
 from models.clock import Clock
@@ -44,3 +51,89 @@ def missing_period(
     if last_report_at is not None and last_report_at >= start:
         return None
     return start, end
+
+
+class ReportOutcome(enum.StrEnum):
+    """How a cadence period was answered."""
+
+    ON_TIME = "on_time"  # a report submitted within the period
+    LATE = "late"  # none within it; one arrived while it was the period due (before the next fell due)
+    MISSING = "missing"  # none by the time the next period fell due (or by the moment judged)
+
+
+@dataclass(frozen=True)
+class CadencePeriod:
+    """A cadence period: from one occurrence (``start``) to the next (``due``); aware moments.
+
+    ``next_due`` is the occurrence after ``due``: until then this period is the one ``missing_period``
+    judges, so a report arriving before it still answers it (late).
+    """
+
+    start: datetime
+    due: datetime
+    next_due: datetime | None
+
+
+def cadence_periods(
+    cadence: str, *, since: date, start: datetime, end: datetime, clock: Clock
+) -> tuple[CadencePeriod, ...]:
+    """The cadence periods falling due in [start, end) (aware), cut as ``due_period`` cuts them: periods
+    starting before the feedback date (``since``) ask for nothing. The clock gives calendar and zone."""
+    zone = clock.zone
+    spec = cadence_schedule(cadence, clock.calendar, since)
+    local = (start.astimezone(zone).replace(tzinfo=None), end.astimezone(zone).replace(tzinfo=None))
+    try:
+        periods = _cached_periods(spec, since, *local)
+    except TypeError:  # pragma: no cover - a schedule that is not a value: nothing to share
+        periods = _periods(spec, since, *local)
+    return tuple(
+        CadencePeriod(
+            s.replace(tzinfo=zone), d.replace(tzinfo=zone), n.replace(tzinfo=zone) if n is not None else None
+        )
+        for s, d, n in periods
+    )
+
+
+def _periods(
+    spec: ScheduleSpec, since: date, start: datetime, end: datetime
+) -> tuple[tuple[datetime, datetime, datetime | None], ...]:
+    dues = [moment for moment in spec.occurrences(start, end) if moment < end]
+    if not dues:
+        return ()
+    previous = spec.previous(dues[0], inclusive=False)
+    following = spec.next(dues[-1], 1)
+    chain = [previous, *dues, following[0] if following else None]
+    out = []
+    for index, due in enumerate(dues, start=1):
+        begin = chain[index - 1]
+        if begin is None or begin.date() < since:
+            continue
+        out.append((begin, due, chain[index + 1]))
+    return tuple(out)
+
+
+# A city round shares a handful of cadence texts: the periods of a week or month are cut once per text.
+_cached_periods = lru_cache(maxsize=4096)(_periods)
+
+
+def report_outcome(
+    period: CadencePeriod, report_times: Sequence[datetime], as_of: datetime
+) -> tuple[ReportOutcome, datetime | None]:
+    """How ``period`` was answered as of ``as_of``, and by which report (its submission moment).
+
+    The rule of ``missing_period``: the period's report is the first one submitted at or after its
+    start; on time when that is by ``due``; late when it came after ``due`` but while the period was
+    still the one due (before ``next_due``); missing otherwise. Reports after ``as_of`` are not seen
+    yet. ``report_times`` are aware and sorted.
+    """
+    index = bisect_left(report_times, period.start)
+    first = report_times[index] if index < len(report_times) else None
+    if first is not None and first > as_of:
+        first = None
+    if first is None:
+        return ReportOutcome.MISSING, None
+    if first <= period.due:
+        return ReportOutcome.ON_TIME, first
+    if period.next_due is None or first < period.next_due:
+        return ReportOutcome.LATE, first
+    return ReportOutcome.MISSING, None

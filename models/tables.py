@@ -109,6 +109,8 @@ class Round(Base):
     notice_options: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Figures a published notice states (问题 N 个、完成率 R%), kept when a notice is imported.
     statistics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The assessment formula (考评计分办法) the plan names, as a mapping; None: the default formula.
+    assessment_formula: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     head_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -402,3 +404,76 @@ class ImportedDay(Base):
     day: Mapped[date] = mapped_column(Date)
     workday: Mapped[bool] = mapped_column(Boolean)
     festival: Mapped[str | None] = mapped_column(String(100))
+
+
+class AssessmentResult(Base):
+    """A round's assessment (考评) of one period, stored when the period closes; a recomputation is a new
+    revision and the earlier ones stay (the latest is the one shown)."""
+
+    __tablename__ = "assessment_results"
+    __table_args__ = (UniqueConstraint("round_id", "period", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(10))  # 2026-W48 or 2026-11
+    revision: Mapped[int] = mapped_column(Integer)
+    formula_name: Mapped[str] = mapped_column(String(200))
+    formula_version: Mapped[str] = mapped_column(String(50))
+    formula: Mapped[dict[str, Any]] = mapped_column()  # the formula as it was, to explain the result later
+    as_of: Mapped[datetime] = mapped_column()  # the ledger was read as of this moment
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    computed_by: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text, default="")  # why it was recomputed
+    notes: Mapped[list[str]] = mapped_column(default=list)  # ties and list borders, as printed
+
+    scores: Mapped[list[AssessmentScore]] = relationship(
+        back_populates="result", order_by="AssessmentScore.id", cascade="all, delete-orphan"
+    )
+
+
+class AssessmentScore(Base):
+    """A unit's stored score in a period's result, with the lines that make it up and its 加减分."""
+
+    __tablename__ = "assessment_scores"
+    __table_args__ = (UniqueConstraint("result_id", "unit_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("assessment_results.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), index=True)
+    unit_code: Mapped[str] = mapped_column(String(64))
+    unit_name: Mapped[str] = mapped_column(String(200))
+    unit_kind: Mapped[str] = mapped_column(String(32))
+    collective: Mapped[str | None] = mapped_column(String(64))
+    asked: Mapped[int] = mapped_column(Integer)
+    base_score: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    adjustment: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    total: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    ranked: Mapped[bool] = mapped_column(Boolean)
+    unranked_reason: Mapped[str] = mapped_column(String(100), default="")
+    rank: Mapped[int | None] = mapped_column(Integer)
+    tied: Mapped[bool] = mapped_column(Boolean, default=False)
+    list_kind: Mapped[str | None] = mapped_column(String(10))  # red (红榜) or black (黑榜)
+    list_reason: Mapped[str] = mapped_column(Text, default="")
+    change: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    adjustments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    result: Mapped[AssessmentResult] = relationship(back_populates="scores")
+
+
+class AssessmentAdjustment(Base):
+    """A bonus or deduction (加减分) with its reason, who and when; never edited, answered by another."""
+
+    __tablename__ = "assessment_adjustments"
+    __table_args__ = (Index("ix_assessment_adjustments_round_period", "round_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    period: Mapped[str] = mapped_column(String(10))
+    points: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit] = relationship()

@@ -28,16 +28,17 @@ class ZhenggaiGroup(TyperGroup):
 
 
 def make_app(help_text: str, **kwargs: Any) -> typer.Typer:
-    """A Typer (sub)command group with Zhenggai's conventions."""
-    return typer.Typer(
-        help=help_text,
-        cls=ZhenggaiGroup,
-        no_args_is_help=True,
-        pretty_exceptions_enable=False,
-        rich_markup_mode="rich",
-        context_settings={"help_option_names": ["-h", "--help"]},
-        **kwargs,
-    )
+    """A Typer (sub)command group with Zhenggai's conventions (``no_args_is_help`` may be turned off)."""
+    options: dict[str, Any] = {
+        "help": help_text,
+        "cls": ZhenggaiGroup,
+        "no_args_is_help": True,
+        "pretty_exceptions_enable": False,
+        "rich_markup_mode": "rich",
+        "context_settings": {"help_option_names": ["-h", "--help"]},
+    }
+    options.update(kwargs)
+    return typer.Typer(**options)
 
 
 app = make_app(

@@ -126,12 +126,27 @@ class _PlanCheck:
         r = self.plan.round
         for option_issue in notice_option_issues(r.notice):
             self.add(("round", *option_issue.field.split(".")), option_issue.message)
+        self.assessment_formula()
         self.contact_ref(r.coordinator, ("round", "coordinator"))
         self.contact_ref(r.head, ("round", "head"))
         if r.inspection_start > r.inspection_end:
             self.add(("round", "inspection_end"), "the inspection ends before it starts")
         if r.inspection_end > r.feedback_date:
             self.add(("round", "feedback_date"), "the feedback comes before the inspection ends")
+
+    def assessment_formula(self) -> None:
+        """The round's assessment formula, when given inline (a file beside the plan is read by the loader)."""
+        from models.assessment_formula import formula_problems
+
+        formula = self.plan.round.assessment
+        if isinstance(formula, str):
+            self.add(
+                ("round", "assessment"),
+                "a formula file is read only when loading a plan file (zhenggai plan load)",
+            )
+        elif formula is not None:
+            for formula_path, message in formula_problems(formula):
+                self.add(("round", "assessment", *formula_path), message)
 
     def measures(self) -> dict[str, date | None]:
         """Every measure's code, owners, leader, deadline and cadence; its deadline resolved."""

@@ -117,6 +117,7 @@ def plan_document(session: Session, round_code: str) -> PlanDocument:
             head=round_.head.code if round_.head else None,
             notice=dict(round_.notice_options),
             statistics=dict(round_.statistics),
+            assessment=dict(round_.assessment_formula) if round_.assessment_formula else None,
         ),
         units=unit_specs,
         contacts=[

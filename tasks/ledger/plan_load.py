@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models.clock import Clock
 from models.enums import EventKind, MeasureStatus
-from models.errors import InvalidPlan
+from models.errors import InvalidPlan, PlanIssue
 from models.rules import parse_deadline
 from models.tables import Contact, Measure, Problem, Round, StatusEvent, Unit
 from models.yaml_positions import dotted
@@ -139,6 +139,7 @@ class _PlanWriter:
             "signature": r.signature,
             "notice_options": dict(r.notice),
             "statistics": dict(r.statistics),
+            "assessment_formula": dict(r.assessment) if isinstance(r.assessment, dict) else None,
             "coordinator": self.contact_rows[r.coordinator] if r.coordinator else None,
             "head": self.contact_rows[r.head] if r.head else None,
         }
@@ -257,7 +258,24 @@ def load_plan_file(
     commits what returns, so a plan is loaded all of it, or nothing."""
     source = str(path)
     plan, located = parse_plan_text(read_plan_file(path), source)
+    if isinstance(plan.round.assessment, str):
+        plan.round.assessment = _formula_beside(path, plan.round.assessment)
     try:
         return apply_plan(session, plan, clock, where=located.where, allow_unassigned=allow_unassigned)
     except InvalidPlan as error:
         raise InvalidPlan(error.issues, source) from None
+
+
+def _formula_beside(plan_path: Path, name: str) -> dict[str, Any]:
+    """The assessment formula file a plan names (relative to the plan), checked with its own lines."""
+    from models.assessment_formula import formula_problems
+    from models.yaml_positions import load_located
+
+    path = plan_path.parent / name
+    located = load_located(read_plan_file(path), str(path))
+    problems = formula_problems(located.data)
+    if problems:
+        raise InvalidPlan(
+            [PlanIssue(located.where(p), dotted(p), message) for p, message in problems], str(path)
+        )
+    return dict(located.data)

@@ -75,6 +75,8 @@ class RoundSpec(_Spec):
     head: Code | None = None
     notice: dict[str, Any] = Field(default_factory=dict)
     statistics: dict[str, Any] = Field(default_factory=dict)
+    # The assessment formula (考评计分办法): a YAML file beside the plan, or the formula inline; None: default.
+    assessment: dict[str, Any] | str | None = None
 
 
 class MeasureSpec(_Spec):

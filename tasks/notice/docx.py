@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from models.notice import Block, BlockKind, NoticeDocument, RunStyle
+from models.notice import BlockKind, NoticeDocument, Run, RunStyle
 from tasks.notice.docx_package import describe_file, localise_package
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ PAGE_NUMBER_FONT = "宋体"
 BODY_SIZE_PT = 16.0  # 3号
 TITLE_SIZE_PT = 22.0  # 2号
 PAGE_NUMBER_SIZE_PT = 14.0  # 4号
+TABLE_SIZE_PT = 14.0  # 4号: tables and captions
 LINE_PITCH_PT = 28.95  # exact line spacing: 22 lines in the 225 mm type area
 # −0.25 pt between characters: 28 × (16 − 0.25) = 441 pt fits the 442.2 pt (156 mm) line in LibreOffice,
 # Word and WPS alike, where 16 pt characters give 27 (see docs/notice.md).
@@ -399,7 +400,8 @@ def _page_number(paragraph: Paragraph, *, odd: bool) -> None:
     _add_run(paragraph, " —", PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE_PT, latin=PAGE_NUMBER_FONT, spacing_twips=0)
 
 
-def _title_paragraph(document: DocxDocument, text: str) -> None:
+def add_title(document: DocxDocument, text: str) -> None:
+    """A title line: 2号 方正小标宋简体, centred, off the grid, kept with the next line."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
@@ -412,7 +414,8 @@ def _title_paragraph(document: DocxDocument, text: str) -> None:
     _add_run(paragraph, text, TITLE_FONT, TITLE_SIZE_PT, spacing_twips=0)
 
 
-def _body_paragraph(document: DocxDocument, block: Block) -> Paragraph:
+def add_body(document: DocxDocument, runs: Sequence[Run]) -> Paragraph:
+    """A body paragraph: 3号 justified, two characters indented, each run in its style's font."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
@@ -420,7 +423,7 @@ def _body_paragraph(document: DocxDocument, block: Block) -> Paragraph:
     paragraph.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     paragraph.paragraph_format.first_line_indent = Pt(2 * BODY_SIZE_PT)
     _exact_spacing(paragraph)
-    for run in block.runs:
+    for run in runs:
         _add_run(
             paragraph, run.text, _RUN_FONTS[run.style], BODY_SIZE_PT, highlight=run.style == RunStyle.MISSING
         )
@@ -441,8 +444,13 @@ IMPRINT_OUTER_EIGHTHS = 8  # 1 pt ≈ 0.35 mm
 IMPRINT_INNER_EIGHTHS = 6  # 0.75 pt ≈ 0.26 mm
 
 
+def type_area_width_mm() -> float:
+    """The width of the type area (156 mm)."""
+    return PAGE_WIDTH_MM - MARGINS_MM["left"] - MARGINS_MM["right"]
+
+
 def _type_width_pt() -> float:
-    return (PAGE_WIDTH_MM - MARGINS_MM["left"] - MARGINS_MM["right"]) / 25.4 * 72
+    return type_area_width_mm() / 25.4 * 72
 
 
 def _masthead(document: DocxDocument, masthead: str | None, number: str | None) -> None:
@@ -616,12 +624,20 @@ _DRAWING_NAMESPACES = " ".join(
 )
 
 
-def _blank(document: DocxDocument) -> None:
+def add_blank(document: DocxDocument) -> None:
+    """An empty line of the grid."""
     from docx.shared import Pt
 
     paragraph = document.add_paragraph()
     paragraph.paragraph_format.first_line_indent = Pt(0)
     _exact_spacing(paragraph)
+
+
+def add_signature(document: DocxDocument, signature: str, date_line: str | None) -> None:
+    """A blank line kept with the sign-off below it (the signature is never alone on a page)."""
+    add_blank(document)
+    document.paragraphs[-1].paragraph_format.keep_with_next = True
+    _sign_off(document, signature, date_line)
 
 
 def _sign_off(document: DocxDocument, signature: str, date_line: str | None) -> None:
@@ -635,7 +651,7 @@ def _sign_off(document: DocxDocument, signature: str, date_line: str | None) -> 
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
-    type_width = (PAGE_WIDTH_MM - MARGINS_MM["left"] - MARGINS_MM["right"]) / 25.4 * 72
+    type_width = _type_width_pt()
     two_chars = 2 * BODY_SIZE_PT
     signature_width = _text_width_pt(signature)
     # (text, alignment, indent from that side)
@@ -678,22 +694,111 @@ FONT_TABLE = (
 )
 
 
-def render_docx(document: NoticeDocument, *, generated_at: datetime | None = None) -> bytes:
-    """The notice as DOCX bytes (linear in the number of paragraphs); ``generated_at`` defaults to now."""
+def new_document(
+    *, title: str, author: str, subject: str, category: str, generated_at: datetime | None = None
+) -> DocxDocument:
+    """An empty GB/T 9704 document in a Chinese package: A4, the margins, the line grid, the styles and
+    fonts, page numbers, and its file properties (``generated_at`` defaults to now)."""
     from docx import Document
-    from docx.shared import Pt
 
     docx = Document()
     _configure_styles(docx)
     _configure_section(docx)
-    describe_file(docx, document, generated_at or datetime.now(UTC))
+    describe_file(
+        docx,
+        title=title,
+        author=author,
+        subject=subject,
+        category=category,
+        generated_at=generated_at or datetime.now(UTC),
+    )
     localise_package(docx, heading_font=HEADING_FONT, body_font=BODY_FONT, font_table=FONT_TABLE)
     # The default template starts with one empty paragraph: drop it.
     body = docx.element.body
     for paragraph in list(body.iterchildren()):
         if paragraph.tag.endswith("}p"):
             body.remove(paragraph)
+    return docx
 
+
+def document_bytes(docx: DocxDocument) -> bytes:
+    """The document as DOCX bytes."""
+    buffer = io.BytesIO()
+    docx.save(buffer)
+    return buffer.getvalue()
+
+
+def add_table(
+    docx: DocxDocument,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths_mm: Sequence[float] | None = None,
+) -> None:
+    """A ruled table across the type area: 4号 仿宋 cells off the line grid, the header row in 黑体 and
+    repeated on every page; ``widths_mm`` per column (default: equal)."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    table = docx.add_table(rows=1 + len(rows), cols=len(headers))
+    table.style = docx.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    widths = list(widths_mm) if widths_mm else [type_area_width_mm() / len(headers)] * len(headers)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Mm(width)  # the grid LibreOffice lays out by; Word reads the cells' widths
+    for r, values in enumerate([list(headers), *[list(row) for row in rows]]):
+        for c, value in enumerate(values):
+            cell = table.cell(r, c)
+            cell.width = Mm(widths[c])
+            paragraph = cell.paragraphs[0]
+            _snap_to_grid_off(paragraph)
+            fmt = paragraph.paragraph_format
+            fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            fmt.first_line_indent = Pt(0)
+            fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            fmt.space_before = Pt(3)
+            fmt.space_after = Pt(3)
+            _add_run(paragraph, value, HEADING_FONT if r == 0 else BODY_FONT, TABLE_SIZE_PT, spacing_twips=0)
+    header = table.rows[0]._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    header.append(repeat)
+
+
+def add_picture(docx: DocxDocument, image: bytes, *, width_mm: float, caption: str) -> None:
+    """An image centred in the type area, its caption (楷体) below it, kept together."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.shared import Mm, Pt
+
+    paragraph = docx.add_paragraph()
+    fmt = paragraph.paragraph_format
+    fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    fmt.first_line_indent = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    fmt.keep_with_next = True
+    _snap_to_grid_off(paragraph)
+    paragraph.add_run().add_picture(io.BytesIO(image), width=Mm(width_mm))
+    label = docx.add_paragraph()
+    label.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    label.paragraph_format.first_line_indent = Pt(0)
+    _exact_spacing(label)
+    _add_run(label, caption, LABEL_FONT, TABLE_SIZE_PT, spacing_twips=0)
+
+
+def render_docx(document: NoticeDocument, *, generated_at: datetime | None = None) -> bytes:
+    """The notice as DOCX bytes (linear in the number of paragraphs); ``generated_at`` defaults to now."""
+    from docx.shared import Pt
+
+    docx = new_document(
+        title=f"{document.issuer}{document.title}",
+        author=document.issuer,
+        subject=f"{document.round_code} 截至{document.as_of.isoformat()}",
+        category="通报",
+        generated_at=generated_at,
+    )
     blocks = document.blocks()
     signature = next((b.text for b in blocks if b.kind == BlockKind.SIGNATURE), None)
     date_line = next((b.text for b in blocks if b.kind == BlockKind.DATE), None)
@@ -703,12 +808,12 @@ def render_docx(document: NoticeDocument, *, generated_at: datetime | None = Non
     printed = next(((b.runs[0].text, b.runs[-1].text) for b in blocks if b.kind == BlockKind.PRINTED), None)
     for block in blocks:
         if block.kind in (BlockKind.ISSUER, BlockKind.TITLE):
-            _title_paragraph(docx, block.text)
+            add_title(docx, block.text)
             if block.kind == BlockKind.ISSUER and document.has_masthead:
                 # The title two lines under the red line.
                 docx.paragraphs[-1].paragraph_format.space_before = Pt(2 * LINE_PITCH_PT)
             if block.kind == BlockKind.TITLE:
-                _blank(docx)
+                add_blank(docx)
         elif block.kind in (
             BlockKind.SIGNATURE,
             BlockKind.DATE,
@@ -719,16 +824,11 @@ def render_docx(document: NoticeDocument, *, generated_at: datetime | None = Non
         ):
             continue
         else:
-            paragraph = _body_paragraph(docx, block)
+            paragraph = add_body(docx, block.runs)
             if block.kind == BlockKind.CLOSING and signature:
                 paragraph.paragraph_format.keep_with_next = True
     if signature:
-        _blank(docx)
-        docx.paragraphs[-1].paragraph_format.keep_with_next = True
-        _sign_off(docx, signature, date_line)
+        add_signature(docx, signature, date_line)
     if copy_to is not None or printed is not None:
         _imprint(docx, copy_to, printed)
-
-    buffer = io.BytesIO()
-    docx.save(buffer)
-    return buffer.getvalue()
+    return document_bytes(docx)

@@ -7,7 +7,7 @@ and builds the ``models.notice.NoticeDocument``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
@@ -141,7 +141,35 @@ def load_notice_document(session: Session, round_code: str, clock: Clock) -> Not
         )
         for problem in problems
     ]
-    return build_notice(round_info(round_), infos, reports, day.today, options)
+    blacklist = blacklist_paragraph(session, round_, options, day.today)
+    return build_notice(round_info(round_), infos, reports, day.today, options, blacklist=blacklist)
+
+
+def blacklist_paragraph(session: Session, round_: Round, options: NoticeOptions, as_of: date) -> str | None:
+    """The 黑榜 paragraph the options ask for, from the published (stored) result of the last week (month)
+    that ended by ``as_of``; None when the options do not ask, it was never closed, or nobody is on it."""
+    if options.blacklist is None:
+        return None
+    from models.assessment import Period, PeriodKind
+    from models.assessment_notice import blacklist_sentence
+    from models.tables import AssessmentResult, AssessmentScore
+
+    period = Period.containing(as_of, PeriodKind(options.blacklist))
+    if as_of < period.last:
+        period = period.previous()
+    latest = (
+        select(AssessmentResult.id)
+        .where(AssessmentResult.round_id == round_.id, AssessmentResult.period == period.label)
+        .order_by(AssessmentResult.revision.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    names = session.scalars(
+        select(AssessmentScore.unit_name)
+        .where(AssessmentScore.result_id == latest, AssessmentScore.list_kind == "black")
+        .order_by(AssessmentScore.rank, AssessmentScore.unit_name)
+    ).all()
+    return blacklist_sentence(period, names)
 
 
 def monthly_notice_rounds(session: Session) -> list[str]:

@@ -48,7 +48,8 @@ from tasks.ledger.queries import live_measures, measure_views, views_of
 from tasks.notify.render import render_message
 
 
-def _recipient(contact: Contact | None) -> Recipient | None:
+def contact_recipient(contact: Contact | None) -> Recipient | None:
+    """A contact as a message recipient (None for no contact)."""
     if contact is None:
         return None
     return Recipient(
@@ -56,10 +57,11 @@ def _recipient(contact: Contact | None) -> Recipient | None:
     )
 
 
-def _unit_recipients(unit: Unit | None) -> tuple[Recipient, ...]:
+def unit_recipients(unit: Unit | None) -> tuple[Recipient, ...]:
+    """A unit's contacts that have an address, as recipients."""
     if unit is None:
         return ()
-    return tuple(r for c in unit.contacts if c.urls and (r := _recipient(c)) is not None)
+    return tuple(r for c in unit.contacts if c.urls and (r := contact_recipient(c)) is not None)
 
 
 def _measures(
@@ -81,10 +83,10 @@ def recipients_of(measure: Measure) -> Recipients:
     """Who hears about ``measure`` (its lead unit's contacts, its leader, the round's coordinator and head)."""
     round_ = measure.problem.round
     return Recipients(
-        unit=_unit_recipients(measure.lead_unit),
-        leader=_recipient(measure.leader),
-        coordinator=_recipient(round_.coordinator),
-        head=_recipient(round_.head),
+        unit=unit_recipients(measure.lead_unit),
+        leader=contact_recipient(measure.leader),
+        coordinator=contact_recipient(round_.coordinator),
+        head=contact_recipient(round_.head),
     )
 
 
@@ -230,7 +232,7 @@ def plan_digests(
             for view in views
             if view.lead_unit_code == unit.code or view.id in co_owned.get(unit.id, set())
         ]
-        messages += plan_digest(unit.code, unit.id, unit.name, _unit_recipients(unit), lines, clock, policy)
+        messages += plan_digest(unit.code, unit.id, unit.name, unit_recipients(unit), lines, clock, policy)
     return record_messages(session, messages, now=clock.now, actor="digest")
 
 

@@ -104,7 +104,7 @@ def test_serve_started_and_stopped_twice_keeps_every_schedule_active(
         deployments = asyncio.run(_deployments())
         names = {d.name for d in deployments}
         assert {"XH-05-2", "XH-04-1", "XH-05-7", "XH-05-8", "housekeeping"} <= names
-        assert {"daily-sweep", "weekly-digest", "generate-notice"} <= names
+        assert {"daily-sweep", "weekly-digest", "generate-notice", "assess-units"} <= names
         assert len([d for d in deployments if "zhenggai" in d.tags]) == 28
         assert [d.name for d in deployments if d.paused] == []
         assert all(s.active for d in deployments for s in d.schedules)
@@ -114,3 +114,8 @@ def test_serve_started_and_stopped_twice_keeps_every_schedule_active(
         slugs = {d.name: {(s.slug, s.schedule.timezone) for s in d.schedules} for d in deployments}
         assert slugs["daily-sweep"] == {("daily-sweep", settings.timezone)}
         assert slugs["weekly-digest"] == {("weekly-digest", settings.timezone)}
+        assert slugs["assess-units"] == {("assess-units", settings.timezone)}
+        (assess,) = [d for d in deployments if d.name == "assess-units"]
+        assert (
+            "RRULE:FREQ=WEEKLY;WKST=MO;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1" in assess.schedules[0].schedule.rrule
+        )

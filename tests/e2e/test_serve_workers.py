@@ -60,12 +60,14 @@ def test_prefect_yaml_deploys_housekeeping_and_sync_fills_the_pool(
     )
 
     by_name = {d.name: d for d in asyncio.run(_read())}
-    assert {"daily-sweep", "weekly-digest", "generate-notice"} <= set(by_name)
-    assert {by_name[n].work_pool_name for n in ("daily-sweep", "weekly-digest", "generate-notice")} == {
-        "zhenggai"
-    }
+    assert {"daily-sweep", "weekly-digest", "generate-notice", "assess-units"} <= set(by_name)
+    housekeeping_names = ("daily-sweep", "weekly-digest", "generate-notice", "assess-units")
+    assert {by_name[n].work_pool_name for n in housekeeping_names} == {"zhenggai"}
     assert [(s.slug, s.schedule.timezone) for s in by_name["daily-sweep"].schedules] == [
         ("daily-sweep", "Asia/Shanghai")
+    ]
+    assert [(s.slug, s.schedule.timezone) for s in by_name["assess-units"].schedules] == [
+        ("assess-units", "Asia/Shanghai")
     ]
 
     result = sync_bulk(seeded_database, settings, work_pool="zhenggai")

@@ -17,8 +17,6 @@ RESERVED = {
     "flows/web/pages",
     "flows/web/templates",
     "flows/web/static",
-    "tasks/assessment",
-    "tasks/charts",
 }
 DOTTED = re.compile(r"(?<![\w./-])((?:models|tasks|flows|bench)(?:\.\w+)+)")
 

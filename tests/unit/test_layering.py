@@ -77,6 +77,16 @@ def copy_of_the_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "def measures() -> None:\n    from tasks.ledger.queries import measure_views\n",
             "the feature packages of tasks depend in one direction",
         ),
+        (
+            "tasks/notice/_offender.py",
+            "def rank() -> None:\n    from tasks.assessment.results import compute_ranking\n",
+            "the feature packages of tasks depend in one direction",
+        ),
+        (
+            "tasks/notice/_offender.py",
+            "def draw() -> None:\n    from tasks.charts.bars import bar_chart_png\n",
+            "the feature packages of tasks depend in one direction",
+        ),
     ],
     ids=[
         "models-prefect",
@@ -86,6 +96,8 @@ def copy_of_the_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "ledger-notify",
         "notice-notify",
         "calendar-ledger",
+        "notice-assessment",
+        "notice-charts",
     ],
 )
 def test_a_forbidden_import_breaks_its_contract(

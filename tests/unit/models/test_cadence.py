@@ -316,3 +316,38 @@ def test_an_imported_year_extends_the_horizon_with_its_holidays_and_make_up_days
     ]
     assert d("2027-01-01") not in runs and d("2027-02-08") not in runs
     assert d("2027-01-31") in runs and d("2027-02-20") in runs
+
+
+def test_the_first_working_day_of_each_week_is_a_phrase_on_the_official_calendar() -> None:
+    from datetime import datetime
+
+    from models.cadence import Pattern, cadence_schedule, parse_cadence
+    from models.workdays import ChinaCalendar
+
+    cadence = parse_cadence("每周第一个工作日 09:00")
+    assert (cadence.pattern, cadence.nth, cadence.label) == (
+        Pattern.WEEK_WORKDAY,
+        1,
+        "每周第一个工作日 09:00",
+    )
+    assert cadence.follows_workdays
+    assert parse_cadence("每周最后一个工作日 下午5点").label == "每周最后一个工作日 17:00"
+    spec = cadence_schedule("每周第一个工作日 09:00", ChinaCalendar(), date(2025, 8, 29))
+    runs = [d.date() for d in spec.occurrences(datetime(2025, 9, 22), datetime(2025, 10, 14))]
+    # National Day 2025: 10-01 … 10-08 off; the week of 10-06 starts working on Thursday 10-09.
+    assert runs == [date(2025, 9, 22), date(2025, 9, 29), date(2025, 10, 9), date(2025, 10, 13)]
+    spring = [d.date() for d in spec.occurrences(datetime(2026, 2, 9), datetime(2026, 2, 25))]
+    assert spring == [date(2026, 2, 9), date(2026, 2, 24)]  # the Spring Festival week has no working day
+
+
+def test_the_week_phrase_stops_at_the_calendar_horizon_inside_week_53() -> None:
+    from datetime import datetime
+
+    from models.cadence import cadence_schedule
+    from models.workdays import ChinaCalendar
+
+    spec = cadence_schedule("每周第一个工作日 09:00", ChinaCalendar(), date(2026, 3, 1))
+    assert [d.date() for d in spec.occurrences(datetime(2026, 12, 20), datetime(2026, 12, 31))] == [
+        date(2026, 12, 21),
+        date(2026, 12, 28),
+    ]
