@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from flows.cli.app import app, make_app
 from flows.cli.common import console, err_console, parse_date_option
+
+if TYPE_CHECKING:
+    from tasks.exchange.notice_import import NoticeImport
 
 import_app = make_app(
     "Import a ledger from documents the bureau already has.\n\n"
@@ -18,23 +23,16 @@ app.add_typer(import_app, name="import")
 
 def read_text_file(path: Path) -> str:
     """A text file as UTF-8 (with or without BOM), else GB18030; an ``InvalidPlan`` naming it otherwise."""
-    from models.errors import InvalidPlan, PlanIssue
+    from tasks.exchange.notice_source import decode_text, read_file
 
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InvalidPlan([PlanIssue(str(path), "", f"cannot read: {error.strerror}")]) from None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidPlan([PlanIssue(str(path), "", "neither UTF-8 nor GB18030 text")])
+    return decode_text(read_file(path), str(path))
 
 
 @import_app.command("notice")
 def notice(
-    file: Path = typer.Argument(..., help="The notice as plain text (UTF-8 or GB18030)."),
+    file: Path = typer.Argument(
+        ..., help="The notice: plain text (.txt, UTF-8 or GB18030), Word (.docx) or a saved web page (.html)."
+    ),
     round_code: str | None = typer.Option(
         None,
         "--round",
@@ -51,55 +49,117 @@ def notice(
     reported_on: str | None = typer.Option(
         None,
         "--reported-on",
-        help="Date of the reports made from the outcomes (default: the notice's date, else today).",
+        help="Date of the reports made from the outcomes (default: the notice's date, else the page's "
+        "publication date, else today).",
+    ),
+    issuer: str | None = typer.Option(
+        None, "--issuer", help="The issuing organisation, if the notice lacks it."
+    ),
+    inspecting_body: str | None = typer.Option(
+        None,
+        "--inspecting-body",
+        help="The inspecting body (区委第二巡察组), if the notice does not name it.",
+    ),
+    inspection_start: str | None = typer.Option(
+        None, "--inspection-start", help="The inspection's first day (YYYY-MM-DD), if the notice lacks it."
+    ),
+    inspection_end: str | None = typer.Option(
+        None, "--inspection-end", help="The inspection's last day (YYYY-MM-DD), if the notice lacks it."
+    ),
+    feedback_date: str | None = typer.Option(
+        None,
+        "--feedback-date",
+        help="The day the problems were fed back (YYYY-MM-DD), if the notice lacks it.",
     ),
     strict: bool = typer.Option(False, "--strict", help="Fail when any line cannot be placed."),
 ) -> None:
     """Parse a published progress notice into a plan: round, problems, measures and one report per measure.
 
-    Measures get no owner (the notice does not name them): fill in lead_unit before `plan load`, or load
-    them unassigned with --load. Lines that cannot be placed are listed with their line numbers.
+    Reads .txt, .docx (its paragraphs and a ledger table) and .html (the article of a saved page), chosen
+    by the file's extension. Measures get no owner (the notice does not name them): fill in lead_unit
+    before `plan load`, or load them unassigned with --load. Lines that cannot be placed are listed with
+    their line (or paragraph) numbers. A date the notice does not state is asked for (--feedback-date…):
+    the plan is still written, with the field empty, and only --load needs it.
 
     Example: zhenggai import notice notice.txt --round xinhua-2023-xc2 --reported-on 2023-12-15 -o plan.yaml
     """
-
     from flows.cli.common import settings, today
-    from tasks.exchange.notice_import import import_notice_text
-    from tasks.exchange.notice_parser import parse_notice
+    from tasks.exchange.notice_import import RoundFacts, import_notice
+    from tasks.exchange.notice_parser import parse_source
+    from tasks.exchange.notice_source import read_notice_file
 
-    text = read_text_file(file)
+    given = RoundFacts(
+        inspected_org=issuer,
+        inspecting_body=inspecting_body,
+        inspection_start=parse_date_option(inspection_start, "--inspection-start"),
+        inspection_end=parse_date_option(inspection_end, "--inspection-end"),
+        feedback_date=parse_date_option(feedback_date, "--feedback-date"),
+    )
     day = parse_date_option(reported_on, "--reported-on")
+    source = read_notice_file(file)
     if day is None:
-        day = parse_notice(text).notice_date or today()
-    result = import_notice_text(
-        text,
+        parsed = parse_source(source)
+        day = parsed.notice_date or parsed.published or today()
+    result = import_notice(
+        source,
         source=str(file),
         round_code=round_code,
         code_prefix=code_prefix,
         reported_on=day,
         timezone=settings().timezone,
         strict=strict,
+        given=given,
     )
+    _summary(file, result, day)
+    if load:
+        result.complete_plan()  # a missing fact refuses the load before anything is written
+    _write(result, output, reports_output)
+    if load:
+        from flows.cli.common import database
+        from tasks.exchange.notice_import import load_notice
+
+        with database().unit_of_work() as session:
+            loaded = load_notice(session, result, settings().clock())
+            session.commit()
+        owners = (
+            f"; owner units from the notice's table: {len(loaded.owners_assigned)}" if result.owners else ""
+        )
+        console.print(
+            f"loaded {result.round_code}: {loaded.changes.summary()}; reports: {loaded.reports_recorded} "
+            f"recorded, {loaded.reports_already_recorded} already recorded{owners}",
+            soft_wrap=True,
+        )
+    elif output is None and reports_output is None:
+        typer.echo(result.plan_yaml(), nl=False)
+        typer.echo("---")
+        typer.echo(result.reports_yaml(), nl=False)
+
+
+def _summary(file: Path, result: NoticeImport, day: date) -> None:
+    """What was read, on standard error: counts, facts asked for, lines not placed, owners missing."""
+    from tasks.exchange.notice_import import FACT_OPTIONS, missing_fact_message
+
     parsed = result.notice
     measures = sum(len(p.measures) for p in parsed.problems)
     err_console.print(
-        f"{file}: round {result.plan.round.code}, {len(parsed.problems)} problems, {measures} measures, "
-        f"reports dated {day.isoformat()}",
-        highlight=False,
+        f"{file}: round {result.round_code}, {len(parsed.problems)} problems, {measures} measures, "
+        f"reports dated {day}",
         soft_wrap=True,
     )
+    for name in result.missing:
+        err_console.print(f"  {missing_fact_message(name)}", soft_wrap=True)
+    for name, value in result.replaced.items():
+        err_console.print(f"  {FACT_OPTIONS[name][0]} replaces the notice's {value}", soft_wrap=True)
     for item in result.leftovers:
-        err_console.print(
-            f"  not placed: line {item.line}: {item.reason}: {item.text}",
-            highlight=False,
-            soft_wrap=True,
-        )
+        err_console.print(f"  not placed: {item}", soft_wrap=True)
     if result.unassigned:
         err_console.print(
             f"  {len(result.unassigned)} measures have no owner unit: {', '.join(result.unassigned)}",
             soft_wrap=True,
         )
 
+
+def _write(result: NoticeImport, output: Path | None, reports_output: Path | None) -> None:
     if output is not None:
         output.write_text(result.plan_yaml(), encoding="utf-8")
         reports_path = reports_output or output.with_name(f"{output.stem}.reports.yaml")
@@ -108,19 +168,3 @@ def notice(
     elif reports_output is not None:
         reports_output.write_text(result.reports_yaml(), encoding="utf-8")
         console.print(f"wrote {reports_output}")
-    if load:
-        from flows.cli.common import database
-        from tasks.exchange.notice_import import load_notice
-
-        with database().unit_of_work() as session:
-            loaded = load_notice(session, result, settings().clock())
-            session.commit()
-        console.print(
-            f"loaded {result.plan.round.code}: {loaded.changes.summary()}; reports: {loaded.reports_recorded} "
-            f"recorded, {loaded.reports_already_recorded} already recorded",
-            soft_wrap=True,
-        )
-    elif output is None and reports_output is None:
-        typer.echo(result.plan_yaml(), nl=False)
-        typer.echo("---")
-        typer.echo(result.reports_yaml(), nl=False)

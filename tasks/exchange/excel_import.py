@@ -209,10 +209,10 @@ def _known_problem(current: PlanDocument, title: str, index: int, titles: set[st
 
 
 def _split_problem(text: str) -> tuple[str, str]:
-    from tasks.exchange.notice_parser import _split_title
+    from tasks.exchange.notice_parser import split_title
 
     body = PROBLEM_PREFIX.sub("", text.strip(), count=1)
-    return _split_title(body) if body else ("", "")
+    return split_title(body) if body else ("", "")
 
 
 def _measure_from_row(

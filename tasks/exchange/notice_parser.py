@@ -1,45 +1,87 @@
-"""A published progress notice (整改进展情况的通报) parsed into structured data.
+"""A published progress notice (整改进展情况的通报, 审计整改公告) recognised into structured data.
 
-``parse_notice(text)`` is pure: it turns the notice's text into a ``ParsedNotice`` (round metadata,
-problems with their measures, the statistics paragraph, the contact block) and lists every line it could
-not place, with its line number. ``tasks.exchange.notice_import`` turns that into a plan and its
-reports. See docs/importing.md for the rules.
+``parse_source(source)`` is pure: it takes the line stream a container reader made
+(``tasks.exchange.notice_source``: plain text, Word or a saved web page) and returns a ``ParsedNotice``:
+the round's facts, the problems with their measures, the statistics, the contact block, and every line it
+could not place, with its line or paragraph number. ``parse_notice(text)`` does the same for plain text.
+``tasks.exchange.notice_import`` turns the result into a plan and its reports. See docs/importing.md.
 
-How the 整改成效 text is split into measures: ``tasks.exchange.notice_outcome``.
+The structure is recognised once, for every format:
+
+* **header** (issuer and title), **preamble** (the paragraph that names the inspection, its dates and
+  the feedback), lines between them and the first heading (statistics, or reported);
+* **body**: problem headings (一、 （一） 1. 1、 （1） 第一，), possibly under section headings
+  (一、主要问题的整改进展情况); a problem's title (``关于“…”的问题``, a bold lead sentence, the text up
+  to the first 。, or a heading on its own line), its description, an outcome label (整改成效：… or none)
+  and its outcome, split into measures by ``tasks.exchange.notice_outcome``; a ledger table (序号,
+  反馈问题, 整改措施…) whose rows are problems; a statistics paragraph anywhere;
+* **closing**: the contact paragraph after the last problem, a signature and a date line.
+
+The facts inside sentences (dates, figures, phone numbers) are read by ``tasks.exchange.notice_facts``.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from tasks.exchange.notice_outcome import CN_NUM, MARKER_RE, chinese_number, split_outcome
+from tasks.exchange.notice_facts import (
+    ANNOUNCEMENT_RE,
+    ContactFacts,
+    PreambleFacts,
+    date_line,
+    is_contact,
+    is_statistics,
+    looks_like_preamble,
+    parse_contact,
+    parse_statistics,
+    read_preamble,
+)
+from tasks.exchange.notice_outcome import CN_NUM, chinese_number, split_outcome
+from tasks.exchange.notice_source import (
+    NoticeSource,
+    Position,
+    SourceLine,
+    SourceRow,
+    SourceTable,
+    read_text,
+)
 
 # -- results ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Unplaced:
-    """A line of the notice the importer could not place, with why."""
+    """A line of the notice the importer could not place (or placed with a doubt), with why."""
 
-    line: int
+    position: Position
     text: str
     reason: str
 
+    @property
+    def line(self) -> int:
+        """The line or paragraph number."""
+        return self.position.number
+
     def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}: {self.text}"
+        return f"{self.position}: {self.reason}: {self.text}"
 
 
 @dataclass
 class ParsedMeasure:
-    """One measure of a problem's 整改成效, as published."""
+    """One measure of a problem's outcome, as published."""
 
-    marker: str
+    marker: str  # 一是, 一要, 第一, （1）, ①, 1. or ""
     text: str
-    line: int
+    position: Position
+    separator: str = ""  # printed between marker and text: the ， of 第一，
+
+    @property
+    def printed_marker(self) -> str:
+        """The marker as printed before the text (第一，)."""
+        return self.marker + self.separator
 
 
 @dataclass
@@ -49,47 +91,41 @@ class ParsedProblem:
     ordinal: int
     title: str
     description: str
-    line: int
-    label: str = ""  # 整改成效, 整改情况, 整改进展… ("" when the problem has no labelled outcome)
+    position: Position
+    heading: str = ""  # the heading's marker as printed: 一、 （一） 1. 1、 （1） 第一， (a table's 序号)
+    label: str | None = None  # 整改成效, 整改情况, 整改进展… (None when the outcome has no label)
     outcome_lead_in: str = ""
     measures: list[ParsedMeasure] = field(default_factory=list)
+    ledger: dict[str, Any] | None = None  # a ledger table's row: row, status, unit…
 
 
 @dataclass
-class ParsedContact:
-    """The closing contact block."""
+class ParsedContact(ContactFacts):
+    """The closing contact paragraph: its text and the details it gives."""
 
-    phone: str | None = None
-    address: str | None = None
-    postcode: str | None = None
-    email: str | None = None
+    text: str | None = None
 
     def as_dict(self) -> dict[str, str]:
-        return {k: v for k, v in vars(self).items() if v is not None}
+        return {k: v for k, v in vars(self).items() if v is not None and k != "text"}
 
 
 @dataclass
-class ParsedNotice:
-    """Everything a notice says, as structured data."""
+class ParsedNotice(PreambleFacts):
+    """Everything a notice says, as structured data (the preamble's facts among them)."""
 
     issuing_org: str = ""
     title: str = ""
     preamble: str = ""
-    preamble_line: int = 0
-    inspecting_body: str | None = None
-    inspected_short: str | None = None
-    inspection_kind: str | None = None
-    feedback_recipient: str | None = None
-    inspection_start: date | None = None
-    inspection_end: date | None = None
-    feedback_date: date | None = None
+    preamble_position: Position | None = None
+    published: date | None = None  # a web page's publication date
+    masthead: str | None = None  # 版头: 发文机关标志 (中共…党组文件)
+    document_number: str | None = None  # 版头: 发文字号 (新城执党〔2023〕12号)
     statistics: dict[str, Any] = field(default_factory=dict)
     problems: list[ParsedProblem] = field(default_factory=list)
     closing: str = ""
     contact: ParsedContact = field(default_factory=ParsedContact)
     signature: str | None = None
     notice_date: date | None = None
-    style: str = "headings"  # "headings" (一、…) or "items" (1.关于“…”问题的整改 under a section)
     unplaced: list[Unplaced] = field(default_factory=list)
     warnings: list[Unplaced] = field(default_factory=list)
 
@@ -97,92 +133,98 @@ class ParsedNotice:
     def labels(self) -> list[str]:
         return sorted({p.label for p in self.problems if p.label})
 
+    @property
+    def preamble_line(self) -> int:
+        return self.preamble_position.number if self.preamble_position else 0
 
-# -- patterns -----------------------------------------------------------------------------------
+    def add_statistics(self, text: str, placement: str) -> None:
+        """A statistics paragraph; a second one adds the figures the first did not state."""
+        figures = parse_statistics(text)
+        if not self.statistics:
+            self.statistics = {**figures, "text": text, "placement": placement}
+            return
+        for name, value in figures.items():
+            self.statistics.setdefault(name, value)
+        self.statistics["text"] += "\n" + text
 
 
+# -- the recognisers of one line ----------------------------------------------------------------
+
+LABEL_RE = re.compile(
+    r"^(?P<label>整改(?:成效|进展情况|落实情况|情况|进展|措施及成效|措施|结果|完成情况))\s*"
+    r"(?:[：:]\s*(?P<rest>.*)|$)"
+)
+CN = f"[{CN_NUM}]+"
+HEADING_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("cn", re.compile(rf"^(?P<num>{CN})\s*[、．.]\s*(?P<rest>.+)$")),
+    ("paren_cn", re.compile(rf"^[（(]\s*(?P<num>{CN})\s*[）)]\s*(?P<rest>.+)$")),
+    ("digit_dot", re.compile(r"^(?P<num>\d{1,3})\s*(?:[.．](?!\d))\s*(?P<rest>.+)$")),
+    ("digit_dun", re.compile(r"^(?P<num>\d{1,3})\s*、\s*(?P<rest>.+)$")),
+    ("paren_digit", re.compile(r"^[（(]\s*(?P<num>\d{1,3})\s*[）)]\s*(?P<rest>.+)$")),
+    ("di", re.compile(rf"^第(?P<num>{CN})\s*[，,、：:]\s*(?P<rest>.+)$")),
+)
+DIGIT_KINDS = ("digit_dot", "digit_dun", "paren_digit")
+GUANYU_RE = re.compile(
+    r"^关于\s*(?P<q>[“\"「『])?(?P<title>.+?)(?(q)[”\"」』])\s*(?:等)?(?:方面)?(?:的)?问题"
+    r"(?P<outcome>的?整改(?:情况|进展|落实情况|工作)?)?\s*[。.：:]?\s*"
+)
+SECTION_TITLE_RE = re.compile(
+    r"^[^。]{0,16}?(?:整改|下一步|工作)[^。]{0,10}?"
+    r"(?:情况|成效|进展|打算|安排|计划|举措|考虑)(?:及成效|及下一步打算)?[：:。]?$"
+)
+SECTION_PROGRESS_RE = re.compile(r"整改.*(?:情况|成效|进展)|(?:情况|成效|进展).*整改")
+SENTENCE_RE = re.compile(r"[。，,；;]")  # a preamble is sentences; a title line has no such punctuation
+TITLE_LINE_RE = re.compile(r"关于|(?:通报|公告|通告|报告)$")
+TITLE_END_RE = re.compile(r"(?:通报|公告|通告|报告|情况)$")
+DOCUMENT_NUMBER_RE = re.compile(r"[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号$")
+# Lines of a document that belong to no problem wherever they stand: reported, never read into an outcome.
+NOISE = (
+    (re.compile(r"^附\s*件\s*\d*\s*[：:]|^附\s*件\s*\d*$"), "an attachment line"),
+    (re.compile(r"^[—\-－–\s]*\d{1,3}[—\-－–\s]*$"), "a page number"),
+)
 OPEN_QUOTES = "“「『《（(【"
 CLOSE_QUOTES = "”」』》）)】"
 
-HEADING_RE = re.compile(rf"^(?P<num>[{CN_NUM}]+)\s*[、．.]\s*(?P<rest>.*)$")
-ITEM_RE = re.compile(r"^[（(]?(?P<num>\d{1,3})\s*(?:[.．、]|[）)])\s*(?P<rest>.+)$")
-ITEM_TITLE_RE = re.compile(
-    r"^关于\s*[“\"「]?(?P<title>.+?)[”\"」]?\s*(?:等)?问题的?整改(?:情况|进展|落实情况)?\s*[。.]?\s*"
-)
-SECTION_PROGRESS_RE = re.compile(r"整改.*(?:情况|成效|进展)|(?:情况|成效|进展).*整改")
-LABEL_RE = re.compile(
-    r"^(?P<label>整改成效|整改情况|整改进展情况|整改进展|整改落实情况|整改措施及成效|整改结果)\s*[：:]\s*(?P<rest>.*)$"
-)
 
-DATE = r"(?:(?P<{p}y>\d{{4}})\s*年\s*)?(?P<{p}m>\d{{1,2}})\s*月\s*(?P<{p}d>\d{{1,2}})\s*日"
-RANGE_RE = re.compile(DATE.format(p="s") + r"\s*(?:至|到|—|－|-|～|~)\s*" + DATE.format(p="e"))
-FEEDBACK_RE = re.compile(
-    r"(?:(?P<fy>\d{4})\s*年\s*)?(?P<fm>\d{1,2})\s*月\s*(?P<fd>\d{1,2})\s*日\s*[，,]?\s*"
-    r"(?P<body>[^，,。；;]*?)向(?P<recipient>[^，,。；;]+?)(?:集中)?反馈"
-)
-INSPECTION_RE = re.compile(
-    r"[，,]\s*(?P<body>[^，,。；;]+?)对(?P<target>[^，,。；;]+?)(?:进行了|开展了)(?P<kind>[^，,。；;]+)"
-)
-BASIS_RE = re.compile(r"根据(?P<body>[^，,。；;]+?(?:巡察组|巡视组|审计组|督察组|督查组))")
-ISO_DATE_LINE_RE = re.compile(r"^[（(]?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*[）)]?$")
+@dataclass(frozen=True)
+class Heading:
+    """A line that opens with a heading number: 一、 （一） 1. 1、 （1） 第一，."""
 
-CLOSING_RE = re.compile(r"联系电话|电子邮箱|电子信箱|邮政信箱|邮政编码|欢迎.{0,20}监督")
-PHONE_RE = re.compile(r"(?:联系电话|电话|举报电话)\s*[：:]\s*(?P<v>[0-9０-９（）()\-－—\s、]+[0-9０-９])")
-ADDRESS_RE = re.compile(
-    r"(?:邮政信箱|通信地址|通讯地址|来信地址|邮寄地址|地址)\s*[：:]\s*(?P<v>[^，,；;。]+)"
-)
-POSTCODE_RE = re.compile(r"(?:邮政编码|邮编)\s*[：:]\s*(?P<v>\d{6})")
-EMAIL_RE = re.compile(
-    r"(?:电子邮箱|电子信箱|邮箱)\s*[：:]\s*(?P<v>[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+[A-Za-z0-9])"
-)
-
-STATS_RATE_RE = re.compile(r"完成率\s*(?:为|达到?|是)?\s*(?P<v>\d+(?:\.\d+)?)\s*[%％]")
-STATS_PATTERNS: dict[str, re.Pattern[str]] = {
-    "problems": re.compile(r"(?P<v>\d+)\s*个(?:具体|反馈)?问题"),
-    "measures": re.compile(r"(?P<v>\d+)\s*(?:项|条)(?:整改)?(?:措施|任务)"),
-    "completed": re.compile(r"(?:已)?(?:完成|整改完成|基本完成)(?:整改)?\s*(?P<v>\d+)\s*(?:个|项)"),
-    "in_progress": re.compile(r"(?:正在整改|正在推进|持续整改|推进中|整改中)\s*(?P<v>\d+)\s*(?:个|项)"),
-}
+    kind: str
+    number: int
+    marker: str  # as printed
+    rest: str
 
 
-def _nfkc(text: str) -> str:
-    return unicodedata.normalize("NFKC", text)
+def match_heading(text: str) -> Heading | None:
+    """The heading a line opens with, if any."""
+    for kind, pattern in HEADING_FORMS:
+        match = pattern.match(text)
+        if match is None:
+            continue
+        raw = match.group("num")
+        number = int(raw) if raw.isdecimal() else chinese_number(raw)
+        if number:
+            return Heading(kind, number, text[: match.start("rest")].strip(), match.group("rest").strip())
+    return None
 
 
-def _make_date(y: str | None, m: str, d: str, default_year: int | None) -> date | None:
-    year = int(y) if y else default_year
-    if year is None:
-        return None
-    try:
-        return date(year, int(m), int(d))
-    except ValueError:
-        return None
+def match_label(text: str) -> tuple[str, str] | None:
+    """(label, the text after it) for a line that opens with an outcome label (整改成效：…)."""
+    match = LABEL_RE.match(text)
+    return (match.group("label"), (match.group("rest") or "").strip()) if match else None
 
 
-# -- paragraphs ---------------------------------------------------------------------------------
-
-
-@dataclass
-class _Para:
-    line: int
-    text: str
-
-
-def _paragraphs(text: str) -> list[_Para]:
-    """Non-blank lines, stripped (ASCII and ideographic spaces, BOM), with their 1-based line numbers."""
-    paras = []
-    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
-        stripped = raw.strip(" \t\u3000\ufeff\xa0")
-        if stripped:
-            paras.append(_Para(number, stripped))
-    return paras
+def is_landmark(text: str) -> bool:
+    """A line that only a notice's own text holds: its preamble, a problem heading, an outcome label."""
+    return bool(looks_like_preamble(text) or match_heading(text) or match_label(text))
 
 
 def _between_digits(text: str, index: int) -> bool:
     return 0 < index < len(text) - 1 and text[index - 1].isdigit() and text[index + 1].isdigit()
 
 
-def _split_title(text: str) -> tuple[str, str]:
+def split_title(text: str) -> tuple[str, str]:
     """``学习未能真正“入脑入心”。在学习…`` → (title, description): the first 。 outside quotes ends the title."""
     depth = 0
     ascii_open = False
@@ -200,144 +242,181 @@ def _split_title(text: str) -> tuple[str, str]:
     return text.rstrip("。.").strip(), ""
 
 
-# -- statistics, preamble, closing --------------------------------------------------------------
+@dataclass(frozen=True)
+class _Title:
+    title: str
+    description: str
+    names_outcome: bool = False  # 关于“…”问题的整改: the lines under it are the outcome
 
 
-def is_statistics(text: str) -> bool:
-    """A statistics paragraph: names a number of problems (or measures) and a completion rate."""
-    plain = _nfkc(text)
-    return bool(STATS_RATE_RE.search(plain) and re.search(r"\d+\s*[个项]", plain))
+def read_title(rest: str, lead: str = "", marker: str = "") -> _Title:
+    """A problem heading's title and inline description: the bold lead, 关于“…”的问题, or up to 。."""
+    head, description, emphasised = rest, "", False
+    if lead and len(lead) > len(marker) + 1:
+        bold = lead[len(marker) :].strip() if lead.startswith(marker) else lead.strip()
+        if rest.startswith(bold):
+            head, emphasised = bold, True
+            description = rest[len(bold) :].lstrip("。.：:，,；; ").strip()
+    guanyu = GUANYU_RE.match(head)
+    if guanyu:
+        tail = head[guanyu.end() :].strip()
+        return _Title(guanyu.group("title").strip(), tail + description, bool(guanyu.group("outcome")))
+    if emphasised and head.rstrip("。.：:；;").strip():
+        return _Title(head.rstrip("。.：:；;").strip(), description)
+    title, description = split_title(rest)
+    return _Title(title, description)
 
 
-def parse_statistics(text: str) -> dict[str, Any]:
-    """``共反馈问题9个…完成整改7个…完成率77.8%`` → {problems: 9, completed: 7, completion_rate: 77.8, text: …}."""
-    plain = _nfkc(text)
-    figures: dict[str, Any] = {}
-    for name, pattern in STATS_PATTERNS.items():
-        match = pattern.search(plain)
-        if match:
-            figures[name] = int(match.group("v"))
-    if "problems" not in figures:
-        # 共反馈问题9个: the count follows the noun.
-        match = re.search(r"问题\s*(?:共|总计|合计)?\s*(?P<v>\d+)\s*个", plain)
-        if match:
-            figures["problems"] = int(match.group("v"))
-    rate = STATS_RATE_RE.search(plain)
-    if rate:
-        value = float(rate.group("v"))
-        figures["completion_rate"] = int(value) if value.is_integer() else value
-    figures["text"] = text
-    return figures
-
-
-def _parse_preamble(notice: ParsedNotice, text: str) -> None:
-    plain = _nfkc(text)
-    span = RANGE_RE.search(plain)
-    if span:
-        start = _make_date(span.group("sy"), span.group("sm"), span.group("sd"), None)
-        notice.inspection_start = start
-        end = _make_date(span.group("ey"), span.group("em"), span.group("ed"), start.year if start else None)
-        if end and start and end < start and not span.group("ey"):
-            end = end.replace(year=end.year + 1)
-        notice.inspection_end = end
-        rest = plain[span.end() :]
-        inspection = INSPECTION_RE.match(rest) or INSPECTION_RE.search(rest)
-        if inspection:
-            notice.inspecting_body = inspection.group("body").strip()
-            notice.inspected_short = inspection.group("target").strip()
-            notice.inspection_kind = inspection.group("kind").strip()
-        feedback = FEEDBACK_RE.search(rest)
-        if feedback:
-            default_year = end.year if end else None
-            notice.feedback_date = _make_date(
-                feedback.group("fy"), feedback.group("fm"), feedback.group("fd"), default_year
-            )
-            notice.feedback_recipient = feedback.group("recipient").strip()
-            if not notice.inspecting_body and feedback.group("body").strip():
-                notice.inspecting_body = feedback.group("body").strip()
-    if not notice.inspecting_body:
-        basis = BASIS_RE.search(plain)
-        if basis:
-            notice.inspecting_body = basis.group("body")
-
-
-def _parse_contact(text: str) -> ParsedContact:
-    plain = _nfkc(text)
-    contact = ParsedContact()
-    if match := PHONE_RE.search(plain):
-        contact.phone = match.group("v").strip()
-    if match := ADDRESS_RE.search(text):
-        contact.address = match.group("v").strip()
-    if match := POSTCODE_RE.search(plain):
-        contact.postcode = match.group("v")
-    if match := EMAIL_RE.search(plain):
-        contact.email = match.group("v")
-    return contact
-
-
-def _looks_like_preamble(text: str) -> bool:
-    plain = _nfkc(text)
-    return bool(RANGE_RE.search(plain)) and bool(re.search(r"巡察|巡视|审计|督察|督查", plain))
-
-
-def _is_signature(text: str) -> bool:
-    return len(text) <= 60 and not any(ch in text for ch in "，,。；;：:") and not ITEM_RE.match(text)
+def _starts_with_marker(text: str) -> bool:
+    split = split_outcome(text)
+    return bool(split.measures and split.measures[0][0] and not split.lead_in)
 
 
 # -- the parser ---------------------------------------------------------------------------------
 
 
 def parse_notice(text: str) -> ParsedNotice:
-    """Parse a published notice into a ``ParsedNotice``; unplaced lines are listed, never dropped."""
-    notice = ParsedNotice()
-    paras = _paragraphs(text)
-    pre = next((i for i, p in enumerate(paras) if _looks_like_preamble(p.text)), None)
-    if pre is None:
-        notice.unplaced.extend(Unplaced(p.line, p.text, "no preamble (巡察 dates) found") for p in paras)
-        return notice
-    _parse_header(notice, paras[:pre])
-    notice.preamble = paras[pre].text
-    notice.preamble_line = paras[pre].line
-    _parse_preamble(notice, paras[pre].text)
-    _extract_preamble_statistics(notice)
+    """Parse a plain-text notice into a ``ParsedNotice``; unplaced lines are listed, never dropped."""
+    return parse_source(read_text(text))
 
-    close = next(
-        (
-            i
-            for i in range(pre + 1, len(paras))
-            if CLOSING_RE.search(paras[i].text) and not LABEL_RE.match(paras[i].text)
-        ),
-        len(paras),
-    )
-    _parse_body(notice, paras[pre + 1 : close])
-    _parse_closing(notice, paras[close:])
+
+def parse_source(source: NoticeSource) -> ParsedNotice:
+    """Recognise a notice's structure on its line stream (any container)."""
+    notice = ParsedNotice(published=source.published)
+    items = source.items
+    first = next((i for i, item in enumerate(items) if _opens_body(item)), len(items))
+    pre = _preamble_index(items[:first])
+    if pre is not None:
+        line = items[pre]
+        assert isinstance(line, SourceLine)
+        _read_header(notice, _lines(items[:pre]))
+        notice.preamble, notice.preamble_position = line.text, line.position
+        following = items[pre + 1] if pre + 1 < first else None
+        if isinstance(following, SourceLine) and _announces(following.text) and not _announces(line.text):
+            # 现将…通报如下 in a paragraph of its own is the preamble's last sentence.
+            notice.preamble += "\n" + following.text
+            pre += 1
+        _read_preamble(notice, notice.preamble)
+    else:
+        _read_header(notice, _lines(items[:first]))
+    start = pre + 1 if pre is not None else first
+    close = _closing_index(items, start)
+    for item in items[start : min(first, close)]:
+        assert isinstance(item, SourceLine)
+        if is_statistics(item.text):
+            notice.add_statistics(item.text, "preamble")
+        else:
+            notice.unplaced.append(Unplaced(item.position, item.text, "text outside any problem"))
+    _BodyReader(notice, items[first:close]).read()
+    _read_closing(notice, _lines(items[close:]))
     return notice
 
 
-def _parse_header(notice: ParsedNotice, header: list[_Para]) -> None:
-    title_index = next(
-        (i for i, p in enumerate(header) if "关于" in p.text or re.search(r"(通报|公告|通告|报告)$", p.text)),
-        None,
+def _announces(text: str) -> bool:
+    return ANNOUNCEMENT_RE.search(text) is not None
+
+
+def _lines(items: list[SourceLine | SourceTable]) -> list[SourceLine]:
+    return [item for item in items if isinstance(item, SourceLine)]
+
+
+def _opens_body(item: SourceLine | SourceTable) -> bool:
+    return isinstance(item, SourceTable) or (
+        match_heading(item.text) is not None and not match_label(item.text)
     )
+
+
+def _preamble_index(head: list[SourceLine | SourceTable]) -> int | None:
+    """The preamble among the lines before the first heading: the first that names the inspection or
+    announces the list (现将…如下); else the first sentence after the title."""
+    lines = [(i, item) for i, item in enumerate(head) if isinstance(item, SourceLine)]
+    for index, line in lines:
+        if SENTENCE_RE.search(line.text) and looks_like_preamble(line.text):
+            return index
+    titled = False
+    for index, line in lines:
+        if titled and SENTENCE_RE.search(line.text):
+            return index
+        titled = titled or bool(TITLE_LINE_RE.search(line.text))
+    return None
+
+
+def _closing_index(items: list[SourceLine | SourceTable], start: int) -> int:
+    """Where the closing starts: the first contact paragraph after the last heading or table, else the
+    signature and date lines that end the notice."""
+    last = max((i for i, item in enumerate(items) if _opens_body(item)), default=start - 1)
+    for index in range(max(last + 1, start), len(items)):
+        item = items[index]
+        if (
+            isinstance(item, SourceLine)
+            and is_contact(item.text)
+            and not match_label(item.text)
+            and not _starts_with_marker(item.text)
+        ):
+            return index
+    end = len(items)
+    final = items[-1] if items else None
+    if end > start and isinstance(final, SourceLine) and date_line(final.text):
+        end -= 1
+        if end > max(last + 1, start) and _is_signature(items[end - 1]):
+            end -= 1
+    return end
+
+
+def _is_signature(item: SourceLine | SourceTable) -> bool:
+    return (
+        isinstance(item, SourceLine)
+        and len(item.text) <= 60
+        and not any(ch in item.text for ch in "，,。；;：:")
+        and match_heading(item.text) is None
+    )
+
+
+def _read_header(notice: ParsedNotice, header: list[SourceLine]) -> None:
+    """The issuer and the title: the line with 关于 (or ending in 通报/公告) and the lines above it; a
+    版头 above them (发文机关标志 …文件, 发文字号 …〔2023〕12号) and a date line under the title."""
+    lines = [line for line in header if not _masthead(notice, line.text)]
+    title_index = next((i for i, line in enumerate(lines) if TITLE_LINE_RE.search(line.text)), None)
     if title_index is None:
-        if header:
-            notice.issuing_org = header[0].text
-            for p in header[1:]:
-                notice.unplaced.append(Unplaced(p.line, p.text, "header line"))
+        if lines:
+            notice.issuing_org = lines[0].text
+            for line in lines[1:]:
+                notice.unplaced.append(Unplaced(line.position, line.text, "header line"))
         return
-    title = header[title_index].text
-    before = [p.text for p in header[:title_index]]
+    title = lines[title_index].text
+    after = lines[title_index + 1 :]
+    if after and TITLE_END_RE.search(after[0].text) and not TITLE_END_RE.search(title):
+        title, after = title + after[0].text, after[1:]  # a title printed over two lines
+    before = [line.text for line in lines[:title_index]]
     if not before and "关于" in title and not title.startswith("关于"):
         org, _, rest = title.partition("关于")
         before, title = [org], "关于" + rest
-    notice.issuing_org = "".join(before)
+    notice.issuing_org = "".join(before) or (notice.masthead or "").removesuffix("文件")
     notice.title = title
-    for p in header[title_index + 1 :]:
-        match = ISO_DATE_LINE_RE.match(_nfkc(p.text))
-        if match and notice.notice_date is None:
-            notice.notice_date = _make_date(match.group(1), match.group(2), match.group(3), None)
+    for line in after:
+        day = date_line(line.text)
+        if day and notice.notice_date is None:
+            notice.notice_date = day
         else:
-            notice.unplaced.append(Unplaced(p.line, p.text, "header line after the title"))
+            notice.unplaced.append(Unplaced(line.position, line.text, "header line after the title"))
+
+
+def _masthead(notice: ParsedNotice, text: str) -> bool:
+    """Whether a header line is the 版头: the 发文机关标志 (…文件) or the 发文字号 (…〔2023〕12号)."""
+    if DOCUMENT_NUMBER_RE.search(text) and notice.document_number is None:
+        notice.document_number = text
+        return True
+    if text.endswith("文件") and len(text) <= 40 and notice.masthead is None and not notice.title:
+        notice.masthead = text
+        return True
+    return False
+
+
+def _read_preamble(notice: ParsedNotice, text: str) -> None:
+    facts = read_preamble(text)
+    for name, value in vars(facts).items():
+        setattr(notice, name, value)
+    _extract_preamble_statistics(notice)
 
 
 def _extract_preamble_statistics(notice: ParsedNotice) -> None:
@@ -345,184 +424,309 @@ def _extract_preamble_statistics(notice: ParsedNotice) -> None:
     if not is_statistics(notice.preamble):
         return
     sentences = re.findall(r"[^。]*。|[^。]+$", notice.preamble)
-    stats = [
-        s
-        for s in sentences
-        if re.search(r"\d+\s*(?:个|项)|完成率", _nfkc(s)) and not RANGE_RE.search(_nfkc(s))
-    ]
+    stats = [s for s in sentences if is_statistics(s) and not looks_like_preamble(s)]
     if not stats:
         return
-    notice.statistics = parse_statistics("".join(stats))
-    notice.statistics["placement"] = "preamble"
+    notice.add_statistics("".join(stats), "preamble")
     notice.preamble = "".join(s for s in sentences if s not in stats)
 
 
-def _parse_body(notice: ParsedNotice, body: list[_Para]) -> None:
-    _BodyReader(notice, body).read(body)
+def _read_closing(notice: ParsedNotice, tail: list[SourceLine]) -> None:
+    """The contact paragraphs, then the signature and the date; anything else is reported."""
+    closing: list[str] = []
+    for line in tail:
+        day = date_line(line.text)
+        signed = notice.signature is not None or notice.notice_date is not None
+        if day and notice.notice_date is None:
+            notice.notice_date = day
+        elif is_contact(line.text) and not signed:
+            closing.append(line.text)
+        elif _is_signature(line) and not signed:
+            notice.signature = line.text
+        else:
+            reason = "text after the signature" if signed else "text after the closing"
+            notice.unplaced.append(Unplaced(line.position, line.text, reason))
+    notice.closing = "".join(closing)
+    if closing:
+        notice.contact = ParsedContact(**vars(parse_contact(notice.closing)), text=notice.closing)
+
+
+# -- the body -----------------------------------------------------------------------------------
+
+
+def _kinds(items: list[SourceLine | SourceTable]) -> tuple[set[str], str | None]:
+    """The section heading kinds and the problem heading kind of a body.
+
+    A kind whose every heading reads like a section title (主要问题的整改进展情况, 下一步工作打算) is a
+    section kind; the problem kind is the first other kind to appear. Headings of later kinds inside a
+    problem are lines of its outcome (（1）… under 1、…).
+    """
+    order: list[str] = []
+    titles: dict[str, list[str]] = {}
+    for item in items:
+        if isinstance(item, SourceLine) and not match_label(item.text):
+            heading = match_heading(item.text)
+            if heading:
+                if heading.kind not in titles:
+                    order.append(heading.kind)
+                titles.setdefault(heading.kind, []).append(heading.rest)
+    sections = {
+        kind
+        for kind in order
+        if all(SECTION_TITLE_RE.match(rest) and len(rest) <= 30 for rest in titles[kind])
+    }
+    problem = next((kind for kind in order if kind not in sections), None)
+    return sections, problem
 
 
 class _BodyReader:
-    """The body of a notice, paragraph by paragraph: sections, problems, their descriptions and outcomes.
+    """The body of a notice, line by line: sections, problems, their descriptions and outcomes."""
 
-    Two styles: headings (一、<title>。<description> then 整改成效：…) or items (1.关于“…”问题的整改 under
-    a section whose heading names the 整改 progress). Statistics may stand anywhere; anything else that
-    belongs to no problem is listed as unplaced.
-    """
-
-    def __init__(self, notice: ParsedNotice, body: list[_Para]) -> None:
+    def __init__(self, notice: ParsedNotice, items: list[SourceLine | SourceTable]) -> None:
         self.notice = notice
-        self.items_style = any(ITEM_RE.match(p.text) for p in body)
-        notice.style = "items" if self.items_style else "headings"
+        self.items = items
+        self.sections, self.problem_kind = _kinds(items)
+        self.index = 0  # of the item being read
+        self.in_section = True  # False inside a section other than the 整改 progress (下一步工作打算)
         self.problem: ParsedProblem | None = None
-        self.description: list[str] = []
+        self.title: _Title | None = None
+        self.pending: list[SourceLine] = []  # lines under the heading before any label
         self.outcome: list[str] = []
-        self.outcome_line = 0
-        self.in_progress_section = (
-            not any(HEADING_RE.match(p.text) for p in body) if self.items_style else True
-        )
+        self.outcome_position: Position | None = None
 
-    def read(self, body: list[_Para]) -> None:
-        for para in body:
-            self.paragraph(para)
+    def read(self) -> None:
+        for index, item in enumerate(self.items):
+            self.index = index
+            if isinstance(item, SourceTable):
+                self.finish()
+                _read_table(self.notice, item)
+            else:
+                self.line(item)
         self.finish()
-        if self.items_style:
-            for problem in self.notice.problems:
-                if not problem.label and problem.description:
-                    # Item notices often print the outcome right under the item, with no label.
-                    _fill_measures(self.notice, problem, problem.description, problem.line + 1)
-                    problem.description = ""
 
-    def paragraph(self, para: _Para) -> None:
-        heading = HEADING_RE.match(para.text)
-        label = LABEL_RE.match(para.text)
-        if self.items_style and heading and chinese_number(heading.group("num")):
-            self.section(para, heading.group("rest"))
-        elif self.start_problem(para, heading, label):
-            pass
-        elif self.problem is None or not self.in_progress_section:
-            self.outside(para)
+    def line(self, line: SourceLine) -> None:
+        heading = None if match_label(line.text) else match_heading(line.text)
+        noise = next((reason for pattern, reason in NOISE if pattern.match(line.text)), None)
+        if noise:
+            self.notice.unplaced.append(Unplaced(line.position, line.text, noise))
+        elif heading and heading.kind in self.sections:
+            self.section(line, heading)
+        elif (
+            heading and heading.kind == self.problem_kind and self.in_section and self.opens_problem(heading)
+        ):
+            self.start(line, heading)
+        elif self.problem is None or not self.in_section:
+            self.outside(line)
         else:
-            self.inside(para, label)
+            self.inside(line)
+
+    def opens_problem(self, heading: Heading) -> bool:
+        """Whether a heading of the problems' kind opens the next problem.
+
+        Measures may be numbered like the problems (1. under 1.). Inside a labelled outcome, a numbered
+        line that starts or continues a numbered list of the outcome opens a problem only when it reads
+        关于“…”问题 or an outcome label follows it before the next such line.
+        """
+        labelled = self.problem is not None and self.problem.label is not None
+        if heading.kind not in DIGIT_KINDS or not labelled or GUANYU_RE.match(heading.rest):
+            return True
+        listed = [h.number for h in map(match_heading, self.outcome) if h and h.kind == heading.kind]
+        if heading.number != 1 and (not listed or heading.number != listed[-1] + 1):
+            return True  # it does not continue a numbered list of the outcome
+        for item in self.items[self.index + 1 :]:
+            if not isinstance(item, SourceLine) or match_label(item.text):
+                return True
+            following = match_heading(item.text)
+            if following and (following.kind == self.problem_kind or following.kind in self.sections):
+                return False
+        return False
+
+    def section(self, line: SourceLine, heading: Heading) -> None:
+        """A section heading: only sections about the 整改 progress hold problems."""
+        self.finish()
+        self.in_section = bool(SECTION_PROGRESS_RE.search(heading.rest))
+        if not self.in_section:
+            self.notice.unplaced.append(Unplaced(line.position, line.text, "section other than 整改进展"))
+
+    def start(self, line: SourceLine, heading: Heading) -> None:
+        """The next problem; a number out of turn is a warning."""
+        self.finish()
+        expected = len(self.notice.problems) + 1
+        if heading.number != expected:
+            reason = f"problem numbered {heading.number}, expected {expected}"
+            self.notice.warnings.append(Unplaced(line.position, line.text, reason))
+        self.title = read_title(heading.rest, line.lead, heading.marker)
+        self.problem = ParsedProblem(
+            expected, self.title.title, self.title.description, line.position, heading.marker
+        )
+        self.notice.problems.append(self.problem)
+
+    def outside(self, line: SourceLine) -> None:
+        """A line outside any problem: the statistics, or an unplaced line."""
+        if self.in_section and is_statistics(line.text) and not _starts_with_marker(line.text):
+            self.notice.add_statistics(
+                line.text, "before_problems" if not self.notice.problems else "after_problems"
+            )
+        elif self.in_section:
+            self.notice.unplaced.append(Unplaced(line.position, line.text, "text outside any problem"))
+        else:
+            self.notice.unplaced.append(
+                Unplaced(line.position, line.text, "in a section other than 整改进展")
+            )
+
+    def inside(self, line: SourceLine) -> None:
+        """A line of the problem being read: its label, its outcome, its description, or statistics."""
+        problem = self.problem
+        assert problem is not None
+        label = match_label(line.text)
+        if label and problem.label is None and not self.outcome:
+            problem.label, rest = label
+            self.outcome_position = line.position
+            if rest:
+                self.outcome.append(rest)
+        elif is_statistics(line.text) and not _starts_with_marker(line.text):
+            self.notice.add_statistics(line.text, "after_problems")
+        elif problem.label is None:
+            self.pending.append(line)
+        else:
+            self.outcome_position = self.outcome_position or line.position
+            self.outcome.append(line.text)
 
     def finish(self) -> None:
         """Close the problem being read: its description and its outcome split into measures."""
-        problem = self.problem
-        if problem is None:
+        problem, title = self.problem, self.title
+        if problem is None or title is None:
             return
-        if self.description:
-            problem.description = "\n".join(d for d in [problem.description, *self.description] if d)
+        pending = self.pending
+        if problem.label is None and pending:
+            # No label: the lines under the heading are the outcome, except a first line that describes
+            # the problem when the heading is the title alone.
+            describes = not (title.description or title.names_outcome or _starts_with_marker(pending[0].text))
+            if describes and len(pending) > 1:
+                pending, outcome_lines = pending[:1], pending[1:]
+            else:
+                pending, outcome_lines = [], pending
+            self.outcome = [line.text for line in outcome_lines]
+            self.outcome_position = outcome_lines[0].position if outcome_lines else None
+        problem.description = "\n".join(d for d in [problem.description, *(p.text for p in pending)] if d)
         if self.outcome:
-            _fill_measures(self.notice, problem, "\n".join(self.outcome), self.outcome_line)
-        self.problem, self.description, self.outcome = None, [], []
-
-    def section(self, para: _Para, title: str) -> None:
-        """A section heading of an items-style notice: only the 整改 progress section holds problems."""
-        self.finish()
-        self.in_progress_section = bool(SECTION_PROGRESS_RE.search(title))
-        if not self.in_progress_section:
-            self.notice.unplaced.append(
-                Unplaced(para.line, para.text, "section other than the 整改进展 section")
+            fill_measures(
+                self.notice, problem, "\n".join(self.outcome), self.outcome_position or problem.position
             )
-
-    def start_problem(self, para: _Para, heading: re.Match[str] | None, label: re.Match[str] | None) -> bool:
-        """Whether the paragraph opens the next problem (一、… or 1. …); a number out of turn is a warning."""
-        opening = (ITEM_RE.match(para.text) if self.items_style else heading) if not label else None
-        if opening is None or not self.in_progress_section:
-            return False
-        number = int(opening.group("num")) if self.items_style else chinese_number(opening.group("num"))
-        if number is None:
-            return False
-        self.finish()
-        expected = len(self.notice.problems) + 1
-        if number != expected:
+        else:
             self.notice.warnings.append(
-                Unplaced(para.line, para.text, f"problem numbered {number}, expected {expected}")
+                Unplaced(problem.position, problem.title, "problem without an outcome")
             )
-        self.problem = _start_problem(opening.group("rest"), expected, para.line, self.items_style)
-        self.notice.problems.append(self.problem)
-        return True
-
-    def outside(self, para: _Para) -> None:
-        """A paragraph outside any problem: the statistics, or an unplaced line."""
-        notice = self.notice
-        if is_statistics(para.text) and not notice.statistics:
-            notice.statistics = parse_statistics(para.text)
-            notice.statistics["placement"] = "before_problems" if not notice.problems else "after_problems"
-        elif self.in_progress_section or self.items_style:
-            reason = (
-                "text outside any problem" if self.in_progress_section else "in a section other than 整改进展"
-            )
-            notice.unplaced.append(Unplaced(para.line, para.text, reason))
-        else:
-            notice.unplaced.append(Unplaced(para.line, para.text, "text outside any problem"))
-
-    def inside(self, para: _Para, label: re.Match[str] | None) -> None:
-        """A paragraph of the problem being read: its outcome label, its outcome, or its description."""
-        problem = self.problem
-        assert problem is not None
-        if label and not problem.label:
-            problem.label = label.group("label")
-            self.outcome_line = para.line
-            if label.group("rest"):
-                self.outcome.append(label.group("rest"))
-        elif not problem.label:
-            self.description.append(para.text)
-        elif is_statistics(para.text) and not self.notice.statistics and not MARKER_RE.match(para.text):
-            self.notice.statistics = parse_statistics(para.text)
-            self.notice.statistics["placement"] = "after_problems"
-        else:
-            if not self.outcome:
-                self.outcome_line = para.line
-            self.outcome.append(para.text)
+        self.problem, self.title, self.pending, self.outcome, self.outcome_position = None, None, [], [], None
 
 
-def _start_problem(rest: str, ordinal: int, line: int, items_style: bool) -> ParsedProblem:
-    if items_style:
-        match = ITEM_TITLE_RE.match(rest)
-        if match:
-            return ParsedProblem(ordinal, match.group("title"), rest[match.end() :].strip(), line)
-    title, description = _split_title(rest)
-    return ParsedProblem(ordinal, title, description, line)
-
-
-def _fill_measures(notice: ParsedNotice, problem: ParsedProblem, text: str, line: int) -> None:
+def fill_measures(notice: ParsedNotice, problem: ParsedProblem, text: str, position: Position) -> None:
+    """Split an outcome into the problem's lead-in and measures; stray markers are warnings."""
     split = split_outcome(text)
     problem.outcome_lead_in = split.lead_in
-    problem.measures = [ParsedMeasure(marker, body, line) for marker, body in split.measures]
+    problem.measures = [
+        ParsedMeasure(marker, body, position, separator)
+        for (marker, body), separator in zip(split.measures, split.separators, strict=True)
+    ]
     for marker in split.stray_markers:
-        notice.warnings.append(
-            Unplaced(
-                line, marker, f"problem {problem.ordinal}: marker {marker} out of sequence, kept in the text"
-            )
-        )
+        reason = f"problem {problem.ordinal}: marker {marker} out of sequence, kept in the text"
+        notice.warnings.append(Unplaced(position, marker, reason))
     for measure in problem.measures:
         if not measure.text.strip():
             notice.warnings.append(
-                Unplaced(line, measure.marker, f"problem {problem.ordinal}: empty measure")
+                Unplaced(position, measure.marker, f"problem {problem.ordinal}: empty measure")
             )
 
 
-def _parse_closing(notice: ParsedNotice, tail: list[_Para]) -> None:
-    closing: list[str] = []
-    for para in tail:
-        date_match = ISO_DATE_LINE_RE.match(_nfkc(para.text))
-        if date_match and notice.notice_date is None:
-            notice.notice_date = _make_date(
-                date_match.group(1), date_match.group(2), date_match.group(3), None
-            )
-        elif CLOSING_RE.search(para.text) or (closing and not _is_signature(para.text)):
-            if notice.signature is None and notice.notice_date is None:
-                closing.append(para.text)
-            else:
-                notice.unplaced.append(Unplaced(para.line, para.text, "text after the signature"))
-        elif _is_signature(para.text) and notice.signature is None:
-            notice.signature = para.text
-        else:
-            notice.unplaced.append(Unplaced(para.line, para.text, "text after the closing"))
-    notice.closing = "".join(closing)
-    notice.contact = _parse_contact(notice.closing)
+# -- ledger tables ------------------------------------------------------------------------------
+
+HEADER_CELL_MAX = 20
+COLUMNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("number", re.compile(r"^(?:序号|编号|序)$")),
+    ("measures", re.compile(r"措施|举措")),
+    ("problem", re.compile(r"问题")),
+    ("unit", re.compile(r"责任单位|牵头单位|责任部门|责任科室|牵头部门|责任股室")),
+    ("leader", re.compile(r"责任领导|牵头领导|分管领导")),
+    ("deadline", re.compile(r"时限|完成时间")),
+    ("status", re.compile(r"整改情况|完成情况|整改进展|进展情况|状态|是否完成|整改结果")),
+)
+
+
+def ledger_columns(header: tuple[str, ...]) -> dict[str, int]:
+    """Which column holds what, by the header's words (the first matching role of each column); none
+    when a header cell is longer than a column name (a layout table around a page is no ledger)."""
+    columns: dict[str, int] = {}
+    if any(len(re.sub(r"\s+", "", name)) > HEADER_CELL_MAX for name in header):
+        return columns
+    for index, name in enumerate(header):
+        compact = re.sub(r"\s+", "", name)
+        for role, pattern in COLUMNS:
+            if role not in columns and pattern.search(compact):
+                columns[role] = index
+                break
+    return columns
+
+
+def _read_table(notice: ParsedNotice, table: SourceTable) -> None:
+    """A ledger table (反馈问题 and 整改措施 columns): each row a problem, or more measures of the problem
+    above when its 反馈问题 cell repeats it (a merged cell) or is empty. Other tables are reported."""
+    columns = ledger_columns(table.header)
+    if "problem" not in columns or "measures" not in columns:
+        for row in table.rows:
+            text = " | ".join(cell for cell in row.cells if cell)
+            if text:
+                notice.unplaced.append(Unplaced(row.position, text, "a table that is not a 整改台账"))
+        return
+    previous = ""
+    for row in table.rows:
+        cells = dict.fromkeys(columns, "")
+        cells.update({role: row.cells[i] for role, i in columns.items() if i < len(row.cells)})
+        if not any(row.cells):
+            continue
+        problem_text = cells["problem"]
+        if not problem_text and not previous:
+            text = " | ".join(cell for cell in row.cells if cell)
+            notice.unplaced.append(Unplaced(row.position, text, "a ledger row without its 反馈问题"))
+            continue
+        if not problem_text or problem_text == previous:
+            _more_measures(notice, notice.problems[-1], cells["measures"], row)
+            continue
+        previous = problem_text
+        _table_problem(notice, cells, row)
+
+
+def _table_problem(notice: ParsedNotice, cells: dict[str, str], row: SourceRow) -> None:
+    body = re.sub(
+        rf"^(?:[{CN_NUM}]+[、.．]|\d+[、.．](?!\d)|[（(][{CN_NUM}\d]+[）)])\s*", "", cells["problem"]
+    )
+    title = read_title(body.replace("\n", ""))
+    ledger: dict[str, Any] = {"row": row.position.row}
+    ledger.update({role: cells[role] for role in ("status", "unit", "leader", "deadline") if cells.get(role)})
+    problem = ParsedProblem(
+        len(notice.problems) + 1,
+        title.title,
+        title.description,
+        row.position,
+        cells.get("number", ""),
+        ledger=ledger,
+    )
+    notice.problems.append(problem)
+    if cells["measures"]:
+        fill_measures(notice, problem, cells["measures"], row.position)
+    else:
+        notice.warnings.append(Unplaced(row.position, problem.title, "problem without an outcome"))
+
+
+def _more_measures(notice: ParsedNotice, problem: ParsedProblem, text: str, row: SourceRow) -> None:
+    if not text:
+        return
+    extra = ParsedProblem(problem.ordinal, problem.title, "", row.position)
+    fill_measures(notice, extra, text, row.position)
+    if extra.outcome_lead_in:
+        extra.measures.insert(0, ParsedMeasure("", extra.outcome_lead_in, row.position))
+    problem.measures.extend(extra.measures)
 
 
 def outcome_text(problem: ParsedProblem) -> str:
     """The outcome as published: lead-in followed by each measure's marker and text."""
-    return problem.outcome_lead_in + "".join(m.marker + m.text for m in problem.measures)
+    return problem.outcome_lead_in + "".join(m.printed_marker + m.text for m in problem.measures)

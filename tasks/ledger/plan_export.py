@@ -148,10 +148,16 @@ _PlanDumper.add_representer(str, _str_representer)
 
 def dump_plan(plan: PlanDocument) -> str:
     """YAML text of a plan, readable and loadable again to the same ledger."""
-    data = plan.model_dump(mode="json", exclude_defaults=False)
+    return dump_plan_data(plan.model_dump(mode="json", exclude_defaults=False))
+
+
+def dump_plan_data(data: dict[str, Any]) -> str:
+    """YAML text of a plan's data as ``PlanDocument.model_dump(mode="json")`` gives it (a plan still to
+    be completed may hold nulls where a value is required)."""
     # Dates stay YAML dates, not quoted strings.
-    data = _restore_dates(data)
-    return yaml.dump(data, Dumper=_PlanDumper, allow_unicode=True, sort_keys=False, width=1000)
+    return yaml.dump(
+        _restore_dates(data), Dumper=_PlanDumper, allow_unicode=True, sort_keys=False, width=1000
+    )
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -11,7 +11,16 @@ import pytest
 from tests.conftest import ROOT
 from tests.support.docs import doc_examples
 
-PAGES = ["docs/calendar.md"]
+PAGES = ["docs/calendar.md", "docs/importing.md"]
+# Files a page's commands read that are not shown on it (Word files, whole notices): copied from the repository.
+REPOSITORY_FILES = {
+    "docs/importing.md": {
+        "notice.txt": "examples/xinhua-2023/notice.txt",
+        "通报.docx": "tests/data/notices/n08_bold_lead_sentence.docx",
+        "通报.html": "tests/data/notices/n10_portal_page.html",
+        "n09_table_ledger.docx": "tests/data/notices/n09_table_ledger.docx",
+    }
+}
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -22,6 +31,8 @@ def test_the_examples_of_a_page_run_as_shown(
     assert examples.commands, f"{page} shows no command"
     for name, content in examples.files.items():
         (tmp_path / name).write_text(content, encoding="utf-8")
+    for name, source in REPOSITORY_FILES.get(page, {}).items():
+        (tmp_path / name).write_bytes((ROOT / source).read_bytes())
     monkeypatch.chdir(tmp_path)
 
     for command in examples.commands:

@@ -16,21 +16,11 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.support.notices import CONTACT, DATES, STATISTICS
+
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "notices"
 NOTICE_SUFFIXES = (".txt", ".docx", ".html")
 LABELS = {"整改成效", "整改情况", "整改进展", "整改落实情况", "整改结果", "整改措施", None}
-STATISTICS = (
-    "problems",
-    "completed",
-    "in_progress",
-    "completion_rate",
-    "aspects",
-    "rules_made",
-    "money_recovered_yuan",
-    "people_dealt_with",
-)
-DATES = ("inspection_start", "inspection_end", "feedback_date", "notice_date")
-CONTACT = ("text", "person", "phone", "address", "postcode", "email")
 TOP_KEYS = {
     "format",
     "issuer",

@@ -55,7 +55,6 @@ def test_nothing_unplaced_and_no_warnings(seed):
     assert seed.unplaced == []
     assert seed.warnings == []
     assert seed.statistics == {}
-    assert seed.style == "headings"
 
 
 def test_nine_problems_with_the_notice_titles(seed, seed_plan):
@@ -177,12 +176,50 @@ def test_strict_passes_on_the_seed():
 # -- the marker rule ----------------------------------------------------------------------------
 
 
-def test_notice_without_preamble_is_refused():
+def test_notice_without_preamble_asks_for_the_round_facts():
+    """Missing facts never stop the import: the plan is built with them empty, and loading is refused."""
+    result = import_notice_text(
+        "中共某局党组\n关于整改情况的通报\n一、问题。描述。\n整改成效：已整改。\n",
+        source="x.txt",
+        reported_on=date(2024, 1, 1),
+    )
+    assert result.missing == ["inspecting_body", "inspection_start", "inspection_end", "feedback_date"]
+    assert result.plan is None
+    assert result.plan_data["round"]["feedback_date"] is None
+    assert [p["title"] for p in result.plan_data["problems"]] == ["问题"]
+    assert "give --feedback-date YYYY-MM-DD" in result.plan_yaml()
     with pytest.raises(InvalidPlan) as error:
-        import_notice_text(
-            "中共某局党组\n关于整改情况的通报\n一、问题。描述。\n",
-            source="x.txt",
-            reported_on=date(2024, 1, 1),
-        )
+        result.complete_plan()
     fields = {issue.field for issue in error.value.issues}
     assert {"round.inspecting_body", "round.inspection_start", "round.feedback_date"} <= fields
+
+
+def test_round_facts_given_by_the_caller_complete_the_plan():
+    from tasks.exchange.notice_import import RoundFacts
+
+    given = RoundFacts(
+        inspecting_body="区委第一巡察组",
+        inspection_start=date(2023, 3, 1),
+        inspection_end=date(2023, 4, 28),
+        feedback_date=date(2023, 6, 1),
+    )
+    result = import_notice_text(
+        "中共某局党组\n关于整改情况的通报\n一、问题。描述。\n整改成效：已整改。\n",
+        source="x.txt",
+        reported_on=date(2024, 1, 1),
+        given=given,
+    )
+    assert result.missing == []
+    plan = result.complete_plan()
+    assert plan.round.feedback_date == date(2023, 6, 1) and plan.round.inspecting_body == "区委第一巡察组"
+    assert result.reports[0]["period"] == "2023-06-01..2024-01-01"
+
+
+def test_a_given_fact_replaces_the_notices_own_and_says_so():
+    from tasks.exchange.notice_import import RoundFacts
+
+    result = import_notice_text(
+        SEED_TEXT, reported_on=date(2023, 12, 15), given=RoundFacts(feedback_date=date(2023, 10, 20))
+    )
+    assert result.complete_plan().round.feedback_date == date(2023, 10, 20)
+    assert result.replaced == {"feedback_date": date(2023, 10, 19)}

@@ -92,3 +92,58 @@ def test_counted_items_with_two():
     split = split_outcome("做到“两个到位”。思想到位，甲；理论到位，乙。")
     assert split.lead_in == "做到“两个到位”。"
     assert split.measures == [("", "思想到位，甲；"), ("", "理论到位，乙。")]
+
+
+# -- the marker families ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "lead_in", "expected", "separators"),
+    [
+        # 第一，第二，: the comma is the marker's separator, not the measure's text.
+        ("第一，甲；第二，乙。", "", [("第一", "甲；"), ("第二", "乙。")], ["，", "，"]),
+        # （1）（2） inline or one a line, after a lead-in.
+        (
+            "已采取以下措施：\n（1）甲；\n（2）乙。",
+            "已采取以下措施：",
+            [("（1）", "甲；"), ("（2）", "乙。")],
+            ["", ""],
+        ),
+        ("(1)甲;(2)乙.", "", [("(1)", "甲;"), ("(2)", "乙.")], ["", ""]),
+        ("（一）甲。（二）乙。", "", [("（一）", "甲。"), ("（二）", "乙。")], ["", ""]),
+        # Circled numbers.
+        ("①甲；②乙；③丙。", "", [("①", "甲；"), ("②", "乙；"), ("③", "丙。")], ["", "", ""]),
+        # Numbered lines: only at the start of a line.
+        ("1.甲；\n2.乙；\n3.丙。", "", [("1.", "甲；"), ("2.", "乙；"), ("3.", "丙。")], ["", "", ""]),
+        ("1、甲。\n2、乙。", "", [("1、", "甲。"), ("2、", "乙。")], ["", ""]),
+    ],
+)
+def test_marker_families(text, lead_in, expected, separators):
+    split = split_outcome(text)
+    assert (split.lead_in, split.measures, split.separators) == (lead_in, expected, separators)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "第二天即整改完毕，第一时间通报。",  # 第二天 and 第一时间 have no separator after the number
+        "按期完成率达到95.5%，共1.2万人次参与。",  # 1.2 is a number, and not at the start of a line
+        "修订《规划（2024—2026年）》。",  # (2024…) is no (N) marker
+        "整治点位（2）处。",  # (2) inside a sentence
+    ],
+)
+def test_numbers_inside_sentences_are_not_markers(text):
+    assert split_outcome(text).measures == [("", text)]
+
+
+def test_the_family_that_opens_first_splits_and_the_others_stay_in_the_text():
+    split = split_outcome("一是甲：（1）子；（2）丑。二是乙。")
+    assert split.measures == [("一是", "甲：（1）子；（2）丑。"), ("二是", "乙。")]
+    split = split_outcome("（1）甲，一是子；二是丑。（2）乙。")
+    assert split.measures == [("（1）", "甲，一是子；二是丑。"), ("（2）", "乙。")]
+
+
+def test_a_numbered_line_out_of_turn_is_a_stray_marker():
+    split = split_outcome("1.甲；\n3.乙。")
+    assert split.measures == [("1.", "甲；\n3.乙。")]
+    assert split.stray_markers == ["3."]

@@ -22,7 +22,6 @@ def read(name: str) -> str:
 
 def test_items_under_a_progress_section():
     notice = parse_notice(read("items_sections.txt"))
-    assert notice.style == "items"
     assert notice.issuing_org == "中共新华区市场监督管理局党组"
     assert notice.inspecting_body == "区委第三巡察组"
     assert notice.inspected_short == "区市场监督管理局党组"
@@ -178,8 +177,8 @@ def test_unplaceable_lines_are_reported_with_line_numbers():
 def test_unplaceable_without_strict_lists_them_in_the_yaml():
     result = import_notice_text(read("unplaceable.txt"), source="sl.txt", reported_on=date(2023, 10, 8))
     text = result.plan_yaml()
-    assert "#   3: header line after the title: （内部资料）" in text
-    assert "#   14: text after the signature: 附件：整改台账" in text
+    assert "#   line 3: header line after the title: （内部资料）" in text
+    assert "#   line 14: text after the signature: 附件：整改台账" in text
 
 
 def test_unplaceable_strict_names_every_line():
@@ -196,14 +195,126 @@ def test_unplaceable_strict_names_every_line():
     ]
 
 
-def test_no_preamble_lists_every_line_and_refuses_a_plan():
+def test_no_preamble_is_read_and_its_missing_facts_are_asked_for():
+    """Issue 20: a date that cannot be found is asked for with an option, never fatal to the import."""
     notice = parse_notice(read("no_preamble.txt"))
-    assert [u.line for u in notice.unplaced] == [1, 2, 4, 5, 6]
-    with pytest.raises(InvalidPlan):
-        import_notice_text(read("no_preamble.txt"), source="np.txt", reported_on=date(2024, 1, 1))
+    assert notice.unplaced == [] and notice.preamble == "现将整改情况通报如下。"
+    assert [(p.title, p.description) for p in notice.problems] == [("问题一", "描述。")]
+    result = import_notice_text(read("no_preamble.txt"), source="np.txt", reported_on=date(2024, 1, 1))
+    assert result.missing == ["inspecting_body", "inspection_start", "inspection_end", "feedback_date"]
+    assert result.plan_data["round"]["notice"]["preamble"] == "现将整改情况通报如下。"
+    with pytest.raises(InvalidPlan) as error:
+        result.complete_plan()
+    assert [issue.where for issue in error.value.issues] == ["np.txt:4"] * 4
+    assert "--inspection-start YYYY-MM-DD" in str(error.value)
 
 
 def test_full_width_digits_in_dates():
     text = read("labels_and_markers.txt").replace("2024年4月8日至6月7日", "２０２４年４月８日至６月７日")
     notice = parse_notice(text)
     assert (notice.inspection_start, notice.inspection_end) == (date(2024, 4, 8), date(2024, 6, 7))
+
+
+# -- structures beyond the corpus ---------------------------------------------------------------
+
+NUMBERED_TWICE = """中共某局党组
+关于巡察整改情况的通报
+区委第一巡察组于2024年3月1日至4月30日对我局开展了常规巡察，5月20日反馈了巡察意见。现将整改情况通报如下。
+1.台账管理不规范
+部分台账缺失。
+整改措施：
+1.建立台账；
+2.每月核对。
+— 2 —
+2.公示不及时。未按月公示。
+整改措施：按月公示。
+附件1：整改清单
+截至目前，反馈的2个问题已完成整改1个，正在整改1个。
+通过整改，建立制度3项，问责2人。
+特此通报。
+联系电话：0311-1234567
+中共某局党组
+2024年9月1日
+"""
+
+
+def test_measures_numbered_like_the_problems_stay_measures():
+    notice = parse_notice(NUMBERED_TWICE)
+    assert [(p.heading, p.title, [(m.marker, m.text) for m in p.measures]) for p in notice.problems] == [
+        ("1.", "台账管理不规范", [("1.", "建立台账；"), ("2.", "每月核对。")]),
+        ("2.", "公示不及时", [("", "按月公示。")]),
+    ]
+    assert notice.warnings == []
+
+
+def test_page_numbers_and_attachment_lines_are_reported_wherever_they_stand():
+    notice = parse_notice(NUMBERED_TWICE)
+    assert [(u.line, u.reason) for u in notice.unplaced] == [(9, "a page number"), (12, "an attachment line")]
+
+
+def test_two_statistics_paragraphs_make_one_set_of_figures():
+    statistics = parse_notice(NUMBERED_TWICE).statistics
+    assert {
+        k: statistics.get(k)
+        for k in ("problems", "completed", "in_progress", "rules_made", "people_dealt_with")
+    } == {
+        "problems": 2,
+        "completed": 1,
+        "in_progress": 1,
+        "rules_made": 3,
+        "people_dealt_with": 2,
+    }
+    assert statistics["text"].count("\n") == 1
+
+
+def test_the_closing_formula_opens_the_closing():
+    notice = parse_notice(NUMBERED_TWICE)
+    assert notice.contact.text == "特此通报。联系电话：0311-1234567"
+    assert (notice.signature, notice.notice_date) == ("中共某局党组", date(2024, 9, 1))
+    # 特此通报 is not a measure of the last problem.
+    assert notice.problems[-1].measures[-1].text == "按月公示。"
+
+
+def test_strict_names_paragraphs_and_table_rows_of_a_word_file():
+    import io
+
+    from docx import Document
+
+    from tasks.exchange.notice_docx import read_docx
+    from tasks.exchange.notice_import import import_notice
+
+    document = Document()
+    document.add_paragraph("中共某局党组")
+    document.add_paragraph("关于巡察整改情况的通报")
+    document.add_paragraph(
+        "区委第一巡察组于2024年3月1日至4月30日对我局开展了常规巡察，5月20日反馈了巡察意见。"
+    )
+    document.add_paragraph("以上情况特此说明。")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "单位", "人数"
+    table.cell(1, 0).text, table.cell(1, 1).text = "办公室", "5"
+    data = io.BytesIO()
+    document.save(data)
+    with pytest.raises(InvalidPlan) as error:
+        import_notice(
+            read_docx(data.getvalue(), "x.docx"), source="x.docx", reported_on=date(2024, 6, 1), strict=True
+        )
+    assert [issue.where for issue in error.value.issues] == ["x.docx, paragraph 4", "x.docx, table 1, row 1"]
+
+
+def test_a_masthead_and_a_two_line_title_become_notice_options():
+    seed = (Path(__file__).resolve().parents[4] / "examples" / "xinhua-2023" / "notice.txt").read_text(
+        encoding="utf-8"
+    )
+    text = seed.replace(
+        "中共新华区城市管理综合行政执法局党组\n关于巡察整改进展情况的通报",
+        "中共新华区城市管理综合行政执法局党组文件\n新城执党〔2023〕12号\n中共新华区城市管理综合行政执法局党组\n"
+        "关于区委第二巡察组反馈意见\n整改进展情况的通报",
+    )
+    result = import_notice_text(text, source="xh.txt", reported_on=date(2023, 12, 15), strict=True)
+    assert result.complete_plan().round.notice == {
+        "title": "关于区委第二巡察组反馈意见整改进展情况的通报",
+        "masthead": "中共新华区城市管理综合行政执法局党组文件",
+        "document_number": "新城执党〔2023〕12号",
+    }
+    assert result.complete_plan().round.inspected_org == "中共新华区城市管理综合行政执法局党组"
