@@ -18,7 +18,7 @@ from prefect.input import RunInput
 from pydantic import Field
 
 from models.db import get_database
-from models.enums import DraftDecision, DraftStatus
+from models.enums import DraftDecision
 from models.notice import NoticeDocument, check_missing
 from models.settings import get_settings
 from tasks.notice.files import (
@@ -246,8 +246,7 @@ def draft_notice(round_code: str, as_of: date | None = None, requested_by: str =
     run_id = str(context.flow_run.id) if context is not None and context.flow_run is not None else "local"
     day = as_of or settings.clock().today
     made = make_draft_task(round_code, day, requested_by, run_id)
-    if made["status"] != DraftStatus.DRAFTING.value:
-        return {**made, "outcome": "decided before the run waited"}
+    # Resumed, the run starts again here: the task finds its draft and the fired pause returns the input.
     sign_off = suspend_flow_run(
         wait_for_input=NoticeSignOff,
         timeout=int(settings.approval_days * 24 * 3600),
