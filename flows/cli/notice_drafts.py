@@ -388,3 +388,52 @@ def publish_draft(
         )
         session.commit()
     return Published(str(taken), files)
+
+
+@notice_app.command("export")
+def export(
+    draft_id: int = typer.Argument(..., help=DRAFT_HELP),
+    output: Path = typer.Option(..., "--output", "-o", help="The Word file to write (.docx)."),
+) -> None:
+    """Export a draft to Word for editing: one table row per paragraph; edit the right column, then import.
+
+    Example: zhenggai notice export 1 -o draft.docx
+    """
+    from tasks.notice.draft_docx import render_draft_docx
+    from tasks.notice.drafts import get_draft, paragraphs_of
+    from tasks.notice.files import write_notice_file
+
+    with database().unit_of_work() as session:
+        found = get_draft(session, draft_id)
+        content = render_draft_docx(found.id, found.round.code, paragraphs_of(found))
+    write_notice_file(output, content)
+    console.print(f"草稿 {draft_id} → {output}")
+
+
+@notice_app.command("import")
+def import_(
+    draft_id: int = typer.Argument(..., help=DRAFT_HELP),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="The edited Word file."),
+    by: str = typer.Option("", "--by", help="Who edited it (default: the round's coordinator)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN),
+) -> None:
+    """Take back a draft edited in Word: every changed paragraph is shown as a diff, then recorded as an edit
+    (with --dry-run only shown). The text goes through the same normalisation as every intake path.
+
+    Example: zhenggai notice import 1 draft.docx --dry-run
+    """
+    from tasks.exchange.draft_docx import read_draft_docx
+    from tasks.notice.drafts import apply_edits, get_draft, preview_edits
+
+    texts = read_draft_docx(file.read_bytes(), draft_id, file.name)
+    with database().unit_of_work() as session:
+        found = get_draft(session, draft_id)
+        if dry_run:
+            _show_changes(preview_edits(found, texts))
+            console.print("dry run: nothing written")
+            return
+        changed = apply_edits(
+            session, found, texts, actor=by or _coordinator(found), now=settings().clock().now, source="docx"
+        )
+        session.commit()
+    _show_changes(changed)
