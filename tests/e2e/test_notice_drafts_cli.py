@@ -119,6 +119,9 @@ def test_the_whole_path_from_draft_to_publication_and_the_next_draft(
     from tasks.reports.record import load_reports_file
 
     committed(seeded_database, load_reports_file, report, settings.clock())
+    first_now = cli("notice", "show", draft).stdout
+    assert "problem-3-outcome (问题三 整改成效)  [edited, reports changed since]" in first_now
+    assert "closing (结尾)  [edited]" in first_now
     following = cli("notice", "draft", "--round", SEED_ROUND, "--as-of", "2023-12-31")
     assert following.exit_code == 0, following.output
     second = _draft_id(following.stdout)
