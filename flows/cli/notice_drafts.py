@@ -14,6 +14,7 @@ import typer
 
 from flows.cli.common import console, database, err_console, local_time, parse_date_option, settings, today
 from flows.cli.notice import notice_app
+from models.errors import InvalidDraftEdit
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -234,7 +235,9 @@ def _decide(draft_id: int, decision: DraftDecision, by: str | None, note: str, a
     clock = settings().clock()
     with database().unit_of_work() as session:
         found = get_draft(session, draft_id)
-        actor = by or round_head(found) or "cli"
+        actor = by or round_head(found)
+        if actor is None:
+            raise InvalidDraftEdit(f"round {found.round.code} has no head (负责人): give --by CONTACT")
         decide(session, found, decision, actor=actor, now=clock.now, note=note, allow_missing=allow_missing)
         session.commit()
         run_id = found.flow_run_id

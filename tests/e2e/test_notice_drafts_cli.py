@@ -251,3 +251,22 @@ def test_an_explicit_number_a_taken_one_and_a_correction(
     with pytest.raises(DraftLocked):
         publish_draft(seeded_database, settings, first, number=None, replaces=None, actor="t", formats=["md"])
     assert third
+
+
+@pytest.mark.sqlite_only
+def test_publish_writes_every_format_pdf_when_libreoffice_is_present(
+    cli: Callable[..., Any], seeded_database: Database, settings: Settings
+) -> None:
+    from tasks.notice.pdf import soffice_path
+
+    draft = _approved_draft(seeded_database, settings)
+    published = cli("notice", "publish", draft)
+
+    assert published.exit_code == 0, published.output
+    expected = ["txt", "md", "html", "docx"] + (["pdf"] if soffice_path() else [])
+    year = settings.clock().today.year
+    for fmt in expected:
+        assert (settings.notices_dir / f"{SEED_ROUND}_{year}-001.{fmt}").stat().st_size > 0
+    with seeded_database.unit_of_work() as session:
+        publication = session.scalars(select(NoticePublication)).one()
+        assert [f["format"] for f in publication.files] == expected
