@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -42,6 +43,7 @@ from models.enums import (
     TokenRole,
     UnitKind,
 )
+from models.errors import DraftLocked
 
 
 def utcnow() -> datetime:
@@ -493,6 +495,14 @@ class NoticePublication(Base):
         ForeignKey("notice_publications.id", ondelete="RESTRICT"), unique=True
     )
     files: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{format, path, sha256}]
+
+
+@event.listens_for(NoticePublication, "before_update")
+def _publication_is_immutable(_mapper: Any, _connection: Any, target: NoticePublication) -> None:
+    """A published notice never changes: a correction is a new publication that replaces it."""
+    raise DraftLocked(
+        f"{target.number} is published and never changes: publish a correction that replaces it"
+    )
 
 
 class CalendarImport(Base):

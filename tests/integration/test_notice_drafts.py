@@ -80,3 +80,26 @@ def test_an_edit_withdraws_the_approval_and_a_published_draft_refuses_edits(
         draft.status = DraftStatus.PUBLISHED
         with pytest.raises(DraftLocked):
             apply_edits(session, draft, {"closing": "再改。"}, actor="duban-office", now=now)
+
+
+def test_a_publication_row_never_changes(seeded_database: Database, settings: Settings) -> None:
+    from flows.cli.notice_drafts import publish_draft
+    from models.tables import NoticePublication
+
+    draft_id = _draft(seeded_database, settings)
+    with seeded_database.unit_of_work() as session:
+        decide(
+            session,
+            get_draft(session, draft_id),
+            DraftDecision.APPROVE,
+            actor="bureau-head",
+            now=settings.clock().now,
+            allow_missing=True,
+        )
+        session.commit()
+    publish_draft(seeded_database, settings, draft_id, number=None, replaces=None, actor="t", formats=["md"])
+    with seeded_database.unit_of_work() as session:
+        publication = session.query(NoticePublication).one()
+        publication.number = "〔2026〕99号"
+        with pytest.raises(DraftLocked, match="never changes"):
+            session.flush()
