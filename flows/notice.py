@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.input import RunInput
+from pydantic import Field
 
 from models.db import get_database
+from models.enums import DraftDecision
 from models.notice import NoticeDocument, check_missing
 from models.settings import get_settings
 from tasks.notice.files import (
@@ -155,4 +158,126 @@ def notice_deployment(timezone: str, monthly_rounds: Sequence[str] = ()) -> Runn
     )
     assert isinstance(deployment, RunnerDeployment)
     deployment.entrypoint = ENTRYPOINT  # a module path: works wherever zhenggai is installed
+    return deployment
+
+
+# -- the editorial path: a draft that waits for the leader's sign-off --------------------------------
+
+DRAFT_DEPLOYMENT_NAME = "draft-notice"
+DRAFT_ENTRYPOINT = "flows.notice.draft_notice"
+
+
+class NoticeSignOff(RunInput):
+    """The leader's decision on the draft (审核签发): approve, or return it with a note."""
+
+    decision: DraftDecision = Field(description="approve, or return (with a note saying what to change).")
+    by: str = Field(description="The deciding leader's contact code (bureau-head).")
+    note: str = Field("", description="A note kept with the decision (required to return).")
+    allow_missing: bool = Field(
+        False, description="Approve although paragraphs still carry 【待报送】 markers."
+    )
+    recorded: bool = Field(False, description="Set by the CLI: the decision is already in the ledger.")
+
+
+def sign_off_key(draft_id: int) -> str:
+    """The pause key of a draft's sign-off: lowercase letters, digits and dashes only."""
+    return f"sign-off-draft-{draft_id}"
+
+
+@task(name="make-notice-draft", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def make_draft_task(round_code: str, as_of: date, requested_by: str, flow_run_id: str) -> dict[str, Any]:
+    """Make the round's draft for this run, or find the one it made before it was suspended."""
+    from tasks.notice.drafts import create_draft, draft_for_run, missing_labels
+
+    settings = get_settings()
+    with get_database(settings).unit_of_work() as session:
+        made = draft_for_run(session, flow_run_id)
+        if made is None:
+            made = create_draft(
+                session, round_code, settings.clock().on(as_of), actor=requested_by, flow_run_id=flow_run_id
+            )
+            session.commit()
+        return {"draft": made.id, "status": made.status.value, "missing": missing_labels(made)}
+
+
+@task(name="record-sign-off", cache_policy=NO_CACHE)
+def record_sign_off_task(draft_id: int, sign_off: NoticeSignOff) -> dict[str, Any]:
+    """Record the decision entered in the Prefect UI; a decision the CLI recorded first stands."""
+    from models.errors import DraftLocked
+    from tasks.notice.drafts import decide, get_draft
+
+    settings = get_settings()
+    with get_database(settings).unit_of_work() as session:
+        draft = get_draft(session, draft_id)
+        outcome = "recorded by the CLI"
+        if not sign_off.recorded:
+            try:
+                decide(
+                    session,
+                    draft,
+                    sign_off.decision,
+                    actor=sign_off.by,
+                    now=settings.clock().now,
+                    note=sign_off.note,
+                    allow_missing=sign_off.allow_missing,
+                    source="prefect",
+                )
+                session.commit()
+                outcome = "recorded"
+            except DraftLocked as error:
+                outcome = f"not recorded: {error}"
+        draft = get_draft(session, draft_id)
+        return {
+            "draft": draft_id,
+            "status": draft.status.value,
+            "decision": sign_off.decision.value,
+            "outcome": outcome,
+        }
+
+
+@flow(name="draft_notice")
+def draft_notice(round_code: str, as_of: date | None = None, requested_by: str = "prefect") -> dict[str, Any]:
+    """Draft the round's notice and wait (suspended) for the leader's decision, for ZHENGGAI_APPROVAL_DAYS."""
+    from prefect.context import FlowRunContext
+    from prefect.flow_runs import suspend_flow_run
+
+    settings = get_settings()
+    context = FlowRunContext.get()
+    run_id = str(context.flow_run.id) if context is not None and context.flow_run is not None else "local"
+    day = as_of or settings.clock().today
+    made = make_draft_task(round_code, day, requested_by, run_id)
+    # Resumed, the run starts again here: the task finds its draft and the fired pause returns the input.
+    sign_off = suspend_flow_run(
+        wait_for_input=NoticeSignOff,
+        timeout=int(settings.approval_days * 24 * 3600),
+        key=sign_off_key(made["draft"]),
+    )
+    return record_sign_off_task(made["draft"], sign_off)
+
+
+def resume_sign_off(flow_run_id: str, decision: DraftDecision, by: str, note: str) -> str | None:
+    """Resume the draft_notice run waiting for this decision (recorded already); a message when it cannot."""
+    from uuid import UUID
+
+    from prefect.flow_runs import resume_flow_run
+
+    payload = {"decision": decision.value, "by": by, "note": note, "recorded": True}
+    try:
+        resume_flow_run(UUID(flow_run_id), run_input=payload)
+    except Exception as error:  # the run ended, timed out, or no Prefect API: the ledger has the decision
+        return f"the draft_notice run {flow_run_id} was not resumed: {error}"
+    return None
+
+
+def draft_deployment() -> RunnerDeployment:
+    """The ``draft-notice`` deployment (suspend needs one: the resumed run starts again from the top)."""
+    from prefect.deployments.runner import RunnerDeployment
+
+    deployment = draft_notice.to_deployment(
+        name=DRAFT_DEPLOYMENT_NAME,
+        tags=["zhenggai-housekeeping", "notice"],
+        description="通报草稿: draft a round's notice and wait for the leader's sign-off (审核签发)",
+    )
+    assert isinstance(deployment, RunnerDeployment)
+    deployment.entrypoint = DRAFT_ENTRYPOINT
     return deployment

@@ -37,7 +37,7 @@ from uuid import UUID
 from prefect.deployments.runner import RunnerDeployment
 
 from flows.assess import assess_units
-from flows.notice import notice_deployment
+from flows.notice import draft_deployment, notice_deployment
 from flows.notify import digest, sweep
 from flows.sync import sync_bulk, sync_deployments
 from models.db import get_database
@@ -151,12 +151,13 @@ async def serve_async(*, rescan_seconds: float = 60.0, limit: int | None = None)
     # to_deployment turns into a coroutine inside a running loop: build it in a thread instead.
     notice = await asyncio.to_thread(notice_deployment, settings.timezone, monthly_rounds)
     await runner.aadd_deployment(notice)
+    await runner.aadd_deployment(await asyncio.to_thread(draft_deployment))
     known: set[UUID] = set()
     count = await register_new(runner, known)
     print(
         f"serve: serving {count} measure deployment(s), the daily sync and sweep, the weekly digest, "
         "the weekly assessment "
-        "and the notice",
+        "and the notice (generated, and drafted for sign-off)",
         flush=True,
     )
     rescan = asyncio.create_task(_rescan(runner, known, rescan_seconds))

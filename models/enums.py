@@ -76,3 +76,19 @@ class EventKind(enum.StrEnum):
     REPORT = "report"  # a progress report was recorded (to: the claimed status)
     REVIEW = "review"  # a coordinator's 销号, 退回 or reopening
     PLAN = "plan"  # a plan load or edit added, changed, restored or removed the measure
+
+
+class DraftStatus(enum.StrEnum):
+    """Where a notice draft (通报草稿) stands on the editorial path."""
+
+    DRAFTING = "drafting"  # being edited; awaits the leader's decision
+    RETURNED = "returned"  # the leader sent it back with a note (an edit makes it drafting again)
+    APPROVED = "approved"  # 审核签发: ready to publish (an edit withdraws the approval)
+    PUBLISHED = "published"  # numbered and written; never changes again
+
+
+class DraftDecision(enum.StrEnum):
+    """A leader's decision on a draft."""
+
+    APPROVE = "approve"
+    RETURN = "return"

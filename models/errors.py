@@ -167,3 +167,19 @@ class ChartUnavailable(ZhenggaiError):
 
 class UnsupportedFormat(ZhenggaiError):
     """A document was asked for in a format, or to a place, Zhenggai cannot write."""
+
+
+class UnknownDraft(ZhenggaiError):
+    """No notice draft (通报草稿) has this number."""
+
+
+class DraftLocked(ZhenggaiError):
+    """A draft cannot take this step in its state (edit or decide a published draft, publish an unapproved one)."""
+
+
+class InvalidDraftEdit(ZhenggaiError):
+    """An edit names a paragraph the draft does not have, or brings no text."""
+
+
+class DuplicateNoticeNumber(ZhenggaiError):
+    """A publication number (发文字号) is already taken, or is not of the form 〔2026〕3号."""

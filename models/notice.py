@@ -11,7 +11,8 @@ reports. Renderers (``tasks/notice/text.py``, ``tasks/notice/docx.py``) walk
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -248,6 +249,7 @@ class NoticeProblem:
     label: str
     lead_in: str
     items: tuple[OutcomeItem, ...]
+    outcome_override: str | None = None  # a draft's edited 整改成效 (after the label), markers included
 
     @property
     def heading(self) -> str:
@@ -320,6 +322,14 @@ class NoticeDocument:
     printed_by: str | None = None
     printed_on: date | None = None
     blacklist: str | None = None  # the paragraph naming the units on the 黑榜, when the options ask
+    statistics_text: str | None = None  # a draft's edited statistics wording
+
+    @property
+    def statistics_sentence(self) -> str:
+        """The statistics paragraph: the draft's wording, else the figures' sentence."""
+        return (
+            self.statistics_text if self.statistics_text is not None else self.statistics.sentence(self.as_of)
+        )
 
     @property
     def has_masthead(self) -> bool:
@@ -341,7 +351,7 @@ class NoticeDocument:
             Block(BlockKind.TITLE, (Run(self.title),)),
             Block(BlockKind.PREAMBLE, (Run(self.preamble),)),
         ]
-        statistics = Block(BlockKind.STATISTICS, (Run(self.statistics.sentence(self.as_of)),))
+        statistics = Block(BlockKind.STATISTICS, (Run(self.statistics_sentence),))
         if self.statistics_placement == StatisticsPlacement.AFTER_PREAMBLE:
             blocks.append(statistics)
         for problem in self.problems:
@@ -377,8 +387,22 @@ def _problem_runs(problem: NoticeProblem) -> tuple[Run, ...]:
     return tuple(runs)
 
 
+_MISSING_MARKER = re.compile(r"(【待报送[^】]*】)")
+
+
+def outcome_text(problem: NoticeProblem) -> str:
+    """The 整改成效 paragraph after its label as one text (the part a draft edits)."""
+    return "".join(run.text for run in _outcome_runs(problem)[1:])
+
+
 def _outcome_runs(problem: NoticeProblem) -> tuple[Run, ...]:
     runs = [Run(f"{problem.label}：", RunStyle.LABEL)]
+    if problem.outcome_override is not None:
+        for part in _MISSING_MARKER.split(problem.outcome_override):
+            if part:
+                style = RunStyle.MISSING if _MISSING_MARKER.fullmatch(part) else RunStyle.BODY
+                runs.append(Run(part, style))
+        return tuple(_merge(runs))
     if problem.lead_in:
         runs.append(Run(problem.lead_in))
     for item in problem.items:
@@ -465,12 +489,14 @@ def build_notice(
     options: NoticeOptions | None = None,
     *,
     blacklist: str | None = None,
+    withheld: Collection[str] = (),
 ) -> NoticeDocument:
     """The notice as of ``as_of``; ``reports`` maps a measure code to its latest report as of then.
 
     A measure missing from ``reports`` is never invented: it gets a 【待报送：责任单位】 marker and
     appears in ``NoticeDocument.missing``. ``blacklist`` is the 黑榜 paragraph (printed before the
-    closing) when the options ask for it and a stored assessment names someone.
+    closing) when the options ask for it and a stored assessment names someone. A measure in ``withheld``
+    (its report is marked not for publication) is left out of its problem's 整改成效.
     """
     options = options or NoticeOptions()
     ordered = sorted(problems, key=lambda p: p.ordinal)
@@ -479,6 +505,8 @@ def build_notice(
     for problem in ordered:
         items: list[OutcomeItem] = []
         for measure in sorted(problem.measures, key=lambda m: m.ordinal):
+            if measure.code in withheld:
+                continue
             report = reports.get(measure.code)
             text = report.text.strip() if report is not None else ""
             if text:

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     # Where `sync` and `serve` put measure deployments when run by workers rather than `serve`.
     work_pool: str = "zhenggai"
 
+    # The editorial path of the notice: the 机关代字 of published numbers (新城执党 → 新城执党〔2026〕3号) and
+    # how long a draft_notice run waits for the leader's decision (审核签发).
+    notice_code: str = ""
+    approval_days: float = 10
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -30,10 +30,20 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from models.enums import DeliveryStatus, MeasureStatus, ReportStatus, TokenRole, UnitKind
+from models.enums import (
+    DeliveryStatus,
+    DraftDecision,
+    DraftStatus,
+    MeasureStatus,
+    ReportStatus,
+    TokenRole,
+    UnitKind,
+)
+from models.errors import DraftLocked
 
 
 def utcnow() -> datetime:
@@ -372,6 +382,127 @@ class GeneratedNotice(Base):
     requested_by: Mapped[str] = mapped_column(String(100), default="")
     missing_reports: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NoticeDraft(Base):
+    """A notice draft (通报草稿): the paragraphs the coordinator edits, a leader decides on, then published."""
+
+    __tablename__ = "notice_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # 草稿 N
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    status: Mapped[DraftStatus] = mapped_column(_enum(DraftStatus), default=DraftStatus.DRAFTING)
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("notice_drafts.id", ondelete="SET NULL"))
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    flow_run_id: Mapped[str | None] = mapped_column(String(40), unique=True)  # the draft_notice run waiting
+
+    round: Mapped[Round] = relationship()
+    paragraphs: Mapped[list[NoticeParagraph]] = relationship(
+        back_populates="draft", order_by="NoticeParagraph.position", cascade="all, delete-orphan"
+    )
+
+
+class NoticeParagraph(Base):
+    """One paragraph of a draft (preamble, problem K's description or 整改成效, statistics, closing)."""
+
+    __tablename__ = "notice_paragraphs"
+    __table_args__ = (UniqueConstraint("draft_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("notice_drafts.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(40))  # preamble, problem-3-outcome, statistics, closing…
+    text: Mapped[str] = mapped_column(Text)  # the current text (what is published)
+    assembled: Mapped[str] = mapped_column(Text)  # the text assembled from the ledger
+    # The reports it came from: [{"measure": code, "report": id}] (report None: 【待报送】).
+    sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when the previous draft's edit of this paragraph was not carried: its reports changed since.
+    stale_edit: Mapped[str | None] = mapped_column(Text)
+
+    draft: Mapped[NoticeDraft] = relationship(back_populates="paragraphs")
+
+
+class NoticeEdit(Base):
+    """An edit of a draft's paragraph: who, when, before → after (append-only)."""
+
+    __tablename__ = "notice_edits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("notice_drafts.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    before: Mapped[str] = mapped_column(Text)
+    after: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20), default="cli")  # cli, docx, web
+
+
+class NoticeDecision(Base):
+    """A leader's decision on a draft: approve (审核签发) or return with a note (append-only)."""
+
+    __tablename__ = "notice_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("notice_drafts.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[DraftDecision] = mapped_column(_enum(DraftDecision))
+    actor: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    source: Mapped[str] = mapped_column(String(20), default="cli")  # cli, prefect, web
+
+
+class ReportHold(Base):
+    """A report marked "not for publication" (不予公开), with the reason: drafts leave its text out."""
+
+    __tablename__ = "report_holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NoticeNumberCounter(Base):
+    """The last publication number (发文字号) taken in a year; its row is the lock that serialises numbering."""
+
+    __tablename__ = "notice_number_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class NoticePublication(Base):
+    """A published notice: an approved draft with its number; never changed (a correction replaces it)."""
+
+    __tablename__ = "notice_publications"
+    __table_args__ = (UniqueConstraint("year", "serial"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("notice_drafts.id", ondelete="RESTRICT"), unique=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    serial: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(100))  # 新城执党〔2026〕3号
+    approved_by: Mapped[str] = mapped_column(String(100))
+    approved_at: Mapped[datetime] = mapped_column()
+    published_by: Mapped[str] = mapped_column(String(100))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    replaces_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notice_publications.id", ondelete="RESTRICT"), unique=True
+    )
+    files: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{format, path, sha256}]
+
+
+@event.listens_for(NoticePublication, "before_update")
+def _publication_is_immutable(_mapper: Any, _connection: Any, target: NoticePublication) -> None:
+    """A published notice never changes: a correction is a new publication that replaces it."""
+    raise DraftLocked(
+        f"{target.number} is published and never changes: publish a correction that replaces it"
+    )
 
 
 class CalendarImport(Base):

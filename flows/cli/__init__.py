@@ -15,6 +15,7 @@ from flows.cli import importers as _importers  # noqa: F401
 from flows.cli import ledger as _ledger  # noqa: F401
 from flows.cli import measure as _measure  # noqa: F401
 from flows.cli import notice as _notice  # noqa: F401
+from flows.cli import notice_drafts as _notice_drafts  # noqa: F401
 from flows.cli import notifications as _notifications  # noqa: F401
 from flows.cli import plan as _plan  # noqa: F401
 from flows.cli import report as _report  # noqa: F401

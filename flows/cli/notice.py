@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 import typer
 
-from flows.cli.app import app
+from flows.cli.app import app, make_app
 from flows.cli.common import database, err_console, parse_date_option, settings, today
 
 if TYPE_CHECKING:
@@ -51,9 +51,20 @@ def generate_notices(
     return [(output, content) for output, (_fmt, _target, content) in zip(outputs, rendered, strict=True)]
 
 
-@app.command("notice")
+notice_app = make_app(
+    "The progress notice (整改进展情况的通报): a preview of a round's notice, or the editorial path: "
+    "draft, edit, approve or return, publish.\n\n"
+    "Example: [bold]zhenggai notice --round xinhua-2023-xc2 --as-of 2023-12-31[/bold]",
+    no_args_is_help=False,
+    invoke_without_command=True,
+)
+app.add_typer(notice_app, name="notice")
+
+
+@notice_app.callback()
 def notice(
-    round_code: str = typer.Option(..., "--round", help="The round's code."),
+    ctx: typer.Context,
+    round_code: str | None = typer.Option(None, "--round", help="The round's code."),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Use reports submitted up to the end of this date (YYYY-MM-DD); default today."
     ),
@@ -71,12 +82,17 @@ def notice(
     ),
     requested_by: str = typer.Option("cli", "--by", help="Who asks for it (kept in the version record)."),
 ) -> None:
-    """Generate the round's progress notice as of a date and record it as a new version.
+    """Generate the round's progress notice as of a date and record it as a new version (an unnumbered
+    preview); the subcommands below are the editorial path to a numbered, published notice.
 
     Measures without a report as of the date are marked 【待报送：责任单位】 and listed on stderr.
 
     Example: zhenggai notice --round xinhua-2023-xc2 --as-of 2023-12-31 --format docx -o notice.docx
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    if round_code is None:
+        raise typer.BadParameter("a round is needed (--round R), or a subcommand", param_hint="--round")
     if fmt not in NOTICE_FORMATS:
         raise typer.BadParameter(f"'{fmt}' is not one of {', '.join(NOTICE_FORMATS)}", param_hint="--format")
     from tasks.notice.files import NoticeDirectory

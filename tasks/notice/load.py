@@ -7,6 +7,7 @@ and builds the ``models.notice.NoticeDocument``.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 
 from sqlalchemy import exists, select
@@ -103,12 +104,14 @@ def _reports_after_last_status(
     return later
 
 
-def load_notice_document(session: Session, round_code: str, clock: Clock) -> NoticeDocument:
+def load_notice_document(
+    session: Session, round_code: str, clock: Clock, *, withheld: Collection[str] = ()
+) -> NoticeDocument:
     """The notice of a round as of the clock's day: what was submitted by the end of that local day.
 
     Each measure prints its latest standing report then. Its status then (for the statistics) is
     ``models.rules.status_as_of``: its last status change by then, moved by the reports submitted after
-    it by then as ``record_report`` moves it.
+    it by then as ``record_report`` moves it. Measures in ``withheld`` (codes) are left out of the text.
     """
     round_ = session.scalar(select(Round).where(Round.code == round_code))
     if round_ is None:
@@ -142,7 +145,9 @@ def load_notice_document(session: Session, round_code: str, clock: Clock) -> Not
         for problem in problems
     ]
     blacklist = blacklist_paragraph(session, round_, options, day.today)
-    return build_notice(round_info(round_), infos, reports, day.today, options, blacklist=blacklist)
+    return build_notice(
+        round_info(round_), infos, reports, day.today, options, blacklist=blacklist, withheld=withheld
+    )
 
 
 def blacklist_paragraph(session: Session, round_: Round, options: NoticeOptions, as_of: date) -> str | None:
