@@ -1,6 +1,6 @@
 """notice drafts, edits, decisions, report holds, publications and their numbers
 
-Revision ID: 0010
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-30 01:26:45.509066
 """
@@ -13,7 +13,7 @@ from alembic import op
 import models.tables
 
 
-revision: str = "0010"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
