@@ -19,12 +19,22 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling begins a transaction only before INSERT/UPDATE/DELETE and
+    # turns SAVEPOINT/RELEASE outside one into commits: a bulk load using ``begin_nested()`` would commit
+    # row by row. Switch it off here and let SQLAlchemy emit BEGIN (``_sqlite_begin``), as SQLAlchemy's
+    # documentation on pysqlite's "serializable isolation / savepoints / transactional DDL" advises.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # WAL lets the API, the CLI and flow runs read while one of them writes.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """Every transaction opens with a real BEGIN, so savepoints nest in it and nothing commits early."""
+    connection.exec_driver_sql("BEGIN")
 
 
 def normalise_url(url: str) -> str:
@@ -48,6 +58,7 @@ class Database:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(self.url, connect_args={"timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
             return engine
         return create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
