@@ -19,11 +19,6 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # pysqlite's own transaction handling begins a transaction only before INSERT/UPDATE/DELETE and
-    # turns SAVEPOINT/RELEASE outside one into commits: a bulk load using ``begin_nested()`` would commit
-    # row by row. Switch it off here and let SQLAlchemy emit BEGIN (``_sqlite_begin``), as SQLAlchemy's
-    # documentation on pysqlite's "serializable isolation / savepoints / transactional DDL" advises.
-    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # WAL lets the API, the CLI and flow runs read while one of them writes.
@@ -32,9 +27,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection: Any) -> None:
-    """Every transaction opens with a real BEGIN, so savepoints nest in it and nothing commits early."""
-    connection.exec_driver_sql("BEGIN")
+def _sqlite_savepoint(connection: Any, _name: str) -> None:
+    """Open the real transaction before a savepoint when the driver has not opened one yet.
+
+    pysqlite begins a transaction only before INSERT/UPDATE/DELETE, so a ``begin_nested()`` reached before
+    any write sent SAVEPOINT outside a transaction, and its RELEASE committed: a bulk load of reports
+    committed row by row and a kill or a refused entry left the rows before it. SQLAlchemy's documented
+    remedy (pysqlite's own handling off, BEGIN on every begin) also makes reads take a snapshot that
+    a later write cannot upgrade while another connection writes ("database is locked" at once, not
+    after the busy timeout), so BEGIN is sent only where it is needed: before the first savepoint.
+    """
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")
 
 
 def normalise_url(url: str) -> str:
@@ -58,7 +63,7 @@ class Database:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(self.url, connect_args={"timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
-            event.listen(engine, "begin", _sqlite_begin)
+            event.listen(engine, "savepoint", _sqlite_savepoint)
             return engine
         return create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
