@@ -76,3 +76,6 @@ class EventKind(enum.StrEnum):
     REPORT = "report"  # a progress report was recorded (to: the claimed status)
     REVIEW = "review"  # a coordinator's 销号, 退回 or reopening
     PLAN = "plan"  # a plan load or edit added, changed, restored or removed the measure
+    # A fact of the measure set in the ledger, not by a plan (from: the field, see ``LEDGER_FIELDS``):
+    # a later plan load keeps it unless told to take the plan's (``--take-plan FIELD``).
+    EDIT = "edit"

@@ -51,3 +51,28 @@ def local_time(moment: datetime | None) -> str:
     if moment is None:
         return "—"
     return settings().clock().local(moment).strftime("%Y-%m-%d %H:%M")
+
+
+TAKE_PLAN_HELP = (
+    "Let the file win for this field where the ledger changed it since (status, owner, leader, deadline, "
+    "cadence, measures); repeatable. Recorded in the history."
+)
+ALLOW_REMOVALS_HELP = "Load even when owners, deadlines, cadences or measures would be removed."
+DRY_RUN_HELP = "Show what the load would change, field by field, and write nothing."
+
+
+def print_changes(source: object, changes: object, *, dry_run: bool) -> None:
+    """A load's summary and its field-level diff (``PlanChanges``); after a dry run, what it would do."""
+    from tasks.ledger.plan_schema import PlanChanges
+
+    assert isinstance(changes, PlanChanges)
+    head = "dry run, nothing written: would make " if dry_run else ""
+    console.print(f"{source}: {head}{changes.summary()}", soft_wrap=True)
+    for line in changes.diff():
+        console.print(line, soft_wrap=True)
+    if dry_run and changes.removals:
+        console.print(
+            f"  the load would remove {len(changes.removals)} owner(s), deadline(s), cadence(s) or "
+            "measure(s): it is refused without --allow-removals",
+            soft_wrap=True,
+        )

@@ -7,7 +7,15 @@ from pathlib import Path
 import typer
 
 from flows.cli.app import app, make_app
-from flows.cli.common import console, err_console, parse_date_option
+from flows.cli.common import (
+    ALLOW_REMOVALS_HELP,
+    DRY_RUN_HELP,
+    TAKE_PLAN_HELP,
+    console,
+    err_console,
+    parse_date_option,
+    print_changes,
+)
 
 ledger_app = make_app(
     "The Excel 整改台账: one row per measure, for printing and editing.\n\n"
@@ -44,11 +52,16 @@ def import_(
         None, "--round", help="The round it belongs to (default: the 轮次编号 on the workbook's 说明 sheet)."
     ),
     allow_unassigned: bool = typer.Option(False, help="Accept rows without a 责任单位."),
+    take_plan: list[str] = typer.Option([], "--take-plan", metavar="FIELD", help=TAKE_PLAN_HELP),
+    allow_removals: bool = typer.Option(False, "--allow-removals", help=ALLOW_REMOVALS_HELP),
+    dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
 ) -> None:
     """Read a 台账 back into the round's ledger: everything is checked first, errors name their cells.
 
     Rows are matched to measures by the hidden 措施编号 column (rows without one by text, then place, else
     they are new); measures missing from the sheet are marked removed. 整改进展（最新） and 红黄绿灯 are not read.
+    What the ledger gained since (a 状态 a unit or reviewer reached, a field changed in the ledger) is kept
+    and listed; removing owners, deadlines, cadences or measures needs --allow-removals.
 
     Example: zhenggai ledger import 台账.xlsx --round xinhua-2023-xc2
     """
@@ -57,13 +70,16 @@ def import_(
 
     with database().unit_of_work() as session:
         result, changes = import_ledger(
-            session, file, settings().clock(), round_code=round_code, allow_unassigned=allow_unassigned
+            session,
+            file,
+            settings().clock(),
+            round_code=round_code,
+            allow_unassigned=allow_unassigned,
+            take_plan=take_plan,
+            allow_removals=allow_removals or dry_run,
         )
-        session.commit()
+        if not dry_run:
+            session.commit()
     if result.sheet.ignored_columns:
         err_console.print(f"ignored columns: {'、'.join(result.sheet.ignored_columns)}", soft_wrap=True)
-    console.print(f"{file}: {changes.summary()}", soft_wrap=True)
-    for bucket in ("added", "changed", "removed"):
-        codes = getattr(changes, bucket).get("measures", [])
-        if codes:
-            console.print(f"  measures {bucket}: {', '.join(codes)}", soft_wrap=True)
+    print_changes(file, changes, dry_run=dry_run)

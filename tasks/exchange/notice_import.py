@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Collection
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from functools import partial
@@ -386,7 +387,14 @@ def _with_known_owners(
     return plan, assigned
 
 
-def load_notice(session: Session, result: NoticeImport, clock: Clock) -> NoticeLoaded:
+def load_notice(
+    session: Session,
+    result: NoticeImport,
+    clock: Clock,
+    *,
+    take_plan: Collection[str] = (),
+    allow_removals: bool = False,
+) -> NoticeLoaded:
     """Load the plan (unassigned measures allowed) and record its reports, as of the clock's now.
 
     Refused (``InvalidPlan``) while a round fact is missing. The caller commits what returns, so the
@@ -411,6 +419,8 @@ def load_notice(session: Session, result: NoticeImport, clock: Clock) -> NoticeL
             where=lambda path: f"{result.source} (plan {'.'.join(str(p) for p in path)})",
             allow_unassigned=True,
             actor=actor,
+            take_plan=take_plan,
+            allow_removals=allow_removals,
         )
     except InvalidPlan as error:
         raise InvalidPlan(error.issues, result.source) from None
