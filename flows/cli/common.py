@@ -61,13 +61,14 @@ ALLOW_REMOVALS_HELP = "Load even when owners, deadlines, cadences or measures wo
 DRY_RUN_HELP = "Show what the load would change, field by field, and write nothing."
 
 
-def print_changes(source: object, changes: object, *, dry_run: bool) -> None:
+def print_changes(source: object, changes: object, *, dry_run: bool, summary: bool = True) -> None:
     """A load's summary and its field-level diff (``PlanChanges``); after a dry run, what it would do."""
     from tasks.ledger.plan_schema import PlanChanges
 
     assert isinstance(changes, PlanChanges)
-    head = "dry run, nothing written: would make " if dry_run else ""
-    console.print(f"{source}: {head}{changes.summary()}", soft_wrap=True)
+    if summary:
+        head = "dry run, nothing written: would make " if dry_run else ""
+        console.print(f"{source}: {head}{changes.summary()}", soft_wrap=True)
     for line in changes.diff():
         console.print(line, soft_wrap=True)
     if dry_run and changes.removals:

@@ -155,7 +155,7 @@ def notice(
             f"recorded, {loaded.reports_already_recorded} already recorded{owners}",
             soft_wrap=True,
         )
-        print_changes(file, loaded.changes, dry_run=dry_run)
+        print_changes(file, loaded.changes, dry_run=dry_run, summary=False)
     elif output is None and reports_output is None:
         typer.echo(result.plan_yaml(), nl=False)
         typer.echo("---")

@@ -263,3 +263,64 @@ def _all(database: Database) -> list[Measure]:
         measures = list(session.scalars(select(Measure).order_by(Measure.code)))
         session.expunge_all()
         return measures
+
+
+def test_importing_the_notice_into_the_demos_round_refuses_to_wipe_it_and_records_no_duplicate(
+    database: Database, cli: Callable[..., Any]
+) -> None:
+    from models.tables import Report
+
+    notice = (
+        "import",
+        "notice",
+        EXAMPLE_DIR / "notice.txt",
+        "--round",
+        "xinhua-2023-xc2",
+        "--code-prefix",
+        "XH",
+    )
+    assert cli("demo").exit_code == 0
+    before = dump(database)
+
+    dry = cli(*notice, "--load", "--dry-run")
+
+    assert dry.exit_code == 0, dry.output
+    assert dump(database) == before
+    assert "dry run, nothing written" in dry.output
+    assert "  ~ XH-01-1 责任单位: dangzu → —" in dry.output
+    assert "refused without --allow-removals" in dry.output
+
+    refused = cli(*notice, "--load")
+
+    assert refused.exit_code == 1
+    assert "XH-01-1 责任单位: dangzu → —" in refused.output and "nothing was written" in refused.output
+    assert dump(database) == before
+
+    # Taken as the file says (owners removed on purpose): the notice's outcomes are the demo's reports.
+    loaded = cli(*notice, "--load", "--allow-removals")
+
+    assert loaded.exit_code == 0, loaded.output
+    assert "reports: 0 recorded, 28 already recorded" in loaded.output
+    with database.unit_of_work() as session:
+        assert len(session.scalars(select(Report)).all()) == 28
+
+
+def test_a_ledger_import_of_an_older_workbook_keeps_the_status_a_reviewer_reached(
+    seeded_database: Database, cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    from tasks.exchange.excel_export import export_ledger
+
+    code = next(m.code for m in _all(seeded_database) if m.status == MeasureStatus.DONE)
+    workbook = tmp_path / "台账.xlsx"
+    committed(seeded_database, export_ledger, "xinhua-2023-xc2", workbook, settings_clock())
+    _review(seeded_database, code, ReviewAction.ACCEPT)
+    before = dump(seeded_database)
+
+    dry = cli("ledger", "import", workbook, "--dry-run")
+    loaded = cli("ledger", "import", workbook)
+
+    assert dry.exit_code == 0 and loaded.exit_code == 0, loaded.output
+    assert dump(seeded_database) == before
+    kept = f"= {code} 状态: 已销号 (plan: 已完成) kept: changed in the ledger on"
+    assert kept in dry.output and kept in loaded.output
+    assert _measure(seeded_database, code).status == MeasureStatus.CLOSED
