@@ -91,9 +91,7 @@ class Database:
         return config
 
     def head_revision(self) -> str | None:
-        from alembic.script import ScriptDirectory
-
-        return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+        return code_revision()
 
     def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
@@ -122,6 +120,16 @@ class Database:
     def dispose(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+def code_revision() -> str | None:
+    """The newest schema revision this code has (Alembic's head), read without opening any database."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 _databases: dict[str, Database] = {}

@@ -25,6 +25,10 @@ class PlanIssue:
         return f"{self.where}:{field} {self.message}"
 
 
+class NoLedger(ZhenggaiError):
+    """No ledger where this command looks, and the command does not create one."""
+
+
 class RemovalsRefused(ZhenggaiError):
     """A load would remove owners, deadlines, cadences or measures and was not allowed to; nothing was written."""
 

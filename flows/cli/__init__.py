@@ -12,6 +12,7 @@ from flows.cli import calendar as _calendar  # noqa: F401
 from flows.cli import db as _db  # noqa: F401  (each module registers its commands on import)
 from flows.cli import demo as _demo  # noqa: F401
 from flows.cli import importers as _importers  # noqa: F401
+from flows.cli import info as _info  # noqa: F401
 from flows.cli import ledger as _ledger  # noqa: F401
 from flows.cli import measure as _measure  # noqa: F401
 from flows.cli import notice as _notice  # noqa: F401

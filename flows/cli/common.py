@@ -24,11 +24,68 @@ def settings() -> Settings:
     return get_settings()
 
 
-def database() -> Database:
-    """The configured database, upgraded (or refused) when its schema is behind."""
-    from models.db import get_database
+LOAD_HINT = (
+    "load one with `zhenggai plan load plan.yaml` or `zhenggai import notice FILE --load`, try "
+    "`zhenggai demo`, or point ZHENGGAI_DATA_DIR (or ZHENGGAI_DATABASE_URL) at an existing one"
+)
 
-    return get_database(settings())
+
+def database(*, create: bool = False) -> Database:
+    """The configured database, upgraded (or refused) when its schema is behind.
+
+    Only the commands that load a ledger (``plan load``, ``import … --load``, ``demo``, ``db upgrade``)
+    pass ``create``: they make a new one and say where. Every other command refuses with ``NoLedger``
+    rather than silently start an empty ledger somewhere else.
+    """
+    from models.db import get_database
+    from models.errors import NoLedger
+
+    config = settings()
+    if create:
+        path = config.sqlite_path
+        if path is not None and not path.exists():
+            err_console.print(f"creating a new ledger at {path.resolve()}", soft_wrap=True)
+        return get_database(config)
+    path = config.sqlite_path
+    if path is not None and not path.exists():
+        raise NoLedger(
+            f"no ledger is loaded here: {path.resolve()} does not exist (no .zhenggai/ in this directory "
+            f"or above, and ZHENGGAI_DATA_DIR is not set); {LOAD_HINT}"
+        )
+    if path is None and get_database(config, check_schema=False).current_revision() is None:
+        raise NoLedger(f"no ledger is loaded in {mask_url(config.resolved_database_url)}: {LOAD_HINT}")
+    return get_database(config)
+
+
+def load_database(*, dry_run: bool) -> Database:
+    """The database a load writes to (created when missing, saying where); for a dry run with no ledger
+    yet, a throwaway empty one, so that the diff shows what a first load would add and nothing is made."""
+    from models.errors import NoLedger
+
+    if not dry_run:
+        return database(create=True)
+    try:
+        return database()
+    except NoLedger:
+        import tempfile
+        from pathlib import Path
+
+        from models.db import Database
+
+        err_console.print("no ledger is loaded yet: the diff is against an empty ledger", soft_wrap=True)
+        scratch = Database(f"sqlite:///{Path(tempfile.mkdtemp(prefix='zhenggai-dry-run-')) / 'zhenggai.db'}")
+        scratch.upgrade()
+        return scratch
+
+
+def mask_url(url: str) -> str:
+    """A database URL with its password masked (``postgresql://zhenggai:***@db/zhenggai``)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy reads: show nothing that could be a secret
+        return url.split("@")[-1]
 
 
 def today() -> date:
@@ -77,3 +134,17 @@ def print_changes(source: object, changes: object, *, dry_run: bool, summary: bo
             "measure(s): it is refused without --allow-removals",
             soft_wrap=True,
         )
+
+
+def the_round(db: Database, round_code: str | None) -> str:
+    """``--round`` as given, or the ledger's only round (saying so on stderr); with several, an error that
+    lists them."""
+    from tasks.ledger.queries import only_round
+
+    with db.unit_of_work() as session:
+        code = only_round(session, round_code)
+    if round_code is None:
+        err_console.print(
+            f"round {code} (the only round loaded; choose another with --round)", soft_wrap=True
+        )
+    return code

@@ -28,7 +28,7 @@ def demo(
     from tasks.ledger.plan_load import load_plan_file
     from tasks.reports.record import load_reports_file
 
-    db = database()
+    db = database(create=True)
     clock = settings().clock()
     with db.unit_of_work() as session:
         changes = load_plan_file(session, example / "plan.yaml", clock)

@@ -133,10 +133,10 @@ def notice(
     if not dry_run:
         _write(result, output, reports_output)
     if load:
-        from flows.cli.common import database
+        from flows.cli.common import load_database
         from tasks.exchange.notice_import import load_notice
 
-        with database().unit_of_work() as session:
+        with load_database(dry_run=dry_run).unit_of_work() as session:
             loaded = load_notice(
                 session,
                 result,

@@ -26,7 +26,9 @@ app.add_typer(ledger_app, name="ledger")
 
 @ledger_app.command("export")
 def export(
-    round_code: str = typer.Option(..., "--round", help="The round's code."),
+    round_code: str | None = typer.Option(
+        None, "--round", help="The round's code (default: the only round loaded)."
+    ),
     output: Path = typer.Option(..., "-o", "--output", help="The .xlsx file to write."),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Lights and latest progress as of this date (default: today)."
@@ -36,13 +38,15 @@ def export(
 
     Example: zhenggai ledger export --round xinhua-2023-xc2 -o 台账.xlsx
     """
-    from flows.cli.common import database, settings, today
+    from flows.cli.common import database, settings, the_round, today
     from tasks.exchange.excel_export import export_ledger
 
     day = parse_date_option(as_of, "--as-of") or today()
-    with database().unit_of_work() as session:
-        count = export_ledger(session, round_code, output, settings().clock().on(day))
-    console.print(f"wrote {output}: {count} measures of {round_code} as of {day.isoformat()}", soft_wrap=True)
+    db = database()
+    code = the_round(db, round_code)
+    with db.unit_of_work() as session:
+        count = export_ledger(session, code, output, settings().clock().on(day))
+    console.print(f"wrote {output}: {count} measures of {code} as of {day.isoformat()}", soft_wrap=True)
 
 
 @ledger_app.command("import")

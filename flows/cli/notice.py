@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, cast
 import typer
 
 from flows.cli.app import app
-from flows.cli.common import database, err_console, parse_date_option, settings, today
+from flows.cli.common import database, err_console, parse_date_option, settings, the_round, today
 
 if TYPE_CHECKING:
     from models.clock import Clock
@@ -53,7 +53,9 @@ def generate_notices(
 
 @app.command("notice")
 def notice(
-    round_code: str = typer.Option(..., "--round", help="The round's code."),
+    round_code: str | None = typer.Option(
+        None, "--round", help="The round's code (default: the only round loaded)."
+    ),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Use reports submitted up to the end of this date (YYYY-MM-DD); default today."
     ),
@@ -88,10 +90,11 @@ def notice(
         target: Path | NoticeDirectory | None = NoticeDirectory(config.notices_dir)
     else:
         target = output
+    db = database()
     [(result, content)] = generate_notices(
-        database(),
+        db,
         config.clock().on(day),
-        round_code,
+        the_round(db, round_code),
         [(cast("NoticeFormat", fmt), target)],
         requested_by=requested_by,
         strict=strict,

@@ -13,8 +13,10 @@ from flows.cli.common import (
     TAKE_PLAN_HELP,
     console,
     database,
+    load_database,
     print_changes,
     settings,
+    the_round,
 )
 
 plan_app = make_app(
@@ -43,7 +45,7 @@ def load(
     """
     from tasks.ledger.plan_load import load_plan_file
 
-    with database().unit_of_work() as session:
+    with load_database(dry_run=dry_run).unit_of_work() as session:
         changes = load_plan_file(
             session,
             file,
@@ -59,7 +61,9 @@ def load(
 
 @plan_app.command("export")
 def export(
-    round_code: str = typer.Option(..., "--round", help="The round's code."),
+    round_code: str | None = typer.Option(
+        None, "--round", help="The round's code (default: the only round loaded)."
+    ),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write here instead of standard output."),
 ) -> None:
     """Write a round's ledger as a plan file that loads back to the same state.
@@ -68,8 +72,10 @@ def export(
     """
     from tasks.ledger.plan_export import export_plan
 
-    with database().unit_of_work() as session:
-        text = export_plan(session, round_code)
+    db = database()
+    code = the_round(db, round_code)
+    with db.unit_of_work() as session:
+        text = export_plan(session, code)
     if output is None:
         typer.echo(text, nl=False)
     else:
