@@ -45,6 +45,9 @@ class DeliveryStatus(enum.StrEnum):
     SENDING = "sending"  # claimed by a sender; stays so only if the process died mid-send (in doubt)
     SENT = "sent"
     FAILED = "failed"
+    # The process that claimed it died during the send: it may have arrived. Never resent by itself, and
+    # by ``notifications --resend`` only when named (--id) or asked for (--include-in-doubt).
+    IN_DOUBT = "in_doubt"
 
 
 class TokenRole(enum.StrEnum):
