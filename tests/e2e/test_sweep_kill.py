@@ -112,6 +112,7 @@ def test_killed_mid_fan_out_then_rerun_sends_every_remaining_message_once(
                 select(Delivery).where(Delivery.status == DeliveryStatus.IN_DOUBT)
             ).all()
             assert len(doubtful) == CONCURRENCY and all("in doubt" in d.error for d in doubtful)
+            named = doubtful[0].id
             statuses = Counter(s.value for s in session.scalars(select(Delivery.status)))
         # Nothing lost without being listed: every message is sent, or listed in doubt (at most one per
         # sending thread, the documented bound).
@@ -126,7 +127,7 @@ def test_killed_mid_fan_out_then_rerun_sends_every_remaining_message_once(
         assert len(receiver.requests) == UNITS and set(receiver.keys().values()) == {1}
 
         # Named on purpose (the recipient says it did not arrive): that one message goes again.
-        resent = cli("notifications", "--resend", "--id", doubtful[0].id)
+        resent = cli("notifications", "--resend", "--id", named)
         assert resent.exit_code == 0, resent.output
         keys = receiver.keys()
         assert len(receiver.requests) == UNITS + 1 and sorted(keys.values()) == [1] * (UNITS - 1) + [2]
