@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -148,3 +149,47 @@ def the_round(db: Database, round_code: str | None) -> str:
             f"round {code} (the only round loaded; choose another with --round)", soft_wrap=True
         )
     return code
+
+
+class LoadProgress:
+    """A Rich progress bar for a load, shown only on a terminal and only once the load has taken more than
+    a second (short loads print nothing extra). ``start(total)`` returns the callable to tick per item."""
+
+    def __init__(self, label: str, *, after_seconds: float = 1.0) -> None:
+        self.label, self.after = label, after_seconds
+        self.bar: Any = None
+
+    def start(self, total: int) -> Callable[[], None]:
+        import time
+
+        began = time.monotonic()
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
+            if self.bar is None:
+                if not err_console.is_terminal or time.monotonic() - began < self.after:
+                    return
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+                self.bar = Progress(
+                    f"{self.label}",
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeRemainingColumn(),
+                    console=err_console,
+                    transient=True,
+                )
+                self.bar.start()
+                self.task = self.bar.add_task(self.label, total=total, completed=done)
+            self.bar.update(self.task, completed=done)
+
+        return tick
+
+    def __enter__(self) -> LoadProgress:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
