@@ -25,6 +25,10 @@ class PlanIssue:
         return f"{self.where}:{field} {self.message}"
 
 
+class BackupRefused(ZhenggaiError):
+    """A restore target is not empty, or an archive is not a Zhenggai backup this version can restore."""
+
+
 class NoLedger(ZhenggaiError):
     """No ledger where this command looks, and the command does not create one."""
 
