@@ -102,15 +102,15 @@ def ledger_owned(session: Session, measure_ids: list[int]) -> dict[int, dict[str
     owned: dict[int, dict[str, StatusEvent]] = {}
     if not measure_ids:
         return owned
-    events = session.scalars(
-        select(StatusEvent)
-        .where(
-            StatusEvent.measure_id.in_(measure_ids),
-            StatusEvent.kind.in_([EventKind.STATUS, EventKind.EDIT, EventKind.PLAN]),
+    events: list[StatusEvent] = []
+    for start in range(0, len(measure_ids), 500):  # a bounded IN list on every backend
+        events += session.scalars(
+            select(StatusEvent).where(
+                StatusEvent.measure_id.in_(measure_ids[start : start + 500]),
+                StatusEvent.kind.in_([EventKind.STATUS, EventKind.EDIT, EventKind.PLAN]),
+            )
         )
-        .order_by(StatusEvent.id)
-    )
-    for event in events:
+    for event in sorted(events, key=lambda e: e.id):
         assert event.measure_id is not None
         fields = owned.setdefault(event.measure_id, {})
         if event.kind == EventKind.STATUS:

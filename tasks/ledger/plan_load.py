@@ -201,7 +201,11 @@ class _PlanWriter:
         measures = {
             m.code: m for m in self.session.scalars(select(Measure).options(selectinload(Measure.co_units)))
         }
-        self.owned = ledger_owned(self.session, [m.id for m in measures.values()])
+        # Who changed what since: read for the measures this load can touch (the plan's and the round's).
+        named = {m.code for spec in specs for m in spec.measures}
+        in_round = {p.id for p in round_.problems}
+        touched = [m.id for m in measures.values() if m.code in named or m.problem_id in in_round]
+        self.owned = ledger_owned(self.session, touched)
         kept: set[str] = set()
         for ordinal, spec in enumerate(specs, start=1):
             values: dict[str, Any] = {
