@@ -68,15 +68,25 @@ def load_database(*, dry_run: bool) -> Database:
     try:
         return database()
     except NoLedger:
+        import atexit
         import tempfile
         from pathlib import Path
 
         from models.db import Database
 
         err_console.print("no ledger is loaded yet: the diff is against an empty ledger", soft_wrap=True)
-        scratch = Database(f"sqlite:///{Path(tempfile.mkdtemp(prefix='zhenggai-dry-run-')) / 'zhenggai.db'}")
+        folder = Path(tempfile.mkdtemp(prefix="zhenggai-dry-run-"))
+        scratch = Database(f"sqlite:///{folder / 'zhenggai.db'}")
+        atexit.register(_remove_scratch, scratch, folder)
         scratch.upgrade()
         return scratch
+
+
+def _remove_scratch(scratch: Database, folder: object) -> None:
+    import shutil
+
+    scratch.dispose()
+    shutil.rmtree(str(folder), ignore_errors=True)
 
 
 def mask_url(url: str) -> str:

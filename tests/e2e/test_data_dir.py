@@ -73,3 +73,12 @@ def test_info_masks_the_database_password(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "s3cret" not in result.stdout
     assert "database: postgresql://zhenggai:***@db.example:5432/zhenggai" in result.stdout
+
+
+def test_a_dry_run_with_no_ledger_shows_the_first_load_and_creates_nothing(tmp_path: Path) -> None:
+    result = _zhenggai(tmp_path, "plan", "load", EXAMPLE_DIR / "plan.yaml", "--dry-run")
+
+    assert result.returncode == 0, result.stderr
+    assert "no ledger is loaded yet: the diff is against an empty ledger" in result.stderr
+    assert "dry run, nothing written: would make measures: 28 added" in result.stdout
+    assert not (tmp_path / ".zhenggai").exists()
