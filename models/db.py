@@ -27,6 +27,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_savepoint(connection: Any, _name: str) -> None:
+    """Open the real transaction before a savepoint when the driver has not opened one yet.
+
+    pysqlite begins a transaction only before INSERT/UPDATE/DELETE, so a ``begin_nested()`` reached before
+    any write sent SAVEPOINT outside a transaction, and its RELEASE committed: a bulk load of reports
+    committed row by row and a kill or a refused entry left the rows before it. SQLAlchemy's documented
+    remedy (pysqlite's own handling off, BEGIN on every begin) also makes reads take a snapshot that
+    a later write cannot upgrade while another connection writes ("database is locked" at once, not
+    after the busy timeout), so BEGIN is sent only where it is needed: before the first savepoint.
+    """
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")
+
+
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for plain ``postgresql://`` URLs (the driver we ship)."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -48,6 +63,7 @@ class Database:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(self.url, connect_args={"timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "savepoint", _sqlite_savepoint)
             return engine
         return create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -75,9 +91,7 @@ class Database:
         return config
 
     def head_revision(self) -> str | None:
-        from alembic.script import ScriptDirectory
-
-        return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+        return code_revision()
 
     def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
@@ -106,6 +120,16 @@ class Database:
     def dispose(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+def code_revision() -> str | None:
+    """The newest schema revision this code has (Alembic's head), read without opening any database."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 _databases: dict[str, Database] = {}

@@ -45,6 +45,9 @@ class DeliveryStatus(enum.StrEnum):
     SENDING = "sending"  # claimed by a sender; stays so only if the process died mid-send (in doubt)
     SENT = "sent"
     FAILED = "failed"
+    # The process that claimed it died during the send: it may have arrived. Never resent by itself, and
+    # by ``notifications --resend`` only when named (--id) or asked for (--include-in-doubt).
+    IN_DOUBT = "in_doubt"
 
 
 class TokenRole(enum.StrEnum):
@@ -76,6 +79,10 @@ class EventKind(enum.StrEnum):
     REPORT = "report"  # a progress report was recorded (to: the claimed status)
     REVIEW = "review"  # a coordinator's 销号, 退回 or reopening
     PLAN = "plan"  # a plan load or edit added, changed, restored or removed the measure
+
+    # A fact of the measure set in the ledger, not by a plan (from: the field, see ``LEDGER_FIELDS``):
+    # a later plan load keeps it unless told to take the plan's (``--take-plan FIELD``).
+    EDIT = "edit"
 
 
 class DraftStatus(enum.StrEnum):

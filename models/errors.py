@@ -25,6 +25,26 @@ class PlanIssue:
         return f"{self.where}:{field} {self.message}"
 
 
+class BackupRefused(ZhenggaiError):
+    """A restore target is not empty, or an archive is not a Zhenggai backup this version can restore."""
+
+
+class NoLedger(ZhenggaiError):
+    """No ledger where this command looks, and the command does not create one."""
+
+
+class RemovalsRefused(ZhenggaiError):
+    """A load would remove owners, deadlines, cadences or measures and was not allowed to; nothing was written."""
+
+    def __init__(self, removals: list[str], diff: list[str]) -> None:
+        self.removals, self.diff = removals, diff
+        lines = "\n".join(f"  {line}" for line in removals)
+        super().__init__(
+            f"this load would remove {len(removals)} owner(s), deadline(s), cadence(s) or measure(s); "
+            f"nothing was written (see them with --dry-run; load anyway with --allow-removals):\n{lines}"
+        )
+
+
 class InvalidPlan(ZhenggaiError):
     """A plan (YAML, notice or 台账) has errors; nothing was written."""
 

@@ -24,13 +24,28 @@ def _default_fonts_dir() -> Path:
     return Path(cache) / "zhenggai" / "fonts"
 
 
+DATA_DIR_NAME = ".zhenggai"
+
+
+def find_data_dir(start: Path | None = None) -> Path:
+    """The data directory the way git finds its folder: the nearest ``.zhenggai/`` in ``start`` (default:
+    the current directory) or above it; ``./.zhenggai`` (not created here) when there is none."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / DATA_DIR_NAME).is_dir():
+            return folder / DATA_DIR_NAME
+    return Path(DATA_DIR_NAME)
+
+
 class Settings(BaseSettings):
     """Zhenggai's configuration, read once from ``ZHENGGAI_*`` environment variables."""
 
     model_config = SettingsConfigDict(env_prefix="ZHENGGAI_", env_file=None, extra="ignore")
 
     data_dir: Path = Field(
-        default=Path(".zhenggai"), description="Where the SQLite file, evidence and notices live."
+        default_factory=find_data_dir,
+        description="Where the SQLite file, evidence and notices live (default: the nearest .zhenggai/ "
+        "in the current directory or above, else ./.zhenggai).",
     )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default is a SQLite file in the data directory."
@@ -135,6 +150,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'zhenggai.db').resolve()}"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file the database URL names (None for another backend or an in-memory database)."""
+        url = self.resolved_database_url
+        if not url.startswith("sqlite"):
+            return None
+        path = url.split("///", 1)[-1]
+        return Path(path) if path and path != ":memory:" else None
 
     @property
     def evidence_dir(self) -> Path:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from flows.cli import api as _api  # noqa: F401
 from flows.cli import assess as _assess  # noqa: F401
+from flows.cli import backup as _backup  # noqa: F401
 from flows.cli import calendar as _calendar  # noqa: F401
 from flows.cli import db as _db  # noqa: F401  (each module registers its commands on import)
 from flows.cli import demo as _demo  # noqa: F401
 from flows.cli import importers as _importers  # noqa: F401
+from flows.cli import info as _info  # noqa: F401
 from flows.cli import ledger as _ledger  # noqa: F401
 from flows.cli import measure as _measure  # noqa: F401
 from flows.cli import notice as _notice  # noqa: F401

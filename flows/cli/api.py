@@ -22,11 +22,11 @@ def api(
     """
     import uvicorn
 
+    from flows.cli.common import database
     from flows.web.app import create_app
-    from models.db import get_database
 
     config = settings()
-    get_database(config)  # migrate (or refuse) before taking requests
+    database()  # migrate (or refuse), and refuse when no ledger is loaded here, before taking requests
     host = host or config.api_host
     port = port or config.api_port
     console.print(f"report API on http://{host}:{port}/api (docs: /api/docs)")

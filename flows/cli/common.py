@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -24,11 +25,78 @@ def settings() -> Settings:
     return get_settings()
 
 
-def database() -> Database:
-    """The configured database, upgraded (or refused) when its schema is behind."""
-    from models.db import get_database
+LOAD_HINT = (
+    "load one with `zhenggai plan load plan.yaml` or `zhenggai import notice FILE --load`, try "
+    "`zhenggai demo`, or point ZHENGGAI_DATA_DIR (or ZHENGGAI_DATABASE_URL) at an existing one"
+)
 
-    return get_database(settings())
+
+def database(*, create: bool = False) -> Database:
+    """The configured database, upgraded (or refused) when its schema is behind.
+
+    Only the commands that load a ledger (``plan load``, ``import … --load``, ``demo``, ``db upgrade``)
+    pass ``create``: they make a new one and say where. Every other command refuses with ``NoLedger``
+    rather than silently start an empty ledger somewhere else.
+    """
+    from models.db import get_database
+    from models.errors import NoLedger
+
+    config = settings()
+    if create:
+        path = config.sqlite_path
+        if path is not None and not path.exists():
+            err_console.print(f"creating a new ledger at {path.resolve()}", soft_wrap=True)
+        return get_database(config)
+    path = config.sqlite_path
+    if path is not None and not path.exists():
+        raise NoLedger(
+            f"no ledger is loaded here: {path.resolve()} does not exist (no .zhenggai/ in this directory "
+            f"or above, and ZHENGGAI_DATA_DIR is not set); {LOAD_HINT}"
+        )
+    if path is None and get_database(config, check_schema=False).current_revision() is None:
+        raise NoLedger(f"no ledger is loaded in {mask_url(config.resolved_database_url)}: {LOAD_HINT}")
+    return get_database(config)
+
+
+def load_database(*, dry_run: bool) -> Database:
+    """The database a load writes to (created when missing, saying where); for a dry run with no ledger
+    yet, a throwaway empty one, so that the diff shows what a first load would add and nothing is made."""
+    from models.errors import NoLedger
+
+    if not dry_run:
+        return database(create=True)
+    try:
+        return database()
+    except NoLedger:
+        import atexit
+        import tempfile
+        from pathlib import Path
+
+        from models.db import Database
+
+        err_console.print("no ledger is loaded yet: the diff is against an empty ledger", soft_wrap=True)
+        folder = Path(tempfile.mkdtemp(prefix="zhenggai-dry-run-"))
+        scratch = Database(f"sqlite:///{folder / 'zhenggai.db'}")
+        atexit.register(_remove_scratch, scratch, folder)
+        scratch.upgrade()
+        return scratch
+
+
+def _remove_scratch(scratch: Database, folder: object) -> None:
+    import shutil
+
+    scratch.dispose()
+    shutil.rmtree(str(folder), ignore_errors=True)
+
+
+def mask_url(url: str) -> str:
+    """A database URL with its password masked (``postgresql://zhenggai:***@db/zhenggai``)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy reads: show nothing that could be a secret
+        return url.split("@")[-1]
 
 
 def today() -> date:
@@ -51,3 +119,87 @@ def local_time(moment: datetime | None) -> str:
     if moment is None:
         return "—"
     return settings().clock().local(moment).strftime("%Y-%m-%d %H:%M")
+
+
+TAKE_PLAN_HELP = (
+    "Let the file win for this field where the ledger changed it since (status, owner, leader, deadline, "
+    "cadence, measures); repeatable. Recorded in the history."
+)
+ALLOW_REMOVALS_HELP = "Load even when owners, deadlines, cadences or measures would be removed."
+DRY_RUN_HELP = "Show what the load would change, field by field, and write nothing."
+
+
+def print_changes(source: object, changes: object, *, dry_run: bool, summary: bool = True) -> None:
+    """A load's summary and its field-level diff (``PlanChanges``); after a dry run, what it would do."""
+    from tasks.ledger.plan_schema import PlanChanges
+
+    assert isinstance(changes, PlanChanges)
+    if summary:
+        head = "dry run, nothing written: would make " if dry_run else ""
+        console.print(f"{source}: {head}{changes.summary()}", soft_wrap=True)
+    for line in changes.diff():
+        console.print(line, soft_wrap=True)
+    if dry_run and changes.removals:
+        console.print(
+            f"  the load would remove {len(changes.removals)} owner(s), deadline(s), cadence(s) or "
+            "measure(s): it is refused without --allow-removals",
+            soft_wrap=True,
+        )
+
+
+def the_round(db: Database, round_code: str | None) -> str:
+    """``--round`` as given, or the ledger's only round (saying so on stderr); with several, an error that
+    lists them."""
+    from tasks.ledger.queries import only_round
+
+    with db.unit_of_work() as session:
+        code = only_round(session, round_code)
+    if round_code is None:
+        err_console.print(
+            f"round {code} (the only round loaded; choose another with --round)", soft_wrap=True
+        )
+    return code
+
+
+class LoadProgress:
+    """A Rich progress bar for a load, shown only on a terminal and only once the load has taken more than
+    a second (short loads print nothing extra). ``start(total)`` returns the callable to tick per item."""
+
+    def __init__(self, label: str, *, after_seconds: float = 1.0) -> None:
+        self.label, self.after = label, after_seconds
+        self.bar: Any = None
+
+    def start(self, total: int) -> Callable[[], None]:
+        import time
+
+        began = time.monotonic()
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
+            if self.bar is None:
+                if not err_console.is_terminal or time.monotonic() - began < self.after:
+                    return
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+                self.bar = Progress(
+                    f"{self.label}",
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeRemainingColumn(),
+                    console=err_console,
+                    transient=True,
+                )
+                self.bar.start()
+                self.task = self.bar.add_task(self.label, total=total, completed=done)
+            self.bar.update(self.task, completed=done)
+
+        return tick
+
+    def __enter__(self) -> LoadProgress:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -17,7 +17,11 @@ def upgrade() -> None:
     """
     from models.db import get_database
 
-    database = get_database(settings(), check_schema=False)
+    config = settings()
+    path = config.sqlite_path
+    if path is not None and not path.exists():
+        console.print(f"creating a new ledger at {path.resolve()}", soft_wrap=True)
+    database = get_database(config, check_schema=False)
     before = database.current_revision()
     database.upgrade()
     console.print(f"schema {before or 'empty'} → {database.current_revision()}")
@@ -29,7 +33,12 @@ def current() -> None:
 
     Example: zhenggai db current
     """
-    from models.db import get_database
+    from models.db import code_revision, get_database
 
-    database = get_database(settings(), check_schema=False)
+    config = settings()
+    path = config.sqlite_path
+    if path is not None and not path.exists():  # looking creates no ledger
+        console.print(f"database: none ({path.resolve()} does not exist); code: {code_revision()}")
+        return
+    database = get_database(config, check_schema=False)
     console.print(f"database: {database.current_revision() or 'empty'}; code: {database.head_revision()}")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from flows.cli.app import app
-from flows.cli.common import console, database, settings
+from flows.cli.common import console, database, print_changes, settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "xinhua-2023"
 SEED_AS_OF = "2023-12-29"
@@ -28,12 +28,12 @@ def demo(
     from tasks.ledger.plan_load import load_plan_file
     from tasks.reports.record import load_reports_file
 
-    db = database()
+    db = database(create=True)
     clock = settings().clock()
     with db.unit_of_work() as session:
         changes = load_plan_file(session, example / "plan.yaml", clock)
         session.commit()
-    console.print(f"plan: {changes.summary()}")
+    print_changes("plan", changes, dry_run=False)
     with db.unit_of_work() as session:
         loaded = load_reports_file(session, example / "reports.yaml", clock)
         session.commit()

@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING
 import typer
 
 from flows.cli.app import app, make_app
-from flows.cli.common import console, err_console, parse_date_option
+from flows.cli.common import (
+    ALLOW_REMOVALS_HELP,
+    DRY_RUN_HELP,
+    TAKE_PLAN_HELP,
+    console,
+    err_console,
+    parse_date_option,
+    print_changes,
+)
 
 if TYPE_CHECKING:
     from tasks.exchange.notice_import import NoticeImport
@@ -72,6 +80,9 @@ def notice(
         help="The day the problems were fed back (YYYY-MM-DD), if the notice lacks it.",
     ),
     strict: bool = typer.Option(False, "--strict", help="Fail when any line cannot be placed."),
+    take_plan: list[str] = typer.Option([], "--take-plan", metavar="FIELD", help=TAKE_PLAN_HELP),
+    allow_removals: bool = typer.Option(False, "--allow-removals", help=ALLOW_REMOVALS_HELP),
+    dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP + " (with --load)"),
 ) -> None:
     """Parse a published progress notice into a plan: round, problems, measures and one report per measure.
 
@@ -79,7 +90,9 @@ def notice(
     by the file's extension. Measures get no owner (the notice does not name them): fill in lead_unit
     before `plan load`, or load them unassigned with --load. Lines that cannot be placed are listed with
     their line (or paragraph) numbers. A date the notice does not state is asked for (--feedback-date…):
-    the plan is still written, with the field empty, and only --load needs it.
+    the plan is still written, with the field empty, and only --load needs it. Loading into a round the
+    ledger holds keeps what the ledger gained since, refuses to remove owners, deadlines, cadences or
+    measures without --allow-removals, and records no report twice; --dry-run shows the diff first.
 
     Example: zhenggai import notice notice.txt --round xinhua-2023-xc2 --reported-on 2023-12-15 -o plan.yaml
     """
@@ -111,24 +124,38 @@ def notice(
         given=given,
     )
     _summary(file, result, day)
+    if dry_run and not load:
+        raise typer.BadParameter(
+            "--dry-run shows what --load would change: give both", param_hint="--dry-run"
+        )
     if load:
         result.complete_plan()  # a missing fact refuses the load before anything is written
-    _write(result, output, reports_output)
+    if not dry_run:
+        _write(result, output, reports_output)
     if load:
-        from flows.cli.common import database
+        from flows.cli.common import load_database
         from tasks.exchange.notice_import import load_notice
 
-        with database().unit_of_work() as session:
-            loaded = load_notice(session, result, settings().clock())
-            session.commit()
+        with load_database(dry_run=dry_run).unit_of_work() as session:
+            loaded = load_notice(
+                session,
+                result,
+                settings().clock(),
+                take_plan=take_plan,
+                allow_removals=allow_removals or dry_run,
+            )
+            if not dry_run:
+                session.commit()
         owners = (
             f"; owner units from the notice's table: {len(loaded.owners_assigned)}" if result.owners else ""
         )
+        verb = "dry run, nothing written: would load" if dry_run else "loaded"
         console.print(
-            f"loaded {result.round_code}: {loaded.changes.summary()}; reports: {loaded.reports_recorded} "
+            f"{verb} {result.round_code}: {loaded.changes.summary()}; reports: {loaded.reports_recorded} "
             f"recorded, {loaded.reports_already_recorded} already recorded{owners}",
             soft_wrap=True,
         )
+        print_changes(file, loaded.changes, dry_run=dry_run, summary=False)
     elif output is None and reports_output is None:
         typer.echo(result.plan_yaml(), nl=False)
         typer.echo("---")

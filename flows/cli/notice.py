@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, cast
 import typer
 
 from flows.cli.app import app, make_app
-from flows.cli.common import database, err_console, parse_date_option, settings, today
+from flows.cli.common import database, err_console, parse_date_option, settings, the_round, today
 
 if TYPE_CHECKING:
     from models.clock import Clock
@@ -64,7 +64,9 @@ app.add_typer(notice_app, name="notice")
 @notice_app.callback()
 def notice(
     ctx: typer.Context,
-    round_code: str | None = typer.Option(None, "--round", help="The round's code."),
+    round_code: str | None = typer.Option(
+        None, "--round", help="The round's code (default: the only round loaded)."
+    ),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Use reports submitted up to the end of this date (YYYY-MM-DD); default today."
     ),
@@ -91,8 +93,6 @@ def notice(
     """
     if ctx.invoked_subcommand is not None:
         return
-    if round_code is None:
-        raise typer.BadParameter("a round is needed (--round R), or a subcommand", param_hint="--round")
     if fmt not in NOTICE_FORMATS:
         raise typer.BadParameter(f"'{fmt}' is not one of {', '.join(NOTICE_FORMATS)}", param_hint="--format")
     from tasks.notice.files import NoticeDirectory
@@ -104,10 +104,11 @@ def notice(
         target: Path | NoticeDirectory | None = NoticeDirectory(config.notices_dir)
     else:
         target = output
+    db = database()
     [(result, content)] = generate_notices(
-        database(),
+        db,
         config.clock().on(day),
-        round_code,
+        the_round(db, round_code),
         [(cast("NoticeFormat", fmt), target)],
         requested_by=requested_by,
         strict=strict,

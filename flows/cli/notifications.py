@@ -10,7 +10,14 @@ import typer
 from flows.cli.app import app
 from flows.cli.common import console, database, local_time, parse_date_option, settings
 
-STATUS_STYLE = {"sent": "green", "pending": "cyan", "held": "blue", "sending": "yellow", "failed": "bold red"}
+STATUS_STYLE = {
+    "sent": "green",
+    "pending": "cyan",
+    "held": "blue",
+    "sending": "yellow",
+    "failed": "bold red",
+    "in_doubt": "bold magenta",
+}
 
 
 def _moment(value: str | None) -> datetime | None:
@@ -49,11 +56,23 @@ def notifications(
     measure: str | None = typer.Option(None, "--measure", help="Only messages about this measure."),
     limit: int = typer.Option(200, "--limit", help="Show at most this many (newest first)."),
     resend: bool = typer.Option(
-        False, "--resend", help="Send the failed messages that match the filters again, now."
+        False,
+        "--resend",
+        help="Send the failed messages that match the filters again, now (not those in doubt, see --id).",
+    ),
+    ids: list[int] = typer.Option(
+        [], "--id", help="With --resend: this message (its # in the log), even when in doubt; repeatable."
+    ),
+    include_in_doubt: bool = typer.Option(
+        False, "--include-in-doubt", help="With --resend: also the messages in doubt (they may have arrived)."
     ),
     show_error: bool = typer.Option(False, "--errors", help="Show each message's last error in full."),
 ) -> None:
     """List the delivery log (recipients masked), or re-send failed messages with --resend.
+
+    A message is in doubt (in_doubt) when the process sending it died during the send: it may have
+    arrived, and the group bots cannot drop a repeat, so --resend leaves it unless named with --id
+    (after asking the recipient) or --include-in-doubt.
 
     Example: zhenggai notifications --status failed --unit jiedao --resend
     """
@@ -66,8 +85,10 @@ def notifications(
     when = parse_date_option(day, "--date")
     config = settings()
     db = database()
+    if (ids or include_in_doubt) and not resend:
+        raise typer.BadParameter("--id and --include-in-doubt choose what --resend sends: add --resend")
     if resend:
-        _resend(db, config, unit=unit, day=when)
+        _resend(db, config, unit=unit, day=when, ids=ids or None, include_in_doubt=include_in_doubt)
         return
     from rich.table import Table
     from rich.text import Text
@@ -111,28 +132,37 @@ def notifications(
     console.print(f"{len(rows)} message(s): " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 
-def _resend(db: Any, config: Any, *, unit: str | None, day: Any) -> None:
-    from tasks.notify.log import resend
+def _resend(
+    db: Any, config: Any, *, unit: str | None, day: Any, ids: list[int] | None, include_in_doubt: bool
+) -> None:
+    from tasks.notify.log import in_doubt_count, resend
     from tasks.notify.outbox import deliver
     from tasks.notify.sender import AppriseSender
 
     clock = config.clock()
     with db.unit_of_work() as session:
-        ids = resend(session, clock, unit_code=unit, day=day)
+        chosen = resend(session, clock, ids=ids, unit_code=unit, day=day, include_in_doubt=include_in_doubt)
         session.commit()
-    if not ids:
+        left = in_doubt_count(session, clock, unit_code=unit, day=day)
+    if left:
+        console.print(
+            f"{left} message(s) in doubt left alone: they may have arrived. Ask the recipient; resend one with "
+            "--resend --id N, or all of them with --include-in-doubt (see `zhenggai notifications --status "
+            "in_doubt`)"
+        )
+    if not chosen:
         console.print("no failed message matches: nothing to re-send")
         return
     counts = deliver(
         db,
         AppriseSender(),
-        ids,
+        chosen,
         now=clock.now,
         concurrency=config.delivery_concurrency,
         max_attempts=config.delivery_retries + 1,
     )
     console.print(
-        f"re-sent {len(ids)} message(s): sent {counts.sent}, failed again {counts.retry + counts.failed} "
+        f"re-sent {len(chosen)} message(s): sent {counts.sent}, failed again {counts.retry + counts.failed} "
         "(those stay pending: the next sweep tries them again)"
     )
 

@@ -7,7 +7,17 @@ from pathlib import Path
 import typer
 
 from flows.cli.app import app, make_app
-from flows.cli.common import console, database, settings
+from flows.cli.common import (
+    ALLOW_REMOVALS_HELP,
+    DRY_RUN_HELP,
+    TAKE_PLAN_HELP,
+    console,
+    database,
+    load_database,
+    print_changes,
+    settings,
+    the_round,
+)
 
 plan_app = make_app(
     "Plans: the problems and measures of a round.\n\nExample: [bold]zhenggai plan load plan.yaml[/bold]"
@@ -21,26 +31,39 @@ def load(
     allow_unassigned: bool = typer.Option(
         False, help="Accept measures without an owner unit (imported notices)."
     ),
+    take_plan: list[str] = typer.Option([], "--take-plan", metavar="FIELD", help=TAKE_PLAN_HELP),
+    allow_removals: bool = typer.Option(False, "--allow-removals", help=ALLOW_REMOVALS_HELP),
+    dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
 ) -> None:
     """Validate a plan file and load it: all of it or, on any error, nothing.
+
+    What the ledger gained since the plan (a status a unit or reviewer reached, a field changed in the
+    ledger) is kept and listed; a load that would remove owners, deadlines, cadences or measures is refused
+    unless --allow-removals. The diff is printed after the load (and instead of it with --dry-run).
 
     Example: zhenggai plan load examples/xinhua-2023/plan.yaml
     """
     from tasks.ledger.plan_load import load_plan_file
 
-    with database().unit_of_work() as session:
-        changes = load_plan_file(session, file, settings().clock(), allow_unassigned=allow_unassigned)
-        session.commit()
-    console.print(f"{file}: {changes.summary()}")
-    for bucket in ("added", "changed", "removed"):
-        codes = getattr(changes, bucket).get("measures", [])
-        if codes:
-            console.print(f"  measures {bucket}: {', '.join(codes)}")
+    with load_database(dry_run=dry_run).unit_of_work() as session:
+        changes = load_plan_file(
+            session,
+            file,
+            settings().clock(),
+            allow_unassigned=allow_unassigned,
+            take_plan=take_plan,
+            allow_removals=allow_removals or dry_run,
+        )
+        if not dry_run:
+            session.commit()
+    print_changes(file, changes, dry_run=dry_run)
 
 
 @plan_app.command("export")
 def export(
-    round_code: str = typer.Option(..., "--round", help="The round's code."),
+    round_code: str | None = typer.Option(
+        None, "--round", help="The round's code (default: the only round loaded)."
+    ),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write here instead of standard output."),
 ) -> None:
     """Write a round's ledger as a plan file that loads back to the same state.
@@ -49,8 +72,10 @@ def export(
     """
     from tasks.ledger.plan_export import export_plan
 
-    with database().unit_of_work() as session:
-        text = export_plan(session, round_code)
+    db = database()
+    code = the_round(db, round_code)
+    with db.unit_of_work() as session:
+        text = export_plan(session, code)
     if output is None:
         typer.echo(text, nl=False)
     else:

@@ -93,9 +93,10 @@ def load(file: Path = typer.Argument(..., help="A reports YAML file (see docs/pl
 
     Example: zhenggai report load examples/xinhua-2023/reports.yaml
     """
+    from flows.cli.common import LoadProgress
     from tasks.reports.record import load_reports_file
 
-    with database().unit_of_work() as session:
-        result = load_reports_file(session, file, settings().clock())
+    with database().unit_of_work() as session, LoadProgress(f"{file.name}: recording") as bar:
+        result = load_reports_file(session, file, settings().clock(), progress=bar.start)
         session.commit()
     console.print(f"{file}: {result.recorded} recorded, {result.already_recorded} already recorded")

@@ -21,6 +21,8 @@ def serve(
 
     Example: zhenggai serve
     """
+    from flows.cli.common import database
     from flows.serve import serve_all
 
+    database()  # no ledger here: say so rather than serve a new empty one
     serve_all(sync_first=sync_first, rescan_seconds=rescan_seconds)

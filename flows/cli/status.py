@@ -50,6 +50,13 @@ def status(
         )
     clock = settings().clock().on(day)
     with database().unit_of_work() as session:
+        from models.errors import NoLedger
+        from tasks.ledger.queries import round_codes
+
+        if not round_codes(session):
+            from flows.cli.common import LOAD_HINT
+
+            raise NoLedger(f"no plan is loaded in this ledger yet: {LOAD_HINT}")
         rows = measure_views(
             session,
             clock,

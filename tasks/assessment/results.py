@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from models.assessment import Adjustment, Line, ListKind, Period, Ranking, UnitScore, parse_period
 from models.assessment_formula import Formula, assess, parse_formula
 from models.clock import Clock
-from models.errors import InvalidPeriod, PeriodNotClosed, UnknownRound
+from models.errors import InvalidPeriod, PeriodNotClosed
 from models.tables import AssessmentResult, AssessmentScore, Round, Unit
 from tasks.assessment.formula import round_formula
 from tasks.assessment.gather import find_round, gather_units
@@ -267,15 +267,12 @@ def period_history(session: Session, round_code: str, period: Period) -> list[tu
 
 
 def the_round(session: Session, round_code: str | None) -> str:
-    """``round_code``, or the only round of the ledger when none is named."""
+    """``round_code``, or the only round of the ledger when none is named (``tasks.ledger.queries``)."""
+    from tasks.ledger.queries import only_round
+
     if round_code is not None:
         return find_round(session, round_code).code
-    codes = list(session.scalars(select(Round.code).order_by(Round.code)))
-    if len(codes) == 1:
-        return codes[0]
-    if not codes:
-        raise UnknownRound("the ledger has no round yet: load a plan first (zhenggai plan load)")
-    raise UnknownRound(f"the ledger has {len(codes)} rounds: name one with --round ({', '.join(codes)})")
+    return only_round(session, None)
 
 
 def closed_periods(session: Session, round_code: str) -> list[str]:

@@ -9,7 +9,7 @@ validated first; every error names its cell (``整改台账!G12``) and nothing i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -330,6 +330,8 @@ def import_ledger(
     round_code: str | None = None,
     allow_unassigned: bool = False,
     name: str | None = None,
+    take_plan: Collection[str] = (),
+    allow_removals: bool = False,
 ) -> tuple[LedgerImport, PlanChanges]:
     """Validate a 台账 workbook against the round and bring the round's ledger to it, as of the clock's now.
 
@@ -367,6 +369,8 @@ def import_ledger(
             where=result.where,
             allow_unassigned=allow_unassigned,
             actor=f"ledger import {Path(label).name}",
+            take_plan=take_plan,
+            allow_removals=allow_removals,
         )
     except InvalidPlan as error:
         raise InvalidPlan(result.relabel(error.issues), label) from None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Collection
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from functools import partial
@@ -386,7 +387,14 @@ def _with_known_owners(
     return plan, assigned
 
 
-def load_notice(session: Session, result: NoticeImport, clock: Clock) -> NoticeLoaded:
+def load_notice(
+    session: Session,
+    result: NoticeImport,
+    clock: Clock,
+    *,
+    take_plan: Collection[str] = (),
+    allow_removals: bool = False,
+) -> NoticeLoaded:
     """Load the plan (unassigned measures allowed) and record its reports, as of the clock's now.
 
     Refused (``InvalidPlan``) while a round fact is missing. The caller commits what returns, so the
@@ -411,11 +419,20 @@ def load_notice(session: Session, result: NoticeImport, clock: Clock) -> NoticeL
             where=lambda path: f"{result.source} (plan {'.'.join(str(p) for p in path)})",
             allow_unassigned=True,
             actor=actor,
+            take_plan=take_plan,
+            allow_removals=allow_removals,
         )
     except InvalidPlan as error:
         raise InvalidPlan(error.issues, result.source) from None
     items = []
+    known = _reported_texts(session, [item["measure"] for item in result.reports])
+    duplicates = 0
     for item in result.reports:
+        if (item["measure"], item["text"].strip()) in known:
+            # The ledger holds this outcome already (the notice imported before on another day, or its
+            # reports loaded from a file): a notice read again records no report twice.
+            duplicates += 1
+            continue
         submitted_at = datetime.fromisoformat(item["submitted_at"])
         start, end = parse_period(item.get("period"))
         data = ReportInput(
@@ -433,4 +450,16 @@ def load_notice(session: Session, result: NoticeImport, clock: Clock) -> NoticeL
     loaded, issues = record_file_reports(session, items, actor=actor, clock=clock)
     if issues:
         raise InvalidPlan(issues, result.source)
-    return NoticeLoaded(changes, loaded.recorded, loaded.already_recorded, assigned)
+    return NoticeLoaded(changes, loaded.recorded, loaded.already_recorded + duplicates, assigned)
+
+
+def _reported_texts(session: Session, codes: list[str]) -> set[tuple[str, str]]:
+    """(measure code, report text) of every report the ledger holds on these measures."""
+    from sqlalchemy import select
+
+    from models.tables import Measure, Report
+
+    rows = session.execute(
+        select(Measure.code, Report.text).join(Report.measure).where(Measure.code.in_(set(codes)))
+    )
+    return {(code, text.strip()) for code, text in rows}

@@ -33,7 +33,8 @@ def read_cadence(session: Session, code: str) -> tuple[str | None, date]:
 def set_cadence(
     session: Session, code: str, text: str | None, *, actor: str, now: datetime
 ) -> tuple[str | None, date]:
-    """Validate and store a measure's cadence as written (None clears it); records a ``plan`` event.
+    """Validate and store a measure's cadence as written (None clears it); records an ``edit`` event (a
+    later plan load keeps this cadence unless told ``--take-plan cadence``).
 
     The caller commits; ``zhenggai sync`` then updates the deployment's schedule in place.
     """
@@ -47,8 +48,8 @@ def set_cadence(
                 round_id=measure.problem.round_id,
                 at=now,
                 actor=actor,
-                kind=EventKind.PLAN,
-                from_value=None,
+                kind=EventKind.EDIT,
+                from_value="cadence",
                 to_value=None,
                 reason=f"频次：{measure.cadence or '—'} → {text or '—'}",
             )

@@ -7,8 +7,8 @@ written unless everything is right. Loading is idempotent and updates rows by co
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Collection, Sequence
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,11 +18,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from models.clock import Clock
 from models.enums import EventKind, MeasureStatus
-from models.errors import InvalidPlan, PlanIssue
-from models.rules import parse_deadline
+from models.errors import InvalidPlan, PlanIssue, RemovalsRefused
+from models.rules import STATUS_LABEL, parse_deadline
 from models.tables import Contact, Measure, Problem, Round, StatusEvent, Unit
 from models.yaml_positions import dotted
-from tasks.ledger.history import change_status
+from tasks.ledger.history import (
+    LEDGER_FIELDS,
+    PLAN_STATUS_REASON,
+    TAKEN_FROM_PLAN,
+    change_status,
+    ledger_owned,
+)
 from tasks.ledger.plan_check import validate_plan
 from tasks.ledger.plan_schema import (
     ContactSpec,
@@ -55,28 +61,64 @@ def apply_plan(
     where: Callable[[Sequence[str | int]], str] | None = None,
     allow_unassigned: bool = False,
     actor: str = "plan load",
+    take_plan: Collection[str] = (),
+    allow_removals: bool = False,
 ) -> PlanChanges:
     """Validate ``plan`` against the ledger and bring the ledger to it, as of the clock's now (deadlines
-    in working days count on its calendar). The caller commits."""
+    in working days count on its calendar). The caller commits.
+
+    What the ledger gained since the plan (``ledger_owned``: a status a unit or reviewer reached, a field
+    edited in the ledger, a measure added there) is kept and listed in ``PlanChanges.kept``, unless the
+    field is named in ``take_plan``; a closed (销号) measure is never reopened by a plan. A load that would
+    remove owners, deadlines, cadences or measures raises ``RemovalsRefused`` unless ``allow_removals``.
+    """
+    unknown = sorted(set(take_plan) - set(LEDGER_FIELDS))
+    if unknown:
+        raise InvalidPlan(
+            [PlanIssue("--take-plan", f, f"is not one of {', '.join(LEDGER_FIELDS)}") for f in unknown]
+        )
     place = where or (lambda path: dotted(path) or "plan")
     deadlines = validate_plan(
         plan, session, place, calendar=clock.calendar, allow_unassigned=allow_unassigned
     )
-    writer = _PlanWriter(session, clock.now, actor)
+    writer = _PlanWriter(session, clock, actor, frozenset(take_plan))
     writer.units(plan.units)
     writer.contacts(plan)
     round_ = writer.round(plan.round)
     kept = writer.problems(round_, plan.problems, deadlines)
     writer.remove_dropped(round_, len(plan.problems), kept)
     session.flush()
-    return writer.changes
+    changes = writer.changes
+    if changes.removals and not allow_removals:
+        raise RemovalsRefused(changes.removals, changes.diff())
+    return changes
+
+
+FIELD_LABEL = {
+    "problem": "问题",
+    "ordinal": "序号",
+    "marker": "序语",
+    "text": "措施",
+    "co_units": "配合单位",
+    "status": "状态",
+    "owner": "责任单位",
+    "leader": "责任领导",
+    "deadline": "完成时限",
+    "cadence": "频次",
+}
+
+
+def _show(value: Any) -> str:
+    return "—" if value in (None, "", []) else str(value)
 
 
 class _PlanWriter:
     """Brings the ledger's rows to a validated plan, noting what it added, changed and removed."""
 
-    def __init__(self, session: Session, now: datetime, actor: str) -> None:
-        self.session, self.now, self.actor = session, now, actor
+    def __init__(self, session: Session, clock: Clock, actor: str, take_plan: frozenset[str]) -> None:
+        self.session, self.clock, self.now, self.actor = session, clock, clock.now, actor
+        self.take_plan = take_plan
+        self.owned: dict[int, dict[str, StatusEvent]] = {}
         self.changes = PlanChanges()
         self.unit_rows: dict[str, Unit] = {u.code: u for u in session.scalars(select(Unit))}
         self.contact_rows: dict[str, Contact] = {c.code: c for c in session.scalars(select(Contact))}
@@ -159,6 +201,11 @@ class _PlanWriter:
         measures = {
             m.code: m for m in self.session.scalars(select(Measure).options(selectinload(Measure.co_units)))
         }
+        # Who changed what since: read for the measures this load can touch (the plan's and the round's).
+        named = {m.code for spec in specs for m in spec.measures}
+        in_round = {p.id for p in round_.problems}
+        touched = [m.id for m in measures.values() if m.code in named or m.problem_id in in_round]
+        self.owned = ledger_owned(self.session, touched)
         kept: set[str] = set()
         for ordinal, spec in enumerate(specs, start=1):
             values: dict[str, Any] = {
@@ -187,40 +234,143 @@ class _PlanWriter:
         spec: MeasureSpec,
         deadline: date | None,
     ) -> None:
+        lead_unit = self.unit_rows[spec.lead_unit] if spec.lead_unit else None
+        leader = self.contact_rows[spec.leader] if spec.leader else None
+        deadline_spec = str(parse_deadline(spec.deadline))
+        co_units = sorted((self.unit_rows[c] for c in spec.co_units), key=lambda unit: unit.code)
+        measure = measures.get(spec.code)
+        if measure is None:
+            self._new_measure(problem, ordinal, spec, deadline, co_units)
+            return
+        restored = measure.removed_at is not None
+        changed = False
+        # What only the plan says: where the measure stands in it and its words.
+        plain: dict[str, tuple[Any, Any, Callable[[], None]]] = {
+            "ordinal": (measure.ordinal, ordinal, partial(setattr, measure, "ordinal", ordinal)),
+            "marker": (measure.marker, spec.marker, partial(setattr, measure, "marker", spec.marker)),
+            "text": (measure.text, spec.text, partial(setattr, measure, "text", spec.text)),
+            "co_units": (
+                ", ".join(u.code for u in measure.co_units),
+                ", ".join(u.code for u in co_units),
+                partial(setattr, measure, "co_units", co_units),
+            ),
+        }
+        if measure.problem is not problem:
+            measure.problem = problem
+            changed = True
+        for name, (old, new, apply) in plain.items():
+            if old != new:
+                apply()
+                changed = True
+                self.changes.fields.append(f"{spec.code} {FIELD_LABEL[name]}: {_show(old)} → {_show(new)}")
+        if restored:
+            measure.removed_at = None
+            changed = True
+        # What the ledger may have gained since: kept unless the plan is taken for it.
+        guarded: dict[str, tuple[Any, Any, Callable[[], None]]] = {
+            "owner": (
+                measure.lead_unit.code if measure.lead_unit else None,
+                spec.lead_unit,
+                partial(setattr, measure, "lead_unit", lead_unit),
+            ),
+            "leader": (
+                measure.leader.code if measure.leader else None,
+                spec.leader,
+                partial(setattr, measure, "leader", leader),
+            ),
+            "deadline": (
+                (measure.deadline_spec, measure.deadline),
+                (deadline_spec, deadline),
+                partial(self._set_deadline, measure, deadline_spec, deadline),
+            ),
+            "cadence": (measure.cadence, spec.cadence, partial(setattr, measure, "cadence", spec.cadence)),
+        }
+        for name, (old, new, apply) in guarded.items():
+            if old != new and self._guarded(measure, name, _field_text(name, old), _field_text(name, new)):
+                apply()
+                changed = True
+        if spec.status is not None and self._plan_status(measure, spec.status):
+            changed = True
+        if changed:
+            self.changes.note("changed", "measures", spec.code)
+            self._event(measure, "restored by the plan" if restored else "changed by the plan")
+
+    def _new_measure(
+        self, problem: Problem, ordinal: int, spec: MeasureSpec, deadline: date | None, co_units: list[Unit]
+    ) -> None:
+        lead_unit = self.unit_rows[spec.lead_unit] if spec.lead_unit else None
+        leader = self.contact_rows[spec.leader] if spec.leader else None
         values: dict[str, Any] = {
             "problem": problem,
             "ordinal": ordinal,
             "marker": spec.marker,
             "text": spec.text,
-            "lead_unit": self.unit_rows[spec.lead_unit] if spec.lead_unit else None,
-            "leader": self.contact_rows[spec.leader] if spec.leader else None,
+            "lead_unit": lead_unit,
+            "leader": leader,
             "deadline_spec": str(parse_deadline(spec.deadline)),
             "deadline": deadline,
             "cadence": spec.cadence,
             "removed_at": None,
         }
-        co_units = sorted((self.unit_rows[c] for c in spec.co_units), key=lambda unit: unit.code)
-        measure = measures.get(spec.code)
-        if measure is None:
-            measure = Measure(code=spec.code, status=MeasureStatus.PLANNED, **values)
-            measure.co_units = co_units
-            self.session.add(measure)
-            self.changes.note("added", "measures", spec.code)
-            self._event(measure, "added by the plan")
-            if spec.status is not None:
-                # A status the plan sets is history like any other move (the notice reads it as of a date).
-                self._status(measure, spec.status)
-            return
-        restored = measure.removed_at is not None
-        changed = _assign(measure, values)
-        if [u.code for u in measure.co_units] != [u.code for u in co_units]:
-            measure.co_units = co_units
-            changed = True
-        if spec.status is not None and self._status(measure, spec.status):
-            changed = True
-        if changed:
-            self.changes.note("changed", "measures", spec.code)
-            self._event(measure, "restored by the plan" if restored else "changed by the plan")
+        measure = Measure(code=spec.code, status=MeasureStatus.PLANNED, **values)
+        measure.co_units = co_units
+        self.session.add(measure)
+        self.changes.note("added", "measures", spec.code)
+        self._event(measure, "added by the plan")
+        if spec.status is not None:
+            # A status the plan sets is history like any other move (the notice reads it as of a date).
+            self._status(measure, spec.status)
+
+    def _plan_status(self, measure: Measure, status: MeasureStatus) -> bool:
+        """The plan's status, unless the ledger's is kept; a closed (销号) measure stays closed."""
+        if measure.status == status:
+            return False
+        old, new = STATUS_LABEL[measure.status], STATUS_LABEL[status]
+        if measure.status == MeasureStatus.CLOSED:
+            self._keep(measure, "status", old, new, note="reopen it with `zhenggai review reopen`")
+            return False
+        event = self.owned.get(measure.id, {}).get("status")
+        if not self._guarded(measure, "status", old, new):
+            return False
+        taken = f", {TAKEN_FROM_PLAN} (--take-plan status)" if event is not None else ""
+        return self._status(measure, status, PLAN_STATUS_REASON + taken)
+
+    def _set_deadline(self, measure: Measure, spec: str, deadline: date | None) -> None:
+        measure.deadline_spec, measure.deadline = spec, deadline
+
+    def _guarded(self, measure: Measure, name: str, old: str, new: str) -> bool:
+        """Whether the plan's value of a field the ledger may own is written; kept ones are listed."""
+        event = self.owned.get(measure.id, {}).get(name)
+        if event is not None and name not in self.take_plan:
+            self._keep(measure, name, old, new)
+            return False
+        self.changes.fields.append(f"{measure.code} {FIELD_LABEL[name]}: {old} → {new}")
+        if new == "—" and old != "—" and name in ("owner", "leader", "deadline", "cadence"):
+            self.changes.removals.append(f"{measure.code} {FIELD_LABEL[name]}: {old} → —")
+        if event is not None:
+            taken = f"{TAKEN_FROM_PLAN} (--take-plan {name}): {FIELD_LABEL[name]} {old} → {new}"
+            if name != "status":  # the status move records itself (``_plan_status``)
+                self.session.add(
+                    StatusEvent(
+                        measure=measure,
+                        at=self.now,
+                        actor=self.actor,
+                        kind=EventKind.PLAN,
+                        from_value=name,
+                        reason=taken,
+                    )
+                )
+            self.changes.fields[-1] += f" (the ledger's value of {self._when_who(event)} replaced)"
+        return True
+
+    def _when_who(self, event: StatusEvent) -> str:
+        return f"{self.clock.local(event.at).date().isoformat()} by {event.actor}"
+
+    def _keep(self, measure: Measure, name: str, ledger: str, plan: str, note: str = "") -> None:
+        event = self.owned.get(measure.id, {}).get(name)
+        since = f"changed in the ledger on {self._when_who(event)}" if event else "closed (销号)"
+        line = f"{measure.code} {FIELD_LABEL.get(name, name)}: {ledger} (plan: {plan}) kept: {since}"
+        self.changes.kept.append(f"{line}; {note}" if note else line)
 
     def remove_dropped(self, round_: Round, problem_count: int, kept: set[str]) -> None:
         """Problems past the plan's last and measures it no longer names are marked removed."""
@@ -235,6 +385,14 @@ class _PlanWriter:
         )
         for measure in live:
             if measure.code not in kept:
+                added_here = self.owned.get(measure.id, {}).get("measures")
+                if added_here is not None and "measures" not in self.take_plan:
+                    since = f"changed in the ledger on {self._when_who(added_here)}"
+                    self.changes.kept.append(
+                        f"{measure.code} (not in the plan) kept: added to the ledger, {since}"
+                    )
+                    continue
+                self.changes.removals.append(f"{measure.code} removed")
                 measure.removed_at = self.now
                 self.changes.note("removed", "measures", measure.code)
                 self._event(measure, "removed from the plan")
@@ -244,15 +402,19 @@ class _PlanWriter:
             StatusEvent(measure=measure, at=self.now, actor=self.actor, kind=EventKind.PLAN, reason=reason)
         )
 
-    def _status(self, measure: Measure, status: MeasureStatus) -> bool:
-        moved = change_status(
-            self.session, measure, status, actor=self.actor, now=self.now, reason="set by the plan"
-        )
+    def _status(self, measure: Measure, status: MeasureStatus, reason: str = PLAN_STATUS_REASON) -> bool:
+        moved = change_status(self.session, measure, status, actor=self.actor, now=self.now, reason=reason)
         return moved is not None
 
 
 def load_plan_file(
-    session: Session, path: Path, clock: Clock, *, allow_unassigned: bool = False
+    session: Session,
+    path: Path,
+    clock: Clock,
+    *,
+    allow_unassigned: bool = False,
+    take_plan: Collection[str] = (),
+    allow_removals: bool = False,
 ) -> PlanChanges:
     """Validate a plan file and bring the ledger to it; every error is placed by line. The caller
     commits what returns, so a plan is loaded all of it, or nothing."""
@@ -261,9 +423,27 @@ def load_plan_file(
     if isinstance(plan.round.assessment, str):
         plan.round.assessment = _formula_beside(path, plan.round.assessment)
     try:
-        return apply_plan(session, plan, clock, where=located.where, allow_unassigned=allow_unassigned)
+        return apply_plan(
+            session,
+            plan,
+            clock,
+            where=located.where,
+            allow_unassigned=allow_unassigned,
+            take_plan=take_plan,
+            allow_removals=allow_removals,
+        )
     except InvalidPlan as error:
         raise InvalidPlan(error.issues, source) from None
+
+
+def _field_text(name: str, value: Any) -> str:
+    """A field's value as the diff shows it: codes, the deadline as written (and resolved), — for none."""
+    if name == "deadline":
+        spec, day = value
+        if day is None:
+            return "—" if spec in (None, "", "长期坚持") else str(spec)
+        return str(spec) if str(spec) == day.isoformat() else f"{spec} ({day.isoformat()})"
+    return _show(value)
 
 
 def _formula_beside(plan_path: Path, name: str) -> dict[str, Any]:

@@ -113,11 +113,17 @@ class PlanDocument(_Spec):
 
 @dataclass
 class PlanChanges:
-    """What loading a plan changed, by kind of row."""
+    """What loading a plan changed, by kind of row, and field by field for measures."""
 
     added: dict[str, list[str]] = field(default_factory=dict)
     changed: dict[str, list[str]] = field(default_factory=dict)
     removed: dict[str, list[str]] = field(default_factory=dict)
+    # "XH-05-6 责任单位: 局办公室 → 局党组", one line per field of a measure the load changes
+    fields: list[str] = field(default_factory=list)
+    # "XH-05-6 状态: 已销号 (plan: 已完成) kept: changed in the ledger on 2023-12-20 by coordinator"
+    kept: list[str] = field(default_factory=list)
+    # what the load removes: owners, deadlines, cadences, measures (refused without --allow-removals)
+    removals: list[str] = field(default_factory=list)
 
     def note(self, bucket: str, kind: str, code: str) -> None:
         getattr(self, bucket).setdefault(kind, []).append(code)
@@ -137,7 +143,17 @@ class PlanChanges:
             counts = [self.count(b, kind) for b in ("added", "changed", "removed")]
             if kind == "measures" or any(counts):
                 parts.append(f"{kind}: {counts[0]} added, {counts[1]} changed, {counts[2]} removed")
-        return "; ".join(parts) if self.total else "0 changes"
+        text = "; ".join(parts) if self.total else "0 changes"
+        return f"{text}; {len(self.kept)} kept from the ledger" if self.kept else text
+
+    def diff(self) -> list[str]:
+        """The field-level diff, one line each: measures added, changed (old → new) and removed by
+        code, then what the ledger keeps."""
+        lines = [f"  + {code} added" for code in self.added.get("measures", [])]
+        lines += [f"  ~ {line}" for line in self.fields]
+        lines += [f"  - {code} removed" for code in self.removed.get("measures", [])]
+        lines += [f"  = {line}" for line in self.kept]
+        return lines
 
 
 _FRIENDLY = {

@@ -239,3 +239,24 @@ def rounds_with_plans(session: Session, round_code: str | None = None) -> list[R
     if round_code is not None and not rounds:
         raise UnknownRound(f"no round '{round_code}'")
     return rounds
+
+
+def round_codes(session: Session) -> list[str]:
+    """The codes of every round in the ledger, sorted."""
+    return list(session.scalars(select(Round.code).order_by(Round.code)))
+
+
+def only_round(session: Session, round_code: str | None) -> str:
+    """``round_code`` as given, or the ledger's only round when none is named; ``UnknownRound`` naming the
+    rounds to choose from (or saying there is none) otherwise."""
+    codes = round_codes(session)
+    if round_code is not None:
+        if round_code not in codes:
+            listed = f": the ledger has {', '.join(codes)}" if codes else ": the ledger has no round yet"
+            raise UnknownRound(f"no round '{round_code}'{listed}")
+        return round_code
+    if len(codes) == 1:
+        return codes[0]
+    if not codes:
+        raise UnknownRound("the ledger has no round yet: load a plan first (zhenggai plan load)")
+    raise UnknownRound(f"the ledger has {len(codes)} rounds: name one with --round ({', '.join(codes)})")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, or_, select, update
+from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.clock import Clock
@@ -97,12 +97,18 @@ def resend(
     ids: Sequence[int] | None = None,
     unit_code: str | None = None,
     day: date | None = None,
+    include_in_doubt: bool = False,
 ) -> list[int]:
     """Put failed deliveries back to ``pending`` (attempts reset, earlier error kept after one
     ``resent after:`` prefix); return their ids, newest first. The caller commits.
 
     ``ids``, ``unit_code`` and ``day`` (a local day in the clock's zone) narrow the choice in SQL.
+    Messages in doubt (they may have arrived, and WeCom, DingTalk and Feishu cannot drop a repeat) are
+    left alone unless named in ``ids`` or ``include_in_doubt``.
     """
+    statuses = [DeliveryStatus.FAILED]
+    if include_in_doubt or ids is not None:
+        statuses.append(DeliveryStatus.IN_DOUBT)
     query = (
         select(Delivery.id, Delivery.due_at)
         .outerjoin(Measure, Measure.id == Delivery.measure_id)
@@ -113,12 +119,13 @@ def resend(
         session,
         query,
         unit_code=unit_code,
-        status=DeliveryStatus.FAILED.value,
+        status=None,
         day=day,
         kind=None,
         measure_code=None,
         clock=clock,
     )
+    query = query.where(Delivery.status.in_(statuses))
     if ids is None:
         chosen = [row_id for row_id, _ in session.execute(query)]
     else:
@@ -139,8 +146,27 @@ def resend(
     for start in range(0, len(chosen), 500):
         session.execute(
             update(Delivery)
-            .where(Delivery.id.in_(chosen[start : start + 500]), Delivery.status == DeliveryStatus.FAILED)
+            .where(Delivery.id.in_(chosen[start : start + 500]), Delivery.status.in_(statuses))
             .values(status=DeliveryStatus.PENDING, error=error, attempts=0)
             .execution_options(synchronize_session=False)
         )
     return chosen
+
+
+def in_doubt_count(
+    session: Session, clock: Clock, *, unit_code: str | None = None, day: date | None = None
+) -> int:
+    """How many messages matching the filters are in doubt (a ``--resend`` leaves them)."""
+    query = select(func.count(Delivery.id)).outerjoin(Measure, Measure.id == Delivery.measure_id)
+    query = query.outerjoin(Unit, Unit.id == Delivery.unit_id)
+    query = _log_filters(
+        session,
+        query,
+        unit_code=unit_code,
+        status=DeliveryStatus.IN_DOUBT.value,
+        day=day,
+        kind=None,
+        measure_code=None,
+        clock=clock,
+    )
+    return int(session.scalar(query) or 0)

@@ -11,8 +11,10 @@ Exactly once, how (messages were recorded once by key, see ``tasks.notify.planne
 - **Outcome.** Right after the send the row becomes ``sent``, or ``pending`` again (another attempt is
   due, the delivery task retries with backoff) or ``failed`` after ``max_attempts`` attempts.
 - **In doubt.** A row left in ``sending`` longer than the lease belongs to a process that died during
-  the send: the message may or may not have arrived. It is marked ``failed`` with the reason and is
-  not resent automatically (at most once); ``zhenggai notifications --resend`` sends it again.
+  the send: the message may or may not have arrived. It is marked ``in_doubt`` (not ``failed``) with
+  the reason and is not resent automatically (at most once); ``zhenggai notifications --resend`` leaves
+  it too, unless it is named (``--id``) or asked for (``--include-in-doubt``). After a crash at most
+  ``delivery_concurrency`` messages (one per sending thread) can be in doubt.
   A send that was only slow (its outcome arrives after the row was marked in doubt) still records
   the truth: ``sent``, with a note in ``error`` that it had been in doubt.
 - **Cancelled.** A message whose measure was reported done, closed (销号) or removed before its turn
@@ -50,6 +52,10 @@ SENT_AFTER_DOUBT = (
     "sent: the send outlasted the lease and the message had been marked in doubt meanwhile; "
     "it did go out (a --resend would have been skipped)"
 )
+IN_DOUBT_ERROR = (
+    "in doubt: the sending process stopped during the send; the message may have arrived. Not resent "
+    "automatically: ask the recipient, then `zhenggai notifications --resend --id N` if it did not."
+)
 FAILED_AFTER_DOUBT = (
     "the send outlasted the lease (marked in doubt meanwhile) and then failed: it did not arrive. "
 )
@@ -84,18 +90,15 @@ class DeliveryCounts:
 
 
 def expire_in_doubt(database: Database, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> int:
-    """Mark rows stuck in ``sending`` past the lease as failed (in doubt); return how many."""
+    """Mark rows stuck in ``sending`` past the lease as in doubt; return how many."""
     cutoff = utcnow() - timedelta(seconds=lease_seconds)
     with database.unit_of_work() as session:
         outcome: CursorResult[Any] = session.execute(  # type: ignore[assignment]
             update(Delivery)
             .where(Delivery.status == DeliveryStatus.SENDING, Delivery.last_attempt_at < cutoff)
             .values(
-                status=DeliveryStatus.FAILED,
-                error=(
-                    "in doubt: the sending process stopped during the send; the message may have arrived. "
-                    "Not resent automatically: check with the recipient, then `zhenggai notifications --resend`."
-                ),
+                status=DeliveryStatus.IN_DOUBT,
+                error=IN_DOUBT_ERROR,
             )
             .execution_options(synchronize_session=False)
         )
@@ -207,7 +210,7 @@ def _record(database: Database, row_id: int, result: SendResult, max_attempts: i
     """Write a send's outcome; return 'sent', 'retry' or 'failed'.
 
     The row is normally still ``sending`` (this run's claim). When it is not, the send outlasted the
-    lease and ``expire_in_doubt`` marked it failed meanwhile: the outcome is then recorded anyway (a
+    lease and ``expire_in_doubt`` marked it in doubt meanwhile: the outcome is then recorded anyway (a
     message that went out is ``sent``, so a ``--resend`` skips it) with a note, and logged.
     """
     with database.unit_of_work() as session:
@@ -246,11 +249,11 @@ def _record(database: Database, row_id: int, result: SendResult, max_attempts: i
                 "recorded as sent" if late.rowcount == 1 else "already recorded as sent",
             )
         else:
-            # It did not arrive: say so instead of "may have arrived"; a --resend sends it again.
+            # It did not arrive: failed, no longer in doubt; a --resend sends it again.
             session.execute(
                 update(Delivery)
-                .where(Delivery.id == row_id, Delivery.status == DeliveryStatus.FAILED)
-                .values(error=(FAILED_AFTER_DOUBT + result.error)[:2000])
+                .where(Delivery.id == row_id, Delivery.status == DeliveryStatus.IN_DOUBT)
+                .values(status=DeliveryStatus.FAILED, error=(FAILED_AFTER_DOUBT + result.error)[:2000])
                 .execution_options(synchronize_session=False)
             )
             logger.warning("delivery %s failed after it had been marked in doubt: %s", row_id, result.error)

@@ -259,9 +259,15 @@ class FileReport:
 
 
 def record_file_reports(
-    session: Session, reports: Iterable[FileReport], *, actor: str, clock: Clock
+    session: Session,
+    reports: Iterable[FileReport],
+    *,
+    actor: str,
+    clock: Clock,
+    progress: Callable[[], None] | None = None,
 ) -> tuple[ReportsLoaded, list[PlanIssue]]:
     """Record the reports of a file, skipping those already recorded; collect every refusal, placed.
+    ``progress`` is called once per report handled (a front door's progress bar).
 
     The caller commits only when no issue came back, so a file is recorded whole or not at all.
     """
@@ -278,6 +284,8 @@ def record_file_reports(
             issues.append(item.place(error.field, str(error).split(": ", 1)[-1]))
         except ZhenggaiError as error:
             issues.append(item.place("measure", str(error)))
+        if progress is not None:
+            progress()
     return ReportsLoaded(recorded=recorded, already_recorded=skipped), issues
 
 
@@ -285,11 +293,18 @@ def _placed(located: Located, path: tuple[str | int, ...], field: str, message: 
     return located.issue((*path, field), message)
 
 
-def load_reports_file(session: Session, path: Path, clock: Clock) -> ReportsLoaded:
+def load_reports_file(
+    session: Session,
+    path: Path,
+    clock: Clock,
+    *,
+    progress: Callable[[int], Callable[[], None]] | None = None,
+) -> ReportsLoaded:
     """Record every report of a reports file; reports already recorded are skipped.
 
     Every refusal is collected, placed by line, and raised together (``InvalidPlan``): the caller commits
-    only what returns, so a file is recorded whole or not at all.
+    only what returns, so a file is recorded whole or not at all. ``progress(total)`` gives the callable
+    ticked once per report.
     """
     from models.yaml_positions import load_located
     from tasks.ledger.plan_schema import issues_from_validation, read_plan_file
@@ -323,7 +338,10 @@ def load_reports_file(session: Session, path: Path, clock: Clock) -> ReportsLoad
             source="import",
         )
         items.append(FileReport(data, partial(_placed, located, path_)))
-    loaded, refused = record_file_reports(session, items, actor=f"reports file {path.name}", clock=clock)
+    tick = progress(len(items)) if progress is not None else None
+    loaded, refused = record_file_reports(
+        session, items, actor=f"reports file {path.name}", clock=clock, progress=tick
+    )
     issues += refused
     if issues:
         raise InvalidPlan(issues, source)

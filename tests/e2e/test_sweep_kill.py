@@ -8,8 +8,10 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,7 +35,7 @@ HOLD_AFTER = 12
 
 
 def test_killed_mid_fan_out_then_rerun_sends_every_remaining_message_once(
-    database: Database, settings: Settings
+    database: Database, settings: Settings, cli: Callable[..., Any]
 ) -> None:
     from prefect.settings import PREFECT_API_URL
 
@@ -106,5 +108,26 @@ def test_killed_mid_fan_out_then_rerun_sends_every_remaining_message_once(
         again = sweep(as_of=datetime(2023, 12, 26, 11, tzinfo=TZ))
         assert again["delivered"]["due"] == 0 and len(receiver.requests) == UNITS
         with database.unit_of_work() as session:
-            doubtful = session.scalars(select(Delivery).where(Delivery.status == DeliveryStatus.FAILED)).all()
+            doubtful = session.scalars(
+                select(Delivery).where(Delivery.status == DeliveryStatus.IN_DOUBT)
+            ).all()
             assert len(doubtful) == CONCURRENCY and all("in doubt" in d.error for d in doubtful)
+            named = doubtful[0].id
+            statuses = Counter(s.value for s in session.scalars(select(Delivery.status)))
+        # Nothing lost without being listed: every message is sent, or listed in doubt (at most one per
+        # sending thread, the documented bound).
+        assert statuses == {"sent": UNITS - CONCURRENCY, "in_doubt": CONCURRENCY}
+
+        # The documented --resend sends no message in doubt: no duplicate.
+        listed = cli("notifications", "--status", "in_doubt")
+        assert listed.exit_code == 0 and f"{CONCURRENCY} message(s): in_doubt {CONCURRENCY}" in listed.output
+        resent = cli("notifications", "--resend")
+        assert resent.exit_code == 0, resent.output
+        assert f"{CONCURRENCY} message(s) in doubt left alone" in resent.output
+        assert len(receiver.requests) == UNITS and set(receiver.keys().values()) == {1}
+
+        # Named on purpose (the recipient says it did not arrive): that one message goes again.
+        resent = cli("notifications", "--resend", "--id", named)
+        assert resent.exit_code == 0, resent.output
+        keys = receiver.keys()
+        assert len(receiver.requests) == UNITS + 1 and sorted(keys.values()) == [1] * (UNITS - 1) + [2]

@@ -63,7 +63,7 @@ def test_an_edited_plan_updates_by_code_and_reports_the_changes(database: Databa
     path = tmp_path / "edited.yaml"
     path.write_text(edited, encoding="utf-8")
 
-    changes = committed(database, load_plan_file, path, settings_clock())
+    changes = committed(database, load_plan_file, path, settings_clock(), allow_removals=True)
 
     assert changes.added["measures"] == ["T-01-3"]
     assert changes.changed["measures"] == ["T-01-2"]
@@ -77,7 +77,9 @@ def test_an_edited_plan_updates_by_code_and_reports_the_changes(database: Databa
         )
 
     # The removed code comes back when the original plan is loaded again.
-    changes = committed(database, load_plan_file, DATA / "minimal.yaml", settings_clock())
+    changes = committed(
+        database, load_plan_file, DATA / "minimal.yaml", settings_clock(), allow_removals=True
+    )
     assert changes.added.get("measures") is None
     assert sorted(changes.changed["measures"]) == ["T-01-1", "T-01-2"]
     assert changes.removed["measures"] == ["T-01-3"]

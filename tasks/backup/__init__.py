@@ -1,0 +1,1 @@
+"""Backup and restore: the whole ledger (a consistent database snapshot, evidence files, notices) as one archive."""

@@ -1,0 +1,33 @@
+"""A ``zhenggai`` command run as its own process that says how far a bulk load has got.
+
+``python -m tests.support.slow_load report load FILE`` runs the CLI unchanged, except that each report
+recorded prints ``recorded N`` (flushed) first, so a test can kill the process with SIGKILL once it knows
+that N reports are written into the open transaction, and never has to guess with a timer.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+
+def main(argv: list[str]) -> None:
+    import tasks.reports.record as record
+    from flows.cli import app
+
+    original = record.record_report
+    count = 0
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        nonlocal count
+        report = original(*args, **kwargs)
+        count += 1
+        print(f"recorded {count}", flush=True)
+        return report
+
+    record.record_report = counting  # type: ignore[assignment]
+    app(argv, prog_name="zhenggai")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
