@@ -167,3 +167,12 @@ class ChartUnavailable(ZhenggaiError):
 
 class UnsupportedFormat(ZhenggaiError):
     """A document was asked for in a format, or to a place, Zhenggai cannot write."""
+
+
+class InvalidExtensionRequest(ZhenggaiError):
+    """A 延期申请 cannot be recorded or decided (no reason, a date not later, one already pending…)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
