@@ -7,7 +7,7 @@ Reads only; the pages render these. Every measure a unit sees here passed ``task
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -171,6 +171,14 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class PendingExtension:
+    """The unit's extension request awaiting a decision."""
+
+    original_deadline: date | None
+    requested_deadline: date
+
+
+@dataclass(frozen=True)
 class MeasurePage:
     """Everything the measure page shows."""
 
@@ -179,7 +187,7 @@ class MeasurePage:
     lead_unit: str | None
     co_units: tuple[str, ...]
     next_report_due: datetime | None
-    pending_extension: Any
+    pending_extension: PendingExtension | None
     timeline: list[TimelineEntry] = field(default_factory=list)
 
 
@@ -276,7 +284,7 @@ def measure_page(session: Session, principal: Principal, code: str, clock: Clock
             )
         )
         if request.status == "pending":
-            pending = request
+            pending = PendingExtension(request.original_deadline, request.requested_deadline)
     timeline.sort(key=lambda e: e.at, reverse=True)
     if pending is not None:
         item = HomeItem(

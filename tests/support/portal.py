@@ -16,6 +16,7 @@ from models.settings import Settings
 from tasks.reports.signin import sign_in_link
 from tasks.reports.tokens import issue_token
 
+
 def photo_bytes(color: tuple[int, int, int] = (46, 125, 50)) -> bytes:
     """A small JPEG photo, as a phone camera sends one."""
     import io
@@ -48,7 +49,9 @@ class PortalLedger:
 
 def portal_settings(settings: Settings, public_url: str = "http://testserver", **overrides: Any) -> Settings:
     """The test settings with a public URL; years beyond the published calendar count Mon–Fri."""
-    return settings.model_copy(update={"calendar_fallback": "weekends", "public_url": public_url, **overrides})
+    return settings.model_copy(
+        update={"calendar_fallback": "weekends", "public_url": public_url, **overrides}
+    )
 
 
 def build_portal_ledger(database: Database, settings: Settings, today: date | None = None) -> PortalLedger:
@@ -64,7 +67,10 @@ def build_portal_ledger(database: Database, settings: Settings, today: date | No
         leader = make_contact(session, "leader-li", person="李明", role="分管副局长")
         round_ = make_round(session, code="portal-round", feedback_date=today - timedelta(days=60))
         problem = make_problem(
-            session, round_, title="市容环境秩序管理不到位", description="部分路段占道经营、乱堆乱放问题反复出现。"
+            session,
+            round_,
+            title="市容环境秩序管理不到位",
+            description="部分路段占道经营、乱堆乱放问题反复出现。",
         )
         second = make_problem(session, round_, title="执法队伍作风建设有差距")
         make_measure(
@@ -103,7 +109,14 @@ def build_portal_ledger(database: Database, settings: Settings, today: date | No
             deadline_spec=str(today - timedelta(days=30)),
             status=MeasureStatus.CLOSED,
         )
-        make_measure(session, second, code=ledger.secret, text=SECRET_TEXT, lead_unit=b, deadline=today + timedelta(days=40))
+        make_measure(
+            session,
+            second,
+            code=ledger.secret,
+            text=SECRET_TEXT,
+            lead_unit=b,
+            deadline=today + timedelta(days=40),
+        )
         make_measure(
             session,
             second,
@@ -119,7 +132,12 @@ def build_portal_ledger(database: Database, settings: Settings, today: date | No
             ("coordinator", TokenRole.COORDINATOR, None),
         ]:
             issued = issue_token(
-                session, role=role, unit_code=unit, label=f"{name}联络员", now=now, expires_at=now + timedelta(days=180)
+                session,
+                role=role,
+                unit_code=unit,
+                label=f"{name}联络员",
+                now=now,
+                expires_at=now + timedelta(days=180),
             )
             ledger.tokens[name] = issued.secret
             ledger.token_ids[name] = issued.token_id
