@@ -128,25 +128,19 @@ def list_(all_: bool = typer.Option(False, "--all", help="Include revoked tokens
 
     Example: zhenggai token list --all
     """
-    from rich.table import Table
-
     from tasks.reports.tokens import list_tokens
 
-    table = Table(title="API tokens")
     zone = settings().timezone
-    table.caption = f"times in {zone}"
-    for column in ("id", "label", "role", "unit", "created", "last used", "expires", "revoked"):
-        table.add_column(column)
     with database().unit_of_work() as session:
-        for t in list_tokens(session, include_revoked=all_):
-            table.add_row(
-                str(t.id),
-                t.label,
-                t.role.value,
-                t.unit.code if t.unit else "",
-                local_time(t.created_at),
-                local_time(t.last_used_at) if t.last_used_at else "",
-                local_time(t.expires_at) if t.expires_at else "never",
-                local_time(t.revoked_at) if t.revoked_at else "",
-            )
-    console.print(table)
+        tokens = list_tokens(session, include_revoked=all_)
+        for t in tokens:
+            parts = [
+                f"#{t.id} '{t.label}' {t.role.value}" + (f" {t.unit.code}" if t.unit else ""),
+                f"created {local_time(t.created_at)}",
+                f"last used {local_time(t.last_used_at)}",
+                f"expires {local_time(t.expires_at) if t.expires_at else 'never'}",
+            ]
+            if t.revoked_at:
+                parts.append(f"revoked {local_time(t.revoked_at)}")
+            console.print(" · ".join(parts))
+    console.print(f"{len(tokens)} token(s); times in {zone}")

@@ -48,7 +48,7 @@ def principal(
         found = verify_token(session, credentials.credentials, now=now)
         session.commit()
         if found is None:
-            request.state.caller = describe_refused(session, credentials.credentials)
+            request.state.caller = describe_refused(session, credentials.credentials, now)
             reason = refusal_reason(session, credentials.credentials, now=now)
     if found is None:
         raise Refusal(401, "authorization", reason)

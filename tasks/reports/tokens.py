@@ -203,7 +203,7 @@ def live_problem(token: ApiToken, now: datetime) -> str | None:
     return None
 
 
-def describe_refused(session: Session, secret: str | None) -> str:
+def describe_refused(session: Session, secret: str | None, now: datetime | None = None) -> str:
     """How logs name a token that did not verify: a revoked or expired token by id and label, else its absence."""
     if not secret:
         return "no token"
@@ -214,6 +214,6 @@ def describe_refused(session: Session, secret: str | None) -> str:
         return "unknown token"
     if token.revoked_at is not None:
         return f"revoked token #{token.id} '{token.label}'"
-    if token.expires_at is not None and token.expires_at <= utcnow():
+    if token.expires_at is not None and token.expires_at <= (now or utcnow()):
         return f"expired token #{token.id} '{token.label}'"
     return f"token #{token.id} '{token.label}' of a removed unit"
