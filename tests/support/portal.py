@@ -6,6 +6,8 @@ one overdue and one closed, co-owns one of 街道乙's, and 街道乙 leads one 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -150,3 +152,25 @@ def build_portal_ledger(database: Database, settings: Settings, today: date | No
 def link_path(link: str) -> str:
     """A sign-in link's path (the tests' server is not the public URL)."""
     return link[link.index("/signin/") :]
+
+
+@contextmanager
+def serve_app(app: Any, port: int) -> Iterator[str]:
+    """``app`` served by uvicorn on 127.0.0.1:``port`` in a thread, for a browser; yields its base URL."""
+    import threading
+    import time
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the portal's test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
