@@ -128,8 +128,14 @@ def _signin_page(
     return response
 
 
-def _signed_in_response(config: Settings, value: str, expires_in: float) -> RedirectResponse:
-    response = RedirectResponse("/", status_code=303)
+_NEXT = re.compile(r"^/m/[A-Za-z0-9._\-]{1,64}$")
+
+
+def _signed_in_response(
+    config: Settings, value: str, expires_in: float, next_path: str = "/"
+) -> RedirectResponse:
+    """Signed in: the session cookie, and on to ``next_path`` (a measure's page) or 我的任务."""
+    response = RedirectResponse(next_path if _NEXT.match(next_path) else "/", status_code=303)
     response.set_cookie(SESSION_COOKIE, value, max_age=max(1, int(expires_in)), **cookie_options(config))
     response.delete_cookie(SIGNIN_COOKIE, path="/")
     return response
@@ -179,8 +185,9 @@ def _token_problem(reason: str) -> str:
 
 
 @router.get("/signin/{value}", response_model=None)
-def signin_with_link(value: str, request: Request, config: Config, db: Db) -> Response:
-    """A sign-in link: signs in and goes to 我的任务 (usable again until it expires or is revoked)."""
+def signin_with_link(value: str, request: Request, config: Config, db: Db, next: str = "/") -> Response:
+    """A sign-in link: signs in and goes to 我的任务, or to the measure page a message named (``?next=/m/CODE``);
+    usable again until it expires or its token is revoked."""
     now = utcnow()
     try:
         with db.unit_of_work() as session:
@@ -188,7 +195,7 @@ def signin_with_link(value: str, request: Request, config: Config, db: Db) -> Re
             session.commit()
     except BadSignature as problem:
         return _signin_page(request, config, status=401, error=str(problem))
-    return _signed_in_response(config, cookie, (expires_at - now).total_seconds())
+    return _signed_in_response(config, cookie, (expires_at - now).total_seconds(), next)
 
 
 @router.get("/logout", response_class=HTMLResponse)

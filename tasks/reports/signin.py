@@ -15,94 +15,29 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import re
-import secrets
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from models.links import LINK, SESSION, BadSignature, Signed, mask_links, sign, unsign
 from models.settings import Settings
-from models.tables import ApiToken, SigningKey
+from models.tables import ApiToken
+from tasks.ledger.keys import link_for, signing_key
 from tasks.reports.tokens import Principal, live_problem, principal_of
 
-KEY_NAME = "portal"
-LINK = "link"
-SESSION = "session"
-SIGN_IN_PATH = "/signin/"
-_LINK_SIGNATURE = re.compile(r"(/signin/\d+\.\d+\.)[A-Za-z0-9_-]+")
+__all__ = ["LINK", "SESSION", "BadSignature", "Signed", "mask_links", "sign", "signing_key", "unsign"]
 
 
-def signing_key(session: Session, *, now: datetime) -> bytes:
-    """The portal's key, created (and flushed) on first use; two processes racing agree on one."""
-    row = session.get(SigningKey, KEY_NAME)
-    if row is None:
-        try:
-            with session.begin_nested():
-                session.add(SigningKey(name=KEY_NAME, secret=secrets.token_urlsafe(32), created_at=now))
-        except IntegrityError:
-            pass
-        row = session.get(SigningKey, KEY_NAME)
-        assert row is not None
-    return row.secret.encode("utf-8")
-
-
-def _signature(key: bytes, purpose: str, token_id: int, expires: int) -> str:
-    mac = hmac.new(key, f"{purpose}.{token_id}.{expires}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
-
-
-def sign(key: bytes, purpose: str, token_id: int, expires_at: datetime) -> str:
-    """``token_id`` signed for ``purpose`` until ``expires_at``."""
-    expires = int(expires_at.timestamp())
-    return f"{token_id}.{expires}.{_signature(key, purpose, token_id, expires)}"
-
-
-@dataclass(frozen=True)
-class Signed:
-    """A verified signed value: the token it names and until when it holds."""
-
-    token_id: int
-    expires_at: datetime
-
-
-class BadSignature(Exception):
-    """A signed value that is malformed, forged or past its expiry; the message says which, in Chinese."""
-
-
-def unsign(key: bytes, purpose: str, value: str, *, now: datetime) -> Signed:
-    """The token id and expiry a signed value carries, or ``BadSignature``."""
-    parts = (value or "").split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or len(value) > 200:
-        raise BadSignature("链接不完整，请复制完整的登录链接")
-    token_id, expires = int(parts[0]), int(parts[1])
-    if not hmac.compare_digest(parts[2], _signature(key, purpose, token_id, expires)):
-        raise BadSignature("链接无效，请向牵头部门索取新的登录链接")
-    expires_at = datetime.fromtimestamp(expires, UTC)
-    if expires_at <= now:
-        raise BadSignature("链接已过期，请向牵头部门索取新的登录链接")
-    return Signed(token_id, expires_at)
-
-
-def sign_in_link(session: Session, settings: Settings, token_id: int, *, now: datetime) -> str:
+def sign_in_link(
+    session: Session, settings: Settings, token_id: int, *, now: datetime, path: str = ""
+) -> str:
     """The sign-in link of a token: on the public URL, valid for ``link_ttl`` (not past the token)."""
-    if not settings.public_url:
-        raise ValueError("no public URL: set ZHENGGAI_PUBLIC_URL")
     token = session.get(ApiToken, token_id)
     if token is None:
         raise ValueError(f"no token #{token_id}")
-    expires_at = now + settings.link_ttl
-    if token.expires_at is not None:
-        expires_at = min(expires_at, token.expires_at)
-    value = sign(signing_key(session, now=now), LINK, token_id, expires_at)
-    return f"{settings.public_url}{SIGN_IN_PATH}{value}"
-
-
-def mask_links(text: str) -> str:
-    """``text`` with the signature of every sign-in link in it masked (for logs and the delivery log)."""
-    return _LINK_SIGNATURE.sub(r"\1***", text)
+    key = signing_key(session, now=now)
+    return link_for(key, settings, token_id, now=now, token_expires=token.expires_at, path=path)
 
 
 def _live_token(session: Session, token_id: int, *, now: datetime) -> ApiToken:
