@@ -20,10 +20,10 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from flows.web import pages
 from flows.web.api import evidence, measures, reports, service, units
 from flows.web.errors import install_error_handlers, refused
-from flows.web.session import WEB, make_templates
+from flows.web.pages import portal as pages
+from flows.web.pages.session import WEB, make_templates
 from models.settings import Settings, get_settings
 from tasks.reports.evidence import MAX_FILES_PER_REPORT
 

@@ -269,7 +269,7 @@ def measure_page(session: Session, principal: Principal, code: str, clock: Clock
         timeline.append(TimelineEntry(delivery.sent_at, "reminder", title, delivery.title))
     for ack in acknowledgements_of(session, measure.id):
         if ack.unit_id == principal.unit_id:
-            timeline.append(TimelineEntry(ack.acknowledged_at, "acknowledgement", "已签收任务", ack.actor))
+            timeline.append(TimelineEntry(ack.acknowledged_at, "acknowledgement", "已签收任务"))
     pending = None
     for request in extension_requests_of(session, measure.id):
         if request.unit_id != principal.unit_id:

@@ -73,7 +73,7 @@ def test_messages_link_to_the_measure_page_masked_in_the_log(
 
 
 def test_a_link_only_leads_to_a_measure_page() -> None:
-    from flows.web.pages import _NEXT
+    from flows.web.pages.portal import _NEXT
 
     assert _NEXT.match("/m/XH-08-1")
     for elsewhere in ["//evil.example", "https://evil.example", "/m/../api", "/api/me", "/m/a/b"]:

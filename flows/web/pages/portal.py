@@ -22,7 +22,7 @@ from starlette.datastructures import UploadFile
 
 from flows.intake import submit_report
 from flows.web.deps import Config, Db, Now
-from flows.web.session import (
+from flows.web.pages.session import (
     SESSION_COOKIE,
     SIGNIN_COOKIE,
     CsrfRefused,

@@ -26,7 +26,7 @@ from tasks.reports.tokens import Principal
 
 SESSION_COOKIE = "zg_session"
 SIGNIN_COOKIE = "zg_signin"  # the sign-in form's CSRF secret before there is a session
-WEB = Path(__file__).resolve().parent
+WEB = Path(__file__).resolve().parents[1]  # flows/web: templates/ and static/
 
 
 class SignInRequired(Exception):
