@@ -120,11 +120,16 @@ def next_step(
     return "按期推进，按时报送进展"
 
 
-def unit_home(session: Session, principal: Principal, clock: Clock) -> list[HomeItem]:
-    """The unit's measures in every round (as lead and co-unit), most urgent first; unsigned ones first."""
+def unit_home(
+    session: Session, principal: Principal, clock: Clock, *, measure_code: str | None = None
+) -> list[HomeItem]:
+    """The unit's measures in every round (as lead and co-unit), most urgent first; unsigned ones first
+    (only ``measure_code`` when given)."""
     if principal.unit_code is None or principal.unit_id is None:
         return []
-    measures = live_measures(session, unit_code=principal.unit_code, with_co_units=True)
+    measures = live_measures(
+        session, unit_code=principal.unit_code, with_co_units=True, measure_code=measure_code
+    )
     views = views_of(session, measures, clock)
     signed = acknowledged_ids(session, principal.unit_id, measures)
     returned, escalated = _flags(session, [m.id for m in measures])
@@ -216,8 +221,7 @@ REMINDER_TITLES = {
 def measure_page(session: Session, principal: Principal, code: str, clock: Clock) -> MeasurePage:
     """One measure as its unit sees it (``Forbidden`` unless it is the unit's own)."""
     check_measure_access(session, principal, code)
-    items = [i for i in unit_home(session, principal, clock) if i.view.code == code]
-    item = items[0]
+    [item] = unit_home(session, principal, clock, measure_code=code)
     measure = session.scalar(
         select(Measure)
         .where(Measure.code == code, Measure.removed_at.is_(None))
