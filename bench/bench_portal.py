@@ -36,7 +36,9 @@ def run(*, seed: int, scale: float, workdir: Path, runs: int = 15) -> Results:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     common_arguments(parser)
     args = parser.parse_args(argv)
     run(seed=args.seed, scale=args.scale, workdir=args.workdir).emit(args.json)

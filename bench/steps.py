@@ -144,7 +144,9 @@ def portal(payload: dict[str, Any]) -> dict[str, Any]:
             .order_by(func.count().desc(), Unit.code)
             .limit(1)
         )
-        issued = issue_token(session, role=TokenRole.UNIT, unit_code=unit, now=now, expires_at=now + timedelta(days=1))
+        issued = issue_token(
+            session, role=TokenRole.UNIT, unit_code=unit, now=now, expires_at=now + timedelta(days=1)
+        )
         link = sign_in_link(session, config, issued.token_id, now=now)
         session.commit()
     client = TestClient(create_app(config))
