@@ -54,6 +54,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > limit:
             request.state.caller = "before authentication"
+            if not request.url.path.startswith(API):  # a portal form: a page in Chinese
+                megabytes = limit // (1024 * 1024)
+                return HTMLResponse(
+                    f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" '
+                    f'content="width=device-width, initial-scale=1"><p>上传的文件合计超过{megabytes}MB，'
+                    f'请减少或压缩文件后返回重新提交。</p><p><a href="/">返回我的任务</a></p></html>',
+                    status_code=413,
+                )
             return refused(request, 413, "evidence", f"the request is larger than {limit:,} bytes")
         return await call_next(request)
 

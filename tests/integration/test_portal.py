@@ -405,3 +405,12 @@ def test_pages_and_api_docs_name_no_other_host(portal: Any) -> None:
             assert 'name="viewport"' in html
     assert "POST /api/reports" in client.get("/api/docs").text
     assert client.get("/static/portal.css").status_code == 200
+
+
+def test_a_post_larger_than_every_file_allowed_gets_a_chinese_page(portal: Any, database: Database) -> None:
+    client, ledger, config = portal
+    signed_in(client, ledger)
+    too_big = str(config.evidence_max_bytes * 21 + 2 * 1024 * 1024)
+    answer = client.post(f"/m/{ledger.due_soon}/report", content=b"x", headers={"Content-Length": too_big})
+    assert answer.status_code == 413 and "上传的文件合计超过" in answer.text
+    assert count(database, Report) == 0
