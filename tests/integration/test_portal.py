@@ -414,3 +414,29 @@ def test_a_post_larger_than_every_file_allowed_gets_a_chinese_page(portal: Any, 
     answer = client.post(f"/m/{ledger.due_soon}/report", content=b"x", headers={"Content-Length": too_big})
     assert answer.status_code == 413 and "上传的文件合计超过" in answer.text
     assert count(database, Report) == 0
+
+
+def test_home_flags_escalation_and_a_returned_done_claim(portal: Any, database: Database) -> None:
+    from models.enums import EventKind, MeasureStatus
+    from models.tables import StatusEvent
+
+    client, ledger, _ = portal
+    signed_in(client, ledger)
+    now = datetime.now(UTC)
+    with database.unit_of_work() as session:
+        overdue = session.scalar(select(Measure).where(Measure.code == ledger.overdue))
+        due_soon = session.scalar(select(Measure).where(Measure.code == ledger.due_soon))
+        assert overdue is not None and due_soon is not None
+        session.add(
+            StatusEvent(measure=overdue, at=now, actor="sweep", kind=EventKind.ESCALATION, to_value="blue")
+        )
+        session.add(
+            StatusEvent(measure=due_soon, at=now, actor="督办室", kind=EventKind.REVIEW, to_value="return")
+        )
+        due_soon.status = MeasureStatus.IN_PROGRESS
+        session.commit()
+    html = client.get("/").text
+    overdue_item = html[html.index('href="/m/JA-2"') : html.index("</li>", html.index('href="/m/JA-2"'))]
+    assert "督办" in overdue_item
+    page = client.get(f"/m/{ledger.due_soon}").text
+    assert "已退回" in page
