@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.common import ROOT, Figure, Results, common_arguments, ensure_city, print_table
 
-BENCHES = ("load", "sync", "sweep", "notice", "assess", "cli")
+BENCHES = ("load", "sync", "sweep", "notice", "assess", "portal", "cli")
 
 
 def machine() -> dict[str, Any]:
@@ -153,6 +153,10 @@ def _run_one(name: str, common: dict[str, Any], args: argparse.Namespace) -> Res
         from bench import bench_assess
 
         return bench_assess.run(**common)
+    if name == "portal":
+        from bench import bench_portal
+
+        return bench_portal.run(**common)
     from bench import bench_cli
 
     return bench_cli.run(**common, profile=args.profile)

@@ -114,6 +114,64 @@ def assess(payload: dict[str, Any]) -> dict[str, Any]:
     return {"seconds": seconds, "read_seconds": read, "ranked": len(ranking.ranked), "lines": lines}
 
 
+@step
+def portal(payload: dict[str, Any]) -> dict[str, Any]:
+    """The units' portal in-process (``TestClient``): the busiest unit signs in by link, then 我的任务 and
+    its measures' pages are fetched ``runs`` times each; the seconds of each request, server side and
+    client together (the test client adds no network)."""
+    import re
+    import statistics
+    from datetime import UTC, datetime, timedelta
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import func, select
+
+    from flows.web.app import create_app
+    from models.enums import TokenRole
+    from models.tables import Measure, Unit
+    from tasks.reports.signin import sign_in_link
+    from tasks.reports.tokens import issue_token
+
+    url = payload["url"]
+    config = _settings(url).model_copy(update={"public_url": "http://testserver"})
+    database = _database(url)
+    now = datetime.now(UTC)
+    with database.unit_of_work() as session:
+        unit = session.scalar(
+            select(Unit.code)
+            .join(Measure, Measure.lead_unit_id == Unit.id)
+            .group_by(Unit.code)
+            .order_by(func.count().desc(), Unit.code)
+            .limit(1)
+        )
+        issued = issue_token(
+            session, role=TokenRole.UNIT, unit_code=unit, now=now, expires_at=now + timedelta(days=1)
+        )
+        link = sign_in_link(session, config, issued.token_id, now=now)
+        session.commit()
+    client = TestClient(create_app(config))
+    assert client.get(link.removeprefix("http://testserver")).status_code == 200
+    runs = int(payload.get("runs", 15))
+
+    def timed(path: str) -> float:
+        started = time.perf_counter()
+        answer = client.get(path)
+        seconds = time.perf_counter() - started
+        assert answer.status_code == 200, (path, answer.status_code)
+        return seconds
+
+    codes = re.findall(r'href="/m/([^"]+)"', client.get("/").text)
+    home = [timed("/") for _ in range(runs)]
+    pages = [timed(f"/m/{codes[i % len(codes)]}") for i in range(runs)]
+    return {
+        "seconds": statistics.median(home),
+        "home_median": statistics.median(home),
+        "measure_median": statistics.median(pages),
+        "measures": len(codes),
+        "unit": unit,
+    }
+
+
 def _settings(url: str) -> Any:
     from models.settings import Settings
 

@@ -203,3 +203,12 @@ class InvalidDraftEdit(ZhenggaiError):
 
 class DuplicateNoticeNumber(ZhenggaiError):
     """A publication number (发文字号) is already taken, or is not of the form 〔2026〕3号."""
+
+
+class InvalidExtensionRequest(ZhenggaiError):
+    """A 延期申请 cannot be recorded or decided (no reason, a date not later, one already pending…)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")

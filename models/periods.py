@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import enum
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING, cast
 
 from models.cadence import cadence_schedule
 from models.clock import Clock
 from models.schedules import ScheduleSpec
+
+if TYPE_CHECKING:
+    from models.workdays import WorkingCalendar
 
 
 def due_period(spec: ScheduleSpec, at: datetime, since: date) -> tuple[datetime, datetime] | None:
@@ -43,14 +47,25 @@ def missing_period(
     """
     if not cadence:
         return None
-    spec = cadence_schedule(cadence, clock.calendar, since)
-    period = due_period(spec, clock.local(clock.now).replace(tzinfo=None), since)
+    at = clock.local(clock.now).replace(tzinfo=None)
+    try:
+        period = _cached_due_period(cadence, cast("Hashable", clock.calendar), since, at)
+    except TypeError:  # a calendar that is not a value (a test double)
+        period = due_period(cadence_schedule(cadence, clock.calendar, since), at, since)
     if period is None:
         return None
     start, end = (moment.replace(tzinfo=clock.zone) for moment in period)
     if last_report_at is not None and last_report_at >= start:
         return None
     return start, end
+
+
+@lru_cache(maxsize=1024)
+def _cached_due_period(
+    cadence: str, calendar: Hashable, since: date, at: datetime
+) -> tuple[datetime, datetime] | None:
+    """``due_period`` of a cadence at a moment: measures sharing a cadence and round ask it once."""
+    return due_period(cadence_schedule(cadence, cast("WorkingCalendar", calendar), since), at, since)
 
 
 class ReportOutcome(enum.StrEnum):

@@ -193,6 +193,14 @@ def format_chinese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+WEEKDAY_NAMES = "一二三四五六日"
+
+
+def format_chinese_day(day: date) -> str:
+    """2026年12月3日（周四）: the date as the portal shows it, with its weekday."""
+    return f"{format_chinese_date(day)}（周{WEEKDAY_NAMES[day.weekday()]}）"
+
+
 ONGOING = "长期坚持"
 _WORKDAYS_SPEC = re.compile(r"^\s*(\d{1,3})\s*个?工作日(?:内)?\s*$")
 

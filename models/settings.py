@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -91,10 +91,26 @@ class Settings(BaseSettings):
             "application/msword",
             "application/vnd.ms-excel",
             "text/plain",
+            "image/heic",
+            "image/heif",
+            "application/ofd",
+            "application/wps-office.wps",
+            "application/wps-office.et",
         ]
     )
     api_host: str = "127.0.0.1"
     api_port: int = 8765
+
+    # Tokens and the units' portal (docs/portal.md).
+    unit_token_days: int = Field(default=180, ge=1, description="A unit token's lifetime unless --expires.")
+    role_token_days: int = Field(default=30, ge=1, description="A coordinator or leader token's lifetime.")
+    public_url: str | None = Field(
+        default=None, description="Where units reach the portal (https://zhenggai.example.gov.cn)."
+    )
+    link_ttl: timedelta = Field(default=timedelta(days=7), description="How long a sign-in link works.")
+    session_ttl: timedelta = Field(
+        default=timedelta(hours=12), description="How long a portal session lasts."
+    )
 
     # Prefect's own variable, read here so that code outside flow runs can tell whether an API is configured.
     prefect_api_url: str | None = Field(
@@ -108,6 +124,32 @@ class Settings(BaseSettings):
     # how long a draft_notice run waits for the leader's decision (审核签发).
     notice_code: str = ""
     approval_days: float = 10
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"'{value}' is not an http:// or https:// URL")
+        return value
+
+    @field_validator("link_ttl", "session_ttl", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        """7d, 12h, 30m, 90s or a number of seconds (ISO 8601 ``P7D`` works too)."""
+        if isinstance(value, str):
+            text = value.strip().lower()
+            units = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+            if text[-1:] in units and text[:-1].strip().isdigit():
+                return timedelta(**{units[text[-1]]: int(text[:-1])})
+        return value
+
+    @property
+    def public_https(self) -> bool:
+        """Whether the public URL is https (the session cookie is then Secure)."""
+        return bool(self.public_url and self.public_url.startswith("https://"))
 
     @field_validator("timezone")
     @classmethod

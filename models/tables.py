@@ -361,8 +361,64 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
     last_used_at: Mapped[datetime | None] = mapped_column()
+    # When it stops working; None for tokens issued before tokens expired (they never do).
+    expires_at: Mapped[datetime | None] = mapped_column()
 
     unit: Mapped[Unit | None] = relationship()
+
+
+class SigningKey(Base):
+    """A secret key kept in the ledger (created on first use), so every process signs alike: the portal's
+    sign-in links and session cookies are HMAC-signed with the key named ``portal``."""
+
+    __tablename__ = "signing_keys"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Acknowledgement(Base):
+    """签收: a unit signed for its assignment on a measure (as it stood: ``assignment`` fingerprints the
+    text, deadline and owners, so a changed assignment is signed for again). Append-only."""
+
+    __tablename__ = "acknowledgements"
+    __table_args__ = (Index("ix_acknowledgements_measure_unit", "measure_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    assignment: Mapped[str] = mapped_column(String(64))
+    assigned_at: Mapped[datetime] = mapped_column()
+    acknowledged_at: Mapped[datetime] = mapped_column(default=utcnow)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(100), default="")
+
+
+class ExtensionRequest(Base):
+    """延期申请: a unit asks for a later deadline with a reason; pending until a coordinator decides.
+    The measure's deadline is untouched by the request; ``original_deadline`` keeps the one asked about."""
+
+    __tablename__ = "extension_requests"
+    __table_args__ = (Index("ix_extension_requests_measure", "measure_id", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    original_deadline: Mapped[date | None] = mapped_column(Date)
+    requested_deadline: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, approved, refused
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decided_by: Mapped[str] = mapped_column(String(100), default="")
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    # A per-form key: a double tap records one request.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+    measure: Mapped[Measure] = relationship()
 
 
 class GeneratedNotice(Base):

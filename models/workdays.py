@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
-from typing import Literal, NamedTuple, Protocol
+from functools import cache, lru_cache
+from typing import Literal, NamedTuple, Protocol, cast
 
 from models.errors import CalendarNotPublished
 from models.holiday_arrangement import (
@@ -280,9 +281,19 @@ def add_workdays(calendar: WorkingCalendar, start: date, n: int) -> date:
 
 
 def workdays_between(calendar: WorkingCalendar, start: date, end: date) -> int:
-    """Working days in (start, end] — negative when ``end`` is before ``start``."""
+    """Working days in (start, end] — negative when ``end`` is before ``start``.
+
+    Remembered per (calendar, start, end) when the calendar is a value: a unit's overview asks the same
+    (today, deadline) question for many measures."""
     if end == start:
         return 0
+    try:
+        return _cached_workdays_between(cast("Hashable", calendar), start, end)
+    except TypeError:  # a calendar that is not a value (a test double): count each time
+        return _workdays_between(calendar, start, end)
+
+
+def _workdays_between(calendar: WorkingCalendar, start: date, end: date) -> int:
     sign, low, high = (1, start, end) if end > start else (-1, end, start)
     count, day = 0, low
     while day < high:
@@ -290,6 +301,9 @@ def workdays_between(calendar: WorkingCalendar, start: date, end: date) -> int:
         if calendar.is_workday(day):
             count += 1
     return sign * count
+
+
+_cached_workdays_between = lru_cache(maxsize=8192)(_workdays_between)
 
 
 def workdays_in(calendar: WorkingCalendar, start: date, end: date) -> list[date]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import typer
 
 from flows.cli.app import app, make_app
-from flows.cli.common import console, database, err_console
+from flows.cli.common import console, database, err_console, local_time, settings
 
 token_app = make_app(
     "API tokens: one per unit, coordinator or leader.\n\nExample: [bold]zhenggai token issue --unit jiedao[/bold]"
@@ -22,6 +24,17 @@ def issue(
     label: str | None = typer.Option(
         None, "--label", help="A name for logs and history (default: unit or role)."
     ),
+    expires: str | None = typer.Option(
+        None,
+        "--expires",
+        help="When it stops working: a date (2027-06-30, end of that day) or a lifetime (90d, 12h). "
+        "Default: unit tokens 180 days, others 30 (ZHENGGAI_UNIT_TOKEN_DAYS, ZHENGGAI_ROLE_TOKEN_DAYS).",
+    ),
+    link: bool = typer.Option(
+        False,
+        "--link",
+        help="Print the unit's portal sign-in link (on ZHENGGAI_PUBLIC_URL) instead of the token.",
+    ),
 ) -> None:
     """Issue a token and print it once: it cannot be shown again.
 
@@ -30,7 +43,8 @@ def issue(
     from datetime import UTC, datetime
 
     from models.enums import TokenRole
-    from tasks.reports.tokens import issue_token
+    from tasks.reports.signin import sign_in_link
+    from tasks.reports.tokens import default_lifetime, issue_token
 
     if (unit is None) == (role is None):
         raise typer.BadParameter(
@@ -39,14 +53,57 @@ def issue(
     if role is not None and role not in (TokenRole.COORDINATOR.value, TokenRole.LEADER.value):
         raise typer.BadParameter(f"'{role}' is not coordinator or leader", param_hint="--role")
     token_role = TokenRole(role) if role is not None else TokenRole.UNIT
+    config = settings()
+    if link and token_role != TokenRole.UNIT:
+        raise typer.BadParameter("a sign-in link is for a unit: give --unit", param_hint="--link")
+    if link and not config.public_url:
+        raise typer.BadParameter(
+            "set ZHENGGAI_PUBLIC_URL (where units reach the portal) to make sign-in links",
+            param_hint="--link",
+        )
+    now = datetime.now(UTC)
+    expires_at = _expiry(expires, now) or now + default_lifetime(
+        token_role, unit_days=config.unit_token_days, role_days=config.role_token_days
+    )
     with database().unit_of_work() as session:
-        issued = issue_token(session, role=token_role, unit_code=unit, label=label, now=datetime.now(UTC))
+        issued = issue_token(
+            session, role=token_role, unit_code=unit, label=label, now=now, expires_at=expires_at
+        )
+        url = sign_in_link(session, config, issued.token_id, now=now) if link else None
         session.commit()
     who = f"unit {issued.unit_code}" if issued.unit_code else issued.role.value
+    until = local_time(expires_at)
+    if url is not None:
+        typer.echo(url)
+        err_console.print(
+            f"sign-in link for token #{issued.token_id} '{issued.label}' ({who}): works until "
+            f"{local_time(min(expires_at, now + config.link_ttl))}; the token expires {until}"
+        )
+        return
     typer.echo(issued.secret)
     err_console.print(
-        f"token #{issued.token_id} '{issued.label}' for {who}: shown once, only its hash is stored"
+        f"token #{issued.token_id} '{issued.label}' for {who}: shown once, only its hash is stored; "
+        f"expires {until}"
     )
+
+
+def _expiry(value: str | None, now: datetime) -> datetime | None:
+    """``--expires``: a date (the end of that day in the configured zone) or a lifetime (90d, 12h)."""
+    if value is None:
+        return None
+    from datetime import date, timedelta
+
+    text = value.strip().lower()
+    units = {"d": "days", "h": "hours"}
+    if text[-1:] in units and text[:-1].isdigit() and int(text[:-1]) > 0:
+        return now + timedelta(**{units[text[-1]]: int(text[:-1])})
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"'{value}' is neither a date (2027-06-30) nor a lifetime (90d, 12h)", param_hint="--expires"
+        ) from None
+    return settings().clock().end_of_day(day)
 
 
 @token_app.command("revoke")
@@ -67,26 +124,23 @@ def revoke(token: str = typer.Argument(..., help="The token's id (#7 or 7) or it
 
 @token_app.command("list")
 def list_(all_: bool = typer.Option(False, "--all", help="Include revoked tokens.")) -> None:
-    """List tokens: id, label, role, unit, last use (never a secret).
+    """List tokens: id, label, role, unit, times in the configured zone (never a secret).
 
     Example: zhenggai token list --all
     """
-    from rich.table import Table
-
     from tasks.reports.tokens import list_tokens
 
-    table = Table(title="API tokens")
-    for column in ("id", "label", "role", "unit", "created", "last used", "revoked"):
-        table.add_column(column)
+    zone = settings().timezone
     with database().unit_of_work() as session:
-        for t in list_tokens(session, include_revoked=all_):
-            table.add_row(
-                str(t.id),
-                t.label,
-                t.role.value,
-                t.unit.code if t.unit else "",
-                t.created_at.isoformat(timespec="seconds"),
-                t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "",
-                t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else "",
-            )
-    console.print(table)
+        tokens = list_tokens(session, include_revoked=all_)
+        for t in tokens:
+            parts = [
+                f"#{t.id} '{t.label}' {t.role.value}" + (f" {t.unit.code}" if t.unit else ""),
+                f"created {local_time(t.created_at)}",
+                f"last used {local_time(t.last_used_at)}",
+                f"expires {local_time(t.expires_at) if t.expires_at else 'never'}",
+            ]
+            if t.revoked_at:
+                parts.append(f"revoked {local_time(t.revoked_at)}")
+            console.print(" · ".join(parts))
+    console.print(f"{len(tokens)} token(s); times in {zone}")

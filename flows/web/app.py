@@ -1,6 +1,8 @@
-"""The HTTP app: ``create_app(settings)`` builds it; ``zhenggai api`` serves it with uvicorn.
+"""The HTTP app: ``create_app(settings)`` builds it; ``zhenggai web`` (alias ``zhenggai api``) serves it.
 
-The JSON API is under ``/api`` (OpenAPI docs at ``/api/docs``, schema at ``/api/openapi.json``): units
+The units' portal is at ``/`` (Chinese pages, a session cookie from a sign-in link: docs/portal.md).
+
+The JSON API is under ``/api`` (a reference page at ``/api/docs``, schema at ``/api/openapi.json``): units
 report progress with evidence, coordinators review and close (销号). Every request but ``/api/health``
 needs ``Authorization: Bearer <token>``. A missing, unknown or revoked token is 401; a token whose
 role or unit does not allow the request is 403. Bad input is a 4xx whose ``detail`` names the field.
@@ -12,11 +14,16 @@ Mount it beside another app (the Prefect server's): ``parent.mount("/zhenggai", 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from flows.web.api import evidence, measures, reports, service, units
 from flows.web.errors import install_error_handlers, refused
+from flows.web.pages import portal as pages
+from flows.web.pages.session import WEB, make_templates
 from models.settings import Settings, get_settings
 from tasks.reports.evidence import MAX_FILES_PER_REPORT
 
@@ -30,12 +37,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Zhenggai 整改 report API",
         version="1",
         description=__doc__,
-        docs_url=f"{API}/docs",
+        docs_url=None,  # Swagger UI loads from a CDN: /api/docs is a page of our own instead
         openapi_url=f"{API}/openapi.json",
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.templates = make_templates(settings)
     install_error_handlers(app)
+    pages.install_page_handlers(app)
     limit = settings.evidence_max_bytes * MAX_FILES_PER_REPORT + 1024 * 1024
 
     @app.middleware("http")
@@ -45,9 +54,49 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > limit:
             request.state.caller = "before authentication"
+            if not request.url.path.startswith(API):  # a portal form: a page in Chinese
+                megabytes = limit // (1024 * 1024)
+                return HTMLResponse(
+                    f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" '
+                    f'content="width=device-width, initial-scale=1"><p>上传的文件合计超过{megabytes}MB，'
+                    f'请减少或压缩文件后返回重新提交。</p><p><a href="/">返回我的任务</a></p></html>',
+                    status_code=413,
+                )
             return refused(request, 413, "evidence", f"the request is larger than {limit:,} bytes")
         return await call_next(request)
 
     for resource in (service, reports, units, measures, evidence):
         app.include_router(resource.router, prefix=API)
+
+    @app.get(f"{API}/docs", include_in_schema=False, response_class=HTMLResponse)
+    def api_docs(request: Request) -> HTMLResponse:
+        """The API's operations, rendered here from the OpenAPI schema (no asset from another host)."""
+        return app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+            request, "api_docs.html", {"title": app.title, "operations": _operations(app.openapi())}
+        )
+
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.include_router(pages.router)
     return app
+
+
+def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    operations = []
+    for path, methods in schema.get("paths", {}).items():
+        for method, operation in methods.items():
+            parameters = [
+                f"{p.get('in')} {p.get('name')}" + (" (required)" if p.get("required") else "")
+                for p in operation.get("parameters", [])
+            ]
+            body = operation.get("requestBody", {}).get("content", {})
+            parameters += [f"body {kind}" for kind in body]
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "parameters": parameters,
+                }
+            )
+    return operations

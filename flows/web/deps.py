@@ -12,7 +12,7 @@ from models.clock import Clock
 from models.db import Database, get_database
 from models.settings import Settings
 from models.tables import utcnow
-from tasks.reports.tokens import Principal, describe_refused, verify_token
+from tasks.reports.tokens import Principal, describe_refused, refusal_reason, verify_token
 
 bearer = HTTPBearer(auto_error=False, description="A token from `zhenggai token issue`.")
 
@@ -38,17 +38,20 @@ def principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     db: Annotated[Database, Depends(database)],
 ) -> Principal:
-    """Who the bearer token speaks for; 401 when it is missing, unknown or revoked."""
+    """Who the bearer token speaks for; 401 naming why when it is missing, unknown, revoked or expired."""
     if credentials is None:
         request.state.caller = "no token"
         raise Refusal(401, "authorization", "send Authorization: Bearer <token>")
+    now = utcnow()
+    reason = ""
     with db.unit_of_work() as session:
-        found = verify_token(session, credentials.credentials, now=utcnow())
+        found = verify_token(session, credentials.credentials, now=now)
         session.commit()
         if found is None:
-            request.state.caller = describe_refused(session, credentials.credentials)
+            request.state.caller = describe_refused(session, credentials.credentials, now)
+            reason = refusal_reason(session, credentials.credentials, now=now)
     if found is None:
-        raise Refusal(401, "authorization", "the token is unknown or revoked")
+        raise Refusal(401, "authorization", reason)
     request.state.principal = found
     return found
 

@@ -1,10 +1,8 @@
 """Facts the assessment reads that other features record: 签收, approved extensions, collective members.
 
-These are the seams where those features plug in. Today the ledger has no table for any of them, so
-each function returns nothing and the assessment scores without them (no 签收 delay, no extension, a
-collective is one unit). When the portal records 签收 and 延期申请 and the plan lists a collective's
-members, each function reads them here, in one statement for the whole round, and nothing else in
-the assessment changes: the records, the formula and the tests already carry them.
+These are the seams where those features plug in, each read in one statement for the whole round: the
+portal records 签收 and 延期申请 (``tasks.reports.assignments``; a coordinator decides a request with
+``decide_extension``). The plan does not list a collective's members yet, so a collective is one unit.
 """
 
 from __future__ import annotations
@@ -13,7 +11,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from models import tables
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,42 @@ class Member:
 
 
 def acknowledgements(session: Session, measure_ids: Collection[int]) -> list[Acknowledgement]:
-    """Every 签收 owed on these measures (signed or pending). None yet: the portal records 签收 (issue 16)."""
-    return []
+    """Every 签收 recorded on these measures (the portal's, ``tasks.reports.assignments``), oldest first.
+
+    Only signed ones: the ledger does not yet record when an assignment was handed out, so a 签收 still
+    owed is not known here (assigned_at is the measure's creation)."""
+    if not measure_ids:
+        return []
+    rows = session.execute(
+        select(
+            tables.Acknowledgement.measure_id,
+            tables.Acknowledgement.unit_id,
+            tables.Acknowledgement.assigned_at,
+            tables.Acknowledgement.acknowledged_at,
+        )
+        .where(tables.Acknowledgement.measure_id.in_(list(measure_ids)))
+        .order_by(tables.Acknowledgement.acknowledged_at, tables.Acknowledgement.id)
+    )
+    return [Acknowledgement(*row) for row in rows]
 
 
 def approved_extensions(session: Session, measure_ids: Collection[int]) -> list[ApprovedExtension]:
-    """Every approved extension of these measures, oldest first. None yet: the desk decides them (issue 17)."""
-    return []
+    """Every approved extension of these measures, oldest first (decided by
+    ``tasks.reports.assignments.decide_extension``)."""
+    if not measure_ids:
+        return []
+    request = tables.ExtensionRequest
+    rows = session.execute(
+        select(request.measure_id, request.decided_at, request.original_deadline, request.requested_deadline)
+        .where(
+            request.measure_id.in_(list(measure_ids)),
+            request.status == "approved",
+            request.original_deadline.is_not(None),
+            request.decided_at.is_not(None),
+        )
+        .order_by(request.decided_at, request.id)
+    )
+    return [ApprovedExtension(*row) for row in rows]
 
 
 def collective_members(session: Session, unit_ids: Collection[int]) -> dict[int, list[Member]]:

@@ -35,6 +35,8 @@ from sqlalchemy import CursorResult, Select, func, or_, select, update
 
 from models.db import Database
 from models.enums import DeliveryStatus, MeasureStatus, MessageKind
+from models.links import SIGN_IN_PATH, unmask_links
+from models.settings import get_settings
 from models.tables import (
     Contact,
     Delivery,
@@ -42,6 +44,7 @@ from models.tables import (
     Problem,
     utcnow,
 )
+from tasks.ledger.keys import signing_key
 from tasks.notify.sender import PreparedMessage, Sender, SendResult, fan_out
 
 # A claim older than this belongs to a process that died mid-send (Apprise's HTTP timeouts are
@@ -149,6 +152,7 @@ def _prepared(database: Database, ids: Sequence[int]) -> list[tuple[int, Prepare
     and why it is cancelled ('' when it is not): its measure was reported done, closed or removed."""
     out: list[tuple[int, PreparedMessage | None, str]] = []
     with database.unit_of_work() as session:
+        signing: bytes | None = None
         for start in range(0, len(ids), 500):
             rows = session.execute(
                 select(
@@ -172,7 +176,11 @@ def _prepared(database: Database, ids: Sequence[int]) -> list[tuple[int, Prepare
             for row_id, key, title, body, index, urls, kind, measure_id, status, removed in rows:
                 url = urls[index] if urls and 0 <= index < len(urls) else None
                 reason = _cancel_reason(kind, measure_id, status, bool(removed))
+                if SIGN_IN_PATH in body:  # the log keeps links masked: sign them again to send
+                    signing = signing or signing_key(session, now=utcnow())
+                    body = unmask_links(body, signing, utcnow() + get_settings().link_ttl)
                 out.append((row_id, PreparedMessage(key, url, title, body) if url else None, reason))
+        session.commit()  # a signing key created here is kept
     return out
 
 

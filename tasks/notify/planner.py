@@ -9,7 +9,7 @@ steps become ``StatusEvent`` rows the same way (their ``dedupe_key``). Sending i
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +33,7 @@ from models.notifications import (
     plan_measure,
 )
 from models.rules import STATE_LABEL
+from models.settings import Settings, get_settings
 from models.tables import (
     Contact,
     Delivery,
@@ -44,6 +45,7 @@ from models.tables import (
 )
 from models.urls import channel_of, mask_url
 from tasks.ledger.history import insert_for, record_event_once
+from tasks.ledger.keys import masked_message_link
 from tasks.ledger.queries import live_measures, measure_views, views_of
 from tasks.notify.render import render_message
 
@@ -122,8 +124,10 @@ def record_messages(
     insert = insert_for(session)
     result = PlanResult()
     rows = []
+    settings = get_settings()
+    links: dict[tuple[int, str], str] = {}
     for message in messages:
-        title, body = render_message(message)
+        title, body = render_message(_with_link(session, settings, message, links, now))
         held = message.due_at > now
         result.planned += 1
         rows.append(
@@ -178,6 +182,29 @@ def record_messages(
         )
         result.escalations += int(recorded)
     return result
+
+
+def _with_link(
+    session: Session,
+    settings: Settings,
+    message: PlannedMessage,
+    links: dict[tuple[int, str], str],
+    now: datetime,
+) -> PlannedMessage:
+    """``message`` with a (masked) sign-in link to its measure's page when it goes to a unit and the portal has
+    a public URL; the outbox signs it again when sending."""
+    code = message.context.get("code")
+    if (
+        not settings.public_url
+        or message.unit_id is None
+        or not isinstance(code, str)
+        or "portal_link" in message.context
+    ):
+        return message
+    key = (message.unit_id, code)
+    if key not in links:
+        links[key] = masked_message_link(session, settings, message.unit_id, code, now=now)
+    return replace(message, context={**message.context, "portal_link": links[key]})
 
 
 def plan_messages(

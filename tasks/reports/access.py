@@ -165,3 +165,8 @@ def evidence_for(session: Session, principal: Principal, sha256: str) -> Evidenc
             raise LookupError(f"no evidence file {sha256}")
         raise Forbidden("sha256", "no evidence file of this unit has this hash")
     return EvidenceInfo(file.sha256, file.size, file.content_type, name)
+
+
+def unit_name_of(session: Session, unit_id: int) -> str:
+    """A unit's name (the portal's header shows whose page it is)."""
+    return session.scalar(select(Unit.name).where(Unit.id == unit_id)) or ""

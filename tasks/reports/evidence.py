@@ -48,6 +48,12 @@ EXTENSION_TYPES = {
     ".xls": "application/vnd.ms-excel",
     ".txt": "text/plain",
     ".csv": "text/csv",
+    # Phone cameras (iPhone photos are HEIC), China's e-document format and WPS Office's own formats.
+    ".heic": "image/heic",
+    ".heif": "image/heif",
+    ".ofd": "application/ofd",
+    ".wps": "application/wps-office.wps",
+    ".et": "application/wps-office.et",
 }
 _ZIP = (b"PK\x03\x04",)
 _OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
@@ -59,7 +65,13 @@ SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _ZIP,
     "application/msword": _OLE,
     "application/vnd.ms-excel": _OLE,
+    "application/ofd": _ZIP,
+    "application/wps-office.wps": _OLE,
+    "application/wps-office.et": _OLE,
 }
+# HEIF files (HEIC photos) open with a box size, then ``ftyp`` and one of these brands.
+HEIF_TYPES = {"image/heic", "image/heif"}
+HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
 TEXT_TYPES = {"text/plain", "text/csv"}
 
 
@@ -168,6 +180,12 @@ def _check_signature(name: str, content_type: str, head: bytes, field_name: str)
                 raise EvidenceTypeRefused(field_name, f"'{name}' is not UTF-8 text") from None
         if b"\x00" in head:
             raise EvidenceTypeRefused(field_name, f"'{name}' is not text (it holds NUL bytes)")
+        return
+    if content_type in HEIF_TYPES:
+        if head[4:8] != b"ftyp" or head[8:12] not in HEIF_BRANDS:
+            raise EvidenceTypeRefused(
+                field_name, f"'{name}' does not hold what its name says ({content_type})"
+            )
         return
     if not head.startswith(SIGNATURES[content_type]):
         raise EvidenceTypeRefused(field_name, f"'{name}' does not hold what its name says ({content_type})")

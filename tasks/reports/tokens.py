@@ -1,5 +1,9 @@
 """API bearer tokens: issue one (shown once), revoke it, verify a presented one.
 
+A token expires: unit tokens after ``unit_token_days`` (180), coordinator and leader tokens after
+``role_token_days`` (30), unless issued with another lifetime. Tokens issued before expiry existed
+(``expires_at`` empty) do not expire.
+
 Only the SHA-256 of a token is stored. A token is ``zg_`` followed by 43 URL-safe characters
 (256 random bits), so a stolen database gives nothing to present and hashes need no salt.
 """
@@ -17,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from models.enums import TokenRole
 from models.errors import InvalidTokenRequest, UnknownToken, UnknownUnit
-from models.tables import ApiToken, Unit
+from models.tables import ApiToken, Unit, utcnow
 
 TOKEN_PREFIX = "zg_"
 # last_used_at is a convenience, not an audit log: refresh it at most this often (fewer writes).
@@ -33,6 +37,7 @@ class Principal:
     label: str
     unit_id: int | None = None
     unit_code: str | None = None
+    expires_at: datetime | None = None
 
     @property
     def display(self) -> str:
@@ -49,6 +54,12 @@ class IssuedToken:
     role: TokenRole
     label: str
     unit_code: str | None
+    expires_at: datetime | None = None
+
+
+def default_lifetime(role: TokenRole, *, unit_days: int, role_days: int) -> timedelta:
+    """How long a token lives unless issued otherwise: units ``unit_days``, other roles ``role_days``."""
+    return timedelta(days=unit_days if role == TokenRole.UNIT else role_days)
 
 
 def hash_token(secret: str) -> str:
@@ -63,8 +74,10 @@ def issue_token(
     unit_code: str | None = None,
     label: str | None = None,
     now: datetime,
+    expires_at: datetime | None = None,
 ) -> IssuedToken:
-    """Create a token for a unit (role ``unit``) or for a coordinator or leader. The caller commits."""
+    """Create a token for a unit (role ``unit``) or for a coordinator or leader, working until
+    ``expires_at`` (None: never). The caller commits."""
     unit: Unit | None = None
     if role == TokenRole.UNIT:
         if not unit_code:
@@ -77,11 +90,22 @@ def issue_token(
     label = (label or "").strip() or (unit.code if unit else role.value)
     if len(label) > 100:
         raise InvalidTokenRequest("a token label has at most 100 characters")
+    if expires_at is not None and expires_at <= now:
+        raise InvalidTokenRequest("a token must expire after it is issued: give a later --expires")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(token_hash=hash_token(secret), role=role, unit=unit, label=label, created_at=now)
+    token = ApiToken(
+        token_hash=hash_token(secret),
+        role=role,
+        unit=unit,
+        label=label,
+        created_at=now,
+        expires_at=expires_at,
+    )
     session.add(token)
     session.flush()
-    return IssuedToken(secret=secret, token_id=token.id, role=role, label=label, unit_code=unit_code)
+    return IssuedToken(
+        secret=secret, token_id=token.id, role=role, label=label, unit_code=unit_code, expires_at=expires_at
+    )
 
 
 def find_token(session: Session, ref: str) -> ApiToken:
@@ -127,7 +151,20 @@ def verify_token(session: Session, secret: str | None, *, now: datetime) -> Prin
     digest = hash_token(secret)
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
     # The lookup is by hash; compare again in constant time for good measure.
-    if token is None or not hmac.compare_digest(token.token_hash, digest) or token.revoked_at is not None:
+    if token is None or not hmac.compare_digest(token.token_hash, digest):
+        return None
+    return principal_of(token, now=now)
+
+
+def is_expired(token: ApiToken, now: datetime) -> bool:
+    """Whether the token's lifetime is over at ``now``."""
+    return token.expires_at is not None and token.expires_at <= now
+
+
+def principal_of(token: ApiToken, *, now: datetime) -> Principal | None:
+    """The principal of a stored token when it is live at ``now`` (not revoked, not expired, its unit
+    still there), refreshing ``last_used_at``; None otherwise. The caller commits."""
+    if token.revoked_at is not None or is_expired(token, now):
         return None
     if token.role == TokenRole.UNIT and token.unit is None:
         return None  # a unit token whose unit is gone speaks for no one
@@ -139,11 +176,35 @@ def verify_token(session: Session, secret: str | None, *, now: datetime) -> Prin
         label=token.label,
         unit_id=token.unit_id,
         unit_code=token.unit.code if token.unit else None,
+        expires_at=token.expires_at,
     )
 
 
-def describe_refused(session: Session, secret: str | None) -> str:
-    """How logs name a token that did not verify: a revoked token by id and label, else its absence."""
+def refusal_reason(session: Session, secret: str | None, *, now: datetime) -> str:
+    """Why a presented token does not verify, in the words a 401 answers with (no secret, no label)."""
+    if not secret:
+        return "no token"
+    token = None
+    if secret.startswith(TOKEN_PREFIX) and len(secret) <= 200:
+        token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if token is None:
+        return "the token is unknown"
+    return live_problem(token, now) or "the token is unknown"
+
+
+def live_problem(token: ApiToken, now: datetime) -> str | None:
+    """What stops a stored token from working at ``now`` (revoked, expired, unit removed), or None."""
+    if token.revoked_at is not None:
+        return "the token was revoked"
+    if token.expires_at is not None and token.expires_at <= now:
+        return f"the token expired at {token.expires_at.isoformat(timespec='seconds')}"
+    if token.role == TokenRole.UNIT and token.unit is None:
+        return "the token's unit was removed"
+    return None
+
+
+def describe_refused(session: Session, secret: str | None, now: datetime | None = None) -> str:
+    """How logs name a token that did not verify: a revoked or expired token by id and label, else its absence."""
     if not secret:
         return "no token"
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
@@ -153,4 +214,6 @@ def describe_refused(session: Session, secret: str | None) -> str:
         return "unknown token"
     if token.revoked_at is not None:
         return f"revoked token #{token.id} '{token.label}'"
+    if token.expires_at is not None and token.expires_at <= (now or utcnow()):
+        return f"expired token #{token.id} '{token.label}'"
     return f"token #{token.id} '{token.label}' of a removed unit"

@@ -117,7 +117,11 @@ def test_report_add_with_refused_evidence_stores_nothing(
 
 
 def test_the_new_commands_have_examples(cli: Cli) -> None:
-    for args in (["api"], ["token", "issue"], ["token", "revoke"], ["token", "list"], ["review", "accept"],
+    for args in (["api"], ["web"], ["token", "issue"], ["token", "revoke"], ["token", "list"], ["review", "accept"],
                  ["review", "return"], ["review", "reopen"], ["report", "add"]):  # fmt: skip
         result = cli(*args, "--help")
         assert result.exit_code == 0 and "Example:" in result.output, args
+    assert (
+        "--link" in cli("token", "issue", "--help").output
+        and "--expires" in cli("token", "issue", "--help").output
+    )

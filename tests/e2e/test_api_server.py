@@ -46,14 +46,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def api_server(tmp_path: Path, **env: str) -> Iterator[tuple[str, Path]]:
-    """``zhenggai api`` in a child process (the test settings come through the environment)."""
+def api_server(tmp_path: Path, command: str = "api", **env: str) -> Iterator[tuple[str, Path]]:
+    """``zhenggai api`` (or ``web``) in a child process (the test settings come through the environment)."""
     port = free_port()
     log = tmp_path / "api.log"
     child_env = {**os.environ, "ZHENGGAI_CALENDAR_FALLBACK": "weekends", **env}
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "flows.cli", "api", "--port", str(port), "--log-level", "warning"],
+            [sys.executable, "-m", "flows.cli", command, "--port", str(port), "--log-level", "warning"],
             env=child_env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -188,3 +188,14 @@ def test_the_served_app_has_its_openapi_docs(settings: Settings, database: Datab
         assert schema["info"]["title"].startswith("Zhenggai")
         assert httpx.get(f"{base}/api/docs", timeout=10).status_code == 200
         assert httpx.get(f"{base}/api/units/x/measures", timeout=10).status_code == 401
+
+
+def test_zhenggai_web_serves_the_portal_and_the_api(
+    settings: Settings, database: Database, tmp_path: Path
+) -> None:
+    with api_server(tmp_path, "web") as (base, _log):
+        signin = httpx.get(f"{base}/signin", timeout=10)
+        assert signin.status_code == 200 and "登录整改系统" in signin.text
+        assert httpx.get(f"{base}/static/portal.css", timeout=10).status_code == 200
+        assert httpx.get(f"{base}/", timeout=10).status_code == 303  # to /signin
+        assert httpx.get(f"{base}/api/me", timeout=10).status_code == 401

@@ -1,0 +1,80 @@
+"""Messages to a unit link to its measure's page: a sign-in link, masked in the delivery log, signed again
+when sent; without ZHENGGAI_PUBLIC_URL they name the CLI as before."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from flows.web.app import create_app
+from models.clock import Clock
+from models.db import Database
+from models.settings import Settings, get_settings
+from models.tables import Delivery
+from tasks.notify.outbox import deliver_due
+from tasks.notify.planner import plan_messages
+from tests.integration.test_delivery_log import CAL, POLICY, TIMEZONE, at, ledger
+from tests.support.fake_sender import FakeSender
+from tests.support.work import committed
+
+
+def _working_day_ahead() -> date:
+    """A coming weekday: the links made then are live now."""
+    day = datetime.now(UTC).date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def _plan(database: Database) -> list[str]:
+    day = _working_day_ahead()
+    ledger(database, deadline=day + timedelta(days=1))
+    committed(database, plan_messages, Clock(CAL, TIMEZONE, at(day)), POLICY)
+    with database.unit_of_work() as session:
+        return [d.body for d in session.scalars(select(Delivery).where(Delivery.unit_id.is_not(None)))]
+
+
+def test_without_a_public_url_messages_name_the_cli(database: Database) -> None:
+    bodies = _plan(database)
+    assert bodies and all(
+        "zhenggai report add --measure" in body and "/signin/" not in body for body in bodies
+    )
+
+
+def test_messages_link_to_the_measure_page_masked_in_the_log(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZHENGGAI_PUBLIC_URL", "http://testserver")
+    get_settings.cache_clear()
+    bodies = _plan(database)
+    assert bodies
+    for body in bodies:
+        found = re.search(r"http://testserver/signin/\d+\.\d+\.(\S+)\?next=/m/M-000", body)
+        assert found is not None and found.group(1) == "***", body
+    sender = FakeSender()
+    deliver_due(database, sender, now=at(_working_day_ahead(), 11))
+    sent = [m.body for m in sender.sent if "/signin/" in m.body]
+    assert sent
+    link = re.search(r"http://testserver(/signin/\S+)", sent[0])
+    assert link is not None and "***" not in link.group(1)
+    config = get_settings().model_copy(update={"calendar_fallback": "weekends"})
+    with TestClient(create_app(config)) as client:
+        answer = client.get(link.group(1), follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"] == "/m/M-000"
+        assert "M-000" in client.get("/m/M-000").text
+    with database.unit_of_work() as session:
+        assert all(
+            "***" in d.body for d in session.scalars(select(Delivery).where(Delivery.unit_id.is_not(None)))
+        )
+
+
+def test_a_link_only_leads_to_a_measure_page() -> None:
+    from flows.web.pages.portal import _NEXT
+
+    assert _NEXT.match("/m/XH-08-1")
+    for elsewhere in ["//evil.example", "https://evil.example", "/m/../api", "/api/me", "/m/a/b"]:
+        assert not _NEXT.match(elsewhere), elsewhere
