@@ -36,6 +36,11 @@ def load(
         codes = getattr(changes, bucket).get("measures", [])
         if codes:
             console.print(f"  measures {bucket}: {', '.join(codes)}")
+    if changes.collectives_without_members:
+        console.print(
+            "  collectives without members (each is one unit): "
+            + ", ".join(changes.collectives_without_members)
+        )
 
 
 @plan_app.command("export")

@@ -22,6 +22,7 @@ from models.errors import InvalidPlan, PlanIssue
 from models.rules import parse_deadline
 from models.tables import Contact, Measure, Problem, Round, StatusEvent, Unit
 from models.yaml_positions import dotted
+from tasks.ledger.collectives import collectives_without_members, member_parents, outside_members
 from tasks.ledger.history import change_status
 from tasks.ledger.plan_check import validate_plan
 from tasks.ledger.plan_schema import (
@@ -69,6 +70,7 @@ def apply_plan(
     kept = writer.problems(round_, plan.problems, deadlines)
     writer.remove_dropped(round_, len(plan.problems), kept)
     session.flush()
+    writer.changes.collectives_without_members = collectives_without_members(plan)
     return writer.changes
 
 
@@ -105,9 +107,13 @@ class _PlanWriter:
         for spec in specs:
             values = {"name": spec.name, "kind": spec.kind}
             self._upsert(self.unit_rows, "units", spec.code, values, partial(Unit, code=spec.code, **values))
+        membership = member_parents(specs)  # a collective's members: their parent is the collective
         for spec in specs:
-            parent = self.unit_rows[spec.parent] if spec.parent else None
+            parent_code = spec.parent or membership.get(spec.code)
+            parent = self.unit_rows[parent_code] if parent_code else None
             self._link("units", spec.code, self.unit_rows[spec.code], "parent", parent)
+        for code, collective in outside_members(specs, self.unit_rows):
+            self._link("units", code, self.unit_rows[code], "parent", collective)
 
     def contacts(self, plan: PlanDocument) -> None:
         specs: list[tuple[ContactSpec, str | None]] = [(c, u.code) for u in plan.units for c in u.contacts]

@@ -45,6 +45,8 @@ class UnitSpec(_Spec):
     kind: UnitKind = UnitKind.OTHER
     parent: Code | None = None
     contacts: list[ContactSpec] = Field(default_factory=list)
+    # A collective (kind: collective) lists the units it stands for; each member's parent is the collective.
+    members: list[Code] = Field(default_factory=list)
 
 
 class RoundContactSpec(_Spec):
@@ -118,6 +120,8 @@ class PlanChanges:
     added: dict[str, list[str]] = field(default_factory=dict)
     changed: dict[str, list[str]] = field(default_factory=dict)
     removed: dict[str, list[str]] = field(default_factory=dict)
+    # Collectives the plan lists without members (each stays one unit): plan load says so.
+    collectives_without_members: list[str] = field(default_factory=list)
 
     def note(self, bucket: str, kind: str, code: str) -> None:
         getattr(self, bucket).setdefault(kind, []).append(code)
