@@ -1,9 +1,9 @@
 """Facts the assessment reads that other features record: 签收, approved extensions, collective members.
 
 These are the seams where those features plug in. Today the ledger has no table for any of them, so
-each function returns nothing and the assessment scores without them (no 签收 delay, no extension, a
-collective is one unit). When the portal records 签收 and 延期申请 and the plan lists a collective's
-members, each function reads them here, in one statement for the whole round, and nothing else in
+each function returns nothing and the assessment scores without them (no 签收 delay, no extension);
+a collective's members come from the plan (``tasks.ledger.collectives``). When the portal records 签收
+and 延期申请, each function reads them here, in one statement for the whole round, and nothing else in
 the assessment changes: the records, the formula and the tests already carry them.
 """
 
@@ -57,6 +57,11 @@ def approved_extensions(session: Session, measure_ids: Collection[int]) -> list[
 
 
 def collective_members(session: Session, unit_ids: Collection[int]) -> dict[int, list[Member]]:
-    """The members of each collective among ``unit_ids``. None yet: the plan lists them (issue 15); a
-    collective without members is scored as one unit."""
-    return {}
+    """The members of each collective among ``unit_ids``, as the plan lists them (a member's parent is
+    its collective); a collective without members is scored as one unit."""
+    from tasks.ledger.collectives import members_of
+
+    return {
+        collective: [Member(u.id, u.code, u.name, u.kind.value) for u in units]
+        for collective, units in members_of(session, unit_ids).items()
+    }

@@ -3,21 +3,33 @@ load, exported back; the assessment's seam reading them."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 from sqlalchemy import select
 
+from models.assessment import parse_period
+from models.clock import Clock
 from models.db import Database
 from models.enums import UnitKind
 from models.tables import Unit
+from models.workdays import WeekdayCalendar
+from tasks.assessment.results import compute_ranking
 from tasks.ledger.plan_export import export_plan
 from tasks.ledger.plan_load import load_plan_file
+from tests.factories import make_measure, make_problem, make_report, make_round, make_unit
 from tests.support.dump import dump
 from tests.support.work import committed, settings_clock
 
 DATA = Path(__file__).parents[1] / "data" / "plans"
 PLAN = DATA / "collectives.yaml"
+CST = ZoneInfo("Asia/Shanghai")
+
+
+def assessment_clock() -> Clock:
+    return Clock(WeekdayCalendar(), "Asia/Shanghai", datetime(2026, 11, 30, 10, tzinfo=CST))
 
 
 def _parents(database: Database) -> dict[str, str | None]:
@@ -85,3 +97,28 @@ def test_plan_load_says_which_collectives_have_no_members(cli: object, database:
 
     assert result.exit_code == 0, result.output
     assert "collectives without members (each is one unit): zhifa" in result.output
+
+
+def test_the_assessment_scores_each_member_of_a_collective_on_its_own_share(database: Database) -> None:
+    with database.unit_of_work() as session:
+        round_ = make_round(session, code="r-members", feedback_date=date(2026, 11, 2))
+        problem = make_problem(session, round_)
+        jiedao = make_unit(session, "jiedao", name="各街道办事处", kind=UnitKind.COLLECTIVE)
+        street_1 = make_unit(
+            session, "street-1", name="示例街道一", kind=UnitKind.STREET_OFFICE, parent=jiedao
+        )
+        make_unit(session, "street-2", name="示例街道二", kind=UnitKind.STREET_OFFICE, parent=jiedao)
+        measure = make_measure(
+            session, problem, code="M-1", lead_unit=jiedao, deadline=None, cadence="每周一 09:00"
+        )
+        # Only 示例街道一 reports the 11-16 → 11-23 period (a day late); 示例街道二 does not report at all.
+        make_report(session, measure, unit=street_1, submitted_at=datetime(2026, 11, 24, 15, tzinfo=CST))
+        session.commit()
+        ranking = compute_ranking(session, "r-members", parse_period("2026-W48"), assessment_clock())
+
+    scores = {score.code: score for score in ranking.scores}
+    assert set(scores) == {"street-1", "street-2"}  # the collective is scored through its members
+    assert {line.rule for line in scores["street-1"].lines} == {"report_late"}
+    assert "report_late" not in {line.rule for line in scores["street-2"].lines}
+    assert scores["street-1"].total != scores["street-2"].total
+    assert all(score.collective == "jiedao" for score in scores.values())
