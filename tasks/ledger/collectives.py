@@ -9,12 +9,16 @@ members is one unit, as before. The pure rule of a measure's state across member
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased
 
-from models.enums import UnitKind
-from models.tables import Unit
+from models.clock import Clock
+from models.collectives import CO, LEAD, MemberShare, all_members_done, judge_share, member_status
+from models.enums import ReportStatus, UnitKind
+from models.periods import missing_period
+from models.tables import Measure, Report, Unit
 from tasks.ledger.plan_schema import PlanDocument, UnitSpec
 
 Path = tuple[str | int, ...]
@@ -103,3 +107,111 @@ def members_of(session: Session, collective_ids: Collection[int]) -> dict[int, l
         if unit.parent_id is not None:
             found.setdefault(unit.parent_id, []).append(unit)
     return found
+
+
+def collective_owners(measure: Measure) -> list[tuple[Unit, str]]:
+    """The collectives among a measure's owners, each with its role (lead first)."""
+    owners = [(measure.lead_unit, LEAD)] if measure.lead_unit is not None else []
+    owners += [(unit, CO) for unit in measure.co_units]
+    return [(unit, role) for unit, role in owners if unit.kind == UnitKind.COLLECTIVE]
+
+
+def owning_collective(measure: Measure, unit: Unit) -> Unit | None:
+    """The collective through which ``unit`` owns ``measure`` as a member (None when it does not)."""
+    for collective, _role in collective_owners(measure):
+        if unit.parent_id == collective.id:
+            return collective
+    return None
+
+
+def latest_member_claims(
+    session: Session,
+    measure_ids: Collection[int],
+    unit_ids: Collection[int],
+    *,
+    as_of: datetime | None = None,
+) -> dict[tuple[int, int], tuple[datetime, ReportStatus]]:
+    """Per (measure, unit), the latest standing report's time and claim (corrections replace what they
+    correct), for these units' reports on these measures: one statement."""
+    if not measure_ids or not unit_ids:
+        return {}
+    superseding = aliased(Report)
+    later_correction = exists().where(superseding.supersedes_id == Report.id)
+    ranked = select(
+        Report.measure_id,
+        Report.unit_id,
+        Report.submitted_at,
+        Report.claimed_status,
+        func.row_number()
+        .over(
+            partition_by=(Report.measure_id, Report.unit_id),
+            order_by=(Report.submitted_at.desc(), Report.id.desc()),
+        )
+        .label("rank"),
+    ).where(Report.measure_id.in_(list(measure_ids)), Report.unit_id.in_(list(unit_ids)))
+    if as_of is not None:
+        ranked = ranked.where(Report.submitted_at <= as_of)
+        later_correction = later_correction.where(superseding.submitted_at <= as_of)
+    table = ranked.where(~later_correction).subquery()
+    rows = session.execute(
+        select(table.c.measure_id, table.c.unit_id, table.c.submitted_at, table.c.claimed_status).where(
+            table.c.rank == 1
+        )
+    )
+    return {(row.measure_id, row.unit_id): (row.submitted_at, row.claimed_status) for row in rows}
+
+
+def member_shares(
+    session: Session, measures: Sequence[Measure], clock: Clock
+) -> dict[int, tuple[MemberShare, ...]]:
+    """Each measure's member shares as of the clock's now (its owners loaded), judged then; measures
+    no collective with members owns are left out. Two statements for all the measures."""
+    owned = {m.id: collective_owners(m) for m in measures}
+    collective_ids = {unit.id for owners in owned.values() for unit, _role in owners}
+    members = members_of(session, collective_ids)
+    if not members:
+        return {}
+    claims = latest_member_claims(
+        session,
+        [m.id for m in measures if owned[m.id]],
+        [u.id for listed in members.values() for u in listed],
+        as_of=clock.now,
+    )
+    shares: dict[int, tuple[MemberShare, ...]] = {}
+    for measure in measures:
+        found = []
+        for collective, role in owned[measure.id]:
+            for member in members.get(collective.id, []):
+                at, claim = claims.get((measure.id, member.id), (None, None))
+                share = MemberShare(
+                    code=member.code,
+                    name=member.name,
+                    collective_code=collective.code,
+                    collective=collective.name,
+                    role=role,
+                    status=member_status(measure.status, claim),
+                    last_report_at=at,
+                    missing_period=missing_period(
+                        measure.cadence,
+                        since=measure.problem.round.feedback_date,
+                        last_report_at=at,
+                        clock=clock,
+                    ),
+                )
+                found.append(judge_share(share, measure.deadline, clock))
+        if found:
+            shares[measure.id] = tuple(found)
+    return shares
+
+
+def finishes_measure(session: Session, measure: Measure, unit: Unit | None, claimed_done: bool) -> bool:
+    """Whether a report from ``unit`` claiming done (after it is flushed) finishes the measure: a member
+    of an owning collective finishes it only when every member of that collective has reported done."""
+    if not claimed_done or unit is None:
+        return claimed_done
+    collective = owning_collective(measure, unit)
+    if collective is None:
+        return True
+    listed = members_of(session, [collective.id]).get(collective.id, [])
+    claims = latest_member_claims(session, [measure.id], [u.id for u in listed])
+    return all_members_done(claims.get((measure.id, u.id), (None, None))[1] for u in listed)

@@ -5,20 +5,26 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 import yaml
 from sqlalchemy import select
 
 from models.assessment import parse_period
 from models.clock import Clock
 from models.db import Database
-from models.enums import UnitKind
-from models.tables import Unit
+from models.enums import MeasureStatus, ReportStatus, UnitKind
+from models.errors import InvalidReport
+from models.rules import Light, MeasureState
+from models.tables import Measure, Unit
 from models.workdays import WeekdayCalendar
 from tasks.assessment.results import compute_ranking
 from tasks.ledger.plan_export import export_plan
 from tasks.ledger.plan_load import load_plan_file
+from tasks.ledger.queries import measure_views
+from tasks.reports.record import ReportInput, record_report
 from tests.factories import make_measure, make_problem, make_report, make_round, make_unit
 from tests.support.dump import dump
 from tests.support.work import committed, settings_clock
@@ -122,3 +128,93 @@ def test_the_assessment_scores_each_member_of_a_collective_on_its_own_share(data
     assert "report_late" not in {line.rule for line in scores["street-2"].lines}
     assert scores["street-1"].total != scores["street-2"].total
     assert all(score.collective == "jiedao" for score in scores.values())
+
+
+def _report(database: Database, unit: str, status: ReportStatus, day: int, measure: str = "C-01-1") -> None:
+    data = ReportInput(
+        measure=measure,
+        unit=unit,
+        text=f"{unit}进展",
+        claimed_status=status,
+        submitted_at=datetime(2023, 10, day, 10, tzinfo=CST),
+    )
+    committed(database, record_report, data, actor="test", clock=members_clock(day))
+
+
+def members_clock(day: int) -> Clock:
+    return Clock(WeekdayCalendar(), "Asia/Shanghai", datetime(2023, 10, day, 12, tzinfo=CST))
+
+
+def _status(database: Database, code: str = "C-01-1") -> MeasureStatus:
+    with database.unit_of_work() as session:
+        measure = session.scalar(select(Measure).where(Measure.code == code))
+        assert measure is not None
+        return measure.status
+
+
+def test_the_measure_is_done_when_every_member_has_reported_done(database: Database) -> None:
+    committed(database, load_plan_file, PLAN, settings_clock())
+    _report(database, "street-1", ReportStatus.DONE, 9)
+    _report(database, "street-2", ReportStatus.DONE, 10)
+    assert _status(database) == MeasureStatus.IN_PROGRESS  # 示例街道三 has not
+
+    _report(database, "street-3", ReportStatus.DONE, 11)
+
+    assert _status(database) == MeasureStatus.DONE
+
+
+def test_views_show_each_members_share_and_the_laggards(database: Database) -> None:
+    committed(database, load_plan_file, PLAN, settings_clock())
+    _report(database, "street-1", ReportStatus.DONE, 9)
+    _report(database, "street-2", ReportStatus.IN_PROGRESS, 10)
+    _report(database, "street-1", ReportStatus.DONE, 10, measure="C-01-2")
+
+    with database.unit_of_work() as session:
+        views = {v.code: v for v in measure_views(session, members_clock(17), round_code="test-collectives")}
+    weekly = views["C-01-1"]
+    assert [str(group) for group in weekly.progress] == [
+        "街道办事处 1/3 已完成（未完成：示例街道二、示例街道三）"
+    ]
+    shares = {share.code: share for share in weekly.members}
+    # Weekly on Mondays: 10-16 asked for the 10-09 → 10-16 week. 示例街道三 never reported.
+    assert not shares["street-1"].report_missing and shares["street-1"].light == Light.GREEN
+    assert not shares["street-2"].report_missing
+    assert shares["street-3"].report_missing and shares["street-3"].state == MeasureState.MISSING_REPORT
+    assert weekly.report_missing and weekly.state == MeasureState.MISSING_REPORT
+    # As a co-owner, 各街道办事处's members are counted too; the lead's own state is untouched.
+    (co,) = views["C-01-2"].progress
+    assert (co.role, co.label) == ("co", "街道办事处 1/3 已完成")
+    # A collective without members is one unit, as before.
+    assert views["C-01-3"].members == () and views["C-01-3"].progress == []
+
+
+def test_a_member_overdue_makes_the_measure_overdue(database: Database) -> None:
+    committed(database, load_plan_file, PLAN, settings_clock())
+    for unit in ("street-1", "street-2"):
+        _report(database, unit, ReportStatus.DONE, 9)
+
+    with database.unit_of_work() as session:
+        (view,) = measure_views(session, members_clock(31).on(date(2023, 11, 2)), measure_code="C-01-1")
+    assert view.state == MeasureState.OVERDUE
+    (group,) = view.progress
+    assert group.overdue and group.laggards == ("示例街道三",)
+    assert [share.light for share in view.members] == [Light.GREEN, Light.GREEN, Light.RED]
+
+
+def test_a_unit_outside_the_collective_cannot_report_for_a_member(database: Database) -> None:
+    committed(database, load_plan_file, PLAN, settings_clock())
+    with pytest.raises(InvalidReport, match="does not own"):
+        _report(database, "office", ReportStatus.DONE, 9)
+
+
+def test_status_for_a_member_lists_what_its_collective_owns(cli: Any, database: Database) -> None:
+    committed(database, load_plan_file, PLAN, settings_clock())
+    _report(database, "street-1", ReportStatus.DONE, 9)
+
+    result = cli("status", "--unit", "street-2", "--as-of", "2023-10-17")
+
+    assert result.exit_code == 0, result.output
+    assert "C-01-1" in result.output and "C-01-3" not in result.output
+    assert "C-01-1 街道办事处 1/3 已完成（未完成：示例街道二、示例街道三）" in result.output
+    detail = cli("status", "--measure", "C-01-1", "--as-of", "2023-10-17")
+    assert "示例街道一：已完成" in detail.output and "示例街道三：未启动" in detail.output
