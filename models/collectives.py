@@ -34,6 +34,7 @@ class MemberShare:
     # The closed cadence period the member has not reported (aware, local), as models.periods gives it.
     missing_period: tuple[datetime, datetime] | None = None
     assessment: Assessment | None = None
+    unit_id: int | None = None
 
     @property
     def finished(self) -> bool:

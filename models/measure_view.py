@@ -7,7 +7,7 @@ the notice needs, so a view reads naturally in one line there: ``MeasureView("XH
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from models.collectives import CollectiveProgress, MemberShare, progress
@@ -86,3 +86,20 @@ class MeasureView:
     @property
     def workdays_left(self) -> int | None:
         return self.judged.workdays_left
+
+
+def share_view(view: MeasureView, share: MemberShare) -> MeasureView:
+    """The measure as one member of its collective sees it: the member as its owner, with the member's
+    own status, latest report, missing report and judgment."""
+    return replace(
+        view,
+        lead_unit=share.name,
+        lead_unit_id=share.unit_id,
+        lead_unit_code=share.code,
+        status=share.status,
+        last_report_at=share.last_report_at,
+        last_report_text=None,
+        missing_period=share.missing_period,
+        assessment=share.assessment,
+        members=(),
+    )

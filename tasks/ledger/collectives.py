@@ -189,6 +189,7 @@ def member_shares(
                     collective_code=collective.code,
                     collective=collective.name,
                     role=role,
+                    unit_id=member.id,
                     status=member_status(measure.status, claim),
                     last_report_at=at,
                     missing_period=missing_period(
