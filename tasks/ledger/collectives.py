@@ -32,6 +32,10 @@ def member_issues(plan: PlanDocument, session: Session) -> list[tuple[Path, str]
     in_file = {spec.code: spec for spec in plan.units}
     member_of: dict[str, str] = {}
     for u, spec in enumerate(plan.units):
+        if spec.reports_for_members and spec.kind != UnitKind.COLLECTIVE:
+            issues.append(
+                (("units", u, "reports_for_members"), "only a unit of kind collective reports for members")
+            )
         if spec.members and spec.kind != UnitKind.COLLECTIVE:
             issues.append((("units", u, "members"), "only a unit of kind collective lists members"))
             continue

@@ -147,6 +147,7 @@ def _unit_specs(
                     for c in unit.contacts
                 ],
                 members=[m.code for m in members.get(unit.id, [])],
+                reports_for_members=unit.reports_for_members,
             )
         )
     return unit_specs
@@ -168,8 +169,9 @@ def dump_plan(plan: PlanDocument) -> str:
     """YAML text of a plan, readable and loadable again to the same ledger."""
     data = plan.model_dump(mode="json", exclude_defaults=False)
     for unit in data.get("units", []):
-        if not unit.get("members"):
-            unit.pop("members", None)  # only a collective lists members
+        for name in ("members", "reports_for_members"):
+            if not unit.get(name):
+                unit.pop(name, None)  # only a collective lists members or reports for them
     return dump_plan_data(data)
 
 

@@ -105,7 +105,7 @@ class _PlanWriter:
 
     def units(self, specs: Sequence[UnitSpec]) -> None:
         for spec in specs:
-            values = {"name": spec.name, "kind": spec.kind}
+            values = {"name": spec.name, "kind": spec.kind, "reports_for_members": spec.reports_for_members}
             self._upsert(self.unit_rows, "units", spec.code, values, partial(Unit, code=spec.code, **values))
         membership = member_parents(specs)  # a collective's members: their parent is the collective
         for spec in specs:

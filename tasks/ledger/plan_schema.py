@@ -47,6 +47,8 @@ class UnitSpec(_Spec):
     contacts: list[ContactSpec] = Field(default_factory=list)
     # A collective (kind: collective) lists the units it stands for; each member's parent is the collective.
     members: list[Code] = Field(default_factory=list)
+    # A collective's own token reports for its members (naming one each time); by default it only reads.
+    reports_for_members: bool = False
 
 
 class RoundContactSpec(_Spec):

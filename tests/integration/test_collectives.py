@@ -16,7 +16,7 @@ from models.assessment import parse_period
 from models.clock import Clock
 from models.db import Database
 from models.enums import MeasureStatus, ReportStatus, UnitKind
-from models.errors import InvalidReport
+from models.errors import InvalidPlan, InvalidReport
 from models.rules import Light, MeasureState
 from models.tables import Measure, Unit
 from models.workdays import WeekdayCalendar
@@ -218,3 +218,34 @@ def test_status_for_a_member_lists_what_its_collective_owns(cli: Any, database: 
     assert "C-01-1 街道办事处 1/3 已完成（未完成：示例街道二、示例街道三）" in result.output
     detail = cli("status", "--measure", "C-01-1", "--as-of", "2023-10-17")
     assert "示例街道一：已完成" in detail.output and "示例街道三：未启动" in detail.output
+
+
+def test_reports_for_members_is_kept_and_exported(database: Database, tmp_path: Path) -> None:
+    path = tmp_path / "reporting.yaml"
+    path.write_text(
+        PLAN.read_text(encoding="utf-8").replace(
+            "    members: [street-1, street-2, street-3]\n",
+            "    members: [street-1, street-2, street-3]\n    reports_for_members: true\n",
+        ),
+        encoding="utf-8",
+    )
+    committed(database, load_plan_file, path, settings_clock())
+
+    units = {
+        u["code"]: u for u in yaml.safe_load(committed(database, export_plan, "test-collectives"))["units"]
+    }
+
+    assert units["jiedao"]["reports_for_members"] is True
+    assert "reports_for_members" not in units["zhifa"]
+
+
+def test_only_a_collective_reports_for_members(database: Database, tmp_path: Path) -> None:
+    path = tmp_path / "wrong.yaml"
+    path.write_text(
+        PLAN.read_text(encoding="utf-8").replace(
+            "    kind: department\n", "    kind: department\n    reports_for_members: true\n"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidPlan, match="only a unit of kind collective reports for members"):
+        committed(database, load_plan_file, path, settings_clock())
