@@ -21,6 +21,8 @@ from models.rules import Light, MeasureState
 from models.tables import Measure, Unit
 from models.workdays import WeekdayCalendar
 from tasks.assessment.results import compute_ranking
+from tasks.exchange.excel_export import export_ledger
+from tasks.exchange.excel_members import MEMBERS_SHEET
 from tasks.ledger.plan_export import export_plan
 from tasks.ledger.plan_load import load_plan_file
 from tasks.ledger.queries import measure_views
@@ -249,3 +251,26 @@ def test_only_a_collective_reports_for_members(database: Database, tmp_path: Pat
     )
     with pytest.raises(InvalidPlan, match="only a unit of kind collective reports for members"):
         committed(database, load_plan_file, path, settings_clock())
+
+
+def test_the_ledger_workbook_has_one_row_per_member_share(database: Database, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    committed(database, load_plan_file, PLAN, settings_clock())
+    _report(database, "street-2", ReportStatus.DONE, 10)
+    path = tmp_path / "台账.xlsx"
+
+    count = committed(database, export_ledger, "test-collectives", path, members_clock(17))
+
+    workbook = load_workbook(path)
+    assert count == 3 and workbook.sheetnames == ["整改台账", "说明", MEMBERS_SHEET]
+    rows = list(workbook[MEMBERS_SHEET].iter_rows(min_row=2, values_only=True))
+    assert [(r[1], r[4], r[5], r[6]) for r in rows] == [
+        ("C-01-1", "示例街道一", "牵头", "未启动"),
+        ("C-01-1", "示例街道二", "牵头", "已完成"),
+        ("C-01-1", "示例街道三", "牵头", "未启动"),
+        ("C-01-2", "示例街道一", "配合", "未启动"),
+        ("C-01-2", "示例街道二", "配合", "未启动"),
+        ("C-01-2", "示例街道三", "配合", "未启动"),
+    ]
+    assert rows[1][8] == "2023-10-10 10:00" and rows[0][9] == "黄灯"  # 示例街道一 owes last week's report
