@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, aliased
 
 from models.clock import Clock
 from models.collectives import CO, LEAD, MemberShare, all_members_done, judge_share, member_status
-from models.enums import ReportStatus, UnitKind
+from models.enums import MeasureStatus, ReportStatus, UnitKind
 from models.periods import missing_period
+from models.rules import is_finished
 from models.tables import Measure, Report, Unit
 from tasks.ledger.plan_schema import PlanDocument, UnitSpec
 
@@ -220,3 +221,33 @@ def finishes_measure(session: Session, measure: Measure, unit: Unit | None, clai
     listed = members_of(session, [collective.id]).get(collective.id, [])
     claims = latest_member_claims(session, [measure.id], [u.id for u in listed])
     return all_members_done(claims.get((measure.id, u.id), (None, None))[1] for u in listed)
+
+
+def laggards_as_of(
+    session: Session, measures: Sequence[Measure], statuses: Mapping[str, MeasureStatus], as_of: datetime
+) -> dict[str, list[str]]:
+    """By measure code, the names of the members of its lead collective not done as of ``as_of``
+    (``statuses``: each measure's status then, by code); measures without such members are left out."""
+    led = {
+        m.id: m.lead_unit
+        for m in measures
+        if m.lead_unit is not None and m.lead_unit.kind == UnitKind.COLLECTIVE
+    }
+    members = members_of(session, {unit.id for unit in led.values()})
+    claims = latest_member_claims(
+        session, list(led), [u.id for listed in members.values() for u in listed], as_of=as_of
+    )
+    found: dict[str, list[str]] = {}
+    for measure in measures:
+        lead = led.get(measure.id)
+        if lead is None:
+            continue
+        status = statuses.get(measure.code, measure.status)
+        names = [
+            member.name
+            for member in members.get(lead.id, [])
+            if not is_finished(member_status(status, claims.get((measure.id, member.id), (None, None))[1]))
+        ]
+        if names:
+            found[measure.code] = names
+    return found

@@ -142,7 +142,14 @@ def load_notice_document(session: Session, round_code: str, clock: Clock) -> Not
         for problem in problems
     ]
     blacklist = blacklist_paragraph(session, round_, options, day.today)
-    return build_notice(round_info(round_), infos, reports, day.today, options, blacklist=blacklist)
+    laggards = None
+    if options.name_laggard_members:
+        from tasks.ledger.collectives import laggards_as_of
+
+        laggards = laggards_as_of(session, measures, {v.code: v.status for v in views}, day.now)
+    return build_notice(
+        round_info(round_), infos, reports, day.today, options, blacklist=blacklist, laggards=laggards
+    )
 
 
 def blacklist_paragraph(session: Session, round_: Round, options: NoticeOptions, as_of: date) -> str | None:

@@ -274,3 +274,32 @@ def test_the_ledger_workbook_has_one_row_per_member_share(database: Database, tm
         ("C-01-2", "示例街道三", "配合", "未启动"),
     ]
     assert rows[1][8] == "2023-10-10 10:00" and rows[0][9] == "黄灯"  # 示例街道一 owes last week's report
+
+
+def test_the_notice_names_members_not_done_only_when_its_options_ask(
+    database: Database, tmp_path: Path
+) -> None:
+    from tasks.notice.load import load_notice_document
+
+    committed(database, load_plan_file, PLAN, settings_clock())
+    _report(database, "street-1", ReportStatus.DONE, 9)
+    # The collective's coordinating office writes the joint account the notice quotes.
+    _report(database, "jiedao", ReportStatus.IN_PROGRESS, 10)
+
+    def outcome() -> str:
+        with database.unit_of_work() as session:
+            document = load_notice_document(session, "test-collectives", members_clock(17))
+        return "\n".join(document.plain_paragraphs())
+
+    plain = outcome()
+    assert "一是jiedao进展" in plain and "尚未完成" not in plain
+    asking = tmp_path / "asking.yaml"
+    asking.write_text(
+        PLAN.read_text(encoding="utf-8").replace(
+            "  coordinator: duban\n", "  coordinator: duban\n  notice:\n    name_laggard_members: true\n"
+        ),
+        encoding="utf-8",
+    )
+    committed(database, load_plan_file, asking, settings_clock())
+
+    assert "一是jiedao进展（示例街道二、示例街道三尚未完成）" in outcome()

@@ -87,3 +87,13 @@ def test_a_members_missing_report_is_its_own_and_the_measure_owes_the_earliest()
     assert missing_of(shares[:2]) == week
     assert missing_of(shares[:1]) is None
     assert [g.role for g in progress(shares)] == ["lead", "co"]
+
+
+def test_the_notice_names_laggard_members_before_the_final_punctuation() -> None:
+    from models.notice import with_laggards
+
+    assert with_laggards("发放宣传一封信4万份。", ["示例街道二", "示例街道三"]) == (
+        "发放宣传一封信4万份（示例街道二、示例街道三尚未完成）。"
+    )
+    assert with_laggards("开展联合执法；", ["示例街道一"]) == "开展联合执法（示例街道一尚未完成）；"
+    assert with_laggards("开展联合执法", ["示例街道一"]) == "开展联合执法（示例街道一尚未完成）"
