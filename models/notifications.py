@@ -153,6 +153,12 @@ class EscalationStep:
         return f"escalation|{subject}|{self.deadline.isoformat()}|{self.level.value}"
 
 
+def escalation_member(dedupe_key: str | None) -> str | None:
+    """The member of a collective an escalation step's ``dedupe_key`` names (None: the measure's own)."""
+    parts = (dedupe_key or "").split("|")
+    return parts[1].partition("@")[2] or None if len(parts) > 1 else None
+
+
 @dataclass
 class MeasurePlan:
     """Everything one measure asks for at one moment."""

@@ -15,10 +15,11 @@ from sqlalchemy import select
 from models.assessment import parse_period
 from models.clock import Clock
 from models.db import Database
-from models.enums import MeasureStatus, ReportStatus, UnitKind
+from models.enums import EventKind, MeasureStatus, ReportStatus, UnitKind
 from models.errors import InvalidPlan, InvalidReport
+from models.notifications import EscalationStep, Level
 from models.rules import Light, MeasureState
-from models.tables import Measure, Unit
+from models.tables import Measure, StatusEvent, Unit
 from models.workdays import WeekdayCalendar
 from tasks.assessment.results import compute_ranking
 from tasks.exchange.excel_export import export_ledger
@@ -121,13 +122,27 @@ def test_the_assessment_scores_each_member_of_a_collective_on_its_own_share(data
         )
         # Only 示例街道一 reports the 11-16 → 11-23 period (a day late); 示例街道二 does not report at all.
         make_report(session, measure, unit=street_1, submitted_at=datetime(2026, 11, 24, 15, tzinfo=CST))
+        # The 蓝 step that chased 示例街道二 (keyed for it by the planner) is its share's, not 示例街道一's.
+        step = EscalationStep(
+            measure.id, "M-1", Level.BLUE, Level.UNIT, 3, date(2026, 11, 20), "—", "street-2"
+        )
+        session.add(
+            StatusEvent(
+                measure=measure,
+                at=datetime(2026, 11, 25, 9, tzinfo=CST),
+                actor="sweep",
+                kind=EventKind.ESCALATION,
+                to_value="blue",
+                dedupe_key=step.dedupe_key,
+            )
+        )
         session.commit()
         ranking = compute_ranking(session, "r-members", parse_period("2026-W48"), assessment_clock())
 
     scores = {score.code: score for score in ranking.scores}
     assert set(scores) == {"street-1", "street-2"}  # the collective is scored through its members
     assert {line.rule for line in scores["street-1"].lines} == {"report_late"}
-    assert "report_late" not in {line.rule for line in scores["street-2"].lines}
+    assert {line.rule for line in scores["street-2"].lines} == {"report_missing", "escalation_blue"}
     assert scores["street-1"].total != scores["street-2"].total
     assert all(score.collective == "jiedao" for score in scores.values())
 

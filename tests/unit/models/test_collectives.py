@@ -97,3 +97,13 @@ def test_the_notice_names_laggard_members_before_the_final_punctuation() -> None
     )
     assert with_laggards("开展联合执法；", ["示例街道一"]) == "开展联合执法（示例街道一尚未完成）；"
     assert with_laggards("开展联合执法", ["示例街道一"]) == "开展联合执法（示例街道一尚未完成）"
+
+
+def test_an_escalation_key_names_the_member_it_chased() -> None:
+    from models.notifications import EscalationStep, Level, escalation_member
+
+    step = EscalationStep(1, "XH-08-1", Level.BLUE, Level.UNIT, 3, date(2023, 12, 29), "—", "street-2")
+    assert step.dedupe_key == "escalation|XH-08-1@street-2|2023-12-29|blue"
+    assert escalation_member(step.dedupe_key) == "street-2"
+    assert escalation_member("escalation|XH-08-1|2023-12-29|blue") is None
+    assert escalation_member(None) is None
