@@ -20,7 +20,11 @@ LIGHT_DOT = {"green": "● 绿", "yellow": "● 黄", "red": "● 红"}
 @app.command("status")
 def status(
     round_code: str | None = typer.Option(None, "--round", help="Only this round."),
-    unit: str | None = typer.Option(None, "--unit", help="Only measures this unit leads (unit code)."),
+    unit: str | None = typer.Option(
+        None,
+        "--unit",
+        help="Only measures this unit leads (unit code; a collective's member: its collective's too).",
+    ),
     problem: int | None = typer.Option(None, "--problem", help="Only this problem (1 for 一、)."),
     state: str | None = typer.Option(
         None,
