@@ -79,6 +79,16 @@ class _Facts:
     deadline: date | None
 
 
+def member_moves(
+    moves: Sequence[tuple[datetime, MeasureStatus]], done_at: datetime | None
+) -> tuple[tuple[datetime, MeasureStatus], ...]:
+    """A member's own status moves on its collective's measure: the measure's, and done from the moment
+    the member reported done (``done_at``: its latest standing report's, when that claims done)."""
+    if done_at is None:
+        return tuple(moves)
+    return (*(move for move in moves if move[0] < done_at), (done_at, MeasureStatus.DONE))
+
+
 def judge_share(share: MemberShare, deadline: date | None, clock: Clock) -> MemberShare:
     """The share with its derived state and light as of the clock's now (the measure's deadline)."""
     assessment = derive_state(_Facts(share.status, deadline), clock, report_missing=share.report_missing)

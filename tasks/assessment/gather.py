@@ -38,12 +38,14 @@ from models.assessment import (
     overdue_days,
 )
 from models.clock import Clock
-from models.enums import EventKind, MeasureStatus
+from models.collectives import member_moves
+from models.enums import EventKind, MeasureStatus, ReportStatus
 from models.errors import UnknownRound
 from models.notifications import escalation_member
 from models.periods import cadence_periods, report_outcome
 from models.tables import AssessmentAdjustment, Measure, Problem, Report, Round, StatusEvent, Unit
 from tasks.assessment import sources
+from tasks.ledger.collectives import latest_member_claims
 from tasks.ledger.queries import live_measures
 
 COLOURS = {"blue": Colour.BLUE, "yellow": Colour.YELLOW, "red": Colour.RED}
@@ -164,6 +166,8 @@ def gather_units(
     for _measure, unit, _role in owners:
         holders[unit.id] = unit
     members = sources.collective_members(session, list(holders))
+    member_ids = [m.id for listed in members.values() for m in listed]
+    claims = latest_member_claims(session, ids, member_ids, as_of=as_of) if member_ids else {}
 
     shares: dict[str, list[ShareRecord]] = defaultdict(list)
     units: dict[str, UnitRecord] = {}
@@ -210,6 +214,8 @@ def gather_units(
                 late_acks += ack_late_days(
                     ack.assigned_at, ack.acknowledged_at, ack_allowance, workdays, clock
                 )
+            claim = claims.get((measure.id, unit_id)) if collective else None
+            own = _own_facts(claim, history, measure.deadline, (start, cutoff), workdays, clock)
             shares[code].append(
                 ShareRecord(
                     unit_code=code,
@@ -219,7 +225,7 @@ def gather_units(
                     ack_late_days=tuple(sorted(set(late_acks))),
                     escalations=escalations,
                     collective=collective.name if collective else None,
-                    **common,  # type: ignore[arg-type]
+                    **{**common, **own},  # type: ignore[arg-type]
                 )
             )
             units.setdefault(
@@ -241,6 +247,27 @@ def gather_units(
         )
         for record in sorted(units.values(), key=lambda u: u.code)
     ]
+
+
+def _own_facts(
+    claim: tuple[datetime, ReportStatus] | None,
+    history: _MeasureHistory,
+    deadline: date | None,
+    window: tuple[datetime, datetime],
+    workdays: list[date],
+    clock: Clock,
+) -> dict[str, object]:
+    """A member that reported done is judged on its own: done (and no longer overdue) since its claim.
+    Nothing to replace otherwise: the share carries the measure's facts."""
+    if claim is None or claim[1] != ReportStatus.DONE:
+        return {}
+    mine = StatusTimeline(member_moves(history.moves, claim[0]))
+    start, cutoff = window
+    done_at = mine.finished_since(cutoff)
+    return {
+        "completed_at": done_at if done_at is not None and start <= done_at < cutoff else None,
+        "overdue_days": overdue_days(deadline, mine, workdays, clock),
+    }
 
 
 def _unit_ids(session: Session, codes: Sequence[str]) -> dict[str, int]:

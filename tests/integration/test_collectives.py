@@ -318,3 +318,28 @@ def test_the_notice_names_members_not_done_only_when_its_options_ask(
     committed(database, load_plan_file, asking, settings_clock())
 
     assert "一是jiedao进展（示例街道二、示例街道三尚未完成）" in outcome()
+
+
+def test_a_member_that_reported_done_is_not_overdue_while_the_others_are(database: Database) -> None:
+    with database.unit_of_work() as session:
+        round_ = make_round(session, code="r-done", feedback_date=date(2026, 11, 2))
+        problem = make_problem(session, round_)
+        jiedao = make_unit(session, "jiedao", name="各街道办事处", kind=UnitKind.COLLECTIVE)
+        street_1 = make_unit(
+            session, "street-1", name="示例街道一", kind=UnitKind.STREET_OFFICE, parent=jiedao
+        )
+        make_unit(session, "street-2", name="示例街道二", kind=UnitKind.STREET_OFFICE, parent=jiedao)
+        measure = make_measure(session, problem, code="D-1", lead_unit=jiedao, deadline=date(2026, 11, 20))
+        make_report(
+            session,
+            measure,
+            unit=street_1,
+            claimed_status=ReportStatus.DONE,
+            submitted_at=datetime(2026, 11, 18, 15, tzinfo=CST),
+        )
+        session.commit()
+        ranking = compute_ranking(session, "r-done", parse_period("2026-W48"), assessment_clock())
+
+    lines = {score.code: {line.rule for line in score.lines} for score in ranking.scores}
+    assert "overdue_workday" not in lines["street-1"]  # done two days before the deadline
+    assert "overdue_workday" in lines["street-2"]  # the measure is still open for it

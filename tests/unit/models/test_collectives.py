@@ -107,3 +107,14 @@ def test_an_escalation_key_names_the_member_it_chased() -> None:
     assert escalation_member(step.dedupe_key) == "street-2"
     assert escalation_member("escalation|XH-08-1|2023-12-29|blue") is None
     assert escalation_member(None) is None
+
+
+def test_a_members_own_moves_end_in_done_at_its_claim() -> None:
+    from models.collectives import member_moves
+
+    moves = [(datetime(2023, 10, 20, tzinfo=CST), MeasureStatus.IN_PROGRESS)]
+    done_at = datetime(2023, 11, 1, tzinfo=CST)
+    later = (datetime(2023, 11, 2, tzinfo=CST), MeasureStatus.DONE)
+
+    assert member_moves(moves, None) == tuple(moves)
+    assert member_moves([*moves, later], done_at) == (moves[0], (done_at, MeasureStatus.DONE))
