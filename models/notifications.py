@@ -153,6 +153,11 @@ class EscalationStep:
         return f"escalation|{subject}|{self.deadline.isoformat()}|{self.level.value}"
 
 
+def message_member(key: str) -> str | None:
+    """The member of a collective a message key's subject names (``XH-08-1@jiedao-1|…``), or None."""
+    return key.split("|", 1)[0].partition("@")[2] or None
+
+
 def escalation_member(dedupe_key: str | None) -> str | None:
     """The member of a collective an escalation step's ``dedupe_key`` names (None: the measure's own)."""
     parts = (dedupe_key or "").split("|")

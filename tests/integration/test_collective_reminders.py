@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from models.clock import Clock
 from models.db import Database
-from models.enums import EventKind, ReportStatus, UnitKind
+from models.enums import DeliveryStatus, EventKind, ReportStatus, UnitKind
 from models.notifications import Policy
-from models.tables import Delivery, StatusEvent
+from models.tables import Delivery, Measure, StatusEvent, Unit
 from models.workdays import WeekdayCalendar
 from tasks.notify.outbox import deliver
 from tasks.notify.planner import plan_messages
@@ -110,3 +110,30 @@ def test_escalation_steps_are_each_members_recorded_once(
     # Each late member hears its 逾期 message once; the leader hears once per late member.
     assert paths == {"/street-2": 1, "/street-3": 1, "/leader": 2}
     assert all(count == 1 for count in json_receiver.keys().values())
+
+
+def test_a_members_message_is_cancelled_when_it_reports_done_before_sending(
+    database: Database, json_receiver: JsonReceiver
+) -> None:
+    _seed(database, json_receiver)
+    tuesday = at(date(2023, 12, 26))
+    ids = committed(database, plan_messages, tuesday, Policy()).new_ids
+    with database.unit_of_work() as session:
+        measure = session.scalar(select(Measure).where(Measure.code == "XH-08-1"))
+        street_2 = session.scalar(select(Unit).where(Unit.code == "street-2"))
+        make_report(
+            session,
+            measure,
+            unit=street_2,
+            claimed_status=ReportStatus.DONE,
+            submitted_at=datetime(2023, 12, 26, 9, tzinfo=TZ),
+        )
+        session.commit()
+
+    deliver(database, AppriseSender(), ids, now=tuesday.now, concurrency=2)
+
+    assert Counter(request.path for request in json_receiver.requests) == {"/street-3": 1}
+    with database.unit_of_work() as session:
+        rows = {row.key.split("|")[0]: row for row in session.scalars(select(Delivery))}
+        assert rows["XH-08-1@street-2"].error == "member reported done before sending"
+        assert rows["XH-08-1@street-3"].status == DeliveryStatus.SENT
