@@ -1,6 +1,9 @@
 """A synthetic city round, generated deterministically from a seed: plan.yaml, reports.yaml and city.json.
 
-At full scale (``--scale 1``): 40 units whose contacts point at a loopback JSON receiver, 700 problems,
+At full scale (``--scale 1``): 40 units whose contacts point at a loopback JSON receiver (and two
+collectives, 全市各街道办事处 and 全市各综合执法中队, whose members are the street offices and the
+enforcement teams: every ``COLLECTIVE_EVERY``-th measure a member led is led by its collective, the
+member reporting its own share), 700 problems,
 2,100 measures (60% dated deadlines, 25% weekly/monthly cadences, 15% daily working-day checks) and
 21,000 progress reports spread over three months (2025-09-01 … 2025-11-28). The files are the real
 input formats (docs/plan-format.md), so loading them is what ``zhenggai plan load`` and
@@ -29,6 +32,13 @@ REPORTS_FROM = date(2025, 9, 1)
 LAST_DAY = date(2025, 11, 28)  # a Friday and a working day: the notice's as-of day and the sweep's day
 SWEEP_HOUR = 10  # local time of the sweep on LAST_DAY: inside the default 08:30–18:00 window
 CST = timezone(timedelta(hours=8))
+
+# Every this many measures, one a street office or an enforcement team leads goes to its collective.
+COLLECTIVE_EVERY = 50
+COLLECTIVES = {
+    "street_office": ("c01", "全市各街道办事处"),
+    "enforcement_team": ("c02", "全市各综合执法中队"),
+}
 
 # Reports per measure, by kind: 1,260 × 5 + 525 × 13 + 315 × 25 = 21,000 at full scale.
 REPORTS_PER_MEASURE = {"dated": 5, "cadence": 13, "daily": 25}
@@ -131,6 +141,8 @@ class CityInfo:
     sweep_at: str  # ISO datetime with offset: when the daily sweep runs
     plan: str  # file names inside the output directory
     reports_file: str
+    collectives: int = 0  # collectives with members (beside ``units``)
+    collective_measures: int = 0  # measures a collective leads
 
 
 def _workdays(start: date, end: date) -> list[date]:
@@ -175,6 +187,44 @@ def _units(rng: random.Random, count: int, port: int) -> list[dict[str, Any]]:
             }
         )
     return units
+
+
+def _collectives(units: list[dict[str, Any]], port: int) -> list[dict[str, Any]]:
+    """The collectives of the city's street offices and enforcement teams (two members at least)."""
+    found = []
+    for kind, (code, name) in COLLECTIVES.items():
+        members = [u["code"] for u in units if u["kind"] == kind]
+        if len(members) >= 2:
+            contact = {"code": f"{code}-office", "person": f"{name}协调员", "role": "协调员"}
+            contact["urls"] = [f"json://127.0.0.1:{port}/unit/{code}"]
+            found.append(
+                {"code": code, "name": name, "kind": "collective", "members": members, "contacts": [contact]}
+            )
+    return found
+
+
+def _to_collectives(
+    problems: list[dict[str, Any]],
+    reports: list[dict[str, Any]],
+    units: list[dict[str, Any]],
+    collectives: list[dict[str, Any]],
+) -> int:
+    """Every ``COLLECTIVE_EVERY``-th measure a member leads goes to its collective; the member's
+    reports stay its own share (``unit``). Rewritten after generation, so the rest of the city is as
+    the seed always made it. Returns how many measures moved."""
+    collective_of = {member: c["code"] for c in collectives for member in c["members"]}
+    moved: dict[str, str] = {}
+    measures = [m for p in problems for m in p["measures"]]
+    for index, measure in enumerate(measures):
+        if index % COLLECTIVE_EVERY == 0 and measure["lead_unit"] in collective_of:
+            member = measure["lead_unit"]
+            measure["lead_unit"] = collective_of[member]
+            measure.pop("co_units", None)  # a co-unit could be another member of the collective
+            moved[measure["code"]] = member
+    for report in reports:
+        if report["measure"] in moved:
+            report["unit"] = moved[report["measure"]]
+    return len(moved)
 
 
 def _contacts(port: int) -> list[dict[str, Any]]:
@@ -284,6 +334,8 @@ def generate(
             }
         )
 
+    collectives = _collectives(units, receiver_port)
+    collective_measures = _to_collectives(problems, reports, units, collectives)
     plan = {
         "round": {
             "code": ROUND_CODE,
@@ -306,7 +358,7 @@ def generate(
             "coordinator": "duban-office",
             "head": "bureau-head",
         },
-        "units": units,
+        "units": units + collectives,
         "contacts": contacts,
         "problems": problems,
     }
@@ -329,6 +381,8 @@ def generate(
         .isoformat(),
         plan="plan.yaml",
         reports_file="reports.yaml",
+        collectives=len(collectives),
+        collective_measures=collective_measures,
     )
     return plan, {"round": ROUND_CODE, "reports": reports}, info
 

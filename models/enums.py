@@ -27,6 +27,7 @@ class UnitKind(enum.StrEnum):
     LEADERSHIP = "leadership"  # 党组、领导班子、局领导
     COMMITTEE = "committee"  # 管委会
     EXTERNAL = "external"  # 区公安分局 and other bodies outside the bureau
+    COLLECTIVE = "collective"  # 各街道办事处: stands for its member units (a unit's parent is its collective)
     OTHER = "other"
 
 

@@ -7,9 +7,10 @@ the notice needs, so a view reads naturally in one line there: ``MeasureView("XH
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from models.collectives import CollectiveProgress, MemberShare, progress
 from models.enums import MeasureStatus
 from models.rules import Assessment, Light, MeasureState
 
@@ -46,6 +47,8 @@ class MeasureView:
     missing_period: tuple[datetime, datetime] | None = None
     # The derived state as of the moment; None where only the facts were read (the notice).
     assessment: Assessment | None = None
+    # The shares of the members of a collective that owns the measure (models.collectives), judged.
+    members: tuple[MemberShare, ...] = ()
 
     @property
     def measure_text(self) -> str:
@@ -56,6 +59,11 @@ class MeasureView:
     def leader(self) -> str | None:
         """The responsible leader as messages and overviews name them: the role, else the person."""
         return (self.leader_role or self.leader_person) if self.leader_code else None
+
+    @property
+    def progress(self) -> list[CollectiveProgress]:
+        """How far each owning collective's members are: ``街道办事处 7/10 已完成``, laggards named."""
+        return progress(self.members)
 
     @property
     def report_missing(self) -> bool:
@@ -78,3 +86,20 @@ class MeasureView:
     @property
     def workdays_left(self) -> int | None:
         return self.judged.workdays_left
+
+
+def share_view(view: MeasureView, share: MemberShare) -> MeasureView:
+    """The measure as one member of its collective sees it: the member as its owner, with the member's
+    own status, latest report, missing report and judgment."""
+    return replace(
+        view,
+        lead_unit=share.name,
+        lead_unit_id=share.unit_id,
+        lead_unit_code=share.code,
+        status=share.status,
+        last_report_at=share.last_report_at,
+        last_report_text=None,
+        missing_period=share.missing_period,
+        assessment=share.assessment,
+        members=(),
+    )

@@ -57,6 +57,8 @@ class NoticeOptions:
     printed_by: str | None = None  # 印发机关, e.g. 中共新华区城市管理综合行政执法局办公室
     printed_on: str | None = None  # 印发日期, YYYY-MM-DD; default the notice's date
     blacklist: str | None = None  # week or month: name the 黑榜 of the last such period closed by the date
+    # A measure a collective with members leads: name the members not done by the date after its text.
+    name_laggard_members: bool = False
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None, where: str = "notice") -> NoticeOptions:
@@ -85,6 +87,7 @@ _OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "printed_by": (str,),
     "printed_on": (str,),
     "blacklist": (str, type(None)),
+    "name_laggard_members": (bool,),
 }
 _TEXT_OPTIONS = ("title", "closing", "masthead", "document_number", "copy_to", "printed_by")
 
@@ -490,13 +493,15 @@ def build_notice(
     *,
     blacklist: str | None = None,
     withheld: Collection[str] = (),
+    laggards: Mapping[str, Sequence[str]] | None = None,
 ) -> NoticeDocument:
     """The notice as of ``as_of``; ``reports`` maps a measure code to its latest report as of then.
 
     A measure missing from ``reports`` is never invented: it gets a 【待报送：责任单位】 marker and
     appears in ``NoticeDocument.missing``. ``blacklist`` is the 黑榜 paragraph (printed before the
     closing) when the options ask for it and a stored assessment names someone. A measure in ``withheld``
-    (its report is marked not for publication) is left out of its problem's 整改成效.
+    (its report is marked not for publication) is left out of its problem's 整改成效. ``laggards`` maps a
+    measure code to the members of its collective not done as of then (option ``name_laggard_members``).
     """
     options = options or NoticeOptions()
     ordered = sorted(problems, key=lambda p: p.ordinal)
@@ -509,6 +514,8 @@ def build_notice(
                 continue
             report = reports.get(measure.code)
             text = report.text.strip() if report is not None else ""
+            if text and options.name_laggard_members and laggards and laggards.get(measure.code):
+                text = with_laggards(text, laggards[measure.code])
             if text:
                 items.append(OutcomeItem(measure.code, measure.marker, text))
             else:
@@ -546,6 +553,13 @@ def build_notice(
         printed_on=_iso_date(options.printed_on) if options.printed_on else None,
         blacklist=blacklist if options.blacklist else None,
     )
+
+
+def with_laggards(text: str, names: Sequence[str]) -> str:
+    """A measure's report text naming the members of its collective not done yet, before its final
+    punctuation: ``……4万份（示例街道二、示例街道三尚未完成）。``."""
+    body, end = (text[:-1], text[-1]) if text[-1] in "。；，;," else (text, "")
+    return f"{body}（{'、'.join(names)}尚未完成）{end}"
 
 
 def check_missing(document: NoticeDocument) -> None:

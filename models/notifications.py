@@ -145,10 +145,23 @@ class EscalationStep:
     overdue_workdays: int
     deadline: date
     target: str  # who is told: unit name, person, or "—" when nobody is configured
+    member: str | None = None  # the member of a collective whose share this step is (its unit code)
 
     @property
     def dedupe_key(self) -> str:
-        return f"escalation|{self.measure_code}|{self.deadline.isoformat()}|{self.level.value}"
+        subject = f"{self.measure_code}@{self.member}" if self.member else self.measure_code
+        return f"escalation|{subject}|{self.deadline.isoformat()}|{self.level.value}"
+
+
+def message_member(key: str) -> str | None:
+    """The member of a collective a message key's subject names (``XH-08-1@jiedao-1|…``), or None."""
+    return key.split("|", 1)[0].partition("@")[2] or None
+
+
+def escalation_member(dedupe_key: str | None) -> str | None:
+    """The member of a collective an escalation step's ``dedupe_key`` names (None: the measure's own)."""
+    parts = (dedupe_key or "").split("|")
+    return parts[1].partition("@")[2] or None if len(parts) > 1 else None
 
 
 @dataclass
@@ -250,19 +263,22 @@ def measure_context(measure: MeasureView, clock: Clock) -> dict[str, Any]:
     }
 
 
-def plan_measure(measure: MeasureView, recipients: Recipients, clock: Clock, policy: Policy) -> MeasurePlan:
+def plan_measure(
+    measure: MeasureView, recipients: Recipients, clock: Clock, policy: Policy, *, member: str | None = None
+) -> MeasurePlan:
     """The messages and escalation steps a measure asks for at the clock's now.
 
     A message is due at the next allowed moment (held when that is later than now) and the measure is
     judged as of that day. Keys make the plan safe to repeat: planning again the same day plans the
-    same keys.
+    same keys. ``member``: the view is one member's share of a collective's measure (its unit code),
+    keyed apart from the other members' (``XH-04-1@street-1``).
     """
     plan = MeasurePlan()
     if is_finished(measure.status):
         return plan
     due = clock.at(next_allowed(clock, policy))
     common: dict[str, Any] = {
-        "subject": measure.code,
+        "subject": f"{measure.code}@{member}" if member else measure.code,
         "due_at": due.now,
         "measure_id": measure.id,
         "unit_id": measure.lead_unit_id,
@@ -270,7 +286,7 @@ def plan_measure(measure: MeasureView, recipients: Recipients, clock: Clock, pol
     }
     if measure.deadline is not None:
         if is_overdue(measure.status, measure.deadline, due.today):
-            _chase(plan, measure, recipients, due, policy, common)
+            _chase(plan, measure, recipients, due, policy, common, member)
         else:
             plan.messages += _deadline_reminder(measure, recipients, due, policy, common)
     if measure.missing_period is not None:
@@ -318,6 +334,7 @@ def _chase(
     due: Clock,
     policy: Policy,
     common: dict[str, Any],
+    member: str | None = None,
 ) -> None:
     """An overdue measure: the unit's daily 逾期 message, and the ladder's steps reached so far."""
     assert measure.deadline is not None
@@ -351,7 +368,9 @@ def _chase(
             else "、".join(r.role or r.person for r in told) or "—"
         )
         plan.escalations.append(
-            EscalationStep(measure.id, measure.code, step, previous, overdue, measure.deadline, target)
+            EscalationStep(
+                measure.id, measure.code, step, previous, overdue, measure.deadline, target, member
+            )
         )
         if step != Level.UNIT:  # the unit hears through its daily overdue message
             plan.messages += _recipient_messages(

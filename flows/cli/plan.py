@@ -57,6 +57,11 @@ def load(
         if not dry_run:
             session.commit()
     print_changes(file, changes, dry_run=dry_run)
+    if changes.collectives_without_members:
+        console.print(
+            "  collectives without members (each is one unit): "
+            + ", ".join(changes.collectives_without_members)
+        )
 
 
 @plan_app.command("export")

@@ -20,7 +20,11 @@ LIGHT_DOT = {"green": "● 绿", "yellow": "● 黄", "red": "● 红"}
 @app.command("status")
 def status(
     round_code: str | None = typer.Option(None, "--round", help="Only this round."),
-    unit: str | None = typer.Option(None, "--unit", help="Only measures this unit leads (unit code)."),
+    unit: str | None = typer.Option(
+        None,
+        "--unit",
+        help="Only measures this unit leads (unit code; a collective's member: its collective's too).",
+    ),
     problem: int | None = typer.Option(None, "--problem", help="Only this problem (1 for 一、)."),
     state: str | None = typer.Option(
         None,
@@ -100,12 +104,20 @@ def status(
     for line in lines:
         table.add_row(*line)
     console.print(table)
+    _print_progress(rows)
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.light.value] = counts.get(row.light.value, 0) + 1
     console.print(
         f"{len(rows)} measures · 绿 {counts.get('green', 0)} · 黄 {counts.get('yellow', 0)} · 红 {counts.get('red', 0)}"
     )
+
+
+def _print_progress(rows: list[MeasureView]) -> None:
+    """Under the table, each collective's members on a measure: ``XH-04-1 街道办事处 7/10 已完成（未完成：…）``."""
+    for row in rows:
+        for group in row.progress:
+            console.print(f"{row.code} {group}")
 
 
 def _show_measure(row: MeasureView, clock: Clock) -> None:
@@ -123,6 +135,14 @@ def _show_measure(row: MeasureView, clock: Clock) -> None:
         f"完成时限：{row.deadline_spec}" + (f"（{row.deadline.isoformat()}）" if row.deadline else ""),
         f"状态：{STATUS_LABEL[row.status]} · {STATE_LABEL[row.state]} · {row.light.value}",
     ]
+    for group in row.progress:
+        lines.append(f"{'牵头' if group.role == 'lead' else '配合'}：{group}")
+        for share in group.members:
+            judged = (
+                f"{STATE_LABEL[share.state]} · {share.light.value}" if share.state and share.light else ""
+            )
+            reported = f" · 最新进展 {local_time(share.last_report_at)}" if share.last_report_at else ""
+            lines.append(f"  {share.name}：{STATUS_LABEL[share.status]} · {judged}{reported}")
     if row.cadence:
         lines.append(f"频次：{describe_cadence(row.cadence, clock, feedback_date=row.feedback_date)}")
     if row.last_report_at:

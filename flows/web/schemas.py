@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from models.enums import MeasureStatus, ReportStatus, TokenRole
-from models.measure_view import MeasureView
+from models.measure_view import MeasureView, share_view
 from models.rules import Light, MeasureState
 
 Timestamp = Annotated[datetime, PlainSerializer(lambda moment: moment.isoformat(), return_type=str)]
@@ -120,8 +120,24 @@ class LastReport(BaseModel):
     text: str | None
 
 
+class MemberShareOut(BaseModel):
+    """One member's share of a measure its collective owns (各街道办事处 → a street office)."""
+
+    unit: str
+    name: str
+    role: Literal["lead", "co"]
+    status: MeasureStatus
+    state: MeasureState | None
+    light: Light | None
+    last_report_at: Timestamp | None
+
+
 class UnitMeasure(BaseModel):
-    """A measure a unit leads or co-owns, as of today: deadline, state, light and last report."""
+    """A measure a unit leads or co-owns, as of today: deadline, state, light and last report.
+
+    A member of a collective that owns it sees its own share (its status, state and light); anyone
+    else sees the measure with every member's share and ``progress`` (``街道办事处 7/10 已完成（…）``).
+    """
 
     code: str
     round: str
@@ -140,10 +156,18 @@ class UnitMeasure(BaseModel):
     light: Light
     workdays_left: int | None
     last_report: LastReport | None
+    members: list[MemberShareOut] = []
+    progress: list[str] = []
 
     @classmethod
     def of(cls, view: MeasureView, unit_code: str) -> UnitMeasure:
-        """A view as the unit ``unit_code`` sees it (lead or co-unit)."""
+        """A view as the unit ``unit_code`` sees it (lead or co-unit, or a member: its own share)."""
+        own = next((share for share in view.members if share.code == unit_code), None)
+        if own is not None:
+            result = cls.of(share_view(view, own), unit_code)
+            result.role = "lead" if own.role == "lead" else "co"
+            result.lead_unit = view.lead_unit_code
+            return result
         last = (
             LastReport(submitted_at=view.last_report_at, text=view.last_report_text)
             if view.last_report_at
@@ -167,6 +191,19 @@ class UnitMeasure(BaseModel):
             light=view.light,
             workdays_left=view.workdays_left,
             last_report=last,
+            members=[
+                MemberShareOut(
+                    unit=share.code,
+                    name=share.name,
+                    role="lead" if share.role == "lead" else "co",
+                    status=share.status,
+                    state=share.state,
+                    light=share.light,
+                    last_report_at=share.last_report_at,
+                )
+                for share in view.members
+            ],
+            progress=[str(group) for group in view.progress],
         )
 
 

@@ -38,11 +38,14 @@ from models.assessment import (
     overdue_days,
 )
 from models.clock import Clock
-from models.enums import EventKind, MeasureStatus
+from models.collectives import member_moves
+from models.enums import EventKind, MeasureStatus, ReportStatus
 from models.errors import UnknownRound
+from models.notifications import escalation_member
 from models.periods import cadence_periods, report_outcome
 from models.tables import AssessmentAdjustment, Measure, Problem, Report, Round, StatusEvent, Unit
 from tasks.assessment import sources
+from tasks.ledger.collectives import latest_member_claims
 from tasks.ledger.queries import live_measures
 
 COLOURS = {"blue": Colour.BLUE, "yellow": Colour.YELLOW, "red": Colour.RED}
@@ -52,7 +55,7 @@ REVIEWS = {"return": ReviewDecision.RETURNED, "accept": ReviewDecision.CLOSED}
 @dataclass
 class _MeasureHistory:
     moves: list[tuple[datetime, MeasureStatus]]
-    escalations: list[EscalationRecord]
+    escalations: list[tuple[EscalationRecord, str | None]]  # with the member of a collective it chased
     reviews: list[ReviewRecord]
 
 
@@ -66,7 +69,13 @@ def find_round(session: Session, round_code: str) -> Round:
 
 def _histories(session: Session, round_id: int, as_of: datetime) -> dict[int, _MeasureHistory]:
     rows = session.execute(
-        select(StatusEvent.measure_id, StatusEvent.kind, StatusEvent.at, StatusEvent.to_value)
+        select(
+            StatusEvent.measure_id,
+            StatusEvent.kind,
+            StatusEvent.at,
+            StatusEvent.to_value,
+            StatusEvent.dedupe_key,
+        )
         .join(Measure, Measure.id == StatusEvent.measure_id)
         .join(Problem, Problem.id == Measure.problem_id)
         .where(
@@ -77,12 +86,14 @@ def _histories(session: Session, round_id: int, as_of: datetime) -> dict[int, _M
         .order_by(StatusEvent.at, StatusEvent.id)
     )
     out: dict[int, _MeasureHistory] = defaultdict(lambda: _MeasureHistory([], [], []))
-    for measure_id, kind, at, to_value in rows:
+    for measure_id, kind, at, to_value, dedupe_key in rows:
         history = out[measure_id]
         if kind == EventKind.STATUS and to_value:
             history.moves.append((at, MeasureStatus(to_value)))
         elif kind == EventKind.ESCALATION and to_value in COLOURS:
-            history.escalations.append(EscalationRecord(at, COLOURS[to_value]))
+            history.escalations.append(
+                (EscalationRecord(at, COLOURS[to_value]), escalation_member(dedupe_key))
+            )
         elif kind == EventKind.REVIEW and to_value in REVIEWS:
             history.reviews.append(ReviewRecord(at, REVIEWS[to_value]))
     return out
@@ -155,6 +166,8 @@ def gather_units(
     for _measure, unit, _role in owners:
         holders[unit.id] = unit
     members = sources.collective_members(session, list(holders))
+    member_ids = [m.id for listed in members.values() for m in listed]
+    claims = latest_member_claims(session, ids, member_ids, as_of=as_of) if member_ids else {}
 
     shares: dict[str, list[ShareRecord]] = defaultdict(list)
     units: dict[str, UnitRecord] = {}
@@ -182,7 +195,6 @@ def gather_units(
             "original_deadline": original,
             "completed_at": finished if finished is not None and within(finished) else None,
             "overdue_days": overdue_days(measure.deadline, timeline, workdays, clock),
-            "escalations": tuple(e for e in history.escalations if within(e.at)),
             "reviews": tuple(r for r in history.reviews if within(r.at)),
             "extensions": tuple(
                 ExtensionRecord(e.approved_at, e.original, e.new) for e in granted if within(e.approved_at)
@@ -193,12 +205,17 @@ def gather_units(
             (m.id, m.code, m.name, m.kind, unit) for m in members.get(unit.id, [])
         ] or [(unit.id, unit.code, unit.name, unit.kind.value, None)]
         for unit_id, code, name, kind, collective in holders_here:
+            # A member's share carries the steps that chased it; any other share, the measure's own.
+            chased = code if collective else None
+            escalations = tuple(e for e, member in history.escalations if member == chased and within(e.at))
             times = unit_reports.get((measure.id, unit_id), []) if collective else reports.get(measure.id, [])
             late_acks: tuple[date, ...] = ()
             for ack in acks.get((measure.id, unit_id), []):
                 late_acks += ack_late_days(
                     ack.assigned_at, ack.acknowledged_at, ack_allowance, workdays, clock
                 )
+            claim = claims.get((measure.id, unit_id)) if collective else None
+            own = _own_facts(claim, history, measure.deadline, (start, cutoff), workdays, clock)
             shares[code].append(
                 ShareRecord(
                     unit_code=code,
@@ -206,8 +223,9 @@ def gather_units(
                         ReportPeriodRecord(p.start, p.due, *report_outcome(p, times, as_of)) for p in periods
                     ),
                     ack_late_days=tuple(sorted(set(late_acks))),
+                    escalations=escalations,
                     collective=collective.name if collective else None,
-                    **common,  # type: ignore[arg-type]
+                    **{**common, **own},  # type: ignore[arg-type]
                 )
             )
             units.setdefault(
@@ -229,6 +247,27 @@ def gather_units(
         )
         for record in sorted(units.values(), key=lambda u: u.code)
     ]
+
+
+def _own_facts(
+    claim: tuple[datetime, ReportStatus] | None,
+    history: _MeasureHistory,
+    deadline: date | None,
+    window: tuple[datetime, datetime],
+    workdays: list[date],
+    clock: Clock,
+) -> dict[str, object]:
+    """A member that reported done is judged on its own: done (and no longer overdue) since its claim.
+    Nothing to replace otherwise: the share carries the measure's facts."""
+    if claim is None or claim[1] != ReportStatus.DONE:
+        return {}
+    mine = StatusTimeline(member_moves(history.moves, claim[0]))
+    start, cutoff = window
+    done_at = mine.finished_since(cutoff)
+    return {
+        "completed_at": done_at if done_at is not None and start <= done_at < cutoff else None,
+        "overdue_days": overdue_days(deadline, mine, workdays, clock),
+    }
 
 
 def _unit_ids(session: Session, codes: Sequence[str]) -> dict[str, int]:

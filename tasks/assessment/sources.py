@@ -2,7 +2,7 @@
 
 These are the seams where those features plug in, each read in one statement for the whole round: the
 portal records 签收 and 延期申请 (``tasks.reports.assignments``; a coordinator decides a request with
-``decide_extension``). The plan does not list a collective's members yet, so a collective is one unit.
+``decide_extension``); a collective's members come from the plan (``tasks.ledger.collectives``).
 """
 
 from __future__ import annotations
@@ -87,6 +87,11 @@ def approved_extensions(session: Session, measure_ids: Collection[int]) -> list[
 
 
 def collective_members(session: Session, unit_ids: Collection[int]) -> dict[int, list[Member]]:
-    """The members of each collective among ``unit_ids``. None yet: the plan lists them (issue 15); a
-    collective without members is scored as one unit."""
-    return {}
+    """The members of each collective among ``unit_ids``, as the plan lists them (a member's parent is
+    its collective); a collective without members is scored as one unit."""
+    from tasks.ledger.collectives import members_of
+
+    return {
+        collective: [Member(u.id, u.code, u.name, u.kind.value) for u in units]
+        for collective, units in members_of(session, unit_ids).items()
+    }

@@ -14,6 +14,7 @@ from models.errors import UnknownRound
 from models.measure_view import MeasureView
 from models.rules import LIGHT_LABEL, STATUS_LABEL, Light, chinese_ordinal, parse_deadline
 from models.tables import Round
+from tasks.exchange.excel_members import add_members_sheet
 from tasks.exchange.excel_sheet import COLUMNS, NOTES_SHEET, ROUND_KEY, SHEET
 from tasks.ledger.queries import measure_views
 
@@ -150,5 +151,7 @@ def export_ledger(session: Session, round_code: str, path: Path, clock: Clock) -
     if title is None:
         raise UnknownRound(f"no round '{round_code}'")
     views = measure_views(session, clock.on(clock.today), round_code=round_code)
-    build_workbook(round_code, title, views, clock.today).save(path)
+    workbook = build_workbook(round_code, title, views, clock.today)
+    add_members_sheet(workbook, views, clock.timezone)  # a collective's members, one row per share
+    workbook.save(path)
     return len(views)

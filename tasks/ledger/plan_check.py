@@ -111,11 +111,15 @@ class _PlanCheck:
             self.add(path, f"unknown contact '{code}' (define it under contacts: or a unit's contacts:)")
 
     def references(self) -> None:
-        """Parents and units that contacts name exist; no unit is its own parent."""
+        """Parents, members and units that contacts name exist; no unit is its own parent."""
+        from tasks.ledger.collectives import member_issues
+
         for u, unit in enumerate(self.plan.units):
             self.unit_ref(unit.parent, ("units", u, "parent"))
             if unit.parent == unit.code:
                 self.add(("units", u, "parent"), "a unit cannot be its own parent")
+        for path, message in member_issues(self.plan, self.session):
+            self.add(path, message)
         for c, contact in enumerate(self.plan.contacts):
             self.unit_ref(contact.unit, ("contacts", c, "unit"))
 

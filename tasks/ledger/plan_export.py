@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -10,8 +11,10 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.enums import UnitKind
 from models.rules import parse_deadline
 from models.tables import Contact, Round, Unit
+from tasks.ledger.collectives import members_of
 from tasks.ledger.plan_schema import (
     ContactSpec,
     MeasureSpec,
@@ -78,20 +81,7 @@ def plan_document(session: Session, round_code: str) -> PlanDocument:
         if contact is not None:
             used_contacts[contact.code] = contact
             use_unit(contact.unit)
-    unit_specs = []
-    for unit in sorted(used_units.values(), key=lambda u: u.id):
-        unit_specs.append(
-            UnitSpec(
-                code=unit.code,
-                name=unit.name,
-                kind=unit.kind,
-                parent=unit.parent.code if unit.parent else None,
-                contacts=[
-                    ContactSpec(code=c.code, person=c.person, role=c.role, urls=list(c.urls))
-                    for c in unit.contacts
-                ],
-            )
-        )
+    unit_specs = _unit_specs(session, used_units, use_unit)
     unit_contacts = {c.code for u in used_units.values() for c in u.contacts}
     loose = [c for code, c in sorted(used_contacts.items()) if code not in unit_contacts]
     return PlanDocument(
@@ -134,6 +124,35 @@ def plan_document(session: Session, round_code: str) -> PlanDocument:
     )
 
 
+def _unit_specs(
+    session: Session, used_units: dict[str, Unit], use_unit: Callable[[Unit], None]
+) -> list[UnitSpec]:
+    """The specs of the units a round uses, with the members of its collectives (they are used too)."""
+    members = members_of(session, [u.id for u in used_units.values()])
+    for listed in list(members.values()):
+        for member in listed:
+            use_unit(member)
+    unit_specs = []
+    for unit in sorted(used_units.values(), key=lambda u: u.id):
+        in_collective = unit.parent is not None and unit.parent.kind == UnitKind.COLLECTIVE
+        unit_specs.append(
+            UnitSpec(
+                code=unit.code,
+                name=unit.name,
+                kind=unit.kind,
+                # A member's parent is written as its collective's members: list.
+                parent=unit.parent.code if unit.parent and not in_collective else None,
+                contacts=[
+                    ContactSpec(code=c.code, person=c.person, role=c.role, urls=list(c.urls))
+                    for c in unit.contacts
+                ],
+                members=[m.code for m in members.get(unit.id, [])],
+                reports_for_members=unit.reports_for_members,
+            )
+        )
+    return unit_specs
+
+
 class _PlanDumper(yaml.SafeDumper):
     pass
 
@@ -148,7 +167,12 @@ _PlanDumper.add_representer(str, _str_representer)
 
 def dump_plan(plan: PlanDocument) -> str:
     """YAML text of a plan, readable and loadable again to the same ledger."""
-    return dump_plan_data(plan.model_dump(mode="json", exclude_defaults=False))
+    data = plan.model_dump(mode="json", exclude_defaults=False)
+    for unit in data.get("units", []):
+        for name in ("members", "reports_for_members"):
+            if not unit.get(name):
+                unit.pop(name, None)  # only a collective lists members or reports for them
+    return dump_plan_data(data)
 
 
 def dump_plan_data(data: dict[str, Any]) -> str:

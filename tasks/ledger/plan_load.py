@@ -22,6 +22,7 @@ from models.errors import InvalidPlan, PlanIssue, RemovalsRefused
 from models.rules import STATUS_LABEL, parse_deadline
 from models.tables import Contact, Measure, Problem, Round, StatusEvent, Unit
 from models.yaml_positions import dotted
+from tasks.ledger.collectives import collectives_without_members, member_parents, outside_members
 from tasks.ledger.history import (
     LEDGER_FIELDS,
     PLAN_STATUS_REASON,
@@ -89,6 +90,7 @@ def apply_plan(
     writer.remove_dropped(round_, len(plan.problems), kept)
     session.flush()
     changes = writer.changes
+    changes.collectives_without_members = collectives_without_members(plan)
     if changes.removals and not allow_removals:
         raise RemovalsRefused(changes.removals, changes.diff())
     return changes
@@ -145,11 +147,15 @@ class _PlanWriter:
 
     def units(self, specs: Sequence[UnitSpec]) -> None:
         for spec in specs:
-            values = {"name": spec.name, "kind": spec.kind}
+            values = {"name": spec.name, "kind": spec.kind, "reports_for_members": spec.reports_for_members}
             self._upsert(self.unit_rows, "units", spec.code, values, partial(Unit, code=spec.code, **values))
+        membership = member_parents(specs)  # a collective's members: their parent is the collective
         for spec in specs:
-            parent = self.unit_rows[spec.parent] if spec.parent else None
+            parent_code = spec.parent or membership.get(spec.code)
+            parent = self.unit_rows[parent_code] if parent_code else None
             self._link("units", spec.code, self.unit_rows[spec.code], "parent", parent)
+        for code, collective in outside_members(specs, self.unit_rows):
+            self._link("units", code, self.unit_rows[code], "parent", collective)
 
     def contacts(self, plan: PlanDocument) -> None:
         specs: list[tuple[ContactSpec, str | None]] = [(c, u.code) for u in plan.units for c in u.contacts]

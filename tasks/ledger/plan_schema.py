@@ -45,6 +45,10 @@ class UnitSpec(_Spec):
     kind: UnitKind = UnitKind.OTHER
     parent: Code | None = None
     contacts: list[ContactSpec] = Field(default_factory=list)
+    # A collective (kind: collective) lists the units it stands for; each member's parent is the collective.
+    members: list[Code] = Field(default_factory=list)
+    # A collective's own token reports for its members (naming one each time); by default it only reads.
+    reports_for_members: bool = False
 
 
 class RoundContactSpec(_Spec):
@@ -124,6 +128,8 @@ class PlanChanges:
     kept: list[str] = field(default_factory=list)
     # what the load removes: owners, deadlines, cadences, measures (refused without --allow-removals)
     removals: list[str] = field(default_factory=list)
+    # Collectives the plan lists without members (each stays one unit): plan load says so.
+    collectives_without_members: list[str] = field(default_factory=list)
 
     def note(self, bucket: str, kind: str, code: str) -> None:
         getattr(self, bucket).setdefault(kind, []).append(code)

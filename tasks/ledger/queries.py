@@ -9,9 +9,11 @@ from datetime import datetime
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
+from sqlalchemy.sql.elements import ColumnElement
 
 from models.clock import Clock
-from models.enums import MeasureStatus, ReportStatus
+from models.collectives import LEAD, MemberShare, missing_of
+from models.enums import MeasureStatus, ReportStatus, UnitKind
 from models.errors import UnknownRound, UnknownUnit
 from models.measure_view import MeasureView
 from models.periods import missing_period
@@ -118,9 +120,13 @@ def live_measures(
         unit = session.scalar(select(Unit).where(Unit.code == unit_code))
         if unit is None:
             raise UnknownUnit(f"no unit '{unit_code}'")
-        owned = Measure.lead_unit_id == unit.id
+        # A member of a collective owns what its collective owns.
+        ids = [unit.id] + (
+            [unit.parent.id] if unit.parent and unit.parent.kind == UnitKind.COLLECTIVE else []
+        )
+        owned: ColumnElement[bool] = Measure.lead_unit_id.in_(ids)
         if with_co_units:
-            co_owned = select(measure_co_units.c.measure_id).where(measure_co_units.c.unit_id == unit.id)
+            co_owned = select(measure_co_units.c.measure_id).where(measure_co_units.c.unit_id.in_(ids))
             owned = or_(owned, Measure.id.in_(co_owned))
         query = query.where(owned)
     if problem_ordinal is not None:
@@ -165,7 +171,10 @@ def views_of(
     ``statuses`` replaces the stored status (the notice's status as of its date, by measure id);
     ``judge`` adds the cadence period still owed and the derived state (the notice reads facts only).
     """
+    from tasks.ledger.collectives import member_shares
+
     latest = latest_reports(session, measure_ids=(m.id for m in measures), as_of=clock.now)
+    shares = member_shares(session, measures, clock) if judge else {}
     return [
         measure_view(
             measure,
@@ -173,6 +182,7 @@ def views_of(
             clock,
             status=statuses.get(measure.id) if statuses is not None else None,
             judge=judge,
+            members=shares.get(measure.id, ()),
         )
         for measure in measures
     ]
@@ -185,8 +195,10 @@ def measure_view(
     *,
     status: MeasureStatus | None = None,
     judge: bool = True,
+    members: tuple[MemberShare, ...] = (),
 ) -> MeasureView:
-    """One measure (its problem, round, owners and leader loaded) as of the clock's now."""
+    """One measure (its problem, round, owners and leader loaded) as of the clock's now. A measure a
+    collective with members leads owes its reports member by member (``members``, judged)."""
     problem, lead, leader = measure.problem, measure.lead_unit, measure.leader
     view = MeasureView(
         code=measure.code,
@@ -213,15 +225,19 @@ def measure_view(
         leader_role=leader.role if leader else "",
         last_report_at=report.submitted_at if report else None,
         last_report_text=report.text if report else None,
+        members=members,
     )
     if not judge:
         return view
-    missing = missing_period(
-        measure.cadence,
-        since=problem.round.feedback_date,
-        last_report_at=view.last_report_at,
-        clock=clock,
-    )
+    if any(share.role == LEAD for share in members):
+        missing = missing_of(members)
+    else:
+        missing = missing_period(
+            measure.cadence,
+            since=problem.round.feedback_date,
+            last_report_at=view.last_report_at,
+            clock=clock,
+        )
     assessment = derive_state(view, clock, report_missing=missing is not None)
     return replace(view, missing_period=missing, assessment=assessment)
 

@@ -145,8 +145,20 @@ def load_notice_document(
         for problem in problems
     ]
     blacklist = blacklist_paragraph(session, round_, options, day.today)
+    laggards = None
+    if options.name_laggard_members:
+        from tasks.ledger.collectives import laggards_as_of
+
+        laggards = laggards_as_of(session, measures, {v.code: v.status for v in views}, day.now)
     return build_notice(
-        round_info(round_), infos, reports, day.today, options, blacklist=blacklist, withheld=withheld
+        round_info(round_),
+        infos,
+        reports,
+        day.today,
+        options,
+        blacklist=blacklist,
+        withheld=withheld,
+        laggards=laggards,
     )
 
 

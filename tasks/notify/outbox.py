@@ -32,10 +32,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import CursorResult, Select, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from models.db import Database
-from models.enums import DeliveryStatus, MeasureStatus, MessageKind
+from models.enums import DeliveryStatus, MeasureStatus, MessageKind, ReportStatus
 from models.links import SIGN_IN_PATH, unmask_links
+from models.notifications import message_member
 from models.settings import get_settings
 from models.tables import (
     Contact,
@@ -166,6 +168,7 @@ def _prepared(database: Database, ids: Sequence[int]) -> list[tuple[int, Prepare
                     Delivery.measure_id,
                     Measure.status,
                     or_(Measure.removed_at.is_not(None), Problem.removed_at.is_not(None)),
+                    Delivery.unit_id,
                 )
                 .outerjoin(Contact, Contact.id == Delivery.contact_id)
                 .outerjoin(Measure, Measure.id == Delivery.measure_id)
@@ -173,15 +176,29 @@ def _prepared(database: Database, ids: Sequence[int]) -> list[tuple[int, Prepare
                 .where(Delivery.id.in_(list(ids[start : start + 500])))
                 .order_by(Delivery.due_at, Delivery.id)
             ).all()
-            for row_id, key, title, body, index, urls, kind, measure_id, status, removed in rows:
+            done = _members_done(session, rows)
+            for row_id, key, title, body, index, urls, kind, measure_id, status, removed, unit_id in rows:
                 url = urls[index] if urls and 0 <= index < len(urls) else None
                 reason = _cancel_reason(kind, measure_id, status, bool(removed))
                 if SIGN_IN_PATH in body:  # the log keeps links masked: sign them again to send
                     signing = signing or signing_key(session, now=utcnow())
                     body = unmask_links(body, signing, utcnow() + get_settings().link_ttl)
+                if not reason and (measure_id, unit_id) in done and message_member(key):
+                    reason = "member reported done before sending"
                 out.append((row_id, PreparedMessage(key, url, title, body) if url else None, reason))
         session.commit()  # a signing key created here is kept
     return out
+
+
+def _members_done(session: Session, rows: Sequence[Any]) -> set[tuple[int, int]]:
+    """The (measure, member) pairs among rows about one member's share whose member has reported done."""
+    shares = {(row.measure_id, row.unit_id) for row in rows if row.unit_id and message_member(row.key)}
+    if not shares:
+        return set()
+    from tasks.ledger.collectives import latest_member_claims
+
+    claims = latest_member_claims(session, {m for m, _ in shares}, {u for _, u in shares})
+    return {pair for pair in shares if pair in claims and claims[pair][1] == ReportStatus.DONE}
 
 
 def _cancel(database: Database, row_id: int, reason: str) -> bool:

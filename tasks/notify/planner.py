@@ -17,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models.clock import Clock
+from models.collectives import LEAD
 from models.enums import DeliveryStatus, EventKind
 from models.errors import UnknownMeasure
-from models.measure_view import MeasureView
+from models.measure_view import MeasureView, share_view
 from models.notifications import (
     LEVEL_LABEL,
     DigestLine,
@@ -227,11 +228,35 @@ def plan_messages(
     due = clock.at(next_allowed(clock, policy))
     messages: list[PlannedMessage] = []
     steps: list[EscalationStep] = []
-    for measure, view in zip(measures, views_of(session, measures, due), strict=True):
-        plan = plan_measure(view, recipients_of(measure), clock, policy)
-        messages += plan.messages
-        steps += plan.escalations
+    views = views_of(session, measures, due)
+    member_units = _member_units(session, views)
+    for measure, view in zip(measures, views, strict=True):
+        recipients = recipients_of(measure)
+        # A measure a collective with members leads is each member's: each is reminded and chased on its own.
+        shares = [share for share in view.members if share.role == LEAD]
+        plans = [
+            plan_measure(
+                share_view(view, share),
+                replace(recipients, unit=unit_recipients(member_units.get(share.code))),
+                clock,
+                policy,
+                member=share.code,
+            )
+            for share in shares
+        ] or [plan_measure(view, recipients, clock, policy)]
+        for plan in plans:
+            messages += plan.messages
+            steps += plan.escalations
     return record_messages(session, messages, steps, now=clock.now, actor=actor, flow_run_id=flow_run_id)
+
+
+def _member_units(session: Session, views: Iterable[MeasureView]) -> dict[str, Unit]:
+    """The member units the views' shares name, with their contacts, by code."""
+    codes = {share.code for view in views for share in view.members}
+    if not codes:
+        return {}
+    query = select(Unit).where(Unit.code.in_(codes)).options(selectinload(Unit.contacts))
+    return {unit.code: unit for unit in session.scalars(query)}
 
 
 def plan_digests(
@@ -258,6 +283,12 @@ def plan_digests(
             _digest_line(view, "牵头" if view.lead_unit_code == unit.code else "配合")
             for view in views
             if view.lead_unit_code == unit.code or view.id in co_owned.get(unit.id, set())
+        ]
+        lines += [  # a member of a collective: its own share of what the collective owns
+            _digest_line(share_view(view, share), "牵头" if share.role == LEAD else "配合")
+            for view in views
+            for share in view.members
+            if share.code == unit.code
         ]
         messages += plan_digest(unit.code, unit.id, unit.name, unit_recipients(unit), lines, clock, policy)
     return record_messages(session, messages, now=clock.now, actor="digest")

@@ -1,13 +1,15 @@
 """What a token may see and do: the role rules, ownership checks and the reads they guard.
 
-A unit token reads and reports on the measures its unit owns (as lead or co-unit), as its own unit and
-only now; coordinator tokens read everything, report for any unit (a paper report with the time it was
+A unit token reads and reports on the measures its unit owns (as lead or co-unit, or as a member of a
+collective that owns them: its own share only), as its own unit and only now; a collective's own token
+reads its members' shares and reports for them only when the plan says so; coordinator tokens read everything, report for any unit (a paper report with the time it was
 received) and review; leader tokens read everything and change nothing. Every refusal is ``Forbidden``
 naming the field. The front doors (the API, the pages) only call these; they hold no rule and no SQL.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,9 +17,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from models.enums import TokenRole
+from models.enums import TokenRole, UnitKind
 from models.errors import Forbidden, UnknownMeasure, UnknownUnit
 from models.tables import EvidenceFile, Measure, Report, ReportEvidence, Unit, measure_co_units
+from tasks.ledger.collectives import collective_owners, members_of, owning_collective
 from tasks.reports.record import report_summary
 from tasks.reports.tokens import Principal
 
@@ -58,18 +61,78 @@ def check_may_review(principal: Principal, action: str) -> None:
 
 
 def owner_ids(session: Session, code: str) -> set[int] | None:
-    """The ids of the units owning a live measure (lead and co-units); None when there is no such measure."""
+    """The ids of the units owning a live measure (lead and co-units, and the members of those that are
+    collectives); None when there is no such measure."""
     measure = session.scalar(
         select(Measure)
         .where(Measure.code == code, Measure.removed_at.is_(None))
-        .options(selectinload(Measure.co_units))
+        .options(selectinload(Measure.co_units), selectinload(Measure.lead_unit))
     )
     if measure is None:
         return None
     ids = {u.id for u in measure.co_units}
     if measure.lead_unit_id is not None:
         ids.add(measure.lead_unit_id)
+    collectives = [unit.id for unit, _role in collective_owners(measure)]
+    ids |= {member.id for listed in members_of(session, collectives).values() for member in listed}
     return ids
+
+
+def report_target(
+    session: Session, principal: Principal, code: str, unit: str | None, *, submitted_at: datetime | None
+) -> str | None:
+    """The unit a principal's report on measure ``code`` is recorded for (None: the measure's lead
+    unit), after every check: the role's (``reporting_unit``), the measure's (``check_measure_access``)
+    and a collective's. A collective with members reads its members' shares and reports for none,
+    unless the plan gives it ``reports_for_members``: then each report names the member it is for.
+    """
+    own = _collective_with_members(session, principal)
+    if own is None:
+        unit = reporting_unit(principal, unit, submitted_at=submitted_at)
+    else:
+        collective, members = own
+        if not collective.reports_for_members:
+            raise Forbidden(
+                "unit",
+                f"a token of collective '{collective.code}' reads its members' shares and reports for "
+                "none (the plan's reports_for_members: true lets it report for a member)",
+            )
+        if unit not in members:
+            raise Forbidden("unit", f"name the member this report is for: {', '.join(members)}")
+        if submitted_at is not None:
+            raise Forbidden("submitted_at", "only a coordinator may set when a report was received")
+    check_measure_access(session, principal, code)
+    return unit
+
+
+def _collective_with_members(session: Session, principal: Principal) -> tuple[Unit, list[str]] | None:
+    """The principal's unit and its member codes when it is a collective with members (unit tokens)."""
+    if principal.role != TokenRole.UNIT or principal.unit_id is None:
+        return None
+    unit = session.get(Unit, principal.unit_id)
+    if unit is None or unit.kind != UnitKind.COLLECTIVE:
+        return None
+    members = [m.code for m in members_of(session, [unit.id]).get(unit.id, [])]
+    return (unit, members) if members else None
+
+
+def visible_report_units(session: Session, principal: Principal, code: str) -> set[int] | None:
+    """Whose reports on measure ``code`` the principal reads: a member of a collective that owns it
+    (and owns it only so) reads its own share's only; everyone else all of them (None)."""
+    if principal.role != TokenRole.UNIT or principal.unit_id is None:
+        return None
+    measure = session.scalar(
+        select(Measure)
+        .where(Measure.code == code)
+        .options(selectinload(Measure.co_units), selectinload(Measure.lead_unit))
+    )
+    if measure is None:
+        return None
+    unit = session.get(Unit, principal.unit_id)
+    direct = {u.id for u in measure.co_units} | {measure.lead_unit_id}
+    if unit is None or unit.id in direct or owning_collective(measure, unit) is None:
+        return None
+    return {unit.id}
 
 
 def check_measure_access(session: Session, principal: Principal, code: str) -> None:
@@ -97,22 +160,25 @@ def check_unit_access(session: Session, principal: Principal, unit_code: str) ->
         raise Forbidden("unit", f"a token of unit '{principal.unit_code}' may not read unit '{unit_code}'")
 
 
-def measure_reports(session: Session, code: str) -> list[dict[str, Any]]:
-    """Every report on a measure, oldest first, with what superseded it."""
+def measure_reports(
+    session: Session, code: str, *, unit_ids: Collection[int] | None = None
+) -> list[dict[str, Any]]:
+    """Every report on a measure (or those of ``unit_ids``: ``visible_report_units``), oldest first,
+    with what superseded it."""
     measure = session.scalar(select(Measure).where(Measure.code == code))
     if measure is None:
         raise UnknownMeasure(f"no measure '{code}'")
+    query = select(Report).where(Report.measure_id == measure.id)
+    if unit_ids is not None:
+        query = query.where(Report.unit_id.in_(list(unit_ids)))
     reports = list(
         session.scalars(
-            select(Report)
-            .where(Report.measure_id == measure.id)
-            .options(
+            query.options(
                 selectinload(Report.metrics),
                 selectinload(Report.unit),
                 selectinload(Report.evidence).selectinload(ReportEvidence.file),
                 selectinload(Report.measure),
-            )
-            .order_by(Report.submitted_at, Report.id)
+            ).order_by(Report.submitted_at, Report.id)
         )
     )
     superseded_by = {r.supersedes_id: r.id for r in reports if r.supersedes_id is not None}
@@ -158,7 +224,13 @@ def evidence_for(session: Session, principal: Principal, sha256: str) -> Evidenc
         co_owned = select(measure_co_units.c.measure_id).where(
             measure_co_units.c.unit_id == principal.unit_id
         )
-        query = query.where(or_(Measure.lead_unit_id == principal.unit_id, Measure.id.in_(co_owned)))
+        query = query.where(
+            or_(
+                Measure.lead_unit_id == principal.unit_id,
+                Measure.id.in_(co_owned),
+                Report.unit_id == principal.unit_id,  # a member of a collective: its own reports' files
+            )
+        )
     name = session.scalar(query.limit(1))
     if file is None or name is None:
         if can_read_everything(principal):

@@ -39,6 +39,7 @@ from models.tables import (
     Unit,
 )
 from models.yaml_positions import Located
+from tasks.ledger.collectives import finishes_measure, owning_collective
 from tasks.ledger.history import change_status
 
 
@@ -151,9 +152,9 @@ def record_report(session: Session, data: ReportInput, *, actor: str, clock: Clo
         )
     )
     retracts = supersedes is not None and supersedes.claimed_status == ReportStatus.DONE
-    new_status = status_after_report(
-        measure.status, data.claimed_status == ReportStatus.DONE, retracts_done_claim=retracts
-    )
+    # A member of a collective claims done for its own share: the measure is done when every member is.
+    claimed_done = finishes_measure(session, measure, unit, data.claimed_status == ReportStatus.DONE)
+    new_status = status_after_report(measure.status, claimed_done, retracts_done_claim=retracts)
     change_status(session, measure, new_status, actor=actor, now=now, reason=reason)
     session.flush()
     return report
@@ -199,7 +200,7 @@ def _reporting_unit(session: Session, measure: Measure, code: str | None) -> Uni
     if unit is None:
         raise UnknownUnit(f"no unit '{code}'")
     owners = {u.id for u in measure.co_units} | ({measure.lead_unit_id} if measure.lead_unit_id else set())
-    if unit.id not in owners:
+    if unit.id not in owners and owning_collective(measure, unit) is None:
         raise InvalidReport("unit", f"unit '{code}' does not own measure {measure.code}")
     return unit
 

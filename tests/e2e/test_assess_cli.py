@@ -32,8 +32,10 @@ def test_the_ranking_of_a_week_says_it_was_computed_without_a_snapshot(
     result = cli("assess", "--round", ROUND, "--period", "2023-W52")
     assert result.exit_code == 0, result.output
     assert "考评排名 · xinhua-2023-xc2 · 2023年第52周（12月25日至12月31日）" in result.stdout
-    assert re.search(r"^1\s+各街道综合执法队\s+98.5", result.stdout, re.MULTILINE)
-    assert "2（并列）  区分类办" in result.stdout
+    # 各街道综合执法队 and 各街道办事处 are collectives: their members (示例街道…) are ranked one by one.
+    assert re.search(r"^1（并列）\s+示例街道一综合执法队\s+98.5", result.stdout, re.MULTILINE)
+    assert "5（并列）  区分类办" in result.stdout
+    assert not re.search(r"^\S+\s+各街道", result.stdout, re.MULTILINE)
     assert "局督查机构" in result.stdout and "黑榜" in result.stdout
     assert "区公安分局（区外单位不参与排名）" in result.stdout
     assert "computed now from the ledger: 2023-W52 has no stored result" in result.stdout
@@ -47,7 +49,7 @@ def test_closing_stores_the_result_and_later_commands_show_it(cli: Cli, seeded_d
         "assess",
         "adjust",
         "--unit",
-        "jiedao",
+        "jiedao-1",
         "--period",
         "2023-W52",
         "--points",
@@ -55,15 +57,15 @@ def test_closing_stores_the_result_and_later_commands_show_it(cli: Cli, seeded_d
         "--reason",
         "台账不全",
     )
-    assert "recorded #1: 各街道办事处 2023-W52 -1.5（台账不全）" in adjusted.stdout
+    assert "recorded #1: 示例街道一 2023-W52 -1.5（台账不全）" in adjusted.stdout
     assert "its stored ranking shows this after" in adjusted.stdout
-    # The stored ranking is not rewritten by the adjustment: 各街道办事处 stays at 88.75 with no 加减分.
-    assert re.search(r"各街道办事处\s+88.75\s+88.75\s+—", cli("assess", "--period", "2023-W52").stdout)
+    # The stored ranking is not rewritten by the adjustment: 示例街道一 stays at 88.75 with no 加减分.
+    assert re.search(r"示例街道一\s+88.75\s+88.75\s+—", cli("assess", "--period", "2023-W52").stdout)
     recomputed = cli("assess", "close", "--period", "2023-W52", "--recompute", "--reason", "补录扣分")
     assert "revision 2" in recomputed.stdout
     shown = cli("assess", "--period", "2023-W52").stdout
     assert "stored result of 2023-W52, revision 2" in shown and "(recomputed: 补录扣分)" in shown
-    assert re.search(r"各街道办事处\s+87.25\s+88.75\s+-1.5", shown)
+    assert re.search(r"示例街道一\s+87.25\s+88.75\s+-1.5", shown)
     history = cli("assess", "history", "--period", "2023-W52").stdout
     assert "revision 1:" in history and "revision 2:" in history and "补录扣分" in history
 
@@ -71,11 +73,11 @@ def test_closing_stores_the_result_and_later_commands_show_it(cli: Cli, seeded_d
 def test_explain_lists_every_line_with_measure_date_rule_and_points(
     cli: Cli, seeded_database: Database
 ) -> None:
-    result = cli("assess", "explain", "--unit", "jiedao", "--period", "2023-12")
+    result = cli("assess", "explain", "--unit", "jiedao-1", "--period", "2023-12")
     assert result.exit_code == 0
-    assert "各街道办事处（jiedao）· xinhua-2023-xc2 · 2023年12月" in result.stdout
+    assert "示例街道一（jiedao-1）· xinhua-2023-xc2 · 2023年12月" in result.stdout
     assert re.search(
-        r"XH-05-7\s+2023-12-01\s+未报送进展\s+-1.5\s+报送周期11月30日09:00至12月1日09:00，未报送（配合）",
+        r"XH-05-7\s+2023-12-01\s+未报送进展\s+-1.5\s+报送周期11月30日09:00至12月1日09:00，未报送（配合·各街道办事处成员）",
         result.stdout,
     )
     assert re.search(r"XH-07-2\s+2023-12-29\s+逾期（每个工作日）\s+-10.5\s+逾期21个工作日", result.stdout)
@@ -153,7 +155,7 @@ def test_the_workbook_has_a_sheet_per_period_and_a_deductions_sheet(
         "assess",
         "adjust",
         "--unit",
-        "jiedao",
+        "jiedao-1",
         "--period",
         "2023-W52",
         "--points",
@@ -167,12 +169,12 @@ def test_the_workbook_has_a_sheet_per_period_and_a_deductions_sheet(
     workbook = load_workbook(target)
     assert workbook.sheetnames == ["2023-W52", "2023-W51", "扣分及加减分明细"]
     week = workbook["2023-W52"]
-    assert week["A3"].value == "名次" and week["B4"].value == "各街道综合执法队"
+    assert week["A3"].value == "名次" and week["B4"].value == "示例街道一综合执法队"
     assert "即时计算" in week["A2"].value and "已封存" in workbook["2023-W51"]["A2"].value
     details = [tuple(c.value for c in row) for row in workbook["扣分及加减分明细"].iter_rows(min_row=2)]
     assert tuple(next(d for d in details if d[2] == "加减分")[i] for i in (0, 1, 2, 3, 5, 6)) == (
         "2023-W52",
-        "各街道办事处",
+        "示例街道一",
         "加减分",
         "—",
         "市级表扬",
@@ -196,7 +198,7 @@ def test_the_ranking_notice_docx_has_the_layout_the_table_the_lists_and_the_char
     ]
     assert "一、考评排名" in texts and "二、红榜和黑榜" in texts
     black = next(t for t in texts if t.startswith("黑榜："))
-    assert "各街道办事处（得分88.75，位列第6名）" in black and "局督查机构（得分82.5，位列第7名）" in black
+    assert "示例街道一（得分88.75，位列第9名）" in black and "局督查机构（得分82.5，位列第13名）" in black
     [table] = document.tables
     assert [c.text for c in table.rows[0].cells] == [
         "名次",
@@ -208,7 +210,7 @@ def test_the_ranking_notice_docx_has_the_layout_the_table_the_lists_and_the_char
         "考评事项",
         "榜单",
     ]
-    assert table.rows[1].cells[1].text == "各街道综合执法队"
+    assert table.rows[1].cells[1].text == "示例街道一综合执法队"
     section = document.sections[0]
     assert (round(section.top_margin.mm), round(section.left_margin.mm)) == (37, 28)
     with zipfile.ZipFile(target) as package:

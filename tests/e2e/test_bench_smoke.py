@@ -30,6 +30,14 @@ def test_the_city_is_deterministic_and_has_the_asked_mix(tmp_path: Path) -> None
     assert (info.units, info.problems, info.measures, info.reports) == (40, 700, 2100, 21000)
     assert (info.dated, info.cadence, info.daily) == (1260, 525, 315)
     measures = [m for p in plan["problems"] for m in p["measures"]]
+    # Two collectives (the street offices, the enforcement teams) lead some measures, members reporting.
+    assert (info.collectives, info.collective_measures) == (2, 27)
+    collectives = {u["code"]: u for u in plan["units"] if u["kind"] == "collective"}
+    assert [len(c["members"]) for c in collectives.values()] == [15, 10]
+    led = {m["code"]: m["lead_unit"] for m in measures if m["lead_unit"] in collectives}
+    assert len(led) == 27
+    members = {r.get("unit") for r in reports["reports"] if r["measure"] in led}
+    assert members and all(any(u in c["members"] for c in collectives.values()) for u in members)
     assert sum(1 for m in measures if m.get("cadence") == "每个工作日 09:00") == 315
     assert len(reports["reports"]) == 21000
     urls = [u for unit in plan["units"] for c in unit["contacts"] for u in c["urls"]]

@@ -7,7 +7,12 @@ from fastapi import APIRouter
 from flows.review import sync_after_review
 from flows.web.deps import Caller, Config, Db, Now, actor
 from flows.web.schemas import AcceptBody, HistoryEvent, MeasureReport, ReasonBody, ReviewOutcome
-from tasks.reports.access import check_may_review, check_measure_access, measure_reports
+from tasks.reports.access import (
+    check_may_review,
+    check_measure_access,
+    measure_reports,
+    visible_report_units,
+)
 from tasks.reports.review import ReviewAction, event_summary, measure_history, review_measure
 
 router = APIRouter(prefix="/measures", tags=["measures"])
@@ -18,7 +23,8 @@ def get_measure_reports(code: str, caller: Caller, db: Db) -> list[MeasureReport
     """Every report on a measure, oldest first (corrections name what they supersede)."""
     with db.unit_of_work() as session:
         check_measure_access(session, caller, code)
-        return [MeasureReport.model_validate(report) for report in measure_reports(session, code)]
+        reports = measure_reports(session, code, unit_ids=visible_report_units(session, caller, code))
+        return [MeasureReport.model_validate(report) for report in reports]
 
 
 @router.get("/{code}/history", response_model=list[HistoryEvent])

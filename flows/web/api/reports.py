@@ -16,7 +16,7 @@ from flows.web.errors import Refusal
 from flows.web.schemas import ApiMetric, SubmittedReport
 from models.enums import ReportStatus
 from models.errors import UnknownMeasure, UnknownUnit
-from tasks.reports.access import check_measure_access, idempotency_scope, reporting_unit
+from tasks.reports.access import idempotency_scope, report_target
 from tasks.reports.evidence import Upload, stage_evidence
 from tasks.reports.record import MetricInput, ReportInput
 
@@ -61,7 +61,6 @@ def post_report(
 
     A unit token reports on its own measures only; a coordinator may report on behalf of any unit.
     """
-    unit = reporting_unit(caller, unit, submitted_at=submitted_at)
     key = None
     if idempotency_key is not None:
         idempotency_key = idempotency_key.strip()
@@ -70,7 +69,7 @@ def post_report(
         key = f"api:{idempotency_scope(caller)}:{idempotency_key}"
     with db.unit_of_work() as session:
         try:
-            check_measure_access(session, caller, measure)
+            unit = report_target(session, caller, measure, unit, submitted_at=submitted_at)
         except UnknownMeasure as error:
             raise Refusal(422, "measure", str(error)) from None
     try:

@@ -201,8 +201,8 @@ def test_units_named_in_the_notice_are_owners(plan: dict[str, Any], notice_text:
     for name, kind in {
         "局党组": "leadership",
         "局办公室": "department",
-        "各街道办事处": "street_office",
-        "各街道综合执法队": "enforcement_team",
+        "各街道办事处": "collective",
+        "各街道综合执法队": "collective",
         "区卫生队": "department",
         "区分类办": "department",
         "市容大队机动中队": "enforcement_team",
