@@ -19,6 +19,7 @@ from models.assessment import PeriodKind, last_closed, parse_period
 from models.db import get_database
 from models.notifications import Policy
 from models.settings import get_settings
+from tasks.calendar.ledger import ledger_clock
 
 
 @task(name="assessment-rounds", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
@@ -43,7 +44,11 @@ def close_assessment_period(round_code: str, period: str, now: datetime) -> dict
     settings = get_settings()
     with get_database(settings).unit_of_work() as session:
         result, created = close_period(
-            session, round_code, parse_period(period), settings.clock(now), actor="assess_units"
+            session,
+            round_code,
+            parse_period(period),
+            ledger_clock(get_database(settings), settings, now),
+            actor="assess_units",
         )
         session.commit()
     assert result.stored is not None
@@ -61,7 +66,9 @@ def publish_ranking(round_code: str, period: str, now: datetime) -> str:
 
     settings = get_settings()
     with get_database(settings).unit_of_work() as session:
-        ranking = period_result(session, round_code, parse_period(period), settings.clock(now)).ranking
+        ranking = period_result(
+            session, round_code, parse_period(period), ledger_clock(get_database(settings), settings, now)
+        ).ranking
     headers = ("名次", "单位", "总分", "基础分", "加减分", "较上期", "考评事项", "榜单")
     key = f"assessment-{round_code}-{period}".lower().replace("_", "-").replace(".", "-")
     create_table_artifact(
@@ -79,7 +86,7 @@ def record_period_messages(round_code: str, period: str, now: datetime) -> dict[
     from tasks.assessment.results import period_result
 
     settings = get_settings()
-    clock = settings.clock(now)
+    clock = ledger_clock(get_database(settings), settings, now)
     with get_database(settings).unit_of_work() as session:
         ranking = period_result(session, round_code, parse_period(period), clock).ranking
         result = record_assessment_messages(session, ranking, clock, Policy.from_settings(settings))
@@ -89,7 +96,7 @@ def record_period_messages(round_code: str, period: str, now: datetime) -> dict[
 
 def periods_to_close(now: datetime) -> list[str]:
     """The week that ended before ``now``'s local day, and the month that ended before it."""
-    today = get_settings().clock(now).today
+    today = ledger_clock(get_database(get_settings()), get_settings(), now).today
     return [last_closed(today, PeriodKind.WEEK).label, last_closed(today, PeriodKind.MONTH).label]
 
 

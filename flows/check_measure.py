@@ -20,6 +20,7 @@ from prefect import flow, task
 from flows.notify import notify_measure
 from models.db import get_database
 from models.settings import get_settings
+from tasks.calendar.ledger import ledger_clock
 from tasks.schedule.check import MeasureCheck, event_payload, measure_markdown, observe_measure
 
 
@@ -32,7 +33,7 @@ def observe(measure: str, scheduled_at: datetime, trigger: str, flow_run_id: str
             session,
             measure,
             scheduled_at=scheduled_at,
-            clock=settings.clock(),
+            clock=ledger_clock(get_database(settings), settings),
             trigger=trigger,
             flow_run_id=flow_run_id,
         )
@@ -55,7 +56,7 @@ def publish_measure_artifact(check: MeasureCheck) -> str:
     from prefect.artifacts import create_markdown_artifact
 
     artifact_id = create_markdown_artifact(
-        markdown=measure_markdown(check, get_settings().clock()),
+        markdown=measure_markdown(check, ledger_clock(get_database(get_settings()), get_settings())),
         key=f"measure-{check.code.lower()}",
         description=f"{check.code}: {check.state.value}",
     )

@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from models.db import get_database
 from models.notice import NoticeDocument, check_missing
 from models.settings import get_settings
+from tasks.calendar.ledger import ledger_clock
 from tasks.notice.files import (
     NoticeDirectory,
     NoticeOutput,
@@ -41,7 +42,9 @@ def load_notice_task(round_code: str, as_of: date) -> NoticeDocument:
     """Read the round's notice as of the date from the ledger."""
     settings = get_settings()
     with get_database(settings).unit_of_work() as session:
-        return load_notice_document(session, round_code, settings.clock().on(as_of))
+        return load_notice_document(
+            session, round_code, ledger_clock(get_database(settings), settings).on(as_of)
+        )
 
 
 @task(name="check-notice-complete", cache_policy=NO_CACHE)
@@ -114,7 +117,7 @@ def generate_notice(
 
     Every format is rendered before any file is written, so a failing format leaves nothing behind.
     """
-    day = as_of or get_settings().clock().today
+    day = as_of or ledger_clock(get_database(get_settings()), get_settings()).today
     document = load_notice_task(round_code, day)
     if strict:
         check_complete_task(document)

@@ -22,6 +22,7 @@ from models.db import get_database
 from models.errors import DeliveryIncomplete
 from models.notifications import Policy
 from models.settings import get_settings
+from tasks.calendar.ledger import ledger_clock
 from tasks.notify.outbox import deliver, due_ids, expire_in_doubt, open_among, status_counts
 from tasks.notify.planner import plan_digests, plan_messages
 from tasks.notify.sender import AppriseSender
@@ -51,7 +52,7 @@ def plan_notifications(
     with get_database(settings).unit_of_work() as session:
         result = plan_messages(
             session,
-            settings.clock(now),
+            ledger_clock(get_database(settings), settings, now),
             Policy.from_settings(settings),
             round_code=round_code,
             measure_code=measure_code,
@@ -68,7 +69,10 @@ def plan_digest_messages(now: datetime, round_code: str | None = None) -> dict[s
     settings = get_settings()
     with get_database(settings).unit_of_work() as session:
         result = plan_digests(
-            session, settings.clock(now), Policy.from_settings(settings), round_code=round_code
+            session,
+            ledger_clock(get_database(settings), settings, now),
+            Policy.from_settings(settings),
+            round_code=round_code,
         )
         session.commit()
     return result.as_dict()

@@ -42,6 +42,7 @@ from flows.notify import digest, sweep
 from flows.sync import sync_bulk, sync_deployments
 from models.db import get_database
 from models.settings import get_settings
+from tasks.calendar.ledger import ledger_clock
 from tasks.notice.load import monthly_notice_rounds
 from tasks.schedule.deployments import ENTRYPOINT
 from tasks.schedule.sync import read_managed
@@ -59,7 +60,7 @@ def housekeeping_schedule(cadence: str, slug: str) -> Any:
 
     from models.cadence import cadence_schedule
 
-    clock = get_settings().clock()
+    clock = ledger_clock(get_database(get_settings()), get_settings())
     spec = cadence_schedule(cadence, clock.calendar, clock.today, today=clock.today)
     if spec.kind == "cron":
         return Cron(spec.value, timezone=clock.timezone, slug=slug)

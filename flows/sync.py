@@ -16,6 +16,7 @@ from flows.check_measure import check_measure
 from models.clock import Clock
 from models.db import Database, get_database
 from models.settings import Settings, get_settings
+from tasks.calendar.ledger import ledger_calendar
 from tasks.schedule.deployments import WantedDeployment, wanted_deployments
 from tasks.schedule.sync import SyncResult, reconcile
 
@@ -28,17 +29,26 @@ def parameter_schema() -> dict[str, Any]:
 
 
 def plan_sync(
-    database: Database, settings: Settings, *, clock: Clock | None = None, round_code: str | None = None
+    database: Database,
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    round_code: str | None = None,
+    skipped: dict[str, str] | None = None,
 ) -> list[WantedDeployment]:
-    """What the ledger wants the server to hold, registered as of the clock (default: now)."""
+    """What the ledger wants the server to hold, registered as of the clock (default: now, on the ledger's
+    calendar: imported years included). ``skipped`` collects the measures whose dates cannot be computed."""
     with database.unit_of_work() as session:
+        if clock is None:
+            clock = settings.clock(calendar=ledger_calendar(session, settings))
         # An unknown round is refused there (UnknownRound), before anything is sent to Prefect.
         return wanted_deployments(
             session,
-            clock or settings.clock(),
+            clock,
             reminder_offsets=settings.reminder_offsets,
             reminder_hour=settings.reminder_hour,
             round_code=round_code,
+            skipped=skipped,
         )
 
 
@@ -46,8 +56,10 @@ async def sync_bulk_async(
     wanted: list[WantedDeployment],
     *,
     work_pool: str | None = None,
+    leave_pool: bool = False,
     round_code: str | None = None,
     concurrency: int = 4,
+    skipped: dict[str, str] | None = None,
 ) -> SyncResult:
     """Reconcile ``wanted`` with the Prefect API through one async client."""
     from prefect.client.orchestration import get_client
@@ -59,8 +71,10 @@ async def sync_bulk_async(
             wanted,
             parameter_schema=schema,
             work_pool=work_pool,
+            leave_pool=leave_pool,
             round_code=round_code,
             concurrency=concurrency,
+            skipped=skipped,
         )
 
 
@@ -69,28 +83,47 @@ def sync_bulk(
     settings: Settings | None = None,
     *,
     work_pool: str | None = None,
+    leave_pool: bool = False,
     round_code: str | None = None,
     concurrency: int = 4,
     clock: Clock | None = None,
 ) -> SyncResult:
-    """Plan from the ledger and reconcile, outside any flow run (the CLI and ``serve`` call this)."""
+    """Plan from the ledger and reconcile, outside any flow run (the CLI, review and ``serve`` call this).
+
+    The work pool is the installation's (``ZHENGGAI_WORK_POOL``) unless ``work_pool`` names another;
+    with neither, each deployment stays in the pool it is in (``leave_pool`` moves them out of it).
+    """
     settings = settings or get_settings()
     database = database or get_database(settings)
-    wanted = plan_sync(database, settings, clock=clock, round_code=round_code)
+    skipped: dict[str, str] = {}
+    wanted = plan_sync(database, settings, clock=clock, round_code=round_code, skipped=skipped)
     return asyncio.run(
-        sync_bulk_async(wanted, work_pool=work_pool, round_code=round_code, concurrency=concurrency)
+        sync_bulk_async(
+            wanted,
+            work_pool=work_pool or settings.work_pool,
+            leave_pool=leave_pool,
+            round_code=round_code,
+            concurrency=concurrency,
+            skipped=skipped,
+        )
     )
 
 
 @task(name="reconcile-deployments")
 def reconcile_task(
-    wanted: list[WantedDeployment], work_pool: str | None, round_code: str | None, concurrency: int
+    wanted: list[WantedDeployment],
+    work_pool: str | None,
+    round_code: str | None,
+    concurrency: int,
+    skipped: dict[str, str] | None = None,
 ) -> SyncResult:
     """Make the Prefect server's measure deployments match the wanted ones, writing only differences."""
     from prefect.utilities.asyncutils import run_coro_as_sync
 
     result = run_coro_as_sync(
-        sync_bulk_async(wanted, work_pool=work_pool, round_code=round_code, concurrency=concurrency)
+        sync_bulk_async(
+            wanted, work_pool=work_pool, round_code=round_code, concurrency=concurrency, skipped=skipped
+        )
     )
     assert result is not None
     return result
@@ -100,13 +133,21 @@ def reconcile_task(
 def sync_deployments(
     round_code: str | None = None, work_pool: str | None = None, concurrency: int = 4
 ) -> dict[str, Any]:
-    """Reconcile the ledger's measures with their ``check_measure`` deployments."""
+    """Reconcile the ledger's measures with their ``check_measure`` deployments (the housekeeping flow).
+
+    ``work_pool`` defaults to the installation's (``ZHENGGAI_WORK_POOL``); with neither, every deployment
+    stays in the pool it is in.
+    """
     from prefect import get_run_logger
 
     settings = get_settings()
-    wanted = plan_sync(get_database(settings), settings, round_code=round_code)
-    result = reconcile_task(wanted, work_pool, round_code, concurrency)
-    get_run_logger().info("sync: %s", result.summary())
+    skipped: dict[str, str] = {}
+    wanted = plan_sync(get_database(settings), settings, round_code=round_code, skipped=skipped)
+    result = reconcile_task(wanted, work_pool or settings.work_pool, round_code, concurrency, skipped)
+    logger = get_run_logger()
+    logger.info("sync: %s", result.summary())
+    for line in result.warnings():
+        logger.warning("sync: %s", line)
     return {
         "summary": result.summary(),
         "created": result.created,
@@ -114,4 +155,6 @@ def sync_deployments(
         "paused": result.paused,
         "removed": result.removed,
         "unchanged": result.unchanged,
+        "held_paused": result.held_paused,
+        "skipped": sorted(result.skipped),
     }

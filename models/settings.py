@@ -86,8 +86,10 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("ZHENGGAI_PREFECT_API_URL", "PREFECT_API_URL")
     )
 
-    # Where `sync` and `serve` put measure deployments when run by workers rather than `serve`.
-    work_pool: str = "zhenggai"
+    # The work pool measure deployments are run from (workers: `prefect worker start --pool NAME`); every
+    # sync (CLI, review, API, serve, the housekeeping flow) puts them there. Unset: `zhenggai serve` runs
+    # them, and a sync leaves each deployment in the pool it is in.
+    work_pool: str | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from models.clock import Clock
     from models.db import Database
     from models.settings import Settings
 
@@ -51,3 +52,10 @@ def local_time(moment: datetime | None) -> str:
     if moment is None:
         return "—"
     return settings().clock().local(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def clock(now: datetime | None = None) -> Clock:
+    """The clock on the ledger's calendar (imported years included): what every command judges with."""
+    from tasks.calendar.ledger import ledger_clock
+
+    return ledger_clock(database(), settings(), now)

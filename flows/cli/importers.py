@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from flows.cli.app import app, make_app
+from flows.cli.common import clock as cli_clock
 from flows.cli.common import console, err_console, parse_date_option
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ def notice(
         from tasks.exchange.notice_import import load_notice
 
         with database().unit_of_work() as session:
-            loaded = load_notice(session, result, settings().clock())
+            loaded = load_notice(session, result, cli_clock())
             session.commit()
         owners = (
             f"; owner units from the notice's table: {len(loaded.owners_assigned)}" if result.owners else ""

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from flows.cli.app import app, make_app
+from flows.cli.common import clock as cli_clock
 from flows.cli.common import console, err_console, parse_date_option
 
 ledger_app = make_app(
@@ -28,12 +29,12 @@ def export(
 
     Example: zhenggai ledger export --round xinhua-2023-xc2 -o 台账.xlsx
     """
-    from flows.cli.common import database, settings, today
+    from flows.cli.common import database, today
     from tasks.exchange.excel_export import export_ledger
 
     day = parse_date_option(as_of, "--as-of") or today()
     with database().unit_of_work() as session:
-        count = export_ledger(session, round_code, output, settings().clock().on(day))
+        count = export_ledger(session, round_code, output, cli_clock().on(day))
     console.print(f"wrote {output}: {count} measures of {round_code} as of {day.isoformat()}", soft_wrap=True)
 
 
@@ -52,12 +53,12 @@ def import_(
 
     Example: zhenggai ledger import 台账.xlsx --round xinhua-2023-xc2
     """
-    from flows.cli.common import database, settings
+    from flows.cli.common import database
     from tasks.exchange.excel_import import import_ledger
 
     with database().unit_of_work() as session:
         result, changes = import_ledger(
-            session, file, settings().clock(), round_code=round_code, allow_unassigned=allow_unassigned
+            session, file, cli_clock(), round_code=round_code, allow_unassigned=allow_unassigned
         )
         session.commit()
     if result.sheet.ignored_columns:

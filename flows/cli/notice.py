@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, cast
 import typer
 
 from flows.cli.app import app
+from flows.cli.common import clock as cli_clock
 from flows.cli.common import database, err_console, parse_date_option, settings, today
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def notice(
         target = output
     [(result, content)] = generate_notices(
         database(),
-        config.clock().on(day),
+        cli_clock().on(day),
         round_code,
         [(cast("NoticeFormat", fmt), target)],
         requested_by=requested_by,

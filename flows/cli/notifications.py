@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from flows.cli.app import app
+from flows.cli.common import clock as cli_clock
 from flows.cli.common import console, database, local_time, parse_date_option, settings
 
 STATUS_STYLE = {"sent": "green", "pending": "cyan", "held": "blue", "sending": "yellow", "failed": "bold red"}
@@ -77,7 +78,7 @@ def notifications(
     with db.unit_of_work() as session:
         rows = list_deliveries(
             session,
-            config.clock(),
+            cli_clock(),
             unit_code=unit,
             status=status,
             day=when,
@@ -116,7 +117,7 @@ def _resend(db: Any, config: Any, *, unit: str | None, day: Any) -> None:
     from tasks.notify.outbox import deliver
     from tasks.notify.sender import AppriseSender
 
-    clock = config.clock()
+    clock = cli_clock()
     with db.unit_of_work() as session:
         ids = resend(session, clock, unit_code=unit, day=day)
         session.commit()

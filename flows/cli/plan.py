@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 
 from flows.cli.app import app, make_app
-from flows.cli.common import console, database, settings
+from flows.cli.common import clock as cli_clock
+from flows.cli.common import console, database
 
 plan_app = make_app(
     "Plans: the problems and measures of a round.\n\nExample: [bold]zhenggai plan load plan.yaml[/bold]"
@@ -29,7 +30,7 @@ def load(
     from tasks.ledger.plan_load import load_plan_file
 
     with database().unit_of_work() as session:
-        changes = load_plan_file(session, file, settings().clock(), allow_unassigned=allow_unassigned)
+        changes = load_plan_file(session, file, cli_clock(), allow_unassigned=allow_unassigned)
         session.commit()
     console.print(f"{file}: {changes.summary()}")
     for bucket in ("added", "changed", "removed"):

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from flows.cli.app import app
-from flows.cli.common import console, database, local_time, parse_date_option, settings, today
+from flows.cli.common import clock as cli_clock
+from flows.cli.common import console, database, local_time, parse_date_option, today
 
 if TYPE_CHECKING:
     from models.clock import Clock
@@ -48,7 +49,7 @@ def status(
         raise typer.BadParameter(
             f"'{state}' is not a state: {', '.join(s.value for s in MeasureState)}", param_hint="--state"
         )
-    clock = settings().clock().on(day)
+    clock = cli_clock().on(day)
     with database().unit_of_work() as session:
         rows = measure_views(
             session,

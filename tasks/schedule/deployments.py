@@ -9,7 +9,8 @@ What a measure's deployment holds (``wanted_deployments``):
 - schedules, each with ``timezone=Settings.timezone`` and a stable slug: ``cadence`` (the measure's cadence,
   see ``models.cadence``) and ``deadline`` (reminders, see ``models.deadlines``). Each schedule passes
   ``trigger`` (``cadence`` or ``deadline``) to the run;
-- ``paused`` when the measure is closed (销号). A measure removed from the ledger loses its deployment.
+- ``paused`` when the measure is closed (销号), with the tag ``status:closed`` (how sync tells its own pause
+  from one made by hand in the Prefect UI). A measure removed from the ledger loses its deployment.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from models.cadence import cadence_schedule
 from models.clock import Clock
 from models.deadlines import deadline_schedule
 from models.enums import MeasureStatus
+from models.errors import CalendarNotPublished
 from models.rules import chinese_ordinal, format_chinese_date
 from models.schedules import exceptions_start
 from models.tables import Measure
@@ -33,6 +35,7 @@ from tasks.ledger.queries import live_measures
 FLOW_NAME = "check_measure"
 ENTRYPOINT = "flows.check_measure.check_measure"  # a module path: works wherever zhenggai is installed
 MANAGED_TAG = "zhenggai"
+CLOSED_TAG = "status:closed"  # on a deployment sync paused because its measure is closed (销号)
 
 
 @dataclass(frozen=True)
@@ -75,16 +78,28 @@ def wanted_deployments(
     reminder_offsets: Sequence[int],
     reminder_hour: time,
     round_code: str | None = None,
+    skipped: dict[str, str] | None = None,
 ) -> list[WantedDeployment]:
     """Every live measure (not removed) as the deployment it should have, registered as of the clock's day.
 
     The working-day exceptions of its schedules start on 1 January of that day's year
-    (``models.schedules.exceptions_start``); schedules run in the clock's zone.
+    (``models.schedules.exceptions_start``); schedules run in the clock's zone. With ``skipped`` given,
+    a measure whose dates cannot be computed (``CalendarNotPublished``) is put there (code → why) and
+    left out, so that it never stops the others; without it the error is raised.
     """
-    return [
-        wanted_deployment(m, clock, reminder_offsets=reminder_offsets, reminder_hour=reminder_hour)
-        for m in live_measures(session, round_code=round_code)
-    ]
+    wanted = []
+    for measure in live_measures(session, round_code=round_code):
+        try:
+            wanted.append(
+                wanted_deployment(
+                    measure, clock, reminder_offsets=reminder_offsets, reminder_hour=reminder_hour
+                )
+            )
+        except CalendarNotPublished as error:
+            if skipped is None:
+                raise
+            skipped[measure.code] = str(error)
+    return wanted
 
 
 def wanted_deployment(
@@ -111,6 +126,8 @@ def wanted_deployment(
         tags.append(f"unit:{measure.lead_unit.code}")
     if measure.leader is not None:
         tags.append(f"leader:{measure.leader.code}")
+    if measure.status == MeasureStatus.CLOSED:
+        tags.append(CLOSED_TAG)
     return WantedDeployment(
         name=measure.code,
         round_code=round_.code,

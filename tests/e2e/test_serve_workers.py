@@ -74,7 +74,8 @@ def test_prefect_yaml_deploys_housekeeping_and_sync_fills_the_pool(
     assert len(result.created) + len(result.updated) == 28
     measures = [d for d in asyncio.run(_read()) if "zhenggai" in d.tags]
     assert len(measures) == 28 and {d.work_pool_name for d in measures} == {"zhenggai"}
-    # back to `zhenggai serve`: the same sync without a pool takes them out of it
-    back = sync_bulk(seeded_database, settings)
+    # a sync without a pool leaves them where they are; back to `zhenggai serve` only when told
+    assert sync_bulk(seeded_database, settings).summary() == "0 created, 0 updated, 0 paused, 0 removed"
+    back = sync_bulk(seeded_database, settings, leave_pool=True)
     assert len(back.updated) == 28
     assert {d.work_pool_name for d in asyncio.run(_read()) if "zhenggai" in d.tags} == {None}
