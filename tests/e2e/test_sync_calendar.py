@@ -1,0 +1,89 @@
+"""An arrangement imported from the State Council's notice reaches Prefect: the next sync re-registers the
+working-day schedules with its holidays (EXDATE) and 调休 working days (RDATE), the horizon extended to the
+end of the imported year; the server (asked to schedule a window) makes no run on an official holiday and
+one on each 调休 working day."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from models.db import Database
+from models.settings import Settings
+from tasks.calendar.ledger import ledger_clock
+from tests.e2e.test_calendar_cli import NOTICE_2027
+from tests.e2e.test_sync import _scheduled_runs, clean_server, held, run
+
+pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
+
+__all__ = ["clean_server"]  # the fixture, used by name
+# Registered as on 30 November 2026: chinesecalendar 1.11.0 ends with 2026.
+NOW = datetime(2026, 11, 30, 1, tzinfo=UTC)
+HOLIDAYS_2027 = [date(2027, 1, 1)] + [date(2027, 2, 5) + timedelta(days=n) for n in range(9)]
+MAKEUP_2027 = [date(2027, 1, 31), date(2027, 2, 20)]
+
+
+def _runs(code: str, start: date, end: date) -> list[date]:
+    runs = run(_scheduled_runs(held()[code].id, start, end))
+    assert {r.time() for r in runs} <= {time(9, 0)}
+    return [r.date() for r in runs]
+
+
+@pytest.mark.usefixtures("clean_server")
+def test_an_imported_notice_changes_the_registered_schedules(
+    seeded_database: Database, settings: Settings, cli: Any, tmp_path: Path
+) -> None:
+    from flows.sync import sync_bulk
+
+    sync_bulk(seeded_database, settings, clock=ledger_clock(seeded_database, settings, NOW))
+    daily = "XH-05-7"  # 每个工作日 09:00
+    before = _runs(daily, date(2027, 1, 1), date(2027, 2, 28))
+    assert date(2027, 1, 1) in before  # the plain weekday rule beyond the published years
+    assert not set(MAKEUP_2027) & set(before)
+
+    notice = tmp_path / "2027.txt"
+    notice.write_text(NOTICE_2027, encoding="utf-8")
+    imported = cli("calendar", "import", notice)
+    assert imported.exit_code == 0, imported.output
+    assert "zhenggai sync" in imported.output
+
+    result = sync_bulk(seeded_database, settings, clock=ledger_clock(seeded_database, settings, NOW))
+    assert daily in result.updated and "XH-04-1" in result.updated  # 每月第一个工作日 09:00
+    (schedule,) = held()[daily].schedules
+    assert "20270101T090000" in schedule.schedule.rrule.split("EXDATE:")[1]
+    assert "20270220T090000" in schedule.schedule.rrule.split("RDATE:")[1].split("\n")[0]
+
+    # the harness runs no scheduler: the runs already made stay; ask for a fresh window of runs
+    run(_clear_runs(held()[daily].id))
+    after = _runs(daily, date(2027, 1, 1), date(2027, 2, 28))
+    assert not set(HOLIDAYS_2027) & set(after)
+    assert set(MAKEUP_2027) <= set(after)
+    assert len(after) == len(set(after))
+    # every working day of the window, as the imported calendar says, and nothing else
+    calendar = ledger_clock(seeded_database, settings, NOW).calendar
+    expected = [
+        date(2027, 1, 1) + timedelta(days=n)
+        for n in range(59)
+        if calendar.is_workday(date(2027, 1, 1) + timedelta(days=n))
+    ]
+    assert after == expected
+    first_of_month = _runs("XH-04-1", date(2027, 1, 1), date(2027, 3, 31))
+    assert first_of_month == [date(2027, 1, 4), date(2027, 2, 1), date(2027, 3, 1)]
+    # a sync with nothing new writes nothing
+    again = sync_bulk(seeded_database, settings, clock=ledger_clock(seeded_database, settings, NOW))
+    assert again.summary() == "0 created, 0 updated, 0 paused, 0 removed"
+
+
+async def _clear_runs(deployment_id: Any) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    async with get_client() as client:
+        while runs := await client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])), limit=200
+        ):
+            for flow_run in runs:
+                await client.delete_flow_run(flow_run.id)
