@@ -15,6 +15,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.notify import deliver_due_messages
+from flows.retries import retry_transient
 from models.assessment import PeriodKind, last_closed, parse_period
 from models.db import get_database
 from models.notifications import Policy
@@ -22,7 +23,13 @@ from models.settings import get_settings
 from tasks.calendar.ledger import ledger_clock
 
 
-@task(name="assessment-rounds", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(
+    name="assessment-rounds",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_transient,
+)
 def rounds_to_assess(round_code: str | None = None) -> list[str]:
     """The codes of the rounds to assess: the one named, or every round of the ledger."""
     from sqlalchemy import select
@@ -36,7 +43,13 @@ def rounds_to_assess(round_code: str | None = None) -> list[str]:
         return list(session.scalars(select(Round.code).order_by(Round.code)))
 
 
-@task(name="close-assessment-period", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(
+    name="close-assessment-period",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_transient,
+)
 def close_assessment_period(round_code: str, period: str, now: datetime) -> dict[str, Any]:
     """Store a period's result (nothing changes when it is stored already)."""
     from tasks.assessment.results import close_period
@@ -55,7 +68,13 @@ def close_assessment_period(round_code: str, period: str, now: datetime) -> dict
     return {"period": period, "created": created, "revision": result.stored.revision}
 
 
-@task(name="publish-ranking", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(
+    name="publish-ranking",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_transient,
+)
 def publish_ranking(round_code: str, period: str, now: datetime) -> str:
     """Publish the stored ranking as a table artifact in Prefect; return the artifact's key."""
     from prefect.artifacts import create_table_artifact
@@ -79,7 +98,13 @@ def publish_ranking(round_code: str, period: str, now: datetime) -> str:
     return key
 
 
-@task(name="record-assessment-messages", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(
+    name="record-assessment-messages",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_transient,
+)
 def record_period_messages(round_code: str, period: str, now: datetime) -> dict[str, Any]:
     """Record the ranking for the leaders and each unit's own score in the delivery log (once per key)."""
     from tasks.assessment.messages import record_assessment_messages

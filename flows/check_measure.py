@@ -18,13 +18,14 @@ from typing import Any
 from prefect import flow, task
 
 from flows.notify import notify_measure
+from flows.retries import retry_transient
 from models.db import get_database
 from models.settings import get_settings
 from tasks.calendar.ledger import ledger_clock
 from tasks.schedule.check import MeasureCheck, event_payload, measure_markdown, observe_measure
 
 
-@task(name="observe-measure", retries=2, retry_delay_seconds=2)
+@task(name="observe-measure", retries=2, retry_delay_seconds=2, retry_condition_fn=retry_transient)
 def observe(measure: str, scheduled_at: datetime, trigger: str, flow_run_id: str | None) -> MeasureCheck:
     """Judge the measure as of its scheduled time and record its state when it changed."""
     settings = get_settings()

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.retries import retry_transient
 from models.db import get_database
 from models.notice import NoticeDocument, check_missing
 from models.settings import get_settings
@@ -37,7 +38,13 @@ ENTRYPOINT = "flows.notice.generate_notice"
 MONTHLY_CRON = "0 9 1 * *"
 
 
-@task(name="load-notice-document", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(
+    name="load-notice-document",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=2,
+    retry_condition_fn=retry_transient,
+)
 def load_notice_task(round_code: str, as_of: date) -> NoticeDocument:
     """Read the round's notice as of the date from the ledger."""
     settings = get_settings()

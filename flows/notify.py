@@ -18,6 +18,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
+from flows.retries import retry_transient
 from models.db import get_database
 from models.errors import DeliveryIncomplete
 from models.notifications import Policy
@@ -43,7 +44,13 @@ def max_attempts() -> int:
     return get_settings().delivery_retries + 1
 
 
-@task(name="plan-notifications", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(
+    name="plan-notifications",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_transient,
+)
 def plan_notifications(
     now: datetime, round_code: str | None = None, measure_code: str | None = None, actor: str = "sweep"
 ) -> dict[str, Any]:
@@ -63,7 +70,13 @@ def plan_notifications(
     return result.as_dict()
 
 
-@task(name="plan-digests", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(
+    name="plan-digests",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_transient,
+)
 def plan_digest_messages(now: datetime, round_code: str | None = None) -> dict[str, Any]:
     """Record this week's digest of every unit."""
     settings = get_settings()
