@@ -87,3 +87,23 @@ async def _clear_runs(deployment_id: Any) -> None:
         ):
             for flow_run in runs:
                 await client.delete_flow_run(flow_run.id)
+
+
+@pytest.mark.usefixtures("clean_server")
+def test_one_measure_whose_dates_cannot_be_computed_never_stops_the_sync_of_the_others(
+    seeded_database: Database, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import select
+
+    from models.tables import Measure
+
+    monkeypatch.setenv("ZHENGGAI_CALENDAR_FALLBACK", "error")
+    with seeded_database.unit_of_work() as session:
+        session.scalars(select(Measure).where(Measure.code == "XH-03-3")).one().deadline = date(2028, 3, 1)
+        session.commit()
+    result = cli("sync")
+    assert result.exit_code == 0, result.output
+    assert "27 created" in result.output
+    assert "XH-03-3: skipped, its dates cannot be computed" in result.output
+    assert "2028" in result.output
+    assert "XH-03-3" not in held() and len(held()) == 27
