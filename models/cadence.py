@@ -432,12 +432,17 @@ _cached_cadence_schedule = lru_cache(maxsize=1024)(_cadence_schedule)
 def describe_cadence(text: str, clock: Clock, *, feedback_date: date | None = None, count: int = 3) -> str:
     """The cadence in the coordinators' words with its next ``count`` runs after the clock's day.
 
-    ``每周一 09:00（下次：2023-10-09 周一、2023-10-16 周一、2023-10-23 周一）``.
+    ``每周一 09:00（下次：2023-10-09 周一、2023-10-16 周一、2023-10-23 周一）``; a run on a day the
+    calendar answers by its fallback (no official data yet) is marked ``（暂定）``.
     """
     day = clock.today
     cadence = parse_cadence(text)
     anchor = anchor_for(feedback_date or day)
     spec = cadence.schedule(clock.calendar, dtstart=anchor, horizon_end=horizon_end(clock.calendar, anchor))
     runs = spec.next(datetime.combine(day, time.min), count)
-    shown = "、".join(f"{r:%Y-%m-%d} 周{WEEKDAY_CHARS[r.weekday()]}" for r in runs)
+    provisional = getattr(clock.calendar, "is_provisional", lambda _day: False)
+    shown = "、".join(
+        f"{r:%Y-%m-%d} 周{WEEKDAY_CHARS[r.weekday()]}" + ("（暂定）" if provisional(r.date()) else "")
+        for r in runs
+    )
     return f"{cadence.label}（下次：{shown}）" if runs else cadence.label

@@ -176,6 +176,12 @@ class ChinaCalendar:
         """The last year with official data, imported or packaged: schedules carry exceptions up to it."""
         return max(package_years() | self._imported_years)
 
+    def horizon_year(self) -> int:
+        """The last year schedules carry working-day exceptions for: the last official year, and with the
+        ``statutory`` fallback the year after it too (its holidays fixed by law, provisional, so that a
+        run is not registered on 元旦 or 春节 of a year not yet published; 调休 days come with the import)."""
+        return self.last_published_year() + (1 if self.fallback == "statutory" else 0)
+
     def source(self, year: int) -> CalendarSource:
         """Where the working days of ``year`` come from."""
         if year in self._imported_years:

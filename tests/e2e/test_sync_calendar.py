@@ -41,7 +41,11 @@ def test_an_imported_notice_changes_the_registered_schedules(
     sync_bulk(seeded_database, settings, clock=ledger_clock(seeded_database, settings, NOW))
     daily = "XH-05-7"  # 每个工作日 09:00
     before = _runs(daily, date(2027, 1, 1), date(2027, 2, 28))
-    assert date(2027, 1, 1) in before  # the plain weekday rule beyond the published years
+    # provisional, before the notice: the holidays fixed by law (元旦, 春节 from 除夕), no 调休 day
+    assert (
+        date(2027, 1, 1) not in before and date(2027, 2, 5) not in before and date(2027, 2, 8) not in before
+    )
+    assert date(2027, 2, 11) in before  # 初六: off by the notice's 调休 only
     assert not set(MAKEUP_2027) & set(before)
 
     notice = tmp_path / "2027.txt"
