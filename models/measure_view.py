@@ -46,6 +46,9 @@ class MeasureView:
     missing_period: tuple[datetime, datetime] | None = None
     # The derived state as of the moment; None where only the facts were read (the notice).
     assessment: Assessment | None = None
+    # Its deadline's working days are counted on the calendar's fallback (a year without official
+    # data): what is shown of them says 暂定 (see models.workdays.counted_provisionally).
+    provisional: bool = False
 
     @property
     def measure_text(self) -> str:

@@ -274,6 +274,16 @@ class WeekdayCalendar:
         return day.weekday() < 5 and day not in self.holidays
 
 
+def counted_provisionally(calendar: WorkingCalendar, start: date, end: date) -> bool:
+    """Whether working days from ``start`` to ``end`` (either order) are counted on a fallback's guess:
+    a date computed over them (a deadline's 工作日 left, its reminders) is shown as provisional (暂定)."""
+    provisional_from = getattr(calendar, "provisional_from", None)
+    if provisional_from is None:
+        return False
+    low, high = min(start, end), max(start, end)
+    return provisional_from(low, high) is not None
+
+
 def add_workdays(calendar: WorkingCalendar, start: date, n: int) -> date:
     """The n-th working day after ``start`` (n > 0), before it (n < 0), or ``start`` itself (n == 0)."""
     step = 1 if n >= 0 else -1

@@ -139,6 +139,8 @@ class UnitMeasure(BaseModel):
     state: MeasureState
     light: Light
     workdays_left: int | None
+    # workdays_left (and the reminders) counted on the calendar's fallback: a year without official data
+    provisional: bool = False
     last_report: LastReport | None
 
     @classmethod
@@ -166,6 +168,7 @@ class UnitMeasure(BaseModel):
             state=view.state,
             light=view.light,
             workdays_left=view.workdays_left,
+            provisional=view.provisional,
             last_report=last,
         )
 

@@ -17,6 +17,7 @@ from models.measure_view import MeasureView
 from models.periods import missing_period
 from models.rules import derive_state
 from models.tables import Measure, Problem, Report, Round, Unit, measure_co_units
+from models.workdays import counted_provisionally
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,10 @@ def measure_view(
         clock=clock,
     )
     assessment = derive_state(view, clock, report_missing=missing is not None)
-    return replace(view, missing_period=missing, assessment=assessment)
+    provisional = view.deadline is not None and counted_provisionally(
+        clock.calendar, clock.today, view.deadline
+    )
+    return replace(view, missing_period=missing, assessment=assessment, provisional=provisional)
 
 
 def rounds_with_plans(session: Session, round_code: str | None = None) -> list[Round]:
