@@ -8,15 +8,17 @@ one-by-one ``to_deployment(...).apply()`` path it is measured against lives in `
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from prefect import flow, task
 
 from flows.check_measure import check_measure
+from flows.retries import retry_transient
 from models.clock import Clock
 from models.db import Database, get_database
 from models.settings import Settings, get_settings
-from tasks.calendar.ledger import ledger_calendar
+from tasks.calendar.ledger import ledger_calendar, ledger_clock
 from tasks.schedule.deployments import WantedDeployment, wanted_deployments
 from tasks.schedule.sync import SyncResult, reconcile
 
@@ -129,6 +131,33 @@ def reconcile_task(
     return result
 
 
+@task(name="warn-missing-calendar", retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient)
+def warn_missing_calendar(now: datetime | None = None) -> dict[str, Any] | None:
+    """From 1 November, when next year's working days are not official: a ``zhenggai.calendar.missing``
+    event, and the week's message to the coordinator's offices (recorded once a week; the sweep sends it)."""
+    from prefect import get_run_logger
+    from prefect.events import emit_event
+
+    from models.notifications import Policy
+    from tasks.notify.office import record_calendar_warning
+
+    settings = get_settings()
+    database = get_database(settings)
+    clock = ledger_clock(database, settings, now)
+    with database.unit_of_work() as session:
+        warning, recorded = record_calendar_warning(session, clock, Policy.from_settings(settings))
+        session.commit()
+    if warning is None:
+        return None
+    get_run_logger().warning("calendar: %s: %s", warning.title, warning.body)
+    emit_event(
+        event="zhenggai.calendar.missing",
+        resource={"prefect.resource.id": f"zhenggai.calendar.{warning.year}"},
+        payload={"year": warning.year, "week": warning.week, "command": warning.command},
+    )
+    return {"year": warning.year, "week": warning.week, "messages_recorded": recorded.recorded}
+
+
 @flow(name="sync_deployments")
 def sync_deployments(
     round_code: str | None = None, work_pool: str | None = None, concurrency: int = 4
@@ -148,7 +177,9 @@ def sync_deployments(
     logger.info("sync: %s", result.summary())
     for line in result.warnings():
         logger.warning("sync: %s", line)
+    calendar = warn_missing_calendar()
     return {
+        "calendar_missing": calendar,
         "summary": result.summary(),
         "created": result.created,
         "updated": result.updated,

@@ -111,3 +111,26 @@ def test_one_measure_whose_dates_cannot_be_computed_never_stops_the_sync_of_the_
     assert "XH-03-3: skipped, its dates cannot be computed" in result.output
     assert "2028" in result.output
     assert "XH-03-3" not in held() and len(held()) == 27
+
+
+def _calendar_events() -> list[Any]:
+    from prefect.client.orchestration import get_client
+    from prefect.events.filters import EventFilter, EventNameFilter
+
+    with get_client(sync_client=True) as client:
+        found = client.read_events(
+            filter=EventFilter(event=EventNameFilter(name=["zhenggai.calendar.missing"])), limit=50
+        )
+        return list(found.events)
+
+
+def test_the_housekeeping_raises_an_event_when_next_year_is_missing(seeded_database: Database) -> None:
+    from flows.sync import warn_missing_calendar
+    from tests.e2e.test_api_prefect import wait_for
+
+    assert warn_missing_calendar(now=datetime(2026, 10, 20, 1, tzinfo=UTC)) is None
+    outcome = warn_missing_calendar(now=datetime(2026, 11, 2, 1, tzinfo=UTC))
+    assert outcome == {"year": 2027, "week": "2026-W45", "messages_recorded": 2}
+    events = wait_for(_calendar_events)
+    assert events[0].resource.id == "zhenggai.calendar.2027"
+    assert events[0].payload["command"] == "zhenggai calendar import 2027.txt"
