@@ -133,8 +133,7 @@ def reconcile_task(
 
 @task(name="warn-missing-calendar", retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient)
 def warn_missing_calendar(now: datetime | None = None) -> dict[str, Any] | None:
-    """From 1 November, when next year's working days are not official: a ``zhenggai.calendar.missing``
-    event, and the week's message to the coordinator's offices (recorded once a week; the sweep sends it)."""
+    """From 1 November, next year's working days not official: an event and the week's message to the office."""
     from prefect import get_run_logger
     from prefect.events import emit_event
 

@@ -394,6 +394,27 @@ def _periods(pattern: Pattern, start: date, end: date) -> list[tuple[date, date]
     return out
 
 
+# -- 长期坚持: the round's cadence for measures with neither deadline nor cadence --------------------
+
+DEFAULT_ONGOING_CADENCE = "每月最后一个工作日 09:00"
+
+
+def effective_cadence(cadence: str | None, deadline: date | None, ongoing: str | None) -> str | None:
+    """The cadence a measure is asked for progress on: its own; for a 长期坚持 measure without one (no
+    deadline, no cadence), the round's ``ongoing_cadence`` (default ``DEFAULT_ONGOING_CADENCE``); else none
+    (a dated measure is chased by its deadline's reminders)."""
+    if cadence:
+        return cadence
+    if deadline is None:
+        return ongoing or DEFAULT_ONGOING_CADENCE
+    return None
+
+
+def takes_ongoing_default(cadence: str | None, deadline: date | None) -> bool:
+    """Whether a measure follows its round's ongoing cadence (长期坚持 without a cadence of its own)."""
+    return not cadence and deadline is None
+
+
 # -- the schedule of a measure's cadence ---------------------------------------------------------
 
 

@@ -37,6 +37,11 @@ def load(
         codes = getattr(changes, bucket).get("measures", [])
         if codes:
             console.print(f"  measures {bucket}: {', '.join(codes)}")
+    if changes.ongoing_default:
+        console.print(
+            f"  长期坚持 without a cadence, asked for progress {changes.ongoing_cadence} "
+            f"(round: ongoing_cadence): {', '.join(changes.ongoing_default)}"
+        )
 
 
 @plan_app.command("export")

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from models.cadence import DEFAULT_ONGOING_CADENCE, takes_ongoing_default
 from models.clock import Clock
 from models.enums import EventKind, MeasureStatus
 from models.errors import InvalidPlan, PlanIssue
@@ -69,6 +70,13 @@ def apply_plan(
     kept = writer.problems(round_, plan.problems, deadlines)
     writer.remove_dropped(round_, len(plan.problems), kept)
     session.flush()
+    writer.changes.ongoing_cadence = round_.ongoing_cadence or DEFAULT_ONGOING_CADENCE
+    writer.changes.ongoing_default = [
+        spec.code
+        for problem in plan.problems
+        for spec in problem.measures
+        if takes_ongoing_default(spec.cadence, deadlines.get(spec.code))
+    ]
     return writer.changes
 
 
@@ -140,6 +148,7 @@ class _PlanWriter:
             "notice_options": dict(r.notice),
             "statistics": dict(r.statistics),
             "assessment_formula": dict(r.assessment) if isinstance(r.assessment, dict) else None,
+            "ongoing_cadence": r.ongoing_cadence,
             "coordinator": self.contact_rows[r.coordinator] if r.coordinator else None,
             "head": self.contact_rows[r.head] if r.head else None,
         }

@@ -10,6 +10,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
+from models.cadence import effective_cadence
 from models.clock import Clock
 from models.enums import MeasureStatus, ReportStatus
 from models.errors import UnknownRound, UnknownUnit
@@ -199,7 +200,8 @@ def measure_view(
         text=measure.text,
         id=measure.id,
         deadline_spec=measure.deadline_spec,
-        cadence=measure.cadence,
+        # 长期坚持 without a cadence: the round's ongoing cadence (asked for progress like any cadence)
+        cadence=effective_cadence(measure.cadence, measure.deadline, problem.round.ongoing_cadence),
         problem_ordinal=problem.ordinal,
         problem_title=problem.title,
         problem_description=problem.description,
@@ -218,7 +220,7 @@ def measure_view(
     if not judge:
         return view
     missing = missing_period(
-        measure.cadence,
+        view.cadence,
         since=problem.round.feedback_date,
         last_report_at=view.last_report_at,
         clock=clock,

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models.cadence import cadence_schedule
+from models.cadence import cadence_schedule, effective_cadence
 from models.clock import Clock
 from models.deadlines import deadline_schedule
 from models.enums import MeasureStatus
@@ -109,8 +109,10 @@ def wanted_deployment(
     problem = measure.problem
     round_ = problem.round
     schedules = []
-    if measure.cadence:
-        spec = cadence_schedule(measure.cadence, clock.calendar, round_.feedback_date, today=clock.today)
+    # 长期坚持 without a cadence of its own: the round's ongoing cadence
+    cadence = effective_cadence(measure.cadence, measure.deadline, round_.ongoing_cadence)
+    if cadence:
+        spec = cadence_schedule(cadence, clock.calendar, round_.feedback_date, today=clock.today)
         schedules.append(WantedSchedule("cadence", spec.kind, spec.value, clock.timezone))
     if measure.deadline is not None:
         spec = deadline_schedule(
@@ -157,8 +159,10 @@ def describe_measure(measure: Measure) -> str:
     elif measure.deadline is not None:
         deadline = f"完成时限：{format_chinese_date(measure.deadline)}"
     lines.append(deadline)
-    if measure.cadence:
+    cadence = effective_cadence(measure.cadence, measure.deadline, problem.round.ongoing_cadence)
+    if cadence:
         from models.cadence import parse_cadence
 
-        lines.append(f"频次：{parse_cadence(measure.cadence).label}")
+        ongoing = "（长期坚持，按本轮默认频次）" if not measure.cadence else ""
+        lines.append(f"频次：{parse_cadence(cadence).label}{ongoing}")
     return "\n".join(lines)
