@@ -81,11 +81,32 @@ def _run_facts() -> tuple[datetime, str | None]:
 @flow(name="check_measure", log_prints=False)
 def check_measure(measure: str, trigger: str = "manual") -> dict[str, Any]:
     """Check one rectification measure as of its scheduled time."""
+    from prefect import get_run_logger
+
+    logger = get_run_logger()
     scheduled_at, flow_run_id = _run_facts()
     check = observe(measure, scheduled_at, trigger, flow_run_id)
+    logger.info(
+        "%s: %s (%s)%s",
+        check.code,
+        check.state.value,
+        check.measure.light.value,
+        ", state recorded" if check.changed else "",
+    )
     if check.changed:
         emit_measure_event(check)
         publish_measure_artifact(check)
     if not check.stale and check.trigger != "manual":
-        notify_measure(measure_code=check.code, scheduled_time=check.scheduled_at)
+        handed = notify_measure(measure_code=check.code, scheduled_time=check.scheduled_at)
+        logger.info(
+            "%s: handed to notify-measure (%s trigger, calls for %s): %s",
+            check.code,
+            check.trigger,
+            ", ".join(check.due) or "nothing",
+            handed,
+        )
+    else:
+        logger.info(
+            "%s: nothing handed over (%s)", check.code, "stale run" if check.stale else "manual check"
+        )
     return check.summary()

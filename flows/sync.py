@@ -19,8 +19,14 @@ from models.clock import Clock
 from models.db import Database, get_database
 from models.settings import Settings, get_settings
 from tasks.calendar.ledger import ledger_calendar, ledger_clock
-from tasks.schedule.deployments import WantedDeployment, wanted_deployments
-from tasks.schedule.sync import SyncResult, reconcile
+from tasks.schedule.deployments import (
+    HOUSEKEEPING_CADENCES,
+    WantedDeployment,
+    WantedSchedule,
+    housekeeping_schedule,
+    wanted_deployments,
+)
+from tasks.schedule.sync import SyncResult, align_housekeeping, ensure_pool_limit, reconcile
 
 
 def parameter_schema() -> dict[str, Any]:
@@ -62,12 +68,19 @@ async def sync_bulk_async(
     round_code: str | None = None,
     concurrency: int = 4,
     skipped: dict[str, str] | None = None,
+    housekeeping: dict[tuple[str, str], WantedSchedule] | None = None,
 ) -> SyncResult:
-    """Reconcile ``wanted`` with the Prefect API through one async client."""
+    """Reconcile ``wanted`` with the Prefect API through one async client (and ``housekeeping``'s
+    deployments with their working-day schedules, where they exist); on the worker path the pool
+    gets the configured flow-run limit (``ZHENGGAI_FLOW_RUN_LIMIT``)."""
     from prefect.client.orchestration import get_client
 
     schema = parameter_schema()
     async with get_client() as client:
+        if work_pool is not None:
+            await ensure_pool_limit(client, work_pool, get_settings().flow_run_limit)
+        if housekeeping:
+            await align_housekeeping(client, housekeeping)
         return await reconcile(
             client,
             wanted,
@@ -107,8 +120,14 @@ def sync_bulk(
             round_code=round_code,
             concurrency=concurrency,
             skipped=skipped,
+            housekeeping=housekeeping_wanted(clock or ledger_clock(database, settings)),
         )
     )
+
+
+def housekeeping_wanted(clock: Clock) -> dict[tuple[str, str], WantedSchedule]:
+    """The housekeeping deployments' working-day schedules as of the clock (see ``HOUSEKEEPING_CADENCES``)."""
+    return {key: housekeeping_schedule(*key, clock) for key in HOUSEKEEPING_CADENCES}
 
 
 @task(name="reconcile-deployments")
@@ -122,9 +141,15 @@ def reconcile_task(
     """Make the Prefect server's measure deployments match the wanted ones, writing only differences."""
     from prefect.utilities.asyncutils import run_coro_as_sync
 
+    settings = get_settings()
     result = run_coro_as_sync(
         sync_bulk_async(
-            wanted, work_pool=work_pool, round_code=round_code, concurrency=concurrency, skipped=skipped
+            wanted,
+            work_pool=work_pool,
+            round_code=round_code,
+            concurrency=concurrency,
+            skipped=skipped,
+            housekeeping=housekeeping_wanted(ledger_clock(get_database(settings), settings)),
         )
     )
     assert result is not None

@@ -167,3 +167,7 @@ class ChartUnavailable(ZhenggaiError):
 
 class UnsupportedFormat(ZhenggaiError):
     """A document was asked for in a format, or to a place, Zhenggai cannot write."""
+
+
+class PortInUse(ZhenggaiError):
+    """The port ``zhenggai serve`` would start its local Prefect server on is taken."""

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     # sync (CLI, review, API, serve, the housekeeping flow) puts them there. Unset: `zhenggai serve` runs
     # them, and a sync leaves each deployment in the pool it is in.
     work_pool: str | None = None
+    # How many flow runs `zhenggai serve` runs at once (each is a process; more wait their turn), and the
+    # work pool's concurrency limit a sync sets on the worker path. None or 0: no limit.
+    flow_run_limit: int | None = 4
 
     @field_validator("timezone")
     @classmethod

@@ -71,6 +71,24 @@ class WantedDeployment:
         return {"measure": self.name}
 
 
+# The housekeeping deployments on the working-day calendar (调休 Saturdays worked, holidays not), in the
+# coordinators' words: (flow name, deployment name) → cadence. ``serve`` registers them so; on the worker
+# path the housekeeping sync brings ``prefect.yaml``'s deployments of these names to the same schedules.
+HOUSEKEEPING_CADENCES: dict[tuple[str, str], str] = {
+    ("sweep", "daily-sweep"): "每个工作日 08:30",
+    ("digest", "weekly-digest"): "每周一 09:00",
+    ("assess_units", "assess-units"): "每周第一个工作日 09:00",
+}
+
+
+def housekeeping_schedule(flow_name: str, deployment: str, clock: Clock) -> WantedSchedule:
+    """The working-day schedule of a housekeeping deployment (slug: the deployment's name), as of the clock."""
+    spec = cadence_schedule(
+        HOUSEKEEPING_CADENCES[(flow_name, deployment)], clock.calendar, clock.today, today=clock.today
+    )
+    return WantedSchedule(deployment, spec.kind, spec.value, clock.timezone)
+
+
 def wanted_deployments(
     session: Session,
     clock: Clock,

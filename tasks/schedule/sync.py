@@ -195,6 +195,47 @@ async def read_managed(client: PrefectClient, *, round_code: str | None = None) 
         offset += PAGE
 
 
+async def align_housekeeping(
+    client: PrefectClient, wanted: dict[tuple[str, str], WantedSchedule]
+) -> list[str]:
+    """Bring the housekeeping deployments that exist (``prefect deploy`` made them from ``prefect.yaml``
+    with plain cron) to their working-day schedules; returns the names updated. No parameters are set on
+    the schedule: the flows take none from it."""
+    from prefect.client.schemas.actions import DeploymentScheduleUpdate, DeploymentUpdate
+    from prefect.exceptions import ObjectNotFound
+
+    updated = []
+    for (flow_name, name), want in wanted.items():
+        try:
+            held = await client.read_deployment_by_name(f"{flow_name}/{name}")
+        except ObjectNotFound:
+            continue
+        key = (want.slug, want.kind, want.value, want.timezone, True, ())
+        if [_schedule_key(s) for s in held.schedules] == [key]:
+            continue
+        schedule = DeploymentScheduleUpdate(schedule=prefect_schedule(want), active=True, slug=want.slug)
+        await client.update_deployment(held.id, DeploymentUpdate(schedules=[schedule]))
+        updated.append(name)
+    return updated
+
+
+async def ensure_pool_limit(client: PrefectClient, pool: str, limit: int | None) -> bool:
+    """Give the work pool ``limit`` as its concurrency limit (flow runs at once on the worker path, as
+    ``Runner(limit=…)`` on ``serve``'s); returns whether it changed. A pool not created yet is left alone."""
+    from prefect.client.schemas.actions import WorkPoolUpdate
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        held = await client.read_work_pool(pool)
+    except ObjectNotFound:
+        return False
+    wanted = limit or None
+    if held.concurrency_limit == wanted:
+        return False
+    await client.update_work_pool(pool, WorkPoolUpdate(concurrency_limit=wanted))
+    return True
+
+
 async def _flow_id(client: PrefectClient, result: SyncResult) -> Any:
     """The ``check_measure`` flow's id, the flow created when the server has none."""
     from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError

@@ -33,6 +33,14 @@ async def _create_pool(name: str) -> None:
             await client.create_work_pool(WorkPoolCreate(name=name, type="process"))
 
 
+async def _pool_limit(name: str) -> int | None:
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:
+        limit: int | None = (await client.read_work_pool(name)).concurrency_limit
+        return limit
+
+
 async def _pause(deployment_id: Any) -> None:
     from prefect.client.orchestration import get_client
 
@@ -57,6 +65,7 @@ def test_closing_a_measure_by_review_on_the_pool_path_keeps_every_deployment_in_
     assert first.exit_code == 0, first.output
     assert "28 created" in first.output
     assert {d.work_pool_name for d in held().values()} == {POOL}
+    assert run(_pool_limit(POOL)) == 4  # ZHENGGAI_FLOW_RUN_LIMIT's default, as serve's Runner limit
 
     _set_status(seeded_database, "XH-07-1", MeasureStatus.DONE)
     accepted = cli("review", "accept", "XH-07-1", "--note", "现场核查，台账齐全")
