@@ -38,9 +38,11 @@ from uuid import UUID
 
 from prefect.deployments.runner import RunnerDeployment
 
+from flows import run_failed
 from flows.assess import assess_units
 from flows.notice import notice_deployment
 from flows.notify import digest, sweep
+from flows.run_failed import tell_run_failed
 from flows.sync import sync_bulk, sync_deployments
 from models.db import get_database
 from models.errors import PortInUse
@@ -146,6 +148,13 @@ async def serve_async(*, rescan_seconds: float = 60.0, limit: int | None = None)
         await runner.aadd_flow(
             flow, name=name, schedules=[schedule], tags=["zhenggai-housekeeping"], description=description
         )
+    # run by the failed-run automation that sync creates (flows.run_failed)
+    await runner.aadd_flow(
+        tell_run_failed,
+        name=run_failed.DEPLOYMENT_NAME,
+        tags=["zhenggai-housekeeping"],
+        description="整改跟踪任务运行失败或崩溃时，向督办室发送一条消息",
+    )
     with get_database(settings).unit_of_work() as session:
         monthly_rounds = monthly_notice_rounds(session)
     # to_deployment turns into a coroutine inside a running loop: build it in a thread instead.

@@ -19,6 +19,7 @@ from models.clock import Clock
 from models.db import Database, get_database
 from models.settings import Settings, get_settings
 from tasks.calendar.ledger import ledger_calendar, ledger_clock
+from tasks.schedule.alerts import AlertSpec, ensure_alert
 from tasks.schedule.deployments import (
     HOUSEKEEPING_CADENCES,
     WantedDeployment,
@@ -81,7 +82,8 @@ async def sync_bulk_async(
             await ensure_pool_limit(client, work_pool, get_settings().flow_run_limit)
         if housekeeping:
             await align_housekeeping(client, housekeeping)
-        return await reconcile(
+        alert = await ensure_alert(client, run_failed_alert(), schema=alert_schema(), work_pool=work_pool)
+        result = await reconcile(
             client,
             wanted,
             parameter_schema=schema,
@@ -91,6 +93,31 @@ async def sync_bulk_async(
             concurrency=concurrency,
             skipped=skipped,
         )
+        result.alert = alert
+        return result
+
+
+def run_failed_alert() -> AlertSpec:
+    """The failed-run alert: ``flows.run_failed.tell_run_failed`` on failed or crashed ``zhenggai`` runs."""
+    from flows import run_failed
+
+    return AlertSpec(
+        flow_name=run_failed.FLOW_NAME,
+        deployment_name=run_failed.DEPLOYMENT_NAME,
+        entrypoint=run_failed.ENTRYPOINT,
+        automation_name=run_failed.AUTOMATION_NAME,
+        tag=run_failed.WATCHED_TAG,
+        description="整改跟踪任务运行失败或崩溃时，向督办室发送一条消息",
+    )
+
+
+def alert_schema() -> dict[str, Any]:
+    """The ``tell_run_failed`` parameter schema."""
+    from prefect.utilities.callables import parameter_schema as compute
+
+    from flows.run_failed import tell_run_failed
+
+    return dict(compute(tell_run_failed).model_dump(exclude_unset=True))
 
 
 def sync_bulk(

@@ -57,6 +57,8 @@ def sync(
         concurrency=concurrency,
     )
     console.print(f"sync: {result.summary()} ({result.unchanged} unchanged)")
+    if result.alert:
+        console.print(f"  failed-run alert: {', '.join(result.alert)}")
     for line in result.warnings():
         err_console.print(f"  warning: {line}")
     for label, names in (

@@ -47,6 +47,8 @@ class SyncResult:
     skipped: dict[str, str] = field(default_factory=dict)
     unchanged: int = 0
     writes: int = 0
+    # What the failed-run alert needed (deployment created, automation created or replaced); empty: nothing.
+    alert: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
