@@ -16,6 +16,7 @@ from models.db import Database
 from models.enums import MessageKind
 from models.settings import Settings
 from models.tables import Contact, Delivery
+from tests.e2e.test_api_prefect import wait_for
 from tests.e2e.test_sync import clean_server
 from tests.support.loopback import JsonReceiver, json_receiver
 
@@ -38,6 +39,18 @@ async def _alert_deployment() -> Any:
 
     async with get_client() as client:
         return await client.read_deployment_by_name(f"{FLOW_NAME}/{DEPLOYMENT_NAME}")
+
+
+async def _alert_runs(deployment_id: Any) -> list[Any]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    async with get_client() as client:
+        return list(
+            await client.read_flow_runs(
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id]))
+            )
+        )
 
 
 @pytest.mark.sqlite_only
@@ -74,6 +87,11 @@ def test_sync_makes_the_alert_once_and_a_failed_run_tells_the_office(
         state = failing(return_state=True)
     assert state.is_failed()
     run_id = str(state.state_details.flow_run_id)
+
+    # the server's automation reacts: it asks for a run of the alert deployment with the failed run's id
+    # (the harness runs no worker: the run is made here, as a worker would)
+    fired = wait_for(lambda: asyncio.run(_alert_runs(deployment.id)), timeout=90)
+    assert fired[0].parameters == {"flow_run_id": f"prefect.flow-run.{run_id}"}
 
     told = tell_run_failed(flow_run_id=f"prefect.flow-run.{run_id}", now=NOW)
     assert told["recorded"] == 1 and told["delivered"].get("sent") == 1
