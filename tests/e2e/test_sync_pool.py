@@ -116,3 +116,58 @@ def test_a_deployment_paused_by_hand_for_an_open_measure_is_reported_not_resumed
     assert "0 created, 0 updated, 0 paused, 0 removed" in result.output
     assert "XH-05-2: paused by hand" in result.output
     assert held()["XH-05-2"].paused
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.usefixtures("clean_server")
+def test_on_the_worker_path_a_check_runs_after_another_measure_is_closed(
+    seeded_database: Database, settings: Settings, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """销号 through review, then a process worker of the pool runs another measure's check."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL
+
+    pool = "zhenggai-worker-test"
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "ZHENGGAI_WORK_POOL": pool}
+    prefect = [sys.executable, "-m", "prefect", "--no-prompt"]
+    created = subprocess.run(
+        [*prefect, "work-pool", "create", pool, "--type", "process", "--overwrite"],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert created.returncode == 0, created.stdout + created.stderr
+    monkeypatch.setenv("ZHENGGAI_WORK_POOL", pool)
+    get_settings.cache_clear()
+    assert cli("sync").exit_code == 0
+    _set_status(seeded_database, "XH-07-1", MeasureStatus.DONE)
+    accepted = cli("review", "accept", "XH-07-1", "--note", "现场核查，台账齐全")
+    assert accepted.exit_code == 0, accepted.output
+    assert {d.work_pool_name for d in held().values()} == {pool}
+
+    flow_run: Any = run_deployment("check_measure/XH-05-2", parameters={"measure": "XH-05-2"}, timeout=0)
+    worker = subprocess.run(
+        [*prefect, "worker", "start", "--pool", pool, "--run-once"],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    from prefect.client.orchestration import get_client
+
+    async def _state() -> Any:
+        async with get_client() as client:
+            return (await client.read_flow_run(flow_run.id)).state
+
+    state = run(_state())
+    assert state is not None and state.is_completed(), (state, worker.stdout[-2000:], worker.stderr[-2000:])
