@@ -15,13 +15,21 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.notify import deliver_due_messages
+from flows.retries import retry_transient
 from models.assessment import PeriodKind, last_closed, parse_period
 from models.db import get_database
 from models.notifications import Policy
 from models.settings import get_settings
+from tasks.calendar.ledger import ledger_clock
 
 
-@task(name="assessment-rounds", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(
+    name="assessment-rounds",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_transient,
+)
 def rounds_to_assess(round_code: str | None = None) -> list[str]:
     """The codes of the rounds to assess: the one named, or every round of the ledger."""
     from sqlalchemy import select
@@ -35,7 +43,13 @@ def rounds_to_assess(round_code: str | None = None) -> list[str]:
         return list(session.scalars(select(Round.code).order_by(Round.code)))
 
 
-@task(name="close-assessment-period", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(
+    name="close-assessment-period",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_transient,
+)
 def close_assessment_period(round_code: str, period: str, now: datetime) -> dict[str, Any]:
     """Store a period's result (nothing changes when it is stored already)."""
     from tasks.assessment.results import close_period
@@ -43,14 +57,24 @@ def close_assessment_period(round_code: str, period: str, now: datetime) -> dict
     settings = get_settings()
     with get_database(settings).unit_of_work() as session:
         result, created = close_period(
-            session, round_code, parse_period(period), settings.clock(now), actor="assess_units"
+            session,
+            round_code,
+            parse_period(period),
+            ledger_clock(get_database(settings), settings, now),
+            actor="assess_units",
         )
         session.commit()
     assert result.stored is not None
     return {"period": period, "created": created, "revision": result.stored.revision}
 
 
-@task(name="publish-ranking", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(
+    name="publish-ranking",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_transient,
+)
 def publish_ranking(round_code: str, period: str, now: datetime) -> str:
     """Publish the stored ranking as a table artifact in Prefect; return the artifact's key."""
     from prefect.artifacts import create_table_artifact
@@ -61,7 +85,9 @@ def publish_ranking(round_code: str, period: str, now: datetime) -> str:
 
     settings = get_settings()
     with get_database(settings).unit_of_work() as session:
-        ranking = period_result(session, round_code, parse_period(period), settings.clock(now)).ranking
+        ranking = period_result(
+            session, round_code, parse_period(period), ledger_clock(get_database(settings), settings, now)
+        ).ranking
     headers = ("名次", "单位", "总分", "基础分", "加减分", "较上期", "考评事项", "榜单")
     key = f"assessment-{round_code}-{period}".lower().replace("_", "-").replace(".", "-")
     create_table_artifact(
@@ -72,14 +98,20 @@ def publish_ranking(round_code: str, period: str, now: datetime) -> str:
     return key
 
 
-@task(name="record-assessment-messages", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(
+    name="record-assessment-messages",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_transient,
+)
 def record_period_messages(round_code: str, period: str, now: datetime) -> dict[str, Any]:
     """Record the ranking for the leaders and each unit's own score in the delivery log (once per key)."""
     from tasks.assessment.messages import record_assessment_messages
     from tasks.assessment.results import period_result
 
     settings = get_settings()
-    clock = settings.clock(now)
+    clock = ledger_clock(get_database(settings), settings, now)
     with get_database(settings).unit_of_work() as session:
         ranking = period_result(session, round_code, parse_period(period), clock).ranking
         result = record_assessment_messages(session, ranking, clock, Policy.from_settings(settings))
@@ -89,7 +121,7 @@ def record_period_messages(round_code: str, period: str, now: datetime) -> dict[
 
 def periods_to_close(now: datetime) -> list[str]:
     """The week that ended before ``now``'s local day, and the month that ended before it."""
-    today = get_settings().clock(now).today
+    today = ledger_clock(get_database(get_settings()), get_settings(), now).today
     return [last_closed(today, PeriodKind.WEEK).label, last_closed(today, PeriodKind.MONTH).label]
 
 

@@ -18,12 +18,14 @@ from typing import Any
 from prefect import flow, task
 
 from flows.notify import notify_measure
+from flows.retries import retry_transient
 from models.db import get_database
 from models.settings import get_settings
+from tasks.calendar.ledger import ledger_clock
 from tasks.schedule.check import MeasureCheck, event_payload, measure_markdown, observe_measure
 
 
-@task(name="observe-measure", retries=2, retry_delay_seconds=2)
+@task(name="observe-measure", retries=2, retry_delay_seconds=2, retry_condition_fn=retry_transient)
 def observe(measure: str, scheduled_at: datetime, trigger: str, flow_run_id: str | None) -> MeasureCheck:
     """Judge the measure as of its scheduled time and record its state when it changed."""
     settings = get_settings()
@@ -32,7 +34,7 @@ def observe(measure: str, scheduled_at: datetime, trigger: str, flow_run_id: str
             session,
             measure,
             scheduled_at=scheduled_at,
-            clock=settings.clock(),
+            clock=ledger_clock(get_database(settings), settings),
             trigger=trigger,
             flow_run_id=flow_run_id,
         )
@@ -55,7 +57,7 @@ def publish_measure_artifact(check: MeasureCheck) -> str:
     from prefect.artifacts import create_markdown_artifact
 
     artifact_id = create_markdown_artifact(
-        markdown=measure_markdown(check, get_settings().clock()),
+        markdown=measure_markdown(check, ledger_clock(get_database(get_settings()), get_settings())),
         key=f"measure-{check.code.lower()}",
         description=f"{check.code}: {check.state.value}",
     )
@@ -79,11 +81,32 @@ def _run_facts() -> tuple[datetime, str | None]:
 @flow(name="check_measure", log_prints=False)
 def check_measure(measure: str, trigger: str = "manual") -> dict[str, Any]:
     """Check one rectification measure as of its scheduled time."""
+    from prefect import get_run_logger
+
+    logger = get_run_logger()
     scheduled_at, flow_run_id = _run_facts()
     check = observe(measure, scheduled_at, trigger, flow_run_id)
+    logger.info(
+        "%s: %s (%s)%s",
+        check.code,
+        check.state.value,
+        check.measure.light.value,
+        ", state recorded" if check.changed else "",
+    )
     if check.changed:
         emit_measure_event(check)
         publish_measure_artifact(check)
     if not check.stale and check.trigger != "manual":
-        notify_measure(measure_code=check.code, scheduled_time=check.scheduled_at)
+        handed = notify_measure(measure_code=check.code, scheduled_time=check.scheduled_at)
+        logger.info(
+            "%s: handed to notify-measure (%s trigger, calls for %s): %s",
+            check.code,
+            check.trigger,
+            ", ".join(check.due) or "nothing",
+            handed,
+        )
+    else:
+        logger.info(
+            "%s: nothing handed over (%s)", check.code, "stale run" if check.stale else "manual check"
+        )
     return check.summary()

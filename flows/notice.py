@@ -17,10 +17,12 @@ from prefect.cache_policies import NO_CACHE
 from prefect.input import RunInput
 from pydantic import Field
 
+from flows.retries import retry_transient
 from models.db import get_database
 from models.enums import DraftDecision
 from models.notice import NoticeDocument, check_missing
 from models.settings import get_settings
+from tasks.calendar.ledger import ledger_clock
 from tasks.notice.files import (
     NoticeDirectory,
     NoticeOutput,
@@ -39,12 +41,20 @@ ENTRYPOINT = "flows.notice.generate_notice"
 MONTHLY_CRON = "0 9 1 * *"
 
 
-@task(name="load-notice-document", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(
+    name="load-notice-document",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=2,
+    retry_condition_fn=retry_transient,
+)
 def load_notice_task(round_code: str, as_of: date) -> NoticeDocument:
     """Read the round's notice as of the date from the ledger."""
     settings = get_settings()
     with get_database(settings).unit_of_work() as session:
-        return load_notice_document(session, round_code, settings.clock().on(as_of))
+        return load_notice_document(
+            session, round_code, ledger_clock(get_database(settings), settings).on(as_of)
+        )
 
 
 @task(name="check-notice-complete", cache_policy=NO_CACHE)
@@ -117,7 +127,7 @@ def generate_notice(
 
     Every format is rendered before any file is written, so a failing format leaves nothing behind.
     """
-    day = as_of or get_settings().clock().today
+    day = as_of or ledger_clock(get_database(get_settings()), get_settings()).today
     document = load_notice_task(round_code, day)
     if strict:
         check_complete_task(document)
@@ -194,7 +204,11 @@ def make_draft_task(round_code: str, as_of: date, requested_by: str, flow_run_id
         made = draft_for_run(session, flow_run_id)
         if made is None:
             made = create_draft(
-                session, round_code, settings.clock().on(as_of), actor=requested_by, flow_run_id=flow_run_id
+                session,
+                round_code,
+                ledger_clock(get_database(settings), settings).on(as_of),
+                actor=requested_by,
+                flow_run_id=flow_run_id,
             )
             session.commit()
         return {"draft": made.id, "status": made.status.value, "missing": missing_labels(made)}

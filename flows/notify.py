@@ -18,10 +18,12 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
+from flows.retries import retry_transient
 from models.db import get_database
 from models.errors import DeliveryIncomplete
 from models.notifications import Policy
 from models.settings import get_settings
+from tasks.calendar.ledger import ledger_clock
 from tasks.notify.outbox import deliver, due_ids, expire_in_doubt, open_among, status_counts
 from tasks.notify.planner import plan_digests, plan_messages
 from tasks.notify.sender import AppriseSender
@@ -42,7 +44,13 @@ def max_attempts() -> int:
     return get_settings().delivery_retries + 1
 
 
-@task(name="plan-notifications", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(
+    name="plan-notifications",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_transient,
+)
 def plan_notifications(
     now: datetime, round_code: str | None = None, measure_code: str | None = None, actor: str = "sweep"
 ) -> dict[str, Any]:
@@ -51,7 +59,7 @@ def plan_notifications(
     with get_database(settings).unit_of_work() as session:
         result = plan_messages(
             session,
-            settings.clock(now),
+            ledger_clock(get_database(settings), settings, now),
             Policy.from_settings(settings),
             round_code=round_code,
             measure_code=measure_code,
@@ -62,13 +70,22 @@ def plan_notifications(
     return result.as_dict()
 
 
-@task(name="plan-digests", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(
+    name="plan-digests",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_transient,
+)
 def plan_digest_messages(now: datetime, round_code: str | None = None) -> dict[str, Any]:
     """Record this week's digest of every unit."""
     settings = get_settings()
     with get_database(settings).unit_of_work() as session:
         result = plan_digests(
-            session, settings.clock(now), Policy.from_settings(settings), round_code=round_code
+            session,
+            ledger_clock(get_database(settings), settings, now),
+            Policy.from_settings(settings),
+            round_code=round_code,
         )
         session.commit()
     return result.as_dict()

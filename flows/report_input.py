@@ -26,6 +26,7 @@ from models.db import get_database
 from models.enums import ReportStatus
 from models.errors import ZhenggaiError
 from models.settings import get_settings
+from tasks.calendar.ledger import ledger_clock
 from tasks.reports.record import MetricInput, ReportInput
 
 
@@ -57,7 +58,9 @@ class UnitReportForm(RunInput):
 def submit_report_task(data: ReportInput, *, actor: str) -> dict[str, Any]:
     """Submit the entered report now (``flows.intake.submit_report``) on the configured database."""
     settings = get_settings()
-    return submit_report(get_database(settings), data, actor=actor, clock=settings.clock())
+    return submit_report(
+        get_database(settings), data, actor=actor, clock=ledger_clock(get_database(settings), settings)
+    )
 
 
 def pause_key(attempt: int) -> str:

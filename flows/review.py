@@ -27,8 +27,10 @@ def sync_after_review(database: Database, settings: Settings, measure_code: str)
 
         with database.unit_of_work() as session:
             round_code = measure_round_code(session, measure_code)
+        # The installation's work pool (ZHENGGAI_WORK_POOL); unset, each deployment keeps its pool.
         result = sync_bulk(database, settings, round_code=round_code)
     except Exception as error:
         logger.warning("deployment sync after reviewing %s failed", measure_code, exc_info=True)
         return f"deployment not synced ({type(error).__name__}: {error}); run `zhenggai sync`"
-    return f"deployments of round {round_code}: {result.summary()}"
+    warnings = "".join(f"; {line}" for line in result.warnings())
+    return f"deployments of round {round_code}: {result.summary()}{warnings}"

@@ -25,7 +25,9 @@ process serves against that server (e.g. a bureau's server on PostgreSQL). See d
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -36,34 +38,34 @@ from uuid import UUID
 
 from prefect.deployments.runner import RunnerDeployment
 
+from flows import run_failed
 from flows.assess import assess_units
 from flows.notice import draft_deployment, notice_deployment
 from flows.notify import digest, sweep
+from flows.run_failed import tell_run_failed
 from flows.sync import sync_bulk, sync_deployments
 from models.db import get_database
+from models.errors import PortInUse
 from models.settings import get_settings
+from tasks.calendar.ledger import ledger_clock
 from tasks.notice.load import monthly_notice_rounds
 from tasks.schedule.deployments import ENTRYPOINT
+from tasks.schedule.deployments import housekeeping_schedule as wanted_housekeeping_schedule
 from tasks.schedule.sync import read_managed
 
 HOUSEKEEPING_SYNC_CRON = "30 7 * * *"
-# In the coordinators' words, on the official calendar: 调休 Saturdays are worked, holidays are not.
-SWEEP_CADENCE = "每个工作日 08:30"
-DIGEST_CADENCE = "每周一 09:00"
-ASSESS_CADENCE = "每周第一个工作日 09:00"
 
 
-def housekeeping_schedule(cadence: str, slug: str) -> Any:
-    """A Prefect schedule for a housekeeping flow, from a cadence phrase, in the configured zone."""
+def housekeeping_schedule(flow_name: str, slug: str) -> Any:
+    """A housekeeping flow's Prefect schedule on the working-day calendar (``HOUSEKEEPING_CADENCES``: the
+    same the housekeeping sync gives ``prefect.yaml``'s deployments), in the configured zone."""
     from prefect.schedules import Cron, RRule
 
-    from models.cadence import cadence_schedule
-
-    clock = get_settings().clock()
-    spec = cadence_schedule(cadence, clock.calendar, clock.today, today=clock.today)
-    if spec.kind == "cron":
-        return Cron(spec.value, timezone=clock.timezone, slug=slug)
-    return RRule(spec.value, timezone=clock.timezone, slug=slug)
+    clock = ledger_clock(get_database(get_settings()), get_settings())
+    want = wanted_housekeeping_schedule(flow_name, slug, clock)
+    if want.kind == "cron":
+        return Cron(want.value, timezone=want.timezone, slug=slug)
+    return RRule(want.value, timezone=want.timezone, slug=slug)
 
 
 class RegisteredDeployment(RunnerDeployment):
@@ -126,19 +128,19 @@ async def serve_async(*, rescan_seconds: float = 60.0, limit: int | None = None)
         (
             sweep,
             "daily-sweep",
-            housekeeping_schedule(SWEEP_CADENCE, "daily-sweep"),
+            housekeeping_schedule("sweep", "daily-sweep"),
             "每个工作日催办、督办：逾期追踪、升级督办、补发暂缓的消息",
         ),
         (
             digest,
             "weekly-digest",
-            housekeeping_schedule(DIGEST_CADENCE, "weekly-digest"),
+            housekeeping_schedule("digest", "weekly-digest"),
             "每周向各责任单位推送其全部整改措施的进展汇总",
         ),
         (
             assess_units,
             "assess-units",
-            housekeeping_schedule(ASSESS_CADENCE, "assess-units"),
+            housekeeping_schedule("assess_units", "assess-units"),
             "每周第一个工作日：封存上周（及上月）考评结果，发布排名，向领导和各单位通报",
         ),
     ]
@@ -146,6 +148,13 @@ async def serve_async(*, rescan_seconds: float = 60.0, limit: int | None = None)
         await runner.aadd_flow(
             flow, name=name, schedules=[schedule], tags=["zhenggai-housekeeping"], description=description
         )
+    # run by the failed-run automation that sync creates (flows.run_failed)
+    await runner.aadd_flow(
+        tell_run_failed,
+        name=run_failed.DEPLOYMENT_NAME,
+        tags=["zhenggai-housekeeping"],
+        description="整改跟踪任务运行失败或崩溃时，向督办室发送一条消息",
+    )
     with get_database(settings).unit_of_work() as session:
         monthly_rounds = monthly_notice_rounds(session)
     # to_deployment turns into a coroutine inside a running loop: build it in a thread instead.
@@ -157,7 +166,8 @@ async def serve_async(*, rescan_seconds: float = 60.0, limit: int | None = None)
     print(
         f"serve: serving {count} measure deployment(s), the daily sync and sweep, the weekly digest, "
         "the weekly assessment "
-        "and the notice (generated, and drafted for sign-off)",
+        "and the notice (generated, and drafted for sign-off); "
+        f"at most {limit if limit else 'unlimited'} flow run(s) at once",
         flush=True,
     )
     rescan = asyncio.create_task(_rescan(runner, known, rescan_seconds))
@@ -168,32 +178,111 @@ async def serve_async(*, rescan_seconds: float = 60.0, limit: int | None = None)
     print("serve: stopped; schedules left active", flush=True)
 
 
+def api_port(port: int | None = None) -> int:
+    """The local server's port: ``--port``, else ``PREFECT_SERVER_API_PORT`` (Prefect's own, default 4200)."""
+    if port is not None:
+        return port
+    from prefect.settings import PREFECT_SERVER_API_PORT
+
+    return int(PREFECT_SERVER_API_PORT.value())
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse a taken port: a server already there would otherwise be used silently (``PortInUse``)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise PortInUse(
+                f"port {port} on {host} is in use ({error.strerror}): another Prefect server or program "
+                f"holds it. Stop it, choose another port (zhenggai serve --port 4300, or "
+                "PREFECT_SERVER_API_PORT), or serve against it with PREFECT_API_URL=http://HOST:PORT/api"
+            ) from None
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 @contextmanager
-def prefect_api(port: int = 4200) -> Iterator[str]:
-    """The Prefect API to serve against: ``PREFECT_API_URL`` if set, else a local server started here."""
+def stop_on_signals() -> Iterator[None]:
+    """SIGTERM acts as Ctrl-C from now on: every ``finally`` runs (the local server is stopped)."""
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: the child server gets SIGTERM when serve dies, even by SIGKILL (no orphan server)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _start_server(port: int) -> subprocess.Popen[bytes]:
+    """``prefect server start`` in its own process group (stopped as a whole), signals held meanwhile."""
+    blocked = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
+
+
+def _stop_server(process: subprocess.Popen[bytes]) -> None:
+    """TERM the server's process group, then KILL what is left after 20 s."""
+    for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 10.0)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    with contextlib.suppress(ProcessLookupError):  # the group's other members (the server's workers)
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+@contextmanager
+def prefect_api(port: int | None = None) -> Iterator[str]:
+    """The Prefect API to serve against: ``PREFECT_API_URL`` if set, else a local server started here.
+
+    The local server is stopped on every way out: return, error, Ctrl-C or SIGTERM (during start-up
+    included; see ``stop_on_signals``), and on Linux when this process is killed outright.
+    """
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     configured = PREFECT_API_URL.value()
     if configured:
         yield str(configured)
         return
+    port = api_port(port)
+    check_port_free("127.0.0.1", port)
     url = f"http://127.0.0.1:{port}/api"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
-    )
+    process = _start_server(port)
     try:
+        print(f"serve: starting a local Prefect server on port {port} (pid {process.pid})", flush=True)
         _wait_healthy(url, process)
         with temporary_settings({PREFECT_API_URL: url}):
             os.environ["PREFECT_API_URL"] = url  # flow-run subprocesses inherit it
             yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop_server(process)
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
@@ -212,14 +301,26 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 1
     raise RuntimeError(f"the local Prefect server did not answer at {url} within {timeout:.0f} s")
 
 
-def serve_all(*, sync_first: bool = True, rescan_seconds: float = 60.0, port: int = 4200) -> None:
-    """``zhenggai serve``: sync, then serve until stopped."""
-    with prefect_api(port) as url:
-        print(f"serve: Prefect API at {url}", flush=True)
-        if sync_first:
-            result = sync_bulk()
-            print(f"serve: sync: {result.summary()} ({result.unchanged} unchanged)", flush=True)
-        try:
-            asyncio.run(serve_async(rescan_seconds=rescan_seconds))
-        except KeyboardInterrupt:
-            print("serve: stopped; schedules left active", flush=True)
+def serve_all(
+    *,
+    sync_first: bool = True,
+    rescan_seconds: float = 60.0,
+    port: int | None = None,
+    limit: int | None = None,
+) -> None:
+    """``zhenggai serve``: sync, then serve until stopped (SIGTERM or Ctrl-C, at any moment)."""
+    settings = get_settings()
+    limit = limit if limit is not None else settings.flow_run_limit
+    try:
+        with stop_on_signals(), prefect_api(port) as url:
+            print(f"serve: Prefect API at {url}", flush=True)
+            if sync_first:
+                result = sync_bulk()
+                print(f"serve: sync: {result.summary()} ({result.unchanged} unchanged)", flush=True)
+                for line in result.warnings():
+                    print(f"serve: warning: {line}", flush=True)
+            print(f"serve: Prefect UI at {url.removesuffix('/api')}", flush=True)
+            print(f"serve: in another shell: export PREFECT_API_URL={url}", flush=True)
+            asyncio.run(serve_async(rescan_seconds=rescan_seconds, limit=limit or None))
+    except KeyboardInterrupt:
+        print("serve: stopped; schedules left active", flush=True)

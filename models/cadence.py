@@ -394,6 +394,27 @@ def _periods(pattern: Pattern, start: date, end: date) -> list[tuple[date, date]
     return out
 
 
+# -- 长期坚持: the round's cadence for measures with neither deadline nor cadence --------------------
+
+DEFAULT_ONGOING_CADENCE = "每月最后一个工作日 09:00"
+
+
+def effective_cadence(cadence: str | None, deadline: date | None, ongoing: str | None) -> str | None:
+    """The cadence a measure is asked for progress on: its own; for a 长期坚持 measure without one (no
+    deadline, no cadence), the round's ``ongoing_cadence`` (default ``DEFAULT_ONGOING_CADENCE``); else none
+    (a dated measure is chased by its deadline's reminders)."""
+    if cadence:
+        return cadence
+    if deadline is None:
+        return ongoing or DEFAULT_ONGOING_CADENCE
+    return None
+
+
+def takes_ongoing_default(cadence: str | None, deadline: date | None) -> bool:
+    """Whether a measure follows its round's ongoing cadence (长期坚持 without a cadence of its own)."""
+    return not cadence and deadline is None
+
+
 # -- the schedule of a measure's cadence ---------------------------------------------------------
 
 
@@ -432,12 +453,17 @@ _cached_cadence_schedule = lru_cache(maxsize=1024)(_cadence_schedule)
 def describe_cadence(text: str, clock: Clock, *, feedback_date: date | None = None, count: int = 3) -> str:
     """The cadence in the coordinators' words with its next ``count`` runs after the clock's day.
 
-    ``每周一 09:00（下次：2023-10-09 周一、2023-10-16 周一、2023-10-23 周一）``.
+    ``每周一 09:00（下次：2023-10-09 周一、2023-10-16 周一、2023-10-23 周一）``; a run on a day the
+    calendar answers by its fallback (no official data yet) is marked ``（暂定）``.
     """
     day = clock.today
     cadence = parse_cadence(text)
     anchor = anchor_for(feedback_date or day)
     spec = cadence.schedule(clock.calendar, dtstart=anchor, horizon_end=horizon_end(clock.calendar, anchor))
     runs = spec.next(datetime.combine(day, time.min), count)
-    shown = "、".join(f"{r:%Y-%m-%d} 周{WEEKDAY_CHARS[r.weekday()]}" for r in runs)
+    provisional = getattr(clock.calendar, "is_provisional", lambda _day: False)
+    shown = "、".join(
+        f"{r:%Y-%m-%d} 周{WEEKDAY_CHARS[r.weekday()]}" + ("（暂定）" if provisional(r.date()) else "")
+        for r in runs
+    )
     return f"{cadence.label}（下次：{shown}）" if runs else cadence.label

@@ -69,6 +69,8 @@ class MessageKind(enum.StrEnum):
     DIGEST = "digest"
     ESCALATION = "escalation"
     ASSESSMENT = "assessment"  # a period's 考评 result: the ranking to leaders, its own score to each unit
+    CALENDAR = "calendar"  # to the coordinator's office: next year's holiday arrangement is not imported
+    RUN_FAILED = "run_failed"  # to the coordinator's office: a scheduled run failed or crashed
 
 
 class EventKind(enum.StrEnum):

@@ -212,3 +212,7 @@ class InvalidExtensionRequest(ZhenggaiError):
         self.field = field
         self.message = message
         super().__init__(f"{field}: {message}")
+
+
+class PortInUse(ZhenggaiError):
+    """The port ``zhenggai serve`` would start its local Prefect server on is taken."""

@@ -49,6 +49,9 @@ class MeasureView:
     assessment: Assessment | None = None
     # The shares of the members of a collective that owns the measure (models.collectives), judged.
     members: tuple[MemberShare, ...] = ()
+    # Its deadline's working days are counted on the calendar's fallback (a year without official
+    # data): what is shown of them says 暂定 (see models.workdays.counted_provisionally).
+    provisional: bool = False
 
     @property
     def measure_text(self) -> str:

@@ -36,7 +36,7 @@ from models.deadlines import reminder_steps
 from models.enums import MessageKind
 from models.measure_view import MeasureView
 from models.rules import is_finished, is_overdue
-from models.workdays import add_workdays, workdays_between
+from models.workdays import add_workdays, counted_provisionally, workdays_between
 
 
 class Level(enum.StrEnum):
@@ -256,6 +256,9 @@ def measure_context(measure: MeasureView, clock: Clock) -> dict[str, Any]:
         "leader": measure.leader,
         "deadline": measure.deadline,
         "deadline_spec": measure.deadline_spec,
+        # counted on the calendar's fallback (no official data for the year yet): the message says 暂定
+        "provisional": measure.deadline is not None
+        and counted_provisionally(clock.calendar, clock.today, measure.deadline),
         "workdays_left": left,
         "overdue_workdays": -left if left is not None and left < 0 else 0,
         "today": clock.today,

@@ -5,8 +5,9 @@ is a plain weekday rule (the calendar-naive approximation) plus ``EXDATE`` for t
 calendar removes (holidays) and ``RDATE`` for the ones it adds (调休 make-up workdays, a month whose
 first working day is a Saturday).
 
-Horizon. The exceptions cover DTSTART to the last day of the last year the calendar library
-publishes (``ChinaCalendar.last_published_year``); beyond it the plain weekday rule continues.
+Horizon. The exceptions cover DTSTART to the last day of the last year with official data, imported
+years included, and with the ``statutory`` fallback one year more (``ChinaCalendar.horizon_year``:
+the holidays fixed by law, provisional); beyond it the plain weekday rule continues.
 ``zhenggai sync`` recomputes the set every time, so after upgrading ``chinesecalendar`` (a new year
 is published each November or so) the next sync extends the horizon and updates the schedules in
 place. The RRule text is capped below Prefect's limit (6,500 characters); when a long-running round
@@ -145,11 +146,13 @@ def anchor_for(feedback_date: date) -> date:
 
 
 def horizon_end(calendar: WorkingCalendar, anchor: date) -> date:
-    """Last day of the working-day exceptions: the end of the calendar's last published year.
+    """Last day of the working-day exceptions: the end of the calendar's horizon year (its last published
+    year, imported years included, and with the statutory fallback the year after:
+    ``ChinaCalendar.horizon_year``).
 
     A calendar without published data (``WeekdayCalendar``) gets three years after the anchor's year.
     """
-    last_year = getattr(calendar, "last_published_year", None)
+    last_year = getattr(calendar, "horizon_year", None)
     if callable(last_year):
         return date(int(last_year()), 12, 31)
     return date(anchor.year + 3, 12, 31)

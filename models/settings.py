@@ -117,8 +117,13 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("ZHENGGAI_PREFECT_API_URL", "PREFECT_API_URL")
     )
 
-    # Where `sync` and `serve` put measure deployments when run by workers rather than `serve`.
-    work_pool: str = "zhenggai"
+    # The work pool measure deployments are run from (workers: `prefect worker start --pool NAME`); every
+    # sync (CLI, review, API, serve, the housekeeping flow) puts them there. Unset: `zhenggai serve` runs
+    # them, and a sync leaves each deployment in the pool it is in.
+    work_pool: str | None = None
+    # How many flow runs `zhenggai serve` runs at once (each is a process; more wait their turn), and the
+    # work pool's concurrency limit a sync sets on the worker path. None or 0: no limit.
+    flow_run_limit: int | None = 4
 
     # The editorial path of the notice: the 机关代字 of published numbers (新城执党 → 新城执党〔2026〕3号) and
     # how long a draft_notice run waits for the leader's decision (审核签发).

@@ -122,6 +122,9 @@ class Round(Base):
     statistics: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The assessment formula (考评计分办法) the plan names, as a mapping; None: the default formula.
     assessment_formula: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # The cadence 长期坚持 measures without one of their own follow (models.cadence.effective_cadence);
+    # None: 每月最后一个工作日 09:00.
+    ongoing_cadence: Mapped[str | None] = mapped_column(String(100), default=None)
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     head_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

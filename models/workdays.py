@@ -177,6 +177,12 @@ class ChinaCalendar:
         """The last year with official data, imported or packaged: schedules carry exceptions up to it."""
         return max(package_years() | self._imported_years)
 
+    def horizon_year(self) -> int:
+        """The last year schedules carry working-day exceptions for: the last official year, and with the
+        ``statutory`` fallback the year after it too (its holidays fixed by law, provisional, so that a
+        run is not registered on 元旦 or 春节 of a year not yet published; 调休 days come with the import)."""
+        return self.last_published_year() + (1 if self.fallback == "statutory" else 0)
+
     def source(self, year: int) -> CalendarSource:
         """Where the working days of ``year`` come from."""
         if year in self._imported_years:
@@ -267,6 +273,16 @@ class WeekdayCalendar:
         if day in self.extra_workdays:
             return True
         return day.weekday() < 5 and day not in self.holidays
+
+
+def counted_provisionally(calendar: WorkingCalendar, start: date, end: date) -> bool:
+    """Whether working days from ``start`` to ``end`` (either order) are counted on a fallback's guess:
+    a date computed over them (a deadline's 工作日 left, its reminders) is shown as provisional (暂定)."""
+    provisional_from = getattr(calendar, "provisional_from", None)
+    if provisional_from is None:
+        return False
+    low, high = min(start, end), max(start, end)
+    return provisional_from(low, high) is not None
 
 
 def add_workdays(calendar: WorkingCalendar, start: date, n: int) -> date:

@@ -10,7 +10,8 @@ import click
 import typer
 
 from flows.cli.app import ZhenggaiGroup, app, make_app
-from flows.cli.common import console, database, local_time, settings, today
+from flows.cli.common import clock as cli_clock
+from flows.cli.common import console, database, local_time, today
 from models.errors import InvalidPeriod, UnsupportedFormat
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def _period(value: str | None) -> Period:
 
 
 def _clock() -> Clock:
-    return settings().clock()
+    return cli_clock()
 
 
 def _origin(result: PeriodResult) -> str:

@@ -24,9 +24,9 @@ app.add_typer(calendar_app, name="calendar")
 
 def _calendar(session: Session) -> ChinaCalendar:
     """The calendar every rule uses: imported years over chinesecalendar's, then the configured fallback."""
-    from tasks.calendar.ledger import imported_arrangements
+    from tasks.calendar.ledger import ledger_calendar
 
-    return settings().working_calendar(imported=imported_arrangements(session))
+    return ledger_calendar(session, settings())
 
 
 @calendar_app.command("import")
@@ -108,6 +108,10 @@ def import_(
         console.print(
             f"stored {arrangement.year} as import #{stored.id}: {len(holidays)} 日 off, "
             f"{len(workdays)} 调休 working days"
+        )
+        console.print(
+            "the next sync re-registers the schedules on these days (EXDATE/RDATE up to the end of "
+            f"{arrangement.year}): run `zhenggai sync` now, or the housekeeping sync does at 07:30"
         )
 
 

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from models.clock import Clock
     from models.db import Database
     from models.settings import Settings
 
@@ -203,3 +204,10 @@ class LoadProgress:
     def __exit__(self, *_exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def clock(now: datetime | None = None, db: Database | None = None) -> Clock:
+    """The clock on the ledger's calendar (imported years included): what every command judges with."""
+    from tasks.calendar.ledger import ledger_clock
+
+    return ledger_clock(db or database(), settings(), now)

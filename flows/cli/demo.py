@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from flows.cli.app import app
+from flows.cli.common import clock as cli_clock
 from flows.cli.common import console, database, print_changes, settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "xinhua-2023"
@@ -29,7 +30,7 @@ def demo(
     from tasks.reports.record import load_reports_file
 
     db = database(create=True)
-    clock = settings().clock()
+    clock = cli_clock(db=db)
     with db.unit_of_work() as session:
         changes = load_plan_file(session, example / "plan.yaml", clock)
         session.commit()

@@ -18,6 +18,7 @@ from flows.cli.common import (
     parse_date_option,
     print_changes,
 )
+from flows.cli.common import clock as cli_clock
 
 if TYPE_CHECKING:
     from tasks.exchange.notice_import import NoticeImport
@@ -136,11 +137,12 @@ def notice(
         from flows.cli.common import load_database
         from tasks.exchange.notice_import import load_notice
 
-        with load_database(dry_run=dry_run).unit_of_work() as session:
+        db = load_database(dry_run=dry_run)
+        with db.unit_of_work() as session:
             loaded = load_notice(
                 session,
                 result,
-                settings().clock(),
+                cli_clock(db=db),
                 take_plan=take_plan,
                 allow_removals=allow_removals or dry_run,
             )

@@ -16,6 +16,7 @@ from flows.cli.common import (
     parse_date_option,
     print_changes,
 )
+from flows.cli.common import clock as cli_clock
 
 ledger_app = make_app(
     "The Excel 整改台账: one row per measure, for printing and editing.\n\n"
@@ -38,14 +39,14 @@ def export(
 
     Example: zhenggai ledger export --round xinhua-2023-xc2 -o 台账.xlsx
     """
-    from flows.cli.common import database, settings, the_round, today
+    from flows.cli.common import database, the_round, today
     from tasks.exchange.excel_export import export_ledger
 
     day = parse_date_option(as_of, "--as-of") or today()
     db = database()
     code = the_round(db, round_code)
     with db.unit_of_work() as session:
-        count = export_ledger(session, code, output, settings().clock().on(day))
+        count = export_ledger(session, code, output, cli_clock(db=db).on(day))
     console.print(f"wrote {output}: {count} measures of {code} as of {day.isoformat()}", soft_wrap=True)
 
 
@@ -69,14 +70,15 @@ def import_(
 
     Example: zhenggai ledger import 台账.xlsx --round xinhua-2023-xc2
     """
-    from flows.cli.common import database, settings
+    from flows.cli.common import database
     from tasks.exchange.excel_import import import_ledger
 
-    with database().unit_of_work() as session:
+    db = database()
+    with db.unit_of_work() as session:
         result, changes = import_ledger(
             session,
             file,
-            settings().clock(),
+            cli_clock(db=db),
             round_code=round_code,
             allow_unassigned=allow_unassigned,
             take_plan=take_plan,

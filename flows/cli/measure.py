@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from flows.cli.app import app, make_app
-from flows.cli.common import console, database, settings
+from flows.cli.common import clock as cli_clock
+from flows.cli.common import console, database
 
 measure_app = make_app(
     "One measure: its cadence and an on-demand check.\n\n"
@@ -30,7 +31,7 @@ def schedule(
     from models.cadence import describe_cadence
     from tasks.ledger.cadence import read_cadence, set_cadence
 
-    clock = settings().clock()
+    clock = cli_clock()
     with database().unit_of_work() as session:
         if cadence is None and not clear:
             text, feedback = read_cadence(session, code)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, cast
 import typer
 
 from flows.cli.app import app, make_app
+from flows.cli.common import clock as cli_clock
 from flows.cli.common import database, err_console, parse_date_option, settings, the_round, today
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def notice(
     db = database()
     [(result, content)] = generate_notices(
         db,
-        config.clock().on(day),
+        cli_clock(db=db).on(day),
         the_round(db, round_code),
         [(cast("NoticeFormat", fmt), target)],
         requested_by=requested_by,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from flows.cli.common import clock as cli_clock
 from flows.cli.common import console, database, err_console, local_time, parse_date_option, settings, today
 from flows.cli.notice import notice_app
 from models.errors import InvalidDraftEdit
@@ -60,7 +61,7 @@ def draft(
 
     day = parse_date_option(as_of, "--as-of") or today()
     with database().unit_of_work() as session:
-        made = create_draft(session, round_code, settings().clock().on(day), actor=by or "cli")
+        made = create_draft(session, round_code, cli_clock().on(day), actor=by or "cli")
         if not by:
             made.created_by = _coordinator(made)
         session.commit()
@@ -120,7 +121,7 @@ def show(
     )
     from tasks.notice.render import render_notice
 
-    clock = settings().clock()
+    clock = cli_clock()
     with database().unit_of_work() as session:
         found = get_draft(session, draft_id)
         if fmt is not None:
@@ -194,7 +195,7 @@ def edit(
         text = normalise_text(file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, RefusedCharacter) as error:
         raise typer.BadParameter(f"{file}: {error}", param_hint="--file") from None
-    clock = settings().clock()
+    clock = cli_clock()
     with database().unit_of_work() as session:
         found = get_draft(session, draft_id)
         if dry_run:
@@ -232,7 +233,7 @@ def hold(
 def _decide(draft_id: int, decision: DraftDecision, by: str | None, note: str, allow_missing: bool) -> None:
     from tasks.notice.drafts import decide, get_draft, round_head
 
-    clock = settings().clock()
+    clock = cli_clock()
     with database().unit_of_work() as session:
         found = get_draft(session, draft_id)
         actor = by or round_head(found)
@@ -368,7 +369,7 @@ def publish_draft(
     )
     from tasks.notice.render import render_notice
 
-    clock = config.clock()
+    clock = cli_clock()
     with db.unit_of_work() as session:
         taken = take_number(session, config.notice_code, clock.today.year, number)
         found = get_draft(session, draft_id)

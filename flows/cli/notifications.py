@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from flows.cli.app import app
+from flows.cli.common import clock as cli_clock
 from flows.cli.common import console, database, local_time, parse_date_option, settings
 
 STATUS_STYLE = {
@@ -98,7 +99,7 @@ def notifications(
     with db.unit_of_work() as session:
         rows = list_deliveries(
             session,
-            config.clock(),
+            cli_clock(),
             unit_code=unit,
             status=status,
             day=when,
@@ -139,7 +140,7 @@ def _resend(
     from tasks.notify.outbox import deliver
     from tasks.notify.sender import AppriseSender
 
-    clock = config.clock()
+    clock = cli_clock()
     with db.unit_of_work() as session:
         chosen = resend(session, clock, ids=ids, unit_code=unit, day=day, include_in_doubt=include_in_doubt)
         session.commit()

@@ -15,9 +15,9 @@ from flows.cli.common import (
     database,
     load_database,
     print_changes,
-    settings,
     the_round,
 )
+from flows.cli.common import clock as cli_clock
 
 plan_app = make_app(
     "Plans: the problems and measures of a round.\n\nExample: [bold]zhenggai plan load plan.yaml[/bold]"
@@ -45,11 +45,12 @@ def load(
     """
     from tasks.ledger.plan_load import load_plan_file
 
-    with load_database(dry_run=dry_run).unit_of_work() as session:
+    db = load_database(dry_run=dry_run)
+    with db.unit_of_work() as session:
         changes = load_plan_file(
             session,
             file,
-            settings().clock(),
+            cli_clock(db=db),
             allow_unassigned=allow_unassigned,
             take_plan=take_plan,
             allow_removals=allow_removals or dry_run,
@@ -61,6 +62,11 @@ def load(
         console.print(
             "  collectives without members (each is one unit): "
             + ", ".join(changes.collectives_without_members)
+        )
+    if changes.ongoing_default:
+        console.print(
+            f"  长期坚持 without a cadence, asked for progress {changes.ongoing_cadence} "
+            f"(round: ongoing_cadence): {', '.join(changes.ongoing_default)}"
         )
 
 

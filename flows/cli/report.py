@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from flows.cli.app import app, make_app
+from flows.cli.common import clock as cli_clock
 from flows.cli.common import console, database, settings
 
 report_app = make_app(
@@ -81,7 +82,7 @@ def add(
         max_bytes=config.evidence_max_bytes,
         allowed_types=config.evidence_allowed_types,
     )
-    summary = submit_report(database(), data, actor="cli", clock=config.clock(), staged=staged)
+    summary = submit_report(database(), data, actor="cli", clock=cli_clock(), staged=staged)
     console.print(f"recorded report #{summary['id']} on {measure} ({summary['measure_status']})")
     for item in summary["evidence"]:
         console.print(f"  evidence {item['filename']}: sha256 {item['sha256']}")
@@ -96,7 +97,8 @@ def load(file: Path = typer.Argument(..., help="A reports YAML file (see docs/pl
     from flows.cli.common import LoadProgress
     from tasks.reports.record import load_reports_file
 
-    with database().unit_of_work() as session, LoadProgress(f"{file.name}: recording") as bar:
-        result = load_reports_file(session, file, settings().clock(), progress=bar.start)
+    db = database()
+    with db.unit_of_work() as session, LoadProgress(f"{file.name}: recording") as bar:
+        result = load_reports_file(session, file, cli_clock(db=db), progress=bar.start)
         session.commit()
     console.print(f"{file}: {result.recorded} recorded, {result.already_recorded} already recorded")

@@ -13,11 +13,25 @@ def serve(
     rescan_seconds: float = typer.Option(
         60.0, "--rescan-seconds", min=1.0, help="How often to pick up deployments created by a later sync."
     ),
+    port: int | None = typer.Option(
+        None,
+        "--port",
+        min=1,
+        max=65535,
+        help="Port of the local Prefect server (default: PREFECT_SERVER_API_PORT, 4200); a busy port is an error.",
+    ),
+    limit: int | None = typer.Option(
+        None,
+        "--limit",
+        min=0,
+        help="Flow runs at once (default: ZHENGGAI_FLOW_RUN_LIMIT, 4; 0: no limit).",
+    ),
 ) -> None:
     """Serve all measure deployments and the housekeeping flows; stopping leaves schedules active.
 
-    Without PREFECT_API_URL a local Prefect server (SQLite under PREFECT_HOME) is started alongside and
-    stopped on exit. See docs/deploying.md.
+    Without PREFECT_API_URL a local Prefect server (SQLite under PREFECT_HOME) is started alongside on
+    --port and stopped on exit (Ctrl-C or SIGTERM, at any moment). Once ready it prints the UI address
+    and the export PREFECT_API_URL=… line a second shell needs. See docs/deploying.md.
 
     Example: zhenggai serve
     """
@@ -25,4 +39,4 @@ def serve(
     from flows.serve import serve_all
 
     database()  # no ledger here: say so rather than serve a new empty one
-    serve_all(sync_first=sync_first, rescan_seconds=rescan_seconds)
+    serve_all(sync_first=sync_first, rescan_seconds=rescan_seconds, port=port, limit=limit)

@@ -7,14 +7,21 @@ from typing import TYPE_CHECKING
 import typer
 
 from flows.cli.app import app
-from flows.cli.common import console, database, local_time, parse_date_option, settings, today
+from flows.cli.common import clock as cli_clock
+from flows.cli.common import console, database, local_time, parse_date_option, today
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from models.clock import Clock
     from models.measure_view import MeasureView
 
 LIGHT_STYLE = {"green": "green", "yellow": "yellow", "red": "bold red"}
 LIGHT_DOT = {"green": "● 绿", "yellow": "● 黄", "red": "● 红"}
+PROVISIONAL_NOTE = (
+    "（暂定）: working days counted on the calendar's fallback (a year without official data); "
+    "import the State Council's notice: zhenggai calendar import FILE (see zhenggai calendar status)"
+)
 
 
 @app.command("status")
@@ -42,9 +49,8 @@ def status(
     """
     from rich.cells import cell_len
     from rich.table import Table
-    from rich.text import Text
 
-    from models.rules import STATE_LABEL, MeasureState
+    from models.rules import MeasureState
     from tasks.ledger.queries import measure_views
 
     day = parse_date_option(as_of, "--as-of") or today()
@@ -52,7 +58,7 @@ def status(
         raise typer.BadParameter(
             f"'{state}' is not a state: {', '.join(s.value for s in MeasureState)}", param_hint="--state"
         )
-    clock = settings().clock().on(day)
+    clock = cli_clock().on(day)
     with database().unit_of_work() as session:
         from models.errors import NoLedger
         from tasks.ledger.queries import round_codes
@@ -78,18 +84,7 @@ def status(
         return
     if state is not None:
         rows = [row for row in rows if row.state.value == state]
-    lines = []
-    for row in rows:
-        state_text = STATE_LABEL[row.state]
-        left = row.workdays_left
-        if left is not None and left < 0:
-            state_text += f"{-left}日"
-        elif left is not None and row.state.value in ("due_soon", "due_today", "on_track"):
-            state_text += f"·剩{left}日"
-        deadline = row.deadline.isoformat() if row.deadline else row.deadline_spec
-        owner = row.lead_unit or "【未指定】"
-        light = Text(LIGHT_DOT[row.light.value], style=LIGHT_STYLE[row.light.value])
-        lines.append((row.code, row.measure_text, owner, deadline, state_text, light))
+    lines = [_line(row) for row in rows]
     table = Table(title=f"整改进展 · {day.isoformat()}", show_lines=False)
     headers = ("措施", "整改措施", "责任单位", "完成时限", "状态", "灯")
     widths = [
@@ -111,6 +106,28 @@ def status(
     console.print(
         f"{len(rows)} measures · 绿 {counts.get('green', 0)} · 黄 {counts.get('yellow', 0)} · 红 {counts.get('red', 0)}"
     )
+    if any(row.provisional for row in rows):
+        console.print(PROVISIONAL_NOTE)
+
+
+def _line(row: MeasureView) -> tuple[str, str, str, str, str, Text]:
+    """One measure as a row of the overview."""
+    from rich.text import Text
+
+    from models.rules import STATE_LABEL
+
+    state_text = STATE_LABEL[row.state]
+    left = row.workdays_left
+    if left is not None and left < 0:
+        state_text += f"{-left}日"
+    elif left is not None and row.state.value in ("due_soon", "due_today", "on_track"):
+        state_text += f"·剩{left}日"
+    deadline = row.deadline.isoformat() if row.deadline else row.deadline_spec
+    if row.provisional:
+        deadline += "（暂定）"
+    owner = row.lead_unit or "【未指定】"
+    light = Text(LIGHT_DOT[row.light.value], style=LIGHT_STYLE[row.light.value])
+    return (row.code, row.measure_text, owner, deadline, state_text, light)
 
 
 def _print_progress(rows: list[MeasureView]) -> None:
@@ -132,7 +149,9 @@ def _show_measure(row: MeasureView, clock: Clock) -> None:
         f"责任单位：{row.lead_unit or '【未指定】'}"
         + (f"；配合单位：{'、'.join(row.co_units)}" if row.co_units else ""),
         f"责任领导：{row.leader or '—'}",
-        f"完成时限：{row.deadline_spec}" + (f"（{row.deadline.isoformat()}）" if row.deadline else ""),
+        f"完成时限：{row.deadline_spec}"
+        + (f"（{row.deadline.isoformat()}）" if row.deadline else "")
+        + ("（暂定）" if row.provisional else ""),
         f"状态：{STATUS_LABEL[row.status]} · {STATE_LABEL[row.state]} · {row.light.value}",
     ]
     for group in row.progress:

@@ -12,6 +12,7 @@ from models.clock import Clock
 from models.db import Database, get_database
 from models.settings import Settings
 from models.tables import utcnow
+from tasks.calendar.ledger import ledger_clock
 from tasks.reports.tokens import Principal, describe_refused, refusal_reason, verify_token
 
 bearer = HTTPBearer(auto_error=False, description="A token from `zhenggai token issue`.")
@@ -30,7 +31,7 @@ def database(settings: Annotated[Settings, Depends(app_settings)]) -> Database:
 
 def clock(settings: Annotated[Settings, Depends(app_settings)]) -> Clock:
     """The clock at the moment the request is handled."""
-    return settings.clock(utcnow())
+    return ledger_clock(get_database(settings), settings, utcnow())
 
 
 def principal(

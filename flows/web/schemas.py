@@ -155,6 +155,8 @@ class UnitMeasure(BaseModel):
     state: MeasureState
     light: Light
     workdays_left: int | None
+    # workdays_left (and the reminders) counted on the calendar's fallback: a year without official data
+    provisional: bool = False
     last_report: LastReport | None
     members: list[MemberShareOut] = []
     progress: list[str] = []
@@ -190,6 +192,7 @@ class UnitMeasure(BaseModel):
             state=view.state,
             light=view.light,
             workdays_left=view.workdays_left,
+            provisional=view.provisional,
             last_report=last,
             members=[
                 MemberShareOut(

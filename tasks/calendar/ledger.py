@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -22,6 +23,12 @@ from models.holiday_arrangement import (
     compare_with_package,
 )
 from models.tables import CalendarImport, ImportedDay
+
+if TYPE_CHECKING:
+    from models.clock import Clock
+    from models.db import Database
+    from models.settings import Settings
+    from models.workdays import ChinaCalendar
 
 
 @dataclass(frozen=True)
@@ -169,3 +176,17 @@ def compare_imported_with_package(session: Session) -> dict[int, list[DayDiffere
     return {
         arrangement.year: compare_with_package(arrangement) for arrangement in imported_arrangements(session)
     }
+
+
+def ledger_calendar(session: Session, settings: Settings) -> ChinaCalendar:
+    """The one calendar every rule reads: the years imported into this ledger over chinesecalendar's,
+    then the configured fallback (``Settings.working_calendar``)."""
+    return settings.working_calendar(imported=imported_arrangements(session))
+
+
+def ledger_clock(database: Database, settings: Settings, now: datetime | None = None) -> Clock:
+    """``Settings.clock`` on the ledger's calendar (``ledger_calendar``): what deadlines, cadences, the
+    sweep, the notice, the API and ``status`` judge with."""
+    with database.unit_of_work() as session:
+        calendar = ledger_calendar(session, settings)
+    return settings.clock(now, calendar=calendar)

@@ -131,6 +131,13 @@ class _PlanCheck:
         for option_issue in notice_option_issues(r.notice):
             self.add(("round", *option_issue.field.split(".")), option_issue.message)
         self.assessment_formula()
+        if r.ongoing_cadence is not None:
+            from models.cadence import parse_cadence
+
+            try:
+                parse_cadence(r.ongoing_cadence)
+            except InvalidSchedule as error:
+                self.add(("round", "ongoing_cadence"), str(error))
         self.contact_ref(r.coordinator, ("round", "coordinator"))
         self.contact_ref(r.head, ("round", "head"))
         if r.inspection_start > r.inspection_end:

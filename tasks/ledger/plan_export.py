@@ -108,6 +108,7 @@ def plan_document(session: Session, round_code: str) -> PlanDocument:
             notice=dict(round_.notice_options),
             statistics=dict(round_.statistics),
             assessment=dict(round_.assessment_formula) if round_.assessment_formula else None,
+            ongoing_cadence=round_.ongoing_cadence,
         ),
         units=unit_specs,
         contacts=[

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from models.cadence import DEFAULT_ONGOING_CADENCE, takes_ongoing_default
 from models.clock import Clock
 from models.enums import EventKind, MeasureStatus
 from models.errors import InvalidPlan, PlanIssue, RemovalsRefused
@@ -91,6 +92,13 @@ def apply_plan(
     session.flush()
     changes = writer.changes
     changes.collectives_without_members = collectives_without_members(plan)
+    changes.ongoing_cadence = round_.ongoing_cadence or DEFAULT_ONGOING_CADENCE
+    changes.ongoing_default = [
+        spec.code
+        for problem in plan.problems
+        for spec in problem.measures
+        if takes_ongoing_default(spec.cadence, deadlines.get(spec.code))
+    ]
     if changes.removals and not allow_removals:
         raise RemovalsRefused(changes.removals, changes.diff())
     return changes
@@ -188,6 +196,7 @@ class _PlanWriter:
             "notice_options": dict(r.notice),
             "statistics": dict(r.statistics),
             "assessment_formula": dict(r.assessment) if isinstance(r.assessment, dict) else None,
+            "ongoing_cadence": r.ongoing_cadence,
             "coordinator": self.contact_rows[r.coordinator] if r.coordinator else None,
             "head": self.contact_rows[r.head] if r.head else None,
         }

@@ -81,6 +81,8 @@ class RoundSpec(_Spec):
     statistics: dict[str, Any] = Field(default_factory=dict)
     # The assessment formula (考评计分办法): a YAML file beside the plan, or the formula inline; None: default.
     assessment: dict[str, Any] | str | None = None
+    # The cadence every 长期坚持 measure without its own follows; None: 每月最后一个工作日 09:00.
+    ongoing_cadence: str | None = None
 
 
 class MeasureSpec(_Spec):
@@ -130,6 +132,9 @@ class PlanChanges:
     removals: list[str] = field(default_factory=list)
     # Collectives the plan lists without members (each stays one unit): plan load says so.
     collectives_without_members: list[str] = field(default_factory=list)
+    # 长期坚持 measures without a cadence of their own: they follow the round's ongoing cadence
+    ongoing_default: list[str] = field(default_factory=list)
+    ongoing_cadence: str = ""
 
     def note(self, bucket: str, kind: str, code: str) -> None:
         getattr(self, bucket).setdefault(kind, []).append(code)

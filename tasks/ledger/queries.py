@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 from sqlalchemy.sql.elements import ColumnElement
 
+from models.cadence import effective_cadence
 from models.clock import Clock
 from models.collectives import LEAD, MemberShare, missing_of
 from models.enums import MeasureStatus, ReportStatus, UnitKind
@@ -19,6 +20,7 @@ from models.measure_view import MeasureView
 from models.periods import missing_period
 from models.rules import derive_state
 from models.tables import Measure, Problem, Report, Round, Unit, measure_co_units
+from models.workdays import counted_provisionally
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,8 @@ def measure_view(
         text=measure.text,
         id=measure.id,
         deadline_spec=measure.deadline_spec,
-        cadence=measure.cadence,
+        # 长期坚持 without a cadence: the round's ongoing cadence (asked for progress like any cadence)
+        cadence=effective_cadence(measure.cadence, measure.deadline, problem.round.ongoing_cadence),
         problem_ordinal=problem.ordinal,
         problem_title=problem.title,
         problem_description=problem.description,
@@ -233,13 +236,16 @@ def measure_view(
         missing = missing_of(members)
     else:
         missing = missing_period(
-            measure.cadence,
+            view.cadence,
             since=problem.round.feedback_date,
             last_report_at=view.last_report_at,
             clock=clock,
         )
     assessment = derive_state(view, clock, report_missing=missing is not None)
-    return replace(view, missing_period=missing, assessment=assessment)
+    provisional = view.deadline is not None and counted_provisionally(
+        clock.calendar, clock.today, view.deadline
+    )
+    return replace(view, missing_period=missing, assessment=assessment, provisional=provisional)
 
 
 def rounds_with_plans(session: Session, round_code: str | None = None) -> list[Round]:

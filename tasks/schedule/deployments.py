@@ -9,7 +9,8 @@ What a measure's deployment holds (``wanted_deployments``):
 - schedules, each with ``timezone=Settings.timezone`` and a stable slug: ``cadence`` (the measure's cadence,
   see ``models.cadence``) and ``deadline`` (reminders, see ``models.deadlines``). Each schedule passes
   ``trigger`` (``cadence`` or ``deadline``) to the run;
-- ``paused`` when the measure is closed (销号). A measure removed from the ledger loses its deployment.
+- ``paused`` when the measure is closed (销号), with the tag ``status:closed`` (how sync tells its own pause
+  from one made by hand in the Prefect UI). A measure removed from the ledger loses its deployment.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models.cadence import cadence_schedule
+from models.cadence import cadence_schedule, effective_cadence
 from models.clock import Clock
 from models.deadlines import deadline_schedule
 from models.enums import MeasureStatus
+from models.errors import CalendarNotPublished
 from models.rules import chinese_ordinal, format_chinese_date
 from models.schedules import exceptions_start
 from models.tables import Measure
@@ -33,6 +35,7 @@ from tasks.ledger.queries import live_measures
 FLOW_NAME = "check_measure"
 ENTRYPOINT = "flows.check_measure.check_measure"  # a module path: works wherever zhenggai is installed
 MANAGED_TAG = "zhenggai"
+CLOSED_TAG = "status:closed"  # on a deployment sync paused because its measure is closed (销号)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,24 @@ class WantedDeployment:
         return {"measure": self.name}
 
 
+# The housekeeping deployments on the working-day calendar (调休 Saturdays worked, holidays not), in the
+# coordinators' words: (flow name, deployment name) → cadence. ``serve`` registers them so; on the worker
+# path the housekeeping sync brings ``prefect.yaml``'s deployments of these names to the same schedules.
+HOUSEKEEPING_CADENCES: dict[tuple[str, str], str] = {
+    ("sweep", "daily-sweep"): "每个工作日 08:30",
+    ("digest", "weekly-digest"): "每周一 09:00",
+    ("assess_units", "assess-units"): "每周第一个工作日 09:00",
+}
+
+
+def housekeeping_schedule(flow_name: str, deployment: str, clock: Clock) -> WantedSchedule:
+    """The working-day schedule of a housekeeping deployment (slug: the deployment's name), as of the clock."""
+    spec = cadence_schedule(
+        HOUSEKEEPING_CADENCES[(flow_name, deployment)], clock.calendar, clock.today, today=clock.today
+    )
+    return WantedSchedule(deployment, spec.kind, spec.value, clock.timezone)
+
+
 def wanted_deployments(
     session: Session,
     clock: Clock,
@@ -75,16 +96,28 @@ def wanted_deployments(
     reminder_offsets: Sequence[int],
     reminder_hour: time,
     round_code: str | None = None,
+    skipped: dict[str, str] | None = None,
 ) -> list[WantedDeployment]:
     """Every live measure (not removed) as the deployment it should have, registered as of the clock's day.
 
     The working-day exceptions of its schedules start on 1 January of that day's year
-    (``models.schedules.exceptions_start``); schedules run in the clock's zone.
+    (``models.schedules.exceptions_start``); schedules run in the clock's zone. With ``skipped`` given,
+    a measure whose dates cannot be computed (``CalendarNotPublished``) is put there (code → why) and
+    left out, so that it never stops the others; without it the error is raised.
     """
-    return [
-        wanted_deployment(m, clock, reminder_offsets=reminder_offsets, reminder_hour=reminder_hour)
-        for m in live_measures(session, round_code=round_code)
-    ]
+    wanted = []
+    for measure in live_measures(session, round_code=round_code):
+        try:
+            wanted.append(
+                wanted_deployment(
+                    measure, clock, reminder_offsets=reminder_offsets, reminder_hour=reminder_hour
+                )
+            )
+        except CalendarNotPublished as error:
+            if skipped is None:
+                raise
+            skipped[measure.code] = str(error)
+    return wanted
 
 
 def wanted_deployment(
@@ -94,8 +127,10 @@ def wanted_deployment(
     problem = measure.problem
     round_ = problem.round
     schedules = []
-    if measure.cadence:
-        spec = cadence_schedule(measure.cadence, clock.calendar, round_.feedback_date, today=clock.today)
+    # 长期坚持 without a cadence of its own: the round's ongoing cadence
+    cadence = effective_cadence(measure.cadence, measure.deadline, round_.ongoing_cadence)
+    if cadence:
+        spec = cadence_schedule(cadence, clock.calendar, round_.feedback_date, today=clock.today)
         schedules.append(WantedSchedule("cadence", spec.kind, spec.value, clock.timezone))
     if measure.deadline is not None:
         spec = deadline_schedule(
@@ -111,6 +146,8 @@ def wanted_deployment(
         tags.append(f"unit:{measure.lead_unit.code}")
     if measure.leader is not None:
         tags.append(f"leader:{measure.leader.code}")
+    if measure.status == MeasureStatus.CLOSED:
+        tags.append(CLOSED_TAG)
     return WantedDeployment(
         name=measure.code,
         round_code=round_.code,
@@ -140,8 +177,10 @@ def describe_measure(measure: Measure) -> str:
     elif measure.deadline is not None:
         deadline = f"完成时限：{format_chinese_date(measure.deadline)}"
     lines.append(deadline)
-    if measure.cadence:
+    cadence = effective_cadence(measure.cadence, measure.deadline, problem.round.ongoing_cadence)
+    if cadence:
         from models.cadence import parse_cadence
 
-        lines.append(f"频次：{parse_cadence(measure.cadence).label}")
+        ongoing = "（长期坚持，按本轮默认频次）" if not measure.cadence else ""
+        lines.append(f"频次：{parse_cadence(cadence).label}{ongoing}")
     return "\n".join(lines)

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from tasks.schedule.deployments import ENTRYPOINT, FLOW_NAME, MANAGED_TAG, WantedDeployment, WantedSchedule
+from tasks.schedule.deployments import (
+    CLOSED_TAG,
+    ENTRYPOINT,
+    FLOW_NAME,
+    MANAGED_TAG,
+    WantedDeployment,
+    WantedSchedule,
+)
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import PrefectClient
@@ -33,14 +40,33 @@ class SyncResult:
     updated: list[str] = field(default_factory=list)
     paused: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    # Open measures whose deployment someone paused by hand (the Prefect UI): left paused, reported.
+    held_paused: list[str] = field(default_factory=list)
+    # Measures whose dates cannot be computed (no calendar data, ``ZHENGGAI_CALENDAR_FALLBACK=error``):
+    # code → why; their deployments are left as the server holds them.
+    skipped: dict[str, str] = field(default_factory=dict)
     unchanged: int = 0
     writes: int = 0
+    # What the failed-run alert needed (deployment created, automation created or replaced); empty: nothing.
+    alert: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"{len(self.created)} created, {len(self.updated)} updated, "
             f"{len(self.paused)} paused, {len(self.removed)} removed"
         )
+
+    def warnings(self) -> list[str]:
+        """What the operator should know: deployments paused by hand, measures skipped."""
+        lines = [
+            f"{name}: paused by hand in Prefect while the measure is open; left paused "
+            "(resume it in the Prefect UI, or close the measure)"
+            for name in self.held_paused
+        ]
+        lines += [
+            f"{name}: skipped, its dates cannot be computed: {why}" for name, why in self.skipped.items()
+        ]
+        return lines
 
 
 def _schedule_key(schedule: Any) -> tuple[Any, ...]:
@@ -56,9 +82,20 @@ def _schedule_key(schedule: Any) -> tuple[Any, ...]:
 
 
 def differences(
-    held: DeploymentResponse, want: WantedDeployment, *, schema: dict[str, Any], work_pool: str | None
+    held: DeploymentResponse,
+    want: WantedDeployment,
+    *,
+    schema: dict[str, Any],
+    work_pool: str | None,
+    leave_pool: bool = False,
 ) -> list[str]:
-    """What differs between the server's deployment and the wanted one (field names; empty: in sync)."""
+    """What differs between the server's deployment and the wanted one (field names; empty: in sync).
+
+    The work pool: a deployment is moved into ``work_pool`` when one is given; without one it stays in
+    the pool it is in, unless ``leave_pool`` (told to move it out, to be run by ``zhenggai serve``).
+    Paused: the ledger decides, but a deployment paused by hand (not by sync: no ``CLOSED_TAG``) for an
+    open measure is not resumed (see ``paused_by_hand``).
+    """
     diff = []
     if (held.description or "") != want.description:
         diff.append("description")
@@ -71,13 +108,20 @@ def differences(
     if held.entrypoint != ENTRYPOINT or held.path or held.pull_steps:
         # Registered by an older release or from another checkout: repoint it to the flow's module path.
         diff.append("entrypoint")
-    if (held.work_pool_name or None) != work_pool:
+    held_pool = held.work_pool_name or None
+    if held_pool != work_pool and (work_pool is not None or leave_pool):
         diff.append("work_pool")
     if dict(held.parameter_openapi_schema or {}) != schema:
         diff.append("parameter_schema")
-    if bool(held.paused) != want.paused:
+    if bool(held.paused) != want.paused and not paused_by_hand(held, want):
         diff.append("paused")
     return diff
+
+
+def paused_by_hand(held: DeploymentResponse, want: WantedDeployment) -> bool:
+    """The server holds the deployment paused, the measure is open, and sync did not pause it (销号 adds
+    ``CLOSED_TAG`` when it pauses): someone paused it by hand; sync reports it instead of resuming it."""
+    return bool(held.paused) and not want.paused and CLOSED_TAG not in (held.tags or [])
 
 
 @lru_cache(maxsize=4096)
@@ -153,35 +197,86 @@ async def read_managed(client: PrefectClient, *, round_code: str | None = None) 
         offset += PAGE
 
 
+async def align_housekeeping(
+    client: PrefectClient, wanted: dict[tuple[str, str], WantedSchedule]
+) -> list[str]:
+    """Bring the housekeeping deployments that exist (``prefect deploy`` made them from ``prefect.yaml``
+    with plain cron) to their working-day schedules; returns the names updated. No parameters are set on
+    the schedule: the flows take none from it."""
+    from prefect.client.schemas.actions import DeploymentScheduleUpdate, DeploymentUpdate
+    from prefect.exceptions import ObjectNotFound
+
+    updated = []
+    for (flow_name, name), want in wanted.items():
+        try:
+            held = await client.read_deployment_by_name(f"{flow_name}/{name}")
+        except ObjectNotFound:
+            continue
+        key = (want.slug, want.kind, want.value, want.timezone, True, ())
+        if [_schedule_key(s) for s in held.schedules] == [key]:
+            continue
+        schedule = DeploymentScheduleUpdate(schedule=prefect_schedule(want), active=True, slug=want.slug)
+        await client.update_deployment(held.id, DeploymentUpdate(schedules=[schedule]))
+        updated.append(name)
+    return updated
+
+
+async def ensure_pool_limit(client: PrefectClient, pool: str, limit: int | None) -> bool:
+    """Give the work pool ``limit`` as its concurrency limit (flow runs at once on the worker path, as
+    ``Runner(limit=…)`` on ``serve``'s); returns whether it changed. A pool not created yet is left alone."""
+    from prefect.client.schemas.actions import WorkPoolUpdate
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        held = await client.read_work_pool(pool)
+    except ObjectNotFound:
+        return False
+    wanted = limit or None
+    if held.concurrency_limit == wanted:
+        return False
+    await client.update_work_pool(pool, WorkPoolUpdate(concurrency_limit=wanted))
+    return True
+
+
+async def _flow_id(client: PrefectClient, result: SyncResult) -> Any:
+    """The ``check_measure`` flow's id, the flow created when the server has none."""
+    from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
+
+    try:
+        return (await client.read_flow_by_name(FLOW_NAME)).id
+    except (ObjectNotFound, PrefectHTTPStatusError) as error:
+        if isinstance(error, PrefectHTTPStatusError) and error.response.status_code != 404:
+            raise
+        result.writes += 1
+        return await client.create_flow_from_name(FLOW_NAME)
+
+
 async def reconcile(
     client: PrefectClient,
     wanted: Iterable[WantedDeployment],
     *,
     parameter_schema: dict[str, Any],
     work_pool: str | None = None,
+    leave_pool: bool = False,
     round_code: str | None = None,
     concurrency: int = 4,
+    skipped: dict[str, str] | None = None,
 ) -> SyncResult:
     """Make the server's measure deployments match ``wanted``; write only what differs.
 
-    ``round_code`` limits removal to that round's deployments. Four requests at a time: more did not
+    ``work_pool``: where new deployments go and existing ones are moved to; None keeps each in the pool
+    it is in (``leave_pool`` moves them out). ``round_code`` limits removal to that round's deployments;
+    ``skipped`` measures (dates not computable) are neither updated nor removed. Four requests at a time: more did not
     help on two cores (see docs/deploying.md).
     """
     from prefect.client.schemas.actions import DeploymentScheduleCreate
-    from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
-    result = SyncResult()
+    result = SyncResult(skipped=dict(skipped or {}))
     wanted_list = list(wanted)
     held = {d.name: d for d in await read_managed(client, round_code=round_code)}
     flow_id = None
     if any(w.name not in held for w in wanted_list):
-        try:
-            flow_id = (await client.read_flow_by_name(FLOW_NAME)).id
-        except (ObjectNotFound, PrefectHTTPStatusError) as error:
-            if isinstance(error, PrefectHTTPStatusError) and error.response.status_code != 404:
-                raise
-            flow_id = await client.create_flow_from_name(FLOW_NAME)
-            result.writes += 1
+        flow_id = await _flow_id(client, result)
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def create(want: WantedDeployment) -> None:
@@ -213,7 +308,7 @@ async def reconcile(
         async with gate:
             await client.update_deployment(current.id, change)
         result.writes += 1
-        if diff == ["paused"] and want.paused:
+        if "paused" in diff and want.paused and set(diff) <= {"paused", "tags"}:
             result.paused.append(want.name)
         else:
             result.updated.append(want.name)
@@ -225,20 +320,22 @@ async def reconcile(
         result.removed.append(current.name)
 
     jobs = []
-    names = set()
+    names = set(result.skipped)
     for want in wanted_list:
         names.add(want.name)
         current = held.get(want.name)
         if current is None:
             jobs.append(create(want))
             continue
-        diff = differences(current, want, schema=parameter_schema, work_pool=work_pool)
+        if paused_by_hand(current, want):
+            result.held_paused.append(want.name)
+        diff = differences(current, want, schema=parameter_schema, work_pool=work_pool, leave_pool=leave_pool)
         if diff:
             jobs.append(update(current, want, diff))
         else:
             result.unchanged += 1
     jobs.extend(remove(current) for name, current in held.items() if name not in names)
     await asyncio.gather(*jobs)
-    for names_list in (result.created, result.updated, result.paused, result.removed):
+    for names_list in (result.created, result.updated, result.paused, result.removed, result.held_paused):
         names_list.sort()
     return result

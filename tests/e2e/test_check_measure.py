@@ -229,3 +229,35 @@ def test_measure_check_from_the_cli(seeded_database: Database, cli: Any) -> None
     assert "XH-08-1: overdue (red), state recorded" in result.output
     again = cli("measure", "check", "XH-08-1")
     assert "no change" in again.output
+
+
+@pytest.mark.prefect
+@pytest.mark.usefixtures("prefect_harness")
+def test_an_unknown_measure_or_an_unpublished_calendar_is_not_retried(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Business conditions fail the run at once: the task's retries are for transient failures."""
+    import flows.check_measure as module
+    from models.errors import CalendarNotPublished, UnknownMeasure
+
+    calls: list[str] = []
+
+    def failing(error: Exception) -> Any:
+        def observe(*args: Any, **kwargs: Any) -> Any:
+            calls.append(type(error).__name__)
+            raise error
+
+        return observe
+
+    for error in (UnknownMeasure("no measure 'NOPE'"), CalendarNotPublished("2027 is not published")):
+        calls.clear()
+        monkeypatch.setattr(module, "observe_measure", failing(error))
+        with pytest.raises(type(error)):
+            module.check_measure(measure="NOPE")
+        assert calls == [type(error).__name__]  # before: three attempts (retries=2)
+    calls.clear()
+    monkeypatch.setattr(module, "observe_measure", failing(OSError("connection reset")))
+    monkeypatch.setattr(module.observe, "retry_delay_seconds", 0)
+    with pytest.raises(OSError):
+        module.check_measure(measure="NOPE")
+    assert calls == ["OSError"] * 3

@@ -72,9 +72,24 @@ def test_prefect_yaml_deploys_housekeeping_and_sync_fills_the_pool(
 
     result = sync_bulk(seeded_database, settings, work_pool="zhenggai")
     assert len(result.created) + len(result.updated) == 28
+    # the sync brings the sweep, digest and assessment to serve's working-day schedules
+    from flows.serve import housekeeping_schedule
+
+    after = {d.name: d for d in asyncio.run(_read())}
+    for flow_name, name in (
+        ("sweep", "daily-sweep"),
+        ("digest", "weekly-digest"),
+        ("assess_units", "assess-units"),
+    ):
+        (schedule,) = after[name].schedules
+        assert schedule.slug == name and schedule.schedule.timezone == "Asia/Shanghai"
+        assert schedule.schedule.rrule == housekeeping_schedule(flow_name, name).rrule
+    assert "RDATE:" in after["daily-sweep"].schedules[0].schedule.rrule  # 调休 Saturdays
+    assert "EXDATE:" in after["daily-sweep"].schedules[0].schedule.rrule  # holidays
     measures = [d for d in asyncio.run(_read()) if "zhenggai" in d.tags]
     assert len(measures) == 28 and {d.work_pool_name for d in measures} == {"zhenggai"}
-    # back to `zhenggai serve`: the same sync without a pool takes them out of it
-    back = sync_bulk(seeded_database, settings)
+    # a sync without a pool leaves them where they are; back to `zhenggai serve` only when told
+    assert sync_bulk(seeded_database, settings).summary() == "0 created, 0 updated, 0 paused, 0 removed"
+    back = sync_bulk(seeded_database, settings, leave_pool=True)
     assert len(back.updated) == 28
     assert {d.work_pool_name for d in asyncio.run(_read()) if "zhenggai" in d.tags} == {None}

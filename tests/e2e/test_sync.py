@@ -126,7 +126,13 @@ def test_sync_creates_one_deployment_per_measure_and_resync_is_a_no_op(
         exceptions_from=exceptions_start(today),
     )
     assert reminder.schedule.rrule == expected.value
-    assert deployments["XH-01-1"].schedules == []  # 长期坚持 without a cadence: run on demand only
+    # 长期坚持 without a cadence: the round's ongoing cadence (每月最后一个工作日 09:00)
+    (ongoing,) = deployments["XH-01-1"].schedules
+    assert ongoing.slug == "cadence"
+    assert (
+        ongoing.schedule.rrule
+        == cadence_schedule("每月最后一个工作日 09:00", calendar, feedback, today=today).value
+    )
     for code, text in SEED_CADENCES.items():
         slugs = {s.slug for s in deployments[code].schedules}
         assert "cadence" in slugs, code

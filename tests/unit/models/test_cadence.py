@@ -271,8 +271,21 @@ def test_describe_cadence_shows_the_words_and_the_next_three_runs() -> None:
     )
 
 
+def test_describe_cadence_marks_runs_on_provisional_days() -> None:
+    """2027 has no official data (chinesecalendar 1.11.0): 元旦 is skipped by law, the runs say 暂定."""
+    text = describe_cadence("每月第一个工作日", clock("2026-12-15 00:00"))
+    assert (
+        text
+        == "每月第一个工作日 09:00（下次：2027-01-04 周一（暂定）、2027-02-01 周一（暂定）、2027-03-01 周一（暂定））"
+    )
+    assert "暂定" not in describe_cadence("每周一", clock("2026-11-01 00:00"), count=2)
+
+
 def test_the_horizon_follows_the_calendar_data() -> None:
-    assert horizon_end(CHINA, d("2023-01-01")) == date(CHINA.last_published_year(), 12, 31)
+    # the last official year, and with the statutory fallback the next (its holidays fixed by law)
+    assert horizon_end(CHINA, d("2023-01-01")) == date(CHINA.last_published_year() + 1, 12, 31)
+    weekends = ChinaCalendar(fallback="weekends")
+    assert horizon_end(weekends, d("2023-01-01")) == date(CHINA.last_published_year(), 12, 31)
     assert horizon_end(WeekdayCalendar(), d("2023-01-01")) == d("2026-12-31")
     assert anchor_for(d("2023-10-19")) == d("2023-01-01")
     spec = cadence_schedule("每个工作日", CHINA, d("2023-10-19"))
@@ -307,7 +320,7 @@ def test_an_imported_year_extends_the_horizon_with_its_holidays_and_make_up_days
 
     spec = cadence_schedule("每个工作日", calendar, d("2026-10-19"), today=d("2026-11-20"))
 
-    assert spec.exceptions_until == d("2027-12-31")
+    assert spec.exceptions_until == d("2028-12-31")  # the statutory fallback covers the year after
     runs = [
         o.date()
         for o in rrulestr(spec.value, forceset=True).between(
