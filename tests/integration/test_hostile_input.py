@@ -192,3 +192,27 @@ def test_a_stored_bad_report_never_stops_the_ledger_export(database: Database, t
     committed(database, export_ledger, database.round_code, path, clock)  # type: ignore[attr-defined]
     values = [str(c.value) for row in load_workbook(path).active.iter_rows() for c in row if c.value]
     assert any("已整改完毕" in v for v in values)
+
+
+def test_an_excel_ledger_passes_the_same_text_rule(seeded_database: Database, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from models.tables import Measure
+    from tasks.exchange.excel_export import export_ledger
+    from tasks.exchange.excel_import import import_ledger
+    from tasks.exchange.excel_sheet import SHEET
+    from tests.conftest import SEED_ROUND
+    from tests.support.work import committed, settings_clock
+
+    path = tmp_path / "台账.xlsx"
+    committed(seeded_database, export_ledger, SEED_ROUND, path, settings_clock().on(date(2024, 1, 10)))
+    workbook = load_workbook(path)
+    sheet = workbook[SHEET]
+    row = next(r for r in range(3, sheet.max_row + 1) if sheet.cell(r, 11).value == "XH-02-2")
+    sheet.cell(row, 3).value = "一是\u200b建立\u202e新机制\u2028二是落实"
+    workbook.save(path)
+
+    committed(seeded_database, import_ledger, path, settings_clock())
+    with seeded_database.unit_of_work() as session:
+        text = session.scalars(select(Measure.text).where(Measure.code == "XH-02-2")).one()
+    assert text == "建立新机制\n二是落实"  # the marker 一是 is split off as the sheet does
