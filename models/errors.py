@@ -167,3 +167,7 @@ class ChartUnavailable(ZhenggaiError):
 
 class UnsupportedFormat(ZhenggaiError):
     """A document was asked for in a format, or to a place, Zhenggai cannot write."""
+
+
+class DatabaseUnavailable(ZhenggaiError):
+    """The configured database does not answer, or its URL cannot be used; nothing was done."""

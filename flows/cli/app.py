@@ -19,12 +19,36 @@ class ZhenggaiGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except ZhenggaiError as error:
-            message = str(error)
-            first, _, rest = message.partition("\n")
-            click.secho(f"error: {first}", fg="red", err=True)
-            if rest:
-                click.echo(rest, err=True)
-            sys.exit(1)
+            _fail(error)
+        except Exception as error:
+            # A database that stops answering mid-command (or whose URL cannot be used) is one line too.
+            converted = _database_failure(error)
+            if converted is None:
+                raise
+            _fail(converted)
+
+
+def _fail(error: ZhenggaiError) -> None:
+    message = str(error)
+    first, _, rest = message.partition("\n")
+    click.secho(f"error: {first}", fg="red", err=True)
+    if rest:
+        click.echo(rest, err=True)
+    sys.exit(1)
+
+
+def _database_failure(error: Exception) -> ZhenggaiError | None:
+    """``error`` as the one-line ``DatabaseUnavailable`` when it is about reaching the database."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from models.db import database_failure
+    from models.settings import get_settings
+
+    try:
+        url = get_settings().resolved_database_url
+    except Exception:  # settings that cannot be read say so themselves
+        return None
+    return database_failure(url, error)
 
 
 def make_app(help_text: str, **kwargs: Any) -> typer.Typer:

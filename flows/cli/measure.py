@@ -51,6 +51,14 @@ def check(code: str = typer.Argument(..., help="The measure's code.")) -> None:
 
     Example: zhenggai measure check XH-07-1
     """
+    from models.errors import UnknownMeasure
+    from tasks.ledger.queries import live_measures
+
+    # The ledger first: an unknown code (or a database that does not answer) is one line, before Prefect.
+    with database().unit_of_work() as session:
+        if not live_measures(session, measure_code=code):
+            raise UnknownMeasure(f"no measure '{code}' in the ledger")
+
     from flows.check_measure import check_measure
 
     summary = check_measure(measure=code, trigger="manual")

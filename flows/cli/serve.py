@@ -21,6 +21,9 @@ def serve(
 
     Example: zhenggai serve
     """
+    from flows.cli.common import database
+
+    database()  # a database that does not answer is one line, before any Prefect server starts
     from flows.serve import serve_all
 
     serve_all(sync_first=sync_first, rescan_seconds=rescan_seconds)
