@@ -171,3 +171,7 @@ class UnsupportedFormat(ZhenggaiError):
 
 class DatabaseUnavailable(ZhenggaiError):
     """The configured database does not answer, or its URL cannot be used; nothing was done."""
+
+
+class PrefectUnavailable(ZhenggaiError):
+    """PREFECT_API_URL is set but the Prefect API there does not answer; nothing was run."""

@@ -22,7 +22,7 @@ class ZhenggaiGroup(TyperGroup):
             _fail(error)
         except Exception as error:
             # A database that stops answering mid-command (or whose URL cannot be used) is one line too.
-            converted = _database_failure(error)
+            converted = _database_failure(error) or _prefect_failure(error)
             if converted is None:
                 raise
             _fail(converted)
@@ -69,3 +69,22 @@ app = make_app(
     "整改 Zhenggai: track the rectification of inspection problems, remind and escalate, publish the notice.\n\n"
     "Example: [bold]zhenggai demo[/bold]"
 )
+
+
+def _prefect_failure(error: Exception) -> ZhenggaiError | None:
+    """Prefect's own "cannot reach the API" errors (the temporary server that did not start, an API that
+    went away mid-command) as one line; None for anything else."""
+    if "prefect" not in sys.modules or not isinstance(error, RuntimeError):
+        return None
+    from models.errors import PrefectUnavailable
+
+    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if "ephemeral Prefect API server" in message:
+        return PrefectUnavailable(
+            f"{message}: the temporary local Prefect server did not start in time; raise "
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or start one (prefect server start) and set "
+            "PREFECT_API_URL"
+        )
+    if message.startswith("Failed to reach API at"):
+        return PrefectUnavailable(f"{message}: is the Prefect server running? check PREFECT_API_URL")
+    return None

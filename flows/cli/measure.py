@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from flows.cli.app import app, make_app
-from flows.cli.common import console, database, settings
+from flows.cli.common import console, database, need_prefect, settings
 
 measure_app = make_app(
     "One measure: its cadence and an on-demand check.\n\n"
@@ -59,6 +59,7 @@ def check(code: str = typer.Argument(..., help="The measure's code.")) -> None:
         if not live_measures(session, measure_code=code):
             raise UnknownMeasure(f"no measure '{code}' in the ledger")
 
+    need_prefect("measure check")
     from flows.check_measure import check_measure
 
     summary = check_measure(measure=code, trigger="manual")

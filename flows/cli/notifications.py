@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from flows.cli.app import app
-from flows.cli.common import console, database, local_time, parse_date_option, settings
+from flows.cli.common import console, database, local_time, need_prefect, parse_date_option, settings
 
 STATUS_STYLE = {"sent": "green", "pending": "cyan", "held": "blue", "sending": "yellow", "failed": "bold red"}
 
@@ -156,6 +156,7 @@ def sweep_command(
 
     database()  # schema checked (and upgraded) before the flow starts
     moment = _moment(as_of)
+    need_prefect("sweep")
     result = sweep(as_of=moment, round_code=round_code)
     console.print_json(json.dumps(result, default=str))
     if digest:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from flows.cli.app import app
-from flows.cli.common import console, database, settings
+from flows.cli.common import console, database, need_prefect, settings
 
 
 @app.command("sync")
@@ -31,6 +31,8 @@ def sync(
     """
     from flows.sync import sync_bulk
 
+    database()
+    need_prefect("sync", local_server=False)
     config = settings()
     if workers and work_pool is None:
         work_pool = config.work_pool
