@@ -216,3 +216,37 @@ def test_an_excel_ledger_passes_the_same_text_rule(seeded_database: Database, tm
     with seeded_database.unit_of_work() as session:
         text = session.scalars(select(Measure.text).where(Measure.code == "XH-02-2")).one()
     assert text == "建立新机制\n二是落实"  # the marker 一是 is split off as the sheet does
+
+
+def test_idempotency_keys_of_a_unit_coded_like_a_role_do_not_collide(
+    settings: Settings, database: Database
+) -> None:
+    role = "coordinator"  # a unit whose code is a role's name (leaders cannot report)
+    from models.enums import TokenRole
+    from tasks.reports.tokens import issue_token
+    from tests.factories import make_measure, make_unit
+
+    with database.unit_of_work() as session:
+        lookalike = make_unit(session, role)
+        make_measure(session, code="LK-1", lead_unit=lookalike, deadline=date(2030, 6, 28))
+        make_measure(session, code="CO-1", lead_unit=make_unit(session, "other"), deadline=date(2030, 6, 28))
+        unit_token = issue_token(
+            session, role=TokenRole.UNIT, unit_code=role, label="lookalike", now=NOW
+        ).secret
+        role_token = issue_token(session, role=TokenRole.COORDINATOR, label="coord", now=NOW).secret
+        session.commit()
+    form = {"text": "已召开专题会议。", "period_end": "2024-01-05"}
+    with client_for(settings) as client:
+        first = client.post(
+            "/api/reports",
+            data={**form, "measure": "CO-1", "unit": "other"},
+            headers={"Authorization": f"Bearer {role_token}", "Idempotency-Key": "weekly-1"},
+        )
+        second = client.post(
+            "/api/reports",
+            data={**form, "measure": "LK-1"},
+            headers={"Authorization": f"Bearer {unit_token}", "Idempotency-Key": "weekly-1"},
+        )
+    assert first.status_code == 201, first.text
+    assert second.status_code == 201, second.text
+    assert second.json()["id"] != first.json()["id"]
