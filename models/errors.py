@@ -175,3 +175,7 @@ class DatabaseUnavailable(ZhenggaiError):
 
 class PrefectUnavailable(ZhenggaiError):
     """PREFECT_API_URL is set but the Prefect API there does not answer; nothing was run."""
+
+
+class MessagesFailed(ZhenggaiError):
+    """Some messages of a sweep or a re-send failed (they are in the delivery log); the command exits 1."""

@@ -9,6 +9,7 @@ import typer
 
 from flows.cli.app import app
 from flows.cli.common import console, database, local_time, need_prefect, parse_date_option, settings
+from models.errors import MessagesFailed
 
 STATUS_STYLE = {"sent": "green", "pending": "cyan", "held": "blue", "sending": "yellow", "failed": "bold red"}
 
@@ -131,10 +132,15 @@ def _resend(db: Any, config: Any, *, unit: str | None, day: Any) -> None:
         concurrency=config.delivery_concurrency,
         max_attempts=config.delivery_retries + 1,
     )
+    failed = counts.retry + counts.failed
     console.print(
-        f"re-sent {len(ids)} message(s): sent {counts.sent}, failed again {counts.retry + counts.failed} "
+        f"re-sent {len(ids)} message(s): sent {counts.sent}, failed again {failed} "
         "(those stay pending: the next sweep tries them again)"
     )
+    if failed:
+        raise MessagesFailed(
+            f"{failed} of {len(ids)} re-sent message(s) failed again: see zhenggai notifications --status failed"
+        )
 
 
 @app.command("sweep")
@@ -157,7 +163,11 @@ def sweep_command(
     database()  # schema checked (and upgraded) before the flow starts
     moment = _moment(as_of)
     need_prefect("sweep")
-    result = sweep(as_of=moment, round_code=round_code)
-    console.print_json(json.dumps(result, default=str))
+    results = [sweep(as_of=moment, round_code=round_code)]
+    console.print_json(json.dumps(results[0], default=str))
     if digest:
-        console.print_json(json.dumps(digest_flow(as_of=moment, round_code=round_code), default=str))
+        results.append(digest_flow(as_of=moment, round_code=round_code))
+        console.print_json(json.dumps(results[-1], default=str))
+    failed = sum(int(result.get("delivered", {}).get("failed", 0)) for result in results)
+    if failed:
+        raise MessagesFailed(f"sweep: {failed} message(s) failed: see zhenggai notifications --status failed")
