@@ -71,6 +71,11 @@ class Settings(BaseSettings):
 
     # Report intake.
     evidence_max_bytes: int = 20 * 1024 * 1024
+    api_max_request_bytes: int | None = Field(
+        default=None,
+        description="Cap on any API request body, chunked uploads included (default: the evidence "
+        "files a report may carry, plus 1 MiB).",
+    )
     evidence_allowed_types: list[str] = Field(
         default_factory=lambda: [
             "application/pdf",

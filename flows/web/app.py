@@ -11,14 +11,12 @@ Mount it beside another app (the Prefect server's): ``parent.mount("/zhenggai", 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from flows.web.api import evidence, measures, reports, service, units
-from flows.web.errors import install_error_handlers, refused
+from flows.web.errors import install_error_handlers
+from flows.web.guard import RequestGuard
 from models.settings import Settings, get_settings
-from models.text import InvalidText, normalise_text
 from tasks.reports.evidence import MAX_FILES_PER_REPORT
 
 API = "/api"
@@ -37,33 +35,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    limit = settings.evidence_max_bytes * MAX_FILES_PER_REPORT + 1024 * 1024
-
-    @app.middleware("http")
-    async def _limit_upload(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        refusal = _control_in_address(request)
-        if refusal is not None:
-            request.state.caller = "before authentication"
-            return refused(request, 400, refusal[0], refusal[1])
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > limit:
-            request.state.caller = "before authentication"
-            return refused(request, 413, "evidence", f"the request is larger than {limit:,} bytes")
-        return await call_next(request)
+    limit = settings.api_max_request_bytes or (
+        settings.evidence_max_bytes * MAX_FILES_PER_REPORT + 1024 * 1024
+    )
+    app.add_middleware(RequestGuard, settings=settings, limit=limit)  # type: ignore[arg-type]
 
     for resource in (service, reports, units, measures, evidence):
         app.include_router(resource.router, prefix=API)
     return app
-
-
-def _control_in_address(request: Request) -> tuple[str, str] | None:
-    """(field, message) when the path or a query parameter holds a character the ledger refuses (NUL…)."""
-    try:
-        normalise_text(request.scope["path"], "path", one_line=True)
-        for name, value in request.query_params.multi_items():
-            normalise_text(value, name, one_line=True)
-    except InvalidText as error:
-        return error.field, str(error).split(": ", 1)[-1]
-    return None
