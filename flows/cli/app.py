@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from models.errors import ZhenggaiError
 
@@ -65,6 +65,53 @@ def make_app(help_text: str, **kwargs: Any) -> typer.Typer:
     return typer.Typer(**options)
 
 
+# Help shows words a user types (TEXT, PATH, DATE…), never Python's type names (<bool>, <list[Path]>);
+# a flag that takes no value shows none.
+_PLAIN_TYPES = {
+    "str": "TEXT",
+    "int": "INTEGER",
+    "float": "NUMBER",
+    "path": "PATH",
+    "file": "FILE",
+    "directory": "DIRECTORY",
+    "datetime": "DATE",
+    "date": "DATE",
+    "uuid": "ID",
+}
+
+
+def _plain_type(self: Any, ctx: click.Context) -> str | None:
+    if self.metavar is not None:
+        return str(self.metavar)
+    if getattr(self, "is_flag", False) or getattr(self, "count", False):
+        return None
+    shown = str(type(self).display_type(self, ctx)).strip("<>")
+    inner = shown.removeprefix("list[").removesuffix("]").removesuffix(" range")
+    if "|" in inner and "[" not in inner:  # a choice: its values, as typed
+        label = inner
+    elif "|" in inner:
+        label = "DATE"
+    else:
+        label = _PLAIN_TYPES.get(inner.lower(), inner.upper())
+    return label + ("…" if self.nargs != 1 else "")
+
+
+TyperOption.display_type_rich = _plain_type  # type: ignore[method-assign]
+TyperArgument.display_type_rich = _plain_type  # type: ignore[method-assign]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            shown = version("zhenggai")
+        except PackageNotFoundError:
+            shown = "unknown (not installed)"
+        click.echo(f"zhenggai {shown}")
+        raise typer.Exit()
+
+
 app = make_app(
     "整改 Zhenggai: track the rectification of inspection problems, remind and escalate, publish the notice.\n\n"
     "Example: [bold]zhenggai demo[/bold]"
@@ -88,3 +135,15 @@ def _prefect_failure(error: Exception) -> ZhenggaiError | None:
     if message.startswith("Failed to reach API at"):
         return PrefectUnavailable(f"{message}: is the Prefect server running? check PREFECT_API_URL")
     return None
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """整改 Zhenggai: track the rectification of inspection problems, remind and escalate, publish the notice.
+
+    Example: zhenggai demo
+    """
