@@ -96,8 +96,8 @@ def _plain_type(self: Any, ctx: click.Context) -> str | None:
     return label + ("…" if self.nargs != 1 else "")
 
 
-TyperOption.display_type_rich = _plain_type  # type: ignore[method-assign]
-TyperArgument.display_type_rich = _plain_type  # type: ignore[method-assign]
+TyperOption.display_type_rich = _plain_type  # type: ignore[method-assign,assignment]
+TyperArgument.display_type_rich = _plain_type  # type: ignore[method-assign,assignment]
 
 
 def _version(value: bool) -> None:

@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     limit = settings.api_max_request_bytes or (
         settings.evidence_max_bytes * MAX_FILES_PER_REPORT + 1024 * 1024
     )
-    app.add_middleware(RequestGuard, settings=settings, limit=limit)  # type: ignore[arg-type]
+    app.add_middleware(RequestGuard, settings=settings, limit=limit)
 
     for resource in (service, reports, units, measures, evidence):
         app.include_router(resource.router, prefix=API)
