@@ -164,8 +164,10 @@ def _summarise(name: str, planned: dict[str, Any], delivered: dict[str, Any]) ->
 def sweep(
     as_of: datetime | None = None, round_code: str | None = None, wall_clock: datetime | None = None
 ) -> dict[str, Any]:
-    """Plan reminders, chasing and escalations for every live measure, record them, deliver what is due
-    (quiet hours judged by ``wall_clock``, default the real now)."""
+    """Plan reminders, chasing and escalations for every live measure, record them, deliver what is due.
+
+    Quiet hours are judged by ``wall_clock`` (default: the real now), not by ``as_of``.
+    """
     now = as_of or datetime.now(UTC)
     planned = plan_notifications(now, round_code=round_code)
     return _summarise("sweep", planned, deliver_due_messages(now, wall_clock=wall_clock))

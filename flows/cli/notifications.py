@@ -157,12 +157,12 @@ def sweep_command(
     """
     import json
 
+    database()  # schema checked (and upgraded) before the flow starts, and before Prefect is imported
+    moment = _moment(as_of)
+    need_prefect("sweep")
     from flows.notify import digest as digest_flow
     from flows.notify import sweep
 
-    database()  # schema checked (and upgraded) before the flow starts
-    moment = _moment(as_of)
-    need_prefect("sweep")
     results = [sweep(as_of=moment, round_code=round_code)]
     console.print_json(json.dumps(results[0], default=str))
     if digest:

@@ -29,10 +29,10 @@ def sync(
 
     Example: zhenggai sync --round xinhua-2023-xc2
     """
-    from flows.sync import sync_bulk
-
     database()
     need_prefect("sync", local_server=False)
+    from flows.sync import sync_bulk
+
     config = settings()
     if workers and work_pool is None:
         work_pool = config.work_pool

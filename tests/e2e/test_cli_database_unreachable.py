@@ -7,6 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+# Prefect configures its log handlers on import, bound to the stderr of the moment: import it here, not
+# inside a CliRunner whose stream is closed afterwards (a later test would see a logging traceback).
+import prefect  # noqa: F401
 import pytest
 
 from tests.conftest import EXAMPLE_DIR, SEED_ROUND
