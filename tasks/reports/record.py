@@ -112,15 +112,13 @@ def clean_report(data: ReportInput) -> ReportInput:
     check_length(author, "author", AUTHOR_MAX)
     if len(data.metrics) > METRICS_MAX:
         raise InvalidText("metrics", f"{len(data.metrics)} figures; at most {METRICS_MAX}")
-    metrics = [
-        metric.model_copy(
-            update={
-                "name": normalise_text(metric.name, f"metrics[{i}].name", one_line=True).strip(),
-                "unit": normalise_text(metric.unit, f"metrics[{i}].unit", one_line=True).strip(),
-            }
-        )
-        for i, metric in enumerate(data.metrics)
-    ]
+    metrics = []
+    for i, metric in enumerate(data.metrics):
+        name = normalise_text(metric.name, f"metrics[{i}].name", one_line=True).strip()
+        if not name:  # only invisible characters
+            raise InvalidText(f"metrics[{i}].name", "a figure needs a name")
+        unit_of_count = normalise_text(metric.unit, f"metrics[{i}].unit", one_line=True).strip()
+        metrics.append(metric.model_copy(update={"name": name, "unit": unit_of_count}))
     key = data.idempotency_key
     if key is not None:
         key = normalise_text(key, "idempotency_key", one_line=True, max_length=IDEMPOTENCY_KEY_MAX)

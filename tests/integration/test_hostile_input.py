@@ -38,6 +38,13 @@ BAD: list[tuple[str, str, dict[str, Any], int, str]] = [
         422,
         "metrics[0].name",
     ),
+    (
+        "metric name of invisible characters",
+        "unit",
+        {"metrics": json.dumps([{"name": "\u200b\u200d", "value": 1}])},
+        422,
+        "metrics[0].name",
+    ),
     ("author over its column", "unit", {"author": "张" * 101}, 422, "author"),
     ("text over its limit", "unit", {"text": "字" * 20_001}, 422, "text"),
     ("supersedes 2^31", "unit", {"supersedes": str(2**31)}, 422, "supersedes"),
