@@ -21,7 +21,7 @@ from prefect.tasks import exponential_backoff
 from flows.retries import retry_transient
 from models.db import get_database
 from models.errors import DeliveryIncomplete
-from models.notifications import Policy
+from models.notifications import Policy, held_until
 from models.settings import get_settings
 from tasks.calendar.ledger import ledger_clock
 from tasks.notify.outbox import deliver, due_ids, expire_in_doubt, open_among, status_counts
@@ -135,11 +135,25 @@ def delivery_summary(ids: list[int]) -> dict[str, int]:
     return status_counts(get_database(get_settings()), ids)
 
 
-def deliver_due_messages(now: datetime, measure_code: str | None = None) -> dict[str, Any]:
-    """Send every message due at ``now`` (or one measure's) in batches; the log's counts afterwards."""
+def deliver_due_messages(
+    now: datetime, measure_code: str | None = None, *, wall_clock: datetime | None = None
+) -> dict[str, Any]:
+    """Send every message due at ``now`` (or one measure's) in batches; the log's counts afterwards.
+
+    Quiet hours are judged by the wall clock (``wall_clock``, default the real now), not by ``now``: a
+    sweep back-dated with --as-of at 04:23 plans its messages and sends them when the quiet hours end.
+    """
     settings = get_settings()
     due = due_deliveries(now, measure_code=measure_code)
     ids: list[int] = due["ids"]
+    if settings.quiet_hours_by_wall_clock and ids:
+        wall = settings.clock(wall_clock or datetime.now(UTC))
+        until = held_until(wall, Policy.from_settings(settings))
+        if until is not None:
+            get_run_logger().info(
+                "quiet hours by the wall clock: %s due message(s) wait until %s", len(ids), until.isoformat()
+            )
+            return {"due": len(ids), "in_doubt": due["in_doubt"], "held_until": until.isoformat()}
     delays = [settings.delivery_retry_delay_seconds * 2**n for n in range(settings.delivery_retries)]
     batch_task = deliver_batch.with_options(
         retries=settings.delivery_retries, retry_delay_seconds=delays or 0
@@ -164,19 +178,26 @@ def _summarise(name: str, planned: dict[str, Any], delivered: dict[str, Any]) ->
 
 
 @flow(name="sweep", log_prints=False)
-def sweep(as_of: datetime | None = None, round_code: str | None = None) -> dict[str, Any]:
-    """Plan reminders, chasing and escalations for every live measure, record them, deliver what is due."""
+def sweep(
+    as_of: datetime | None = None, round_code: str | None = None, wall_clock: datetime | None = None
+) -> dict[str, Any]:
+    """Plan reminders, chasing and escalations for every live measure, record them, deliver what is due.
+
+    Quiet hours are judged by ``wall_clock`` (default: the real now), not by ``as_of``.
+    """
     now = as_of or datetime.now(UTC)
     planned = plan_notifications(now, round_code=round_code)
-    return _summarise("sweep", planned, deliver_due_messages(now))
+    return _summarise("sweep", planned, deliver_due_messages(now, wall_clock=wall_clock))
 
 
 @flow(name="digest", log_prints=False)
-def digest(as_of: datetime | None = None, round_code: str | None = None) -> dict[str, Any]:
+def digest(
+    as_of: datetime | None = None, round_code: str | None = None, wall_clock: datetime | None = None
+) -> dict[str, Any]:
     """Send each unit this week's digest of everything it leads or co-owns (once per ISO week)."""
     now = as_of or datetime.now(UTC)
     planned = plan_digest_messages(now, round_code=round_code)
-    return _summarise("digest", planned, deliver_due_messages(now))
+    return _summarise("digest", planned, deliver_due_messages(now, wall_clock=wall_clock))
 
 
 @flow(name="notify-measure", log_prints=False)
@@ -191,4 +212,5 @@ def notify_measure(
     """
     planned = plan_notifications(scheduled_time, measure_code=measure_code, actor="check_measure")
     current = max(now or datetime.now(UTC), scheduled_time)
-    return _summarise(f"notify {measure_code}", planned, deliver_due_messages(current, measure_code))
+    delivered = deliver_due_messages(current, measure_code, wall_clock=now)
+    return _summarise(f"notify {measure_code}", planned, delivered)

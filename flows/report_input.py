@@ -26,6 +26,7 @@ from models.db import get_database
 from models.enums import ReportStatus
 from models.errors import ZhenggaiError
 from models.settings import get_settings
+from models.text import AUTHOR_MAX, METRIC_NAME_MAX, METRIC_UNIT_MAX, REPORT_TEXT_MAX
 from tasks.calendar.ledger import ledger_clock
 from tasks.reports.record import MetricInput, ReportInput
 
@@ -33,22 +34,24 @@ from tasks.reports.record import MetricInput, ReportInput
 class FormMetric(BaseModel):
     """A figure: name, a number (the form refuses anything else), unit of count."""
 
-    name: str = Field(min_length=1, max_length=100, description="What was counted: 宣传信发放.")
+    name: str = Field(min_length=1, max_length=METRIC_NAME_MAX, description="What was counted: 宣传信发放.")
     value: Annotated[Decimal, WithJsonSchema({"type": "number", "title": "Value"})] = Field(
         description="A number: 40000, 3.5."
     )
-    unit: str = Field("", max_length=20, description="份, 次, 处, 万元…")
+    unit: str = Field("", max_length=METRIC_UNIT_MAX, description="份, 次, 处, 万元…")
 
 
 class UnitReportForm(RunInput):
     """A unit's progress report for the run's measure and period (进展情况)."""
 
-    text: str = Field(description="What was done in the period: the text the notice will quote.")
+    text: str = Field(
+        max_length=REPORT_TEXT_MAX, description="What was done in the period: the text the notice will quote."
+    )
     claimed_status: ReportStatus = Field(
         ReportStatus.IN_PROGRESS, description="in_progress, or done (the measure then awaits 销号)."
     )
     unit: str | None = Field(None, description="Reporting unit's code (default: the measure's lead unit).")
-    author: str = Field("", description="Who writes the report.")
+    author: str = Field("", max_length=AUTHOR_MAX, description="Who writes the report.")
     metrics: list[FormMetric] = Field(
         default_factory=list, description="Figures: name, value (a number), unit (份, 次, 处, 万元…)."
     )

@@ -17,11 +17,14 @@ logger = logging.getLogger("zhenggai.review")
 
 def sync_after_review(database: Database, settings: Settings, measure_code: str) -> str:
     """Run the deployment sync for the measure's round; returns what happened, in one line."""
-    from tasks.reports.intake import prefect_api_configured
+    from tasks.reports.intake import prefect_api_configured, prefect_api_problem
     from tasks.reports.review import measure_round_code
 
     if not prefect_api_configured():
-        return "deployment not synced: no Prefect API configured (run `zhenggai sync` where one is)"
+        return "deployment not synced: no Prefect API configured; run zhenggai sync where one is"
+    problem = prefect_api_problem()
+    if problem is not None:
+        return f"deployment not synced: {problem}; run zhenggai sync"
     try:
         from flows.sync import sync_bulk
 
@@ -30,7 +33,7 @@ def sync_after_review(database: Database, settings: Settings, measure_code: str)
         # The installation's work pool (ZHENGGAI_WORK_POOL); unset, each deployment keeps its pool.
         result = sync_bulk(database, settings, round_code=round_code)
     except Exception as error:
-        logger.warning("deployment sync after reviewing %s failed", measure_code, exc_info=True)
-        return f"deployment not synced ({type(error).__name__}: {error}); run `zhenggai sync`"
+        logger.debug("deployment sync after reviewing %s failed", measure_code, exc_info=True)
+        return f"deployment not synced: {type(error).__name__}: {error}; run zhenggai sync"
     warnings = "".join(f"; {line}" for line in result.warnings())
     return f"deployments of round {round_code}: {result.summary()}{warnings}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.errors import SchemaBehind
+from models.errors import DatabaseUnavailable, SchemaBehind
 from models.settings import Settings, get_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -53,10 +54,17 @@ class Database:
     """The engine, the sessionmaker and the schema of one database."""
 
     def __init__(self, url: str) -> None:
+        self.given_url = url  # as configured: what an error message names (password masked)
         self.url = normalise_url(url)
 
     @cached_property
     def engine(self) -> Engine:
+        try:
+            return self._create_engine()
+        except Exception as error:
+            raise database_failure(self.given_url, error) or error from None
+
+    def _create_engine(self) -> Engine:
         if self.url.startswith("sqlite"):
             path = self.url.split("///", 1)[-1]
             if path and path != ":memory:":
@@ -65,7 +73,10 @@ class Database:
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "savepoint", _sqlite_savepoint)
             return engine
-        return create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        connect_args = {"connect_timeout": 10} if self.url.startswith("postgresql+psycopg") else {}
+        return create_engine(
+            self.url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args
+        )
 
     @cached_property
     def sessionmaker(self) -> sessionmaker[Session]:
@@ -132,6 +143,51 @@ def code_revision() -> str | None:
     return ScriptDirectory.from_config(config).get_current_head()
 
 
+def mask_database_url(url: str) -> str:
+    """The URL with its password replaced by ``***`` (works on URLs SQLAlchemy cannot parse too)."""
+    return re.sub(r"^([A-Za-z][\w+.-]*://[^:/@]*):[^@]*@", r"\1:***@", url)
+
+
+def database_failure(url: str, error: BaseException) -> DatabaseUnavailable | None:
+    """``error`` (raised creating the engine or talking to the database) as one line naming the URL
+    (password masked) and what to check; None when it is not about reaching the database."""
+    from sqlalchemy import exc
+
+    shown = f"database {mask_database_url(url)!r}"
+    hint = "(ZHENGGAI_DATABASE_URL)"
+    if isinstance(error, exc.NoSuchModuleError):
+        scheme = url.split("://", 1)[0]
+        return DatabaseUnavailable(
+            f"{shown}: no database driver for '{scheme}': use postgresql://… or sqlite:///… {hint}"
+        )
+    if isinstance(error, exc.ArgumentError):
+        return DatabaseUnavailable(
+            f"{shown} is not a database URL: write postgresql://user:password@host:5432/name "
+            f"or sqlite:///path/zhenggai.db {hint}"
+        )
+    if isinstance(error, ImportError):
+        module = error.name or str(error)
+        return DatabaseUnavailable(
+            f"{shown}: its driver ({module}) is not installed: install it, or use postgresql:// (psycopg) "
+            f"or sqlite:/// {hint}"
+        )
+    if isinstance(error, exc.OperationalError | exc.InterfaceError):
+        detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        checks = [
+            ("resolve host", "unknown host: check the host name"),
+            ("Name or service not known", "unknown host: check the host name"),
+            ("Connection refused", "nothing answers there: is the server running, are host and port right?"),
+            ("timeout expired", "no answer in time: is the host reachable (firewall, network)?"),
+            ("timed out", "no answer in time: is the host reachable (firewall, network)?"),
+            ("password authentication failed", "check the user name and password"),
+            ("does not exist", "check the database name (create it first)"),
+            ("unable to open database file", "check that the SQLite file's directory exists and is writable"),
+        ]
+        advice = next((text for needle, text in checks if needle in detail), "check the URL and the server")
+        return DatabaseUnavailable(f"{shown} does not answer ({detail}): {advice} {hint}")
+    return None
+
+
 _databases: dict[str, Database] = {}
 _lock = threading.Lock()
 _checked: set[str] = set()
@@ -146,7 +202,10 @@ def get_database(settings: Settings | None = None, *, check_schema: bool = True)
         if database is None:
             database = _databases[url] = Database(url)
         if check_schema and url not in _checked:
-            database.ensure_schema(settings.auto_migrate)
+            try:
+                database.ensure_schema(settings.auto_migrate)
+            except Exception as error:
+                raise database_failure(settings.resolved_database_url, error) or error from None
             _checked.add(url)
     return database
 

@@ -216,3 +216,15 @@ class InvalidExtensionRequest(ZhenggaiError):
 
 class PortInUse(ZhenggaiError):
     """The port ``zhenggai serve`` would start its local Prefect server on is taken."""
+
+
+class DatabaseUnavailable(ZhenggaiError):
+    """The configured database does not answer, or its URL cannot be used; nothing was done."""
+
+
+class PrefectUnavailable(ZhenggaiError):
+    """PREFECT_API_URL is set but the Prefect API there does not answer; nothing was run."""
+
+
+class MessagesFailed(ZhenggaiError):
+    """Some messages of a sweep or a re-send failed (they are in the delivery log); the command exits 1."""

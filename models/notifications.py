@@ -188,6 +188,13 @@ def next_allowed(clock: Clock, policy: Policy) -> datetime:
     return datetime.combine(day, policy.quiet_start, tzinfo=clock.zone)
 
 
+def held_until(wall: Clock, policy: Policy) -> datetime | None:
+    """When sending at the wall clock's now falls in quiet hours, the next allowed moment; None when a
+    message may go now. Sending is judged by the wall clock, never by the moment a sweep plans as of."""
+    allowed = next_allowed(wall, policy)
+    return None if allowed <= wall.local(wall.now) else allowed
+
+
 def escalation_level(overdue_workdays: int, policy: Policy) -> Level | None:
     """The highest step reached after ``overdue_workdays`` working days overdue (None: not overdue)."""
     reached = None

@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     reminder_hour: time = time(9, 0)
     quiet_start: time = time(8, 30)
     quiet_end: time = time(18, 0)
+    quiet_hours_by_wall_clock: bool = Field(
+        default=True,
+        description="Judge quiet hours at sending by the wall clock, whatever --as-of says (a back-dated "
+        "sweep at 04:23 sends nothing until the quiet hours end).",
+    )
     # Escalation ladder: working days overdue before the leader (蓝), coordinator (黄) and head (红) are told.
     escalate_leader_after: int = 3
     escalate_coordinator_after: int = 7
@@ -81,6 +86,11 @@ class Settings(BaseSettings):
 
     # Report intake.
     evidence_max_bytes: int = 20 * 1024 * 1024
+    api_max_request_bytes: int | None = Field(
+        default=None,
+        description="Cap on any API request body, chunked uploads included (default: the evidence "
+        "files a report may carry, plus 1 MiB).",
+    )
     evidence_allowed_types: list[str] = Field(
         default_factory=lambda: [
             "application/pdf",

@@ -45,6 +45,7 @@ from models.enums import (
     UnitKind,
 )
 from models.errors import DraftLocked
+from models.text import AUTHOR_MAX, EVIDENCE_NAME_MAX, IDEMPOTENCY_KEY_MAX, METRIC_NAME_MAX, METRIC_UNIT_MAX
 
 
 def utcnow() -> datetime:
@@ -244,7 +245,7 @@ class Report(Base):
     period_start: Mapped[date | None] = mapped_column(Date)
     period_end: Mapped[date | None] = mapped_column(Date)
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
-    author: Mapped[str] = mapped_column(String(100), default="")
+    author: Mapped[str] = mapped_column(String(AUTHOR_MAX), default="")
     text: Mapped[str] = mapped_column(Text)
     claimed_status: Mapped[ReportStatus] = mapped_column(
         _enum(ReportStatus), default=ReportStatus.IN_PROGRESS
@@ -252,7 +253,7 @@ class Report(Base):
     supersedes_id: Mapped[int | None] = mapped_column(
         ForeignKey("reports.id", ondelete="RESTRICT"), unique=True
     )
-    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(IDEMPOTENCY_KEY_MAX), unique=True)
     source: Mapped[str] = mapped_column(String(20), default="cli")  # cli, api, ui, import
 
     measure: Mapped[Measure] = relationship(back_populates="reports")
@@ -274,9 +275,9 @@ class ReportMetric(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(METRIC_NAME_MAX))
     value: Mapped[Decimal] = mapped_column(Numeric(20, 4))
-    unit: Mapped[str] = mapped_column(String(20), default="")  # 份, 次, 处, 万元…
+    unit: Mapped[str] = mapped_column(String(METRIC_UNIT_MAX), default="")  # 份, 次, 处, 万元…
 
     report: Mapped[Report] = relationship(back_populates="metrics")
 
@@ -300,7 +301,7 @@ class ReportEvidence(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     sha256: Mapped[str] = mapped_column(ForeignKey("evidence_files.sha256", ondelete="RESTRICT"))
-    filename: Mapped[str] = mapped_column(String(255))
+    filename: Mapped[str] = mapped_column(String(EVIDENCE_NAME_MAX))
 
     report: Mapped[Report] = relationship(back_populates="evidence")
     file: Mapped[EvidenceFile] = relationship()

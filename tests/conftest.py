@@ -112,6 +112,9 @@ def settings(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     data_dir = tmp_path / "data"
     monkeypatch.setenv("ZHENGGAI_DATA_DIR", str(data_dir))
     monkeypatch.setenv("ZHENGGAI_DATABASE_URL", db_url)
+    # Tests back-date sweeps with --as-of; quiet hours by the real wall clock would make them depend on
+    # when the suite runs. The tests of that rule turn it on and give the wall clock.
+    monkeypatch.setenv("ZHENGGAI_QUIET_HOURS_BY_WALL_CLOCK", "false")
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()

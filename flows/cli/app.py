@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from models.errors import ZhenggaiError
 
@@ -19,12 +19,36 @@ class ZhenggaiGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except ZhenggaiError as error:
-            message = str(error)
-            first, _, rest = message.partition("\n")
-            click.secho(f"error: {first}", fg="red", err=True)
-            if rest:
-                click.echo(rest, err=True)
-            sys.exit(1)
+            _fail(error)
+        except Exception as error:
+            # A database that stops answering mid-command (or whose URL cannot be used) is one line too.
+            converted = _database_failure(error) or _prefect_failure(error)
+            if converted is None:
+                raise
+            _fail(converted)
+
+
+def _fail(error: ZhenggaiError) -> None:
+    message = str(error)
+    first, _, rest = message.partition("\n")
+    click.secho(f"error: {first}", fg="red", err=True)
+    if rest:
+        click.echo(rest, err=True)
+    sys.exit(1)
+
+
+def _database_failure(error: Exception) -> ZhenggaiError | None:
+    """``error`` as the one-line ``DatabaseUnavailable`` when it is about reaching the database."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from models.db import database_failure
+    from models.settings import get_settings
+
+    try:
+        url = get_settings().resolved_database_url
+    except Exception:  # settings that cannot be read say so themselves
+        return None
+    return database_failure(url, error)
 
 
 def make_app(help_text: str, **kwargs: Any) -> typer.Typer:
@@ -41,7 +65,85 @@ def make_app(help_text: str, **kwargs: Any) -> typer.Typer:
     return typer.Typer(**options)
 
 
+# Help shows words a user types (TEXT, PATH, DATE…), never Python's type names (<bool>, <list[Path]>);
+# a flag that takes no value shows none.
+_PLAIN_TYPES = {
+    "str": "TEXT",
+    "int": "INTEGER",
+    "float": "NUMBER",
+    "path": "PATH",
+    "file": "FILE",
+    "directory": "DIRECTORY",
+    "datetime": "DATE",
+    "date": "DATE",
+    "uuid": "ID",
+}
+
+
+def _plain_type(self: Any, ctx: click.Context) -> str | None:
+    if self.metavar is not None:
+        return str(self.metavar)
+    if getattr(self, "is_flag", False) or getattr(self, "count", False):
+        return None
+    shown = str(type(self).display_type(self, ctx)).strip("<>")
+    inner = shown.removeprefix("list[").removesuffix("]").removesuffix(" range")
+    if "|" in inner and "[" not in inner:  # a choice: its values, as typed
+        label = inner
+    elif "|" in inner:
+        label = "DATE"
+    else:
+        label = _PLAIN_TYPES.get(inner.lower(), inner.upper())
+    return label + ("…" if self.nargs != 1 else "")
+
+
+TyperOption.display_type_rich = _plain_type  # type: ignore[method-assign,assignment]
+TyperArgument.display_type_rich = _plain_type  # type: ignore[method-assign,assignment]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            shown = version("zhenggai")
+        except PackageNotFoundError:
+            shown = "unknown (not installed)"
+        click.echo(f"zhenggai {shown}")
+        raise typer.Exit()
+
+
 app = make_app(
     "整改 Zhenggai: track the rectification of inspection problems, remind and escalate, publish the notice.\n\n"
     "Example: [bold]zhenggai demo[/bold]"
 )
+
+
+def _prefect_failure(error: Exception) -> ZhenggaiError | None:
+    """Prefect's own "cannot reach the API" errors (the temporary server that did not start, an API that
+    went away mid-command) as one line; None for anything else."""
+    if "prefect" not in sys.modules or not isinstance(error, RuntimeError):
+        return None
+    from models.errors import PrefectUnavailable
+
+    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if "ephemeral Prefect API server" in message:
+        return PrefectUnavailable(
+            f"{message}: the temporary local Prefect server did not start in time; raise "
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or start one (prefect server start) and set "
+            "PREFECT_API_URL"
+        )
+    if message.startswith("Failed to reach API at"):
+        return PrefectUnavailable(f"{message}: is the Prefect server running? check PREFECT_API_URL")
+    return None
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """整改 Zhenggai: track the rectification of inspection problems, remind and escalate, publish the notice.
+
+    Example: zhenggai demo
+    """

@@ -100,6 +100,23 @@ def mask_url(url: str) -> str:
         return url.split("@")[-1]
 
 
+def need_prefect(command: str, *, local_server: bool = True) -> None:
+    """Before ``command`` talks to Prefect: with PREFECT_API_URL set but not answering, one line naming
+    the URL and exit 1 (``PrefectUnavailable``, no retries); without it, one stderr line saying that the
+    flow runs on Prefect's temporary local server (``local_server``)."""
+    from models.errors import PrefectUnavailable
+    from tasks.reports.intake import configured_prefect_api_url, prefect_api_problem
+
+    problem = prefect_api_problem()
+    if problem is not None:
+        raise PrefectUnavailable(f"{command}: {problem}")
+    if local_server and configured_prefect_api_url() is None:
+        err_console.print(
+            f"{command}: no PREFECT_API_URL set, running on a temporary local Prefect server "
+            "(see docs/deploying.md)"
+        )
+
+
 def today() -> date:
     """Today in the configured timezone."""
     return settings().clock().today

@@ -6,7 +6,7 @@ import typer
 
 from flows.cli.app import app, make_app
 from flows.cli.common import clock as cli_clock
-from flows.cli.common import console, database
+from flows.cli.common import console, database, need_prefect
 
 measure_app = make_app(
     "One measure: its cadence and an on-demand check.\n\n"
@@ -52,6 +52,15 @@ def check(code: str = typer.Argument(..., help="The measure's code.")) -> None:
 
     Example: zhenggai measure check XH-07-1
     """
+    from models.errors import UnknownMeasure
+    from tasks.ledger.queries import live_measures
+
+    # The ledger first: an unknown code (or a database that does not answer) is one line, before Prefect.
+    with database().unit_of_work() as session:
+        if not live_measures(session, measure_code=code):
+            raise UnknownMeasure(f"no measure '{code}' in the ledger")
+
+    need_prefect("measure check")
     from flows.check_measure import check_measure
 
     summary = check_measure(measure=code, trigger="manual")

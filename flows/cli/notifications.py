@@ -9,7 +9,8 @@ import typer
 
 from flows.cli.app import app
 from flows.cli.common import clock as cli_clock
-from flows.cli.common import console, database, local_time, parse_date_option, settings
+from flows.cli.common import console, database, local_time, need_prefect, parse_date_option, settings
+from models.errors import MessagesFailed
 
 STATUS_STYLE = {
     "sent": "green",
@@ -162,10 +163,15 @@ def _resend(
         concurrency=config.delivery_concurrency,
         max_attempts=config.delivery_retries + 1,
     )
+    failed = counts.retry + counts.failed
     console.print(
-        f"re-sent {len(chosen)} message(s): sent {counts.sent}, failed again {counts.retry + counts.failed} "
+        f"re-sent {len(chosen)} message(s): sent {counts.sent}, failed again {failed} "
         "(those stay pending: the next sweep tries them again)"
     )
+    if failed:
+        raise MessagesFailed(
+            f"{failed} of {len(chosen)} re-sent message(s) failed again: see zhenggai notifications --status failed"
+        )
 
 
 @app.command("sweep")
@@ -182,12 +188,17 @@ def sweep_command(
     """
     import json
 
+    database()  # schema checked (and upgraded) before the flow starts, and before Prefect is imported
+    moment = _moment(as_of)
+    need_prefect("sweep")
     from flows.notify import digest as digest_flow
     from flows.notify import sweep
 
-    database()  # schema checked (and upgraded) before the flow starts
-    moment = _moment(as_of)
-    result = sweep(as_of=moment, round_code=round_code)
-    console.print_json(json.dumps(result, default=str))
+    results = [sweep(as_of=moment, round_code=round_code)]
+    console.print_json(json.dumps(results[0], default=str))
     if digest:
-        console.print_json(json.dumps(digest_flow(as_of=moment, round_code=round_code), default=str))
+        results.append(digest_flow(as_of=moment, round_code=round_code))
+        console.print_json(json.dumps(results[-1], default=str))
+    failed = sum(int(result.get("delivered", {}).get("failed", 0)) for result in results)
+    if failed:
+        raise MessagesFailed(f"sweep: {failed} message(s) failed: see zhenggai notifications --status failed")

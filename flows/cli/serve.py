@@ -35,8 +35,10 @@ def serve(
 
     Example: zhenggai serve
     """
-    from flows.cli.common import database
+    from flows.cli.common import database, need_prefect
+
+    database()  # no ledger, or a database that does not answer: one line, before any Prefect server starts
+    need_prefect("serve", local_server=False)  # without PREFECT_API_URL serve starts its own and says so
     from flows.serve import serve_all
 
-    database()  # no ledger here: say so rather than serve a new empty one
     serve_all(sync_first=sync_first, rescan_seconds=rescan_seconds, port=port, limit=limit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from flows.cli.app import app
-from flows.cli.common import console, database, err_console, settings
+from flows.cli.common import console, database, err_console, need_prefect, settings
 
 
 @app.command("sync")
@@ -40,6 +40,8 @@ def sync(
 
     Example: zhenggai sync --round xinhua-2023-xc2
     """
+    database()
+    need_prefect("sync", local_server=False)
     from flows.sync import sync_bulk
 
     config = settings()

@@ -13,15 +13,15 @@ Mount it beside another app (the Prefect server's): ``parent.mount("/zhenggai", 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from flows.web.api import evidence, measures, reports, service, units
-from flows.web.errors import install_error_handlers, refused
+from flows.web.errors import install_error_handlers
+from flows.web.guard import RequestGuard
 from flows.web.pages import portal as pages
 from flows.web.pages.session import WEB, make_templates
 from models.settings import Settings, get_settings
@@ -45,25 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_templates(settings)
     install_error_handlers(app)
     pages.install_page_handlers(app)
-    limit = settings.evidence_max_bytes * MAX_FILES_PER_REPORT + 1024 * 1024
-
-    @app.middleware("http")
-    async def _limit_upload(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > limit:
-            request.state.caller = "before authentication"
-            if not request.url.path.startswith(API):  # a portal form: a page in Chinese
-                megabytes = limit // (1024 * 1024)
-                return HTMLResponse(
-                    f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" '
-                    f'content="width=device-width, initial-scale=1"><p>上传的文件合计超过{megabytes}MB，'
-                    f'请减少或压缩文件后返回重新提交。</p><p><a href="/">返回我的任务</a></p></html>',
-                    status_code=413,
-                )
-            return refused(request, 413, "evidence", f"the request is larger than {limit:,} bytes")
-        return await call_next(request)
+    limit = settings.api_max_request_bytes or (
+        settings.evidence_max_bytes * MAX_FILES_PER_REPORT + 1024 * 1024
+    )
+    app.add_middleware(RequestGuard, settings=settings, limit=limit)
 
     for resource in (service, reports, units, measures, evidence):
         app.include_router(resource.router, prefix=API)

@@ -39,7 +39,14 @@ def principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     db: Annotated[Database, Depends(database)],
 ) -> Principal:
-    """Who the bearer token speaks for; 401 naming why when it is missing, unknown, revoked or expired."""
+    """Who the bearer token speaks for; 401 when it is missing, unknown, revoked or expired (naming why).
+
+    A request with a body was authenticated by ``flows.web.guard`` before its body was read: that
+    principal is used, the token is not checked twice.
+    """
+    verified: Principal | None = getattr(request.state, "principal", None)
+    if verified is not None:
+        return verified
     if credentials is None:
         request.state.caller = "no token"
         raise Refusal(401, "authorization", "send Authorization: Bearer <token>")

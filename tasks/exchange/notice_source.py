@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from models import text as text_rule
 from models.errors import InvalidPlan, PlanIssue
 
 NOTICE_SUFFIXES = (".txt", ".docx", ".html", ".htm")
@@ -85,35 +86,27 @@ class NoticeSource:
 
 # -- the text every intake path cleans ----------------------------------------------------------
 
-# Word's soft line break (\v), form feeds and the Unicode line and paragraph separators are line breaks.
-_LINE_BREAKS = re.compile("\r\n|[\r\v\f\u2028\u2029\x85]")
-# Zero-width characters, the BOM and bidi controls carry nothing a reader sees: removed.
-_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\u00ad]")
-# Any other C0/C1 control (NUL, ESC…) is refused: it breaks the documents made from the text later.
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+# The rule itself lives in models.text (one rule for reports, plans and imported notices).
 _EDGE_SPACE = " \t\u3000\xa0"
 
 
 class RefusedCharacter(ValueError):
     """A text holds a control character that is refused rather than cleaned (NUL, ESC…)."""
 
-    def __init__(self, char: str) -> None:
-        self.char = char
-        super().__init__(f"control character U+{ord(char):04X} is not allowed")
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
 
 
 def normalise_text(raw: str) -> str:
-    """Imported text as every intake path keeps it: line breaks unified, invisible characters removed.
+    """Imported text as every intake path keeps it (``models.text.normalise_text``): line breaks unified,
+    invisible characters removed.
 
-    Raises ``RefusedCharacter`` for a control character that cannot be cleaned (NUL, ESC…). This is the
-    one function the importers call, so that the intake rule for control and invisible characters applies
-    here as it does to reports.
+    Raises ``RefusedCharacter`` for a control character that cannot be cleaned (NUL, ESC…).
     """
-    text = _INVISIBLE.sub("", _LINE_BREAKS.sub("\n", raw))
-    bad = _CONTROL.search(text)
-    if bad:
-        raise RefusedCharacter(bad.group())
-    return text
+    try:
+        return text_rule.normalise_text(raw, "text")
+    except text_rule.InvalidText as error:
+        raise RefusedCharacter(str(error).split(": ", 1)[-1]) from None
 
 
 def trim(text: str) -> str:
@@ -134,7 +127,7 @@ class SourceBuilder:
             return normalise_text(raw)
         except RefusedCharacter as error:
             self.issues.append(PlanIssue(position.where(self.source), "", str(error)))
-            return _CONTROL.sub("", raw)
+            return text_rule.sanitise_text(raw)
 
     def line(self, raw: str, position: Position, lead: str = "") -> None:
         """A paragraph: one line per line break in it, blank lines left out; the lead goes to the first."""

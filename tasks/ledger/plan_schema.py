@@ -8,10 +8,11 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from models.enums import MeasureStatus, UnitKind
 from models.errors import InvalidPlan, PlanIssue
+from models.text import clean_field
 from models.yaml_positions import Located, dotted, load_located
 
 Code = Annotated[
@@ -25,6 +26,13 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=False, use_enum_values=False)
+
+    # One text rule for every intake path (models.text): line breaks unified, invisible characters
+    # removed, control characters refused naming the field.
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean_text(cls, value: object) -> object:
+        return clean_field(value)
 
 
 class ContactSpec(_Spec):
@@ -190,12 +198,16 @@ def issues_from_validation(
         path = tuple(item["loc"])
         # A union (date | str) reports one error per branch: keep the path without the branch name.
         path = tuple(p for p in path if not (isinstance(p, str) and p in ("date", "str")))
-        message = _FRIENDLY.get(item["type"], item["msg"])
+        message = _FRIENDLY.get(item["type"], item["msg"]).removeprefix("Value error, ")
         if item["type"] == "enum":
             message = f"must be one of: {item['ctx']['expected']}"
         if item["type"] == "missing":
             message = f"'{path[-1]}' is required"
-        elif "input" in item and item["type"] != "extra_forbidden" and not isinstance(item["input"], dict):
+        elif (
+            "input" in item
+            and item["type"] not in ("extra_forbidden", "value_error")
+            and not isinstance(item["input"], dict)
+        ):
             message = f"{message} (got {item['input']!r})"
         issues.append(PlanIssue(where(path), dotted(path), message))
     return dedupe_issues(issues)

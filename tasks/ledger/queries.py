@@ -20,6 +20,7 @@ from models.measure_view import MeasureView
 from models.periods import missing_period
 from models.rules import derive_state
 from models.tables import Measure, Problem, Report, Round, Unit, measure_co_units
+from models.text import sanitise_text
 from models.workdays import counted_provisionally
 
 
@@ -200,34 +201,38 @@ def measure_view(
     members: tuple[MemberShare, ...] = (),
 ) -> MeasureView:
     """One measure (its problem, round, owners and leader loaded) as of the clock's now. A measure a
-    collective with members leads owes its reports member by member (``members``, judged)."""
+    collective with members leads owes its reports member by member (``members``, judged).
+
+    Its texts pass ``models.text.sanitise_text``: a row stored before the intake rule (a NUL, an ESC) is
+    shown without its control characters, so it never stops a notice, an export or a terminal.
+    """
     problem, lead, leader = measure.problem, measure.lead_unit, measure.leader
     view = MeasureView(
         code=measure.code,
         ordinal=measure.ordinal,
         marker=measure.marker,
-        lead_unit=lead.name if lead else None,
+        lead_unit=sanitise_text(lead.name) if lead else None,
         deadline=measure.deadline,
         status=status if status is not None else measure.status,
-        text=measure.text,
+        text=sanitise_text(measure.text),
         id=measure.id,
         deadline_spec=measure.deadline_spec,
         # 长期坚持 without a cadence: the round's ongoing cadence (asked for progress like any cadence)
         cadence=effective_cadence(measure.cadence, measure.deadline, problem.round.ongoing_cadence),
         problem_ordinal=problem.ordinal,
-        problem_title=problem.title,
-        problem_description=problem.description,
+        problem_title=sanitise_text(problem.title),
+        problem_description=sanitise_text(problem.description),
         round_id=problem.round_id,
         round_code=problem.round.code,
         feedback_date=problem.round.feedback_date,
         lead_unit_id=measure.lead_unit_id,
         lead_unit_code=lead.code if lead else None,
-        co_units=tuple(u.name for u in measure.co_units),
+        co_units=tuple(sanitise_text(u.name) for u in measure.co_units),
         leader_code=leader.code if leader else None,
         leader_person=leader.person if leader else None,
         leader_role=leader.role if leader else "",
         last_report_at=report.submitted_at if report else None,
-        last_report_text=report.text if report else None,
+        last_report_text=sanitise_text(report.text) if report else None,
         members=members,
     )
     if not judge:

@@ -26,6 +26,7 @@ from models.notice import (
 )
 from models.rules import LaterReport, status_as_of
 from models.tables import Measure, Problem, Report, Round, StatusEvent
+from models.text import sanitise_text
 from tasks.ledger.queries import live_measures, views_of
 
 
@@ -33,14 +34,14 @@ def round_info(round_: Round) -> RoundInfo:
     """The round's facts the notice prints (preamble, contact block, signature)."""
     return RoundInfo(
         code=round_.code,
-        inspected_org=round_.inspected_org,
-        inspecting_body=round_.inspecting_body,
+        inspected_org=sanitise_text(round_.inspected_org),
+        inspecting_body=sanitise_text(round_.inspecting_body),
         inspection_start=round_.inspection_start,
         inspection_end=round_.inspection_end,
         feedback_date=round_.feedback_date,
-        inspected_short=round_.inspected_short,
-        feedback_recipient=round_.feedback_recipient,
-        inspection_kind=round_.inspection_kind,
+        inspected_short=sanitise_text(round_.inspected_short),
+        feedback_recipient=sanitise_text(round_.feedback_recipient),
+        inspection_kind=sanitise_text(round_.inspection_kind),
         contact_phone=round_.contact_phone,
         contact_address=round_.contact_address,
         contact_postcode=round_.contact_postcode,
@@ -137,9 +138,9 @@ def load_notice_document(
     infos = [
         ProblemInfo(
             ordinal=problem.ordinal,
-            title=problem.title,
-            description=problem.description,
-            outcome_lead_in=problem.outcome_lead_in,
+            title=sanitise_text(problem.title),
+            description=sanitise_text(problem.description),
+            outcome_lead_in=sanitise_text(problem.outcome_lead_in),
             measures=tuple(v for v in views if v.problem_ordinal == problem.ordinal),
         )
         for problem in problems

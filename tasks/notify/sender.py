@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from models.errors import UnresolvedUrl, ZhenggaiError
 from models.settings import get_settings
 from models.urls import ENV_REFERENCE, SECRET_REFERENCE, is_url_reference, mask_url
+from tasks.notify.redact import install_redaction, redact, remember_secret
 
 KEY_HEADER = "X-Zhenggai-Key"
 
@@ -107,10 +108,13 @@ class AppriseSender:
     def send(self, message: PreparedMessage) -> SendResult:
         import apprise
 
+        install_redaction()
         try:
             url = resolve_url(message.url, self._cached_secret)
         except UnresolvedUrl as exc:
-            return SendResult(False, str(exc))
+            return SendResult(False, redact(str(exc)))
+        if url != message.url:  # a resolved env:/secret: reference: never printed from now on
+            remember_secret(url)
         notifier = apprise.Apprise(asset=direct_asset())
         if not notifier.add(url):
             return SendResult(False, f"Apprise cannot load the URL {mask_url(message.url)}")
@@ -124,10 +128,10 @@ class AppriseSender:
                 body=message.body, title=message.title, body_format=apprise.NotifyFormat.TEXT
             )
         except Exception as exc:  # a plugin bug must not take the whole fan-out down
-            return SendResult(False, f"{type(exc).__name__}: {exc}")
+            return SendResult(False, redact(f"{type(exc).__name__}: {exc}"))
         if result:
             return SendResult(True)
-        return SendResult(False, _errors(result)[-1000:] or "Apprise reported a failure")
+        return SendResult(False, redact(_errors(result))[-1000:] or "Apprise reported a failure")
 
     def _cached_secret(self, name: str) -> str:
         if name not in self._secrets:

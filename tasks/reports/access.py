@@ -48,10 +48,12 @@ def reporting_unit(principal: Principal, unit: str | None, *, submitted_at: date
 
 
 def idempotency_scope(principal: Principal) -> str:
-    """Whose ``Idempotency-Key`` namespace a request uses: the unit's (unit tokens) or the role's."""
+    """Whose ``Idempotency-Key`` namespace a request uses, by token identity: a unit token's unit
+    (``unit:<code>``: a unit retrying with a new token still stores once) or the role token itself
+    (``coordinator#<token id>``). The kinds never share a namespace, even for a unit coded ``coordinator``."""
     if principal.role == TokenRole.UNIT:
-        return principal.unit_code or ""
-    return principal.role.value
+        return f"unit:{principal.unit_code or ''}"
+    return f"{principal.role.value}#{principal.token_id}"
 
 
 def check_may_review(principal: Principal, action: str) -> None:

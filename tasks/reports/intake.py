@@ -50,6 +50,46 @@ def prefect_api_configured() -> bool:
     return bool(get_settings().prefect_api_url)
 
 
+def configured_prefect_api_url() -> str | None:
+    """The Prefect API URL this process talks to (the setting, or Prefect's own once it is loaded)."""
+    if "prefect" in sys.modules:
+        from prefect.settings import PREFECT_API_URL
+
+        return PREFECT_API_URL.value() or None
+    return get_settings().prefect_api_url or None
+
+
+_answered: dict[str, float] = {}  # URL → when its health check last answered (monotonic seconds)
+
+
+def prefect_api_problem(timeout: float = 3.0) -> str | None:
+    """One line naming the configured Prefect API when it does not answer its health check; None when it
+    answers (checked at most every 30 s) or when none is configured (a local server is used then).
+
+    One request, no retries: a command that needs Prefect says so at once instead of retrying for minutes.
+    """
+    import re
+    import time
+
+    url = configured_prefect_api_url()
+    if not url:
+        return None
+    now = time.monotonic()
+    if now - _answered.get(url, -1e9) < 30:
+        return None
+    import httpx
+
+    shown = re.sub(r"://[^/@]*@", "://***@", url)
+    try:
+        response = httpx.get(url.rstrip("/") + "/health", timeout=timeout)
+        response.raise_for_status()
+    except httpx.HTTPError as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return f"the Prefect API at {shown} does not answer ({reason}): is it running? check PREFECT_API_URL"
+    _answered[url] = now
+    return None
+
+
 def emit_report_submitted(summary: dict[str, Any], *, actor: str) -> bool:
     """Announce an accepted report to Prefect (automations can react); never raises.
 
@@ -60,6 +100,10 @@ def emit_report_submitted(summary: dict[str, Any], *, actor: str) -> bool:
             logger.debug(
                 "no Prefect API configured: %s for report #%s not sent", EVENT_SUBMITTED, summary["id"]
             )
+            return False
+        problem = prefect_api_problem()
+        if problem is not None:
+            logger.warning("%s for report #%s not sent: %s", EVENT_SUBMITTED, summary["id"], problem)
             return False
         from prefect.events import emit_event
 

@@ -38,6 +38,21 @@ from models.tables import (
     StatusEvent,
     Unit,
 )
+from models.text import (
+    AUTHOR_MAX,
+    CODE_MAX,
+    EVIDENCE_NAME_MAX,
+    IDEMPOTENCY_KEY_MAX,
+    METRIC_NAME_MAX,
+    METRIC_UNIT_MAX,
+    METRICS_MAX,
+    REPORT_TEXT_MAX,
+    InvalidText,
+    check_id,
+    check_length,
+    check_moment,
+    normalise_text,
+)
 from models.yaml_positions import Located
 from tasks.ledger.collectives import finishes_measure, owning_collective
 from tasks.ledger.history import change_status
@@ -48,10 +63,10 @@ class MetricInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=METRIC_NAME_MAX)]
     # What the column holds (Numeric(20, 4)): checked here so every intake path refuses the same way.
     value: Annotated[Decimal, Field(allow_inf_nan=False, max_digits=20, decimal_places=4)]
-    unit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = ""
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=METRIC_UNIT_MAX)] = ""
 
 
 class EvidenceRef(BaseModel):
@@ -83,12 +98,65 @@ class ReportInput(BaseModel):
     evidence: list[EvidenceRef] = Field(default_factory=list)
 
 
+def clean_report(data: ReportInput) -> ReportInput:
+    """``data`` with every text normalised (``models.text``: one rule for every intake path) and every
+    field within its declared limit; ``InvalidText`` (an ``InvalidReport``) names the first field at fault.
+
+    Pure: the API calls it before it looks anything up, ``record_report`` calls it again (idempotent).
+    """
+    measure = normalise_text(data.measure, "measure", one_line=True, max_length=CODE_MAX).strip()
+    unit = None
+    if data.unit is not None:
+        unit = normalise_text(data.unit, "unit", one_line=True, max_length=CODE_MAX).strip()
+    text = normalise_text(data.text, "text", max_length=REPORT_TEXT_MAX)
+    author = normalise_text(data.author, "author", one_line=True).strip()
+    check_length(author, "author", AUTHOR_MAX)
+    if len(data.metrics) > METRICS_MAX:
+        raise InvalidText("metrics", f"{len(data.metrics)} figures; at most {METRICS_MAX}")
+    metrics = []
+    for i, metric in enumerate(data.metrics):
+        name = normalise_text(metric.name, f"metrics[{i}].name", one_line=True).strip()
+        if not name:  # only invisible characters
+            raise InvalidText(f"metrics[{i}].name", "a figure needs a name")
+        unit_of_count = normalise_text(metric.unit, f"metrics[{i}].unit", one_line=True).strip()
+        metrics.append(metric.model_copy(update={"name": name, "unit": unit_of_count}))
+    key = data.idempotency_key
+    if key is not None:
+        key = normalise_text(key, "idempotency_key", one_line=True, max_length=IDEMPOTENCY_KEY_MAX)
+    if data.supersedes is not None:
+        check_id(data.supersedes, "supersedes")
+    evidence = [
+        ref.model_copy(
+            update={
+                "filename": normalise_text(
+                    ref.filename, f"evidence[{i}]", one_line=True, max_length=EVIDENCE_NAME_MAX
+                )
+            }
+        )
+        for i, ref in enumerate(data.evidence)
+    ]
+    if data.submitted_at is not None:
+        check_moment(data.submitted_at, "submitted_at")
+    return data.model_copy(
+        update={
+            "measure": measure,
+            "unit": unit,
+            "text": text,
+            "author": author,
+            "metrics": metrics,
+            "idempotency_key": key,
+            "evidence": evidence,
+        }
+    )
+
+
 def record_report(session: Session, data: ReportInput, *, actor: str, clock: Clock) -> Report:
     """Validate and append a report, record its ``StatusEvent`` and move the measure's status.
 
-    The clock's now is when it is recorded; its local day is "today" (periods may not end after it).
-    The caller commits.
+    The clock's now is when it is recorded; its local day is "today" (periods may not end after it,
+    nor start before the round's inspection began). The caller commits.
     """
+    data = clean_report(data)
     now, today = clock.now, clock.today
     if data.idempotency_key:
         existing = session.scalar(select(Report.id).where(Report.idempotency_key == data.idempotency_key))
@@ -105,7 +173,7 @@ def record_report(session: Session, data: ReportInput, *, actor: str, clock: Clo
     text = data.text.strip()
     if not text:
         raise InvalidReport("text", "a report needs text")
-    _check_period(data.period_start, data.period_end, today)
+    _check_period(data.period_start, data.period_end, today, measure.problem.round.inspection_start)
     submitted_at = _submitted_at(data.submitted_at, now)
     supersedes = _superseded(session, data.supersedes, measure, unit) if data.supersedes is not None else None
 
@@ -160,8 +228,12 @@ def record_report(session: Session, data: ReportInput, *, actor: str, clock: Clo
     return report
 
 
-def _check_period(start: date | None, end: date | None, today: date) -> None:
-    """A report may cover the period under way (this week's meeting), not one that has not begun."""
+def _check_period(start: date | None, end: date | None, today: date, inspection_start: date) -> None:
+    """A report may cover the period under way (this week's meeting), not one that has not begun, nor
+    one before the round's inspection began (立行立改 during the inspection is legitimate)."""
+    for day, name in ((start, "starts"), (end, "ends")):
+        if day is not None and day < inspection_start:
+            raise InvalidReport("period", f"{name} {day}, before the inspection began on {inspection_start}")
     if start and end and start > end:
         raise InvalidReport("period", f"starts {start} after it ends {end}")
     if start and start > today:
@@ -175,6 +247,7 @@ def _submitted_at(given: datetime | None, now: datetime) -> datetime:
     submitted_at = given or now
     if submitted_at.tzinfo is None:
         raise InvalidReport("submitted_at", "needs a time zone (e.g. 2023-12-15T10:00:00+08:00)")
+    submitted_at = check_moment(submitted_at, "submitted_at")
     if submitted_at > now:
         raise InvalidReport("submitted_at", f"{submitted_at.isoformat()} is in the future")
     return submitted_at

@@ -37,6 +37,7 @@ NOW = datetime(2024, 1, 10, 2, 0, tzinfo=UTC)
 UNITS = 5
 SUBMISSIONS = 50
 REPLAYS = 10
+UNDELIVERABLE = "zhenggai.report.submitted for report"  # "… not sent: the Prefect API at … does not answer"
 
 
 def free_port() -> int:
@@ -151,16 +152,16 @@ def test_fifty_concurrent_submissions_are_all_stored_once(
 
         # The events were really sent, to a Prefect API that is not there.
         waited = time.monotonic() + 30
-        while "Unable to connect" not in log.read_text(errors="replace") and time.monotonic() < waited:
+        while UNDELIVERABLE not in log.read_text(errors="replace") and time.monotonic() < waited:
             time.sleep(0.5)
     server_log = log.read_text(errors="replace")
-    assert "Unable to connect" in server_log
+    assert UNDELIVERABLE in server_log  # one line per event, no retries
 
     with database.unit_of_work() as session:
         reports = session.scalars(select(Report).order_by(Report.id)).all()
         assert len(reports) == SUBMISSIONS
         keys = sorted(r.idempotency_key or "" for r in reports)
-        assert keys == sorted(f"api:u{i % UNITS}:batch-{i}" for i in range(SUBMISSIONS))
+        assert keys == sorted(f"api:unit:u{i % UNITS}:batch-{i}" for i in range(SUBMISSIONS))
         for report in reports:
             i = int(report.text.split("次")[0].removeprefix("第"))
             unit, measure, files = _submission(i)
@@ -179,7 +180,7 @@ def test_fifty_concurrent_submissions_are_all_stored_once(
     assert list((settings.evidence_dir / ".staging").iterdir()) == []
     for secret in tokens.values():
         assert secret not in server_log
-    assert "Traceback" not in server_log.replace("Unable to connect", ""), server_log[-3000:]
+    assert "Traceback" not in server_log, server_log[-3000:]
 
 
 def test_the_served_app_has_its_openapi_docs(settings: Settings, database: Database, tmp_path: Path) -> None:

@@ -40,8 +40,9 @@ def test_sweep_then_list_then_resend(
     _ledger(database, json_receiver)
 
     swept = cli("sweep", "--as-of", "2023-12-26")
-    assert swept.exit_code == 0, swept.output
+    assert swept.exit_code == 1, swept.output  # a message failed: the sweep says how many and exits 1
     assert '"sent": 1' in swept.output and '"failed": 1' in swept.output
+    assert "error: sweep: 1 message(s) failed" in swept.stderr
 
     listing = cli("notifications")
     assert listing.exit_code == 0
@@ -53,10 +54,13 @@ def test_sweep_then_list_then_resend(
     assert "M-zhifadui" in failed.output and "M-jiedao" not in failed.output and "500" in failed.output
     assert "0 message(s)" in cli("notifications", "--date", "2023-12-25").output
 
+    still_dead = cli("notifications", "--resend", "--unit", "zhifadui")
+    assert still_dead.exit_code == 1 and "1 of 1 re-sent message(s) failed again" in still_dead.stderr
+
     json_receiver.dead.clear()
     resent = cli("notifications", "--resend", "--unit", "zhifadui")
     assert resent.exit_code == 0 and "re-sent 1 message(s): sent 1" in resent.output
-    assert len(json_receiver.to("zhifadui")) == 2 and len(json_receiver.to("jiedao")) == 1
+    assert len(json_receiver.to("zhifadui")) == 3 and len(json_receiver.to("jiedao")) == 1
     with database.unit_of_work() as session:
         assert set(session.scalars(select(Delivery.status))) == {DeliveryStatus.SENT}
     assert "nothing to re-send" in cli("notifications", "--resend").output

@@ -158,3 +158,33 @@ def test_digest_once_per_week(
     assert mail.subject.startswith("【整改周报】各街道办事处 2023年第52周")
     assert "XH-08-1" in mail.text and "剩3个工作日" in mail.text
     assert digest(as_of=datetime.combine(date(2023, 12, 29), time(10), tzinfo=TZ))["planned"]["recorded"] == 0
+
+
+def test_a_back_dated_sweep_judges_quiet_hours_by_the_wall_clock(
+    database: Database,
+    fast_retries: Settings,
+    smtp_receiver: SmtpReceiver,
+    json_receiver: JsonReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """--as-of says Tuesday 10:00 (allowed), but the sweep runs at 04:23: nothing is sent until 08:30."""
+    from flows.notify import sweep
+
+    monkeypatch.setenv("ZHENGGAI_QUIET_HOURS_BY_WALL_CLOCK", "true")
+    get_settings.cache_clear()
+    _ledger(database, smtp_receiver, json_receiver)
+    night = datetime.combine(date(2023, 12, 27), time(4, 23), tzinfo=TZ)
+
+    held = sweep(as_of=TUESDAY, wall_clock=night)
+
+    assert held["planned"]["recorded"] == 7
+    assert (
+        held["delivered"]["held_until"]
+        == datetime.combine(date(2023, 12, 27), time(8, 30), tzinfo=TZ).isoformat()
+    )
+    assert json_receiver.requests == [] and smtp_receiver.mails == []
+    with database.unit_of_work() as session:
+        assert set(session.scalars(select(Delivery.status))) == {DeliveryStatus.PENDING}
+
+    morning = sweep(as_of=TUESDAY, wall_clock=night.replace(hour=9))
+    assert morning["delivered"]["due"] == 7 and len(smtp_receiver.mails) == 1

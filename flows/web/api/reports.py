@@ -16,9 +16,10 @@ from flows.web.errors import Refusal
 from flows.web.schemas import ApiMetric, SubmittedReport
 from models.enums import ReportStatus
 from models.errors import UnknownMeasure, UnknownUnit
+from models.text import METRICS_JSON_MAX
 from tasks.reports.access import idempotency_scope, report_target
 from tasks.reports.evidence import Upload, stage_evidence
-from tasks.reports.record import MetricInput, ReportInput
+from tasks.reports.record import MetricInput, ReportInput, clean_report
 
 router = APIRouter(tags=["reports"])
 
@@ -67,11 +68,6 @@ def post_report(
         if not idempotency_key or len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
             raise Refusal(422, "Idempotency-Key", f"give 1 to {MAX_IDEMPOTENCY_KEY} characters")
         key = f"api:{idempotency_scope(caller)}:{idempotency_key}"
-    with db.unit_of_work() as session:
-        try:
-            unit = report_target(session, caller, measure, unit, submitted_at=submitted_at)
-        except UnknownMeasure as error:
-            raise Refusal(422, "measure", str(error)) from None
     try:
         data = ReportInput(
             measure=measure,
@@ -90,6 +86,13 @@ def post_report(
     except ValidationError as error:
         first = error.errors()[0]
         raise Refusal(422, ".".join(str(p) for p in first["loc"]), first["msg"]) from None
+    data = clean_report(data)  # every text normalised and within its limit before anything is looked up
+    with db.unit_of_work() as session:
+        try:
+            target = report_target(session, caller, data.measure, data.unit, submitted_at=submitted_at)
+        except UnknownMeasure as error:
+            raise Refusal(422, "measure", str(error)) from None
+    data = data.model_copy(update={"unit": target})
     staged = stage_evidence(
         config.evidence_dir,
         [Upload(f.filename or "", f.file) for f in evidence or []],
@@ -107,10 +110,14 @@ def parse_metrics(raw: str | None) -> list[MetricInput]:
     """The ``metrics`` form field: a JSON list of {name, value, unit}; values must be finite numbers."""
     if raw is None or not raw.strip():
         return []
+    if len(raw) > METRICS_JSON_MAX:
+        raise Refusal(422, "metrics", f"{len(raw):,} characters; at most {METRICS_JSON_MAX:,}")
     try:
         items = json.loads(raw)
     except json.JSONDecodeError as error:
         raise Refusal(422, "metrics", f"not JSON: {error.msg}") from None
+    except RecursionError:
+        raise Refusal(422, "metrics", "nested too deep: give a flat list of {name, value, unit}") from None
     if not isinstance(items, list):
         raise Refusal(422, "metrics", "give a JSON list of {name, value, unit}")
     return [_metric(index, item) for index, item in enumerate(items)]
@@ -142,6 +149,10 @@ def _number(value: object, field: str) -> Decimal:
         raise Refusal(422, field, f"{value!r} is not a number") from None
     if not number.is_finite():
         raise Refusal(422, field, f"{value!r} is not a finite number")
-    if abs(number) >= Decimal(10) ** 16 or number != number.quantize(Decimal("0.0001")):
+    try:  # adjusted() is the exponent of the leading digit: safe where abs() overflows (1e999999999)
+        fits = number.is_zero() or (number.adjusted() < 16 and number == number.quantize(Decimal("0.0001")))
+    except ArithmeticError:  # decimal.InvalidOperation, Overflow
+        fits = False
+    if not fits:
         raise Refusal(422, field, f"{value!r} needs at most 16 digits before the point and 4 after")
     return number

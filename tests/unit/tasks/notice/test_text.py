@@ -66,3 +66,19 @@ def test_commonmark_shows_every_bold_heading_label_and_marker_as_strong() -> Non
     assert "【<strong>待报送：各街道办事处</strong>】" in html
     assert "**" not in html.replace("**粗体**", "")  # only the report's own asterisks, shown literally
     assert "&lt;script&gt;alert" in html and "<script>" not in html and "<a " not in html
+
+
+LINE_STARTS = "- 列表项\n1. 有序项\n---\n===\n&lt;b&gt;实体&lt;/b&gt;\n# 标题\n> 引用\n+ 加号\n* 星号\n2) 括号\n    缩进"
+
+
+def test_report_lines_that_look_like_markdown_blocks_stay_text_in_commonmark() -> None:
+    problems = [problem_with(1, MeasureView("A", 1, "一是"))]
+    for text in (LINE_STARTS, "---\n" + LINE_STARTS, "===\n" + LINE_STARTS):
+        document = build_notice(ROUND, problems, {"A": ReportInfo(text)}, AS_OF)
+        html = _commonmark(render_markdown(document))
+        for tag in ("<ul", "<ol", "<hr", "<h2", "<blockquote", "<pre", "<code", "<b>"):
+            assert tag not in html, (tag, html)
+        assert html.count("<h1>") == 2  # the masthead's two title lines only
+        assert "&amp;lt;b&amp;gt;实体" in html  # the entity shown as written, not as a tag
+        for line in ("- 列表项", "1. 有序项", "# 标题", "&gt; 引用", "+ 加号", "* 星号", "2) 括号"):
+            assert line in html, (line, html)

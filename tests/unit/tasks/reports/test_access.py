@@ -55,5 +55,12 @@ def test_only_coordinators_review_and_everyone_but_units_reads_everything() -> N
     assert [can_read_everything(p) for p in (UNIT, COORDINATOR, LEADER)] == [False, True, True]
 
 
-def test_idempotency_keys_are_scoped_to_the_unit_or_the_role() -> None:
-    assert [idempotency_scope(p) for p in (UNIT, COORDINATOR, LEADER)] == ["jiedao", "coordinator", "leader"]
+def test_idempotency_keys_are_scoped_by_token_identity() -> None:
+    assert [idempotency_scope(p) for p in (UNIT, COORDINATOR, LEADER)] == [
+        "unit:jiedao",
+        "coordinator#2",
+        "leader#3",
+    ]
+    # A unit coded like a role never shares that role's key space.
+    lookalike = Principal(4, TokenRole.UNIT, "同名单位", unit_id=9, unit_code="coordinator")
+    assert idempotency_scope(lookalike) != idempotency_scope(COORDINATOR)
