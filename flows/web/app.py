@@ -33,6 +33,10 @@ API = "/api"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app for the given (default: configured) settings."""
     settings = settings or get_settings()
+    if settings.prefect_api_url:
+        # Request threads announce reports to Prefect; importing it here, once, before they start keeps two
+        # threads from importing it at the same moment (one of them then sees a half-initialised module).
+        import prefect.events  # noqa: F401
     app = FastAPI(
         title="Zhenggai 整改 report API",
         version="1",
