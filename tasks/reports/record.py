@@ -427,12 +427,12 @@ def record_reports_bulk(
     skipped = 0
     for item, data in cleaned:
         try:
-            if data.idempotency_key:
-                if data.idempotency_key in seen:
-                    skipped += 1
-                    continue
-                seen.add(data.idempotency_key)
+            if data.idempotency_key in seen:
+                skipped += 1
+                continue
             planned.append(_validated(data, measures, units, now=now, today=today))
+            if data.idempotency_key:  # recorded (as one by one: a refused entry is no duplicate)
+                seen.add(data.idempotency_key)
         except InvalidReport as error:
             issues.append(item.place(error.field, str(error).split(": ", 1)[-1]))
         except ZhenggaiError as error:

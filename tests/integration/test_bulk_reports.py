@@ -160,3 +160,24 @@ def test_every_refused_entry_is_listed_and_nothing_is_written(
     assert result.exit_code == 1 and "nothing was written" in result.output
     with database.unit_of_work() as session:
         assert session.scalars(select(Report)).all() == []
+
+
+def test_a_refused_entry_given_twice_is_refused_twice_as_one_by_one(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    committed(database, load_plan_file, EXAMPLE_DIR / "plan.yaml", settings_clock())
+    data = yaml.safe_load((EXAMPLE_DIR / "reports.yaml").read_text(encoding="utf-8"))
+    data["reports"][2]["unit"] = "nobody"
+    data["reports"].append(dict(data["reports"][2]))
+    path = tmp_path / "reports.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    def refused() -> list[str]:
+        with pytest.raises(InvalidPlan) as error, database.unit_of_work() as session:
+            load_reports_file(session, path, settings_clock())
+        return [str(issue) for issue in error.value.issues]
+
+    bulk = refused()
+    monkeypatch.setattr(record, "record_reports_bulk", record.record_file_reports)
+
+    assert bulk == refused() and len(bulk) == 2
