@@ -50,7 +50,9 @@ def status(
         help="table (a terminal's default), plain (one line a measure: the default in a pipe), "
         "tsv or json (for programs), xlsx (for Excel: needs --output).",
     ),
-    output: Path | None = typer.Option(None, "--output", help="Write to this file instead (xlsx: required)."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write to this file instead (xlsx: required)."
+    ),
 ) -> None:
     """Show every measure with owner, deadline, state and traffic light (红黄绿灯).
 
@@ -101,7 +103,13 @@ def status(
     if state is not None:
         rows = [row for row in rows if row.state.value == state]
     if output_format != "table":
-        _write_rows(rows, clock, output_format, output)
+        try:
+            _write_rows(rows, clock, output_format, output)
+        except OSError as error:  # a directory that does not exist, a file not writable
+            from flows.cli.common import err_console
+
+            err_console.print(f"cannot write {output}: {error.strerror or error}", soft_wrap=True)
+            raise typer.Exit(1) from None
         return
     _print_table(rows, day)
 

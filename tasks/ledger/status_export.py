@@ -13,9 +13,10 @@ def write_status_workbook(
     """Write one sheet, 整改进展 as of ``day``: a header row, then one row a measure (write-only mode)."""
     from openpyxl import Workbook
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(f"整改进展 {day.isoformat()}")
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append(list(row))
-    workbook.save(path)
+    with path.open("wb") as file:  # a path that cannot be written fails here, before the workbook exists
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(f"整改进展 {day.isoformat()}")
+        sheet.append(list(headers))
+        for row in rows:
+            sheet.append(list(row))
+        workbook.save(file)

@@ -92,3 +92,12 @@ def test_xlsx_without_an_output_file_and_an_unknown_format_are_refused(
 def test_the_schema_check_without_alembic_agrees_with_alembic(seeded_database: Database) -> None:
     assert quick_code_revision() == code_revision()
     assert seeded_database.schema_is_current()
+
+
+def test_an_output_file_that_cannot_be_written_is_one_line_and_exit_1(
+    cli: Callable[..., Any], seeded_database: Any, tmp_path: Path
+) -> None:
+    result = cli(*ARGS, "--format", "xlsx", "-o", tmp_path / "missing" / "status.xlsx")
+
+    assert result.exit_code == 1
+    assert "cannot write" in result.output and "Traceback" not in result.output
