@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--naive", type=int, default=100, help="measures for the naive sync path")
     parser.add_argument("--baseline", type=int, default=200, help="messages for the sequential Apprise loop")
+    parser.add_argument(
+        "--one-by-one", action="store_true", help="also time the one-by-one reports load (about a minute)"
+    )
     args = parser.parse_args(argv)
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = set(chosen) - set(BENCHES)
@@ -132,7 +135,7 @@ def _run_one(name: str, common: dict[str, Any], args: argparse.Namespace) -> Res
     if name == "load":
         from bench import bench_load
 
-        return bench_load.run(**common, profile=args.profile)
+        return bench_load.run(**common, profile=args.profile, one_by_one=args.one_by_one)
     if name == "sync":
         from bench import bench_sync
 

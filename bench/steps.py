@@ -57,9 +57,13 @@ def load_plan(payload: dict[str, Any]) -> dict[str, Any]:
 
 @step
 def load_reports(payload: dict[str, Any]) -> dict[str, Any]:
-    """``load_reports_file`` of the city's reports.yaml (every report through ``record_report``)."""
+    """``load_reports_file`` of the city's reports.yaml: set-based (``record_reports_bulk``), or with
+    ``"one_by_one": true`` every report through ``record_report`` (the path before issue 21)."""
+    from tasks.reports import record
     from tasks.reports.record import load_reports_file
 
+    if payload.get("one_by_one"):
+        record.record_reports_bulk = record.record_file_reports  # type: ignore[assignment]
     database = _database(payload["url"])
     clock = _settings(payload["url"]).clock()
     started = time.perf_counter()

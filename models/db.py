@@ -116,8 +116,27 @@ class Database:
 
         command.upgrade(self._alembic_config(), "head")
 
+    def schema_is_current(self) -> bool:
+        """Whether the database is at the code's one head, read without importing Alembic (half a second of
+        every command's start): the ``alembic_version`` row against the revisions the migration files
+        declare. False whenever either is not plain (no table, several rows or heads): Alembic then decides."""
+        head = quick_code_revision()
+        if head is None:
+            return False
+        from sqlalchemy import text
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            with self.engine.connect() as connection:
+                rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        except SQLAlchemyError:
+            return False
+        return rows == [head]
+
     def ensure_schema(self, auto_migrate: bool) -> None:
         """Upgrade an older schema, or refuse with ``SchemaBehind`` when automatic migration is off."""
+        if self.schema_is_current():
+            return
         current, head = self.current_revision(), self.head_revision()
         if current == head:
             return
@@ -141,6 +160,27 @@ def code_revision() -> str | None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return ScriptDirectory.from_config(config).get_current_head()
+
+
+_REVISION = re.compile(r"^revision(?:: *str)? *= *[\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision(?:: *[\w |\[\],]+)? *= *(None|[\"'][^\"']+[\"'])", re.MULTILINE)
+
+
+def quick_code_revision() -> str | None:
+    """``code_revision`` read from the migration files' ``revision``/``down_revision`` lines with no Alembic
+    import; None when a file does not declare them plainly or there is not exactly one head."""
+    revisions: set[str] = set()
+    downs: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.findall(source), _DOWN_REVISION.findall(source)
+        if len(revision) != 1 or len(down) != 1:
+            return None
+        revisions.add(revision[0])
+        if down[0] != "None":
+            downs.add(down[0].strip("\"'"))
+    heads = revisions - downs
+    return heads.pop() if len(heads) == 1 else None
 
 
 def mask_database_url(url: str) -> str:

@@ -39,7 +39,16 @@ def demo(
         loaded = load_reports_file(session, example / "reports.yaml", clock)
         session.commit()
     console.print(f"reports: {loaded.recorded} recorded, {loaded.already_recorded} already recorded")
-    status(round_code=None, unit=None, problem=None, state=None, measure=None, as_of=as_of)
+    status(
+        round_code=None,
+        unit=None,
+        problem=None,
+        state=None,
+        measure=None,
+        as_of=as_of,
+        output_format=None,
+        output=None,
+    )
 
     from datetime import date
 

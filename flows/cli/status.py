@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -42,14 +44,20 @@ def status(
     as_of: str | None = typer.Option(
         None, "--as-of", help="Judge as of this date (YYYY-MM-DD); default today."
     ),
+    output_format: str | None = typer.Option(
+        None,
+        "--format",
+        help="table (a terminal's default), plain (one line a measure: the default in a pipe), "
+        "tsv or json (for programs), xlsx (for Excel: needs --output).",
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write to this file instead (xlsx: required)."
+    ),
 ) -> None:
     """Show every measure with owner, deadline, state and traffic light (红黄绿灯).
 
     Example: zhenggai status --round xinhua-2023-xc2 --unit jiedao --as-of 2023-12-29
     """
-    from rich.cells import cell_len
-    from rich.table import Table
-
     from models.rules import MeasureState
     from tasks.ledger.queries import measure_views
 
@@ -57,6 +65,16 @@ def status(
     if state is not None and state not in {s.value for s in MeasureState}:
         raise typer.BadParameter(
             f"'{state}' is not a state: {', '.join(s.value for s in MeasureState)}", param_hint="--state"
+        )
+    if output_format is None:
+        output_format = "table" if output is None and console.is_terminal else "plain"
+    if output_format not in FORMATS:
+        raise typer.BadParameter(
+            f"'{output_format}' is not a format: {', '.join(FORMATS)}", param_hint="--format"
+        )
+    if output_format == "xlsx" and output is None:
+        raise typer.BadParameter(
+            "xlsx needs --output FILE (e.g. --output status.xlsx)", param_hint="--format"
         )
     clock = cli_clock().on(day)
     with database().unit_of_work() as session:
@@ -84,9 +102,26 @@ def status(
         return
     if state is not None:
         rows = [row for row in rows if row.state.value == state]
+    if output_format != "table":
+        try:
+            _write_rows(rows, clock, output_format, output)
+        except OSError as error:  # a directory that does not exist, a file not writable
+            from flows.cli.common import err_console
+
+            err_console.print(f"cannot write {output}: {error.strerror or error}", soft_wrap=True)
+            raise typer.Exit(1) from None
+        return
+    _print_table(rows, day)
+
+
+def _print_table(rows: list[MeasureView], day: date) -> None:
+    """The Rich table, for a terminal: one line per measure, the text cut to the width."""
+    from rich.cells import cell_len
+    from rich.table import Table
+
     lines = [_line(row) for row in rows]
     table = Table(title=f"整改进展 · {day.isoformat()}", show_lines=False)
-    headers = ("措施", "整改措施", "责任单位", "完成时限", "状态", "灯")
+    headers = COLUMNS
     widths = [
         max([cell_len(header)] + [cell_len(str(line[index])) for line in lines])
         for index, header in enumerate(headers)
@@ -100,20 +135,119 @@ def status(
         table.add_row(*line)
     console.print(table)
     _print_progress(rows)
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.light.value] = counts.get(row.light.value, 0) + 1
-    console.print(
-        f"{len(rows)} measures · 绿 {counts.get('green', 0)} · 黄 {counts.get('yellow', 0)} · 红 {counts.get('red', 0)}"
-    )
+    console.print(_summary(rows))
     if any(row.provisional for row in rows):
         console.print(PROVISIONAL_NOTE)
 
 
-def _line(row: MeasureView) -> tuple[str, str, str, str, str, Text]:
-    """One measure as a row of the overview."""
-    from rich.text import Text
+FORMATS = ("table", "plain", "tsv", "json", "xlsx")
+COLUMNS = ("措施", "整改措施", "责任单位", "完成时限", "状态", "灯")
 
+
+def _summary(rows: list[MeasureView]) -> str:
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.light.value] = counts.get(row.light.value, 0) + 1
+    return f"{len(rows)} measures · 绿 {counts.get('green', 0)} · 黄 {counts.get('yellow', 0)} · 红 {counts.get('red', 0)}"
+
+
+def _cells(row: MeasureView) -> tuple[str, str, str, str, str, str]:
+    """One measure's cells as plain text (``COLUMNS``), safe for a terminal."""
+    from models.text import terminal_text
+
+    code, text, owner, deadline, state_text, light = _line(row, styled=False)
+    return (
+        terminal_text(code),
+        terminal_text(text),
+        terminal_text(owner),
+        deadline,
+        state_text,
+        str(light),
+    )
+
+
+def _record(row: MeasureView, clock: Clock) -> dict[str, object]:
+    """One measure as data (json): the cells and the values behind them, times in the ledger's zone."""
+    from models.text import terminal_text
+
+    return {
+        "measure": terminal_text(row.code),
+        "problem": row.problem_ordinal,
+        "text": terminal_text(row.measure_text),
+        "lead_unit": terminal_text(row.lead_unit) if row.lead_unit else None,
+        "deadline": row.deadline.isoformat() if row.deadline else None,
+        "deadline_spec": terminal_text(row.deadline_spec),
+        "provisional": row.provisional,
+        "status": row.status.value,
+        "state": row.state.value,
+        "workdays_left": row.workdays_left,
+        "light": row.light.value,
+        "last_report_at": clock.local(row.last_report_at).isoformat() if row.last_report_at else None,
+        "collectives": [terminal_text(str(group)) for group in row.progress],
+    }
+
+
+def _write_rows(rows: list[MeasureView], clock: Clock, output_format: str, output: Path | None) -> None:
+    """The overview without Rich: ``plain`` for a pipe or a reader, ``tsv``/``json``/``xlsx`` for programs."""
+    import sys
+
+    day = clock.today
+    if output_format == "xlsx":
+        from tasks.ledger.status_export import write_status_workbook
+
+        assert output is not None
+        write_status_workbook(output, day, COLUMNS, [_cells(row) for row in rows])
+        console.print(f"{output}: {len(rows)} measures")
+        return
+    if output_format == "json":
+        import json
+
+        text = json.dumps(
+            {"as_of": day.isoformat(), "measures": [_record(row, clock) for row in rows]},
+            ensure_ascii=False,
+            indent=1,
+        )
+        lines = [text]
+    elif output_format == "tsv":
+        lines = ["\t".join(COLUMNS)]
+        lines += ["\t".join(_tsv_cell(cell) for cell in _cells(row)) for row in rows]
+    else:
+        lines = _plain_lines(rows, day)
+    body = "\n".join(lines) + "\n"
+    if output is not None:
+        output.write_text(body, encoding="utf-8")
+        console.print(f"{output}: {len(rows)} measures")
+    else:
+        sys.stdout.write(body)
+        sys.stdout.flush()
+
+
+def _tsv_cell(cell: str) -> str:
+    return cell.replace("\t", " ").replace("\n", " ")
+
+
+def _plain_lines(rows: list[MeasureView], day: date) -> list[str]:
+    """The table as aligned text, one line a measure; the measure's text last and whole."""
+    from rich.cells import cell_len
+
+    order = (0, 2, 3, 4, 5, 1)  # 措施 责任单位 完成时限 状态 灯 整改措施
+    table = [tuple(COLUMNS[i] for i in order)] + [
+        tuple(cells[i].replace("\n", " ") for i in order) for cells in map(_cells, rows)
+    ]
+    widths = [max(cell_len(line[i]) for line in table) for i in range(len(order) - 1)]
+    lines = [f"整改进展 · {day.isoformat()}"]
+    for line in table:
+        padded = [cell + " " * (width - cell_len(cell)) for cell, width in zip(line, widths, strict=False)]
+        lines.append("  ".join([*padded, line[-1]]).rstrip())
+    lines += [f"{row.code} {group}" for row in rows for group in row.progress]
+    lines.append(_summary(rows))
+    if any(row.provisional for row in rows):
+        lines.append(PROVISIONAL_NOTE)
+    return lines
+
+
+def _line(row: MeasureView, *, styled: bool = True) -> tuple[str, str, str, str, str, Text | str]:
+    """One measure as a row of the overview (its light coloured for Rich when ``styled``)."""
     from models.rules import STATE_LABEL
 
     state_text = STATE_LABEL[row.state]
@@ -126,6 +260,10 @@ def _line(row: MeasureView) -> tuple[str, str, str, str, str, Text]:
     if row.provisional:
         deadline += "（暂定）"
     owner = row.lead_unit or "【未指定】"
+    if not styled:
+        return (row.code, row.measure_text, owner, deadline, state_text, LIGHT_DOT[row.light.value])
+    from rich.text import Text
+
     light = Text(LIGHT_DOT[row.light.value], style=LIGHT_STYLE[row.light.value])
     return (row.code, row.measure_text, owner, deadline, state_text, light)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
@@ -20,7 +21,9 @@ from models.enums import MeasureStatus, ReportStatus, UnitKind
 from models.periods import missing_period
 from models.rules import is_finished
 from models.tables import Measure, Report, Unit
-from tasks.ledger.plan_schema import PlanDocument, UnitSpec
+
+if TYPE_CHECKING:  # the plan's pydantic models cost a tenth of a second to import: not for status
+    from tasks.ledger.plan_schema import PlanDocument, UnitSpec
 
 Path = tuple[str | int, ...]
 

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.clock import Clock
+from models.collectives import all_members_done
 from models.enums import EventKind, ReportStatus
 from models.errors import (
     DuplicateReport,
@@ -32,6 +33,7 @@ from models.rules import status_after_report
 from models.tables import (
     EvidenceFile,
     Measure,
+    Problem,
     Report,
     ReportEvidence,
     ReportMetric,
@@ -54,7 +56,13 @@ from models.text import (
     normalise_text,
 )
 from models.yaml_positions import Located
-from tasks.ledger.collectives import finishes_measure, owning_collective
+from tasks.ledger.collectives import (
+    collective_owners,
+    finishes_measure,
+    latest_member_claims,
+    members_of,
+    owning_collective,
+)
 from tasks.ledger.history import change_status
 
 
@@ -363,6 +371,255 @@ def record_file_reports(
     return ReportsLoaded(recorded=recorded, already_recorded=skipped), issues
 
 
+# -- bulk intake ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Planned:
+    """One report of a bulk load, validated: the row to insert and the events it brings."""
+
+    row: dict[str, Any]
+    metrics: list[MetricInput]
+    measure: Measure
+    unit: Unit | None
+    claimed: ReportStatus
+
+
+def record_reports_bulk(
+    session: Session,
+    reports: Iterable[FileReport],
+    *,
+    actor: str,
+    clock: Clock,
+    progress: Callable[[], None] | None = None,
+) -> tuple[ReportsLoaded, list[PlanIssue]]:
+    """``record_file_reports`` for a whole file at once: the same validation, reports, status changes and
+    history rows, written set-based. Every entry is validated first (one pass, every refusal placed);
+    only when none is refused are the rows written, in a few statements. ``progress`` is ticked once per
+    report validated and once per report written.
+
+    Reports that correct another (``supersedes``), carry evidence or have no idempotency key (a file's
+    reports always have one: ``file_report_key``) take the one-by-one path. The caller commits only when
+    no issue came back.
+    """
+    items = list(reports)
+    if any(
+        item.data.supersedes is not None or item.data.evidence or not item.data.idempotency_key
+        for item in items
+    ):
+        return record_file_reports(session, items, actor=actor, clock=clock, progress=progress)
+    now, today = clock.now, clock.today
+    issues: list[PlanIssue] = []
+    cleaned: list[tuple[FileReport, ReportInput]] = []
+    for item in items:
+        try:
+            cleaned.append((item, clean_report(item.data)))
+        except InvalidReport as error:
+            issues.append(item.place(error.field, str(error).split(": ", 1)[-1]))
+            if progress is not None:
+                progress()
+    codes = {data.measure for _item, data in cleaned}
+    measures = _measures_by_code(session, codes)
+    units = {u.code: u for u in session.scalars(select(Unit))}
+    keys = [data.idempotency_key for _item, data in cleaned if data.idempotency_key]
+    seen = _recorded_keys(session, keys)
+    planned: list[_Planned] = []
+    skipped = 0
+    for item, data in cleaned:
+        try:
+            if data.idempotency_key in seen:
+                skipped += 1
+                continue
+            planned.append(_validated(data, measures, units, now=now, today=today))
+            if data.idempotency_key:  # recorded (as one by one: a refused entry is no duplicate)
+                seen.add(data.idempotency_key)
+        except InvalidReport as error:
+            issues.append(item.place(error.field, str(error).split(": ", 1)[-1]))
+        except ZhenggaiError as error:
+            issues.append(item.place("measure", str(error)))
+        finally:
+            if progress is not None:
+                progress()
+    if issues:
+        return ReportsLoaded(recorded=0, already_recorded=skipped), issues
+    _write_bulk(session, planned, actor=actor, now=now, progress=progress)
+    return ReportsLoaded(recorded=len(planned), already_recorded=skipped), []
+
+
+def _measures_by_code(session: Session, codes: set[str]) -> dict[str, Measure]:
+    found: dict[str, Measure] = {}
+    wanted = sorted(codes)
+    for start in range(0, len(wanted), 500):  # a bounded IN list on every backend
+        for measure in session.scalars(
+            select(Measure)
+            .where(Measure.code.in_(wanted[start : start + 500]), Measure.removed_at.is_(None))
+            .options(
+                selectinload(Measure.co_units),
+                selectinload(Measure.lead_unit),
+                selectinload(Measure.problem).selectinload(Problem.round),
+            )
+        ):
+            found[measure.code] = measure
+    return found
+
+
+def _recorded_keys(session: Session, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        found.update(
+            session.scalars(
+                select(Report.idempotency_key).where(Report.idempotency_key.in_(keys[start : start + 500]))
+            )
+        )
+    return found
+
+
+def _validated(
+    data: ReportInput, measures: dict[str, Measure], units: dict[str, Unit], *, now: datetime, today: date
+) -> _Planned:
+    """The checks of ``record_report``, in its order, against what was read up front."""
+    measure = measures.get(data.measure)
+    if measure is None:
+        raise UnknownMeasure(f"no measure '{data.measure}'")
+    if data.unit is None:
+        unit = measure.lead_unit
+    else:
+        unit = units.get(data.unit)
+        if unit is None:
+            raise UnknownUnit(f"no unit '{data.unit}'")
+        owners = {u.id for u in measure.co_units} | (
+            {measure.lead_unit_id} if measure.lead_unit_id else set()
+        )
+        if unit.id not in owners and owning_collective(measure, unit) is None:
+            raise InvalidReport("unit", f"unit '{data.unit}' does not own measure {measure.code}")
+    text = data.text.strip()
+    if not text:
+        raise InvalidReport("text", "a report needs text")
+    _check_period(data.period_start, data.period_end, today, measure.problem.round.inspection_start)
+    submitted_at = _submitted_at(data.submitted_at, now)
+    row = {
+        "measure_id": measure.id,
+        "unit_id": unit.id if unit is not None else None,
+        "period_start": data.period_start,
+        "period_end": data.period_end,
+        "submitted_at": submitted_at,
+        "author": data.author.strip(),
+        "text": text,
+        "claimed_status": data.claimed_status,
+        "supersedes_id": None,
+        "idempotency_key": data.idempotency_key,
+        "source": data.source,
+    }
+    return _Planned(row, data.metrics, measure, unit, data.claimed_status)
+
+
+def _write_bulk(
+    session: Session,
+    planned: list[_Planned],
+    *,
+    actor: str,
+    now: datetime,
+    progress: Callable[[], None] | None,
+) -> None:
+    """Insert the reports, their figures and history, and move the measures, as ``record_report`` would
+    one after another: the status rule applied in order in memory, one statement per table."""
+    if not planned:
+        return
+    session.flush()
+    claims = _MemberClaims(session, planned)  # read before the load's reports are in the ledger
+    # Plain executemany (no RETURNING: the driver's own fast path), then the ids read back by key.
+    connection = session.connection()
+    for start in range(0, len(planned), 1000):
+        chunk = planned[start : start + 1000]
+        connection.execute(insert(_table(Report)), [p.row for p in chunk])
+        if progress is not None:
+            for _ in chunk:
+                progress()
+    keys = [p.row["idempotency_key"] for p in planned]
+    by_key: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        found = connection.execute(
+            select(Report.idempotency_key, Report.id).where(
+                Report.idempotency_key.in_(keys[start : start + 500])
+            )
+        )
+        by_key.update((key, report_id) for key, report_id in found)
+    ids = [by_key[key] for key in keys]
+    metrics = [
+        {"report_id": report_id, "position": position, "name": m.name, "value": m.value, "unit": m.unit}
+        for report_id, p in zip(ids, planned, strict=True)
+        for position, m in enumerate(p.metrics)
+    ]
+    if metrics:
+        connection.execute(insert(_table(ReportMetric)), metrics)
+    status = {p.measure.id: p.measure.status for p in planned}
+    events: list[dict[str, Any]] = []
+    for report_id, p in zip(ids, planned, strict=True):
+        measure = p.measure
+        reason = f"report #{report_id} from {p.unit.name if p.unit else 'unknown unit'}"
+        base = {"measure_id": measure.id, "round_id": None, "at": now, "actor": actor, "reason": reason}
+        events.append({**base, "kind": EventKind.REPORT, "from_value": None, "to_value": p.claimed.value})
+        claims.add(measure, p.unit, p.row["submitted_at"], p.claimed)
+        claimed_done = claims.finishes(measure, p.unit, p.claimed == ReportStatus.DONE)
+        current = status[measure.id]
+        target = status_after_report(current, claimed_done, retracts_done_claim=False)
+        if target != current:
+            events.append(
+                {
+                    **base,
+                    "kind": EventKind.STATUS,
+                    "from_value": current.value if current else None,
+                    "to_value": target.value,
+                }
+            )
+            status[measure.id] = target
+    for start in range(0, len(events), 2000):
+        connection.execute(insert(_table(StatusEvent)), events[start : start + 2000])
+    for p in planned:
+        if p.measure.status != status[p.measure.id]:
+            p.measure.status = status[p.measure.id]
+    session.flush()
+
+
+class _MemberClaims:
+    """The latest standing claim of each member of a collective on the measures of a bulk load, read once
+    from the ledger and kept up to date as the load's reports are applied (``finishes_measure`` in memory)."""
+
+    def __init__(self, session: Session, planned: list[_Planned]) -> None:
+        owned = {p.measure.id: p.measure for p in planned if collective_owners(p.measure)}
+        collective_ids = {unit.id for m in owned.values() for unit, _role in collective_owners(m)}
+        self.members = members_of(session, collective_ids)
+        member_ids = [u.id for listed in self.members.values() for u in listed]
+        self.claims = latest_member_claims(session, list(owned), member_ids) if self.members else {}
+
+    def add(self, measure: Measure, unit: Unit | None, at: datetime, claim: ReportStatus) -> None:
+        if unit is None or not self.members:
+            return
+        key = (measure.id, unit.id)
+        known = self.claims.get(key)
+        if known is None or _aware(at) >= _aware(known[0]):  # a later id wins a tie, as in the ledger
+            self.claims[key] = (at, claim)
+
+    def finishes(self, measure: Measure, unit: Unit | None, claimed_done: bool) -> bool:
+        if not claimed_done or unit is None:
+            return claimed_done
+        collective = owning_collective(measure, unit)
+        if collective is None:
+            return True
+        listed = self.members.get(collective.id, [])
+        return all_members_done(self.claims.get((measure.id, u.id), (None, None))[1] for u in listed)
+
+
+def _table(mapped: type[Any]) -> Table:
+    """A mapped class's table, for Core executemany (the driver's fast path, no per-row ORM work)."""
+    return cast(Table, mapped.__table__)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back naive UTC; compare every moment as aware UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _placed(located: Located, path: tuple[str | int, ...], field: str, message: str) -> PlanIssue:
     return located.issue((*path, field), message)
 
@@ -378,7 +635,7 @@ def load_reports_file(
 
     Every refusal is collected, placed by line, and raised together (``InvalidPlan``): the caller commits
     only what returns, so a file is recorded whole or not at all. ``progress(total)`` gives the callable
-    ticked once per report.
+    ticked once per report validated and once per report written (``record_reports_bulk``).
     """
     from models.yaml_positions import load_located
     from tasks.ledger.plan_schema import issues_from_validation, read_plan_file
@@ -412,8 +669,8 @@ def load_reports_file(
             source="import",
         )
         items.append(FileReport(data, partial(_placed, located, path_)))
-    tick = progress(len(items)) if progress is not None else None
-    loaded, refused = record_file_reports(
+    tick = progress(2 * len(items)) if progress is not None else None  # validated, then written
+    loaded, refused = record_reports_bulk(
         session, items, actor=f"reports file {path.name}", clock=clock, progress=tick
     )
     issues += refused
