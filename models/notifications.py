@@ -33,6 +33,7 @@ from typing import Any
 
 from models.clock import Clock
 from models.deadlines import reminder_steps
+from models.duban import problem_label
 from models.enums import MessageKind
 from models.measure_view import MeasureView
 from models.rules import is_finished, is_overdue
@@ -67,6 +68,7 @@ class Policy:
     escalate_leader_after: int = 3
     escalate_coordinator_after: int = 7
     escalate_head_after: int = 15
+    duban_reply_workdays: int = 5  # a 督办单's reply deadline, working days after the step
 
     @classmethod
     def from_settings(cls, settings: Any) -> Policy:
@@ -77,6 +79,7 @@ class Policy:
             escalate_leader_after=settings.escalate_leader_after,
             escalate_coordinator_after=settings.escalate_coordinator_after,
             escalate_head_after=settings.escalate_head_after,
+            duban_reply_workdays=settings.duban_reply_workdays,
         )
 
     def threshold(self, level: Level) -> int:
@@ -146,6 +149,21 @@ class EscalationStep:
     deadline: date
     target: str  # who is told: unit name, person, or "—" when nobody is configured
     member: str | None = None  # the member of a collective whose share this step is (its unit code)
+    # What the step's 督办单 says (models.duban): the day judged, the measure, unit, leader, who signs, the reply.
+    day: date | None = None
+    unit: str = ""
+    leader: str | None = None
+    measure_text: str = ""
+    problem: str = ""
+    issuer: str = ""
+    reply_by: date | None = None
+    missed_periods: int | None = None  # a silence step: consecutive report periods missed
+    round_code: str = ""
+
+    @property
+    def issues_sheet(self) -> bool:
+        """Whether the step issues a 督办单 (蓝/黄/红; the unit's own step does not)."""
+        return self.level != Level.UNIT
 
     @property
     def dedupe_key(self) -> str:
@@ -377,11 +395,27 @@ def _chase(
             if step == Level.UNIT
             else "、".join(r.role or r.person for r in told) or "—"
         )
-        plan.escalations.append(
-            EscalationStep(
-                measure.id, measure.code, step, previous, overdue, measure.deadline, target, member
-            )
+        escalation = EscalationStep(
+            measure.id,
+            measure.code,
+            step,
+            previous,
+            overdue,
+            measure.deadline,
+            target,
+            member,
+            day=due.today,
+            unit=measure.lead_unit or "—",
+            leader=measure.leader_person or measure.leader,
+            measure_text=measure.measure_text,
+            problem=problem_label(measure.problem_ordinal, measure.problem_title),
+            issuer=(recipients.coordinator.role or recipients.coordinator.person)
+            if recipients.coordinator
+            else "",
+            reply_by=add_workdays(due.calendar, due.today, policy.duban_reply_workdays),
+            round_code=measure.round_code,
         )
+        plan.escalations.append(escalation)
         if step != Level.UNIT:  # the unit hears through its daily overdue message
             plan.messages += _recipient_messages(
                 told,
@@ -395,6 +429,7 @@ def _chase(
                         "level": step,
                         "level_label": LEVEL_LABEL[step],
                         "threshold": policy.threshold(step),
+                        "_step": escalation.dedupe_key,
                     },
                 },
             )

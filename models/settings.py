@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     escalate_leader_after: int = 3
     escalate_coordinator_after: int = 7
     escalate_head_after: int = 15
+    # The 督办单 each step 蓝/黄/红 issues (docs/notifications.md): its 机关代字 (督办 → 督办〔2026〕12号), the
+    # working days the unit has to reply, and who signs it (default: the round's coordinator, else 督办室).
+    duban_code: str = "督办"
+    duban_reply_workdays: int = Field(default=5, ge=1)
+    duban_issuer: str = ""
     delivery_retries: int = 3
     delivery_retry_delay_seconds: float = 2.0
     delivery_concurrency: int = 32
