@@ -36,6 +36,7 @@ from models.deadlines import reminder_steps
 from models.duban import problem_label
 from models.enums import MessageKind
 from models.measure_view import MeasureView
+from models.periods import missed_periods
 from models.rules import is_finished, is_overdue
 from models.workdays import add_workdays, counted_provisionally, workdays_between
 
@@ -69,6 +70,11 @@ class Policy:
     escalate_coordinator_after: int = 7
     escalate_head_after: int = 15
     duban_reply_workdays: int = 5  # a 督办单's reply deadline, working days after the step
+    # The silence ladder: consecutive report periods missed before the leader (蓝), coordinator (黄) and
+    # head (红) are told; the first missed period is the unit's own missing_report message.
+    silence_leader_after: int = 2
+    silence_coordinator_after: int = 3
+    silence_head_after: int = 4
 
     @classmethod
     def from_settings(cls, settings: Any) -> Policy:
@@ -80,6 +86,9 @@ class Policy:
             escalate_coordinator_after=settings.escalate_coordinator_after,
             escalate_head_after=settings.escalate_head_after,
             duban_reply_workdays=settings.duban_reply_workdays,
+            silence_leader_after=settings.silence_leader_after,
+            silence_coordinator_after=settings.silence_coordinator_after,
+            silence_head_after=settings.silence_head_after,
         )
 
     def threshold(self, level: Level) -> int:
@@ -89,6 +98,15 @@ class Policy:
             Level.BLUE: self.escalate_leader_after,
             Level.YELLOW: self.escalate_coordinator_after,
             Level.RED: self.escalate_head_after,
+        }[level]
+
+    def silence_threshold(self, level: Level) -> int:
+        """Consecutive report periods missed at which ``level`` is reached."""
+        return {
+            Level.UNIT: 1,
+            Level.BLUE: self.silence_leader_after,
+            Level.YELLOW: self.silence_coordinator_after,
+            Level.RED: self.silence_head_after,
         }[level]
 
 
@@ -146,7 +164,7 @@ class EscalationStep:
     level: Level
     previous: Level | None
     overdue_workdays: int
-    deadline: date
+    deadline: date | None
     target: str  # who is told: unit name, person, or "—" when nobody is configured
     member: str | None = None  # the member of a collective whose share this step is (its unit code)
     # What the step's 督办单 says (models.duban): the day judged, the measure, unit, leader, who signs, the reply.
@@ -159,6 +177,22 @@ class EscalationStep:
     reply_by: date | None = None
     missed_periods: int | None = None  # a silence step: consecutive report periods missed
     round_code: str = ""
+    silent_since: datetime | None = None  # a silence step: the start of the first period missed
+
+    @property
+    def anchor(self) -> str:
+        """What the ladder climbs from: the deadline, or ``silence-<start of the first period missed>``."""
+        if self.silent_since is not None:
+            return f"silence-{self.silent_since:%Y-%m-%dT%H:%M}"
+        return self.deadline.isoformat() if self.deadline else "—"
+
+    @property
+    def shortfall(self) -> str:
+        """How far behind, as the step's event says it."""
+        if self.missed_periods is not None:
+            return f"连续{self.missed_periods}个报送周期未报送进展"
+        deadline = self.deadline.isoformat() if self.deadline else "—"
+        return f"逾期{self.overdue_workdays}个工作日（完成时限{deadline}）"
 
     @property
     def issues_sheet(self) -> bool:
@@ -168,7 +202,7 @@ class EscalationStep:
     @property
     def dedupe_key(self) -> str:
         subject = f"{self.measure_code}@{self.member}" if self.member else self.measure_code
-        return f"escalation|{subject}|{self.deadline.isoformat()}|{self.level.value}"
+        return f"escalation|{subject}|{self.anchor}|{self.level.value}"
 
 
 def message_member(key: str) -> str | None:
@@ -211,6 +245,15 @@ def held_until(wall: Clock, policy: Policy) -> datetime | None:
     message may go now. Sending is judged by the wall clock, never by the moment a sweep plans as of."""
     allowed = next_allowed(wall, policy)
     return None if allowed <= wall.local(wall.now) else allowed
+
+
+def silence_level(missed: int, policy: Policy) -> Level | None:
+    """The highest step of the silence ladder reached after ``missed`` consecutive report periods missed."""
+    reached = None
+    for level in LEVEL_ORDER:
+        if missed >= policy.silence_threshold(level):
+            reached = level
+    return reached
 
 
 def escalation_level(overdue_workdays: int, policy: Policy) -> Level | None:
@@ -319,21 +362,28 @@ def plan_measure(
             plan.messages += _deadline_reminder(measure, recipients, due, policy, common)
     if measure.missing_period is not None:
         start, end = measure.missing_period
-        plan.messages += _recipient_messages(
-            recipients.unit,
-            kind=MessageKind.MISSING_REPORT,
-            period=start.strftime("%Y-%m-%dT%H:%M"),
-            template="missing_report",
-            **{
-                **common,
-                "context": {
-                    **common["context"],
-                    "period_start": start,
-                    "period_end": end,
-                    "cadence": measure.cadence,
-                },
-            },
+        run = missed_periods(
+            measure.cadence, since=measure.feedback_date, last_report_at=measure.last_report_at, clock=due
         )
+        missed, since = run if run is not None else (1, start)
+        if silence_level(missed, policy) in (None, Level.UNIT):
+            plan.messages += _recipient_messages(
+                recipients.unit,
+                kind=MessageKind.MISSING_REPORT,
+                period=start.strftime("%Y-%m-%dT%H:%M"),
+                template="missing_report",
+                **{
+                    **common,
+                    "context": {
+                        **common["context"],
+                        "period_start": start,
+                        "period_end": end,
+                        "cadence": measure.cadence,
+                    },
+                },
+            )
+        else:  # the ladder replaces the repeats: one step per threshold, never a message per period
+            _silence(plan, measure, recipients, due, policy, common, member, missed, since)
     return plan
 
 
@@ -404,16 +454,7 @@ def _chase(
             measure.deadline,
             target,
             member,
-            day=due.today,
-            unit=measure.lead_unit or "—",
-            leader=measure.leader_person or measure.leader,
-            measure_text=measure.measure_text,
-            problem=problem_label(measure.problem_ordinal, measure.problem_title),
-            issuer=(recipients.coordinator.role or recipients.coordinator.person)
-            if recipients.coordinator
-            else "",
-            reply_by=add_workdays(due.calendar, due.today, policy.duban_reply_workdays),
-            round_code=measure.round_code,
+            **_sheet_facts(measure, recipients, due, policy),
         )
         plan.escalations.append(escalation)
         if step != Level.UNIT:  # the unit hears through its daily overdue message
@@ -433,6 +474,78 @@ def _chase(
                     },
                 },
             )
+        previous = step
+
+
+def _sheet_facts(measure: MeasureView, recipients: Recipients, due: Clock, policy: Policy) -> dict[str, Any]:
+    """What a step's 督办单 says about the measure, as of the due day."""
+    coordinator = recipients.coordinator
+    return {
+        "day": due.today,
+        "unit": measure.lead_unit or "—",
+        "leader": measure.leader_person or measure.leader,
+        "measure_text": measure.measure_text,
+        "problem": problem_label(measure.problem_ordinal, measure.problem_title),
+        "issuer": (coordinator.role or coordinator.person) if coordinator else "",
+        "reply_by": add_workdays(due.calendar, due.today, policy.duban_reply_workdays),
+        "round_code": measure.round_code,
+    }
+
+
+def _silence(
+    plan: MeasurePlan,
+    measure: MeasureView,
+    recipients: Recipients,
+    due: Clock,
+    policy: Policy,
+    common: dict[str, Any],
+    member: str | None,
+    missed: int,
+    since: datetime,
+) -> None:
+    """A unit silent for ``missed`` periods in a row: the silence ladder's steps reached so far, each told
+    to its target and to the unit (whom its 督办单 addresses), once per run of silence."""
+    targets: dict[Level, tuple[Recipient, ...]] = {
+        Level.BLUE: (recipients.leader,) if recipients.leader else (),
+        Level.YELLOW: (recipients.coordinator,) if recipients.coordinator else (),
+        Level.RED: (recipients.head,) if recipients.head else (),
+    }
+    previous: Level | None = Level.UNIT
+    for step in (Level.BLUE, Level.YELLOW, Level.RED):
+        if missed < policy.silence_threshold(step):
+            break
+        told = targets[step]
+        escalation = EscalationStep(
+            measure.id,
+            measure.code,
+            step,
+            previous,
+            0,
+            measure.deadline,
+            "、".join(r.role or r.person for r in told) or "—",
+            member,
+            missed_periods=missed,
+            silent_since=since,
+            **_sheet_facts(measure, recipients, due, policy),
+        )
+        plan.escalations.append(escalation)
+        context = {
+            **common["context"],
+            "level": step,
+            "level_label": LEVEL_LABEL[step],
+            "missed_periods": missed,
+            "silent_since": since,
+            "cadence": measure.cadence,
+            "threshold": policy.silence_threshold(step),
+            "_step": escalation.dedupe_key,
+        }
+        plan.messages += _recipient_messages(
+            (*told, *recipients.unit),
+            kind=MessageKind.ESCALATION,
+            period=f"{escalation.anchor}/{step.value}",
+            template="silence",
+            **{**common, "context": context},
+        )
         previous = step
 
 

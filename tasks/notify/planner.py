@@ -139,10 +139,7 @@ def record_messages(
                 "kind": EventKind.ESCALATION,
                 "from_value": step.previous.value if step.previous else None,
                 "to_value": step.level.value,
-                "reason": (
-                    f"逾期{step.overdue_workdays}个工作日（完成时限{step.deadline.isoformat()}），"
-                    f"{LEVEL_LABEL[step.level]}：{step.target}"
-                ),
+                "reason": f"{step.shortfall}，{LEVEL_LABEL[step.level]}：{step.target}",
                 "flow_run_id": flow_run_id,
                 "dedupe_key": step.dedupe_key,
             },
