@@ -216,3 +216,54 @@ def test_cli_lists_shows_and_writes_a_sheet(
     assert not (tmp_path / "x.docx").exists()
     helped = cli("duban", "--help")
     assert "Example" in helped.output and "docx" in helped.output
+
+
+def test_a_silent_ongoing_measure_climbs_the_ladder_through_the_planner(database: Database) -> None:
+    """A 长期坚持 measure on the round's weekly ongoing cadence that never reports: one missing_report, then
+    蓝/黄/红 each once with its 督办单 (periods missed, not days overdue), and nothing new after that."""
+    with database.unit_of_work() as session:
+        coordinator = make_contact(
+            session, "duban-office", person="张主任", role="督办室", urls=["json://h/d"]
+        )
+        head = make_contact(session, "bureau-head", person="王局长", role="局长", urls=["json://h/h"])
+        leader = make_contact(session, "leader-li", person="李某某", role="分管副局长", urls=["json://h/l"])
+        round_ = make_round(
+            session,
+            coordinator=coordinator,
+            head=head,
+            feedback_date=date(2024, 1, 8),
+            ongoing_cadence="每周一 09:00",
+        )
+        unit = make_unit(session, "unit-a", name="第一街道办事处")
+        make_contact(session, "liaison-a", unit=unit, urls=["json://h/u"])
+        make_measure(
+            session,
+            make_problem(session, round_),
+            code="XH-02-1",
+            lead_unit=unit,
+            leader=leader,
+            deadline=None,
+            deadline_spec="长期坚持",
+            cadence=None,
+        )
+        session.commit()
+    mondays = [date(2024, 1, 15), date(2024, 1, 22), date(2024, 1, 29), date(2024, 2, 5), date(2024, 2, 12)]
+    recorded = [
+        committed(database, plan_messages, Clock(CAL, TIMEZONE, at(monday, 10)), POLICY).recorded
+        for monday in mondays
+    ]
+    assert recorded == [1, 2, 2, 2, 0]  # missing_report; then leader+unit per step; then nothing new
+    with database.unit_of_work() as session:
+        sheets = list_sheets(session)
+        rows = [
+            (row.key, row.kind, row.body) for row in session.scalars(select(Delivery).order_by(Delivery.id))
+        ]
+    assert [(s.number, s.level, s.missed_periods, s.overdue_workdays) for s in sheets] == [
+        ("督办〔2024〕1号", "blue", 2, None),
+        ("督办〔2024〕2号", "yellow", 3, None),
+        ("督办〔2024〕3号", "red", 4, None),
+    ]
+    assert [kind for _key, kind, _body in rows].count("missing_report") == 1
+    bodies = {key: body for key, _kind, body in rows}
+    leader_blue = bodies["XH-02-1|escalation|leader-li#0|silence-2024-01-08T09:00/blue"]
+    assert "督办单：督办〔2024〕1号" in leader_blue and "已连续 2 个报送周期" in leader_blue
