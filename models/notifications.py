@@ -59,6 +59,20 @@ LEVEL_LABEL = {
 LEVEL_ORDER = (Level.UNIT, Level.BLUE, Level.YELLOW, Level.RED)
 
 
+class Audience(enum.StrEnum):
+    """Whom a message speaks to, as its text addresses them (``tasks/notify/templates/_whose.j2``)."""
+
+    OWNER = "owner"  # the lead unit: 您单位牵头的…
+    CO = "co"  # a co-unit: 您单位配合的…
+    LEADER = "leader"  # the responsible leader: 您分管的…
+    OFFICE = "office"  # the coordinator's office: a 抄送 line
+    HEAD = "head"  # the bureau's head
+
+
+# Who each step of the ladder is told as.
+STEP_AUDIENCE = {Level.BLUE: Audience.LEADER, Level.YELLOW: Audience.OFFICE, Level.RED: Audience.HEAD}
+
+
 @dataclass(frozen=True)
 class Policy:
     """The notification settings the rules read (``Policy.from_settings``); time and place are the clock's."""
@@ -75,6 +89,7 @@ class Policy:
     silence_leader_after: int = 2
     silence_coordinator_after: int = 3
     silence_head_after: int = 4
+    notify_co_units: bool = False  # co-units' contacts also get the reminders, due-today and 逾期 messages
 
     @classmethod
     def from_settings(cls, settings: Any) -> Policy:
@@ -89,6 +104,7 @@ class Policy:
             silence_leader_after=settings.silence_leader_after,
             silence_coordinator_after=settings.silence_coordinator_after,
             silence_head_after=settings.silence_head_after,
+            notify_co_units=settings.notify_co_units,
         )
 
     def threshold(self, level: Level) -> int:
@@ -130,6 +146,7 @@ class Recipients:
     leader: Recipient | None = None
     coordinator: Recipient | None = None
     head: Recipient | None = None
+    co_units: tuple[Recipient, ...] = ()  # the co-units' contacts (told when Policy.notify_co_units)
 
 
 @dataclass(frozen=True)
@@ -290,6 +307,7 @@ def _recipient_messages(
     due_at: datetime,
     measure_id: int | None,
     unit_id: int | None,
+    audience: Audience = Audience.OWNER,
 ) -> list[PlannedMessage]:
     out = []
     for recipient in recipients:
@@ -299,7 +317,12 @@ def _recipient_messages(
                     key=message_key(subject, kind, recipient, index, period),
                     kind=kind,
                     template=template,
-                    context={**context, "recipient": recipient.person, "recipient_role": recipient.role},
+                    context={
+                        **context,
+                        "recipient": recipient.person,
+                        "recipient_role": recipient.role,
+                        "audience": audience.value,
+                    },
                     recipient=recipient,
                     url_index=index,
                     due_at=due_at,
@@ -395,14 +418,27 @@ def _deadline_reminder(
     for offset, step_day in reminder_steps(measure.deadline, policy.reminder_offsets, due.calendar):
         if step_day <= due.today:
             kind = MessageKind.DUE_TODAY if offset == 0 else MessageKind.REMINDER
-            return _recipient_messages(
-                recipients.unit,
-                kind=kind,
-                period=f"{measure.deadline.isoformat()}/-{offset}",
-                template=kind.value,
-                **common,
-            )
+            return [
+                message
+                for told, audience in _owners(recipients, policy)
+                for message in _recipient_messages(
+                    told,
+                    kind=kind,
+                    period=f"{measure.deadline.isoformat()}/-{offset}",
+                    template=kind.value,
+                    audience=audience,
+                    **common,
+                )
+            ]
     return []
+
+
+def _owners(recipients: Recipients, policy: Policy) -> list[tuple[tuple[Recipient, ...], Audience]]:
+    """Who is told of a deadline: the lead unit, and the co-units when ``notify_co_units``."""
+    owners = [(recipients.unit, Audience.OWNER)]
+    if policy.notify_co_units and recipients.co_units:
+        owners.append((recipients.co_units, Audience.CO))
+    return owners
 
 
 def _chase(
@@ -419,16 +455,18 @@ def _chase(
     overdue = workdays_between(due.calendar, measure.deadline, due.today)
     level = escalation_level(overdue, policy)
     context = common["context"]
-    plan.messages += _recipient_messages(
-        recipients.unit,
-        kind=MessageKind.OVERDUE,
-        period=due.today.isoformat(),
-        template="overdue",
-        **{
-            **common,
-            "context": {**context, "level": level, "level_label": LEVEL_LABEL[level] if level else ""},
-        },
-    )
+    for owners, audience in _owners(recipients, policy):
+        plan.messages += _recipient_messages(
+            owners,
+            kind=MessageKind.OVERDUE,
+            period=due.today.isoformat(),
+            template="overdue",
+            audience=audience,
+            **{
+                **common,
+                "context": {**context, "level": level, "level_label": LEVEL_LABEL[level] if level else ""},
+            },
+        )
     targets: dict[Level, tuple[Recipient, ...]] = {
         Level.UNIT: recipients.unit,
         Level.BLUE: (recipients.leader,) if recipients.leader else (),
@@ -463,6 +501,7 @@ def _chase(
                 kind=MessageKind.ESCALATION,
                 period=f"{measure.deadline.isoformat()}/{step.value}",
                 template="escalation",
+                audience=STEP_AUDIENCE[step],
                 **{
                     **common,
                     "context": {
@@ -539,13 +578,15 @@ def _silence(
             "threshold": policy.silence_threshold(step),
             "_step": escalation.dedupe_key,
         }
-        plan.messages += _recipient_messages(
-            (*told, *recipients.unit),
-            kind=MessageKind.ESCALATION,
-            period=f"{escalation.anchor}/{step.value}",
-            template="silence",
-            **{**common, "context": context},
-        )
+        for people, audience in ((told, STEP_AUDIENCE[step]), (recipients.unit, Audience.OWNER)):
+            plan.messages += _recipient_messages(
+                people,
+                kind=MessageKind.ESCALATION,
+                period=f"{escalation.anchor}/{step.value}",
+                template="silence",
+                audience=audience,
+                **{**common, "context": context},
+            )
         previous = step
 
 

@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     silence_leader_after: int = Field(default=2, ge=2)
     silence_coordinator_after: int = Field(default=3, ge=2)
     silence_head_after: int = Field(default=4, ge=2)
+    # Co-units' contacts also get each measure's reminders, due-today and 逾期 messages (您单位配合的…).
+    notify_co_units: bool = False
     duban_code: str = "督办"
     duban_reply_workdays: int = Field(default=5, ge=1)
     duban_issuer: str = ""

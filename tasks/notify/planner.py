@@ -77,6 +77,7 @@ def _measures(
         measure_code=measure_code,
         load=(
             selectinload(Measure.lead_unit).selectinload(Unit.contacts),
+            selectinload(Measure.co_units).selectinload(Unit.contacts),
             selectinload(Measure.problem).selectinload(Problem.round).selectinload(Round.coordinator),
             selectinload(Measure.problem).selectinload(Problem.round).selectinload(Round.head),
         ),
@@ -91,6 +92,7 @@ def recipients_of(measure: Measure) -> Recipients:
         leader=contact_recipient(measure.leader),
         coordinator=contact_recipient(round_.coordinator),
         head=contact_recipient(round_.head),
+        co_units=tuple(r for unit in measure.co_units for r in unit_recipients(unit)),
     )
 
 
