@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from models.duban import SheetFacts, SheetNumber
 from models.errors import UnknownDubanSheet
 from models.notifications import EscalationStep
-from models.tables import DubanNumberCounter, DubanSheet
+from models.tables import DubanNumberCounter, DubanSheet, StatusEvent
 from tasks.ledger.counters import lock_counter, next_serial
 
 
@@ -22,8 +22,19 @@ def sheet_year(step: EscalationStep) -> int:
 
 
 def lock_numbering(session: Session, steps: Iterable[EscalationStep]) -> None:
-    """Queue behind any other writer numbering sheets, before recording the steps (see ``lock_counter``)."""
-    for year in sorted({sheet_year(step) for step in steps if step.issues_sheet}):
+    """Queue behind any other writer numbering sheets, before recording the steps (see ``lock_counter``).
+
+    Only when a step that issues a sheet is not recorded yet: the sweeps of a measure long at 蓝色督办
+    take no lock (a step another writer records meanwhile is then recorded by it, not here)."""
+    steps = [step for step in steps if step.issues_sheet]
+    if not steps:
+        return
+    recorded = set(
+        session.scalars(
+            select(StatusEvent.dedupe_key).where(StatusEvent.dedupe_key.in_({s.dedupe_key for s in steps}))
+        )
+    )
+    for year in sorted({sheet_year(step) for step in steps if step.dedupe_key not in recorded}):
         lock_counter(session, DubanNumberCounter, year)
 
 
