@@ -455,18 +455,6 @@ def _chase(
     overdue = workdays_between(due.calendar, measure.deadline, due.today)
     level = escalation_level(overdue, policy)
     context = common["context"]
-    for owners, audience in _owners(recipients, policy):
-        plan.messages += _recipient_messages(
-            owners,
-            kind=MessageKind.OVERDUE,
-            period=due.today.isoformat(),
-            template="overdue",
-            audience=audience,
-            **{
-                **common,
-                "context": {**context, "level": level, "level_label": LEVEL_LABEL[level] if level else ""},
-            },
-        )
     targets: dict[Level, tuple[Recipient, ...]] = {
         Level.UNIT: recipients.unit,
         Level.BLUE: (recipients.leader,) if recipients.leader else (),
@@ -514,6 +502,26 @@ def _chase(
                 },
             )
         previous = step
+    # The unit's daily 逾期 message names the sheet of the highest step reached (the sheet addresses it).
+    sheets = [step for step in plan.escalations if step.issues_sheet]
+    latest = {"_step": sheets[-1].dedupe_key} if sheets else {}
+    for owners, audience in _owners(recipients, policy):
+        plan.messages += _recipient_messages(
+            owners,
+            kind=MessageKind.OVERDUE,
+            period=due.today.isoformat(),
+            template="overdue",
+            audience=audience,
+            **{
+                **common,
+                "context": {
+                    **context,
+                    **latest,
+                    "level": level,
+                    "level_label": LEVEL_LABEL[level] if level else "",
+                },
+            },
+        )
 
 
 def _sheet_facts(measure: MeasureView, recipients: Recipients, due: Clock, policy: Policy) -> dict[str, Any]:

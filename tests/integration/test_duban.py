@@ -91,6 +91,17 @@ def test_each_step_issues_one_numbered_sheet_that_its_message_names(database: Da
     assert "督办单：督办〔2024〕1号" in bodies["M-000|escalation|leader-li#0|2023-12-29/blue"]
     assert "督办单：督办〔2024〕2号" in bodies["M-000|escalation|duban-office#0|2023-12-29/yellow"]
     assert "督办单：督办〔2024〕3号" in bodies["M-000|escalation|bureau-head#0|2023-12-29/red"]
+    # The unit the sheets address reads the latest one's number in its daily 逾期 message.
+    with database.unit_of_work() as session:
+        overdue = {
+            row.key.rsplit("|", 1)[1]: row.body
+            for row in session.scalars(select(Delivery).where(Delivery.kind == "overdue"))
+        }
+    assert "督办单" not in overdue["2024-01-03"]
+    assert (
+        "督办单：督办〔2024〕1号" in overdue["2024-01-04"]
+        and "督办单：督办〔2024〕2号" in overdue["2024-01-10"]
+    )
 
 
 def test_the_code_issuer_and_reply_days_are_settings(
