@@ -75,3 +75,25 @@ def docx(
         facts = find_sheet(session, number)
     write_notice_file(output, render_duban_docx(facts, timezone=settings().timezone))
     console.print(f"{facts.number} → {output}")
+
+
+@duban_app.command("pdf")
+def pdf(
+    number: str = typer.Argument(..., help=NUMBER_HELP),
+    output: Path = typer.Option(..., "--output", "-o", help="The PDF file to write (.pdf)."),
+) -> None:
+    """Write a 督办单 as a one-page PDF (its Word file converted by LibreOffice, which must be installed).
+
+    Example: zhenggai duban pdf 督办〔2026〕1号 -o duban-1.pdf
+    """
+    from tasks.ledger.duban import find_sheet
+    from tasks.notice.duban_docx import render_duban_docx
+    from tasks.notice.files import write_notice_file
+    from tasks.notice.pdf import docx_to_pdf
+
+    with database().unit_of_work() as session:
+        facts = find_sheet(session, number)
+    config = settings()
+    content = docx_to_pdf(render_duban_docx(facts, timezone=config.timezone), fonts_dir=config.fonts_dir)
+    write_notice_file(output, content)
+    console.print(f"{facts.number} → {output}")
