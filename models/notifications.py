@@ -147,6 +147,7 @@ class Recipients:
     coordinator: Recipient | None = None
     head: Recipient | None = None
     co_units: tuple[Recipient, ...] = ()  # the co-units' contacts (told when Policy.notify_co_units)
+    office: str = ""  # the coordinator's office (the coordinator's unit): who signs a 督办单
 
 
 @dataclass(frozen=True)
@@ -533,7 +534,7 @@ def _sheet_facts(measure: MeasureView, recipients: Recipients, due: Clock, polic
         "leader": measure.leader_person or measure.leader,
         "measure_text": measure.measure_text,
         "problem": problem_label(measure.problem_ordinal, measure.problem_title),
-        "issuer": (coordinator.role or coordinator.person) if coordinator else "",
+        "issuer": recipients.office or (coordinator.person if coordinator else ""),
         "reply_by": add_workdays(due.calendar, due.today, policy.duban_reply_workdays),
         "round_code": measure.round_code,
     }

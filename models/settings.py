@@ -81,7 +81,8 @@ class Settings(BaseSettings):
     escalate_coordinator_after: int = 7
     escalate_head_after: int = 15
     # The 督办单 each step 蓝/黄/红 issues (docs/notifications.md): its 机关代字 (督办 → 督办〔2026〕12号), the
-    # working days the unit has to reply, and who signs it (default: the round's coordinator, else 督办室).
+    # working days the unit has to reply, and who signs it (default: the round's coordinator's unit, else the
+    # coordinator, else 督办室).
     # The silence ladder: consecutive report periods a unit misses before the leader (蓝), the coordinator
     # (黄) and the head (红) are told, each step issuing its 督办单.
     silence_leader_after: int = Field(default=2, ge=2)

@@ -93,6 +93,7 @@ def recipients_of(measure: Measure) -> Recipients:
         coordinator=contact_recipient(round_.coordinator),
         head=contact_recipient(round_.head),
         co_units=tuple(r for unit in measure.co_units for r in unit_recipients(unit)),
+        office=round_.coordinator.unit.name if round_.coordinator and round_.coordinator.unit else "",
     )
 
 

@@ -37,8 +37,14 @@ def at(day: date, hour: int = 10) -> datetime:
 def ledger(database: Database, *, units: int = 1) -> str:
     """A round with coordinator (督办室) and head, ``units`` units each leading one measure due 2023-12-29."""
     with database.unit_of_work() as session:
+        office = make_unit(session, "duban", name="区城管执法局整改工作督办室")
         coordinator = make_contact(
-            session, "duban-office", person="张主任", role="督办室", urls=["json://127.0.0.1:1/duban"]
+            session,
+            "duban-office",
+            person="张主任",
+            role="督办室",
+            unit=office,
+            urls=["json://127.0.0.1:1/duban"],
         )
         head = make_contact(
             session, "bureau-head", person="王局长", role="局长", urls=["json://127.0.0.1:1/h"]
@@ -83,7 +89,7 @@ def test_each_step_issues_one_numbered_sheet_that_its_message_names(database: Da
         "M-000",
         3,
     )
-    assert blue.problem == "问题一：市容管理不到位" and blue.issuer == "督办室"
+    assert blue.problem == "问题一：市容管理不到位" and blue.issuer == "区城管执法局整改工作督办室"
     assert blue.reply_by == date(2024, 1, 11) and blue.reply_workdays == 5  # 5 工作日 after 1月4日
     assert blue.deadline == date(2023, 12, 29)
     assert all(s.measure_code == "M-000" for s in sheets) and round_code
