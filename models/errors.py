@@ -205,6 +205,10 @@ class DuplicateNoticeNumber(ZhenggaiError):
     """A publication number (发文字号) is already taken, or is not of the form 〔2026〕3号."""
 
 
+class UnknownDubanSheet(ZhenggaiError):
+    """No 督办单 carries the number asked for."""
+
+
 class InvalidExtensionRequest(ZhenggaiError):
     """A 延期申请 cannot be recorded or decided (no reason, a date not later, one already pending…)."""
 

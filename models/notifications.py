@@ -33,8 +33,10 @@ from typing import Any
 
 from models.clock import Clock
 from models.deadlines import reminder_steps
+from models.duban import problem_label
 from models.enums import MessageKind
 from models.measure_view import MeasureView
+from models.periods import missed_periods
 from models.rules import is_finished, is_overdue
 from models.workdays import add_workdays, counted_provisionally, workdays_between
 
@@ -57,6 +59,20 @@ LEVEL_LABEL = {
 LEVEL_ORDER = (Level.UNIT, Level.BLUE, Level.YELLOW, Level.RED)
 
 
+class Audience(enum.StrEnum):
+    """Whom a message speaks to, as its text addresses them (``tasks/notify/templates/_whose.j2``)."""
+
+    OWNER = "owner"  # the lead unit: 您单位牵头的…
+    CO = "co"  # a co-unit: 您单位配合的…
+    LEADER = "leader"  # the responsible leader: 您分管的…
+    OFFICE = "office"  # the coordinator's office: a 抄送 line
+    HEAD = "head"  # the bureau's head
+
+
+# Who each step of the ladder is told as.
+STEP_AUDIENCE = {Level.BLUE: Audience.LEADER, Level.YELLOW: Audience.OFFICE, Level.RED: Audience.HEAD}
+
+
 @dataclass(frozen=True)
 class Policy:
     """The notification settings the rules read (``Policy.from_settings``); time and place are the clock's."""
@@ -67,6 +83,13 @@ class Policy:
     escalate_leader_after: int = 3
     escalate_coordinator_after: int = 7
     escalate_head_after: int = 15
+    duban_reply_workdays: int = 5  # a 督办单's reply deadline, working days after the step
+    # The silence ladder: consecutive report periods missed before the leader (蓝), coordinator (黄) and
+    # head (红) are told; the first missed period is the unit's own missing_report message.
+    silence_leader_after: int = 2
+    silence_coordinator_after: int = 3
+    silence_head_after: int = 4
+    notify_co_units: bool = False  # co-units' contacts also get the reminders, due-today and 逾期 messages
 
     @classmethod
     def from_settings(cls, settings: Any) -> Policy:
@@ -77,6 +100,11 @@ class Policy:
             escalate_leader_after=settings.escalate_leader_after,
             escalate_coordinator_after=settings.escalate_coordinator_after,
             escalate_head_after=settings.escalate_head_after,
+            duban_reply_workdays=settings.duban_reply_workdays,
+            silence_leader_after=settings.silence_leader_after,
+            silence_coordinator_after=settings.silence_coordinator_after,
+            silence_head_after=settings.silence_head_after,
+            notify_co_units=settings.notify_co_units,
         )
 
     def threshold(self, level: Level) -> int:
@@ -86,6 +114,15 @@ class Policy:
             Level.BLUE: self.escalate_leader_after,
             Level.YELLOW: self.escalate_coordinator_after,
             Level.RED: self.escalate_head_after,
+        }[level]
+
+    def silence_threshold(self, level: Level) -> int:
+        """Consecutive report periods missed at which ``level`` is reached."""
+        return {
+            Level.UNIT: 1,
+            Level.BLUE: self.silence_leader_after,
+            Level.YELLOW: self.silence_coordinator_after,
+            Level.RED: self.silence_head_after,
         }[level]
 
 
@@ -109,6 +146,8 @@ class Recipients:
     leader: Recipient | None = None
     coordinator: Recipient | None = None
     head: Recipient | None = None
+    co_units: tuple[Recipient, ...] = ()  # the co-units' contacts (told when Policy.notify_co_units)
+    office: str = ""  # the coordinator's office (the coordinator's unit): who signs a 督办单
 
 
 @dataclass(frozen=True)
@@ -143,14 +182,45 @@ class EscalationStep:
     level: Level
     previous: Level | None
     overdue_workdays: int
-    deadline: date
+    deadline: date | None
     target: str  # who is told: unit name, person, or "—" when nobody is configured
     member: str | None = None  # the member of a collective whose share this step is (its unit code)
+    # What the step's 督办单 says (models.duban): the day judged, the measure, unit, leader, who signs, the reply.
+    day: date | None = None
+    unit: str = ""
+    leader: str | None = None
+    measure_text: str = ""
+    problem: str = ""
+    issuer: str = ""
+    reply_by: date | None = None
+    missed_periods: int | None = None  # a silence step: consecutive report periods missed
+    round_code: str = ""
+    silent_since: datetime | None = None  # a silence step: the start of the first period missed
+
+    @property
+    def anchor(self) -> str:
+        """What the ladder climbs from: the deadline, or ``silence-<start of the first period missed>``."""
+        if self.silent_since is not None:
+            return f"silence-{self.silent_since:%Y-%m-%dT%H:%M}"
+        return self.deadline.isoformat() if self.deadline else "—"
+
+    @property
+    def shortfall(self) -> str:
+        """How far behind, as the step's event says it."""
+        if self.missed_periods is not None:
+            return f"连续{self.missed_periods}个报送周期未报送进展"
+        deadline = self.deadline.isoformat() if self.deadline else "—"
+        return f"逾期{self.overdue_workdays}个工作日（完成时限{deadline}）"
+
+    @property
+    def issues_sheet(self) -> bool:
+        """Whether the step issues a 督办单 (蓝/黄/红; the unit's own step does not)."""
+        return self.level != Level.UNIT
 
     @property
     def dedupe_key(self) -> str:
         subject = f"{self.measure_code}@{self.member}" if self.member else self.measure_code
-        return f"escalation|{subject}|{self.deadline.isoformat()}|{self.level.value}"
+        return f"escalation|{subject}|{self.anchor}|{self.level.value}"
 
 
 def message_member(key: str) -> str | None:
@@ -195,6 +265,15 @@ def held_until(wall: Clock, policy: Policy) -> datetime | None:
     return None if allowed <= wall.local(wall.now) else allowed
 
 
+def silence_level(missed: int, policy: Policy) -> Level | None:
+    """The highest step of the silence ladder reached after ``missed`` consecutive report periods missed."""
+    reached = None
+    for level in LEVEL_ORDER:
+        if missed >= policy.silence_threshold(level):
+            reached = level
+    return reached
+
+
 def escalation_level(overdue_workdays: int, policy: Policy) -> Level | None:
     """The highest step reached after ``overdue_workdays`` working days overdue (None: not overdue)."""
     reached = None
@@ -229,6 +308,7 @@ def _recipient_messages(
     due_at: datetime,
     measure_id: int | None,
     unit_id: int | None,
+    audience: Audience = Audience.OWNER,
 ) -> list[PlannedMessage]:
     out = []
     for recipient in recipients:
@@ -238,7 +318,12 @@ def _recipient_messages(
                     key=message_key(subject, kind, recipient, index, period),
                     kind=kind,
                     template=template,
-                    context={**context, "recipient": recipient.person, "recipient_role": recipient.role},
+                    context={
+                        **context,
+                        "recipient": recipient.person,
+                        "recipient_role": recipient.role,
+                        "audience": audience.value,
+                    },
                     recipient=recipient,
                     url_index=index,
                     due_at=due_at,
@@ -301,21 +386,28 @@ def plan_measure(
             plan.messages += _deadline_reminder(measure, recipients, due, policy, common)
     if measure.missing_period is not None:
         start, end = measure.missing_period
-        plan.messages += _recipient_messages(
-            recipients.unit,
-            kind=MessageKind.MISSING_REPORT,
-            period=start.strftime("%Y-%m-%dT%H:%M"),
-            template="missing_report",
-            **{
-                **common,
-                "context": {
-                    **common["context"],
-                    "period_start": start,
-                    "period_end": end,
-                    "cadence": measure.cadence,
-                },
-            },
+        run = missed_periods(
+            measure.cadence, since=measure.feedback_date, last_report_at=measure.last_report_at, clock=due
         )
+        missed, since = run if run is not None else (1, start)
+        if silence_level(missed, policy) in (None, Level.UNIT):
+            plan.messages += _recipient_messages(
+                recipients.unit,
+                kind=MessageKind.MISSING_REPORT,
+                period=start.strftime("%Y-%m-%dT%H:%M"),
+                template="missing_report",
+                **{
+                    **common,
+                    "context": {
+                        **common["context"],
+                        "period_start": start,
+                        "period_end": end,
+                        "cadence": measure.cadence,
+                    },
+                },
+            )
+        else:  # the ladder replaces the repeats: one step per threshold, never a message per period
+            _silence(plan, measure, recipients, due, policy, common, member, missed, since)
     return plan
 
 
@@ -327,14 +419,27 @@ def _deadline_reminder(
     for offset, step_day in reminder_steps(measure.deadline, policy.reminder_offsets, due.calendar):
         if step_day <= due.today:
             kind = MessageKind.DUE_TODAY if offset == 0 else MessageKind.REMINDER
-            return _recipient_messages(
-                recipients.unit,
-                kind=kind,
-                period=f"{measure.deadline.isoformat()}/-{offset}",
-                template=kind.value,
-                **common,
-            )
+            return [
+                message
+                for told, audience in _owners(recipients, policy)
+                for message in _recipient_messages(
+                    told,
+                    kind=kind,
+                    period=f"{measure.deadline.isoformat()}/-{offset}",
+                    template=kind.value,
+                    audience=audience,
+                    **common,
+                )
+            ]
     return []
+
+
+def _owners(recipients: Recipients, policy: Policy) -> list[tuple[tuple[Recipient, ...], Audience]]:
+    """Who is told of a deadline: the lead unit, and the co-units when ``notify_co_units``."""
+    owners = [(recipients.unit, Audience.OWNER)]
+    if policy.notify_co_units and recipients.co_units:
+        owners.append((recipients.co_units, Audience.CO))
+    return owners
 
 
 def _chase(
@@ -351,16 +456,6 @@ def _chase(
     overdue = workdays_between(due.calendar, measure.deadline, due.today)
     level = escalation_level(overdue, policy)
     context = common["context"]
-    plan.messages += _recipient_messages(
-        recipients.unit,
-        kind=MessageKind.OVERDUE,
-        period=due.today.isoformat(),
-        template="overdue",
-        **{
-            **common,
-            "context": {**context, "level": level, "level_label": LEVEL_LABEL[level] if level else ""},
-        },
-    )
     targets: dict[Level, tuple[Recipient, ...]] = {
         Level.UNIT: recipients.unit,
         Level.BLUE: (recipients.leader,) if recipients.leader else (),
@@ -377,17 +472,25 @@ def _chase(
             if step == Level.UNIT
             else "、".join(r.role or r.person for r in told) or "—"
         )
-        plan.escalations.append(
-            EscalationStep(
-                measure.id, measure.code, step, previous, overdue, measure.deadline, target, member
-            )
+        escalation = EscalationStep(
+            measure.id,
+            measure.code,
+            step,
+            previous,
+            overdue,
+            measure.deadline,
+            target,
+            member,
+            **_sheet_facts(measure, recipients, due, policy),
         )
+        plan.escalations.append(escalation)
         if step != Level.UNIT:  # the unit hears through its daily overdue message
             plan.messages += _recipient_messages(
                 told,
                 kind=MessageKind.ESCALATION,
                 period=f"{measure.deadline.isoformat()}/{step.value}",
                 template="escalation",
+                audience=STEP_AUDIENCE[step],
                 **{
                     **common,
                     "context": {
@@ -395,8 +498,103 @@ def _chase(
                         "level": step,
                         "level_label": LEVEL_LABEL[step],
                         "threshold": policy.threshold(step),
+                        "_step": escalation.dedupe_key,
                     },
                 },
+            )
+        previous = step
+    # The unit's daily 逾期 message names the sheet of the highest step reached (the sheet addresses it).
+    sheets = [step for step in plan.escalations if step.issues_sheet]
+    latest = {"_step": sheets[-1].dedupe_key} if sheets else {}
+    for owners, audience in _owners(recipients, policy):
+        plan.messages += _recipient_messages(
+            owners,
+            kind=MessageKind.OVERDUE,
+            period=due.today.isoformat(),
+            template="overdue",
+            audience=audience,
+            **{
+                **common,
+                "context": {
+                    **context,
+                    **latest,
+                    "level": level,
+                    "level_label": LEVEL_LABEL[level] if level else "",
+                },
+            },
+        )
+
+
+def _sheet_facts(measure: MeasureView, recipients: Recipients, due: Clock, policy: Policy) -> dict[str, Any]:
+    """What a step's 督办单 says about the measure, as of the due day."""
+    coordinator = recipients.coordinator
+    return {
+        "day": due.today,
+        "unit": measure.lead_unit or "—",
+        "leader": measure.leader_person or measure.leader,
+        "measure_text": measure.measure_text,
+        "problem": problem_label(measure.problem_ordinal, measure.problem_title),
+        "issuer": recipients.office or (coordinator.person if coordinator else ""),
+        "reply_by": add_workdays(due.calendar, due.today, policy.duban_reply_workdays),
+        "round_code": measure.round_code,
+    }
+
+
+def _silence(
+    plan: MeasurePlan,
+    measure: MeasureView,
+    recipients: Recipients,
+    due: Clock,
+    policy: Policy,
+    common: dict[str, Any],
+    member: str | None,
+    missed: int,
+    since: datetime,
+) -> None:
+    """A unit silent for ``missed`` periods in a row: the silence ladder's steps reached so far, each told
+    to its target and to the unit (whom its 督办单 addresses), once per run of silence."""
+    targets: dict[Level, tuple[Recipient, ...]] = {
+        Level.BLUE: (recipients.leader,) if recipients.leader else (),
+        Level.YELLOW: (recipients.coordinator,) if recipients.coordinator else (),
+        Level.RED: (recipients.head,) if recipients.head else (),
+    }
+    previous: Level | None = Level.UNIT
+    for step in (Level.BLUE, Level.YELLOW, Level.RED):
+        if missed < policy.silence_threshold(step):
+            break
+        told = targets[step]
+        escalation = EscalationStep(
+            measure.id,
+            measure.code,
+            step,
+            previous,
+            0,
+            measure.deadline,
+            "、".join(r.role or r.person for r in told) or "—",
+            member,
+            missed_periods=missed,
+            silent_since=since,
+            **_sheet_facts(measure, recipients, due, policy),
+        )
+        plan.escalations.append(escalation)
+        context = {
+            **common["context"],
+            "level": step,
+            "level_label": LEVEL_LABEL[step],
+            "missed_periods": missed,
+            "silent_since": since,
+            "cadence": measure.cadence,
+            "threshold": policy.silence_threshold(step),
+            "_step": escalation.dedupe_key,
+        }
+        for people, audience in ((told, STEP_AUDIENCE[step]), (recipients.unit, Audience.OWNER)):
+            plan.messages += _recipient_messages(
+                people,
+                kind=MessageKind.ESCALATION,
+                period=f"{escalation.anchor}/{step.value}",
+                template="silence",
+                audience=audience,
+                **{**common, "context": context},
             )
         previous = step
 

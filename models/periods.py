@@ -8,7 +8,7 @@ import enum
 from bisect import bisect_left
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 
@@ -58,6 +58,33 @@ def missing_period(
     if last_report_at is not None and last_report_at >= start:
         return None
     return start, end
+
+
+def missed_periods(
+    cadence: str | None, *, since: date | None, last_report_at: datetime | None, clock: Clock
+) -> tuple[int, datetime] | None:
+    """The consecutive closed periods without a report up to the clock's now, and the start of the first:
+    (count, start), or None when the latest closed period has its report (``missing_period``'s rule).
+
+    A period is missing when no report came at or after its start; the run of missing periods is every
+    closed period that started after the last report (or since the feedback date when there is none).
+    """
+    if since is None:  # a measure read without its round (plain values): no run to count
+        return None
+    missing = missing_period(cadence, since=since, last_report_at=last_report_at, clock=clock)
+    if missing is None or not cadence:
+        return None
+    begin = (
+        last_report_at if last_report_at is not None else datetime.combine(since, time(0), tzinfo=clock.zone)
+    )
+    run = [
+        period
+        for period in cadence_periods(
+            cadence, since=since, start=begin, end=clock.now + timedelta(microseconds=1), clock=clock
+        )
+        if last_report_at is None or period.start > last_report_at
+    ]
+    return (len(run), run[0].start) if run else (1, missing[0])
 
 
 @lru_cache(maxsize=1024)

@@ -80,6 +80,19 @@ class Settings(BaseSettings):
     escalate_leader_after: int = 3
     escalate_coordinator_after: int = 7
     escalate_head_after: int = 15
+    # The 督办单 each step 蓝/黄/红 issues (docs/notifications.md): its 机关代字 (督办 → 督办〔2026〕12号), the
+    # working days the unit has to reply, and who signs it (default: the round's coordinator's unit, else the
+    # coordinator, else 督办室).
+    # The silence ladder: consecutive report periods a unit misses before the leader (蓝), the coordinator
+    # (黄) and the head (红) are told, each step issuing its 督办单.
+    silence_leader_after: int = Field(default=2, ge=2)
+    silence_coordinator_after: int = Field(default=3, ge=2)
+    silence_head_after: int = Field(default=4, ge=2)
+    # Co-units' contacts also get each measure's reminders, due-today and 逾期 messages (您单位配合的…).
+    notify_co_units: bool = False
+    duban_code: str = "督办"
+    duban_reply_workdays: int = Field(default=5, ge=1)
+    duban_issuer: str = ""
     delivery_retries: int = 3
     delivery_retry_delay_seconds: float = 2.0
     delivery_concurrency: int = 32

@@ -538,6 +538,45 @@ class NoticeNumberCounter(Base):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class DubanNumberCounter(Base):
+    """The last 督办单 number taken in a year; its row is the lock that serialises numbering."""
+
+    __tablename__ = "duban_number_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DubanSheet(Base):
+    """A 督办单 (supervision sheet) an escalation step issued: numbered, its facts as issued, never changed."""
+
+    __tablename__ = "duban_sheets"
+    __table_args__ = (UniqueConstraint("year", "serial"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(100), unique=True)  # 督办〔2026〕12号
+    year: Mapped[int] = mapped_column(Integer)
+    serial: Mapped[int] = mapped_column(Integer)
+    step_key: Mapped[str] = mapped_column(String(200), unique=True)  # the step's StatusEvent.dedupe_key
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("measures.id", ondelete="RESTRICT"), index=True)
+    round_code: Mapped[str] = mapped_column(String(64), default="")
+    measure_code: Mapped[str] = mapped_column(String(64))
+    member: Mapped[str | None] = mapped_column(String(64))  # the member of a collective it is addressed to
+    level: Mapped[str] = mapped_column(String(10))  # blue, yellow, red
+    unit: Mapped[str] = mapped_column(String(200))
+    leader: Mapped[str | None] = mapped_column(String(100))
+    measure_text: Mapped[str] = mapped_column(Text)
+    problem: Mapped[str] = mapped_column(Text, default="")
+    deadline: Mapped[date | None] = mapped_column(Date)
+    overdue_workdays: Mapped[int | None] = mapped_column(Integer)
+    missed_periods: Mapped[int | None] = mapped_column(Integer)
+    issued_on: Mapped[date] = mapped_column(Date)
+    reply_by: Mapped[date] = mapped_column(Date)
+    reply_workdays: Mapped[int] = mapped_column(Integer)
+    issuer: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class NoticePublication(Base):
     """A published notice: an approved draft with its number; never changed (a correction replaces it)."""
 

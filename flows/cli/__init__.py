@@ -12,6 +12,7 @@ from flows.cli import backup as _backup  # noqa: F401
 from flows.cli import calendar as _calendar  # noqa: F401
 from flows.cli import db as _db  # noqa: F401  (each module registers its commands on import)
 from flows.cli import demo as _demo  # noqa: F401
+from flows.cli import duban as _duban  # noqa: F401
 from flows.cli import importers as _importers  # noqa: F401
 from flows.cli import info as _info  # noqa: F401
 from flows.cli import ledger as _ledger  # noqa: F401

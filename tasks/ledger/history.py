@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from models.enums import EventKind, MeasureStatus
@@ -64,10 +64,14 @@ def record_event_once(session: Session, values: dict[str, Any]) -> bool:
     ``INSERT … ON CONFLICT DO NOTHING``: two runs recording the same observation at once record it once,
     and neither has to roll back. The caller commits.
     """
-    outcome: CursorResult[Any] = session.execute(  # type: ignore[assignment]
-        insert_for(session)(StatusEvent).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
-    return bool(outcome.rowcount)
+    # RETURNING, not the rowcount: PostgreSQL's driver reports -1 rows for an INSERT … ON CONFLICT here.
+    inserted = session.execute(
+        insert_for(session)(StatusEvent)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(StatusEvent.id)
+    ).first()
+    return inserted is not None
 
 
 # -- what the ledger gained since the plan ----------------------------------------------------------

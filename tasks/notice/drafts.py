@@ -48,6 +48,7 @@ from models.tables import (
     ReportHold,
     Round,
 )
+from tasks.ledger.counters import ensure_counter, next_serial
 from tasks.ledger.queries import latest_reports
 from tasks.notice.files import NoticeOutput, NoticeTarget, record_notice_outputs
 from tasks.notice.load import load_notice_document
@@ -302,34 +303,15 @@ def last_approval(session: Session, draft_id: int) -> NoticeDecision | None:
 # -- publication ------------------------------------------------------------------------------------
 
 
-def _counter_insert(session: Session, year: int) -> None:
-    """Make the year's counter row exist (an insert that ignores the row another writer made)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        session.execute(pg_insert(NoticeNumberCounter).values(year=year, last=0).on_conflict_do_nothing())
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        session.execute(sqlite_insert(NoticeNumberCounter).values(year=year, last=0).on_conflict_do_nothing())
-
-
 def take_number(session: Session, code: str, year: int, requested: str | None = None) -> NoticeNumber:
     """The next number of the year, or the one asked for (refused when taken). Call it first in the
     transaction: its UPDATE of the year's counter row serialises numbering (PostgreSQL's row lock,
     SQLite's write lock) until the caller commits, so two publications never share a number."""
     wanted = parse_number(requested, code) if requested is not None else None
     year = wanted.year if wanted is not None else year
-    _counter_insert(session, year)
     if wanted is None:
-        serial = session.execute(
-            update(NoticeNumberCounter)
-            .where(NoticeNumberCounter.year == year)
-            .values(last=NoticeNumberCounter.last + 1)
-            .returning(NoticeNumberCounter.last)
-        ).scalar_one()
-        return NoticeNumber(code, year, serial)
+        return NoticeNumber(code, year, next_serial(session, NoticeNumberCounter, year))
+    ensure_counter(session, NoticeNumberCounter, year)
     from sqlalchemy import case
 
     session.execute(

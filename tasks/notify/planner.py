@@ -45,6 +45,7 @@ from models.tables import (
     measure_co_units,
 )
 from models.urls import channel_of, mask_url
+from tasks.ledger.duban import issue_sheet, lock_numbering, sheet_numbers
 from tasks.ledger.history import insert_for, record_event_once
 from tasks.ledger.keys import masked_message_link
 from tasks.ledger.queries import live_measures, measure_views, views_of
@@ -76,6 +77,7 @@ def _measures(
         measure_code=measure_code,
         load=(
             selectinload(Measure.lead_unit).selectinload(Unit.contacts),
+            selectinload(Measure.co_units).selectinload(Unit.contacts),
             selectinload(Measure.problem).selectinload(Problem.round).selectinload(Round.coordinator),
             selectinload(Measure.problem).selectinload(Problem.round).selectinload(Round.head),
         ),
@@ -90,6 +92,8 @@ def recipients_of(measure: Measure) -> Recipients:
         leader=contact_recipient(measure.leader),
         coordinator=contact_recipient(round_.coordinator),
         head=contact_recipient(round_.head),
+        co_units=tuple(r for unit in measure.co_units for r in unit_recipients(unit)),
+        office=round_.coordinator.unit.name if round_.coordinator and round_.coordinator.unit else "",
     )
 
 
@@ -124,10 +128,42 @@ def record_messages(
     """Render and insert each message whose key is new, and the escalation steps; the caller commits."""
     insert = insert_for(session)
     result = PlanResult()
-    rows = []
     settings = get_settings()
+    escalations = list(escalations)
+    # The steps first: a step 蓝/黄/红 recorded now issues its numbered 督办单, which its messages name.
+    lock_numbering(session, escalations)
+    for step in escalations:
+        recorded = record_event_once(
+            session,
+            {
+                "measure_id": step.measure_id,
+                "at": now,
+                "actor": actor,
+                "kind": EventKind.ESCALATION,
+                "from_value": step.previous.value if step.previous else None,
+                "to_value": step.level.value,
+                "reason": f"{step.shortfall}，{LEVEL_LABEL[step.level]}：{step.target}",
+                "flow_run_id": flow_run_id,
+                "dedupe_key": step.dedupe_key,
+            },
+        )
+        result.escalations += int(recorded)
+        if recorded and step.issues_sheet:
+            issue_sheet(
+                session,
+                step,
+                code=settings.duban_code,
+                issuer=settings.duban_issuer,
+                reply_workdays=settings.duban_reply_workdays,
+                round_code=step.round_code,
+            )
+    numbers = sheet_numbers(session, (step.dedupe_key for step in escalations if step.issues_sheet))
+    rows = []
     links: dict[tuple[int, str], str] = {}
     for message in messages:
+        step_key = message.context.get("_step")
+        if isinstance(step_key, str) and step_key in numbers:
+            message = replace(message, context={**message.context, "duban_number": numbers[step_key]})
         title, body = render_message(_with_link(session, settings, message, links, now))
         held = message.due_at > now
         result.planned += 1
@@ -163,25 +199,6 @@ def record_messages(
             result.recorded += 1
             if status == DeliveryStatus.HELD:
                 result.held += 1
-    for step in escalations:
-        recorded = record_event_once(
-            session,
-            {
-                "measure_id": step.measure_id,
-                "at": now,
-                "actor": actor,
-                "kind": EventKind.ESCALATION,
-                "from_value": step.previous.value if step.previous else None,
-                "to_value": step.level.value,
-                "reason": (
-                    f"逾期{step.overdue_workdays}个工作日（完成时限{step.deadline.isoformat()}），"
-                    f"{LEVEL_LABEL[step.level]}：{step.target}"
-                ),
-                "flow_run_id": flow_run_id,
-                "dedupe_key": step.dedupe_key,
-            },
-        )
-        result.escalations += int(recorded)
     return result
 
 

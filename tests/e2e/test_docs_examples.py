@@ -31,6 +31,19 @@ REPOSITORY_FILES = {
 def test_the_examples_of_a_page_run_as_shown(
     page: str, cli: Callable[..., Any], database: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    _run_page(page, cli, tmp_path, monkeypatch)
+
+
+@pytest.mark.prefect
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_notifications_examples_run_as_shown(
+    cli: Callable[..., Any], database: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/notifications.md sweeps (a Prefect flow): its 督办单 examples run on the session's harness."""
+    _run_page("docs/notifications.md", cli, tmp_path, monkeypatch)
+
+
+def _run_page(page: str, cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     examples = doc_examples(ROOT / page)
     assert examples.commands, f"{page} shows no command"
     for name, content in examples.files.items():

@@ -225,4 +225,4 @@ def test_escalation_message_names_the_colour() -> None:
     yellow = [m for m in plan.messages if m.key.endswith("/yellow")]
     title, body = render_message(yellow[0])
     assert title.startswith("【黄色督办】XH-08-1 逾期7个工作日")
-    assert "各街道办事处牵头" in body
+    assert body.startswith("抄送：督办室\n下列整改措施已逾期 7 个工作日") and "责任单位：各街道办事处" in body
