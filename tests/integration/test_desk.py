@@ -1,0 +1,225 @@
+"""The coordinators' and leaders' desk in-process: sign-in by role link, the overview and its filters, the
+review desk (销号, 退回, reopen, 延期 decisions) through the CLI's rules, the ranking and messages pages, and
+every write refused for a leader; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from flows.web.app import create_app
+from models.db import Database
+from models.enums import DeliveryStatus, MeasureStatus
+from models.settings import Settings
+from models.tables import Delivery, ExtensionRequest, Measure, StatusEvent
+from tests.support.desk import DeskLedger, build_desk_ledger
+from tests.support.portal import link_path, portal_settings
+
+
+@pytest.fixture
+def desk(settings: Settings, database: Database) -> Iterator[tuple[TestClient, DeskLedger, Database]]:
+    config = portal_settings(settings)
+    ledger = build_desk_ledger(database, config)
+    with TestClient(create_app(config)) as client:
+        yield client, ledger, database
+
+
+def sign_in(client: TestClient, ledger: DeskLedger, who: str) -> str:
+    answer = client.get(link_path(ledger.links[who]), follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/desk"
+    page = client.get("/desk/review")
+    assert page.status_code == 200
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    return found.group(1) if found else csrf_from_logout(client)
+
+
+def csrf_from_logout(client: TestClient) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get("/logout").text)
+    assert found is not None
+    return found.group(1)
+
+
+def status_of(database: Database, code: str) -> MeasureStatus:
+    with database.unit_of_work() as session:
+        return session.scalar(select(Measure.status).where(Measure.code == code))  # type: ignore[return-value]
+
+
+def events_of(database: Database, code: str) -> list[tuple[str, str, str]]:
+    with database.unit_of_work() as session:
+        rows = session.execute(
+            select(StatusEvent.kind, StatusEvent.actor, StatusEvent.reason)
+            .join(Measure)
+            .where(Measure.code == code)
+            .order_by(StatusEvent.id)
+        )
+        return [(str(k), a, r) for k, a, r in rows]
+
+
+def test_the_cli_prints_a_desk_link_for_a_coordinator(
+    cli: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZHENGGAI_PUBLIC_URL", "https://zg.example")
+    result = cli("token", "issue", "--role", "coordinator", "--link")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"https://zg\.example/signin/\d+\.\d+\.[\w-]+\?next=/desk", result.stdout)
+
+
+def test_a_role_link_lands_on_the_desk_and_a_unit_is_kept_out(desk: Any) -> None:
+    client, ledger, _db = desk
+    sign_in(client, ledger, "coordinator")
+    assert client.get("/", follow_redirects=False).headers["location"] == "/desk"
+    unit_client = TestClient(client.app)
+    unit_client.get(link_path(ledger.portal.links["unit"]))
+    assert unit_client.get("/desk", follow_redirects=False).headers["location"] == "/"
+    assert unit_client.get("/desk/review", follow_redirects=False).status_code == 303
+    anonymous = TestClient(client.app)
+    assert anonymous.get("/desk", follow_redirects=False).headers["location"] == "/signin"
+
+
+def test_the_overview_counts_as_the_notice_and_links_each_number(desk: Any) -> None:
+    client, ledger, _db = desk
+    sign_in(client, ledger, "leader")
+    page = client.get("/desk").text
+    # JA-1 in progress, JA-2 overdue, JA-3 closed, JB-1, JB-2 (ongoing), JA-4 and JA-5 done: 7 measures.
+    assert re.search(r'id="count-measures"[^>]*><span class="n">7</span>', page)
+    assert re.search(r'id="count-done"[^>]*><span class="n">3</span>', page)
+    assert re.search(r'id="count-closed"[^>]*><span class="n">1</span>', page)
+    assert re.search(r'id="count-overdue"[^>]*><span class="n">1</span>', page)
+    assert re.search(r'id="count-in_progress"[^>]*><span class="n">3</span>', page)
+    assert '<span class="n" id="rate">42.9%</span>' in page  # 3 of 7, as the notice rounds it
+    assert 'href="/desk/r/portal-round?state=overdue#measures"' in page
+    assert "红" in page and "lamp light-red" in page
+    overdue = client.get("/desk/r/portal-round", params={"state": "overdue"}).text
+    assert re.findall(r'data-code="([^"]+)"', overdue) == [ledger.portal.overdue]
+    unit_b = client.get("/desk/r/portal-round", params={"unit": ledger.portal.other}).text
+    assert sorted(re.findall(r'data-code="([^"]+)"', unit_b)) == ["JB-1", "JB-2"]
+    red = client.get("/desk/r/portal-round", params={"light": "red"}).text
+    assert ledger.portal.overdue in re.findall(r'data-code="([^"]+)"', red)
+    assert client.get("/desk/r/no-such-round").status_code == 404
+
+
+def test_a_coordinator_accepts_returns_reopens_and_decides_an_extension(desk: Any) -> None:
+    client, ledger, database = desk
+    csrf = sign_in(client, ledger, "coordinator")
+    review = client.get("/desk/review").text
+    assert ledger.photo_sha in review and f"/desk/files/{ledger.photo_sha}" in review
+    assert client.get(f"/desk/files/{ledger.photo_sha}").content[:2] == b"\xff\xd8"
+
+    answer = client.post(
+        f"/desk/measures/{ledger.claimed}/accept", data={"csrf": csrf, "note": "现场核查，台账齐全"}
+    )
+    assert answer.status_code == 200 and "已销号" in answer.text
+    assert "deployment not synced" in answer.text  # no Prefect configured: said, and the review stands
+    assert status_of(database, ledger.claimed) == MeasureStatus.CLOSED
+    history = events_of(database, ledger.claimed)
+    assert any(k == "review" and a.startswith("desk ") and r == "现场核查，台账齐全" for k, a, r in history)
+
+    client.post(f"/desk/measures/{ledger.weak}/return", data={"csrf": csrf, "reason": "缺少现场照片"})
+    assert status_of(database, ledger.weak) == MeasureStatus.IN_PROGRESS
+    assert any(a.startswith("desk ") and r == "缺少现场照片" for _k, a, r in events_of(database, ledger.weak))
+
+    empty = client.post(f"/desk/measures/{ledger.claimed}/reopen", data={"csrf": csrf, "reason": " "})
+    assert empty.status_code == 422 and status_of(database, ledger.claimed) == MeasureStatus.CLOSED
+    client.post(f"/desk/measures/{ledger.claimed}/reopen", data={"csrf": csrf, "reason": "复查发现问题反弹"})
+    assert status_of(database, ledger.claimed) == MeasureStatus.IN_PROGRESS
+    twice = client.post(f"/desk/measures/{ledger.weak}/accept", data={"csrf": csrf, "note": "再次"})
+    assert twice.status_code == 422  # in progress now: the CLI's rule refuses 销号
+
+    refused = client.post(f"/desk/extensions/{ledger.extension_id}/refuse", data={"csrf": csrf, "note": ""})
+    assert refused.status_code == 422
+    client.post(f"/desk/extensions/{ledger.extension_id}/approve", data={"csrf": csrf, "note": "同意"})
+    with database.unit_of_work() as session:
+        extension = session.get(ExtensionRequest, ledger.extension_id)
+        assert extension is not None and extension.status == "approved"
+        assert extension.original_deadline is not None and extension.original_deadline < ledger.requested
+        measure = session.scalar(select(Measure).where(Measure.code == ledger.extension_measure))
+        assert measure is not None and measure.deadline == ledger.requested
+        assert extension.decided_by.startswith("desk ")
+
+
+def test_every_form_needs_the_csrf_token_and_no_get_changes_anything(desk: Any) -> None:
+    client, ledger, database = desk
+    sign_in(client, ledger, "coordinator")
+    answer = client.post(f"/desk/measures/{ledger.claimed}/accept", data={"note": "x"})
+    assert answer.status_code == 403
+    assert client.get(f"/desk/measures/{ledger.claimed}/accept").status_code in (404, 405)
+    forged = client.post(f"/desk/extensions/{ledger.extension_id}/approve", data={"csrf": "forged"})
+    assert forged.status_code == 403
+    assert status_of(database, ledger.claimed) == MeasureStatus.DONE
+
+
+def test_a_leader_reads_everything_and_every_write_is_refused(desk: Any) -> None:
+    client, ledger, database = desk
+    csrf = sign_in(client, ledger, "leader")
+    for path in (
+        "/desk",
+        "/desk/review",
+        "/desk/ranking",
+        "/desk/messages",
+        f"/desk/files/{ledger.photo_sha}",
+    ):
+        assert client.get(path).status_code == 200, path
+    review = client.get("/desk/review").text
+    assert "领导账号" in review and 'action="/desk/measures/' not in review and "/approve" not in review
+    for path, data in [
+        (f"/desk/measures/{ledger.claimed}/accept", {"note": "领导销号"}),
+        (f"/desk/measures/{ledger.weak}/return", {"reason": "领导退回"}),
+        (f"/desk/measures/{ledger.portal.closed}/reopen", {"reason": "领导重开"}),
+        (f"/desk/extensions/{ledger.extension_id}/approve", {"note": ""}),
+        (f"/desk/extensions/{ledger.extension_id}/refuse", {"note": "不同意"}),
+    ]:
+        answer = client.post(path, data={"csrf": csrf, **data})
+        assert answer.status_code == 403 and "只能查看" in answer.text, path
+    api = client.post(
+        f"/api/measures/{ledger.claimed}/accept",
+        json={"note": "领导销号"},
+        headers={"Authorization": f"Bearer {ledger.portal.tokens['leader']}"},
+    )
+    assert api.status_code == 403
+    assert status_of(database, ledger.claimed) == MeasureStatus.DONE
+    assert status_of(database, ledger.portal.closed) == MeasureStatus.CLOSED
+    with database.unit_of_work() as session:
+        extension = session.get(ExtensionRequest, ledger.extension_id)
+        assert extension is not None and extension.status == "pending"
+
+
+def test_the_messages_page_masks_recipients_and_links_and_lists_failures(desk: Any) -> None:
+    client, ledger, database = desk
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    with database.unit_of_work() as session:
+        session.add(
+            Delivery(
+                key="desk-test|1",
+                kind="overdue",
+                recipient_masked="mailto://z***@example.gov.cn",
+                channel="mailto",
+                title="逾期提醒 http://testserver/signin/7.1999999999.SECRETSIGNATURE",
+                body="",
+                status=DeliveryStatus.FAILED,
+                error="connection refused",
+                due_at=now,
+                created_at=now,
+                last_attempt_at=now,
+            )
+        )
+        session.commit()
+    sign_in(client, ledger, "leader")
+    page = client.get("/desk/messages").text
+    assert 'id="trouble"' in page and "发送失败" in page and "connection refused" in page
+    assert "SECRETSIGNATURE" not in page and "/signin/7.1999999999.***" in page
+    assert "z***@example.gov.cn" in page
+
+
+def test_the_ranking_page_answers_without_a_formula_or_with_a_bad_period(desk: Any) -> None:
+    client, ledger, _db = desk
+    sign_in(client, ledger, "coordinator")
+    assert client.get("/desk/ranking").status_code == 200
+    bad = client.get("/desk/ranking", params={"period": "not-a-period"})
+    assert bad.status_code == 422 and 'role="alert"' in bad.text
