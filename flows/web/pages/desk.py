@@ -38,6 +38,7 @@ from tasks.reports.assignments import decide_extension
 from tasks.reports.desk import (
     COUNTS,
     LIGHT_WORD,
+    chart_rows,
     closed_measures,
     extension_queue,
     review_queue,
@@ -124,11 +125,20 @@ def _overview(
         query = urlencode({k: v for k, v in filters.items() if v})
         return f"{base}?{query}#measures" if query else base
 
+    from markupsafe import Markup
+
+    from tasks.charts.svg import completion_svg, lights_svg
+
+    charts = [
+        Markup(completion_svg(chart_rows(overview))),  # every text escaped in tasks.charts.svg
+        Markup(lights_svg([(u.name, u.lights) for u in overview.units])),
+    ]
     context = _context(
         request,
         config,
         visitor,
         o=overview,
+        charts=charts,
         counts=COUNTS,
         link=link,
         lights=list(Light),
