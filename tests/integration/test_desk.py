@@ -225,3 +225,23 @@ def test_the_ranking_page_answers_without_a_formula_or_with_a_bad_period(desk: A
     assert client.get("/desk/ranking").status_code == 200
     bad = client.get("/desk/ranking", params={"period": "not-a-period"})
     assert bad.status_code == 422 and 'role="alert"' in bad.text
+
+
+def test_the_overview_exports_to_excel_with_its_filters(desk: Any) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    client, ledger, _db = desk
+    sign_in(client, ledger, "leader")
+    page = client.get("/desk/r/portal-round", params={"state": "overdue"}).text
+    assert 'href="/desk/r/portal-round/overview.xlsx?state=overdue"' in page
+    answer = client.get("/desk/r/portal-round/overview.xlsx", params={"state": "overdue"})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/vnd.openxml")
+    workbook = load_workbook(io.BytesIO(answer.content))
+    assert workbook.sheetnames == ["总览", "各单位", "措施清单"]
+    counts = {row[0]: row[1] for row in workbook["总览"].iter_rows(min_row=2, values_only=True)}
+    assert counts["整改措施"] == 7 and counts["完成率（%）"] == 42.9
+    codes = [row[0] for row in workbook["措施清单"].iter_rows(min_row=2, values_only=True)]
+    assert codes == [ledger.portal.overdue]
+    assert client.get("/desk/overview.xlsx").status_code == 200

@@ -141,6 +141,7 @@ def _overview(
         charts=charts,
         counts=COUNTS,
         link=link,
+        xlsx=f"{base}/overview.xlsx" + (f"?{urlencode(overview.filters)}" if overview.filters else ""),
         lights=list(Light),
         base=base,
     )
@@ -176,6 +177,65 @@ def desk_round(
 ) -> HTMLResponse:
     """The overview of one round, with the filters ``unit``, ``light`` and ``state`` as query parameters."""
     return _overview(request, config, db, now, visitor, round_code, unit, light, state)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _overview_xlsx(
+    request: Request, db: Db, now: Now, visitor: Visitor, round_code: str | None, filters: dict[str, str]
+) -> Response:
+    from tasks.exchange.desk_excel import overview_workbook
+
+    try:
+        with db.unit_of_work() as session:
+            overview = round_overview(
+                session,
+                now,
+                round_code,
+                unit=filters.get("unit") or None,
+                light=filters.get("light") or None,
+                state=filters.get("state") or None,
+            )
+    except ZhenggaiError as error:
+        return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
+    name = f"overview-{overview.round_code}-{overview.today.isoformat()}.xlsx"
+    return Response(
+        overview_workbook(overview, now),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/desk/overview.xlsx", response_model=None)
+def desk_xlsx(
+    request: Request,
+    db: Db,
+    now: Now,
+    visitor: DeskSignedIn,
+    unit: str = "",
+    light: str = "",
+    state: str = "",
+) -> Response:
+    """The overview (the ledger's round) as Excel, with the same filters."""
+    return _overview_xlsx(request, db, now, visitor, None, {"unit": unit, "light": light, "state": state})
+
+
+@router.get("/desk/r/{round_code}/overview.xlsx", response_model=None)
+def round_xlsx(
+    request: Request,
+    round_code: str,
+    db: Db,
+    now: Now,
+    visitor: DeskSignedIn,
+    unit: str = "",
+    light: str = "",
+    state: str = "",
+) -> Response:
+    """One round's overview as Excel, with the same filters."""
+    return _overview_xlsx(
+        request, db, now, visitor, round_code, {"unit": unit, "light": light, "state": state}
+    )
 
 
 # -- the review desk ----------------------------------------------------------------------------------
