@@ -245,3 +245,17 @@ def test_the_overview_exports_to_excel_with_its_filters(desk: Any) -> None:
     codes = [row[0] for row in workbook["措施清单"].iter_rows(min_row=2, values_only=True)]
     assert codes == [ledger.portal.overdue]
     assert client.get("/desk/overview.xlsx").status_code == 200
+
+
+def test_a_unit_sees_its_own_score_and_the_desk_the_ranking(desk: Any) -> None:
+    client, ledger, _db = desk
+    unit = TestClient(client.app)
+    unit.get(link_path(ledger.portal.links["unit"]))
+    assert 'href="/score"' in unit.get("/").text
+    page = unit.get("/score")
+    assert page.status_code == 200 and "本单位考核得分" in page.text
+    assert "总分" in page.text and "扣分" in page.text and ledger.portal.overdue in page.text
+    assert "格式" in unit.get("/score", params={"period": "bad"}).text
+    sign_in(client, ledger, "coordinator")
+    ranking = client.get("/desk/ranking").text
+    assert 'class="grid ranking"' in ranking and "新华路街道办事处" in ranking

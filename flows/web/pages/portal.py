@@ -572,3 +572,35 @@ def evidence_file(request: Request, sha256: str, config: Config, db: Db, visitor
     if not path.is_file():
         return _error(request, visitor, 404, "没有找到文件", "文件已登记，但存储中缺失，请联系牵头部门。")
     return FileResponse(path, media_type=info.content_type, filename=info.filename)
+
+
+# -- the unit's own score ---------------------------------------------------------------------------
+
+
+@router.get("/score", response_class=HTMLResponse)
+def score(
+    request: Request, config: Config, db: Db, now: Now, visitor: SignedIn, period: str = ""
+) -> HTMLResponse:
+    """本单位考核得分: the unit's score of a period (default the last closed week), line by line."""
+    from models.assessment import PeriodKind, last_closed, parse_period
+    from models.assessment_formula import RULE_LABEL
+    from models.errors import ZhenggaiError
+    from tasks.assessment.views import unit_score_view
+    from tasks.ledger.queries import only_round
+
+    view, problem = None, ""
+    try:
+        chosen = parse_period(period) if period else last_closed(now.today, PeriodKind.WEEK)
+        with db.unit_of_work() as session:
+            assert visitor.principal.unit_code is not None
+            view = unit_score_view(
+                session, only_round(session, None), visitor.principal.unit_code, chosen, now
+            )
+    except ZhenggaiError:
+        problem = (
+            "这一期还没有本单位的考核得分。" if not period else "请按 2026-W48 或 2026-11 的格式填写期间。"
+        )
+    context = page_context(
+        request, config, visitor, view=view, problem=problem, period=period, rule_label=RULE_LABEL
+    )
+    return _render(request, "score.html", context)
