@@ -190,7 +190,7 @@ def test_a_leader_reads_everything_and_every_write_is_refused(desk: Any) -> None
         assert extension is not None and extension.status == "pending"
 
 
-def test_the_messages_page_masks_recipients_and_links_and_lists_failures(desk: Any) -> None:
+def test_the_messages_page_masks_recipients_and_links_and_resends_a_failure(desk: Any) -> None:
     client, ledger, database = desk
     from datetime import UTC, datetime
 
@@ -212,11 +212,27 @@ def test_the_messages_page_masks_recipients_and_links_and_lists_failures(desk: A
             )
         )
         session.commit()
-    sign_in(client, ledger, "leader")
+    csrf = sign_in(client, ledger, "leader")
     page = client.get("/desk/messages").text
     assert 'id="trouble"' in page and "发送失败" in page and "connection refused" in page
     assert "SECRETSIGNATURE" not in page and "/signin/7.1999999999.***" in page
-    assert "z***@example.gov.cn" in page
+    assert "z***@example.gov.cn" in page and "/resend" not in page
+    with database.unit_of_work() as session:
+        delivery_id = session.scalar(select(Delivery.id).where(Delivery.key == "desk-test|1"))
+    refused = client.post(f"/desk/messages/{delivery_id}/resend", data={"csrf": csrf})
+    assert refused.status_code == 403
+
+    coordinator = TestClient(client.app)
+    csrf = sign_in(coordinator, ledger, "coordinator")
+    assert f'action="/desk/messages/{delivery_id}/resend"' in coordinator.get("/desk/messages").text
+    answer = coordinator.post(f"/desk/messages/{delivery_id}/resend", data={"csrf": csrf})
+    assert answer.status_code == 200 and "已重新排入发送队列" in answer.text
+    with database.unit_of_work() as session:
+        delivery = session.get(Delivery, delivery_id)
+        assert delivery is not None and delivery.status == DeliveryStatus.PENDING
+        assert delivery.error.startswith("resent after: ")
+    again = coordinator.post(f"/desk/messages/{delivery_id}/resend", data={"csrf": csrf})
+    assert again.status_code == 422
 
 
 def test_the_ranking_page_answers_without_a_formula_or_with_a_bad_period(desk: Any) -> None:

@@ -387,7 +387,7 @@ def ranking(
 
 @router.get("/desk/messages", response_class=HTMLResponse)
 def messages(
-    request: Request, config: Config, db: Db, now: Now, visitor: DeskSignedIn, day: str = ""
+    request: Request, config: Config, db: Db, now: Now, visitor: DeskSignedIn, day: str = "", done: str = ""
 ) -> HTMLResponse:
     """The delivery log of a day (default today): recipients and sign-in links masked; failed and in doubt first."""
     from tasks.notify.log import list_deliveries
@@ -400,6 +400,7 @@ def messages(
         rows = [
             (
                 {
+                    "id": d.id,
                     "status": d.status.value,
                     "at": d.sent_at or d.last_attempt_at or d.due_at,
                     "kind": d.kind,
@@ -422,5 +423,29 @@ def messages(
         trouble=trouble,
         day=chosen,
         status_label=DELIVERY_LABEL,
+        may_resend=may_take(visitor.principal, "resend"),
+        done="已重新排入发送队列，将按发送规则（工作时间、重试）发出。" if done == "resend" else "",
     )
     return _render(request, "desk/messages.html", context)
+
+
+@router.post("/desk/messages/{delivery_id}/resend", response_model=None)
+async def post_resend(
+    request: Request, delivery_id: int, db: Db, now: Now, visitor: DeskSignedIn
+) -> Response:
+    """Put a failed (or in-doubt, named here) message back to be sent by the delivery rules
+    (``tasks.notify.log.resend``, as ``zhenggai notifications --resend --id N``)."""
+    from tasks.notify.log import resend
+
+    form = await request.form()
+    check_form(request, db, visitor, str(form.get("csrf") or ""))
+    try:
+        check_desk_action(visitor.principal, "resend")
+    except Forbidden:
+        return _refused(request, visitor)
+    with db.unit_of_work() as session:
+        chosen = resend(session, now, ids=[delivery_id])
+        session.commit()
+    if not chosen:
+        return _error(request, visitor, 422, "未能重发", "这条消息不是发送失败或不确定的消息，或不存在。")
+    return RedirectResponse(f"/desk/messages?done=resend#all-d{delivery_id}", status_code=303)
