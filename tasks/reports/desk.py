@@ -141,12 +141,13 @@ def round_overview(
     light: str | None = None,
     state: str | None = None,
 ) -> Overview:
-    """The overview of a round (the ledger's only round when none is named) as of the clock's today.
+    """The overview of a round (none named: the ledger's first, by code) as of the clock's today.
 
     ``unit`` (a code) keeps the measures it leads or co-owns, ``light`` (green, yellow, red) those of that
     light, ``state`` (a key of ``COUNTS``) those counted there; an unknown filter value keeps nothing.
     """
-    code = only_round(session, round_code)
+    codes = round_codes(session)
+    code = only_round(session, round_code) if round_code is not None or len(codes) < 2 else codes[0]
     today = clock.today
     views = measure_views(session, clock, round_code=code)
     units = list(session.execute(select(Unit.code, Unit.name, Unit.id)))
@@ -185,7 +186,7 @@ def round_overview(
     ordered = sorted(by_code.values(), key=lambda r: (-r.overdue, -r.missing, -(r.lead + r.co), r.code))
     return Overview(
         round_code=code,
-        rounds=tuple(round_codes(session)),
+        rounds=tuple(codes),
         today=today,
         problems=problems,
         counts=counts,

@@ -275,3 +275,17 @@ def test_a_unit_sees_its_own_score_and_the_desk_the_ranking(desk: Any) -> None:
     sign_in(client, ledger, "coordinator")
     ranking = client.get("/desk/ranking").text
     assert 'class="grid ranking"' in ranking and "新华路街道办事处" in ranking
+
+
+def test_with_several_rounds_the_desk_opens_the_first_and_links_the_others(desk: Any) -> None:
+    from tests.factories import make_round
+
+    client, ledger, database = desk
+    with database.unit_of_work() as session:
+        make_round(session, code="zz-later-round")
+        session.commit()
+    sign_in(client, ledger, "coordinator")
+    page = client.get("/desk").text
+    assert "整改总览 · portal-round" in page and 'href="/desk/r/zz-later-round"' in page
+    forged = client.get("/desk/review", params={"done": "accept", "sync": "请拨打电话 123"}).text
+    assert "请拨打电话" not in forged

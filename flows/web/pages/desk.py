@@ -258,7 +258,8 @@ def review_page(
         closed=closed,
         extensions=extensions,
         done=DONE.get(done, ""),
-        sync=sync[:300],
+        # Only what sync_after_review says is shown (the query string is not a place for any text).
+        sync=sync[:300] if sync.startswith(("deployment not synced", "deployments of round")) else "",
         errors={},
     )
     return _render(request, "desk/review.html", context)
