@@ -132,3 +132,16 @@ def test_a_leader_sees_the_overview_and_every_write_is_refused(desk: Any, page: 
     with database.unit_of_work() as session:
         extension = session.get(ExtensionRequest, ledger.extension_id)
         assert extension is not None and extension.status == "pending"
+
+
+def test_the_desk_is_usable_on_a_phone(desk: Any, browser: Any) -> None:
+    base, ledger, _database = desk
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
+    phone = context.new_page()
+    try:
+        phone.goto(base + link_path(ledger.links["coordinator"]))
+        for path in ("/desk", "/desk/review", "/desk/messages", "/desk/ranking"):
+            phone.goto(base + path)
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
+    finally:
+        context.close()
