@@ -86,6 +86,7 @@ class Overview:
     units: tuple[UnitRow, ...]
     measures: tuple[MeasureView, ...]  # after the filters
     filters: dict[str, str]
+    leaders: tuple[tuple[str, str], ...] = ()  # (contact code, how overviews name them) of the round
 
     @property
     def completion_rate(self) -> str:
@@ -140,11 +141,15 @@ def round_overview(
     unit: str | None = None,
     light: str | None = None,
     state: str | None = None,
+    leader: str | None = None,
+    q: str | None = None,
 ) -> Overview:
     """The overview of a round (none named: the ledger's first, by code) as of the clock's today.
 
     ``unit`` (a code) keeps the measures it leads or co-owns, ``light`` (green, yellow, red) those of that
-    light, ``state`` (a key of ``COUNTS``) those counted there; an unknown filter value keeps nothing.
+    light, ``state`` (a key of ``COUNTS``) those counted there, ``leader`` (a contact code) those that
+    leader is responsible for, ``q`` those whose code, text, problem or owners contain it; an unknown
+    filter value keeps nothing.
     """
     codes = round_codes(session)
     code = only_round(session, round_code) if round_code is not None or len(codes) < 2 else codes[0]
@@ -181,8 +186,12 @@ def round_overview(
         if (unit is None or unit in owners[v.code])
         and (light is None or v.light.value == light)
         and (state is None or (state in COUNTS and in_count(v, state, today)))
+        and (leader is None or v.leader_code == leader)
+        and (not q or _matches(v, q))
     ]
-    filters = {k: v for k, v in (("unit", unit), ("light", light), ("state", state)) if v}
+    given = (("unit", unit), ("light", light), ("state", state), ("leader", leader), ("q", q))
+    filters = {k: v for k, v in given if v}
+    leaders = sorted({(v.leader_code, v.leader or v.leader_code) for v in views if v.leader_code})
     ordered = sorted(by_code.values(), key=lambda r: (-r.overdue, -r.missing, -(r.lead + r.co), r.code))
     return Overview(
         round_code=code,
@@ -194,7 +203,18 @@ def round_overview(
         units=tuple(ordered),
         measures=tuple(kept),
         filters=filters,
+        leaders=tuple((code, name or code) for code, name in leaders),
     )
+
+
+def _matches(view: MeasureView, text: str) -> bool:
+    """Whether a search text occurs in the measure's code, text, problem title or owners' names."""
+    needle = text.strip().lower()
+    haystack = " ".join(
+        [view.code, view.measure_text, view.problem_title, view.lead_unit or "", *view.co_units]
+        + [share.name for share in view.members]
+    ).lower()
+    return needle in haystack
 
 
 @dataclass(frozen=True)

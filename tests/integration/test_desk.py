@@ -102,6 +102,14 @@ def test_the_overview_counts_as_the_notice_and_links_each_number(desk: Any) -> N
     assert sorted(re.findall(r'data-code="([^"]+)"', unit_b)) == ["JB-1", "JB-2"]
     red = client.get("/desk/r/portal-round", params={"light": "red"}).text
     assert ledger.portal.overdue in re.findall(r'data-code="([^"]+)"', red)
+    by_leader = client.get("/desk/r/portal-round", params={"leader": "leader-li"}).text
+    assert sorted(re.findall(r'data-code="([^"]+)"', by_leader)) == [
+        ledger.portal.due_soon,
+        ledger.portal.overdue,
+    ]
+    assert '<option value="leader-li" selected>分管副局长</option>' in by_leader
+    found = client.get("/desk/r/portal-round", params={"q": "门前三包"}).text
+    assert re.findall(r'data-code="([^"]+)"', found) == [ledger.claimed]
     assert client.get("/desk/r/no-such-round").status_code == 404
 
 

@@ -98,6 +98,14 @@ def _refused(request: Request, visitor: Visitor) -> HTMLResponse:
     return _error(request, visitor, 403, "没有权限", "领导账号只能查看，不能办理销号、退回、延期审批等操作。")
 
 
+def _given(filters: dict[str, str]) -> dict[str, str | None]:
+    """The overview's filters as ``round_overview`` takes them (an empty parameter: no filter)."""
+    return {
+        key: (filters.get(key) or "").strip()[:100] or None
+        for key in ("unit", "light", "state", "leader", "q")
+    }
+
+
 # -- the overview -------------------------------------------------------------------------------------
 
 
@@ -108,15 +116,11 @@ def _overview(
     now: Now,
     visitor: Visitor,
     round_code: str | None,
-    unit: str | None,
-    light: str | None,
-    state: str | None,
+    filters: dict[str, str],
 ) -> HTMLResponse:
     try:
         with db.unit_of_work() as session:
-            overview = round_overview(
-                session, now, round_code, unit=unit or None, light=light or None, state=state or None
-            )
+            overview = round_overview(session, now, round_code, **_given(filters))
     except ZhenggaiError as error:
         return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
     base = f"/desk/r/{overview.round_code}"
@@ -158,9 +162,12 @@ def desk_home(
     unit: str = "",
     light: str = "",
     state: str = "",
+    leader: str = "",
+    q: str = "",
 ) -> HTMLResponse:
     """The overview of the ledger's round (or of the first round when there are several)."""
-    return _overview(request, config, db, now, visitor, None, unit, light, state)
+    filters = {"unit": unit, "light": light, "state": state, "leader": leader, "q": q}
+    return _overview(request, config, db, now, visitor, None, filters)
 
 
 @router.get("/desk/r/{round_code}", response_class=HTMLResponse)
@@ -174,9 +181,12 @@ def desk_round(
     unit: str = "",
     light: str = "",
     state: str = "",
+    leader: str = "",
+    q: str = "",
 ) -> HTMLResponse:
     """The overview of one round, with the filters ``unit``, ``light`` and ``state`` as query parameters."""
-    return _overview(request, config, db, now, visitor, round_code, unit, light, state)
+    filters = {"unit": unit, "light": light, "state": state, "leader": leader, "q": q}
+    return _overview(request, config, db, now, visitor, round_code, filters)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -189,14 +199,7 @@ def _overview_xlsx(
 
     try:
         with db.unit_of_work() as session:
-            overview = round_overview(
-                session,
-                now,
-                round_code,
-                unit=filters.get("unit") or None,
-                light=filters.get("light") or None,
-                state=filters.get("state") or None,
-            )
+            overview = round_overview(session, now, round_code, **_given(filters))
     except ZhenggaiError as error:
         return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
     name = f"overview-{overview.round_code}-{overview.today.isoformat()}.xlsx"
