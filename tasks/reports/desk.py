@@ -1,6 +1,6 @@
 """What the coordinators' and leaders' desk shows, as plain values (the pages in ``flows/web/pages/desk.py``).
 
-The overview of a round: its counts (问题, 措施, 已完成, 已销号, 推进中, 逾期, 未按期报送) and the completion
+The overview of a round: its counts (问题, 措施, 已完成, 已销号, 推进中, 逾期, 未按期报送, 今日到期) and the completion
 rate as the notice computes it (``models.notice.NoticeStatistics``: done or closed over all measures;
 逾期 by ``models.rules.is_overdue``), each unit's lead and co measures, and the measures behind each number
 (filters ``unit``, ``light``, ``state``). The review queue: the done claims with the evidence of their
@@ -35,6 +35,7 @@ COUNTS = {
     "in_progress": "推进中",
     "overdue": "逾期",
     "missing": "未按期报送",
+    "due_today": "今日到期",
 }
 LIGHT_WORD = {Light.GREEN: "绿", Light.YELLOW: "黄", Light.RED: "红"}
 
@@ -52,6 +53,8 @@ def in_count(view: MeasureView, key: str, today: date) -> bool:
         return overdue
     if key == "in_progress":
         return not is_finished(view.status) and not overdue
+    if key == "due_today":
+        return not is_finished(view.status) and view.deadline == today
     if key == "missing":
         return view.report_missing or any(share.report_missing for share in view.members)
     raise ValueError(f"'{key}' is not a count: {', '.join(COUNTS)}")

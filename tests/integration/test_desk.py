@@ -91,6 +91,7 @@ def test_the_overview_counts_as_the_notice_and_links_each_number(desk: Any) -> N
     assert re.search(r'id="count-closed"[^>]*><span class="n">1</span>', page)
     assert re.search(r'id="count-overdue"[^>]*><span class="n">1</span>', page)
     assert re.search(r'id="count-in_progress"[^>]*><span class="n">3</span>', page)
+    assert re.search(r'id="count-due_today"[^>]*><span class="n">0</span>', page) and "今日到期0项" in page
     assert '<span class="n" id="rate">42.9%</span>' in page  # 3 of 7, as the notice rounds it
     assert 'href="/desk/r/portal-round?state=overdue#measures"' in page
     assert "红" in page and "lamp light-red" in page

@@ -132,7 +132,17 @@ def _overview(
     from markupsafe import Markup
 
     from tasks.charts.svg import completion_svg, lights_svg
+    from tasks.notify.log import list_deliveries
 
+    with db.unit_of_work() as session:
+        today_messages = [
+            d.status.value for d, _m, _u in list_deliveries(session, now, day=now.today, limit=2000)
+        ]
+    messages_today = {
+        "all": len(today_messages),
+        "sent": today_messages.count("sent"),
+        "trouble": sum(1 for s in today_messages if s in ("failed", "in_doubt")),
+    }
     charts = [
         Markup(completion_svg(chart_rows(overview))),  # every text escaped in tasks.charts.svg
         Markup(lights_svg([(u.name, u.lights) for u in overview.units])),
@@ -143,6 +153,7 @@ def _overview(
         visitor,
         o=overview,
         charts=charts,
+        messages_today=messages_today,
         counts=COUNTS,
         link=link,
         xlsx=f"{base}/overview.xlsx" + (f"?{urlencode(overview.filters)}" if overview.filters else ""),
