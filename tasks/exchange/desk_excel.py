@@ -82,6 +82,7 @@ def overview_workbook(overview: Overview, clock: Clock) -> bytes:
                 row.lights["green"],
                 row.lights["yellow"],
                 row.lights["red"],
+                row.escalation,
                 when(row.last_report),
                 "、".join(row.members),
             ),

@@ -14,15 +14,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.clock import Clock
-from models.enums import MeasureStatus
+from models.enums import EventKind, MeasureStatus
 from models.measure_view import MeasureView
 from models.notice import NoticeStatistics
+from models.notifications import LEVEL_LABEL, LEVEL_ORDER, Level
 from models.rules import LIGHT_LABEL, STATE_LABEL, Light, is_finished, is_overdue
-from models.tables import Unit
+from models.tables import StatusEvent, Unit
 from tasks.ledger.queries import measure_views, only_round, round_codes
 from tasks.reports.access import measure_reports
 from tasks.reports.assignments import pending_extensions
@@ -73,6 +74,7 @@ class UnitRow:
     missing: int = 0
     last_report: datetime | None = None
     members: list[str] = field(default_factory=list)  # a collective's members, by name
+    escalation: str = ""  # the highest 督办 step its measures are at now (LEVEL_LABEL), "" for none
     lights: dict[str, int] = field(default_factory=lambda: {light.value: 0 for light in Light})
 
 
@@ -112,6 +114,34 @@ def _owners(view: MeasureView, names: dict[str, str]) -> tuple[set[str], set[str
     for share in view.members:
         (lead if share.role == "lead" else co).add(share.code)
     return lead, co
+
+
+def escalation_levels(session: Session, measure_ids: Sequence[int]) -> dict[int, Level]:
+    """The 督办 step each measure is at now: its latest escalation, unless its status moved since."""
+    if not measure_ids:
+        return {}
+    moved = {
+        measure_id: at
+        for measure_id, at in session.execute(
+            select(StatusEvent.measure_id, func.max(StatusEvent.at))
+            .where(StatusEvent.measure_id.in_(measure_ids), StatusEvent.kind == EventKind.STATUS)
+            .group_by(StatusEvent.measure_id)
+        )
+    }
+    levels: dict[int, Level] = {}
+    for measure_id, at, level in session.execute(
+        select(StatusEvent.measure_id, StatusEvent.at, StatusEvent.to_value)
+        .where(StatusEvent.measure_id.in_(measure_ids), StatusEvent.kind == EventKind.ESCALATION)
+        .order_by(StatusEvent.at, StatusEvent.id)
+    ):
+        last_move = moved.get(measure_id)
+        if measure_id is None or level not in {step.value for step in Level}:
+            continue
+        if last_move is None or at >= last_move:
+            levels[measure_id] = Level(level)
+        else:
+            levels.pop(measure_id, None)
+    return levels
 
 
 def _tally(row: UnitRow, view: MeasureView, unit_code: str, *, lead: bool, today: date) -> None:
@@ -178,6 +208,15 @@ def round_overview(
             collective = row_of(share.collective_code)
             if share.name not in collective.members:
                 collective.members.append(share.name)
+    levels = escalation_levels(session, [v.id for v in views if v.id is not None])
+    for view in views:
+        level = levels.get(view.id) if view.id is not None else None
+        if level is None or view.lead_unit_code is None:
+            continue
+        row = row_of(view.lead_unit_code)
+        current = next((step for step in LEVEL_ORDER if LEVEL_LABEL[step] == row.escalation), None)
+        if current is None or LEVEL_ORDER.index(level) > LEVEL_ORDER.index(current):
+            row.escalation = LEVEL_LABEL[level]
     counts = {key: sum(1 for v in views if in_count(v, key, today)) for key in COUNTS}
     problems = len({v.problem_ordinal for v in views})
     statistics = NoticeStatistics(

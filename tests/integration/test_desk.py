@@ -82,7 +82,24 @@ def test_a_role_link_lands_on_the_desk_and_a_unit_is_kept_out(desk: Any) -> None
 
 
 def test_the_overview_counts_as_the_notice_and_links_each_number(desk: Any) -> None:
-    client, ledger, _db = desk
+    from datetime import UTC, datetime
+
+    from models.enums import EventKind
+
+    client, ledger, database = desk
+    with database.unit_of_work() as session:
+        overdue = session.scalar(select(Measure).where(Measure.code == ledger.portal.overdue))
+        for level in ("blue", "yellow"):
+            session.add(
+                StatusEvent(
+                    measure=overdue,
+                    at=datetime.now(UTC),
+                    actor="sweep",
+                    kind=EventKind.ESCALATION,
+                    to_value=level,
+                )
+            )
+        session.commit()
     sign_in(client, ledger, "leader")
     page = client.get("/desk").text
     # JA-1 in progress, JA-2 overdue, JA-3 closed, JB-1, JB-2 (ongoing), JA-4 and JA-5 done: 7 measures.
@@ -112,6 +129,8 @@ def test_the_overview_counts_as_the_notice_and_links_each_number(desk: Any) -> N
     found = client.get("/desk/r/portal-round", params={"q": "门前三包"}).text
     assert re.findall(r'data-code="([^"]+)"', found) == [ledger.claimed]
     assert client.get("/desk/r/no-such-round").status_code == 404
+    assert re.search(r'id="unit-jiedao-a".*?<td>黄色督办</td>', page, re.S)
+    assert "督办</td>" not in page.split('id="unit-jiedao-b"')[1].split("</tr>")[0]
 
 
 def test_a_coordinator_accepts_returns_reopens_and_decides_an_extension(desk: Any) -> None:
