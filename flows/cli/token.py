@@ -33,12 +33,15 @@ def issue(
     link: bool = typer.Option(
         False,
         "--link",
-        help="Print the unit's portal sign-in link (on ZHENGGAI_PUBLIC_URL) instead of the token.",
+        help="Print a sign-in link (on ZHENGGAI_PUBLIC_URL) instead of the token: a unit's opens the "
+        "portal, a coordinator's or leader's the desk (/desk).",
     ),
 ) -> None:
     """Issue a token and print it once: it cannot be shown again.
 
     Example: zhenggai token issue --unit jiedao --label 街道联络员
+
+    Example: zhenggai token issue --role coordinator --label 督查室 --link
     """
     from datetime import UTC, datetime
 
@@ -54,11 +57,9 @@ def issue(
         raise typer.BadParameter(f"'{role}' is not coordinator or leader", param_hint="--role")
     token_role = TokenRole(role) if role is not None else TokenRole.UNIT
     config = settings()
-    if link and token_role != TokenRole.UNIT:
-        raise typer.BadParameter("a sign-in link is for a unit: give --unit", param_hint="--link")
     if link and not config.public_url:
         raise typer.BadParameter(
-            "set ZHENGGAI_PUBLIC_URL (where units reach the portal) to make sign-in links",
+            "set ZHENGGAI_PUBLIC_URL (where the portal and the desk are reached) to make sign-in links",
             param_hint="--link",
         )
     now = datetime.now(UTC)
@@ -69,7 +70,8 @@ def issue(
         issued = issue_token(
             session, role=token_role, unit_code=unit, label=label, now=now, expires_at=expires_at
         )
-        url = sign_in_link(session, config, issued.token_id, now=now) if link else None
+        path = "" if token_role == TokenRole.UNIT else "/desk"
+        url = sign_in_link(session, config, issued.token_id, now=now, path=path) if link else None
         session.commit()
     who = f"unit {issued.unit_code}" if issued.unit_code else issued.role.value
     until = local_time(expires_at)

@@ -1,6 +1,7 @@
 """The HTTP app: ``create_app(settings)`` builds it; ``zhenggai web`` (alias ``zhenggai api``) serves it.
 
-The units' portal is at ``/`` (Chinese pages, a session cookie from a sign-in link: docs/portal.md).
+The units' portal is at ``/`` (Chinese pages, a session cookie from a sign-in link: docs/portal.md); the
+coordinators' and leaders' desk at ``/desk`` (same sign-in and session: docs/desk.md).
 
 The JSON API is under ``/api`` (a reference page at ``/api/docs``, schema at ``/api/openapi.json``): units
 report progress with evidence, coordinators review and close (销号). Every request but ``/api/health``
@@ -22,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from flows.web.api import evidence, measures, reports, service, units
 from flows.web.errors import install_error_handlers
 from flows.web.guard import RequestGuard
+from flows.web.pages import desk
 from flows.web.pages import portal as pages
 from flows.web.pages.session import WEB, make_templates
 from models.settings import Settings, get_settings
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     app.include_router(pages.router)
+    app.include_router(desk.router)
     return app
 
 

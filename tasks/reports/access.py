@@ -56,6 +56,35 @@ def idempotency_scope(principal: Principal) -> str:
     return f"{principal.role.value}#{principal.token_id}"
 
 
+# What a leader may do on the desk besides reading: the notice sign-off (the editorial issue's), nothing else.
+LEADER_ACTIONS = frozenset({"notice_sign_off"})
+# Every write the desk offers (pages and the API's review): coordinators may take them all.
+DESK_ACTIONS = frozenset({"accept", "return", "reopen", "decide_extension", "resend", "notice_sign_off"})
+
+
+def may_use_desk(principal: Principal) -> bool:
+    """Coordinators and leaders use the desk (``/desk``); units use the portal."""
+    return can_read_everything(principal)
+
+
+def may_take(principal: Principal, action: str) -> bool:
+    """Whether the principal may take a desk action: a coordinator any, a leader only ``LEADER_ACTIONS``."""
+    if principal.role == TokenRole.COORDINATOR:
+        return action in DESK_ACTIONS
+    if principal.role == TokenRole.LEADER:
+        return action in LEADER_ACTIONS
+    return False
+
+
+def check_desk_action(principal: Principal, action: str) -> None:
+    """Raise ``Forbidden`` unless the principal may take the desk action (see ``may_take``)."""
+    if not may_take(principal, action):
+        who = "a leader token may only read (and sign off the notice)"
+        if principal.role != TokenRole.LEADER:
+            who = f"only a coordinator may {action}"
+        raise Forbidden("role", who)
+
+
 def check_may_review(principal: Principal, action: str) -> None:
     """Raise ``Forbidden`` unless the principal may 销号, 退回 or reopen measures (coordinators only)."""
     if principal.role != TokenRole.COORDINATOR:

@@ -343,13 +343,20 @@ def test_logout_ends_the_session(portal: Any) -> None:
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
-def test_a_pasted_token_signs_in_and_a_role_token_does_not(portal: Any) -> None:
+def test_a_pasted_token_signs_in_and_a_role_token_lands_on_the_desk(portal: Any) -> None:
     client, ledger, _ = portal
     form = client.get("/signin").text
     wrong = client.post("/signin", data={"csrf": csrf_of(form), "token": "zg_nonsense"})
     assert wrong.status_code == 401 and "令牌无效" in wrong.text
-    coordinator = client.post("/signin", data={"csrf": csrf_of(form), "token": ledger.tokens["coordinator"]})
-    assert coordinator.status_code == 401 and "责任单位" in coordinator.text
+    desk = TestClient(client.app)
+    desk_form = desk.get("/signin").text
+    coordinator = desk.post(
+        "/signin",
+        data={"csrf": csrf_of(desk_form), "token": ledger.tokens["coordinator"]},
+        follow_redirects=False,
+    )
+    assert coordinator.status_code == 303 and coordinator.headers["location"] == "/desk"
+    assert desk.get("/", follow_redirects=False).headers["location"] == "/desk"
     answer = client.post(
         "/signin", data={"csrf": csrf_of(form), "token": ledger.tokens["unit"]}, follow_redirects=False
     )

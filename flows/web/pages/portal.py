@@ -25,7 +25,10 @@ from flows.web.deps import Config, Db, Now
 from flows.web.pages.session import (
     SESSION_COOKIE,
     SIGNIN_COOKIE,
+    AnyoneSignedIn,
     CsrfRefused,
+    DeskOnly,
+    PortalOnly,
     SignedIn,
     SignInRequired,
     Visitor,
@@ -34,7 +37,7 @@ from flows.web.pages.session import (
     page_context,
     signin_secret,
 )
-from models.enums import ReportStatus, TokenRole
+from models.enums import ReportStatus
 from models.errors import (
     DuplicateReport,
     EvidenceTooLarge,
@@ -46,7 +49,7 @@ from models.errors import (
 )
 from models.settings import Settings
 from models.tables import utcnow
-from tasks.reports.access import check_measure_access, evidence_for, measure_reports
+from tasks.reports.access import check_measure_access, evidence_for, may_use_desk, measure_reports
 from tasks.reports.assignments import acknowledge, request_extension
 from tasks.reports.evidence import (
     EXTENSION_TYPES,
@@ -57,7 +60,7 @@ from tasks.reports.evidence import (
 )
 from tasks.reports.portal import measure_page, unit_home
 from tasks.reports.record import MetricInput, ReportInput
-from tasks.reports.signin import BadSignature, session_for_link, session_for_token
+from tasks.reports.signin import BadSignature, session_for_link, session_for_token, session_principal
 from tasks.reports.tokens import refusal_reason, verify_token
 
 router = APIRouter(include_in_schema=False)
@@ -98,6 +101,14 @@ def install_page_handlers(app: FastAPI) -> None:
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
+    @app.exception_handler(DeskOnly)
+    async def _desk_only(request: Request, error: DeskOnly) -> Response:
+        return RedirectResponse("/desk", status_code=303)
+
+    @app.exception_handler(PortalOnly)
+    async def _portal_only(request: Request, error: PortalOnly) -> Response:
+        return RedirectResponse("/", status_code=303)
+
     @app.exception_handler(CsrfRefused)
     async def _csrf(request: Request, error: CsrfRefused) -> Response:
         return _error(request, None, 403, "页面已过期", "页面已过期或来自其他网站，请返回刷新后重新提交。")
@@ -128,7 +139,7 @@ def _signin_page(
     return response
 
 
-_NEXT = re.compile(r"^/m/[A-Za-z0-9._\-]{1,64}$")
+_NEXT = re.compile(r"^/(m/[A-Za-z0-9._\-]{1,64}|desk(/[A-Za-z0-9._\-/]{0,100})?)$")
 
 
 def _signed_in_response(
@@ -165,15 +176,13 @@ async def signin_with_token(request: Request, config: Config, db: Db) -> Respons
     with db.unit_of_work() as session:
         principal = verify_token(session, secret, now=now)
         reason = "" if principal else refusal_reason(session, secret, now=now)
-        if principal is None or principal.role != TokenRole.UNIT:
+        if principal is None:
             session.commit()
-            message = (
-                _token_problem(reason) if principal is None else "本页面供责任单位使用，请使用单位令牌登录"
-            )
-            return _signin_page(request, config, status=401, field_error=message)
+            return _signin_page(request, config, status=401, field_error=_token_problem(reason))
         value, expires_at = session_for_token(session, config, principal.token_id, now=now)
         session.commit()
-    return _signed_in_response(config, value, (expires_at - now).total_seconds())
+    landing = "/desk" if may_use_desk(principal) else "/"
+    return _signed_in_response(config, value, (expires_at - now).total_seconds(), landing)
 
 
 def _token_problem(reason: str) -> str:
@@ -192,20 +201,26 @@ def signin_with_link(value: str, request: Request, config: Config, db: Db, next:
     try:
         with db.unit_of_work() as session:
             cookie, expires_at = session_for_link(session, config, value, now=now)
+            principal = session_principal(session, cookie, now=now)
             session.commit()
     except BadSignature as problem:
         return _signin_page(request, config, status=401, error=str(problem))
+    desk = principal is not None and may_use_desk(principal)
+    if desk and not next.startswith("/desk"):
+        next = "/desk"
+    elif not desk and next.startswith("/desk"):
+        next = "/"
     return _signed_in_response(config, cookie, (expires_at - now).total_seconds(), next)
 
 
 @router.get("/logout", response_class=HTMLResponse)
-def logout_page(request: Request, config: Config, visitor: SignedIn) -> HTMLResponse:
+def logout_page(request: Request, config: Config, visitor: AnyoneSignedIn) -> HTMLResponse:
     """Asks to confirm (a GET changes nothing)."""
     return _render(request, "logout.html", page_context(request, config, visitor))
 
 
 @router.post("/logout", response_model=None)
-async def logout(request: Request, db: Db, visitor: SignedIn) -> Response:
+async def logout(request: Request, db: Db, visitor: AnyoneSignedIn) -> Response:
     """Ends the session in this browser."""
     form = await request.form()
     check_form(request, db, visitor, str(form.get("csrf") or ""))
@@ -557,3 +572,35 @@ def evidence_file(request: Request, sha256: str, config: Config, db: Db, visitor
     if not path.is_file():
         return _error(request, visitor, 404, "没有找到文件", "文件已登记，但存储中缺失，请联系牵头部门。")
     return FileResponse(path, media_type=info.content_type, filename=info.filename)
+
+
+# -- the unit's own score ---------------------------------------------------------------------------
+
+
+@router.get("/score", response_class=HTMLResponse)
+def score(
+    request: Request, config: Config, db: Db, now: Now, visitor: SignedIn, period: str = ""
+) -> HTMLResponse:
+    """本单位考核得分: the unit's score of a period (default the last closed week), line by line."""
+    from models.assessment import PeriodKind, last_closed, parse_period
+    from models.assessment_formula import RULE_LABEL
+    from models.errors import ZhenggaiError
+    from tasks.assessment.views import unit_score_view
+    from tasks.ledger.queries import only_round
+
+    view, problem = None, ""
+    try:
+        chosen = parse_period(period) if period else last_closed(now.today, PeriodKind.WEEK)
+        with db.unit_of_work() as session:
+            assert visitor.principal.unit_code is not None
+            view = unit_score_view(
+                session, only_round(session, None), visitor.principal.unit_code, chosen, now
+            )
+    except ZhenggaiError:
+        problem = (
+            "这一期还没有本单位的考核得分。" if not period else "请按 2026-W48 或 2026-11 的格式填写期间。"
+        )
+    context = page_context(
+        request, config, visitor, view=view, problem=problem, period=period, rule_label=RULE_LABEL
+    )
+    return _render(request, "score.html", context)

@@ -17,10 +17,11 @@ from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 
 from flows.web.deps import Db
+from models.enums import TokenRole
 from models.rules import format_chinese_day
 from models.settings import Settings
 from models.tables import utcnow
-from tasks.reports.access import unit_name_of
+from tasks.reports.access import may_use_desk, unit_name_of
 from tasks.reports.signin import check_csrf, csrf_token, session_principal, signing_key
 from tasks.reports.tokens import Principal
 
@@ -31,6 +32,14 @@ WEB = Path(__file__).resolve().parents[1]  # flows/web: templates/ and static/
 
 class SignInRequired(Exception):
     """No live session: the page answers with a redirect to the sign-in page."""
+
+
+class DeskOnly(Exception):
+    """A coordinator's or leader's session on a unit's page: the page answers with a redirect to ``/desk``."""
+
+
+class PortalOnly(Exception):
+    """A unit's session on a desk page: the page answers with a redirect to 我的任务."""
 
 
 class CsrfRefused(Exception):
@@ -73,7 +82,24 @@ def cookie_options(settings: Settings) -> dict[str, Any]:
 
 
 def signed_in(request: Request, db: Db) -> Visitor:
-    """The signed-in unit, or ``SignInRequired``."""
+    """The signed-in unit, or ``SignInRequired`` (``DeskOnly`` for a coordinator or leader)."""
+    visitor = _session_visitor(request, db)
+    if may_use_desk(visitor.principal):
+        raise DeskOnly
+    if visitor.principal.unit_code is None:
+        raise SignInRequired
+    return visitor
+
+
+def desk_signed_in(request: Request, db: Db) -> Visitor:
+    """The signed-in coordinator or leader, or ``SignInRequired`` (``PortalOnly`` for a unit)."""
+    visitor = _session_visitor(request, db)
+    if not may_use_desk(visitor.principal):
+        raise PortalOnly
+    return visitor
+
+
+def _session_visitor(request: Request, db: Db) -> Visitor:
     value = request.cookies.get(SESSION_COOKIE)
     if not value:
         raise SignInRequired
@@ -85,13 +111,25 @@ def signed_in(request: Request, db: Db) -> Visitor:
         if principal is not None and principal.unit_id is not None:
             unit_name = unit_name_of(session, principal.unit_id)
         session.commit()
-    if principal is None or principal.unit_code is None:
+    if principal is None:
         raise SignInRequired
+    if may_use_desk(principal):
+        unit_name = ROLE_NAMES.get(principal.role, "")
     request.state.principal = principal
     return Visitor(principal, value, csrf_token(key, value), unit_name)
 
 
 SignedIn = Annotated[Visitor, Depends(signed_in)]
+DeskSignedIn = Annotated[Visitor, Depends(desk_signed_in)]
+
+
+def anyone_signed_in(request: Request, db: Db) -> Visitor:
+    """Whoever is signed in: a unit, a coordinator or a leader (sign-out)."""
+    return _session_visitor(request, db)
+
+
+AnyoneSignedIn = Annotated[Visitor, Depends(anyone_signed_in)]
+ROLE_NAMES = {TokenRole.COORDINATOR: "督查督办", TokenRole.LEADER: "领导（只读）"}
 
 
 def check_form(request: Request, db: Db, visitor: Visitor, given: str | None) -> None:
@@ -120,6 +158,7 @@ def page_context(
     return {
         "request": request,
         "unit_name": visitor.unit_name if visitor else "",
+        "desk": bool(visitor and may_use_desk(visitor.principal)),
         "csrf": visitor.csrf if visitor else "",
         **values,
     }

@@ -9,9 +9,14 @@ import pytest
 from models.enums import TokenRole
 from models.errors import Forbidden
 from tasks.reports.access import (
+    DESK_ACTIONS,
+    LEADER_ACTIONS,
     can_read_everything,
+    check_desk_action,
     check_may_review,
     idempotency_scope,
+    may_take,
+    may_use_desk,
     reporting_unit,
 )
 from tasks.reports.tokens import Principal
@@ -64,3 +69,19 @@ def test_idempotency_keys_are_scoped_by_token_identity() -> None:
     # A unit coded like a role never shares that role's key space.
     lookalike = Principal(4, TokenRole.UNIT, "同名单位", unit_id=9, unit_code="coordinator")
     assert idempotency_scope(lookalike) != idempotency_scope(COORDINATOR)
+
+
+def test_the_desk_lists_the_notice_sign_off_as_the_one_leader_action() -> None:
+    assert {"notice_sign_off"} == LEADER_ACTIONS and LEADER_ACTIONS <= DESK_ACTIONS
+    assert [may_use_desk(p) for p in (UNIT, COORDINATOR, LEADER)] == [False, True, True]
+    for action in DESK_ACTIONS:
+        assert may_take(COORDINATOR, action)
+        check_desk_action(COORDINATOR, action)
+        assert not may_take(UNIT, action)
+        assert may_take(LEADER, action) == (action == "notice_sign_off")
+    for action in DESK_ACTIONS - LEADER_ACTIONS:
+        with pytest.raises(Forbidden, match="a leader token may only read"):
+            check_desk_action(LEADER, action)
+    with pytest.raises(Forbidden, match="only a coordinator may accept"):
+        check_desk_action(UNIT, "accept")
+    assert not may_take(COORDINATOR, "rewrite the ledger")  # an action the desk does not offer

@@ -1,0 +1,147 @@
+"""The coordinators' and leaders' desk in a real Chromium at a desktop's 1366 × 900 (Debian's chromium through
+Playwright): a coordinator closes (销号) one measure, returns another and approves an extension; a leader
+sees the overview and every write is refused."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from flows.web.app import create_app
+from models.db import Database
+from models.enums import MeasureStatus
+from models.settings import Settings
+from models.tables import ExtensionRequest, Measure
+from tests.support.desk import DeskLedger, build_desk_ledger
+from tests.support.loopback import free_port
+from tests.support.portal import link_path, portal_settings, serve_app
+
+CHROMIUM = "/usr/bin/chromium"
+DESKTOP = {"width": 1366, "height": 900}
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
+    reason="the browser tests need Debian's chromium at /usr/bin/chromium (apt install chromium)",
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def desk(settings: Settings, sqlite_database: Database) -> Iterator[tuple[str, DeskLedger, Database]]:
+    port = free_port()
+    config = portal_settings(settings, public_url=f"http://127.0.0.1:{port}")
+    ledger = build_desk_ledger(sqlite_database, config)
+    with serve_app(create_app(config), port) as base:
+        yield base, ledger, sqlite_database
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def status_of(database: Database, code: str) -> MeasureStatus:
+    with database.unit_of_work() as session:
+        return session.scalar(select(Measure.status).where(Measure.code == code))  # type: ignore[return-value]
+
+
+def test_a_coordinator_closes_one_returns_another_and_approves_an_extension(desk: Any, page: Any) -> None:
+    base, ledger, database = desk
+    page.goto(base + link_path(ledger.links["coordinator"]))
+    assert page.url == f"{base}/desk"
+    assert page.locator("h1").inner_text().startswith("整改总览")
+    assert page.locator("#rate").inner_text() == "42.9%"
+    page.locator("#count-overdue").click()
+    assert page.locator("table.measures tbody tr").count() == 1
+    assert "红" in page.locator("table.measures tbody tr").inner_text()
+
+    page.locator("nav.desk-nav a", has_text="审核销号").click()
+    claim = page.locator(f"#claim-{ledger.claimed}")
+    image = claim.locator("img")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    assert ledger.photo_sha in claim.inner_text()
+    claim.locator("textarea[name=note]").fill("现场核查，责任书齐全")
+    claim.locator("form.accept button").click()
+    page.wait_for_selector("#done")
+    assert "已销号" in page.locator("#done").inner_text()
+    assert "deployment not synced" in page.locator("#sync").inner_text()
+    assert status_of(database, ledger.claimed) == MeasureStatus.CLOSED
+
+    weak = page.locator(f"#claim-{ledger.weak}")
+    weak.locator("textarea[name=reason]").fill("缺少现场照片")
+    weak.locator("form.return button").click()
+    page.wait_for_selector("#done")
+    assert "已退回" in page.locator("#done").inner_text()
+    assert status_of(database, ledger.weak) == MeasureStatus.IN_PROGRESS
+
+    page.locator(f"#extension-{ledger.extension_id} form.approve button").click()
+    page.wait_for_selector("#done")
+    assert "已批准延期" in page.locator("#done").inner_text()
+    with database.unit_of_work() as session:
+        extension = session.get(ExtensionRequest, ledger.extension_id)
+        assert extension is not None and extension.status == "approved"
+        deadline = session.scalar(select(Measure.deadline).where(Measure.code == ledger.extension_measure))
+        assert deadline == ledger.requested
+
+
+def test_a_leader_sees_the_overview_and_every_write_is_refused(desk: Any, page: Any) -> None:
+    base, ledger, database = desk
+    page.goto(base + link_path(ledger.links["leader"]))
+    assert page.url == f"{base}/desk"
+    assert "领导账号" in page.locator(".readonly").inner_text()
+    assert page.locator("table.units tbody tr").count() >= 2
+    page.goto(f"{base}/desk/review")
+    assert page.locator("form[action^='/desk/measures/'], form[action^='/desk/extensions/']").count() == 0
+    csrf = page.evaluate(
+        'async () => (await (await fetch(\'/logout\')).text()).match(/name="csrf" value="([^"]+)"/)[1]'
+    )
+    for path, field in [
+        (f"/desk/measures/{ledger.claimed}/accept", "note"),
+        (f"/desk/measures/{ledger.weak}/return", "reason"),
+        (f"/desk/measures/{ledger.portal.closed}/reopen", "reason"),
+        (f"/desk/extensions/{ledger.extension_id}/approve", "note"),
+        (f"/desk/extensions/{ledger.extension_id}/refuse", "note"),
+    ]:
+        status = page.evaluate(
+            """async ([path, field, csrf]) => {
+                const body = new URLSearchParams({csrf: csrf, [field]: '领导的操作'});
+                return (await fetch(path, {method: 'POST', body})).status;
+            }""",
+            [path, field, csrf],
+        )
+        assert status == 403, path
+    assert status_of(database, ledger.claimed) == MeasureStatus.DONE
+    assert status_of(database, ledger.portal.closed) == MeasureStatus.CLOSED
+    with database.unit_of_work() as session:
+        extension = session.get(ExtensionRequest, ledger.extension_id)
+        assert extension is not None and extension.status == "pending"
+
+
+def test_the_desk_is_usable_on_a_phone(desk: Any, browser: Any) -> None:
+    base, ledger, _database = desk
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
+    phone = context.new_page()
+    try:
+        phone.goto(base + link_path(ledger.links["coordinator"]))
+        for path in ("/desk", "/desk/review", "/desk/messages", "/desk/ranking"):
+            phone.goto(base + path)
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
+    finally:
+        context.close()
