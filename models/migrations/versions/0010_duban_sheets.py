@@ -1,6 +1,6 @@
 """督办单: the sheets escalation steps 蓝/黄/红 issue, and the per-year counter that numbers them.
 
-Revision ID: 0012
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-30
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import models.tables
 
-revision: str = "0012"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
