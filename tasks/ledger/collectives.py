@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from models.cadence import effective_cadence
 from models.clock import Clock
 from models.collectives import CO, LEAD, MemberShare, all_members_done, judge_share, member_status
 from models.enums import MeasureStatus, ReportStatus, UnitKind
@@ -201,7 +202,11 @@ def member_shares(
                     status=member_status(measure.status, claim),
                     last_report_at=at,
                     missing_period=missing_period(
-                        measure.cadence,
+                        # 长期坚持 without a cadence: each member owes the round's ongoing cadence, as the
+                        # measure's own view does (tasks.ledger.queries.measure_view)
+                        effective_cadence(
+                            measure.cadence, measure.deadline, measure.problem.round.ongoing_cadence
+                        ),
                         since=measure.problem.round.feedback_date,
                         last_report_at=at,
                         clock=clock,

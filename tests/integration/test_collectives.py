@@ -343,3 +343,25 @@ def test_a_member_that_reported_done_is_not_overdue_while_the_others_are(databas
     lines = {score.code: {line.rule for line in score.lines} for score in ranking.scores}
     assert "overdue_workday" not in lines["street-1"]  # done two days before the deadline
     assert "overdue_workday" in lines["street-2"]  # the measure is still open for it
+
+
+def test_members_of_an_ongoing_measure_owe_the_rounds_ongoing_cadence(
+    database: Database, tmp_path: Path
+) -> None:
+    """A 长期坚持 measure (no deadline, no cadence) a collective leads asks each member for the round's
+    ongoing cadence (每月最后一个工作日 by default), as a measure with one owner is asked."""
+    plan = yaml.safe_load(PLAN.read_text(encoding="utf-8"))
+    ongoing = plan["problems"][0]["measures"][0]
+    del ongoing["deadline"], ongoing["cadence"]
+    path = tmp_path / "ongoing.yaml"
+    path.write_text(yaml.safe_dump(plan, allow_unicode=True), encoding="utf-8")
+    committed(database, load_plan_file, path, settings_clock())
+    _report(database, "street-1", ReportStatus.IN_PROGRESS, 30)
+
+    with database.unit_of_work() as session:
+        (view,) = measure_views(session, members_clock(31).on(date(2023, 11, 6)), measure_code="C-01-1")
+    shares = {share.code: share for share in view.members}
+    # October's last working day (10-31) asked for October: 示例街道一 reported on 10-30, the others never.
+    assert not shares["street-1"].report_missing
+    assert shares["street-2"].report_missing and shares["street-3"].report_missing
+    assert view.report_missing
