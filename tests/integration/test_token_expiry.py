@@ -121,5 +121,8 @@ def test_issue_link_prints_the_link_alone_on_stdout(cli: Cli, database: Database
     lines = issued.stdout.splitlines()
     assert len(lines) == 1 and lines[0].startswith("https://zhenggai.example.gov.cn/signin/")
     assert "zg_" not in issued.stdout and "sign-in link" in issued.stderr
+    # A coordinator's or leader's link signs into the desk (docs/desk.md).
     role = cli("token", "issue", "--role", "leader", "--link")
-    assert role.exit_code != 0 and "--unit" in role.output
+    assert role.exit_code == 0, role.output
+    (desk_link,) = role.stdout.splitlines()
+    assert desk_link.startswith("https://zhenggai.example.gov.cn/signin/") and desk_link.endswith("/desk")
