@@ -16,10 +16,11 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from flows.review import sync_after_review
 from flows.web.deps import Config, Db, Now
+from flows.web.pages.files import evidence_file_response
 from flows.web.pages.session import DeskSignedIn, Visitor, page_context, posted_form
 from models.assessment import PeriodKind, last_closed, parse_period
 from models.errors import (
@@ -33,7 +34,7 @@ from models.errors import (
 from models.links import mask_links
 from models.rules import LIGHT_LABEL, STATE_LABEL, Light
 from models.settings import Settings
-from tasks.reports.access import check_desk_action, evidence_for, may_take
+from tasks.reports.access import check_desk_action, may_take
 from tasks.reports.assignments import decide_extension
 from tasks.reports.desk import (
     COUNTS,
@@ -44,7 +45,6 @@ from tasks.reports.desk import (
     review_queue,
     round_overview,
 )
-from tasks.reports.evidence import evidence_path
 from tasks.reports.review import ACTION_LABEL, ReviewAction, review_measure
 
 router = APIRouter(include_in_schema=False)
@@ -346,17 +346,16 @@ async def post_extension_decision(
 @router.get("/desk/files/{sha256}", response_model=None)
 def desk_file(request: Request, sha256: str, config: Config, db: Db, visitor: DeskSignedIn) -> Response:
     """An evidence file (coordinators and leaders read every one)."""
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-        return _error(request, visitor, 404, "没有找到文件", "文件地址不完整。")
-    try:
-        with db.unit_of_work() as session:
-            info = evidence_for(session, visitor.principal, sha256)
-    except (Forbidden, LookupError):
-        return _error(request, visitor, 404, "没有找到文件", "没有这个文件。")
-    path = evidence_path(config.evidence_dir, info.sha256)
-    if not path.is_file():
-        return _error(request, visitor, 404, "没有找到文件", "文件已登记，但存储中缺失。")
-    return FileResponse(path, media_type=info.content_type, filename=info.filename)
+    return evidence_file_response(
+        request,
+        config,
+        db,
+        visitor,
+        sha256,
+        error=_error,
+        unknown="没有这个文件。",
+        missing="文件已登记，但存储中缺失。",
+    )
 
 
 # -- the ranking and the messages ---------------------------------------------------------------------
