@@ -519,22 +519,18 @@ async def post_extension(
     raw, reason = str(form.get("requested") or "").strip(), str(form.get("reason") or "")
     form_key = str(form.get("form_key") or "")[:64] or None
     shown = {"requested": raw, "reason": reason}
+
+    def again(errors: dict[str, str], key: str | None = None) -> HTMLResponse:
+        return _measure_response(
+            request, config, db, now, visitor, code, status=422, errors=errors, ext=shown, form_key=key
+        )
+
     requested: date | None = None
     if raw:
         try:
             requested = date.fromisoformat(raw)
         except ValueError:
-            return _measure_response(
-                request,
-                config,
-                db,
-                now,
-                visitor,
-                code,
-                status=422,
-                errors={"deadline": "请选择有效的日期"},
-                ext=shown,
-            )
+            return again({"deadline": "请选择有效的日期"})
     try:
         with _own_measure(db, visitor, code) as (session, unit_id):
             request_extension(
@@ -551,18 +547,7 @@ async def post_extension(
     except (Forbidden, UnknownMeasure):
         return _not_ours(request, visitor, code)
     except InvalidExtensionRequest as error:
-        return _measure_response(
-            request,
-            config,
-            db,
-            now,
-            visitor,
-            code,
-            status=422,
-            errors={error.field: error.message},
-            ext=shown,
-            form_key=form_key,
-        )
+        return again({error.field: error.message}, key=form_key)
     return RedirectResponse(f"/m/{code}?done=extension#extension", status_code=303)
 
 
