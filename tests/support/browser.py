@@ -3,11 +3,13 @@ the screenshot scripts (``tests/support/*_screenshots.py``) share.
 
 ``chromium()`` launches the browser; ``served_ledger`` builds a ledger with the portal's test settings and
 serves the app on a free loopback port; ``scratch_served_ledger`` does the same in a temporary SQLite file
-(for the screenshot scripts); ``capture`` writes a page's picture once its fonts are loaded.
+(for the screenshot scripts); ``capture`` writes a page's picture once its fonts are loaded, and
+``screenshots_main`` is the screenshot scripts' command line.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import tempfile
@@ -21,6 +23,8 @@ import pytest
 from models.db import Database
 from models.settings import Settings
 
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
@@ -89,3 +93,15 @@ def capture(page: Any, target: Path, full_page: bool = False) -> Path:
     page.evaluate("document.fonts.ready")
     page.screenshot(path=str(target), full_page=full_page)
     return target
+
+
+def screenshots_main(doc: str | None, make_screenshots: Callable[[Path], list[Path]]) -> None:
+    """A screenshot script's command line (its help is the first paragraph of ``doc``): ``--out`` (default
+    docs/screenshots), then each picture written, one a line."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n", 1)[0])
+    parser.add_argument(
+        "--out", type=Path, default=SCREENSHOTS, help="where to write (default docs/screenshots)"
+    )
+    arguments = parser.parse_args()
+    for path in make_screenshots(arguments.out):
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)

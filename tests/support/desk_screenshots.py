@@ -10,15 +10,17 @@ overdue measures, the review desk, the messages page and the ranking page; then 
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
-from tests.support.browser import DESKTOP, capture, chromium, scratch_served_ledger
+from tests.support.browser import (
+    DESKTOP,
+    capture,
+    chromium,
+    scratch_served_ledger,
+    screenshots_main,
+)
 from tests.support.portal import link_path
-
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
 def make_screenshots(out: Path) -> list[Path]:
@@ -54,13 +56,7 @@ def make_screenshots(out: Path) -> list[Path]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument(
-        "--out", type=Path, default=SCREENSHOTS, help="where to write (default docs/screenshots)"
-    )
-    arguments = parser.parse_args()
-    for path in make_screenshots(arguments.out):
-        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    screenshots_main(__doc__, make_screenshots)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ same functions with a temporary folder and measure the results.
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import tempfile
 from datetime import date
@@ -18,10 +17,17 @@ from pathlib import Path
 
 from models.db import Database
 from models.notice import NoticeDocument
-from tests.support.browser import CHROMIUM, PHONE, PHONE_PAGE, capture, chromium
+from tests.support.browser import (
+    CHROMIUM,
+    PHONE,
+    PHONE_PAGE,
+    ROOT,
+    SCREENSHOTS,
+    capture,
+    chromium,
+    screenshots_main,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 EXAMPLE = ROOT / "examples" / "xinhua-2023"
 PAGE_DPI = 96
 __all__ = ["CHROMIUM", "PHONE", "SCREENSHOTS", "make_screenshots", "page_images", "seed_document"]
@@ -98,13 +104,7 @@ def make_screenshots(out: Path) -> list[Path]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument(
-        "--out", type=Path, default=SCREENSHOTS, help="where to write (default docs/screenshots)"
-    )
-    arguments = parser.parse_args()
-    for path in make_screenshots(arguments.out):
-        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    screenshots_main(__doc__, make_screenshots)
 
 
 if __name__ == "__main__":

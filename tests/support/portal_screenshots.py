@@ -10,13 +10,15 @@ relative to today, so the dates in the pictures are the day they were taken.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from tests.support.browser import PHONE_PAGE, capture, chromium, scratch_served_ledger
-
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+from tests.support.browser import (
+    PHONE_PAGE,
+    capture,
+    chromium,
+    scratch_served_ledger,
+    screenshots_main,
+)
 
 
 def make_screenshots(out: Path) -> list[Path]:
@@ -60,13 +62,7 @@ def make_screenshots(out: Path) -> list[Path]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument(
-        "--out", type=Path, default=SCREENSHOTS, help="where to write (default docs/screenshots)"
-    )
-    arguments = parser.parse_args()
-    for path in make_screenshots(arguments.out):
-        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    screenshots_main(__doc__, make_screenshots)
 
 
 if __name__ == "__main__":
