@@ -4,48 +4,32 @@ sees the overview and every write is refused."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from flows.web.app import create_app
 from models.db import Database
 from models.enums import MeasureStatus
 from models.settings import Settings
 from models.tables import ExtensionRequest, Measure
+from tests.support.browser import DESKTOP, chromium, needs_chromium, served_ledger
 from tests.support.desk import DeskLedger, build_desk_ledger
-from tests.support.loopback import free_port
-from tests.support.portal import link_path, portal_settings, serve_app
+from tests.support.portal import link_path
 
-CHROMIUM = "/usr/bin/chromium"
-DESKTOP = {"width": 1366, "height": 900}
-
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
-    reason="the browser tests need Debian's chromium at /usr/bin/chromium (apt install chromium)",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def desk(settings: Settings, sqlite_database: Database) -> Iterator[tuple[str, DeskLedger, Database]]:
-    port = free_port()
-    config = portal_settings(settings, public_url=f"http://127.0.0.1:{port}")
-    ledger = build_desk_ledger(sqlite_database, config)
-    with serve_app(create_app(config), port) as base:
+    with served_ledger(settings, sqlite_database, build_desk_ledger) as (base, ledger):
         yield base, ledger, sqlite_database
 
 

@@ -6,56 +6,33 @@ submit recorded once, correct it, 签收, 延期申请, the form errors, an expi
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from flows.web.app import create_app
 from models.db import Database
 from models.settings import Settings
 from models.tables import Acknowledgement, ExtensionRequest, Report
 from tasks.reports.signin import LINK, sign, signing_key
 from tasks.reports.tokens import revoke_token
-from tests.support.loopback import free_port
-from tests.support.portal import (
-    SECRET_TEXT,
-    PortalLedger,
-    build_portal_ledger,
-    photo_bytes,
-    portal_settings,
-    serve_app,
-)
+from tests.support.browser import PHONE, chromium, needs_chromium, served_ledger
+from tests.support.portal import SECRET_TEXT, PortalLedger, build_portal_ledger, photo_bytes
 
-CHROMIUM = "/usr/bin/chromium"
-PHONE = {"width": 390, "height": 844}
-
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
-    reason="the browser tests need Debian's chromium at /usr/bin/chromium (apt install chromium)",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def portal(settings: Settings, sqlite_database: Database) -> Iterator[tuple[str, PortalLedger, Database]]:
-    port = free_port()
-    config = portal_settings(settings, public_url=f"http://127.0.0.1:{port}")
-    ledger = build_portal_ledger(sqlite_database, config)
-    with serve_app(create_app(config), port) as base:
+    with served_ledger(settings, sqlite_database, build_portal_ledger) as (base, ledger):
         yield base, ledger, sqlite_database
 
 

@@ -10,7 +10,6 @@ same functions with a temporary folder and measure the results.
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import tempfile
 from datetime import date
@@ -18,13 +17,20 @@ from pathlib import Path
 
 from models.db import Database
 from models.notice import NoticeDocument
+from tests.support.browser import (
+    CHROMIUM,
+    PHONE,
+    PHONE_PAGE,
+    ROOT,
+    SCREENSHOTS,
+    capture,
+    chromium,
+    screenshots_main,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 EXAMPLE = ROOT / "examples" / "xinhua-2023"
 PAGE_DPI = 96
-PHONE = {"width": 390, "height": 844}
-CHROMIUM = "/usr/bin/chromium"
+__all__ = ["CHROMIUM", "PHONE", "SCREENSHOTS", "make_screenshots", "page_images", "seed_document"]
 
 
 def seed_document(work: Path) -> NoticeDocument:
@@ -73,17 +79,10 @@ def page_images(pdf: Path, out: Path, dpi: int = PAGE_DPI) -> list[Path]:
 
 def phone_screenshot(html: str, target: Path) -> None:
     """The HTML notice in chromium at 390 × 844 (a phone), the first screen."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(
-            viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
-        )
+    with chromium() as browser:
+        page = browser.new_page(**PHONE_PAGE)
         page.set_content(html)
-        page.evaluate("document.fonts.ready")
-        page.screenshot(path=str(target))
-        browser.close()
+        capture(page, target)
 
 
 def make_screenshots(out: Path) -> list[Path]:
@@ -105,13 +104,7 @@ def make_screenshots(out: Path) -> list[Path]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument(
-        "--out", type=Path, default=SCREENSHOTS, help="where to write (default docs/screenshots)"
-    )
-    arguments = parser.parse_args()
-    for path in make_screenshots(arguments.out):
-        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    screenshots_main(__doc__, make_screenshots)
 
 
 if __name__ == "__main__":

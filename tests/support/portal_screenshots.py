@@ -10,89 +10,59 @@ relative to today, so the dates in the pictures are the day they were taken.
 
 from __future__ import annotations
 
-import argparse
-import os
-import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
-PHONE = {"width": 390, "height": 844}
-CHROMIUM = "/usr/bin/chromium"
+from tests.support.browser import (
+    PHONE_PAGE,
+    capture,
+    chromium,
+    scratch_served_ledger,
+    screenshots_main,
+)
 
 
 def make_screenshots(out: Path) -> list[Path]:
     """Take the portal's pictures into ``out``."""
-    from playwright.sync_api import sync_playwright
-
-    from flows.web.app import create_app
-    from models.db import Database
-    from models.settings import Settings
-    from tests.support.loopback import free_port
-    from tests.support.portal import build_portal_ledger, photo_bytes, portal_settings, serve_app
+    from tests.support.portal import build_portal_ledger, photo_bytes
 
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    with tempfile.TemporaryDirectory(prefix="zhenggai-portal-") as tmp:
-        database_url = f"sqlite:///{Path(tmp) / 'portal.db'}"
-        database = Database(database_url)
-        database.upgrade()
-        port = free_port()
-        os.environ["ZHENGGAI_DATABASE_URL"] = database_url  # the app's get_database reads the settings' URL
-        config = portal_settings(
-            Settings(data_dir=Path(tmp), database_url=database_url), public_url=f"http://127.0.0.1:{port}"
+    with scratch_served_ledger("portal", build_portal_ledger) as (base, ledger), chromium() as browser:
+        page = browser.new_page(**PHONE_PAGE)
+
+        def shot(name: str, full: bool = False) -> None:
+            written.append(capture(page, out / f"portal-{name}.png", full_page=full))
+
+        page.goto(f"{base}/signin")
+        shot("signin")
+        page.goto(ledger.links["unit"])
+        shot("home")
+        page.goto(f"{base}/m/{ledger.due_soon}")
+        page.locator("#report button[type=submit]").click()
+        page.wait_for_selector("#text-error")
+        page.locator("#text-error").scroll_into_view_if_needed()
+        shot("form-error")
+        page.fill("#text", "本周清理占道摊点12处，建立巡查台账，现场照片见附件。")
+        page.locator("input[name=metric_name]").first.fill("清理摊点")
+        page.locator("input[name=metric_value]").first.fill("12")
+        page.locator("input[name=metric_unit]").first.fill("处")
+        page.set_input_files(
+            "#evidence",
+            files=[{"name": "现场照片.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}],
         )
-        ledger = build_portal_ledger(database, config)
-        with serve_app(create_app(config), port) as base, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            page = browser.new_page(
-                viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
-            )
-
-            def shot(name: str, full: bool = False) -> None:
-                page.evaluate("document.fonts.ready")
-                target = out / f"portal-{name}.png"
-                page.screenshot(path=str(target), full_page=full)
-                written.append(target)
-
-            page.goto(f"{base}/signin")
-            shot("signin")
-            page.goto(ledger.links["unit"])
-            shot("home")
-            page.goto(f"{base}/m/{ledger.due_soon}")
-            page.locator("#report button[type=submit]").click()
-            page.wait_for_selector("#text-error")
-            page.locator("#text-error").scroll_into_view_if_needed()
-            shot("form-error")
-            page.fill("#text", "本周清理占道摊点12处，建立巡查台账，现场照片见附件。")
-            page.locator("input[name=metric_name]").first.fill("清理摊点")
-            page.locator("input[name=metric_value]").first.fill("12")
-            page.locator("input[name=metric_unit]").first.fill("处")
-            page.set_input_files(
-                "#evidence",
-                files=[{"name": "现场照片.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}],
-            )
-            page.locator("#report button[type=submit]").click()
-            page.wait_for_selector("#done")
-            page.locator("#ack button").click()
-            page.wait_for_selector("#done")
-            page.evaluate("window.scrollTo(0, 0)")
-            shot("measure")
-            page.locator("#timeline").scroll_into_view_if_needed()
-            shot("timeline")
-            browser.close()
-        database.dispose()
+        page.locator("#report button[type=submit]").click()
+        page.wait_for_selector("#done")
+        page.locator("#ack button").click()
+        page.wait_for_selector("#done")
+        page.evaluate("window.scrollTo(0, 0)")
+        shot("measure")
+        page.locator("#timeline").scroll_into_view_if_needed()
+        shot("timeline")
     return written
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument(
-        "--out", type=Path, default=SCREENSHOTS, help="where to write (default docs/screenshots)"
-    )
-    arguments = parser.parse_args()
-    for path in make_screenshots(arguments.out):
-        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    screenshots_main(__doc__, make_screenshots)
 
 
 if __name__ == "__main__":

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from flows.review import sync_after_review
 from flows.web.deps import Config, Db, Now
-from flows.web.pages.session import DeskSignedIn, Visitor, check_form, page_context
+from flows.web.pages.files import evidence_file_response
+from flows.web.pages.session import DeskSignedIn, Visitor, page_context, posted_form
 from models.assessment import PeriodKind, last_closed, parse_period
 from models.errors import (
     Forbidden,
@@ -33,7 +34,7 @@ from models.errors import (
 from models.links import mask_links
 from models.rules import LIGHT_LABEL, STATE_LABEL, Light
 from models.settings import Settings
-from tasks.reports.access import check_desk_action, evidence_for, may_take
+from tasks.reports.access import check_desk_action, may_take
 from tasks.reports.assignments import decide_extension
 from tasks.reports.desk import (
     COUNTS,
@@ -44,7 +45,6 @@ from tasks.reports.desk import (
     review_queue,
     round_overview,
 )
-from tasks.reports.evidence import evidence_path
 from tasks.reports.review import ACTION_LABEL, ReviewAction, review_measure
 
 router = APIRouter(include_in_schema=False)
@@ -96,6 +96,15 @@ def _error(request: Request, visitor: Visitor, status: int, heading: str, messag
 
 def _refused(request: Request, visitor: Visitor) -> HTMLResponse:
     return _error(request, visitor, 403, "没有权限", "领导账号只能查看，不能办理销号、退回、延期审批等操作。")
+
+
+def _refusal(request: Request, visitor: Visitor, action: str) -> HTMLResponse | None:
+    """The 403 page when the visitor may not take ``action`` on the desk (a leader), else None."""
+    try:
+        check_desk_action(visitor.principal, action)
+    except Forbidden:
+        return _refused(request, visitor)
+    return None
 
 
 def _given(filters: dict[str, str]) -> dict[str, str | None]:
@@ -163,21 +172,27 @@ def _overview(
     return _render(request, "desk/overview.html", context)
 
 
+def _filters(
+    unit: str = "", light: str = "", state: str = "", leader: str = "", q: str = ""
+) -> dict[str, str]:
+    """The overview's filters, from the query string."""
+    return {"unit": unit, "light": light, "state": state, "leader": leader, "q": q}
+
+
+def _xlsx_filters(unit: str = "", light: str = "", state: str = "") -> dict[str, str]:
+    """The Excel export's filters, from the query string."""
+    return {"unit": unit, "light": light, "state": state}
+
+
+Filters = Annotated[dict[str, str], Depends(_filters)]
+XlsxFilters = Annotated[dict[str, str], Depends(_xlsx_filters)]
+
+
 @router.get("/desk", response_class=HTMLResponse)
 def desk_home(
-    request: Request,
-    config: Config,
-    db: Db,
-    now: Now,
-    visitor: DeskSignedIn,
-    unit: str = "",
-    light: str = "",
-    state: str = "",
-    leader: str = "",
-    q: str = "",
+    request: Request, config: Config, db: Db, now: Now, visitor: DeskSignedIn, filters: Filters
 ) -> HTMLResponse:
     """The overview of the ledger's round (or of the first round when there are several)."""
-    filters = {"unit": unit, "light": light, "state": state, "leader": leader, "q": q}
     return _overview(request, config, db, now, visitor, None, filters)
 
 
@@ -189,14 +204,9 @@ def desk_round(
     db: Db,
     now: Now,
     visitor: DeskSignedIn,
-    unit: str = "",
-    light: str = "",
-    state: str = "",
-    leader: str = "",
-    q: str = "",
+    filters: Filters,
 ) -> HTMLResponse:
     """The overview of one round, with the filters ``unit``, ``light`` and ``state`` as query parameters."""
-    filters = {"unit": unit, "light": light, "state": state, "leader": leader, "q": q}
     return _overview(request, config, db, now, visitor, round_code, filters)
 
 
@@ -222,34 +232,17 @@ def _overview_xlsx(
 
 
 @router.get("/desk/overview.xlsx", response_model=None)
-def desk_xlsx(
-    request: Request,
-    db: Db,
-    now: Now,
-    visitor: DeskSignedIn,
-    unit: str = "",
-    light: str = "",
-    state: str = "",
-) -> Response:
+def desk_xlsx(request: Request, db: Db, now: Now, visitor: DeskSignedIn, filters: XlsxFilters) -> Response:
     """The overview (the ledger's round) as Excel, with the same filters."""
-    return _overview_xlsx(request, db, now, visitor, None, {"unit": unit, "light": light, "state": state})
+    return _overview_xlsx(request, db, now, visitor, None, filters)
 
 
 @router.get("/desk/r/{round_code}/overview.xlsx", response_model=None)
 def round_xlsx(
-    request: Request,
-    round_code: str,
-    db: Db,
-    now: Now,
-    visitor: DeskSignedIn,
-    unit: str = "",
-    light: str = "",
-    state: str = "",
+    request: Request, round_code: str, db: Db, now: Now, visitor: DeskSignedIn, filters: XlsxFilters
 ) -> Response:
     """One round's overview as Excel, with the same filters."""
-    return _overview_xlsx(
-        request, db, now, visitor, round_code, {"unit": unit, "light": light, "state": state}
-    )
+    return _overview_xlsx(request, db, now, visitor, round_code, filters)
 
 
 # -- the review desk ----------------------------------------------------------------------------------
@@ -294,14 +287,11 @@ async def post_review(
     request: Request, code: str, action: str, config: Config, db: Db, now: Now, visitor: DeskSignedIn
 ) -> Response:
     """销号 (``accept``, with a note), 退回 (``return``, with a reason) or reopen (``reopen``, with a reason)."""
-    form = await request.form()
-    check_form(request, db, visitor, str(form.get("csrf") or ""))
+    form = await posted_form(request, db, visitor)
     if action not in {a.value for a in ReviewAction}:
         return _error(request, visitor, 404, "没有这个操作", "只能销号、退回或重新打开。")
-    try:
-        check_desk_action(visitor.principal, action)
-    except Forbidden:
-        return _refused(request, visitor)
+    if refusal := _refusal(request, visitor, action):
+        return refusal
     review_action = ReviewAction(action)
     text = str(form.get("note") or form.get("reason") or "")
     try:
@@ -329,14 +319,11 @@ async def post_extension_decision(
     request: Request, request_id: int, decision: str, config: Config, db: Db, now: Now, visitor: DeskSignedIn
 ) -> Response:
     """Approve (the measure's deadline moves; the original is kept on the request) or refuse, with a note."""
-    form = await request.form()
-    check_form(request, db, visitor, str(form.get("csrf") or ""))
+    form = await posted_form(request, db, visitor)
     if decision not in ("approve", "refuse"):
         return _error(request, visitor, 404, "没有这个操作", "只能批准或不予延期。")
-    try:
-        check_desk_action(visitor.principal, "decide_extension")
-    except Forbidden:
-        return _refused(request, visitor)
+    if refusal := _refusal(request, visitor, "decide_extension"):
+        return refusal
     note = str(form.get("note") or "")
     if decision == "refuse" and not note.strip():
         return _error(request, visitor, 422, "未能办理", "不予延期须写明理由。")
@@ -359,17 +346,16 @@ async def post_extension_decision(
 @router.get("/desk/files/{sha256}", response_model=None)
 def desk_file(request: Request, sha256: str, config: Config, db: Db, visitor: DeskSignedIn) -> Response:
     """An evidence file (coordinators and leaders read every one)."""
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-        return _error(request, visitor, 404, "没有找到文件", "文件地址不完整。")
-    try:
-        with db.unit_of_work() as session:
-            info = evidence_for(session, visitor.principal, sha256)
-    except (Forbidden, LookupError):
-        return _error(request, visitor, 404, "没有找到文件", "没有这个文件。")
-    path = evidence_path(config.evidence_dir, info.sha256)
-    if not path.is_file():
-        return _error(request, visitor, 404, "没有找到文件", "文件已登记，但存储中缺失。")
-    return FileResponse(path, media_type=info.content_type, filename=info.filename)
+    return evidence_file_response(
+        request,
+        config,
+        db,
+        visitor,
+        sha256,
+        error=_error,
+        unknown="没有这个文件。",
+        missing="文件已登记，但存储中缺失。",
+    )
 
 
 # -- the ranking and the messages ---------------------------------------------------------------------
@@ -452,12 +438,9 @@ async def post_resend(
     (``tasks.notify.log.resend``, as ``zhenggai notifications --resend --id N``)."""
     from tasks.notify.log import resend
 
-    form = await request.form()
-    check_form(request, db, visitor, str(form.get("csrf") or ""))
-    try:
-        check_desk_action(visitor.principal, "resend")
-    except Forbidden:
-        return _refused(request, visitor)
+    await posted_form(request, db, visitor)
+    if refusal := _refusal(request, visitor, "resend"):
+        return refusal
     with db.unit_of_work() as session:
         chosen = resend(session, now, ids=[delivery_id])
         session.commit()

@@ -11,17 +11,21 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from flows.intake import submit_report
 from flows.web.deps import Config, Db, Now
+from flows.web.pages.files import evidence_file_response
 from flows.web.pages.session import (
     SESSION_COOKIE,
     SIGNIN_COOKIE,
@@ -35,6 +39,7 @@ from flows.web.pages.session import (
     check_form,
     cookie_options,
     page_context,
+    posted_form,
     signin_secret,
 )
 from models.enums import ReportStatus
@@ -49,13 +54,12 @@ from models.errors import (
 )
 from models.settings import Settings
 from models.tables import utcnow
-from tasks.reports.access import check_measure_access, evidence_for, may_use_desk, measure_reports
+from tasks.reports.access import check_measure_access, may_use_desk, measure_reports
 from tasks.reports.assignments import acknowledge, request_extension
 from tasks.reports.evidence import (
     EXTENSION_TYPES,
     MAX_FILES_PER_REPORT,
     Upload,
-    evidence_path,
     stage_evidence,
 )
 from tasks.reports.portal import measure_page, unit_home
@@ -90,6 +94,22 @@ def _error(
         page_context(request, config, visitor, heading=heading, message=message),
         status,
     )
+
+
+def _not_ours(request: Request, visitor: Visitor, code: str) -> HTMLResponse:
+    """The 404 page for a measure that is not the unit's own (or does not exist)."""
+    return _error(request, visitor, 404, "没有找到这项任务", f"“{code}”不是本单位的整改措施。")
+
+
+@contextmanager
+def _own_measure(db: Db, visitor: Visitor, code: str) -> Iterator[tuple[Session, int]]:
+    """A unit of work on one of the visitor's unit's measures, with the unit's id, committed at the end;
+    ``Forbidden`` or ``UnknownMeasure`` when ``code`` is not the unit's."""
+    with db.unit_of_work() as session:
+        check_measure_access(session, visitor.principal, code)
+        assert visitor.principal.unit_id is not None
+        yield session, visitor.principal.unit_id
+        session.commit()
 
 
 def install_page_handlers(app: FastAPI) -> None:
@@ -222,8 +242,7 @@ def logout_page(request: Request, config: Config, visitor: AnyoneSignedIn) -> HT
 @router.post("/logout", response_model=None)
 async def logout(request: Request, db: Db, visitor: AnyoneSignedIn) -> Response:
     """Ends the session in this browser."""
-    form = await request.form()
-    check_form(request, db, visitor, str(form.get("csrf") or ""))
+    await posted_form(request, db, visitor)
     response = RedirectResponse("/signin?out=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -276,7 +295,7 @@ def _measure_response(
         with db.unit_of_work() as session:
             page = measure_page(session, visitor.principal, code, now)
     except (Forbidden, UnknownMeasure):
-        return _error(request, visitor, 404, "没有找到这项任务", f"“{code}”不是本单位的整改措施。")
+        return _not_ours(request, visitor, code)
     view = page.item.view
     left = view.workdays_left
     if view.deadline is None or left is None:
@@ -325,7 +344,7 @@ def correct(
             check_measure_access(session, visitor.principal, code)
             reports = {r["id"]: r for r in measure_reports(session, code)}
     except (Forbidden, UnknownMeasure):
-        return _error(request, visitor, 404, "没有找到这项任务", f"“{code}”不是本单位的整改措施。")
+        return _not_ours(request, visitor, code)
     report = reports.get(report_id)
     if report is None or report["unit"] != visitor.principal.unit_code or report["superseded_by"] is not None:
         return _error(request, visitor, 404, "不能更正这份报告", "只能更正本单位尚未更正过的报告。")
@@ -460,7 +479,7 @@ async def post_report(
         )
         submit_report(db, data, actor=f"portal {visitor.principal.display}"[:100], clock=now, staged=staged)
     except (Forbidden, UnknownMeasure):
-        return _error(request, visitor, 404, "没有找到这项任务", f"“{code}”不是本单位的整改措施。")
+        return _not_ours(request, visitor, code)
     except DuplicateReport:
         pass  # a double tap: the first post recorded it
     except InvalidReport as error:
@@ -475,23 +494,19 @@ async def post_report(
 @router.post("/m/{code}/ack", response_model=None)
 async def post_ack(request: Request, code: str, db: Db, now: Now, visitor: SignedIn) -> Response:
     """签收 the current assignment (signing twice records once)."""
-    form = await request.form()
-    check_form(request, db, visitor, str(form.get("csrf") or ""))
+    await posted_form(request, db, visitor)
     try:
-        with db.unit_of_work() as session:
-            check_measure_access(session, visitor.principal, code)
-            assert visitor.principal.unit_id is not None
+        with _own_measure(db, visitor, code) as (session, unit_id):
             acknowledge(
                 session,
                 code,
-                unit_id=visitor.principal.unit_id,
+                unit_id=unit_id,
                 token_id=visitor.principal.token_id,
                 actor=f"portal {visitor.principal.display}",
                 now=now.now,
             )
-            session.commit()
     except (Forbidden, UnknownMeasure):
-        return _error(request, visitor, 404, "没有找到这项任务", f"“{code}”不是本单位的整改措施。")
+        return _not_ours(request, visitor, code)
     return RedirectResponse(f"/m/{code}?done=ack", status_code=303)
 
 
@@ -500,35 +515,28 @@ async def post_extension(
     request: Request, code: str, config: Config, db: Db, now: Now, visitor: SignedIn
 ) -> Response:
     """延期申请: a later date and a reason; pending until a coordinator decides."""
-    form = await request.form()
-    check_form(request, db, visitor, str(form.get("csrf") or ""))
+    form = await posted_form(request, db, visitor)
     raw, reason = str(form.get("requested") or "").strip(), str(form.get("reason") or "")
     form_key = str(form.get("form_key") or "")[:64] or None
     shown = {"requested": raw, "reason": reason}
+
+    def again(errors: dict[str, str], key: str | None = None) -> HTMLResponse:
+        return _measure_response(
+            request, config, db, now, visitor, code, status=422, errors=errors, ext=shown, form_key=key
+        )
+
     requested: date | None = None
     if raw:
         try:
             requested = date.fromisoformat(raw)
         except ValueError:
-            return _measure_response(
-                request,
-                config,
-                db,
-                now,
-                visitor,
-                code,
-                status=422,
-                errors={"deadline": "请选择有效的日期"},
-                ext=shown,
-            )
+            return again({"deadline": "请选择有效的日期"})
     try:
-        with db.unit_of_work() as session:
-            check_measure_access(session, visitor.principal, code)
-            assert visitor.principal.unit_id is not None
+        with _own_measure(db, visitor, code) as (session, unit_id):
             request_extension(
                 session,
                 code,
-                unit_id=visitor.principal.unit_id,
+                unit_id=unit_id,
                 requested=requested,
                 reason=reason,
                 token_id=visitor.principal.token_id,
@@ -536,22 +544,10 @@ async def post_extension(
                 now=now.now,
                 idempotency_key=f"portal:{visitor.principal.unit_code}:{form_key}" if form_key else None,
             )
-            session.commit()
     except (Forbidden, UnknownMeasure):
-        return _error(request, visitor, 404, "没有找到这项任务", f"“{code}”不是本单位的整改措施。")
+        return _not_ours(request, visitor, code)
     except InvalidExtensionRequest as error:
-        return _measure_response(
-            request,
-            config,
-            db,
-            now,
-            visitor,
-            code,
-            status=422,
-            errors={error.field: error.message},
-            ext=shown,
-            form_key=form_key,
-        )
+        return again({error.field: error.message}, key=form_key)
     return RedirectResponse(f"/m/{code}?done=extension#extension", status_code=303)
 
 
@@ -561,17 +557,16 @@ async def post_extension(
 @router.get("/files/{sha256}", response_model=None)
 def evidence_file(request: Request, sha256: str, config: Config, db: Db, visitor: SignedIn) -> Response:
     """An evidence file of one of the unit's measures."""
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-        return _error(request, visitor, 404, "没有找到文件", "文件地址不完整。")
-    try:
-        with db.unit_of_work() as session:
-            info = evidence_for(session, visitor.principal, sha256)
-    except (Forbidden, LookupError):
-        return _error(request, visitor, 404, "没有找到文件", "没有这个文件，或它不属于本单位的任务。")
-    path = evidence_path(config.evidence_dir, info.sha256)
-    if not path.is_file():
-        return _error(request, visitor, 404, "没有找到文件", "文件已登记，但存储中缺失，请联系牵头部门。")
-    return FileResponse(path, media_type=info.content_type, filename=info.filename)
+    return evidence_file_response(
+        request,
+        config,
+        db,
+        visitor,
+        sha256,
+        error=_error,
+        unknown="没有这个文件，或它不属于本单位的任务。",
+        missing="文件已登记，但存储中缺失，请联系牵头部门。",
+    )
 
 
 # -- the unit's own score ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
 
 from flows.web.deps import Db
 from models.enums import TokenRole
@@ -141,6 +142,13 @@ def check_form(request: Request, db: Db, visitor: Visitor, given: str | None) ->
         session.commit()
     if not check_csrf(key, visitor.session_value, given):
         raise CsrfRefused
+
+
+async def posted_form(request: Request, db: Db, visitor: Visitor) -> FormData:
+    """The posted form, once its CSRF token is checked (``check_form``)."""
+    form = await request.form()
+    check_form(request, db, visitor, str(form.get("csrf") or ""))
+    return form
 
 
 def signin_secret(request: Request) -> tuple[str, bool]:
