@@ -23,6 +23,20 @@ from tests.factories import make_measure, make_unit
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 
 
+def _ask(session: Any, unit: Any, requested: date, reason: str) -> Any:
+    """The unit asks for a later deadline on A-1 through the portal (the one request these tests vary)."""
+    return request_extension(
+        session,
+        "A-1",
+        unit_id=unit.id,
+        requested=requested,
+        reason=reason,
+        token_id=None,
+        actor="portal",
+        now=NOW,
+    )
+
+
 def test_acknowledgements_reach_the_assessment(session: Any) -> None:
     unit = make_unit(session, "jiedao")
     measure = make_measure(session, code="A-1", lead_unit=unit)
@@ -37,29 +51,11 @@ def test_acknowledgements_reach_the_assessment(session: Any) -> None:
 def test_an_extension_is_pending_until_decided_and_approval_moves_the_deadline(session: Any) -> None:
     unit = make_unit(session, "jiedao")
     measure = make_measure(session, code="A-1", lead_unit=unit, deadline=date(2026, 12, 31))
-    request = request_extension(
-        session,
-        "A-1",
-        unit_id=unit.id,
-        requested=date(2027, 1, 31),
-        reason="雨季",
-        token_id=None,
-        actor="portal",
-        now=NOW,
-    )
+    request = _ask(session, unit, date(2027, 1, 31), "雨季")
     assert [r.id for r in pending_extensions(session)] == [request.id]
     assert approved_extensions(session, [measure.id]) == []
     with pytest.raises(InvalidExtensionRequest, match="已有一份延期申请"):
-        request_extension(
-            session,
-            "A-1",
-            unit_id=unit.id,
-            requested=date(2027, 2, 28),
-            reason="再延",
-            token_id=None,
-            actor="p",
-            now=NOW,
-        )
+        _ask(session, unit, date(2027, 2, 28), "再延")
     decided = decide_extension(
         session, request.id, approve=True, actor="督办室", note="同意", now=NOW + timedelta(days=1)
     )
@@ -76,16 +72,7 @@ def test_an_extension_is_pending_until_decided_and_approval_moves_the_deadline(s
 def test_a_refused_extension_keeps_the_deadline(session: Any) -> None:
     unit = make_unit(session, "jiedao")
     measure = make_measure(session, code="A-1", lead_unit=unit, deadline=date(2026, 12, 31))
-    request = request_extension(
-        session,
-        "A-1",
-        unit_id=unit.id,
-        requested=date(2027, 1, 31),
-        reason="雨季",
-        token_id=None,
-        actor="portal",
-        now=NOW,
-    )
+    request = _ask(session, unit, date(2027, 1, 31), "雨季")
     decide_extension(session, request.id, approve=False, actor="督办室", note="理由不充分", now=NOW)
     assert approved_extensions(session, [measure.id]) == []
     assert session.scalar(select(Measure.deadline).where(Measure.id == measure.id)) == date(2026, 12, 31)
@@ -95,13 +82,4 @@ def test_an_ongoing_measure_needs_no_extension(session: Any) -> None:
     unit = make_unit(session, "jiedao")
     make_measure(session, code="A-1", lead_unit=unit, deadline=None)
     with pytest.raises(InvalidExtensionRequest, match="长期坚持"):
-        request_extension(
-            session,
-            "A-1",
-            unit_id=unit.id,
-            requested=date(2027, 1, 31),
-            reason="x",
-            token_id=None,
-            actor="p",
-            now=NOW,
-        )
+        _ask(session, unit, date(2027, 1, 31), "x")
