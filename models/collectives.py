@@ -67,6 +67,15 @@ def member_status(measure_status: MeasureStatus, claim: ReportStatus | None) -> 
     return MeasureStatus.IN_PROGRESS if claim is not None else MeasureStatus.PLANNED
 
 
+def standing_claim(claim: ReportStatus, claimed_at: datetime, returned_at: datetime | None) -> ReportStatus:
+    """A member's latest claim as it stands: a done claim made before the coordinator last returned or
+    reopened the measure (退回, 重新打开) no longer counts as done; the member has reported, so it is
+    in progress until it reports done again."""
+    if claim == ReportStatus.DONE and returned_at is not None and claimed_at <= returned_at:
+        return ReportStatus.IN_PROGRESS
+    return claim
+
+
 def all_members_done(claims: Iterable[ReportStatus | None]) -> bool:
     """Whether every member has reported done (a done claim from a member finishes the measure only then)."""
     listed = list(claims)

@@ -17,16 +17,27 @@ from sqlalchemy.orm import Session, aliased
 
 from models.cadence import effective_cadence
 from models.clock import Clock
-from models.collectives import CO, LEAD, MemberShare, all_members_done, judge_share, member_status
-from models.enums import MeasureStatus, ReportStatus, UnitKind
+from models.collectives import (
+    CO,
+    LEAD,
+    MemberShare,
+    all_members_done,
+    judge_share,
+    member_status,
+    standing_claim,
+)
+from models.enums import EventKind, MeasureStatus, ReportStatus, UnitKind
 from models.periods import missing_period
 from models.rules import is_finished
-from models.tables import Measure, Report, Unit
+from models.tables import Measure, Report, StatusEvent, Unit
 
 if TYPE_CHECKING:  # the plan's pydantic models cost a tenth of a second to import: not for status
     from tasks.ledger.plan_schema import PlanDocument, UnitSpec
 
 Path = tuple[str | int, ...]
+
+# The review decisions after which members' earlier done claims no longer stand (ReviewAction values).
+RESETS_MEMBER_CLAIMS = ("return", "reopen")
 
 
 def member_issues(plan: PlanDocument, session: Session) -> list[tuple[Path, str]]:
@@ -167,7 +178,33 @@ def latest_member_claims(
             table.c.rank == 1
         )
     )
-    return {(row.measure_id, row.unit_id): (row.submitted_at, row.claimed_status) for row in rows}
+    returned = last_returned(session, measure_ids, as_of=as_of)
+    return {
+        (row.measure_id, row.unit_id): (
+            row.submitted_at,
+            standing_claim(row.claimed_status, row.submitted_at, returned.get(row.measure_id)),
+        )
+        for row in rows
+    }
+
+
+def last_returned(
+    session: Session, measure_ids: Collection[int], *, as_of: datetime | None = None
+) -> dict[int, datetime]:
+    """Per measure, when a coordinator last returned it (退回) or reopened it: one statement."""
+    query = (
+        select(StatusEvent.measure_id, func.max(StatusEvent.at))
+        .where(
+            StatusEvent.measure_id.in_(list(measure_ids)),
+            StatusEvent.kind == EventKind.REVIEW.value,
+            StatusEvent.to_value.in_(RESETS_MEMBER_CLAIMS),
+        )
+        .group_by(StatusEvent.measure_id)
+    )
+    if as_of is not None:
+        query = query.where(StatusEvent.at <= as_of)
+    # func.max keeps the column's type: the times come back tz-aware
+    return {measure_id: at for measure_id, at in session.execute(query) if measure_id is not None}
 
 
 def member_shares(

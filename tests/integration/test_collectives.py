@@ -28,6 +28,7 @@ from tasks.ledger.plan_export import export_plan
 from tasks.ledger.plan_load import load_plan_file
 from tasks.ledger.queries import measure_views
 from tasks.reports.record import ReportInput, record_report
+from tasks.reports.review import ReviewAction, review_measure
 from tests.factories import make_measure, make_problem, make_report, make_round, make_unit
 from tests.support.dump import dump
 from tests.support.work import committed, settings_clock
@@ -177,6 +178,35 @@ def test_the_measure_is_done_when_every_member_has_reported_done(database: Datab
 
     _report(database, "street-3", ReportStatus.DONE, 11)
 
+    assert _status(database) == MeasureStatus.DONE
+
+
+def test_a_returned_measure_needs_every_member_to_report_done_again(database: Database) -> None:
+    committed(database, load_plan_file, PLAN, settings_clock())
+    for day, unit in enumerate(("street-1", "street-2", "street-3"), start=9):
+        _report(database, unit, ReportStatus.DONE, day)
+    assert _status(database) == MeasureStatus.DONE
+    returned_at = datetime(2023, 10, 12, 9, tzinfo=CST)
+    committed(
+        database,
+        review_measure,
+        "C-01-1",
+        ReviewAction.RETURN,
+        reason="台账不全",
+        actor="督查室",
+        now=returned_at,
+    )
+
+    with database.unit_of_work() as session:
+        (view,) = measure_views(session, members_clock(12), measure_code="C-01-1")
+    # The coordinator's 退回 applies to every member's share: none is done any more.
+    assert [str(group) for group in view.progress] == [
+        "街道办事处 0/3 已完成（未完成：示例街道一、示例街道二、示例街道三）"
+    ]
+    _report(database, "street-1", ReportStatus.DONE, 13)
+    assert _status(database) == MeasureStatus.IN_PROGRESS  # the other two have not reported done again
+    _report(database, "street-2", ReportStatus.DONE, 16)
+    _report(database, "street-3", ReportStatus.DONE, 17)
     assert _status(database) == MeasureStatus.DONE
 
 

@@ -14,6 +14,7 @@ from models.collectives import (
     member_status,
     missing_of,
     progress,
+    standing_claim,
 )
 from models.enums import MeasureStatus, ReportStatus
 from models.rules import Light, MeasureState
@@ -36,6 +37,14 @@ def test_a_members_status_is_its_own_claim_until_the_measure_is_finished() -> No
     # Done or 销号 for the measure is done or 销号 for every member.
     assert member_status(MeasureStatus.CLOSED, None) == MeasureStatus.CLOSED
     assert member_status(MeasureStatus.DONE, ReportStatus.IN_PROGRESS) == MeasureStatus.DONE
+
+
+def test_a_done_claim_made_before_the_measure_was_returned_no_longer_stands() -> None:
+    before, returned, after = (datetime(2023, 10, day, 10, tzinfo=CST) for day in (9, 10, 11))
+    assert standing_claim(ReportStatus.DONE, before, returned) == ReportStatus.IN_PROGRESS
+    assert standing_claim(ReportStatus.DONE, after, returned) == ReportStatus.DONE
+    assert standing_claim(ReportStatus.DONE, before, None) == ReportStatus.DONE
+    assert standing_claim(ReportStatus.IN_PROGRESS, before, returned) == ReportStatus.IN_PROGRESS
 
 
 def test_the_measure_is_done_only_when_every_member_reported_done() -> None:
