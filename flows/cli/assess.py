@@ -61,15 +61,16 @@ def _clock() -> Clock:
     return cli_clock()
 
 
-def _origin(result: PeriodResult) -> str:
+def _origin(result: PeriodResult, code: str) -> str:
+    """Where the ranking comes from, naming the round (the ledger's only one when --round is left out)."""
     label = result.ranking.period.label
     if result.stored is None:
         return (
-            f"computed now from the ledger: {label} has no stored result "
+            f"round {code}: computed now from the ledger: {label} has no stored result "
             f"(store it with `zhenggai assess close --period {label}`)"
         )
     stored = result.stored
-    line = f"stored result of {label}, revision {stored.revision}, closed {local_time(stored.computed_at)} by {stored.computed_by}"
+    line = f"round {code}: stored result of {label}, revision {stored.revision}, closed {local_time(stored.computed_at)} by {stored.computed_by}"
     return line + (f" (recomputed: {stored.reason})" if stored.reason else "")
 
 
@@ -122,19 +123,19 @@ def ranking(
             from tasks.assessment.text import ranking_text
 
             typer.echo(ranking_text(result.ranking), nl=False)
-            console.print(_origin(result))
+            console.print(_origin(result, code))
             return
         if fmt == "xlsx":
             content = _workbook(session, code, result, clock)
             target.write_bytes(content)
-            console.print(f"{_origin(result)}\nranking {code} {chosen.label} (xlsx) → {target}")
+            console.print(f"{_origin(result, code)}\nranking {code} {chosen.label} (xlsx) → {target}")
             return
         notice, chart = _notice(session, code, result, fmt, target)
     if chart is not None:
         chart_path = target.with_suffix(".png")
         chart_path.write_bytes(chart)
     target.write_bytes(notice)
-    console.print(f"{_origin(result)}\n考评通报 {code} {chosen.label} ({fmt}) → {target}")
+    console.print(f"{_origin(result, code)}\n考评通报 {code} {chosen.label} ({fmt}) → {target}")
 
 
 def _workbook(session: Session, code: str, result: PeriodResult, clock: Clock) -> bytes:
@@ -208,7 +209,7 @@ def explain(
             f"unit '{unit}' has no share of round {code}'s measures and no 加减分 in {chosen.label}"
         )
     typer.echo(explain_text(score, result.ranking, clock.timezone), nl=False)
-    console.print(_origin(result))
+    console.print(_origin(result, code))
 
 
 @assess_app.command("adjust")
@@ -296,7 +297,7 @@ def close(
             session.commit()
     ranked = len(result.ranking.ranked)
     if not created:
-        console.print(f"{chosen.label} is already closed ({_origin(result)}); nothing changed")
+        console.print(f"{chosen.label} is already closed ({_origin(result, code)}); nothing changed")
         return
     assert result.stored is not None
     verb = "would store" if dry_run else "stored"
@@ -322,7 +323,7 @@ def history(
         code = the_round(session, round_code)
         revisions = period_history(session, code, chosen)
     if not revisions:
-        console.print(f"{chosen.label} has not been closed")
+        console.print(f"{code} {chosen.label} has not been closed")
         return
     for stored, formula in revisions:
         why = f"; {stored.reason}" if stored.reason else ""

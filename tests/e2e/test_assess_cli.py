@@ -38,7 +38,9 @@ def test_the_ranking_of_a_week_says_it_was_computed_without_a_snapshot(
     assert not re.search(r"^\S+\s+各街道", result.stdout, re.MULTILINE)
     assert "局督查机构" in result.stdout and "黑榜" in result.stdout
     assert "区公安分局（区外单位不参与排名）" in result.stdout
-    assert "computed now from the ledger: 2023-W52 has no stored result" in result.stdout
+    assert (
+        "round xinhua-2023-xc2: computed now from the ledger: 2023-W52 has no stored result" in result.stdout
+    )
 
 
 def test_closing_stores_the_result_and_later_commands_show_it(cli: Cli, seeded_database: Database) -> None:
