@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from flows.cli.app import app
 from flows.cli.common import console, database, err_console, mask_url, settings
+
+if TYPE_CHECKING:
+    from models.settings import Settings
 
 
 @app.command("backup")
@@ -22,8 +27,7 @@ def backup(
     from tasks.backup.archive import write_backup
 
     config = settings()
-    kept = config.model_dump(mode="json", exclude={"database_url", "prefect_api_url"})
-    kept["database_url"] = mask_url(config.resolved_database_url)
+    kept = _kept_settings(config)
     summary = write_backup(
         database(),
         output,
@@ -59,10 +63,11 @@ def restore(
 
     Example: zhenggai restore zhenggai-2023-12-31.tar.gz
     """
-    from tasks.backup.archive import check_archive, restore_backup
+    from tasks.backup.archive import backup_settings, check_archive, restore_backup, settings_differences
 
     check_archive(archive)  # a file that is not a backup creates no ledger
     config = settings()
+    differences = settings_differences(backup_settings(archive), _kept_settings(config))
     summary = restore_backup(
         database(create=True), archive, evidence_dir=config.evidence_dir, notices_dir=config.notices_dir
     )
@@ -72,3 +77,24 @@ def restore(
         f"{summary.notices} notices",
         soft_wrap=True,
     )
+    if differences:
+        # Settings are the environment's (ZHENGGAI_*), not the ledger's: say which the backup's host had
+        # otherwise, so that this host can be given them.
+        console.print(
+            "settings that differ from the backup's (set them in this host's environment to keep them):"
+        )
+        for name, then, now in differences:
+            console.print(
+                f"  ZHENGGAI_{name.upper()}: backup {_shown(then)}, now {_shown(now)}", soft_wrap=True
+            )
+
+
+def _kept_settings(config: Settings) -> dict[str, Any]:
+    """The settings a backup keeps, as JSON values: no secrets, the database URL's password masked."""
+    kept: dict[str, Any] = config.model_dump(mode="json", exclude={"database_url", "prefect_api_url"})
+    kept["database_url"] = mask_url(config.resolved_database_url)
+    return kept
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value

@@ -220,6 +220,35 @@ def check_archive(source: Path) -> dict[str, Any]:
         raise BackupRefused(f"{source}: not a Zhenggai backup ({error})") from None
 
 
+def backup_settings(source: Path) -> dict[str, Any]:
+    """The settings a backup was taken with (``settings.json``; empty when the archive has none)."""
+    try:
+        with tarfile.open(source, "r:*") as archive:
+            member = archive.extractfile("settings.json")
+            return dict(json.loads(member.read())) if member is not None else {}
+    except KeyError:
+        return {}
+    except (tarfile.TarError, OSError, ValueError) as error:
+        raise BackupRefused(f"{source}: not a Zhenggai backup ({error})") from None
+
+
+def settings_differences(backed_up: dict[str, Any], current: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """The settings whose value now differs from the backup's, by name: (name, backup's, now).
+
+    Settings live in the environment, not in the ledger, so a restore cannot apply them; it says which
+    differ, so that the new host can be given the old ones. Names only one side knows are left out (a
+    setting added or dropped between versions), and so are paths, which a new host has its own of."""
+    return [
+        (name, backed_up[name], current[name])
+        for name in sorted(backed_up.keys() & current.keys())
+        if backed_up[name] != current[name] and name not in HOST_SETTINGS
+    ]
+
+
+# Where this host keeps its files and database: expected to differ on the host a backup is restored to.
+HOST_SETTINGS = frozenset({"data_dir", "database_url", "fonts_dir"})
+
+
 def _refuse_unless_empty(database: Database, evidence_dir: Path, notices_dir: Path) -> None:
     with database.unit_of_work() as session:
         filled = [

@@ -166,3 +166,24 @@ def test_the_commands_back_up_and_refuse_to_restore_over_a_ledger(
     assert over.exit_code == 1 and "the ledger is not empty" in over.output
     assert not_a_backup.exit_code == 1 and "not a Zhenggai backup" in not_a_backup.output
     assert "Traceback" not in over.output + not_a_backup.output
+
+
+def test_a_restore_on_a_new_host_names_the_settings_that_differ_from_the_backups(
+    seeded_database: Database, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = tmp_path / "zhenggai.tar.gz"
+    assert cli("backup", "-o", archive).exit_code == 0
+    new_host = tmp_path / "new-host"
+    monkeypatch.setenv("ZHENGGAI_DATA_DIR", str(new_host))
+    monkeypatch.setenv("ZHENGGAI_DATABASE_URL", f"sqlite:///{new_host / 'zhenggai.db'}")
+    monkeypatch.setenv("ZHENGGAI_DUE_SOON_WORKDAYS", "3")
+
+    restored = cli("restore", archive)
+
+    assert restored.exit_code == 0, restored.output
+    assert "restored " in restored.output and "(28 reports)" in restored.output
+    # Settings are the environment's: the restore cannot apply them, it names the one that differs (the
+    # data directory and database, a new host's own, are not listed).
+    assert "settings that differ from the backup's" in restored.output
+    assert "ZHENGGAI_DUE_SOON_WORKDAYS: backup 5, now 3" in restored.output
+    assert "ZHENGGAI_DATA_DIR" not in restored.output and "ZHENGGAI_DATABASE_URL" not in restored.output
