@@ -16,6 +16,7 @@ from flows.web.app import create_app
 from models.db import Database
 from models.settings import Settings
 from models.tables import Acknowledgement, ExtensionRequest, Measure, Report, SigningKey
+from tasks.reports.evidence import MAX_FILES_PER_REPORT
 from tasks.reports.signin import LINK, mask_links, sign, signing_key
 from tasks.reports.tokens import revoke_token
 from tests.support.portal import (
@@ -422,6 +423,21 @@ def test_a_post_larger_than_every_file_allowed_gets_a_chinese_page(portal: Any, 
     too_big = str(config.evidence_max_bytes * 21 + 2 * 1024 * 1024)
     answer = client.post(f"/m/{ledger.due_soon}/report", content=b"x", headers={"Content-Length": too_big})
     assert answer.status_code == 413 and "上传的文件合计超过" in answer.text
+    assert count(database, Report) == 0
+
+
+def test_a_post_with_far_too_many_files_gets_the_form_back_naming_the_field(
+    portal: Any, database: Database
+) -> None:
+    client, ledger, _ = portal
+    signed_in(client, ledger)
+    csrf = csrf_of(client.get(f"/m/{ledger.due_soon}").text)
+    files = [
+        ("evidence", (f"照片{n}.jpg", b"\xff\xd8\xff", "image/jpeg")) for n in range(MAX_FILES_PER_REPORT + 5)
+    ]
+    answer = client.post(f"/m/{ledger.due_soon}/report", data={"csrf": csrf, "text": "已整改"}, files=files)
+    assert answer.status_code == 413 and f"一次最多上传{MAX_FILES_PER_REPORT}个文件" in answer.text
+    assert 'name="text"' in answer.text  # the form again, not a bare error
     assert count(database, Report) == 0
 
 

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from flows.intake import submit_report
 from flows.web.deps import Config, Db, Now
@@ -415,7 +416,13 @@ async def post_report(
     request: Request, code: str, config: Config, db: Db, now: Now, visitor: SignedIn
 ) -> Response:
     """One multipart post: the text, whether done, figures and evidence files; recorded once per form."""
-    form = await request.form(max_files=MAX_FILES_PER_REPORT + 1, max_fields=200)
+    try:
+        form = await request.form(max_files=MAX_FILES_PER_REPORT + 1, max_fields=200)
+    except StarletteHTTPException:
+        # Starlette stops reading past the file limit with a bare 400: answer with the form and the
+        # field at fault instead (nothing was recorded; the CSRF check needs the form it could not read).
+        too_many = {"evidence": f"一次最多上传{MAX_FILES_PER_REPORT}个文件"}
+        return _measure_response(request, config, db, now, visitor, code, status=413, errors=too_many)
     check_form(request, db, visitor, str(form.get("csrf") or ""))
     text = str(form.get("text") or "")
     status = str(form.get("claimed_status") or "in_progress")
