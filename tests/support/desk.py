@@ -1,5 +1,6 @@
 """The desk's test ledger: the portal's (tests/support/portal.py) with two done claims (one with a photo),
-a pending 延期申请, and sign-in links for a coordinator and a leader."""
+a pending 延期申请, and sign-in links for a coordinator and a leader; with ``review_steps`` the round
+closes in steps (e.g. 分管领导确认, then 销号) and a second coordinator account (``confirmer``) signs in."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ class DeskLedger:
     photo_sha: str = ""
 
 
-def build_desk_ledger(database: Database, settings: Settings, today: date | None = None) -> DeskLedger:
+def build_desk_ledger(
+    database: Database, settings: Settings, today: date | None = None, review_steps: list[str] | None = None
+) -> DeskLedger:
     from sqlalchemy import select
 
     from flows.intake import submit_report
@@ -74,16 +77,21 @@ def build_desk_ledger(database: Database, settings: Settings, today: date | None
             now=now,
         )
         desk.extension_id = extension.id
-        for name, role in [("coordinator", TokenRole.COORDINATOR), ("leader", TokenRole.LEADER)]:
+        accounts = [("coordinator", TokenRole.COORDINATOR), ("leader", TokenRole.LEADER)]
+        if review_steps:
+            problem.round.review_steps = review_steps
+            accounts.append(("confirmer", TokenRole.COORDINATOR))  # records the 分管领导's confirmation
+        labels = {"confirmer": "分管领导秘书"}
+        for name, role in accounts:
             issued = issue_token(
                 session,
                 role=role,
                 unit_code=None,
-                label=f"{name}账号",
+                label=labels.get(name, f"{name}账号"),
                 now=now,
                 expires_at=now + timedelta(days=30),
             )
-            if name == "leader":
+            if name != "coordinator":
                 portal.tokens[name] = issued.secret
                 portal.token_ids[name] = issued.token_id
             desk.links[name] = sign_in_link(session, settings, portal.token_ids[name], now=now, path="/desk")
