@@ -166,6 +166,14 @@ class Forbidden(ZhenggaiError):
         super().__init__(f"{field}: {message}")
 
 
+class UnknownContact(ZhenggaiError):
+    """No contact has this code."""
+
+
+class ContactUnreachable(ZhenggaiError):
+    """A contact has no Apprise URL to send a message to."""
+
+
 class UnresolvedUrl(ZhenggaiError):
     """A contact's ``env:``/``secret:`` URL reference cannot be resolved where the message is sent."""
 

@@ -68,6 +68,7 @@ DESK_ACTIONS = frozenset(
         "resend",
         "notice_sign_off",
         "confirm",  # a round's review step before 销号 (models.review_steps): a coordinator records it
+        "test_send",  # one test message to a contact (the desk's contacts page)
     }
 )
 

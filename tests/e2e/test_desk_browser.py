@@ -113,9 +113,10 @@ def test_one_account_confirms_and_another_closes_in_two_steps(two_step_desk: Any
         claim = confirmer.locator(f"#claim-{ledger.claimed}")
         assert claim.locator(".stage").inner_text() == "已分管领导确认，待销号"
         assert "分管领导秘书" in claim.locator("ul.steps").inner_text()
-        claim.locator("form.accept textarea[name=note]").fill("我来销号")
-        claim.locator("form.accept button").click()  # the same person: refused, nothing changes
-        assert "另一位督查人员" in confirmer.locator("main").inner_text()
+        # The same person is offered no 销号 (and a post of it is refused: tests/integration/test_review_steps.py).
+        assert claim.locator("form.accept").count() == 0
+        assert "须由另一位督查人员办理" in claim.locator(".four-eyes").inner_text()
+        assert claim.locator("form.return").count() == 1
         assert status_of(database, ledger.claimed) == MeasureStatus.DONE
 
         closer.goto(base + link_path(ledger.links["coordinator"]))
@@ -171,7 +172,7 @@ def test_the_desk_is_usable_on_a_phone(desk: Any, browser: Any) -> None:
     phone = context.new_page()
     try:
         phone.goto(base + link_path(ledger.links["coordinator"]))
-        for path in ("/desk", "/desk/review", "/desk/messages", "/desk/ranking"):
+        for path in ("/desk", "/desk/review", "/desk/messages", "/desk/ranking", "/desk/contacts"):
             phone.goto(base + path)
             assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
     finally:

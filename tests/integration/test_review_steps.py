@@ -187,11 +187,13 @@ def test_the_desk_shows_the_step_and_offers_the_right_form(settings: Settings, d
         assert answer.status_code == 200 and "已确认，待下一步审核" in answer.text
         assert f'id="stage-{code}">已分管领导确认，待销号<' in answer.text
         assert "分管领导确认：分管领导秘书，同意销号" in answer.text
-        assert f'action="/desk/measures/{code}/accept"' in answer.text
+        assert f'action="/desk/measures/{code}/accept"' not in answer.text  # not to the one who confirmed
+        assert "须由另一位督查人员办理" in answer.text
         same = confirmer.post(f"/desk/measures/{code}/accept", data={"csrf": csrf, "note": "台账齐全"})
         assert same.status_code == 403 and "另一位督查人员" in same.text
         assert status_of(database, code) == MeasureStatus.DONE
         other = sign_in(closer, ledger, "coordinator")
+        assert f'action="/desk/measures/{code}/accept"' in closer.get("/desk/review").text
         closed = closer.post(
             f"/desk/measures/{code}/accept", data={"csrf": other, "note": "现场核查，台账齐全"}
         )

@@ -125,3 +125,22 @@ def build_desk_ledger(
         emit=False,
     )
     return desk
+
+
+# The unit contacts the contacts page shows: (code, person, role, path on the receiver); "gone" always fails.
+UNIT_CONTACTS = [("jd-liaison", "王芳", "联络员", "jd"), ("jd-gone", "赵强", "联络员", "gone")]
+
+
+def add_unit_contacts(database: Database, ledger: DeskLedger, base_url: str) -> None:
+    """Contacts of the desk ledger's first street office reached at ``base_url``/<path> (a loopback JSON
+    receiver: ``json://127.0.0.1:PORT``), for the contacts page and its test message."""
+    from sqlalchemy import select
+
+    from models.tables import Unit
+    from tests.factories import make_contact
+
+    with database.unit_of_work() as session:
+        unit = session.scalar(select(Unit).where(Unit.code == ledger.portal.unit))
+        for code, person, role, path in UNIT_CONTACTS:
+            make_contact(session, code, person=person, role=role, unit=unit, urls=[f"{base_url}/{path}"])
+        session.commit()

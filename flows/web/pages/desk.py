@@ -34,6 +34,7 @@ from models.errors import (
     ZhenggaiError,
 )
 from models.links import mask_links
+from models.review_steps import reviewer_identity
 from models.rules import LIGHT_LABEL, STATE_LABEL, Light
 from models.settings import Settings
 from tasks.reports.access import check_desk_action, may_take
@@ -268,6 +269,7 @@ def review_page(
         closed=closed,
         extensions=extensions,
         done=DONE.get(done, ""),
+        reviewer=reviewer_identity(f"desk {visitor.principal.display}"),  # who takes a step (four-eyes)
         # Only what sync_after_review says is shown (the query string is not a place for any text).
         sync=sync[:300] if sync.startswith(("deployment not synced", "deployments of round")) else "",
         errors={},
