@@ -71,6 +71,7 @@ class MessageKind(enum.StrEnum):
     ASSESSMENT = "assessment"  # a period's 考评 result: the ranking to leaders, its own score to each unit
     CALENDAR = "calendar"  # to the coordinator's office: next year's holiday arrangement is not imported
     RUN_FAILED = "run_failed"  # to the coordinator's office: a scheduled run failed or crashed
+    TEST = "test"  # a coordinator's test message to one contact (the desk's contacts page: 测试发送)
 
 
 class EventKind(enum.StrEnum):

@@ -131,6 +131,15 @@ class InvalidReview(ZhenggaiError):
         super().__init__(f"{field}: {message}")
 
 
+class ReviewStepMissing(ZhenggaiError):
+    """A round's review step is not the one this claim awaits (销号 before the confirmation, or a
+    confirmation where none is due)."""
+
+
+class SameReviewer(ZhenggaiError):
+    """One person would take two review steps of one done claim (four-eyes)."""
+
+
 class EvidenceTooLarge(InvalidReport):
     """An evidence file is larger than ``Settings.evidence_max_bytes``."""
 
@@ -155,6 +164,14 @@ class Forbidden(ZhenggaiError):
         self.field = field
         self.message = message
         super().__init__(f"{field}: {message}")
+
+
+class UnknownContact(ZhenggaiError):
+    """No contact has this code."""
+
+
+class ContactUnreachable(ZhenggaiError):
+    """A contact has no Apprise URL to send a message to."""
 
 
 class UnresolvedUrl(ZhenggaiError):

@@ -126,6 +126,9 @@ class Round(Base):
     # The cadence 长期坚持 measures without one of their own follow (models.cadence.effective_cadence);
     # None: 每月最后一个工作日 09:00.
     ongoing_cadence: Mapped[str | None] = mapped_column(String(100), default=None)
+    # The review steps before and including 销号 (models.review_steps), e.g. ["分管领导确认", "销号"];
+    # None: a done claim is closed in one step.
+    review_steps: Mapped[list[str] | None] = mapped_column(JSON, default=None)
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     head_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

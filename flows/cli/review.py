@@ -1,4 +1,5 @@
-"""``zhenggai review``: a coordinator accepts and closes (销号), sends back (退回) or reopens a measure."""
+"""``zhenggai review``: a coordinator confirms (a round's step before 销号), accepts and closes (销号), sends
+back (退回) or reopens a measure."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from flows.cli.app import app, make_app
 from flows.cli.common import console, database, settings
 
 review_app = make_app(
-    "Review done claims: 销号, 退回, reopen.\n\nExample: [bold]zhenggai review accept XH-05-2 --note '…'[/bold]"
+    "Review done claims: confirm (a round's step before 销号), 销号, 退回, reopen.\n\n"
+    "Example: [bold]zhenggai review accept XH-05-2 --note '…'[/bold]"
 )
 app.add_typer(review_app, name="review")
 
@@ -26,11 +28,31 @@ def _review(measure: str, action: str, reason: str, actor: str) -> None:
             session, measure, review_action, reason=reason, actor=actor, now=datetime.now(UTC)
         )
         session.commit()
+    if review_action == ReviewAction.CONFIRM:
+        console.print(f"{measure}: {outcome.step} ({outcome.to_status.value}; next: {outcome.next_step})")
+        return
     console.print(
         f"{measure}: {ACTION_LABEL[review_action]} ({outcome.from_status.value} → {outcome.to_status.value})"
     )
     if review_action in (ReviewAction.ACCEPT, ReviewAction.REOPEN):
         console.print(sync_after_review(db, settings(), measure))
+
+
+@review_app.command("confirm")
+def confirm(
+    measure: str = typer.Argument(..., help="The measure's code."),
+    note: str = typer.Option(..., "--note", help="The confirmation's note: what was checked."),
+    actor: str = typer.Option(
+        "cli coordinator", "--actor", help="Who confirms (kept in the history; not the one who closes)."
+    ),
+) -> None:
+    """Take the round's next step before 销号 (its plan's review_steps, e.g. 分管领导确认) on a done claim.
+
+    The one who confirms may not close the same claim (four-eyes: give each their own --actor).
+
+    Example: zhenggai review confirm XH-05-2 --note '分管领导已审阅台账' --actor 李某某
+    """
+    _review(measure, "confirm", note, actor)
 
 
 @review_app.command("accept")
@@ -40,6 +62,8 @@ def accept(
     actor: str = typer.Option("cli coordinator", "--actor", help="Who reviews (kept in the history)."),
 ) -> None:
     """Accept a done claim and close the measure (销号); its deployment is paused (when Prefect is configured).
+
+    In a round with review steps, 销号 follows each confirmation (zhenggai review confirm), by another --actor.
 
     Example: zhenggai review accept XH-05-2 --note '现场核查，台账齐全'
     """

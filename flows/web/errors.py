@@ -21,6 +21,8 @@ from models.errors import (
     InvalidReport,
     InvalidReview,
     InvalidTransition,
+    ReviewStepMissing,
+    SameReviewer,
     UnknownMeasure,
     UnknownUnit,
     ZhenggaiError,
@@ -85,6 +87,8 @@ def answer_for(request: Request, error: ZhenggaiError) -> JSONResponse:
         )
     statuses: list[tuple[type[ZhenggaiError], int, str]] = [
         (InvalidTransition, 409, "status"),
+        (ReviewStepMissing, 409, "review_steps"),
+        (SameReviewer, 403, "actor"),
         (UnknownMeasure, 404, "measure"),
         (UnknownUnit, 404, "unit"),
         (CalendarNotPublished, 503, "calendar"),

@@ -225,12 +225,15 @@ class HistoryEvent(BaseModel):
 
 
 class ReviewOutcome(BaseModel):
-    """What a review did; ``deployment`` (after 销号 or reopening) says what the schedule sync did."""
+    """What a review did; ``deployment`` (after 销号 or reopening) says what the schedule sync did;
+    ``step`` the review step taken (分管领导确认, 销号) and, after a confirmation, ``next_step``."""
 
     measure: str
-    action: Literal["accept", "return", "reopen"]
+    action: Literal["confirm", "accept", "return", "reopen"]
     from_status: MeasureStatus
     to_status: MeasureStatus
     reason: str
     events: list[int]
+    step: str = ""
+    next_step: str = ""
     deployment: str | None = None

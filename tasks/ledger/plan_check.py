@@ -138,6 +138,11 @@ class _PlanCheck:
                 parse_cadence(r.ongoing_cadence)
             except InvalidSchedule as error:
                 self.add(("round", "ongoing_cadence"), str(error))
+        if r.review_steps is not None:
+            from models.review_steps import review_steps_problem
+
+            if (problem := review_steps_problem(r.review_steps)) is not None:
+                self.add(("round", "review_steps"), problem)
         self.contact_ref(r.coordinator, ("round", "coordinator"))
         self.contact_ref(r.head, ("round", "head"))
         if r.inspection_start > r.inspection_end:

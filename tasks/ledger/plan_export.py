@@ -109,6 +109,7 @@ def plan_document(session: Session, round_code: str) -> PlanDocument:
             statistics=dict(round_.statistics),
             assessment=dict(round_.assessment_formula) if round_.assessment_formula else None,
             ongoing_cadence=round_.ongoing_cadence,
+            review_steps=list(round_.review_steps) if round_.review_steps else None,
         ),
         units=unit_specs,
         contacts=[
@@ -169,6 +170,8 @@ _PlanDumper.add_representer(str, _str_representer)
 def dump_plan(plan: PlanDocument) -> str:
     """YAML text of a plan, readable and loadable again to the same ledger."""
     data = plan.model_dump(mode="json", exclude_defaults=False)
+    if not data["round"].get("review_steps"):
+        data["round"].pop("review_steps", None)  # one step (销号): the plan says nothing
     for unit in data.get("units", []):
         for name in ("members", "reports_for_members"):
             if not unit.get(name):

@@ -20,6 +20,7 @@ from models.cadence import DEFAULT_ONGOING_CADENCE, takes_ongoing_default
 from models.clock import Clock
 from models.enums import EventKind, MeasureStatus
 from models.errors import InvalidPlan, PlanIssue, RemovalsRefused
+from models.review_steps import stored_steps
 from models.rules import STATUS_LABEL, parse_deadline
 from models.tables import Contact, Measure, Problem, Round, StatusEvent, Unit
 from models.yaml_positions import dotted
@@ -118,6 +119,11 @@ FIELD_LABEL = {
 }
 
 
+def _steps_text(steps: list[str] | None) -> str:
+    """A round's review steps as the diff shows them: 分管领导确认 → 销号 reads 分管领导确认、销号."""
+    return "、".join(steps) if steps else "销号（一步）"
+
+
 def _show(value: Any) -> str:
     return "—" if value in (None, "", []) else str(value)
 
@@ -197,6 +203,7 @@ class _PlanWriter:
             "statistics": dict(r.statistics),
             "assessment_formula": dict(r.assessment) if isinstance(r.assessment, dict) else None,
             "ongoing_cadence": r.ongoing_cadence,
+            "review_steps": stored_steps(r.review_steps),
             "coordinator": self.contact_rows[r.coordinator] if r.coordinator else None,
             "head": self.contact_rows[r.head] if r.head else None,
         }
@@ -204,6 +211,10 @@ class _PlanWriter:
             select(Round).where(Round.code == r.code).options(selectinload(Round.problems))
         )
         rows = {r.code: found} if found is not None else {}
+        if found is not None and found.review_steps != values["review_steps"]:
+            self.changes.fields.append(
+                f"{r.code} 审核步骤: {_steps_text(found.review_steps)} → {_steps_text(values['review_steps'])}"
+            )
         round_: Round = self._upsert(rows, "round", r.code, values, partial(Round, code=r.code, **values))
         self.session.flush()
         return round_

@@ -91,6 +91,8 @@ class RoundSpec(_Spec):
     assessment: dict[str, Any] | str | None = None
     # The cadence every 长期坚持 measure without its own follows; None: 每月最后一个工作日 09:00.
     ongoing_cadence: str | None = None
+    # The review steps, ending with 销号 (e.g. [分管领导确认, 销号]); None: 销号 in one step.
+    review_steps: list[str] | None = None
 
 
 class MeasureSpec(_Spec):

@@ -22,11 +22,13 @@ from models.enums import EventKind, MeasureStatus
 from models.measure_view import MeasureView
 from models.notice import NoticeStatistics
 from models.notifications import LEVEL_LABEL, LEVEL_ORDER, Level
+from models.review_steps import ClaimStage
 from models.rules import LIGHT_LABEL, STATE_LABEL, Light, is_finished, is_overdue
 from models.tables import StatusEvent, Unit
 from tasks.ledger.queries import measure_views, only_round, round_codes
 from tasks.reports.access import measure_reports
 from tasks.reports.assignments import pending_extensions
+from tasks.reports.review import claim_stages
 
 # The overview's counts, in the order shown, with their Chinese names; each is also a ``state`` filter.
 COUNTS = {
@@ -261,23 +263,28 @@ def _matches(view: MeasureView, text: str) -> bool:
 
 @dataclass(frozen=True)
 class Claim:
-    """A done claim awaiting review: the measure, its latest done report and that report's evidence."""
+    """A done claim awaiting review: the measure, its latest done report and that report's evidence, and
+    the review step it is at (its round's ``review_steps``)."""
 
     view: MeasureView
     report: dict[str, Any] | None
+    stage: ClaimStage = field(default_factory=lambda: ClaimStage(()))
 
 
 def review_queue(session: Session, clock: Clock, round_code: str | None = None) -> list[Claim]:
-    """Every measure claimed done (awaiting 销号), oldest claim first, with the report that claims it."""
+    """Every measure claimed done (awaiting a review step or 销号), oldest claim first, with the report that
+    claims it and the step it is at."""
     views = [
         v for v in measure_views(session, clock, round_code=round_code) if v.status == MeasureStatus.DONE
     ]
+    stages = claim_stages(session, [v.id for v in views if v.id is not None])
     claims = []
     for view in views:
         reports = [r for r in measure_reports(session, view.code) if r["superseded_by"] is None]
         done = [r for r in reports if r["claimed_status"] == MeasureStatus.DONE.value]
         chosen = done or reports
-        claims.append(Claim(view, chosen[-1] if chosen else None))
+        stage = stages.get(view.id) if view.id is not None else None
+        claims.append(Claim(view, chosen[-1] if chosen else None, stage or ClaimStage(())))
     return sorted(claims, key=lambda c: (c.view.last_report_at is None, c.view.last_report_at or clock.now))
 
 

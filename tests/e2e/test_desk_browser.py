@@ -1,6 +1,7 @@
 """The coordinators' and leaders' desk in a real Chromium at a desktop's 1366 × 900 (Debian's chromium through
-Playwright): a coordinator closes (销号) one measure, returns another and approves an extension; a leader
-sees the overview and every write is refused."""
+Playwright): a coordinator closes (销号) one measure, returns another and approves an extension; in a round
+with a step before 销号, one coordinator account confirms (分管领导确认) and another closes; a leader sees the
+overview and every write is refused."""
 
 from __future__ import annotations
 
@@ -85,6 +86,52 @@ def test_a_coordinator_closes_one_returns_another_and_approves_an_extension(desk
         assert deadline == ledger.requested
 
 
+@pytest.fixture
+def two_step_desk(
+    settings: Settings, sqlite_database: Database
+) -> Iterator[tuple[str, DeskLedger, Database]]:
+    def build(database: Database, config: Settings) -> DeskLedger:
+        return build_desk_ledger(database, config, review_steps=["分管领导确认", "销号"])
+
+    with served_ledger(settings, sqlite_database, build) as (base, ledger):
+        yield base, ledger, sqlite_database
+
+
+def test_one_account_confirms_and_another_closes_in_two_steps(two_step_desk: Any, browser: Any) -> None:
+    base, ledger, database = two_step_desk
+    contexts = [browser.new_context(viewport=DESKTOP, locale="zh-CN") for _ in range(2)]
+    try:
+        confirmer, closer = (context.new_page() for context in contexts)
+        confirmer.goto(base + link_path(ledger.links["confirmer"]))
+        confirmer.goto(f"{base}/desk/review")
+        claim = confirmer.locator(f"#claim-{ledger.claimed}")
+        assert claim.locator(".stage").inner_text() == "待分管领导确认"
+        assert claim.locator("form.accept").count() == 0
+        claim.locator("form.confirm textarea[name=note]").fill("已审阅台账，同意销号")
+        claim.locator("form.confirm button").click()
+        confirmer.wait_for_selector("#done")
+        claim = confirmer.locator(f"#claim-{ledger.claimed}")
+        assert claim.locator(".stage").inner_text() == "已分管领导确认，待销号"
+        assert "分管领导秘书" in claim.locator("ul.steps").inner_text()
+        # The same person is offered no 销号 (and a post of it is refused: tests/integration/test_review_steps.py).
+        assert claim.locator("form.accept").count() == 0
+        assert "须由另一位督查人员办理" in claim.locator(".four-eyes").inner_text()
+        assert claim.locator("form.return").count() == 1
+        assert status_of(database, ledger.claimed) == MeasureStatus.DONE
+
+        closer.goto(base + link_path(ledger.links["coordinator"]))
+        closer.goto(f"{base}/desk/review")
+        claim = closer.locator(f"#claim-{ledger.claimed}")
+        claim.locator("form.accept textarea[name=note]").fill("现场核查，责任书齐全")
+        claim.locator("form.accept button").click()
+        closer.wait_for_selector("#done")
+        assert "已销号" in closer.locator("#done").inner_text()
+        assert status_of(database, ledger.claimed) == MeasureStatus.CLOSED
+    finally:
+        for context in contexts:
+            context.close()
+
+
 def test_a_leader_sees_the_overview_and_every_write_is_refused(desk: Any, page: Any) -> None:
     base, ledger, database = desk
     page.goto(base + link_path(ledger.links["leader"]))
@@ -98,6 +145,7 @@ def test_a_leader_sees_the_overview_and_every_write_is_refused(desk: Any, page: 
     )
     for path, field in [
         (f"/desk/measures/{ledger.claimed}/accept", "note"),
+        (f"/desk/measures/{ledger.claimed}/confirm", "note"),
         (f"/desk/measures/{ledger.weak}/return", "reason"),
         (f"/desk/measures/{ledger.portal.closed}/reopen", "reason"),
         (f"/desk/extensions/{ledger.extension_id}/approve", "note"),
@@ -124,7 +172,7 @@ def test_the_desk_is_usable_on_a_phone(desk: Any, browser: Any) -> None:
     phone = context.new_page()
     try:
         phone.goto(base + link_path(ledger.links["coordinator"]))
-        for path in ("/desk", "/desk/review", "/desk/messages", "/desk/ranking"):
+        for path in ("/desk", "/desk/review", "/desk/messages", "/desk/ranking", "/desk/contacts"):
             phone.goto(base + path)
             assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
     finally:

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.support.docs import doc_examples
 
-PAGES = ["docs/calendar.md", "docs/importing.md", "docs/notice.md"]
+PAGES = ["docs/calendar.md", "docs/importing.md", "docs/notice.md", "docs/desk.md"]
 # Files a page's commands read that are not shown on it (Word files, whole notices): copied from the repository.
 REPOSITORY_FILES = {
     "docs/importing.md": {

@@ -1,5 +1,6 @@
 """The desk's test ledger: the portal's (tests/support/portal.py) with two done claims (one with a photo),
-a pending 延期申请, and sign-in links for a coordinator and a leader."""
+a pending 延期申请, and sign-in links for a coordinator and a leader; with ``review_steps`` the round
+closes in steps (e.g. 分管领导确认, then 销号) and a second coordinator account (``confirmer``) signs in."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ class DeskLedger:
     photo_sha: str = ""
 
 
-def build_desk_ledger(database: Database, settings: Settings, today: date | None = None) -> DeskLedger:
+def build_desk_ledger(
+    database: Database, settings: Settings, today: date | None = None, review_steps: list[str] | None = None
+) -> DeskLedger:
     from sqlalchemy import select
 
     from flows.intake import submit_report
@@ -74,16 +77,21 @@ def build_desk_ledger(database: Database, settings: Settings, today: date | None
             now=now,
         )
         desk.extension_id = extension.id
-        for name, role in [("coordinator", TokenRole.COORDINATOR), ("leader", TokenRole.LEADER)]:
+        accounts = [("coordinator", TokenRole.COORDINATOR), ("leader", TokenRole.LEADER)]
+        if review_steps:
+            problem.round.review_steps = review_steps
+            accounts.append(("confirmer", TokenRole.COORDINATOR))  # records the 分管领导's confirmation
+        labels = {"confirmer": "分管领导秘书"}
+        for name, role in accounts:
             issued = issue_token(
                 session,
                 role=role,
                 unit_code=None,
-                label=f"{name}账号",
+                label=labels.get(name, f"{name}账号"),
                 now=now,
                 expires_at=now + timedelta(days=30),
             )
-            if name == "leader":
+            if name != "coordinator":
                 portal.tokens[name] = issued.secret
                 portal.token_ids[name] = issued.token_id
             desk.links[name] = sign_in_link(session, settings, portal.token_ids[name], now=now, path="/desk")
@@ -117,3 +125,22 @@ def build_desk_ledger(database: Database, settings: Settings, today: date | None
         emit=False,
     )
     return desk
+
+
+# The unit contacts the contacts page shows: (code, person, role, path on the receiver); "gone" always fails.
+UNIT_CONTACTS = [("jd-liaison", "王芳", "联络员", "jd"), ("jd-gone", "赵强", "联络员", "gone")]
+
+
+def add_unit_contacts(database: Database, ledger: DeskLedger, base_url: str) -> None:
+    """Contacts of the desk ledger's first street office reached at ``base_url``/<path> (a loopback JSON
+    receiver: ``json://127.0.0.1:PORT``), for the contacts page and its test message."""
+    from sqlalchemy import select
+
+    from models.tables import Unit
+    from tests.factories import make_contact
+
+    with database.unit_of_work() as session:
+        unit = session.scalar(select(Unit).where(Unit.code == ledger.portal.unit))
+        for code, person, role, path in UNIT_CONTACTS:
+            make_contact(session, code, person=person, role=role, unit=unit, urls=[f"{base_url}/{path}"])
+        session.commit()

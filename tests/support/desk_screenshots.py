@@ -5,7 +5,10 @@
 Builds the desk's test ledger (tests/support/desk.py) in a temporary SQLite file, serves the app on a free
 loopback port and opens it in Debian's chromium as a coordinator: the overview, the overview filtered to the
 overdue measures, the review desk, the messages page and the ranking page; then as a leader, the overview
-(``desk-*.png``). The deadlines are relative to today, so the dates in the pictures are the day they were taken.
+(``desk-*.png``). A second ledger closes in two steps (分管领导确认, then 销号) and has unit contacts reached at a
+loopback JSON receiver: the review desk after a confirmation (``desk-review-steps.png``) and the contacts page
+after a test message (``desk-contacts.png``). The deadlines are relative to today, so the dates in the
+pictures are the day they were taken.
 """
 
 from __future__ import annotations
@@ -51,6 +54,43 @@ def make_screenshots(out: Path) -> list[Path]:
             shot("messages")
             page.goto(f"{base}/desk/ranking")
             shot("ranking")
+            context.close()
+    written += _two_step_and_contacts(out)
+    return written
+
+
+def _two_step_and_contacts(out: Path) -> list[Path]:
+    """The review desk of a two-step round after a confirmation, and the contacts page after a test message."""
+    from models.db import Database
+    from models.settings import Settings
+    from tests.support.desk import DeskLedger, add_unit_contacts, build_desk_ledger
+    from tests.support.loopback import JsonReceiver
+
+    written: list[Path] = []
+    with JsonReceiver() as receiver:
+        receiver.dead.add("/gone")
+
+        def build(database: Database, settings: Settings) -> DeskLedger:
+            ledger = build_desk_ledger(database, settings, review_steps=["分管领导确认", "销号"])
+            add_unit_contacts(database, ledger, f"json://127.0.0.1:{receiver.port}")
+            return ledger
+
+        with scratch_served_ledger("desk-steps", build) as (base, ledger), chromium() as browser:
+            context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+            page = context.new_page()
+            page.goto(base + link_path(ledger.links["confirmer"]))
+            page.goto(f"{base}/desk/review")
+            claim = page.locator(f"#claim-{ledger.claimed}")
+            claim.locator("form.confirm textarea[name=note]").fill("已审阅台账，同意销号")
+            claim.locator("form.confirm button").click()
+            page.wait_for_selector("#done")
+            written.append(capture(page, out / "desk-review-steps.png", full_page=True))
+            page.goto(f"{base}/desk/contacts")
+            page.locator("#contact-jd-liaison form.test-send button").click()
+            page.wait_for_selector("#outcome")
+            page.locator("#contact-jd-gone form.test-send button").click()
+            page.wait_for_selector("#outcome")
+            written.append(capture(page, out / "desk-contacts.png", full_page=True))
             context.close()
     return written
 

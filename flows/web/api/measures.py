@@ -1,4 +1,5 @@
-"""One measure: its reports and history, and the coordinators' review (销号, 退回, reopen)."""
+"""One measure: its reports and history, and the coordinators' review (a round's confirmation step, 销号,
+退回, reopen)."""
 
 from __future__ import annotations
 
@@ -49,10 +50,20 @@ def _review(
 
 
 @router.post(
+    "/{code}/confirm", tags=["review"], response_model=ReviewOutcome, response_model_exclude_unset=True
+)
+def confirm(code: str, body: AcceptBody, caller: Caller, db: Db, config: Config, now: Now) -> ReviewOutcome:
+    """The round's step before 销号 (its plan's ``review_steps``, e.g. 分管领导确认), with a note
+    (coordinators; the token that confirms may not close the same claim)."""
+    return _review(code, ReviewAction.CONFIRM, body.note, caller, db, config, now)
+
+
+@router.post(
     "/{code}/accept", tags=["review"], response_model=ReviewOutcome, response_model_exclude_unset=True
 )
 def accept(code: str, body: AcceptBody, caller: Caller, db: Db, config: Config, now: Now) -> ReviewOutcome:
-    """销号: accept the unit's done claim and close the measure, with a note (coordinators)."""
+    """销号: accept the unit's done claim and close the measure, with a note (coordinators); in a round
+    with review steps, after each confirmation (409 before), by another token label (403)."""
     return _review(code, ReviewAction.ACCEPT, body.note, caller, db, config, now)
 
 

@@ -28,10 +28,13 @@ from models.errors import (
     InvalidExtensionRequest,
     InvalidReview,
     InvalidTransition,
+    ReviewStepMissing,
+    SameReviewer,
     UnknownMeasure,
     ZhenggaiError,
 )
 from models.links import mask_links
+from models.review_steps import reviewer_identity
 from models.rules import LIGHT_LABEL, STATE_LABEL, Light
 from models.settings import Settings
 from tasks.reports.access import check_desk_action, may_take
@@ -59,6 +62,7 @@ DELIVERY_LABEL = {
 logger = logging.getLogger("zhenggai.desk")
 
 DONE = {
+    "confirm": "已确认，待下一步审核",
     "accept": "已销号",
     "return": "已退回",
     "reopen": "已重新打开",
@@ -265,6 +269,7 @@ def review_page(
         closed=closed,
         extensions=extensions,
         done=DONE.get(done, ""),
+        reviewer=reviewer_identity(f"desk {visitor.principal.display}"),  # who takes a step (four-eyes)
         # Only what sync_after_review says is shown (the query string is not a place for any text).
         sync=sync[:300] if sync.startswith(("deployment not synced", "deployments of round")) else "",
         errors={},
@@ -274,7 +279,11 @@ def review_page(
 
 def _review_error(error: ZhenggaiError) -> str:
     if isinstance(error, InvalidReview):
-        return "请填写意见：销号须写明核查情况，退回和重新打开须写明理由。"
+        return "请填写意见：确认和销号须写明核查情况，退回和重新打开须写明理由。"
+    if isinstance(error, SameReviewer):
+        return f"同一人不能办理同一项完成申报的两个审核步骤，请由另一位督查人员办理（{error}）。"
+    if isinstance(error, ReviewStepMissing):
+        return f"这一轮整改分步销号，这一步现在不能办理（{error}）。请刷新后再看。"
     if isinstance(error, InvalidTransition):
         return f"这项措施的状态已经变化，不能这样办理（{error}）。请刷新后再看。"
     if isinstance(error, UnknownMeasure):
@@ -286,10 +295,11 @@ def _review_error(error: ZhenggaiError) -> str:
 async def post_review(
     request: Request, code: str, action: str, config: Config, db: Db, now: Now, visitor: DeskSignedIn
 ) -> Response:
-    """销号 (``accept``, with a note), 退回 (``return``, with a reason) or reopen (``reopen``, with a reason)."""
+    """A round's step before 销号 (``confirm``, with a note), 销号 (``accept``, with a note), 退回 (``return``,
+    with a reason) or reopen (``reopen``, with a reason)."""
     form = await posted_form(request, db, visitor)
     if action not in {a.value for a in ReviewAction}:
-        return _error(request, visitor, 404, "没有这个操作", "只能销号、退回或重新打开。")
+        return _error(request, visitor, 404, "没有这个操作", "只能确认、销号、退回或重新打开。")
     if refusal := _refusal(request, visitor, action):
         return refusal
     review_action = ReviewAction(action)
@@ -305,8 +315,9 @@ async def post_review(
                 now=now.now,
             )
             session.commit()
-    except (InvalidReview, InvalidTransition, UnknownMeasure) as error:
-        return _error(request, visitor, 422, f"未能{ACTION_LABEL[review_action]}", _review_error(error))
+    except (InvalidReview, InvalidTransition, UnknownMeasure, ReviewStepMissing, SameReviewer) as error:
+        status = 403 if isinstance(error, SameReviewer) else 422
+        return _error(request, visitor, status, f"未能{ACTION_LABEL[review_action]}", _review_error(error))
     sync = ""
     if review_action in (ReviewAction.ACCEPT, ReviewAction.REOPEN):
         sync = sync_after_review(db, config, code)
