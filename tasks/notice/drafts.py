@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from models.clock import Clock
 from models.enums import DraftDecision, DraftStatus
-from models.errors import DraftLocked, DuplicateNoticeNumber, InvalidDraftEdit, UnknownDraft, UnknownRound
+from models.errors import (
+    DraftLocked,
+    DuplicateNoticeNumber,
+    InvalidDraftEdit,
+    UnknownContact,
+    UnknownDraft,
+    UnknownRound,
+)
 from models.notice import NoticeDocument
 from models.notice_draft import (
     DraftParagraph,
@@ -255,6 +262,16 @@ def round_head(draft: NoticeDraft) -> str | None:
     return draft.round.head.code if draft.round.head is not None else None
 
 
+def check_decider(session: Session, draft: NoticeDraft, code: str) -> str:
+    """The contact code of who decides (the CLI's ``--by``, the Prefect form's ``by``), or
+    ``UnknownContact``: a decision is recorded under a contact of the ledger, never under a typo."""
+    if code.strip() and session.scalar(select(Contact.id).where(Contact.code == code)) is not None:
+        return code
+    head = round_head(draft)
+    hint = f" (the round's head is '{head}')" if head else ""
+    raise UnknownContact(f"no contact '{code}': name who decides by a contact's code{hint}")
+
+
 def decide(
     session: Session,
     draft: NoticeDraft,
@@ -267,9 +284,8 @@ def decide(
     source: str = "cli",
 ) -> NoticeDecision:
     """Approve or return a draft awaiting a decision. The status moves by a conditional UPDATE, so of
-    two deciders at once (the CLI and the Prefect form) the first wins and the second is refused."""
-    if actor and session.scalar(select(Contact.id).where(Contact.code == actor)) is None and source == "cli":
-        raise InvalidDraftEdit(f"no contact '{actor}' (--by takes a contact's code)")
+    two deciders at once (the CLI, the desk and the Prefect form) the first wins and the second is
+    refused. Who decides is checked by the front door (``check_decider`` for a contact's code)."""
     check_decidable(draft.id, draft.status, decision, missing_labels(draft), allow_missing=allow_missing)
     target = DraftStatus.APPROVED if decision == DraftDecision.APPROVE else DraftStatus.RETURNED
     moved = session.execute(

@@ -80,7 +80,7 @@ def test_an_approval_in_the_cli_resumes_the_waiting_run(
 
     result = _run_again(run_id)
     assert result["draft"] == draft and result["status"] == "approved"
-    assert result["outcome"] == "recorded by the CLI"
+    assert result["outcome"] == "recorded by the CLI or the desk"
     with seeded_database.unit_of_work() as session:
         decisions = session.scalars(select(NoticeDecision)).all()
         assert [(d.decision, d.actor, d.source) for d in decisions] == [
