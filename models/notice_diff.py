@@ -60,7 +60,7 @@ def notice_diff(before: str, after: str, *, context: int = 1) -> list[DiffRow]:
     matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
-            rows += _context_rows(left[i1:i2], i1 == 0, i2 == len(left), context)
+            rows += _context_rows(left[i1:i2], i1 == j1 == 0, (i2, j2) == (len(left), len(right)), context)
             continue
         paired = min(i2 - i1, j2 - j1) if op == "replace" else 0
         for k in range(paired):

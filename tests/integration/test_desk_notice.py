@@ -104,9 +104,7 @@ def test_versions_are_listed_downloaded_and_compared(desk: Any, settings: Settin
     assert gone.status_code == 410 and "覆盖" in gone.text
 
 
-def test_a_coordinator_edits_a_leader_approves_and_the_coordinator_publishes(
-    desk: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_coordinator_edits_a_leader_approves_and_the_coordinator_publishes(desk: Any) -> None:
     client, ledger, database = desk
     coordinator, c_csrf = _as(client, ledger, "coordinator")
     leader, l_csrf = _as(client, ledger, "leader")
@@ -153,7 +151,6 @@ def test_a_coordinator_edits_a_leader_approves_and_the_coordinator_publishes(
         assert "leader账号" in decision.actor
     assert leader.post(f"/desk/notice/drafts/{draft}/publish", data={"csrf": l_csrf}).status_code == 403
 
-    monkeypatch.setenv("ZHENGGAI_NOTICE_CODE", "")
     published = coordinator.post(
         f"/desk/notice/drafts/{draft}/publish",
         data={"csrf": c_csrf, "number": "", "formats": ["md", "docx"]},
