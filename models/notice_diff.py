@@ -39,22 +39,39 @@ def sentences(text: str) -> list[str]:
     return found
 
 
+# An equal run this short between two changes is a coincidence (a 道 or 处 the old and new text happen to
+# share), not something kept: it is shown as part of the change, so the reader sees whole phrases.
+COINCIDENCE = 3
+
+
 def _marked(before: str, after: str) -> tuple[tuple[Piece, ...], tuple[Piece, ...]]:
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    left: list[Piece] = []
-    right: list[Piece] = []
+    runs: list[tuple[bool, str, str]] = []  # (changed, before's text, after's text)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if before[i1:i2]:
-            left.append(Piece(before[i1:i2], op != "equal"))
-        if after[j1:j2]:
-            right.append(Piece(after[j1:j2], op != "equal"))
-    return tuple(left), tuple(right)
+        changed = op != "equal"
+        if runs and changed == runs[-1][0]:
+            runs[-1] = (changed, runs[-1][1] + before[i1:i2], runs[-1][2] + after[j1:j2])
+        else:
+            runs.append((changed, before[i1:i2], after[j1:j2]))
+    merged: list[tuple[bool, str, str]] = []
+    for index, run in enumerate(runs):
+        inside = 0 < index < len(runs) - 1
+        if not run[0] and inside and len(run[1]) < COINCIDENCE:
+            run = (True, run[1], run[2])
+        if merged and merged[-1][0] and run[0]:
+            merged[-1] = (True, merged[-1][1] + run[1], merged[-1][2] + run[2])
+        else:
+            merged.append(run)
+    left = tuple(Piece(text, changed) for changed, text, _ in merged if text)
+    right = tuple(Piece(text, changed) for changed, _, text in merged if text)
+    return left, right
 
 
 def notice_diff(before: str, after: str, *, context: int = 1) -> list[DiffRow]:
-    """The rows that show how ``after`` differs from ``before``: changed sentences side by side with the
-    differing characters marked, sentences only one side has, ``context`` equal sentences around each
-    change and the other equal runs folded into one ``skipped`` row."""
+    """The rows that show how ``after`` differs from ``before``: each changed passage (the sentences
+    between two equal ones) side by side with the differing characters marked, passages only one side
+    has, ``context`` equal sentences around each change and the other equal runs folded into one
+    ``skipped`` row."""
     left, right = sentences(before), sentences(after)
     rows: list[DiffRow] = []
     matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
@@ -62,11 +79,15 @@ def notice_diff(before: str, after: str, *, context: int = 1) -> list[DiffRow]:
         if op == "equal":
             rows += _context_rows(left[i1:i2], i1 == j1 == 0, (i2, j2) == (len(left), len(right)), context)
             continue
-        paired = min(i2 - i1, j2 - j1) if op == "replace" else 0
-        for k in range(paired):
-            rows.append(DiffRow("changed", *_marked(left[i1 + k], right[j1 + k])))
-        rows += [DiffRow("removed", before=(Piece(s, True),)) for s in left[i1 + paired : i2]]
-        rows += [DiffRow("added", after=(Piece(s, True),)) for s in right[j1 + paired : j2]]
+        # A changed passage is one row, the characters compared across it: an edit that moves a sentence
+        # boundary (a 。 added or dropped) still shows only what was typed.
+        rows.append(
+            DiffRow("changed", *_marked("".join(left[i1:i2]), "".join(right[j1:j2])))
+            if op == "replace"
+            else DiffRow("removed", before=(Piece("".join(left[i1:i2]), True),))
+            if op == "delete"
+            else DiffRow("added", after=(Piece("".join(right[j1:j2]), True),))
+        )
     return rows
 
 

@@ -32,3 +32,9 @@ def test_added_and_removed_sentences_and_long_equal_runs_folded() -> None:
     assert kinds == ["skipped", "same", "removed", "same", "skipped", "same", "added"]
     assert notice_diff(before, after)[0].count == 3
     assert [row.kind for row in notice_diff(before, before)] == ["skipped"]
+
+
+def test_a_character_the_texts_share_by_chance_inside_a_change_is_part_of_it() -> None:
+    row = notice_diff("一是【待报送：办事处】。", "一是已取缔摊点23处。")[0]
+    assert [p.text for p in row.after if p.changed] == ["已取缔摊点23处"]
+    assert [p.text for p in row.before if p.changed] == ["【待报送：办事处】"]
