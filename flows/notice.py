@@ -218,8 +218,8 @@ def make_draft_task(round_code: str, as_of: date, requested_by: str, flow_run_id
 
 @task(name="record-sign-off", cache_policy=NO_CACHE)
 def record_sign_off_task(draft_id: int, sign_off: NoticeSignOff) -> dict[str, Any]:
-    """Record the decision entered in the Prefect UI (its ``by`` a contact's code, checked as the CLI's
-    ``--by``); a decision the CLI or the desk recorded first stands."""
+    """Record the decision entered in the Prefect UI; a decision the CLI or the desk recorded first stands."""
+    # The form's ``by`` is checked as the CLI's ``--by`` (check_decider): an unknown contact is not recorded.
     from models.errors import DraftLocked, UnknownContact
     from tasks.notice.drafts import check_decider, decide, get_draft
 
