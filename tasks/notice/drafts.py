@@ -55,6 +55,7 @@ from models.tables import (
     ReportHold,
     Round,
 )
+from models.text import ID_MAX
 from tasks.ledger.counters import ensure_counter, next_serial
 from tasks.ledger.queries import latest_reports
 from tasks.notice.files import NoticeOutput, NoticeTarget, record_notice_outputs
@@ -99,6 +100,8 @@ def assemble(session: Session, round_code: str, clock: Clock) -> Assembly:
 
 def get_draft(session: Session, draft_id: int) -> NoticeDraft:
     """The draft ``草稿 N`` with its round and paragraphs."""
+    if not 1 <= draft_id <= ID_MAX:  # a number no table holds is no draft (not a database error)
+        raise UnknownDraft(f"no 草稿 {draft_id}")
     draft = session.scalar(
         select(NoticeDraft)
         .where(NoticeDraft.id == draft_id)
@@ -243,7 +246,7 @@ def hold_report(session: Session, report_id: int, reason: str, *, actor: str, no
     """Mark a report "not for publication" with the reason: the next drafts leave its text out."""
     if not reason.strip():
         raise InvalidDraftEdit("a report is held back only with a reason (--reason)")
-    if session.get(Report, report_id) is None:
+    if not 1 <= report_id <= ID_MAX or session.get(Report, report_id) is None:
         raise InvalidDraftEdit(f"no report {report_id}")
     existing = session.scalar(select(ReportHold).where(ReportHold.report_id == report_id))
     if existing is not None:

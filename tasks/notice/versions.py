@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from models.errors import NoticeFileGone, UnknownNoticeVersion, UnknownRound
 from models.tables import GeneratedNotice, NoticePublication, Round
+from models.text import ID_MAX
 
 # The order a version's files are listed in, and the formats its text is read from, best first.
 FORMAT_ORDER = ("docx", "pdf", "md", "html", "txt")
@@ -99,6 +100,8 @@ def list_versions(session: Session, round_code: str) -> list[NoticeVersion]:
 
 
 def _version_row(session: Session, round_code: str, version: int, fmt: str) -> GeneratedNotice:
+    if not 1 <= version <= ID_MAX:
+        raise UnknownNoticeVersion(f"round {round_code} has no notice version {version}")
     found = session.scalar(
         select(GeneratedNotice).where(
             GeneratedNotice.round_id == _round_id(session, round_code),
@@ -129,6 +132,8 @@ def version_file(session: Session, round_code: str, version: int, fmt: str) -> b
 
 def version_text(session: Session, round_code: str, version: int) -> str:
     """A version's text, one paragraph a line: from its txt file, else its Markdown, else its DOCX."""
+    if not 1 <= version <= ID_MAX:
+        raise UnknownNoticeVersion(f"round {round_code} has no notice version {version}")
     formats = {
         r.format
         for r in session.scalars(

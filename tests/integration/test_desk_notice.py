@@ -83,6 +83,10 @@ def test_versions_are_listed_downloaded_and_compared(desk: Any, settings: Settin
     assert md.status_code == 200 and NEW_REPORT in md.text
     assert leader.get(f"/desk/notice/r/{ledger.round_code}/v{second}.pdf").status_code == 404  # none recorded
     assert leader.get(f"/desk/notice/r/{ledger.round_code}/v99.docx").status_code == 404
+    huge = 2**40  # past any id column: no version, no draft, never a database error
+    assert leader.get(f"/desk/notice/r/{ledger.round_code}/v{huge}.docx").status_code == 404
+    assert leader.get("/desk/notice/diff", params={"a": huge, "b": first}).status_code == 404
+    assert leader.get(f"/desk/notice/drafts/{huge}").status_code == 404
 
     diff = leader.get("/desk/notice/diff", params={"round": ledger.round_code, "a": first, "b": second})
     assert diff.status_code == 200
@@ -195,6 +199,12 @@ def test_a_return_needs_a_note_and_a_report_is_held_back_with_a_reason(desk: Any
     report = ledger.new_report_id
     no_reason = coordinator.post(f"/desk/notice/reports/{report}/hold", data={"csrf": c_csrf, "draft": draft})
     assert no_reason.status_code == 422 and "不予公开须写明理由" in no_reason.text
+    unknown = coordinator.post(
+        f"/desk/notice/reports/{2**40}/hold", data={"csrf": c_csrf, "draft": draft, "reason": "x"}
+    )
+    assert unknown.status_code == 422 and f"no report {2**40}" in unknown.text
+    missing = leader.post(f"/desk/notice/drafts/{2**40}/approve", data={"csrf": l_csrf})
+    assert missing.status_code == 404
     assert (
         leader.post(
             f"/desk/notice/reports/{report}/hold", data={"csrf": l_csrf, "draft": draft, "reason": "x"}

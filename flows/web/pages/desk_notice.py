@@ -404,7 +404,8 @@ async def post_hold(
     form = await posted_form(request, db, visitor)
     if refusal := _refusal(request, visitor, "notice_edit"):
         return refusal
-    draft_id = int(str(form.get("draft") or "0")) if str(form.get("draft") or "").isdigit() else 0
+    given = str(form.get("draft") or "")
+    draft_id = int(given) if given.isascii() and given.isdigit() and len(given) < 10 else 0
     reason = str(form.get("reason") or "")[:2000]
     try:
         with db.unit_of_work() as session:
