@@ -186,7 +186,9 @@ class NoticeSignOff(RunInput):
     allow_missing: bool = Field(
         False, description="Approve although paragraphs still carry 【待报送】 markers."
     )
-    recorded: bool = Field(False, description="Set by the CLI: the decision is already in the ledger.")
+    recorded: bool = Field(
+        False, description="Set by the CLI and the desk: the decision is already in the ledger."
+    )
 
 
 def sign_off_key(draft_id: int) -> str:
@@ -216,16 +218,18 @@ def make_draft_task(round_code: str, as_of: date, requested_by: str, flow_run_id
 
 @task(name="record-sign-off", cache_policy=NO_CACHE)
 def record_sign_off_task(draft_id: int, sign_off: NoticeSignOff) -> dict[str, Any]:
-    """Record the decision entered in the Prefect UI; a decision the CLI recorded first stands."""
-    from models.errors import DraftLocked
-    from tasks.notice.drafts import decide, get_draft
+    """Record the decision entered in the Prefect UI; a decision the CLI or the desk recorded first stands."""
+    # The form's ``by`` is checked as the CLI's ``--by`` (check_decider): an unknown contact is not recorded.
+    from models.errors import DraftLocked, UnknownContact
+    from tasks.notice.drafts import check_decider, decide, get_draft
 
     settings = get_settings()
     with get_database(settings).unit_of_work() as session:
         draft = get_draft(session, draft_id)
-        outcome = "recorded by the CLI"
+        outcome = "recorded by the CLI or the desk"
         if not sign_off.recorded:
             try:
+                check_decider(session, draft, sign_off.by)
                 decide(
                     session,
                     draft,
@@ -238,7 +242,8 @@ def record_sign_off_task(draft_id: int, sign_off: NoticeSignOff) -> dict[str, An
                 )
                 session.commit()
                 outcome = "recorded"
-            except DraftLocked as error:
+            except (DraftLocked, UnknownContact) as error:
+                # The draft keeps waiting for a decision: the CLI or the desk can still take it.
                 outcome = f"not recorded: {error}"
         draft = get_draft(session, draft_id)
         return {

@@ -218,6 +218,18 @@ class InvalidDraftEdit(ZhenggaiError):
     """An edit names a paragraph the draft does not have, or brings no text."""
 
 
+class UnknownNoticeVersion(ZhenggaiError):
+    """No recorded version of the round's notice has this number (or not in this format)."""
+
+
+class NoticeFileGone(ZhenggaiError):
+    """A recorded notice version's file is missing, or was overwritten by a later version."""
+
+
+class UnknownContact(ZhenggaiError):
+    """No contact has this code (who decides a draft is named by a contact's code)."""
+
+
 class DuplicateNoticeNumber(ZhenggaiError):
     """A publication number (发文字号) is already taken, or is not of the form 〔2026〕3号."""
 

@@ -503,7 +503,7 @@ class NoticeEdit(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     before: Mapped[str] = mapped_column(Text)
     after: Mapped[str] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(20), default="cli")  # cli, docx, web
+    source: Mapped[str] = mapped_column(String(20), default="cli")  # cli, docx, md, web
 
 
 class NoticeDecision(Base):

@@ -6,7 +6,6 @@ Word), a leader approves (审核签发) or returns it, and the approved draft is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,15 +14,14 @@ import typer
 from flows.cli.common import clock as cli_clock
 from flows.cli.common import console, database, err_console, local_time, parse_date_option, settings, today
 from flows.cli.notice import notice_app
+from flows.notice_editorial import available_formats, publish_draft
 from models.errors import InvalidDraftEdit
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from models.db import Database
     from models.enums import DraftDecision
     from models.notice_draft import ParagraphChange
-    from models.settings import Settings
     from models.tables import NoticeDraft
     from tasks.notice.render import NoticeFormat
 
@@ -231,24 +229,28 @@ def hold(
 
 
 def _decide(draft_id: int, decision: DraftDecision, by: str | None, note: str, allow_missing: bool) -> None:
-    from tasks.notice.drafts import decide, get_draft, round_head
+    from flows.notice_editorial import take_sign_off
+    from tasks.notice.drafts import check_decider, get_draft, round_head
 
-    clock = cli_clock()
     with database().unit_of_work() as session:
         found = get_draft(session, draft_id)
-        actor = by or round_head(found)
+        actor = by if by is not None else round_head(found)
         if actor is None:
             raise InvalidDraftEdit(f"round {found.round.code} has no head (负责人): give --by CONTACT")
-        decide(session, found, decision, actor=actor, now=clock.now, note=note, allow_missing=allow_missing)
-        session.commit()
-        run_id = found.flow_run_id
-    console.print(f"草稿 {draft_id} {found.status.value} by {actor}")
-    if run_id is not None:
-        from flows.notice import resume_sign_off
-
-        message = resume_sign_off(run_id, decision, actor, note)
-        if message:
-            err_console.print(message)
+        check_decider(session, found, actor)
+    signed = take_sign_off(
+        database(),
+        cli_clock(),
+        draft_id,
+        decision,
+        actor=actor,
+        note=note,
+        allow_missing=allow_missing,
+        source="cli",
+    )
+    console.print(f"草稿 {draft_id} {signed.status.value} by {actor}")
+    if signed.resume_problem:
+        err_console.print(signed.resume_problem)
 
 
 @notice_app.command("approve")
@@ -314,6 +316,7 @@ def publish(
         actor=by,
         formats=chosen,
         dry_run=dry_run,
+        clock=cli_clock(),
     )
     for fmt, path in published.files:
         console.print(f"  {fmt}: {path}")
@@ -324,11 +327,10 @@ def publish(
 
 
 def _formats(value: str) -> list[NoticeFormat]:
-    from tasks.notice.pdf import soffice_path
     from tasks.notice.render import FORMATS
 
     if value == "all":
-        return [fmt for fmt in FORMATS if fmt != "pdf" or soffice_path() is not None]
+        return available_formats()
     chosen = [part.strip() for part in value.split(",") if part.strip()]
     unknown = [fmt for fmt in chosen if fmt not in FORMATS]
     if unknown or not chosen:
@@ -336,80 +338,40 @@ def _formats(value: str) -> list[NoticeFormat]:
     return [fmt for fmt in FORMATS if fmt in chosen]
 
 
-@dataclass(frozen=True)
-class Published:
-    """What a publication took and wrote."""
-
-    number: str
-    files: list[tuple[str, Path]]
-
-
-def publish_draft(
-    db: Database,
-    config: Settings,
-    draft_id: int,
-    *,
-    number: str | None,
-    replaces: str | None,
-    actor: str,
-    formats: list[NoticeFormat],
-    dry_run: bool = False,
-) -> Published:
-    """The publication recipe: take the number first (it serialises publications), render every format
-    with it, write the files as the round's next notice version and record the publication, in one
-    transaction. Nothing is written unless every format rendered; a dry run rolls the number back."""
-    from models.notice_draft import check_publishable
-    from tasks.notice.drafts import (
-        find_publication,
-        get_draft,
-        publication_document,
-        publication_path,
-        record_publication,
-        take_number,
+def _draft_file_kind(path: Path, param: str) -> str:
+    """``docx`` or ``md``, by the file's suffix (.docx; .md or .markdown)."""
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return "docx"
+    if suffix in (".md", ".markdown"):
+        return "md"
+    raise typer.BadParameter(
+        f"{path.name}: a draft file ends .docx (Word) or .md (Markdown)", param_hint=param
     )
-    from tasks.notice.render import render_notice
-
-    clock = cli_clock()
-    with db.unit_of_work() as session:
-        taken = take_number(session, config.notice_code, clock.today.year, number)
-        found = get_draft(session, draft_id)
-        check_publishable(found.id, found.status)
-        old = find_publication(session, replaces, config.notice_code) if replaces else None
-        document = publication_document(session, found, clock, taken)
-        rendered = [
-            (
-                fmt,
-                publication_path(config.notices_dir, found.round.code, taken, fmt),
-                render_notice(document, fmt),
-            )
-            for fmt in formats
-        ]
-        files: list[tuple[str, Path]] = [(str(fmt), path) for fmt, path, _content in rendered]
-        if dry_run:
-            return Published(str(taken), files)
-        record_publication(
-            session, found, document, taken, rendered, actor=actor, now=clock.now, replaces=old
-        )
-        session.commit()
-    return Published(str(taken), files)
 
 
 @notice_app.command("export")
 def export(
     draft_id: int = typer.Argument(..., help=DRAFT_HELP),
-    output: Path = typer.Option(..., "--output", "-o", help="The Word file to write (.docx)."),
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="The file to write: .docx (Word) or .md (Markdown)."
+    ),
 ) -> None:
-    """Export a draft to Word for editing: one table row per paragraph; edit the right column, then import.
+    """Export a draft for editing: a Word table (one row per paragraph; edit the right column) or a
+    Markdown file (a ## heading per paragraph; edit the text under it), then import it back.
 
     Example: zhenggai notice export 1 -o draft.docx
     """
     from tasks.notice.draft_docx import render_draft_docx
+    from tasks.notice.draft_markdown import render_draft_markdown
     from tasks.notice.drafts import get_draft, paragraphs_of
     from tasks.notice.files import write_notice_file
 
+    kind = _draft_file_kind(output, "--output")
     with database().unit_of_work() as session:
         found = get_draft(session, draft_id)
-        content = render_draft_docx(found.id, found.round.code, paragraphs_of(found))
+        render = render_draft_docx if kind == "docx" else render_draft_markdown
+        content = render(found.id, found.round.code, paragraphs_of(found))
     write_notice_file(output, content)
     console.print(f"草稿 {draft_id} → {output}")
 
@@ -417,19 +379,25 @@ def export(
 @notice_app.command("import")
 def import_(
     draft_id: int = typer.Argument(..., help=DRAFT_HELP),
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="The edited Word file."),
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="The edited file: .docx (Word) or .md (Markdown)."
+    ),
     by: str = typer.Option("", "--by", help="Who edited it (default: the round's coordinator)."),
     dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN),
 ) -> None:
-    """Take back a draft edited in Word: every changed paragraph is shown as a diff, then recorded as an edit
-    (with --dry-run only shown). The text goes through the same normalisation as every intake path.
+    """Take back a draft edited in Word or as Markdown: every changed paragraph is shown as a diff, then
+    recorded as an edit (with --dry-run only shown). The text goes through the same normalisation as
+    every intake path.
 
-    Example: zhenggai notice import 1 draft.docx --dry-run
+    Example: zhenggai notice import 1 draft.md --dry-run
     """
     from tasks.exchange.draft_docx import read_draft_docx
+    from tasks.exchange.draft_markdown import read_draft_markdown
     from tasks.notice.drafts import apply_edits, get_draft, preview_edits
 
-    texts = read_draft_docx(file.read_bytes(), draft_id, file.name)
+    kind = _draft_file_kind(file, "FILE")
+    read = read_draft_docx if kind == "docx" else read_draft_markdown
+    texts = read(file.read_bytes(), draft_id, file.name)
     with database().unit_of_work() as session:
         found = get_draft(session, draft_id)
         if dry_run:
@@ -437,7 +405,7 @@ def import_(
             console.print("dry run: nothing written")
             return
         changed = apply_edits(
-            session, found, texts, actor=by or _coordinator(found), now=settings().clock().now, source="docx"
+            session, found, texts, actor=by or _coordinator(found), now=settings().clock().now, source=kind
         )
         session.commit()
     _show_changes(changed)

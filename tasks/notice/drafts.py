@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from models.clock import Clock
 from models.enums import DraftDecision, DraftStatus
-from models.errors import DraftLocked, DuplicateNoticeNumber, InvalidDraftEdit, UnknownDraft, UnknownRound
+from models.errors import (
+    DraftLocked,
+    DuplicateNoticeNumber,
+    InvalidDraftEdit,
+    UnknownContact,
+    UnknownDraft,
+    UnknownRound,
+)
 from models.notice import NoticeDocument
 from models.notice_draft import (
     DraftParagraph,
@@ -48,6 +55,7 @@ from models.tables import (
     ReportHold,
     Round,
 )
+from models.text import ID_MAX
 from tasks.ledger.counters import ensure_counter, next_serial
 from tasks.ledger.queries import latest_reports
 from tasks.notice.files import NoticeOutput, NoticeTarget, record_notice_outputs
@@ -92,6 +100,8 @@ def assemble(session: Session, round_code: str, clock: Clock) -> Assembly:
 
 def get_draft(session: Session, draft_id: int) -> NoticeDraft:
     """The draft ``草稿 N`` with its round and paragraphs."""
+    if not 1 <= draft_id <= ID_MAX:  # a number no table holds is no draft (not a database error)
+        raise UnknownDraft(f"no 草稿 {draft_id}")
     draft = session.scalar(
         select(NoticeDraft)
         .where(NoticeDraft.id == draft_id)
@@ -236,7 +246,7 @@ def hold_report(session: Session, report_id: int, reason: str, *, actor: str, no
     """Mark a report "not for publication" with the reason: the next drafts leave its text out."""
     if not reason.strip():
         raise InvalidDraftEdit("a report is held back only with a reason (--reason)")
-    if session.get(Report, report_id) is None:
+    if not 1 <= report_id <= ID_MAX or session.get(Report, report_id) is None:
         raise InvalidDraftEdit(f"no report {report_id}")
     existing = session.scalar(select(ReportHold).where(ReportHold.report_id == report_id))
     if existing is not None:
@@ -255,6 +265,16 @@ def round_head(draft: NoticeDraft) -> str | None:
     return draft.round.head.code if draft.round.head is not None else None
 
 
+def check_decider(session: Session, draft: NoticeDraft, code: str) -> str:
+    """The contact code of who decides (the CLI's ``--by``, the Prefect form's ``by``), or
+    ``UnknownContact``: a decision is recorded under a contact of the ledger, never under a typo."""
+    if code.strip() and session.scalar(select(Contact.id).where(Contact.code == code)) is not None:
+        return code
+    head = round_head(draft)
+    hint = f" (the round's head is '{head}')" if head else ""
+    raise UnknownContact(f"no contact '{code}': name who decides by a contact's code{hint}")
+
+
 def decide(
     session: Session,
     draft: NoticeDraft,
@@ -267,9 +287,8 @@ def decide(
     source: str = "cli",
 ) -> NoticeDecision:
     """Approve or return a draft awaiting a decision. The status moves by a conditional UPDATE, so of
-    two deciders at once (the CLI and the Prefect form) the first wins and the second is refused."""
-    if actor and session.scalar(select(Contact.id).where(Contact.code == actor)) is None and source == "cli":
-        raise InvalidDraftEdit(f"no contact '{actor}' (--by takes a contact's code)")
+    two deciders at once (the CLI, the desk and the Prefect form) the first wins and the second is
+    refused. Who decides is checked by the front door (``check_decider`` for a contact's code)."""
     check_decidable(draft.id, draft.status, decision, missing_labels(draft), allow_missing=allow_missing)
     target = DraftStatus.APPROVED if decision == DraftDecision.APPROVE else DraftStatus.RETURNED
     moved = session.execute(

@@ -69,6 +69,8 @@ DESK_ACTIONS = frozenset(
         "notice_sign_off",
         "confirm",  # a round's review step before 销号 (models.review_steps): a coordinator records it
         "test_send",  # one test message to a contact (the desk's contacts page)
+        "notice_edit",  # draft, edit a paragraph, hold a report back (the coordinators' office)
+        "notice_publish",
     }
 )
 

@@ -80,7 +80,7 @@ def test_an_approval_in_the_cli_resumes_the_waiting_run(
 
     result = _run_again(run_id)
     assert result["draft"] == draft and result["status"] == "approved"
-    assert result["outcome"] == "recorded by the CLI"
+    assert result["outcome"] == "recorded by the CLI or the desk"
     with seeded_database.unit_of_work() as session:
         decisions = session.scalars(select(NoticeDecision)).all()
         assert [(d.decision, d.actor, d.source) for d in decisions] == [
@@ -111,3 +111,45 @@ def test_a_decision_entered_as_the_run_input_is_recorded_and_the_first_wins(
             "prefect",
         )
         assert session.get(NoticeDraft, draft).status == DraftStatus.RETURNED  # type: ignore[union-attr]
+
+
+def test_a_decision_in_the_desk_resumes_the_waiting_run(
+    seeded_database: Database, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from flows.web.app import create_app
+    from tests.support.desk_notice import desk_session, role_link
+    from tests.support.portal import portal_settings
+
+    run_id, draft = _suspended_run(monkeypatch)
+    config = portal_settings(settings)
+    with TestClient(create_app(config)) as client:
+        csrf = desk_session(client, role_link(seeded_database, config, "leader", "分管副局长"))
+        answer = client.post(
+            f"/desk/notice/drafts/{draft}/approve",
+            data={"csrf": csrf, "note": "同意", "allow_missing": "1"},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, answer.text
+
+    result = _run_again(run_id)
+    assert result["status"] == "approved" and result["outcome"] == "recorded by the CLI or the desk"
+    with seeded_database.unit_of_work() as session:
+        decision = session.scalars(select(NoticeDecision)).one()
+        assert (decision.decision, decision.note, decision.source) == (DraftDecision.APPROVE, "同意", "web")
+        assert decision.actor.startswith("desk token #") and "分管副局长" in decision.actor
+
+
+def test_the_form_by_an_unknown_contact_is_not_recorded_and_the_draft_keeps_waiting(
+    seeded_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefect.flow_runs import resume_flow_run
+
+    run_id, _draft = _suspended_run(monkeypatch)
+    resume_flow_run(run_id, run_input={"decision": "approve", "by": "nobody", "allow_missing": True})
+    result = _run_again(run_id)
+    assert result["status"] == "drafting"
+    assert result["outcome"].startswith("not recorded: no contact 'nobody'")
+    with seeded_database.unit_of_work() as session:
+        assert session.scalars(select(NoticeDecision)).all() == []

@@ -7,8 +7,9 @@ loopback port and opens it in Debian's chromium as a coordinator: the overview, 
 overdue measures, the review desk, the messages page and the ranking page; then as a leader, the overview
 (``desk-*.png``). A second ledger closes in two steps (分管领导确认, then 销号) and has unit contacts reached at a
 loopback JSON receiver: the review desk after a confirmation (``desk-review-steps.png``) and the contacts page
-after a test message (``desk-contacts.png``). The deadlines are relative to today, so the dates in the
-pictures are the day they were taken.
+after a test message (``desk-contacts.png``). On the notice's ledger (tests/support/desk_notice.py): the notice page, a draft with an
+edited paragraph, and the comparison of two versions (``desk-notice*.png``). The deadlines are relative to today,
+so the dates in the pictures are the day they were taken.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def make_screenshots(out: Path) -> list[Path]:
             page.goto(f"{base}/desk/ranking")
             shot("ranking")
             context.close()
+        written += notice_screenshots(browser, out)
     written += _two_step_and_contacts(out)
     return written
 
@@ -92,6 +94,33 @@ def _two_step_and_contacts(out: Path) -> list[Path]:
             page.wait_for_selector("#outcome")
             written.append(capture(page, out / "desk-contacts.png", full_page=True))
             context.close()
+    return written
+
+
+def notice_screenshots(browser: Any, out: Path) -> list[Path]:
+    """The notice's pages as a coordinator sees them, after an edit of the draft's first 整改成效."""
+    from tests.support.desk_notice import build_notice_desk_ledger
+
+    written: list[Path] = []
+    with scratch_served_ledger("desk-notice", build_notice_desk_ledger) as (base, ledger):
+        context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+        page = context.new_page()
+        page.goto(base + link_path(ledger.desk.links["coordinator"]))
+        page.goto(f"{base}/desk/notice")
+        written.append(capture(page, out / "desk-notice.png", full_page=True))
+        page.goto(f"{base}/desk/notice/drafts/{ledger.draft_id}")
+        paragraph = page.locator("#p-problem-1-outcome")
+        paragraph.locator("details.edit summary").click()
+        paragraph.locator("textarea[name=text]").fill(
+            "一是开展占道经营专项整治，取缔流动摊点23处。二是清理背街小巷乱堆乱放。"
+        )
+        paragraph.locator("form.edit-form button").click()
+        page.wait_for_selector("#done")
+        written.append(capture(page, out / "desk-notice-draft.png", full_page=True))
+        first, second = ledger.versions
+        page.goto(f"{base}/desk/notice/diff?round={ledger.round_code}&a={first}&b={second}")
+        written.append(capture(page, out / "desk-notice-diff.png", full_page=True))
+        context.close()
     return written
 
 
