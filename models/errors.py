@@ -226,10 +226,6 @@ class NoticeFileGone(ZhenggaiError):
     """A recorded notice version's file is missing, or was overwritten by a later version."""
 
 
-class UnknownContact(ZhenggaiError):
-    """No contact has this code (who decides a draft is named by a contact's code)."""
-
-
 class DuplicateNoticeNumber(ZhenggaiError):
     """A publication number (发文字号) is already taken, or is not of the form 〔2026〕3号."""
 

@@ -58,6 +58,10 @@ def idempotency_scope(principal: Principal) -> str:
 
 # What a leader may do on the desk besides reading: the notice sign-off (the editorial issue's), nothing else.
 LEADER_ACTIONS = frozenset({"notice_sign_off"})
+# The sign-off (审核签发) is the leaders': the coordinators' office drafts and edits the notice, so a
+# coordinator approving it would sign off its own text. (The CLI, run by whoever holds the database, names
+# the deciding leader with --by instead.)
+LEADER_ONLY_ACTIONS = frozenset({"notice_sign_off"})
 # Every write the desk offers (pages and the API's review): coordinators may take them all.
 DESK_ACTIONS = frozenset(
     {
@@ -81,9 +85,10 @@ def may_use_desk(principal: Principal) -> bool:
 
 
 def may_take(principal: Principal, action: str) -> bool:
-    """Whether the principal may take a desk action: a coordinator any, a leader only ``LEADER_ACTIONS``."""
+    """Whether the principal may take a desk action: a coordinator any but the leaders' sign-off, a leader
+    only ``LEADER_ACTIONS``."""
     if principal.role == TokenRole.COORDINATOR:
-        return action in DESK_ACTIONS
+        return action in DESK_ACTIONS and action not in LEADER_ONLY_ACTIONS
     if principal.role == TokenRole.LEADER:
         return action in LEADER_ACTIONS
     return False
@@ -93,7 +98,9 @@ def check_desk_action(principal: Principal, action: str) -> None:
     """Raise ``Forbidden`` unless the principal may take the desk action (see ``may_take``)."""
     if not may_take(principal, action):
         who = "a leader token may only read (and sign off the notice)"
-        if principal.role != TokenRole.LEADER:
+        if principal.role == TokenRole.COORDINATOR and action in LEADER_ONLY_ACTIONS:
+            who = "the notice is signed off by a leader (审核签发): a coordinator drafts and edits it"
+        elif principal.role != TokenRole.LEADER:
             who = f"only a coordinator may {action}"
         raise Forbidden("role", who)
 

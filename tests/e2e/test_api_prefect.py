@@ -219,3 +219,25 @@ def test_a_ui_entry_refused_every_time_fails_the_run_with_the_reason(database: D
     assert "in the future" in str(outcome["error"])
     with database.unit_of_work() as session:
         assert session.scalars(select(Report)).all() == []
+
+
+def test_closing_in_the_desk_pauses_the_deployment_too(settings: Settings, database: Database) -> None:
+    """The desk's review posts are async routes: the sync runs in a worker thread, not on the event loop
+    (where its asyncio.run would fail and leave the deployment running)."""
+    from flows.sync import sync_bulk
+    from tests.integration.test_desk import sign_in
+    from tests.support.desk import build_desk_ledger
+    from tests.support.portal import portal_settings
+
+    config = portal_settings(settings)
+    ledger = build_desk_ledger(database, config)
+    sync_bulk(database, config)
+    assert asyncio.run(_deployment(ledger.claimed)).paused is False
+    with TestClient(create_app(config)) as client:
+        csrf = sign_in(client, ledger, "coordinator")
+        answer = client.post(
+            f"/desk/measures/{ledger.claimed}/accept", data={"csrf": csrf, "note": "现场核查，台账齐全"}
+        )
+    assert answer.status_code == 200 and "已销号" in answer.text
+    assert "deployment not synced" not in answer.text
+    assert asyncio.run(_deployment(ledger.claimed)).paused is True

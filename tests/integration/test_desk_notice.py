@@ -116,8 +116,11 @@ def test_a_coordinator_edits_a_leader_approves_and_the_coordinator_publishes(des
     page = coordinator.get(f"/desk/notice/drafts/{draft}").text
     assert 'id="p-problem-1-outcome"' in page and "【待报送】" in page
     assert f"进展 #{ledger.new_report_id}" in page  # the source report of the paragraph
-    # Coordinators may sign off too: the access module's rule (notice_sign_off is a desk action).
-    assert f'action="/desk/notice/drafts/{draft}/approve"' in page
+    # The sign-off is the leaders': a coordinator's page offers no approve form, and its post is refused.
+    assert f'action="/desk/notice/drafts/{draft}/approve"' not in page
+    assert f'action="/desk/notice/drafts/{draft}/approve"' in leader.get(f"/desk/notice/drafts/{draft}").text
+    own = coordinator.post(f"/desk/notice/drafts/{draft}/approve", data={"csrf": c_csrf, "note": "同意"})
+    assert own.status_code == 403
 
     new_text = "一是开展占道经营专项整治，取缔流动摊点23处。二是清理背街小巷乱堆乱放。"
     edited = coordinator.post(

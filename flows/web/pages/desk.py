@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from flows.review import sync_after_review
 from flows.web.deps import Config, Db, Now
@@ -320,7 +321,8 @@ async def post_review(
         return _error(request, visitor, status, f"未能{ACTION_LABEL[review_action]}", _review_error(error))
     sync = ""
     if review_action in (ReviewAction.ACCEPT, ReviewAction.REOPEN):
-        sync = sync_after_review(db, config, code)
+        # In a worker thread: the sync runs its own event loop, which this async route's loop would refuse.
+        sync = await run_in_threadpool(sync_after_review, db, config, code)
     query = urlencode({"done": action, "sync": sync} if sync else {"done": action})
     return RedirectResponse(f"/desk/review?{query}", status_code=303)
 
