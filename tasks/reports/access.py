@@ -59,7 +59,9 @@ def idempotency_scope(principal: Principal) -> str:
 # What a leader may do on the desk besides reading: the notice sign-off (the editorial issue's), nothing else.
 LEADER_ACTIONS = frozenset({"notice_sign_off"})
 # Every write the desk offers (pages and the API's review): coordinators may take them all.
-DESK_ACTIONS = frozenset({"accept", "return", "reopen", "decide_extension", "resend", "notice_sign_off"})
+DESK_ACTIONS = frozenset(
+    {"accept", "return", "reopen", "decide_extension", "resend", "notice_sign_off", "edit_measure"}
+)
 
 
 def may_use_desk(principal: Principal) -> bool:
