@@ -35,7 +35,7 @@ from tasks.ledger.history import record_edit
 from tasks.ledger.plan_export import plan_document
 from tasks.ledger.plan_load import apply_plan
 from tasks.ledger.plan_schema import MeasureSpec, PlanChanges
-from tasks.ledger.queries import live_measures
+from tasks.ledger.queries import live_measures, round_codes
 
 # The form's fields: what the desk may set on a measure (a new one's words too).
 FORM_FIELDS = ("problem", "marker", "text", "lead_unit", "leader", "deadline", "cadence")
@@ -114,6 +114,14 @@ class DeskEdit:
     fields: list[str] = field(default_factory=list)  # the ledger fields it set (owner, cadence…)
 
 
+def first_round(session: Session) -> str:
+    """The round the page shows when none is named: the first by code (``UnknownRound`` when there is none)."""
+    codes = round_codes(session)
+    if not codes:
+        raise UnknownRound("the ledger has no round yet: load a plan first (zhenggai plan load)")
+    return codes[0]
+
+
 def check_rows(session: Session, round_code: str) -> list[CheckRow]:
     """The round's live measures in notice order, with what the page lists."""
     rows = []
@@ -178,11 +186,11 @@ def form_issues(edit: MeasureEdit) -> list[PlanIssue]:
         try:
             parse_cadence(edit.cadence)
         except InvalidSchedule as error:
-            issues.append(PlanIssue("表单", "cadence", str(error)))
+            issues.append(PlanIssue("表单", "cadence", f"无法识别这个频次。{error}"))
     try:
         parse_deadline(edit.deadline)
     except InvalidDeadline as error:
-        issues.append(PlanIssue("表单", "deadline", str(error)))
+        issues.append(PlanIssue("表单", "deadline", f"完成时限写法有误。{error}"))
     if edit.code is None and not edit.text.strip():
         issues.append(PlanIssue("表单", "text", "请填写措施内容"))
     return issues

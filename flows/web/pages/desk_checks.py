@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from flows.review import sync_after_review
@@ -27,6 +28,7 @@ from models.clock import Clock
 from models.errors import Forbidden, InvalidPlan, InvalidSchedule, UnknownMeasure, ZhenggaiError
 from models.rules import STATUS_LABEL
 from models.settings import Settings
+from tasks.ledger.desk_measures import check_choices, first_round
 from tasks.reports.access import check_desk_action, may_take
 
 router = APIRouter(include_in_schema=False)
@@ -87,12 +89,11 @@ def checks(
     sync: str = "",
 ) -> HTMLResponse:
     """The round's measures with cadence, deadline, owner unit, leader, reminders and Prefect links."""
-    from tasks.ledger.desk_measures import check_choices, check_rows
-    from tasks.ledger.queries import only_round
+    from tasks.ledger.desk_measures import check_rows
 
     try:
         with db.unit_of_work() as session:
-            round_code = only_round(session, round or None)
+            round_code = round or first_round(session)
             rows = check_rows(session, round_code)
             problems = check_choices(session, round_code).problems
     except ZhenggaiError as error:
@@ -195,7 +196,7 @@ def _form_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    from tasks.ledger.desk_measures import check_choices, form_issues
+    from tasks.ledger.desk_measures import form_issues
 
     with db.unit_of_work() as session:
         choices = check_choices(session, round_code)
@@ -223,11 +224,10 @@ def new_measure(
     request: Request, config: Config, db: Db, now: Now, visitor: DeskSignedIn, round: str = ""
 ) -> HTMLResponse:
     """The form to add a measure to a problem (``problem``: its ordinal), with the preview of its cadence."""
-    from tasks.ledger.queries import only_round
-
     try:
         with db.unit_of_work() as session:
-            round_code = only_round(session, round or None)
+            round_code = round or first_round(session)
+            check_choices(session, round_code)  # an unknown round: UnknownRound
     except ZhenggaiError as error:
         return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
     values = _given(request)
@@ -283,10 +283,9 @@ def _values(edit: Any) -> dict[str, str]:
 
 def _round_of(db: Db, code: str | None, given: str) -> str:
     from tasks.ledger.desk_measures import measure_edit_of
-    from tasks.ledger.queries import only_round
 
     with db.unit_of_work() as session:
-        return measure_edit_of(session, code).round_code if code else only_round(session, given or None)
+        return measure_edit_of(session, code).round_code if code else given or first_round(session)
 
 
 def _issues(error: InvalidPlan) -> dict[str, str]:
@@ -305,7 +304,9 @@ async def post_diff(request: Request, config: Config, db: Db, now: Now, visitor:
     form = await posted_form(request, db, visitor)
     if refusal := _refusal(request, visitor):
         return refusal
-    return _diff_or_save(request, config, db, now, visitor, form, save=False)
+    shown = _diff_or_save(request, config, db, now, visitor, form, save=False)
+    assert isinstance(shown, Response)
+    return shown
 
 
 @router.post("/desk/checks/save", response_model=None)
@@ -315,12 +316,21 @@ async def post_save(request: Request, config: Config, db: Db, now: Now, visitor:
     form = await posted_form(request, db, visitor)
     if refusal := _refusal(request, visitor):
         return refusal
-    return _diff_or_save(request, config, db, now, visitor, form, save=True)
+    saved = _diff_or_save(request, config, db, now, visitor, form, save=True)
+    if isinstance(saved, Response):
+        return saved
+    round_code, code = saved
+    # The change is committed; the sync runs Prefect's client on its own event loop, off this one.
+    sync = await run_in_threadpool(sync_after_review, db, config, code)
+    query = urlencode({"round": round_code, "done": code, "sync": sync})
+    return RedirectResponse(f"/desk/checks?{query}#m-{code}", status_code=303)
 
 
 def _diff_or_save(
     request: Request, config: Settings, db: Db, now: Now, visitor: Visitor, form: FormData, *, save: bool
-) -> Response:
+) -> Response | tuple[str, str]:
+    """The diff page (``save`` False; nothing written), or the change committed: (round, measure code); a
+    form with its field messages (422) when the change is refused."""
     from tasks.ledger.desk_measures import edit_measure
 
     code = str(form.get("code") or "") or None
@@ -345,6 +355,8 @@ def _diff_or_save(
         )  # fmt: skip
     except UnknownMeasure:
         return _error(request, visitor, 404, "没有这项措施", f"台账中没有编号为 {code} 的措施。")
+    except ZhenggaiError as error:  # an unknown round
+        return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
     if not save:
         context = _context(
             request,
@@ -358,6 +370,4 @@ def _diff_or_save(
             summary=result.changes.summary(),
         )
         return _render(request, "desk/check_confirm.html", context)
-    sync = sync_after_review(db, config, result.code)
-    query = urlencode({"round": round_code, "done": result.code, "sync": sync})
-    return RedirectResponse(f"/desk/checks?{query}#m-{result.code}", status_code=303)
+    return round_code, result.code
