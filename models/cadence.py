@@ -483,17 +483,18 @@ class PreviewDay:
 
 
 def preview_runs(
-    text: str, calendar: WorkingCalendar, feedback_date: date, after: date, count: int = 10
+    text: str, calendar: WorkingCalendar, feedback_date: date, after: datetime, count: int = 10
 ) -> list[PreviewDay]:
-    """The next ``count`` runs of a cadence from ``after`` (inclusive), as sync registers it, with the days
-    the working-day calendar skips among them; raises ``InvalidSchedule`` for text that is no cadence."""
+    """The next ``count`` runs of a cadence after ``after`` (naive wall clock in the schedule's zone), as
+    sync registers it, with the days the working-day calendar skips among them; raises ``InvalidSchedule``
+    for text that is no cadence."""
     cadence = parse_cadence(text)
     anchor = anchor_for(feedback_date)
-    start = exceptions_start(after)
+    start = exceptions_start(after.date())
     spec = cadence.schedule(
         calendar, dtstart=anchor, horizon_end=horizon_end(calendar, anchor), exceptions_from=start
     )
-    runs = spec.next(datetime.combine(after, time.min) - timedelta(seconds=1), count)
+    runs = spec.next(after, count)
     if not runs:
         return []
     skipped: list[datetime] = []
@@ -504,7 +505,7 @@ def preview_runs(
         )
         ran = {r.date() for r in runs}
         skipped = [
-            d for d in plain.occurrences(datetime.combine(after, time.min), runs[-1]) if d.date() not in ran
+            d for d in plain.occurrences(after + timedelta(seconds=1), runs[-1]) if d.date() not in ran
         ]
     provisional = getattr(calendar, "is_provisional", lambda _day: False)
     return [

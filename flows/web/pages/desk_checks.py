@@ -177,7 +177,8 @@ def _preview(cadence: str | None, clock: Clock, feedback_date: Any) -> tuple[lis
     if not cadence:
         return [], ""
     try:
-        return preview_runs(cadence, clock.calendar, feedback_date, clock.today, 10), ""
+        after = clock.local(clock.now).replace(tzinfo=None)  # the schedule's wall clock
+        return preview_runs(cadence, clock.calendar, feedback_date, after, 10), ""
     except (InvalidSchedule, ZhenggaiError) as error:
         return [], str(error)
 
