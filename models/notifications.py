@@ -416,7 +416,9 @@ def _deadline_reminder(
 ) -> list[PlannedMessage]:
     """The latest reminder step that has come by the due day (a missed step is caught up once)."""
     assert measure.deadline is not None
-    for offset, step_day in reminder_steps(measure.deadline, policy.reminder_offsets, due.calendar):
+    own = measure.reminder_offsets  # the measure's own, else the installation's
+    offsets = own if own is not None else policy.reminder_offsets
+    for offset, step_day in reminder_steps(measure.deadline, offsets, due.calendar):
         if step_day <= due.today:
             kind = MessageKind.DUE_TODAY if offset == 0 else MessageKind.REMINDER
             return [

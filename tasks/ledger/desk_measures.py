@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from models.cadence import effective_cadence, parse_cadence
 from models.clock import Clock
+from models.deadlines import parse_reminder_offsets, reminder_offsets_text
 from models.errors import (
     InvalidDeadline,
     InvalidPlan,
@@ -38,9 +39,16 @@ from tasks.ledger.plan_schema import MeasureSpec, PlanChanges
 from tasks.ledger.queries import live_measures, round_codes
 
 # The form's fields: what the desk may set on a measure (a new one's words too).
-FORM_FIELDS = ("problem", "marker", "text", "lead_unit", "leader", "deadline", "cadence")
+FORM_FIELDS = ("problem", "marker", "text", "lead_unit", "leader", "deadline", "cadence", "reminders")
 # The ledger's names (``LEDGER_FIELDS``) of the fields a desk edit owns afterwards.
-OWNED = {"lead_unit": "owner", "leader": "leader", "deadline": "deadline", "cadence": "cadence"}
+OWNED = {
+    "lead_unit": "owner",
+    "leader": "leader",
+    "deadline": "deadline",
+    "cadence": "cadence",
+    "reminders": "reminders",
+}
+NO_REMINDERS = "不催办"
 LABEL = {
     "problem": "问题",
     "marker": "序语",
@@ -49,6 +57,7 @@ LABEL = {
     "leader": "责任领导",
     "deadline": "完成时限",
     "cadence": "频次",
+    "reminders": "催办提醒",
 }
 
 
@@ -67,6 +76,7 @@ class CheckRow:
     deadline: date | None
     cadence: str | None  # its own, as written
     effective: str | None  # what it is asked on (长期坚持 without one: the round's ongoing cadence)
+    reminders: tuple[int, ...] | None  # its own reminder offsets; None: the installation's
     status: str
 
 
@@ -101,6 +111,7 @@ class MeasureEdit:
     leader: str | None = None
     deadline: str = "长期坚持"
     cadence: str | None = None
+    reminders: str = ""  # 5、3、1、0; empty: the installation's; 不催办: none
     new_code: str | None = None  # the code a confirmed addition was shown with
 
 
@@ -139,6 +150,7 @@ def check_rows(session: Session, round_code: str) -> list[CheckRow]:
                 deadline=m.deadline,
                 cadence=m.cadence,
                 effective=effective_cadence(m.cadence, m.deadline, m.problem.round.ongoing_cadence),
+                reminders=None if m.reminder_offsets is None else tuple(m.reminder_offsets),
                 status=m.status.value,
             )
         )
@@ -176,6 +188,7 @@ def measure_edit_of(session: Session, code: str) -> MeasureEdit:
         leader=m.leader.code if m.leader else None,
         deadline=m.deadline_spec,
         cadence=m.cadence,
+        reminders=_reminders_text(m.reminder_offsets),
     )
 
 
@@ -191,6 +204,10 @@ def form_issues(edit: MeasureEdit) -> list[PlanIssue]:
         parse_deadline(edit.deadline)
     except InvalidDeadline as error:
         issues.append(PlanIssue("表单", "deadline", f"完成时限写法有误。{error}"))
+    try:
+        reminder_offsets(edit.reminders)
+    except ValueError as error:
+        issues.append(PlanIssue("表单", "reminders", f"催办提醒写法有误。{error}"))
     if edit.code is None and not edit.text.strip():
         issues.append(PlanIssue("表单", "text", "请填写措施内容"))
     return issues
@@ -209,6 +226,7 @@ def edit_measure(session: Session, edit: MeasureEdit, clock: Clock, *, actor: st
         "leader": edit.leader or None,
         "deadline": edit.deadline.strip() or "长期坚持",
         "cadence": (edit.cadence or "").strip() or None,
+        "reminders": reminder_offsets(edit.reminders),
     }
     if edit.code is None:
         code, specs = _add_to(session, plan.problems, edit)
@@ -234,11 +252,18 @@ def edit_measure(session: Session, edit: MeasureEdit, clock: Clock, *, actor: st
         record_edit(session, measure, "measures", "措施：督办台新增", actor=actor, now=clock.now)
     for name, ledger_name in OWNED.items():
         if edit.code is not None and before.get(name) != after.get(name):
-            change = f"{LABEL[name]}：{before.get(name) or '—'} → {after.get(name) or '—'}"
+            change = f"{LABEL[name]}：{_said(name, before.get(name))} → {_said(name, after.get(name))}"
             record_edit(session, measure, ledger_name, change, actor=actor, now=clock.now)
             set_fields.append(ledger_name)
     session.flush()
     return DeskEdit(code, edit.code is None, changes, set_fields)
+
+
+def _said(name: str, value: Any) -> str:
+    """A field's value as the history says it (— for none; reminders as the form writes them)."""
+    if name == "reminders":
+        return _reminders_text(value) or "—"
+    return str(value) if value else "—"
 
 
 def _spec(current: dict[str, Any], values: dict[str, Any]) -> MeasureSpec:
@@ -273,6 +298,20 @@ def _add_to(session: Session, problems: list[Any], edit: MeasureEdit) -> tuple[s
     return code, specs
 
 
+def reminder_offsets(text: str) -> list[int] | None:
+    """The form's reminders: empty is the installation's (None), 不催办 none, else working days before."""
+    text = text.strip()
+    if not text:
+        return None
+    return [] if text == NO_REMINDERS else list(parse_reminder_offsets(text))
+
+
+def _reminders_text(offsets: list[int] | None) -> str:
+    if offsets is None:
+        return ""
+    return reminder_offsets_text(offsets) or NO_REMINDERS
+
+
 def _spec_fact(spec: MeasureSpec, name: str) -> Any:
     value = getattr(spec, name)
     if name == "deadline":
@@ -291,4 +330,5 @@ def _facts(session: Session, code: str) -> dict[str, Any]:
         "leader": m.leader.code if m.leader else None,
         "deadline": m.deadline_spec,
         "cadence": m.cadence,
+        "reminders": m.reminder_offsets,
     }

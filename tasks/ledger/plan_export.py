@@ -66,6 +66,7 @@ def plan_document(session: Session, round_code: str) -> PlanDocument:
                     leader=measure.leader.code if measure.leader else None,
                     deadline=deadline,
                     cadence=measure.cadence,
+                    reminders=None if measure.reminder_offsets is None else list(measure.reminder_offsets),
                     status=measure.status,
                 )
             )
@@ -169,6 +170,10 @@ _PlanDumper.add_representer(str, _str_representer)
 def dump_plan(plan: PlanDocument) -> str:
     """YAML text of a plan, readable and loadable again to the same ledger."""
     data = plan.model_dump(mode="json", exclude_defaults=False)
+    for problem in data.get("problems", []):
+        for measure in problem.get("measures", []):
+            if measure.get("reminders") is None:
+                measure.pop("reminders", None)  # only a measure with its own reminders lists them
     for unit in data.get("units", []):
         for name in ("members", "reports_for_members"):
             if not unit.get(name):

@@ -133,9 +133,10 @@ def wanted_deployment(
         spec = cadence_schedule(cadence, clock.calendar, round_.feedback_date, today=clock.today)
         schedules.append(WantedSchedule("cadence", spec.kind, spec.value, clock.timezone))
     if measure.deadline is not None:
+        own = measure.reminder_offsets  # the measure's own, else the installation's
         spec = deadline_schedule(
             measure.deadline,
-            list(reminder_offsets),
+            list(own if own is not None else reminder_offsets),
             reminder_hour,
             clock.calendar,
             exceptions_from=exceptions_start(clock.today),

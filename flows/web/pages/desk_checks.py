@@ -33,7 +33,7 @@ from tasks.reports.access import check_desk_action, may_take
 
 router = APIRouter(include_in_schema=False)
 ACTION = "edit_measure"
-EDITABLE = ("problem", "marker", "text", "lead_unit", "leader", "deadline", "cadence")
+EDITABLE = ("problem", "marker", "text", "lead_unit", "leader", "deadline", "cadence", "reminders")
 SYNC_PREFIXES = ("deployment not synced", "deployments of round")
 
 
@@ -168,6 +168,7 @@ def _edit(round_code: str, code: str | None, values: dict[str, str], new_code: s
         leader=values.get("leader") or None,
         deadline=values.get("deadline") or "长期坚持",
         cadence=values.get("cadence") or None,
+        reminders=values.get("reminders", ""),
         new_code=new_code or None,
     )
 
