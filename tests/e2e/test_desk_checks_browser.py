@@ -12,7 +12,7 @@ import pytest
 
 from models.db import Database
 from models.settings import Settings
-from tests.support.browser import DESKTOP, chromium, needs_chromium, served_ledger
+from tests.support.browser import DESKTOP, PHONE, chromium, needs_chromium, served_ledger
 from tests.support.desk import DeskLedger, build_desk_ledger
 from tests.support.desk_checks import HOLIDAY, holiday_monday
 from tests.support.portal import link_path
@@ -115,3 +115,16 @@ def test_a_leaders_posts_are_refused(desk: Any, page: Any) -> None:
             [path, csrf],
         )
         assert status == 403, path
+
+
+def test_the_pages_are_readable_on_a_phone(desk: Any, browser: Any) -> None:
+    base, ledger, _holiday = desk
+    context = browser.new_context(viewport=PHONE, is_mobile=True, locale="zh-CN")
+    phone = context.new_page()
+    try:
+        phone.goto(base + link_path(ledger.links["coordinator"]))
+        for path in ("/desk/checks", "/desk/checks/JA-1?cadence=每个工作日&preview=1", "/desk/checks/new"):
+            phone.goto(base + path)
+            assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+    finally:
+        context.close()
