@@ -27,6 +27,8 @@ def last_run_page(ui_url: str, code: str) -> str | None:
     from prefect.client.schemas.filters import (
         DeploymentFilter,
         DeploymentFilterName,
+        FlowFilter,
+        FlowFilterName,
         FlowRunFilter,
         FlowRunFilterStartTime,
     )
@@ -34,6 +36,7 @@ def last_run_page(ui_url: str, code: str) -> str | None:
 
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=[FLOW_NAME])),
             deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[code])),
             flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(is_null_=False)),
             sort=FlowRunSort.START_TIME_DESC,

@@ -56,6 +56,19 @@ def deployment_schedules(name: str) -> list[str]:
         return [str(getattr(s.schedule, "rrule", "")) for s in deployment.schedules]
 
 
+def finished_run(name: str) -> str:
+    """A run of the measure's deployment that started and completed (no worker runs it here)."""
+    from prefect.client.orchestration import get_client
+    from prefect.states import Completed, Running
+
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name(f"check_measure/{name}")
+        run = client.create_flow_run_from_deployment(deployment.id)
+        client.set_flow_run_state(run.id, Running(), force=True)
+        client.set_flow_run_state(run.id, Completed(), force=True)
+    return str(run.id)
+
+
 def test_a_coordinator_adds_a_weekly_check_that_skips_a_holiday_and_prefect_has_it(
     desk: Any, page: Any
 ) -> None:
@@ -95,6 +108,9 @@ def test_a_coordinator_adds_a_weekly_check_that_skips_a_holiday_and_prefect_has_
     assert answer.status == 302
     assert answer.headers["location"].startswith(f"{UI}/deployments/deployment/")
     assert page.request.get(f"{base}/desk/checks/JA-6/last-run").status == 404
+    run_id = finished_run("JA-6")
+    answer = page.request.get(f"{base}/desk/checks/JA-6/last-run", max_redirects=0)
+    assert answer.headers["location"] == f"{UI}/runs/flow-run/{run_id}"
 
 
 def test_a_leaders_posts_are_refused(desk: Any, page: Any) -> None:

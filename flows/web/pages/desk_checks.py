@@ -105,11 +105,19 @@ def checks(
         round_code=round_code,
         rows=rows,
         problems=problems,
-        labels={row.code: parse_cadence(row.effective).label for row in rows if row.effective},
+        labels={row.code: _label(row.effective) for row in rows if row.effective},
         done=done[:64],
         sync=sync[:300] if sync.startswith(SYNC_PREFIXES) else "",
     )
     return _render(request, "desk/checks.html", context)
+
+
+def _label(cadence: str) -> str:
+    """A cadence in the coordinators' words; a stored text no longer read (an older release's) as written."""
+    try:
+        return parse_cadence(cadence).label
+    except InvalidSchedule:
+        return cadence
 
 
 @router.get("/desk/checks/{code}/deployment", response_model=None)
