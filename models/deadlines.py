@@ -70,6 +70,11 @@ def checked_reminder_offsets(offsets: Sequence[int]) -> tuple[int, ...]:
     return tuple(sorted(set(offsets), reverse=True))
 
 
+def reminder_offsets_of(own: Sequence[int] | None, installation: Sequence[int]) -> list[int]:
+    """The offsets a measure is reminded on: its own (``[]``: none), else the installation's."""
+    return list(own if own is not None else installation)
+
+
 def reminder_offsets_text(offsets: Sequence[int]) -> str:
     """``5、3、1、0`` (what the desk shows and takes back); an empty list: no reminder."""
     return "、".join(str(o) for o in offsets)

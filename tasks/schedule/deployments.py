@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from models.cadence import cadence_schedule, effective_cadence
 from models.clock import Clock
-from models.deadlines import deadline_schedule
+from models.deadlines import deadline_schedule, reminder_offsets_of
 from models.enums import MeasureStatus
 from models.errors import CalendarNotPublished
 from models.rules import chinese_ordinal, format_chinese_date
@@ -133,10 +133,9 @@ def wanted_deployment(
         spec = cadence_schedule(cadence, clock.calendar, round_.feedback_date, today=clock.today)
         schedules.append(WantedSchedule("cadence", spec.kind, spec.value, clock.timezone))
     if measure.deadline is not None:
-        own = measure.reminder_offsets  # the measure's own, else the installation's
         spec = deadline_schedule(
             measure.deadline,
-            list(own if own is not None else reminder_offsets),
+            reminder_offsets_of(measure.reminder_offsets, reminder_offsets),
             reminder_hour,
             clock.calendar,
             exceptions_from=exceptions_start(clock.today),
