@@ -467,3 +467,59 @@ def describe_cadence(text: str, clock: Clock, *, feedback_date: date | None = No
         for r in runs
     )
     return f"{cadence.label}（下次：{shown}）" if runs else cadence.label
+
+
+# -- the desk's preview of a cadence ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviewDay:
+    """A day of a cadence's preview: a run, or a day the plain rule names that the calendar skips."""
+
+    at: datetime  # wall clock in the schedule's zone
+    skipped: bool  # the working-day calendar skips it (a holiday, or a rest day)
+    note: str  # 国庆节 (a skipped holiday), 调休上班 (a run on a makeup working day), or ""
+    provisional: bool  # the calendar answers this day by its fallback (no official data yet): 暂定
+
+
+def preview_runs(
+    text: str, calendar: WorkingCalendar, feedback_date: date, after: datetime, count: int = 10
+) -> list[PreviewDay]:
+    """The next ``count`` runs of a cadence after ``after`` (naive wall clock in the schedule's zone), as
+    sync registers it, with the days the working-day calendar skips among them; raises ``InvalidSchedule``
+    for text that is no cadence."""
+    cadence = parse_cadence(text)
+    anchor = anchor_for(feedback_date)
+    start = exceptions_start(after.date())
+    spec = cadence.schedule(
+        calendar, dtstart=anchor, horizon_end=horizon_end(calendar, anchor), exceptions_from=start
+    )
+    runs = spec.next(after, count)
+    if not runs:
+        return []
+    skipped: list[datetime] = []
+    if cadence.follows_workdays:
+        first = max(anchor, start or anchor)
+        plain = ScheduleSpec(
+            "rrule", f"DTSTART:{stamp(datetime.combine(first, cadence.at))}\n{cadence.base_rule()}"
+        )
+        ran = {r.date() for r in runs}
+        skipped = [
+            d for d in plain.occurrences(after + timedelta(seconds=1), runs[-1]) if d.date() not in ran
+        ]
+    provisional = getattr(calendar, "is_provisional", lambda _day: False)
+    return [
+        PreviewDay(at, at in skipped, _day_note(calendar, at.date(), at in skipped), provisional(at.date()))
+        for at in sorted(runs + skipped)
+    ]
+
+
+def _day_note(calendar: WorkingCalendar, day: date, skipped: bool) -> str:
+    """What the calendar says of a previewed day: the holiday skipped, or 调休上班 for a run on a weekend."""
+    describe = getattr(calendar, "day", None)
+    if describe is None:  # a calendar that only knows working days (WeekdayCalendar)
+        return "休息日" if skipped else ""
+    found = describe(day)
+    if skipped:
+        return str(found.festival or ("节假日" if found.kind == "holiday" else "休息日"))
+    return "调休上班" if found.kind == "makeup_workday" else ""

@@ -16,6 +16,7 @@ cadence (``models.cadence``), plus RDATEs for the reminders before and on the de
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
@@ -45,6 +46,38 @@ def reminder_steps(
             due_day(deadline, calendar) if offset == 0 else add_workdays(calendar, deadline, -offset)
         )
     return sorted(steps.items(), key=lambda item: (item[1], -item[0]), reverse=True)
+
+
+MAX_REMINDER_OFFSET = 60  # working days before a deadline: about three months
+
+
+def parse_reminder_offsets(text: str) -> tuple[int, ...]:
+    """Reminder offsets as coordinators write them (``5、3、1、0``, ``5,3,1``; working days before the
+    deadline, 0 = on the day), largest first; raises ``ValueError`` naming what is wrong."""
+    parts = [p for p in re.split(r"[\s,，、;；]+", text.strip()) if p]
+    if not all(p.isdigit() for p in parts):
+        raise ValueError(f"'{text}' is not a list of working days (e.g. 5、3、1、0)")
+    return checked_reminder_offsets([int(p) for p in parts])
+
+
+def checked_reminder_offsets(offsets: Sequence[int]) -> tuple[int, ...]:
+    """Offsets as a measure keeps them: each 0…``MAX_REMINDER_OFFSET`` working days, once, largest first."""
+    for offset in offsets:
+        if not 0 <= offset <= MAX_REMINDER_OFFSET:
+            raise ValueError(
+                f"a reminder is 0 to {MAX_REMINDER_OFFSET} working days before the deadline, not {offset}"
+            )
+    return tuple(sorted(set(offsets), reverse=True))
+
+
+def reminder_offsets_of(own: Sequence[int] | None, installation: Sequence[int]) -> list[int]:
+    """The offsets a measure is reminded on: its own (``[]``: none), else the installation's."""
+    return list(own if own is not None else installation)
+
+
+def reminder_offsets_text(offsets: Sequence[int]) -> str:
+    """``5、3、1、0`` (what the desk shows and takes back); an empty list: no reminder."""
+    return "、".join(str(o) for o in offsets)
 
 
 def reminder_days_before(deadline: date, offsets: Sequence[int], calendar: WorkingCalendar) -> list[date]:

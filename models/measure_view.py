@@ -29,6 +29,7 @@ class MeasureView:
     id: int | None = None
     deadline_spec: str = ""  # as written: 2023-12-31, 20个工作日, 长期坚持
     cadence: str | None = None  # as written
+    reminder_offsets: tuple[int, ...] | None = None  # its own reminders; None: the installation's
     problem_ordinal: int = 0
     problem_title: str = ""
     problem_description: str = ""

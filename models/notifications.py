@@ -32,7 +32,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from models.clock import Clock
-from models.deadlines import reminder_steps
+from models.deadlines import reminder_offsets_of, reminder_steps
 from models.duban import problem_label
 from models.enums import MessageKind
 from models.measure_view import MeasureView
@@ -416,7 +416,8 @@ def _deadline_reminder(
 ) -> list[PlannedMessage]:
     """The latest reminder step that has come by the due day (a missed step is caught up once)."""
     assert measure.deadline is not None
-    for offset, step_day in reminder_steps(measure.deadline, policy.reminder_offsets, due.calendar):
+    offsets = reminder_offsets_of(measure.reminder_offsets, policy.reminder_offsets)
+    for offset, step_day in reminder_steps(measure.deadline, offsets, due.calendar):
         if step_day <= due.today:
             kind = MessageKind.DUE_TODAY if offset == 0 else MessageKind.REMINDER
             return [

@@ -139,6 +139,10 @@ class Settings(BaseSettings):
     prefect_api_url: str | None = Field(
         default=None, validation_alias=AliasChoices("ZHENGGAI_PREFECT_API_URL", "PREFECT_API_URL")
     )
+    # Prefect's UI (PREFECT_UI_URL): the desk links each measure to its deployment and last run there.
+    prefect_ui_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("ZHENGGAI_PREFECT_UI_URL", "PREFECT_UI_URL")
+    )
 
     # The work pool measure deployments are run from (workers: `prefect worker start --pool NAME`); every
     # sync (CLI, review, API, serve, the housekeeping flow) puts them there. Unset: `zhenggai serve` runs

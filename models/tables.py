@@ -224,6 +224,8 @@ class Measure(Base):
     deadline_spec: Mapped[str] = mapped_column(String(50), default="长期坚持")  # as written in the plan
     deadline: Mapped[date | None] = mapped_column(Date)  # resolved; None means 长期坚持 (ongoing)
     cadence: Mapped[str | None] = mapped_column(String(500))  # as written: 每周一 09:00, cron or RRULE
+    # Working days before the deadline it is reminded (largest first); None: the installation's offsets.
+    reminder_offsets: Mapped[list[int] | None] = mapped_column(JSON, default=None)
     status: Mapped[MeasureStatus] = mapped_column(_enum(MeasureStatus), default=MeasureStatus.PLANNED)
     removed_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

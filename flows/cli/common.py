@@ -141,7 +141,7 @@ def local_time(moment: datetime | None) -> str:
 
 TAKE_PLAN_HELP = (
     "Let the file win for this field where the ledger changed it since (status, owner, leader, deadline, "
-    "cadence, measures); repeatable. Recorded in the history."
+    "cadence, reminders, measures); repeatable. Recorded in the history."
 )
 ALLOW_REMOVALS_HELP = "Load even when owners, deadlines, cadences or measures would be removed."
 DRY_RUN_HELP = "Show what the load would change, field by field, and write nothing."

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from models.enums import MeasureStatus
 from models.errors import InvalidPlan, PlanIssue, UnknownRound
+from models.measure_codes import round_code_prefix
 from models.rules import STATUS_LABEL
 from tasks.exchange.excel_sheet import (
     NOTES_SHEET,
@@ -273,8 +274,9 @@ def _measure_from_row(
             allowed = "、".join(STATUS_LABEL.values())
             issues.append(PlanIssue(cells["状态"], "状态", f"'{values.get('状态')}' is not one of {allowed}"))
         measure["status"] = status
-    if old is not None:
+    if old is not None:  # what the sheet has no column for stays as the ledger holds it
         measure["cadence"] = old.cadence
+        measure["reminders"] = old.reminders
     return measure
 
 
@@ -306,8 +308,7 @@ def _match_uncoded(problems: list[dict[str, Any]], current: PlanDocument) -> Non
 
 def _assign_codes(problems: list[dict[str, Any]], existing: dict[str, Any], all_codes: set[str]) -> None:
     """New rows get PREFIX-<problem>-<n>, PREFIX taken from the round's codes (XH-01-1 → XH)."""
-    prefixes = [m.group(1) for code in existing if (m := re.match(r"^(.*)-\d{2}-\d+$", code))]
-    prefix = max(set(prefixes), key=prefixes.count) if prefixes else "M"
+    prefix = round_code_prefix(list(existing))
     taken = set(all_codes) | {m["code"] for p in problems for m in p["measures"] if m["code"]}
     for p_index, problem in enumerate(problems, start=1):
         for m_index, measure in enumerate(problem["measures"], start=1):

@@ -78,7 +78,7 @@ def record_event_once(session: Session, values: dict[str, Any]) -> bool:
 
 # The facts of a measure that units, reviewers and the desk change after a plan is loaded, with the
 # names ``--take-plan`` takes. A plan re-load keeps the ledger's value of each (see ``ledger_owned``).
-LEDGER_FIELDS = ("status", "owner", "leader", "deadline", "cadence", "measures")
+LEDGER_FIELDS = ("status", "owner", "leader", "deadline", "cadence", "reminders", "measures")
 PLAN_STATUS_REASON = "set by the plan"
 TAKEN_FROM_PLAN = "taken from the plan"
 

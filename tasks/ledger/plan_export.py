@@ -66,6 +66,7 @@ def plan_document(session: Session, round_code: str) -> PlanDocument:
                     leader=measure.leader.code if measure.leader else None,
                     deadline=deadline,
                     cadence=measure.cadence,
+                    reminders=None if measure.reminder_offsets is None else list(measure.reminder_offsets),
                     status=measure.status,
                 )
             )
@@ -172,6 +173,10 @@ def dump_plan(plan: PlanDocument) -> str:
     data = plan.model_dump(mode="json", exclude_defaults=False)
     if not data["round"].get("review_steps"):
         data["round"].pop("review_steps", None)  # one step (销号): the plan says nothing
+    for problem in data.get("problems", []):
+        for measure in problem.get("measures", []):
+            if measure.get("reminders") is None:
+                measure.pop("reminders", None)  # only a measure with its own reminders lists them
     for unit in data.get("units", []):
         for name in ("members", "reports_for_members"):
             if not unit.get(name):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models.cadence import DEFAULT_ONGOING_CADENCE, takes_ongoing_default
 from models.clock import Clock
+from models.deadlines import reminder_offsets_text
 from models.enums import EventKind, MeasureStatus
 from models.errors import InvalidPlan, PlanIssue, RemovalsRefused
 from models.review_steps import stored_steps
@@ -116,6 +117,7 @@ FIELD_LABEL = {
     "leader": "责任领导",
     "deadline": "完成时限",
     "cadence": "频次",
+    "reminders": "催办提醒",
 }
 
 
@@ -310,6 +312,11 @@ class _PlanWriter:
                 partial(self._set_deadline, measure, deadline_spec, deadline),
             ),
             "cadence": (measure.cadence, spec.cadence, partial(setattr, measure, "cadence", spec.cadence)),
+            "reminders": (
+                measure.reminder_offsets,
+                spec.reminders,
+                partial(setattr, measure, "reminder_offsets", spec.reminders),
+            ),
         }
         for name, (old, new, apply) in guarded.items():
             if old != new and self._guarded(measure, name, _field_text(name, old), _field_text(name, new)):
@@ -336,6 +343,7 @@ class _PlanWriter:
             "deadline_spec": str(parse_deadline(spec.deadline)),
             "deadline": deadline,
             "cadence": spec.cadence,
+            "reminder_offsets": spec.reminders,
             "removed_at": None,
         }
         measure = Measure(code=spec.code, status=MeasureStatus.PLANNED, **values)
@@ -464,6 +472,8 @@ def load_plan_file(
 
 def _field_text(name: str, value: Any) -> str:
     """A field's value as the diff shows it: codes, the deadline as written (and resolved), — for none."""
+    if name == "reminders":  # None: the installation's offsets; []: never reminded
+        return "—" if value is None else (reminder_offsets_text(value) or "不催办")
     if name == "deadline":
         spec, day = value
         if day is None:

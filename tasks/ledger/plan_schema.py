@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
+from models.deadlines import checked_reminder_offsets
 from models.enums import MeasureStatus, UnitKind
 from models.errors import InvalidPlan, PlanIssue
 from models.text import clean_field
@@ -106,7 +107,14 @@ class MeasureSpec(_Spec):
     leader: Code | None = None
     deadline: date | str = "长期坚持"
     cadence: str | None = None
+    # Working days before the deadline it is reminded (0: on the day); unset: the installation's offsets.
+    reminders: list[int] | None = None
     status: MeasureStatus | None = None
+
+    @field_validator("reminders")
+    @classmethod
+    def _reminders(cls, value: list[int] | None) -> list[int] | None:
+        return None if value is None else list(checked_reminder_offsets(value))
 
 
 class ProblemSpec(_Spec):

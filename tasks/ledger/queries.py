@@ -217,6 +217,7 @@ def measure_view(
         text=sanitise_text(measure.text),
         id=measure.id,
         deadline_spec=measure.deadline_spec,
+        reminder_offsets=None if measure.reminder_offsets is None else tuple(measure.reminder_offsets),
         # 长期坚持 without a cadence: the round's ongoing cadence (asked for progress like any cadence)
         cadence=effective_cadence(measure.cadence, measure.deadline, problem.round.ongoing_cadence),
         problem_ordinal=problem.ordinal,

@@ -75,6 +75,7 @@ DESK_ACTIONS = frozenset(
         "test_send",  # one test message to a contact (the desk's contacts page)
         "notice_edit",  # draft, edit a paragraph, hold a report back (the coordinators' office)
         "notice_publish",
+        "edit_measure",  # a measure's cadence, deadline, owners or reminders, or a new measure (定期检查)
     }
 )
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from models.cadence import cadence_schedule, effective_cadence
 from models.clock import Clock
-from models.deadlines import deadline_schedule
+from models.deadlines import deadline_schedule, reminder_offsets_of
 from models.enums import MeasureStatus
 from models.errors import CalendarNotPublished
 from models.rules import chinese_ordinal, format_chinese_date
@@ -135,7 +135,7 @@ def wanted_deployment(
     if measure.deadline is not None:
         spec = deadline_schedule(
             measure.deadline,
-            list(reminder_offsets),
+            reminder_offsets_of(measure.reminder_offsets, reminder_offsets),
             reminder_hour,
             clock.calendar,
             exceptions_from=exceptions_start(clock.today),

@@ -4,7 +4,8 @@
 
 Builds the desk's test ledger (tests/support/desk.py) in a temporary SQLite file, serves the app on a free
 loopback port and opens it in Debian's chromium as a coordinator: the overview, the overview filtered to the
-overdue measures, the review desk, the messages page and the ranking page; then as a leader, the overview
+overdue measures, the review desk, the messages page, the ranking page, the recurring checks and a new weekly
+check's preview; then as a leader, the overview
 (``desk-*.png``). A second ledger closes in two steps (分管领导确认, then 销号) and has unit contacts reached at a
 loopback JSON receiver: the review desk after a confirmation (``desk-review-steps.png``) and the contacts page
 after a test message (``desk-contacts.png``). On the notice's ledger (tests/support/desk_notice.py): the notice page, a draft with an
@@ -55,6 +56,7 @@ def make_screenshots(out: Path) -> list[Path]:
             shot("messages")
             page.goto(f"{base}/desk/ranking")
             shot("ranking")
+            _checks(base, page, shot)
             context.close()
         written += notice_screenshots(browser, out)
     written += _two_step_and_contacts(out)
@@ -122,6 +124,28 @@ def notice_screenshots(browser: Any, out: Path) -> list[Path]:
         written.append(capture(page, out / "desk-notice-diff.png", full_page=True))
         context.close()
     return written
+
+
+def _checks(base: str, page: Any, shot: Any) -> None:
+    """定期检查与完成时限 and a weekly check's preview skipping a holiday (imported after the other pictures,
+    which stay as they were)."""
+    import os
+
+    from models.db import Database
+    from tests.support.desk_checks import holiday_monday
+
+    database = Database(os.environ["ZHENGGAI_DATABASE_URL"])
+    try:
+        from models.settings import Settings
+
+        holiday_monday(database, Settings().clock().today)
+    finally:
+        database.dispose()
+    page.goto(f"{base}/desk/checks")
+    shot("checks")
+    query = "problem=1&text=每周召开市容管理周例会，通报整改进度&lead_unit=jiedao-a&cadence=每周一 09:00&preview=1"
+    page.goto(f"{base}/desk/checks/new?{query}")
+    shot("check-new")
 
 
 def main() -> None:

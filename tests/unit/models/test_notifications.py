@@ -96,6 +96,17 @@ def test_reminders_follow_the_offsets_and_catch_up_once() -> None:
     assert {m.kind for m in due} == {MessageKind.DUE_TODAY}
 
 
+def test_a_measure_with_its_own_reminders_is_reminded_on_those() -> None:
+    # Its own offsets (set at the desk): 2 working days before Fri 12-29 is Wed 12-27, not the default 5 or 3.
+    own = facts(reminder_offsets=(2, 0))
+    assert plan_measure(own, PEOPLE, clock(at(date(2023, 12, 26))), POLICY).messages == []
+    wednesday = plan_measure(own, PEOPLE, clock(at(date(2023, 12, 27))), POLICY).messages
+    assert {m.key.rsplit("|", 1)[1] for m in wednesday} == {"2023-12-29/-2"}
+    assert (
+        plan_measure(facts(reminder_offsets=()), PEOPLE, clock(at(date(2023, 12, 28))), POLICY).messages == []
+    )
+
+
 def test_a_changed_deadline_starts_the_reminders_over() -> None:
     old = plan_measure(facts(), PEOPLE, clock(at(date(2023, 12, 22))), POLICY).messages
     new = plan_measure(
