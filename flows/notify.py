@@ -71,6 +71,35 @@ def plan_notifications(
 
 
 @task(
+    name="store-duban-files",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_transient,
+)
+def store_duban_files(measure_code: str | None = None) -> int:
+    """Write and record the DOCX (and PDF where LibreOffice is installed) of each 督办单 not stored yet."""
+    from tasks.notice.duban_files import render_sheet_file, sheets_lacking_files, store_sheet_file
+    from tasks.notice.pdf import soffice_path
+
+    settings = get_settings()
+    database = get_database(settings)
+    formats = ("docx", "pdf") if settings.duban_pdf and soffice_path() else ("docx",)
+    with database.unit_of_work() as session:
+        lacking = sheets_lacking_files(session, formats, measure_code=measure_code)
+    stored = 0
+    for sheet in lacking:
+        for fmt in sheet.formats:  # rendered outside a transaction: a PDF takes LibreOffice seconds
+            content = render_sheet_file(
+                sheet.facts, fmt, timezone=settings.timezone, fonts_dir=settings.fonts_dir
+            )
+            with database.unit_of_work() as session:
+                stored += store_sheet_file(session, sheet.sheet_id, fmt, content, settings.data_dir)
+                session.commit()
+    return stored
+
+
+@task(
     name="plan-digests",
     cache_policy=NO_CACHE,
     retries=2,
@@ -187,6 +216,7 @@ def sweep(
     """
     now = as_of or datetime.now(UTC)
     planned = plan_notifications(now, round_code=round_code)
+    planned["duban_files"] = store_duban_files()
     return _summarise("sweep", planned, deliver_due_messages(now, wall_clock=wall_clock))
 
 
@@ -211,6 +241,7 @@ def notify_measure(
     due at a quiet moment are held; delivery happens at ``now`` (default: the wall clock).
     """
     planned = plan_notifications(scheduled_time, measure_code=measure_code, actor="check_measure")
+    planned["duban_files"] = store_duban_files(measure_code)
     current = max(now or datetime.now(UTC), scheduled_time)
     delivered = deliver_due_messages(current, measure_code, wall_clock=now)
     return _summarise(f"notify {measure_code}", planned, delivered)

@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     duban_code: str = "督办"
     duban_reply_workdays: int = Field(default=5, ge=1)
     duban_issuer: str = ""
+    # Keep each 督办单 as a PDF too (beside its DOCX) when LibreOffice is installed.
+    duban_pdf: bool = True
     delivery_retries: int = 3
     delivery_retry_delay_seconds: float = 2.0
     delivery_concurrency: int = 32
