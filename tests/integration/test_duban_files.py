@@ -83,3 +83,26 @@ def test_the_pdf_is_stored_beside_the_docx_where_libreoffice_is_installed(
     formats = {row[1]: row for row in _files(database)}
     assert sorted(formats) == ["docx", "pdf"]
     assert (settings.data_dir / formats["pdf"][3]).read_bytes()[:5] == b"%PDF-"
+
+
+def test_the_units_message_links_to_the_sheets_page_and_others_get_no_link(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    from models.settings import get_settings
+    from models.tables import Delivery
+
+    monkeypatch.setenv("ZHENGGAI_PUBLIC_URL", "http://testserver")
+    get_settings.cache_clear()
+    ledger(database)
+    committed(database, plan_messages, Clock(CAL, TIMEZONE, at(date(2024, 1, 4))), POLICY)
+    with database.unit_of_work() as session:
+        bodies = {d.key: d.body for d in session.scalars(select(Delivery))}
+    unit = bodies["M-000|overdue|liaison-000#0|2024-01-04"]
+    link = re.search(r"督办单：督办〔2024〕1号（查看、签收和回复：(\S+)）", unit)
+    assert link is not None and re.fullmatch(
+        r"http://testserver/signin/\d+\.\d+\.\*\*\*\?next=/duban/2024-1", link.group(1)
+    )
+    leader = bodies["M-000|escalation|leader-li#0|2023-12-29/blue"]
+    assert "督办单：督办〔2024〕1号\n" in leader and "/signin/" not in leader
