@@ -24,6 +24,7 @@ from models.errors import DeliveryIncomplete
 from models.notifications import Policy, held_until
 from models.settings import get_settings
 from tasks.calendar.ledger import ledger_clock
+from tasks.notify.duban_ladder import plan_unanswered_sheets
 from tasks.notify.outbox import deliver, due_ids, expire_in_doubt, open_among, status_counts
 from tasks.notify.planner import plan_digests, plan_messages
 from tasks.notify.sender import AppriseSender
@@ -66,8 +67,18 @@ def plan_notifications(
             actor=actor,
             flow_run_id=_flow_run_id(),
         )
+        # 督办单 unanswered past their reply deadline move the ladder on (after the ladder's own steps).
+        moved = plan_unanswered_sheets(
+            session,
+            ledger_clock(get_database(settings), settings, now),
+            Policy.from_settings(settings),
+            round_code=round_code,
+            measure_code=measure_code,
+            actor=actor,
+            flow_run_id=_flow_run_id(),
+        )
         session.commit()
-    return result.as_dict()
+    return {**result.as_dict(), "duban_unanswered": moved.escalations}
 
 
 @task(

@@ -33,7 +33,7 @@ from typing import Any
 
 from models.clock import Clock
 from models.deadlines import reminder_steps
-from models.duban import problem_label
+from models.duban import moves_on, problem_label
 from models.enums import MessageKind
 from models.measure_view import MeasureView
 from models.periods import missed_periods
@@ -651,3 +651,80 @@ def plan_digest(
         measure_id=None,
         unit_id=unit_id,
     )
+
+
+@dataclass(frozen=True)
+class UnansweredSheet:
+    """A 督办单 its unit has not replied to, as the ladder reads it (``models.duban.moves_on``)."""
+
+    number: str
+    level: str  # blue, yellow, red
+    reply_by: date
+    deadline: date | None  # the overdue ladder's anchor (None: a silence sheet)
+    silent_since: datetime | None  # the silence ladder's anchor: the start of the first period missed
+    missed_periods: int | None
+
+
+def plan_unanswered(
+    measure: MeasureView,
+    recipients: Recipients,
+    clock: Clock,
+    policy: Policy,
+    sheet: UnansweredSheet,
+    *,
+    member: str | None = None,
+) -> MeasurePlan:
+    """A sheet unanswered past its reply deadline moves the ladder on: the next step, on the sheet's own
+    ladder (its anchor, so the ladder reaching that step later records nothing twice), told to its target
+    and to the unit; nothing once the unit replied, the measure is finished, or the sheet is red."""
+    plan = MeasurePlan()
+    due = clock.at(next_allowed(clock, policy))
+    reached = moves_on(
+        sheet.level, sheet.reply_by, answered=False, finished=is_finished(measure.status), today=due.today
+    )
+    if reached is None:
+        return plan
+    level = Level(reached)
+    told = {
+        Level.BLUE: (recipients.leader,) if recipients.leader else (),
+        Level.YELLOW: (recipients.coordinator,) if recipients.coordinator else (),
+        Level.RED: (recipients.head,) if recipients.head else (),
+    }[level]
+    overdue = workdays_between(due.calendar, sheet.deadline, due.today) if sheet.deadline else 0
+    step = EscalationStep(
+        measure.id,
+        measure.code,
+        level,
+        Level(sheet.level),
+        overdue if sheet.silent_since is None else 0,
+        sheet.deadline,
+        "、".join(r.role or r.person for r in told) or "—",
+        member,
+        missed_periods=sheet.missed_periods,
+        silent_since=sheet.silent_since,
+        **_sheet_facts(measure, recipients, due, policy),
+    )
+    plan.escalations.append(step)
+    context = {
+        **measure_context(measure, due),
+        "_held": due.now > clock.now,
+        "level": level,
+        "level_label": LEVEL_LABEL[level],
+        "previous_number": sheet.number,
+        "reply_by": sheet.reply_by,
+        "_step": step.dedupe_key,
+    }
+    for people, audience in ((told, STEP_AUDIENCE[level]), (recipients.unit, Audience.OWNER)):
+        plan.messages += _recipient_messages(
+            people,
+            subject=f"{measure.code}@{member}" if member else measure.code,
+            kind=MessageKind.ESCALATION,
+            period=f"{step.anchor}/{level.value}",
+            template="duban_unanswered",
+            context=context,
+            due_at=due.now,
+            measure_id=measure.id,
+            unit_id=measure.lead_unit_id,
+            audience=audience,
+        )
+    return plan

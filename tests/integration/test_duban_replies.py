@@ -1,0 +1,117 @@
+"""A 督办单 without a reply by its deadline moves the ladder on, on real SQLite and PostgreSQL: the next step is
+recorded once with its own sheet and messages; a reply (written or a report) stops it; the ladder reaching
+the same step by days overdue later records nothing twice."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from models.clock import Clock
+from models.db import Database
+from models.enums import TokenRole
+from models.notifications import Policy
+from models.tables import Delivery, StatusEvent, Unit
+from tasks.ledger.duban import list_sheets
+from tasks.notify.duban_ladder import plan_unanswered_sheets
+from tasks.notify.planner import plan_messages
+from tasks.reports.duban import reply_to_sheet
+from tasks.reports.tokens import Principal
+from tests.integration.test_duban import CAL, TIMEZONE, at, ledger
+from tests.support.work import committed
+
+# The ladder's own 黄色 comes late here, so the unanswered 蓝色督办单 (reply by 1月11日) is what moves it.
+POLICY = Policy(escalate_coordinator_after=20, escalate_head_after=40)
+
+
+def sweep(database: Database, day: date) -> int:
+    """A day's planning as the sweep does it: the ladder, then the unanswered sheets; the steps moved on."""
+    moment = Clock(CAL, TIMEZONE, at(day))
+    committed(database, plan_messages, moment, POLICY)
+    return committed(database, plan_unanswered_sheets, moment, POLICY).escalations
+
+
+def steps(database: Database) -> list[str]:
+    with database.unit_of_work() as session:
+        query = (
+            select(StatusEvent.dedupe_key).where(StatusEvent.kind == "escalation").order_by(StatusEvent.id)
+        )
+        return [key for key in session.scalars(query) if key]
+
+
+def unit_principal(database: Database) -> Principal:
+    """The first unit's principal, through a token issued to it."""
+    from datetime import timedelta
+
+    from models.tables import utcnow
+    from tasks.reports.tokens import issue_token
+
+    now = utcnow()
+    with database.unit_of_work() as session:
+        issued = issue_token(
+            session,
+            role=TokenRole.UNIT,
+            unit_code="unit-000",
+            label="联络员",
+            now=now,
+            expires_at=now + timedelta(days=9),
+        )
+        unit_id = session.scalar(select(Unit.id).where(Unit.code == "unit-000"))
+        session.commit()
+    return Principal(issued.token_id, TokenRole.UNIT, "联络员", unit_id=unit_id, unit_code="unit-000")
+
+
+def test_an_unanswered_sheet_moves_the_ladder_on_once(database: Database) -> None:
+    ledger(database)
+    assert sweep(database, date(2024, 1, 4)) == 0  # 蓝色督办: sheet 1, reply by 1月11日
+    assert sweep(database, date(2024, 1, 11)) == 0  # the reply deadline's own day
+    assert sweep(database, date(2024, 1, 12)) == 1
+    assert sweep(database, date(2024, 1, 12)) == 0  # a rerun records nothing
+    assert steps(database)[-1] == "escalation|M-000|2023-12-29|yellow"
+    with database.unit_of_work() as session:
+        sheets = list_sheets(session)
+        moved = {
+            d.key: d.body
+            for d in session.scalars(select(Delivery).where(Delivery.key.like("%2023-12-29/yellow")))
+        }
+    assert [(s.number, s.level, s.issued_on, s.reply_by) for s in sheets] == [
+        ("督办〔2024〕1号", "blue", date(2024, 1, 4), date(2024, 1, 11)),
+        ("督办〔2024〕2号", "yellow", date(2024, 1, 12), date(2024, 1, 19)),
+    ]
+    assert sorted(moved) == [
+        "M-000|escalation|duban-office#0|2023-12-29/yellow",
+        "M-000|escalation|liaison-000#0|2023-12-29/yellow",
+    ]
+    assert all("督办单督办〔2024〕1号" in b and "督办单：督办〔2024〕2号" in b for b in moved.values())
+    # The yellow sheet unanswered moves on to red; the ladder's own 黄色 (20 days) then records nothing twice.
+    assert sweep(database, date(2024, 1, 22)) == 1
+    for day in (date(2024, 1, 26), date(2024, 1, 29)):
+        sweep(database, day)
+    assert steps(database) == [
+        "escalation|M-000|2023-12-29|unit",
+        "escalation|M-000|2023-12-29|blue",
+        "escalation|M-000|2023-12-29|yellow",
+        "escalation|M-000|2023-12-29|red",
+    ]
+    with database.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(StatusEvent)) == 4
+
+
+def test_a_reply_stops_the_ladder_moving_on(database: Database) -> None:
+    from models.tables import utcnow
+
+    ledger(database)
+    sweep(database, date(2024, 1, 4))
+    committed(
+        database,
+        reply_to_sheet,
+        unit_principal(database),
+        "2024-1",
+        text="已完成主体整改，剩余点位1月底前完成",
+        report_id=None,
+        actor="portal 联络员",
+        now=utcnow(),
+    )
+    assert sweep(database, date(2024, 1, 12)) == 0
+    assert steps(database)[-1] == "escalation|M-000|2023-12-29|blue"
