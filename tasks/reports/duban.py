@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from models.duban import COLOUR, REPLY_MAX, SheetFacts, sheet_ref, title
 from models.enums import TokenRole
 from models.errors import Forbidden, InvalidDubanReply, UnknownDubanSheet
-from models.tables import DubanResponse, DubanSheet, DubanSheetFile, Report
+from models.tables import DubanResponse, DubanSheet, DubanSheetFile, Report, Unit
 from models.text import normalise_text
 from tasks.ledger.duban import facts_of
 from tasks.reports.access import can_read_everything, check_measure_access
@@ -39,6 +39,7 @@ class SheetAnswer:
     actor: str
     text: str = ""
     report_id: int | None = None
+    unit: str = ""  # the unit's name
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,17 @@ def _standings(session: Session, sheets: list[DubanSheet]) -> list[SheetStanding
             .order_by(DubanResponse.at, DubanResponse.id)
         ):
             answers.setdefault(row.sheet_id, []).append(row)
+    unit_ids = {row.unit_id for rows in answers.values() for row in rows if row.unit_id is not None}
+    names: dict[int, str] = {}
+    if unit_ids:
+        names = {
+            uid: name
+            for uid, name in session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids)))
+        }
     result = []
     for sheet in sheets:
         rows = answers.get(sheet.id, [])
-        acks = [_answer(row) for row in rows if row.kind == ACK]
+        acks = [_answer(row, names) for row in rows if row.kind == ACK]
         result.append(
             SheetStanding(
                 id=sheet.id,
@@ -110,14 +118,15 @@ def _standings(session: Session, sheets: list[DubanSheet]) -> list[SheetStanding
                 facts=facts_of(sheet),
                 formats=tuple(formats.get(sheet.id, ())),
                 acknowledged=acks[0] if acks else None,
-                replies=tuple(_answer(row) for row in rows if row.kind == REPLY),
+                replies=tuple(_answer(row, names) for row in rows if row.kind == REPLY),
             )
         )
     return result
 
 
-def _answer(row: DubanResponse) -> SheetAnswer:
-    return SheetAnswer(row.kind, row.at, row.actor, row.text, row.report_id)
+def _answer(row: DubanResponse, names: dict[int, str]) -> SheetAnswer:
+    unit = names.get(row.unit_id, "") if row.unit_id is not None else ""
+    return SheetAnswer(row.kind, row.at, row.actor, row.text, row.report_id, unit)
 
 
 def _sheet(session: Session, principal: Principal, ref: str) -> DubanSheet:

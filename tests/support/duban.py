@@ -3,12 +3,15 @@ Word files stored, for the portal's tests, browser tests and screenshots."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from models.db import Database
 from models.notifications import Policy
 from models.settings import Settings
 from tasks.notice.duban_files import render_sheet_file, sheets_lacking_files, store_sheet_file
 from tasks.notify.planner import plan_messages
 from tasks.reports.duban import all_sheets
+from tests.support.portal import PortalLedger, build_portal_ledger
 
 
 def issue_portal_sheets(database: Database, settings: Settings, measure_code: str) -> list[str]:
@@ -26,3 +29,17 @@ def issue_portal_sheets(database: Database, settings: Settings, measure_code: st
             session.commit()
     with database.unit_of_work() as session:
         return [s.ref for s in reversed(all_sheets(session)) if s.facts.measure_code == measure_code]
+
+
+@dataclass
+class DubanPortal:
+    """The portal's test ledger with the overdue measure's 督办单 issued: what browser tests sign in with."""
+
+    portal: PortalLedger
+    refs: list[str]
+
+
+def build_duban_portal(database: Database, settings: Settings) -> DubanPortal:
+    """``build_portal_ledger`` and the overdue measure's sheets issued now, their Word files stored."""
+    portal = build_portal_ledger(database, settings)
+    return DubanPortal(portal, issue_portal_sheets(database, settings, portal.overdue))
