@@ -28,6 +28,7 @@ from tasks.notify.duban_ladder import plan_unanswered_sheets
 from tasks.notify.outbox import deliver, due_ids, expire_in_doubt, open_among, status_counts
 from tasks.notify.planner import plan_digests, plan_messages
 from tasks.notify.sender import AppriseSender
+from tasks.notify.unsigned import plan_unsigned_assignments
 
 BATCH_SIZE = 250  # messages per delivery task run: few task runs, each sending concurrently
 
@@ -77,8 +78,18 @@ def plan_notifications(
             actor=actor,
             flow_run_id=_flow_run_id(),
         )
+        # Lead units whose 签收 is pending past ack_chase_after working days are chased (off when 0).
+        unsigned = plan_unsigned_assignments(
+            session,
+            ledger_clock(get_database(settings), settings, now),
+            Policy.from_settings(settings),
+            round_code=round_code,
+            measure_code=measure_code,
+            actor=actor,
+            flow_run_id=_flow_run_id(),
+        )
         session.commit()
-    return {**result.as_dict(), "duban_unanswered": moved.escalations}
+    return {**result.as_dict(), "duban_unanswered": moved.escalations, "unsigned_chased": unsigned.recorded}
 
 
 @task(

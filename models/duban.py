@@ -84,6 +84,7 @@ class SheetFacts:
     reply_by: date
     reply_workdays: int
     issuer: str
+    unsigned_workdays: int | None = None  # working days the assignment was unsigned (a 签收 step)
 
 
 def problem_label(ordinal: int, title: str) -> str:
@@ -97,7 +98,9 @@ def title(facts: SheetFacts) -> str:
 
 
 def shortfall(facts: SheetFacts) -> str:
-    """How far behind the unit is, in working days overdue or report periods missed."""
+    """How far behind the unit is, in working days overdue, report periods missed or unsigned."""
+    if facts.unsigned_workdays:
+        return f"任务下达后已{facts.unsigned_workdays}个工作日未签收"
     if facts.missed_periods:
         return f"已连续{facts.missed_periods}个报送周期未报送整改进展"
     deadline = format_chinese_date(facts.deadline) if facts.deadline else "规定时限"

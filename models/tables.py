@@ -570,6 +570,7 @@ class DubanSheet(Base):
     deadline: Mapped[date | None] = mapped_column(Date)
     overdue_workdays: Mapped[int | None] = mapped_column(Integer)
     missed_periods: Mapped[int | None] = mapped_column(Integer)
+    unsigned_workdays: Mapped[int | None] = mapped_column(Integer)  # a 签收 step: working days unsigned
     issued_on: Mapped[date] = mapped_column(Date)
     reply_by: Mapped[date] = mapped_column(Date)
     reply_workdays: Mapped[int] = mapped_column(Integer)

@@ -30,6 +30,7 @@ from tasks.notify.planner import PlanResult, recipients_of, record_messages, uni
 
 REPLY = "reply"
 SILENCE = "silence-"
+UNSIGNED = "unsigned-"
 
 
 def _anchor(step_key: str) -> str:
@@ -39,7 +40,7 @@ def _anchor(step_key: str) -> str:
 
 
 def unanswered_sheet(sheet: DubanSheet) -> UnansweredSheet:
-    """A sheet as the ladder reads it; its silence anchor parsed back from its step's key."""
+    """A sheet as the ladder reads it; its silence or 签收 anchor parsed back from its step's key."""
     anchor = _anchor(sheet.step_key)
     since = (
         datetime.strptime(anchor[len(SILENCE) :], "%Y-%m-%dT%H:%M") if anchor.startswith(SILENCE) else None
@@ -51,6 +52,8 @@ def unanswered_sheet(sheet: DubanSheet) -> UnansweredSheet:
         deadline=sheet.deadline,
         silent_since=since,
         missed_periods=sheet.missed_periods,
+        unsigned=anchor[len(UNSIGNED) :] if anchor.startswith(UNSIGNED) else None,
+        unsigned_workdays=sheet.unsigned_workdays,
     )
 
 

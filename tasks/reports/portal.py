@@ -217,6 +217,7 @@ REMINDER_TITLES = {
     "overdue": "逾期催办",
     "missing_report": "报送催办",
     "escalation": "督办通知",
+    "ack_reminder": "签收提醒",
 }
 
 

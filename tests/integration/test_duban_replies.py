@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from models.clock import Clock
 from models.db import Database
+from models.duban import sheet_text
 from models.enums import TokenRole
 from models.notifications import Policy
 from models.tables import Delivery, StatusEvent, Unit
@@ -115,3 +116,45 @@ def test_a_reply_stops_the_ladder_moving_on(database: Database) -> None:
     )
     assert sweep(database, date(2024, 1, 12)) == 0
     assert steps(database)[-1] == "escalation|M-000|2023-12-29|blue"
+
+
+def test_a_pending_sign_off_is_reminded_once_then_escalated_until_signed(database: Database) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from models.tables import Measure
+    from tasks.notify.unsigned import plan_unsigned_assignments
+    from tasks.reports.assignments import acknowledge
+
+    ledger(database)
+    with database.unit_of_work() as session:  # assigned on Tuesday 2 January 2024
+        session.execute(update(Measure).values(created_at=datetime(2024, 1, 2, 2, tzinfo=UTC)))
+        session.commit()
+    policy = Policy(ack_chase_after=3)
+
+    def chase(day: date) -> int:
+        return committed(database, plan_unsigned_assignments, Clock(CAL, TIMEZONE, at(day)), policy).recorded
+
+    assert chase(date(2024, 1, 4)) == 0
+    assert chase(date(2024, 1, 5)) == 1  # the unit's reminder
+    assert chase(date(2024, 1, 5)) == 0 and chase(date(2024, 1, 8)) == 0  # once per assignment
+    assert chase(date(2024, 1, 9)) == 2  # 蓝色督办: to the leader and to the unit, with its sheet
+    with database.unit_of_work() as session:
+        kinds = sorted(d.key for d in session.scalars(select(Delivery)))
+        (sheet,) = list_sheets(session)
+    assert "M-000|ack_reminder|liaison-000#0|unsigned-" in kinds[0]
+    assert sheet.level == "blue" and sheet.unsigned_workdays == 5
+    assert "任务下达后已5个工作日未签收" in sheet_text(sheet)[1]
+    # Signed: the chase stops.
+    principal = unit_principal(database)
+    committed(
+        database,
+        acknowledge,
+        "M-000",
+        unit_id=principal.unit_id,
+        token_id=principal.token_id,
+        actor="t",
+        now=at(date(2024, 1, 9)),
+    )
+    assert chase(date(2024, 1, 15)) == 0

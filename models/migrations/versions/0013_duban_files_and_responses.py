@@ -1,4 +1,4 @@
-"""督办单 files (DOCX, PDF: format, SHA-256, path) and the units' 签收 and replies.
+"""督办单 files (DOCX, PDF: format, SHA-256, path), the units' 签收 and replies, and sheets for a pending 签收.
 
 Revision ID: 0013
 Revises: 0010
@@ -19,6 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column("duban_sheets", sa.Column("unsigned_workdays", sa.Integer(), nullable=True))
     op.create_table(
         "duban_sheet_files",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -80,3 +81,4 @@ def downgrade() -> None:
     op.drop_index("ix_duban_responses_sheet", table_name="duban_responses")
     op.drop_table("duban_responses")
     op.drop_table("duban_sheet_files")
+    op.drop_column("duban_sheets", "unsigned_workdays")

@@ -4,12 +4,13 @@ the sheet's own ladder, told to its target and the unit, never past red, never o
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from models.clock import Clock
 from models.duban import moves_on, number_ref, sheet_ref
 from models.enums import MeasureStatus, MessageKind
-from models.notifications import Level, Policy, UnansweredSheet, plan_unanswered
+from models.notifications import Level, Policy, UnansweredSheet, plan_unanswered, plan_unsigned
 from models.workdays import WeekdayCalendar
 from tasks.notify.render import render_message
 from tests.unit.models.test_notifications import PEOPLE, facts
@@ -78,3 +79,43 @@ def test_a_silence_sheet_moves_on_its_silence_ladder_and_a_finished_measure_does
     assert step.missed_periods == 3 and step.overdue_workdays == 0
     done = facts(status=MeasureStatus.DONE)
     assert plan_unanswered(done, PEOPLE, clock(date(2024, 1, 12)), Policy(), BLUE).escalations == []
+
+
+def test_a_pending_sign_off_gets_one_reminder_then_the_ladder() -> None:
+    from models.assignments import unsigned_lateness
+
+    assert [unsigned_lateness(n, 3) for n in (0, 2, 3, 4, 9)] == [0, 0, 1, 2, 7]
+    assert unsigned_lateness(50, 0) == 0  # chasing off
+    policy = Policy(ack_chase_after=3)
+    since = date(2024, 1, 2)  # assigned on a Tuesday
+
+    def plan(day: date) -> Any:
+        return plan_unsigned(facts(), PEOPLE, clock(day), policy, assignment="ab" * 32, since=since)
+
+    assert plan(date(2024, 1, 4)).messages == []  # 2 working days: not yet
+    reminder = plan(date(2024, 1, 5))  # 3 working days: the unit is reminded, once per assignment
+    assert {m.key for m in reminder.messages} == {
+        "XH-08-1|ack_reminder|jiedao-liaison#0|unsigned-abababababab",
+        "XH-08-1|ack_reminder|jiedao-liaison#1|unsigned-abababababab",
+    } and reminder.escalations == []
+    title, body = render_message(reminder.messages[0])
+    assert title == "【签收提醒】XH-08-1 任务下达3个工作日未签收"
+    assert "您单位牵头的整改措施下达已 3 个工作日，您单位尚未签收，请登录整改系统签收任务。" in body
+    blue = plan(date(2024, 1, 9))  # late 3 working days: 蓝色督办 to the leader and the unit
+    [step] = blue.escalations
+    assert (step.level, step.dedupe_key, step.shortfall) == (
+        Level.BLUE,
+        "escalation|XH-08-1|unsigned-abababababab|blue",
+        "任务下达5个工作日未签收",
+    )
+    leader = next(m for m in blue.messages if m.recipient == PEOPLE.leader)
+    assert "责任单位尚未签收，按规定提请蓝色督办，请督促签收落实" in render_message(leader)[1]
+    done = plan_unsigned(
+        facts(status=MeasureStatus.CLOSED),
+        PEOPLE,
+        clock(date(2024, 1, 9)),
+        policy,
+        assignment="x",
+        since=since,
+    )
+    assert done.messages == []
