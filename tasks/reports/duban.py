@@ -19,7 +19,7 @@ from models.enums import TokenRole
 from models.errors import Forbidden, InvalidDubanReply, UnknownDubanSheet
 from models.tables import DubanResponse, DubanSheet, DubanSheetFile, Report, Unit
 from models.text import normalise_text
-from tasks.ledger.duban import facts_of
+from tasks.ledger.duban import facts_of, find_sheet
 from tasks.reports.access import can_read_everything, check_measure_access
 from tasks.reports.tokens import Principal
 
@@ -168,6 +168,16 @@ def _answering_reports(sheet: DubanSheet, principal: Principal) -> Select[tuple[
         Report.measure_id == sheet.measure_id,
         or_(Report.unit_id == principal.unit_id, Report.unit_id.is_(None)),
     )
+
+
+def standing_of(session: Session, number: str) -> SheetStanding:
+    """A sheet by its number (as ``tasks.ledger.duban.find_sheet`` reads it) with its files and answers, for the
+    operator's CLI (no access rule: the CLI holds the ledger)."""
+    found = find_sheet(session, number)
+    sheet = session.scalar(select(DubanSheet).where(DubanSheet.number == found.number))
+    assert sheet is not None
+    [standing] = _standings(session, [sheet])
+    return standing
 
 
 def sheets_of_measure(session: Session, measure_id: int) -> list[SheetStanding]:

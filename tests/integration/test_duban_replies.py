@@ -5,6 +5,7 @@ the same step by days overdue later records nothing twice."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -99,7 +100,7 @@ def test_an_unanswered_sheet_moves_the_ladder_on_once(database: Database) -> Non
         assert session.scalar(select(func.count()).select_from(StatusEvent)) == 4
 
 
-def test_a_reply_stops_the_ladder_moving_on(database: Database) -> None:
+def test_a_reply_stops_the_ladder_moving_on(database: Database, cli: Any) -> None:
     from models.tables import utcnow
 
     ledger(database)
@@ -116,6 +117,9 @@ def test_a_reply_stops_the_ladder_moving_on(database: Database) -> None:
     )
     assert sweep(database, date(2024, 1, 12)) == 0
     assert steps(database)[-1] == "escalation|M-000|2023-12-29|blue"
+    shown = cli("duban", "show", "2024-1").output
+    assert "签收：" in shown and "签收：未签收" not in shown  # a reply signs for the sheet too
+    assert "第0街道办事处：已完成主体整改，剩余点位1月底前完成" in shown
 
 
 def test_a_pending_sign_off_is_reminded_once_then_escalated_until_signed(database: Database) -> None:
