@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from models.duban import COLOUR, REPLY_MAX, SheetFacts, sheet_ref, title
 from models.enums import TokenRole
 from models.errors import Forbidden, InvalidDubanReply, UnknownDubanSheet
-from models.tables import DubanResponse, DubanSheet, DubanSheetFile, Report, Unit
+from models.tables import DubanResponse, DubanSheet, DubanSheetFile, Measure, Report, Unit
 from models.text import normalise_text
 from tasks.ledger.duban import facts_of, find_sheet
 from tasks.reports.access import can_read_everything, check_measure_access
@@ -81,6 +81,7 @@ class SheetPage:
 
     standing: SheetStanding
     reports: list[ReportChoice] = field(default_factory=list)
+    addressee: bool = False  # the visitor is the unit it addresses: it signs and replies
 
 
 def _standings(session: Session, sheets: list[DubanSheet]) -> list[SheetStanding]:
@@ -153,13 +154,14 @@ def sheet_page(session: Session, principal: Principal, ref: str) -> SheetPage:
     sheet = _sheet(session, principal, ref)
     [standing] = _standings(session, [sheet])
     reports = []
-    if principal.role == TokenRole.UNIT and sheet.measure_id is not None:
+    addressee = is_addressee(session, principal, sheet)
+    if addressee and sheet.measure_id is not None:
         for report in session.scalars(
             _answering_reports(sheet, principal).order_by(Report.submitted_at.desc())
         ):
             excerpt = report.text if len(report.text) <= 40 else report.text[:40] + "…"
             reports.append(ReportChoice(report.id, report.submitted_at, excerpt))
-    return SheetPage(standing, reports)
+    return SheetPage(standing, reports, addressee)
 
 
 def _answering_reports(sheet: DubanSheet, principal: Principal) -> Select[tuple[Report]]:
@@ -206,10 +208,22 @@ def sheet_file(session: Session, principal: Principal, ref: str, fmt: str) -> tu
     return path, MEDIA_TYPES[fmt], f"{sheet.number}.{fmt}"
 
 
-def _unit_sheet(session: Session, principal: Principal, ref: str) -> DubanSheet:
+def is_addressee(session: Session, principal: Principal, sheet: DubanSheet) -> bool:
+    """Whether the principal is the unit the sheet addresses: the member of a collective it names, else the
+    measure's lead unit (co-units read it; they neither sign nor reply)."""
     if principal.role != TokenRole.UNIT or principal.unit_id is None:
+        return False
+    if sheet.member:
+        return principal.unit_code == sheet.member
+    lead = session.scalar(select(Measure.lead_unit_id).where(Measure.id == sheet.measure_id))
+    return lead == principal.unit_id
+
+
+def _unit_sheet(session: Session, principal: Principal, ref: str) -> DubanSheet:
+    sheet = _sheet(session, principal, ref)
+    if not is_addressee(session, principal, sheet):
         raise Forbidden("role", "only the unit a 督办单 addresses signs for it and replies")
-    return _sheet(session, principal, ref)
+    return sheet
 
 
 def acknowledge_sheet(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from models.clock import Clock
@@ -162,3 +163,28 @@ def test_a_pending_sign_off_is_reminded_once_then_escalated_until_signed(databas
         now=at(date(2024, 1, 9)),
     )
     assert chase(date(2024, 1, 15)) == 0
+
+
+def test_a_co_unit_reads_the_sheet_but_only_the_lead_unit_signs_and_replies(database: Database) -> None:
+    from models.errors import Forbidden
+    from models.tables import Measure, measure_co_units, utcnow
+    from tasks.reports.duban import acknowledge_sheet, sheet_page
+
+    ledger(database, units=2)
+    with database.unit_of_work() as session:  # unit-001 helps unit-000 on M-000
+        ids = dict(session.execute(select(Unit.code, Unit.id)).all())
+        m0 = session.scalar(select(Measure.id).where(Measure.code == "M-000"))
+        session.execute(measure_co_units.insert().values(measure_id=m0, unit_id=ids["unit-001"]))
+        session.commit()
+    sweep(database, date(2024, 1, 4))
+    lead = unit_principal(database)
+    co = Principal(lead.token_id, TokenRole.UNIT, "配合单位", unit_id=ids["unit-001"], unit_code="unit-001")
+    with database.unit_of_work() as session:
+        assert sheet_page(session, co, "2024-1").addressee is False
+        assert sheet_page(session, lead, "2024-1").addressee is True
+        with pytest.raises(Forbidden):
+            acknowledge_sheet(session, co, "2024-1", actor="co", now=utcnow())
+        with pytest.raises(Forbidden):
+            reply_to_sheet(
+                session, co, "2024-1", text="配合单位的回复", report_id=None, actor="co", now=utcnow()
+            )
