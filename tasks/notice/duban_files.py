@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.duban import SheetFacts
@@ -36,18 +36,30 @@ def sheets_lacking_files(
     session: Session, formats: tuple[str, ...], *, measure_code: str | None = None
 ) -> list[LackingFiles]:
     """The sheets (one measure's with ``measure_code``) missing one of ``formats``, oldest first."""
-    stored: dict[int, set[str]] = {}
-    for sheet_id, fmt in session.execute(select(DubanSheetFile.sheet_id, DubanSheetFile.format)):
-        stored.setdefault(sheet_id, set()).add(fmt)
-    query = select(DubanSheet).order_by(DubanSheet.year, DubanSheet.serial)
+    missing_one = or_(
+        *(
+            ~exists().where(DubanSheetFile.sheet_id == DubanSheet.id, DubanSheetFile.format == fmt)
+            for fmt in formats
+        )
+    )
+    query = select(DubanSheet).where(missing_one).order_by(DubanSheet.year, DubanSheet.serial)
     if measure_code is not None:
         query = query.where(DubanSheet.measure_code == measure_code)
-    lacking = []
-    for sheet in session.scalars(query):
-        missing = tuple(fmt for fmt in formats if fmt not in stored.get(sheet.id, set()))
-        if missing:
-            lacking.append(LackingFiles(sheet.id, facts_of(sheet), missing))
-    return lacking
+    sheets = list(session.scalars(query))
+    stored: dict[int, set[str]] = {}
+    if sheets:
+        for sheet_id, fmt in session.execute(
+            select(DubanSheetFile.sheet_id, DubanSheetFile.format).where(
+                DubanSheetFile.sheet_id.in_([sheet.id for sheet in sheets])
+            )
+        ):
+            stored.setdefault(sheet_id, set()).add(fmt)
+    return [
+        LackingFiles(
+            sheet.id, facts_of(sheet), tuple(f for f in formats if f not in stored.get(sheet.id, set()))
+        )
+        for sheet in sheets
+    ]
 
 
 def sheet_file_name(year: int, serial: int, fmt: str) -> str:
