@@ -24,9 +24,11 @@ from models.errors import DeliveryIncomplete
 from models.notifications import Policy, held_until
 from models.settings import get_settings
 from tasks.calendar.ledger import ledger_clock
+from tasks.notify.duban_ladder import plan_unanswered_sheets
 from tasks.notify.outbox import deliver, due_ids, expire_in_doubt, open_among, status_counts
 from tasks.notify.planner import plan_digests, plan_messages
 from tasks.notify.sender import AppriseSender
+from tasks.notify.unsigned import plan_unsigned_assignments
 
 BATCH_SIZE = 250  # messages per delivery task run: few task runs, each sending concurrently
 
@@ -66,8 +68,57 @@ def plan_notifications(
             actor=actor,
             flow_run_id=_flow_run_id(),
         )
+        # 督办单 unanswered past their reply deadline move the ladder on (after the ladder's own steps).
+        moved = plan_unanswered_sheets(
+            session,
+            ledger_clock(get_database(settings), settings, now),
+            Policy.from_settings(settings),
+            round_code=round_code,
+            measure_code=measure_code,
+            actor=actor,
+            flow_run_id=_flow_run_id(),
+        )
+        # Lead units whose 签收 is pending past ack_chase_after working days are chased (off when 0).
+        unsigned = plan_unsigned_assignments(
+            session,
+            ledger_clock(get_database(settings), settings, now),
+            Policy.from_settings(settings),
+            round_code=round_code,
+            measure_code=measure_code,
+            actor=actor,
+            flow_run_id=_flow_run_id(),
+        )
         session.commit()
-    return result.as_dict()
+    return {**result.as_dict(), "duban_unanswered": moved.escalations, "unsigned_chased": unsigned.recorded}
+
+
+@task(
+    name="store-duban-files",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_transient,
+)
+def store_duban_files(measure_code: str | None = None) -> int:
+    """Write and record the DOCX (and PDF where LibreOffice is installed) of each 督办单 not stored yet."""
+    from tasks.notice.duban_files import render_sheet_file, sheets_lacking_files, store_sheet_file
+    from tasks.notice.pdf import soffice_path
+
+    settings = get_settings()
+    database = get_database(settings)
+    formats = ("docx", "pdf") if settings.duban_pdf and soffice_path() else ("docx",)
+    with database.unit_of_work() as session:
+        lacking = sheets_lacking_files(session, formats, measure_code=measure_code)
+    stored = 0
+    for sheet in lacking:
+        for fmt in sheet.formats:  # rendered outside a transaction: a PDF takes LibreOffice seconds
+            content = render_sheet_file(
+                sheet.facts, fmt, timezone=settings.timezone, fonts_dir=settings.fonts_dir
+            )
+            with database.unit_of_work() as session:
+                stored += store_sheet_file(session, sheet.sheet_id, fmt, content, settings.data_dir)
+                session.commit()
+    return stored
 
 
 @task(
@@ -187,6 +238,7 @@ def sweep(
     """
     now = as_of or datetime.now(UTC)
     planned = plan_notifications(now, round_code=round_code)
+    planned["duban_files"] = store_duban_files()
     return _summarise("sweep", planned, deliver_due_messages(now, wall_clock=wall_clock))
 
 
@@ -211,6 +263,7 @@ def notify_measure(
     due at a quiet moment are held; delivery happens at ``now`` (default: the wall clock).
     """
     planned = plan_notifications(scheduled_time, measure_code=measure_code, actor="check_measure")
+    planned["duban_files"] = store_duban_files(measure_code)
     current = max(now or datetime.now(UTC), scheduled_time)
     delivered = deliver_due_messages(current, measure_code, wall_clock=now)
     return _summarise(f"notify {measure_code}", planned, delivered)

@@ -10,6 +10,7 @@ coordinator's office. Its text is built here (``sheet_text``) and laid out by ``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,6 +26,32 @@ REQUIREMENT = {
     "red": "请{unit}主要负责同志于{reply_by}前向局主要领导当面说明情况，提交整改情况及问责意见的书面报告；"
     "逾期仍未完成的，将按规定予以通报问责。",
 }
+
+
+REPLY_MAX = 2000  # characters of a written reply
+_NUMBER = re.compile(r"〔(\d{4})〕(\d{1,9})号$")
+NEXT_LEVEL = {"blue": "yellow", "yellow": "red"}  # where an unanswered sheet takes the ladder
+
+
+def sheet_ref(year: int, serial: int) -> str:
+    """A sheet's short reference in a URL: ``2026-12`` for 督办〔2026〕12号."""
+    return f"{year}-{serial}"
+
+
+def number_ref(number: object) -> str | None:
+    """The reference (``2026-12``) of a sheet's number ``督办〔2026〕12号``; None for anything else."""
+    match = _NUMBER.search(number) if isinstance(number, str) else None
+    return sheet_ref(int(match.group(1)), int(match.group(2))) if match else None
+
+
+def moves_on(level: str, reply_by: date, *, answered: bool, finished: bool, today: date) -> str | None:
+    """The step a 督办单 takes the ladder to when its reply deadline has passed without a reply.
+
+    None while the deadline has not passed (the reply is due by the end of ``reply_by``), once the unit
+    has replied, once the measure is finished (done or closed), and for a red sheet (the top step)."""
+    if answered or finished or today <= reply_by:
+        return None
+    return NEXT_LEVEL.get(level)
 
 
 @dataclass(frozen=True)
@@ -57,6 +84,7 @@ class SheetFacts:
     reply_by: date
     reply_workdays: int
     issuer: str
+    unsigned_workdays: int | None = None  # working days the assignment was unsigned (a 签收 step)
 
 
 def problem_label(ordinal: int, title: str) -> str:
@@ -70,7 +98,9 @@ def title(facts: SheetFacts) -> str:
 
 
 def shortfall(facts: SheetFacts) -> str:
-    """How far behind the unit is, in working days overdue or report periods missed."""
+    """How far behind the unit is, in working days overdue, report periods missed or unsigned."""
+    if facts.unsigned_workdays:
+        return f"任务下达后已{facts.unsigned_workdays}个工作日未签收"
     if facts.missed_periods:
         return f"已连续{facts.missed_periods}个报送周期未报送整改进展"
     deadline = format_chinese_date(facts.deadline) if facts.deadline else "规定时限"

@@ -68,6 +68,7 @@ class MessageKind(enum.StrEnum):
     MISSING_REPORT = "missing_report"
     DIGEST = "digest"
     ESCALATION = "escalation"
+    ACK_REMINDER = "ack_reminder"  # to the lead unit: its 签收 is pending past Settings.ack_chase_after
     ASSESSMENT = "assessment"  # a period's 考评 result: the ranking to leaders, its own score to each unit
     CALENDAR = "calendar"  # to the coordinator's office: next year's holiday arrangement is not imported
     RUN_FAILED = "run_failed"  # to the coordinator's office: a scheduled run failed or crashed

@@ -234,6 +234,15 @@ class UnknownDubanSheet(ZhenggaiError):
     """No 督办单 carries the number asked for."""
 
 
+class InvalidDubanReply(ZhenggaiError):
+    """A reply to a 督办单 cannot be recorded (neither text nor a report, a report not on its measure…)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
 class InvalidExtensionRequest(ZhenggaiError):
     """A 延期申请 cannot be recorded or decided (no reason, a date not later, one already pending…)."""
 

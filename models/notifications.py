@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from models.assignments import unsigned_lateness
 from models.clock import Clock
 from models.deadlines import reminder_offsets_of, reminder_steps
-from models.duban import problem_label
+from models.duban import moves_on, problem_label
 from models.enums import MessageKind
 from models.measure_view import MeasureView
 from models.periods import missed_periods
@@ -90,6 +91,7 @@ class Policy:
     silence_coordinator_after: int = 3
     silence_head_after: int = 4
     notify_co_units: bool = False  # co-units' contacts also get the reminders, due-today and 逾期 messages
+    ack_chase_after: int = 0  # working days a lead unit's 签收 may be pending before it is chased (0: never)
 
     @classmethod
     def from_settings(cls, settings: Any) -> Policy:
@@ -105,6 +107,7 @@ class Policy:
             silence_coordinator_after=settings.silence_coordinator_after,
             silence_head_after=settings.silence_head_after,
             notify_co_units=settings.notify_co_units,
+            ack_chase_after=settings.ack_chase_after,
         )
 
     def threshold(self, level: Level) -> int:
@@ -196,10 +199,15 @@ class EscalationStep:
     missed_periods: int | None = None  # a silence step: consecutive report periods missed
     round_code: str = ""
     silent_since: datetime | None = None  # a silence step: the start of the first period missed
+    unsigned: str | None = None  # a 签收 step: the assignment's fingerprint (its first 12 characters)
+    unsigned_workdays: int | None = None  # a 签收 step: working days the assignment is unsigned
 
     @property
     def anchor(self) -> str:
-        """What the ladder climbs from: the deadline, or ``silence-<start of the first period missed>``."""
+        """What the ladder climbs from: the deadline, ``silence-<start of the first period missed>`` or
+        ``unsigned-<assignment>``."""
+        if self.unsigned is not None:
+            return f"unsigned-{self.unsigned}"
         if self.silent_since is not None:
             return f"silence-{self.silent_since:%Y-%m-%dT%H:%M}"
         return self.deadline.isoformat() if self.deadline else "—"
@@ -207,6 +215,8 @@ class EscalationStep:
     @property
     def shortfall(self) -> str:
         """How far behind, as the step's event says it."""
+        if self.unsigned_workdays is not None:
+            return f"任务下达{self.unsigned_workdays}个工作日未签收"
         if self.missed_periods is not None:
             return f"连续{self.missed_periods}个报送周期未报送进展"
         deadline = self.deadline.isoformat() if self.deadline else "—"
@@ -652,3 +662,165 @@ def plan_digest(
         measure_id=None,
         unit_id=unit_id,
     )
+
+
+@dataclass(frozen=True)
+class UnansweredSheet:
+    """A 督办单 its unit has not replied to, as the ladder reads it (``models.duban.moves_on``)."""
+
+    number: str
+    level: str  # blue, yellow, red
+    reply_by: date
+    deadline: date | None  # the overdue ladder's anchor (None: a silence sheet)
+    silent_since: datetime | None  # the silence ladder's anchor: the start of the first period missed
+    missed_periods: int | None
+    unsigned: str | None = None  # the 签收 ladder's anchor: the assignment's fingerprint
+    unsigned_workdays: int | None = None
+
+
+def plan_unanswered(
+    measure: MeasureView,
+    recipients: Recipients,
+    clock: Clock,
+    policy: Policy,
+    sheet: UnansweredSheet,
+    *,
+    member: str | None = None,
+) -> MeasurePlan:
+    """A sheet unanswered past its reply deadline moves the ladder on: the next step, on the sheet's own
+    ladder (its anchor, so the ladder reaching that step later records nothing twice), told to its target
+    and to the unit; nothing once the unit replied, the measure is finished, or the sheet is red."""
+    plan = MeasurePlan()
+    due = clock.at(next_allowed(clock, policy))
+    reached = moves_on(
+        sheet.level, sheet.reply_by, answered=False, finished=is_finished(measure.status), today=due.today
+    )
+    if reached is None:
+        return plan
+    level = Level(reached)
+    told = {
+        Level.BLUE: (recipients.leader,) if recipients.leader else (),
+        Level.YELLOW: (recipients.coordinator,) if recipients.coordinator else (),
+        Level.RED: (recipients.head,) if recipients.head else (),
+    }[level]
+    overdue = workdays_between(due.calendar, sheet.deadline, due.today) if sheet.deadline else 0
+    if sheet.silent_since is not None or sheet.unsigned is not None:
+        overdue = 0
+    step = EscalationStep(
+        measure.id,
+        measure.code,
+        level,
+        Level(sheet.level),
+        overdue,
+        sheet.deadline,
+        "、".join(r.role or r.person for r in told) or "—",
+        member,
+        missed_periods=sheet.missed_periods,
+        silent_since=sheet.silent_since,
+        unsigned=sheet.unsigned,
+        unsigned_workdays=sheet.unsigned_workdays,
+        **_sheet_facts(measure, recipients, due, policy),
+    )
+    plan.escalations.append(step)
+    context = {
+        **measure_context(measure, due),
+        "_held": due.now > clock.now,
+        "level": level,
+        "level_label": LEVEL_LABEL[level],
+        "previous_number": sheet.number,
+        "reply_by": sheet.reply_by,
+        "_step": step.dedupe_key,
+    }
+    for people, audience in ((told, STEP_AUDIENCE[level]), (recipients.unit, Audience.OWNER)):
+        plan.messages += _recipient_messages(
+            people,
+            subject=f"{measure.code}@{member}" if member else measure.code,
+            kind=MessageKind.ESCALATION,
+            period=f"{step.anchor}/{level.value}",
+            template="duban_unanswered",
+            context=context,
+            due_at=due.now,
+            measure_id=measure.id,
+            unit_id=measure.lead_unit_id,
+            audience=audience,
+        )
+    return plan
+
+
+def plan_unsigned(
+    measure: MeasureView,
+    recipients: Recipients,
+    clock: Clock,
+    policy: Policy,
+    *,
+    assignment: str,
+    since: date,
+) -> MeasurePlan:
+    """A lead unit's 签收 pending since ``since``: after ``policy.ack_chase_after`` working days one reminder to
+    the unit, then the ladder's steps as for days overdue (counted from the reminder), each once per
+    assignment (``unsigned-<fingerprint>``), told to its target and the unit and issuing its 督办单."""
+    plan = MeasurePlan()
+    if is_finished(measure.status):
+        return plan
+    due = clock.at(next_allowed(clock, policy))
+    unsigned = workdays_between(due.calendar, since, due.today)
+    late = unsigned_lateness(unsigned, policy.ack_chase_after)
+    if late < 1:
+        return plan
+    anchor = assignment[:12]
+    common: dict[str, Any] = {
+        "subject": measure.code,
+        "due_at": due.now,
+        "measure_id": measure.id,
+        "unit_id": measure.lead_unit_id,
+    }
+    context = {**measure_context(measure, due), "_held": due.now > clock.now, "unsigned_workdays": unsigned}
+    plan.messages += _recipient_messages(
+        recipients.unit,
+        kind=MessageKind.ACK_REMINDER,
+        period=f"unsigned-{anchor}",
+        template="unsigned",
+        context={**context, "level_label": ""},
+        **common,
+    )
+    targets: dict[Level, tuple[Recipient, ...]] = {
+        Level.BLUE: (recipients.leader,) if recipients.leader else (),
+        Level.YELLOW: (recipients.coordinator,) if recipients.coordinator else (),
+        Level.RED: (recipients.head,) if recipients.head else (),
+    }
+    previous = Level.UNIT
+    for level in (Level.BLUE, Level.YELLOW, Level.RED):
+        if late < policy.threshold(level):
+            break
+        told = targets[level]
+        step = EscalationStep(
+            measure.id,
+            measure.code,
+            level,
+            previous,
+            0,
+            measure.deadline,
+            "、".join(r.role or r.person for r in told) or "—",
+            unsigned=anchor,
+            unsigned_workdays=unsigned,
+            **_sheet_facts(measure, recipients, due, policy),
+        )
+        plan.escalations.append(step)
+        step_context = {
+            **context,
+            "level": level,
+            "level_label": LEVEL_LABEL[level],
+            "_step": step.dedupe_key,
+        }
+        for people, audience in ((told, STEP_AUDIENCE[level]), (recipients.unit, Audience.OWNER)):
+            plan.messages += _recipient_messages(
+                people,
+                kind=MessageKind.ESCALATION,
+                period=f"{step.anchor}/{level.value}",
+                template="unsigned",
+                context=step_context,
+                audience=audience,
+                **common,
+            )
+        previous = level
+    return plan

@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     duban_code: str = "督办"
     duban_reply_workdays: int = Field(default=5, ge=1)
     duban_issuer: str = ""
+    # A lead unit's 签收 pending this many working days is chased: a reminder, then the ladder (0: off).
+    ack_chase_after: int = Field(default=0, ge=0)
+    # Keep each 督办单 as a PDF too (beside its DOCX) when LibreOffice is installed.
+    duban_pdf: bool = True
     delivery_retries: int = 3
     delivery_retry_delay_seconds: float = 2.0
     delivery_concurrency: int = 32

@@ -575,11 +575,49 @@ class DubanSheet(Base):
     deadline: Mapped[date | None] = mapped_column(Date)
     overdue_workdays: Mapped[int | None] = mapped_column(Integer)
     missed_periods: Mapped[int | None] = mapped_column(Integer)
+    unsigned_workdays: Mapped[int | None] = mapped_column(Integer)  # a 签收 step: working days unsigned
     issued_on: Mapped[date] = mapped_column(Date)
     reply_by: Mapped[date] = mapped_column(Date)
     reply_workdays: Mapped[int] = mapped_column(Integer)
     issuer: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DubanSheetFile(Base):
+    """A 督办单 written as a file (DOCX, PDF): its format, SHA-256 and path under the data directory.
+
+    Written once when the sheet is issued (a rerun finds it and writes nothing), never changed."""
+
+    __tablename__ = "duban_sheet_files"
+    __table_args__ = (UniqueConstraint("sheet_id", "format"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("duban_sheets.id", ondelete="CASCADE"))
+    format: Mapped[str] = mapped_column(String(10))  # docx, pdf
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(500))  # relative to the data directory
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DubanResponse(Base):
+    """A unit's answer to a 督办单: its 签收 (``ack``) or its reply (``reply``: a written text, or a report
+    that answers it). Append-only; who and when are kept."""
+
+    __tablename__ = "duban_responses"
+    __table_args__ = (Index("ix_duban_responses_sheet", "sheet_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("duban_sheets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))  # ack, reply
+    text: Mapped[str] = mapped_column(Text, default="")
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A per-form key: a double tap records one reply.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
 
 
 class NoticePublication(Base):

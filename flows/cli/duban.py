@@ -46,16 +46,41 @@ def show(number: str = typer.Argument(..., help=NUMBER_HELP)) -> None:
     """
     from models.duban import sheet_text, title
     from models.rules import format_chinese_date
-    from tasks.ledger.duban import find_sheet
+    from tasks.notice.duban_files import sheet_file_name
+    from tasks.reports.duban import standing_of
 
     with database().unit_of_work() as session:
-        facts = find_sheet(session, number)
+        standing = standing_of(session, number)
+    facts = standing.facts
     console.print(title(facts))
     console.print(facts.number)
     for paragraph in sheet_text(facts):
         console.print(paragraph)
     console.print(facts.issuer)
     console.print(format_chinese_date(facts.issued_on))
+    zone = settings().clock()
+    year, serial = (int(part) for part in standing.ref.split("-"))
+    for fmt in standing.formats:
+        console.print(f"文件：{sheet_file_name(year, serial, fmt)}（数据目录下）")
+    ack = standing.acknowledged
+    console.print(f"签收：{_moment(zone, ack.at)} {ack.unit or ack.actor}" if ack else "签收：未签收")
+    for reply in standing.replies:
+        by = f"见第{reply.report_id}号进展报告 " if reply.report_id else ""
+        console.print(f"回复：{_moment(zone, reply.at)} {reply.unit or reply.actor}：{by}{reply.text}")
+    if not standing.replies:
+        console.print(f"回复：未回复（回复时限{format_chinese_date(facts.reply_by)}）")
+
+
+def _moment(clock: object, moment: object) -> str:
+    """A moment as the office reads it: 2024年1月4日 10:05 in the configured zone."""
+    from datetime import datetime
+
+    from models.clock import Clock
+    from models.rules import format_chinese_date
+
+    assert isinstance(clock, Clock) and isinstance(moment, datetime)
+    local = clock.local(moment)
+    return f"{format_chinese_date(local.date())} {local:%H:%M}"
 
 
 @duban_app.command("docx")

@@ -66,8 +66,11 @@ def issue_sheet(
         measure_text=step.measure_text,
         problem=step.problem,
         deadline=step.deadline,
-        overdue_workdays=step.overdue_workdays if step.missed_periods is None else None,
+        overdue_workdays=step.overdue_workdays
+        if step.missed_periods is None and step.unsigned is None
+        else None,
         missed_periods=step.missed_periods,
+        unsigned_workdays=step.unsigned_workdays,
         issued_on=step.day,
         reply_by=step.reply_by,
         reply_workdays=reply_workdays,
@@ -103,6 +106,7 @@ def facts_of(sheet: DubanSheet) -> SheetFacts:
         reply_by=sheet.reply_by,
         reply_workdays=sheet.reply_workdays,
         issuer=sheet.issuer,
+        unsigned_workdays=sheet.unsigned_workdays,
     )
 
 

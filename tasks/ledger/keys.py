@@ -88,14 +88,28 @@ def link_for(
 
 
 def masked_message_link(
-    session: Session, settings: Settings, unit_id: int, measure_code: str, *, now: datetime
+    session: Session,
+    settings: Settings,
+    unit_id: int,
+    measure_code: str,
+    *,
+    now: datetime,
+    path: str | None = None,
 ) -> str:
-    """The masked sign-in link a message to a unit carries to a measure's page (signed again when sent)."""
+    """The masked sign-in link a message to a unit carries to a measure's page, or to ``path`` (a 督办单's
+    page), signed again when sent."""
     lifetime = timedelta(days=settings.unit_token_days)
     token_id = messages_token(session, unit_id, now=now, lifetime=lifetime, needed=settings.link_ttl)
     token = session.get(ApiToken, token_id)
     assert token is not None
     key = signing_key(session, now=now)
     return mask_links(
-        link_for(key, settings, token_id, now=now, token_expires=token.expires_at, path=f"/m/{measure_code}")
+        link_for(
+            key,
+            settings,
+            token_id,
+            now=now,
+            token_expires=token.expires_at,
+            path=path or f"/m/{measure_code}",
+        )
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models.clock import Clock
 from models.collectives import LEAD
+from models.duban import number_ref
 from models.enums import DeliveryStatus, EventKind
 from models.errors import UnknownMeasure
 from models.measure_view import MeasureView, share_view
@@ -219,10 +220,17 @@ def _with_link(
         or "portal_link" in message.context
     ):
         return message
-    key = (message.unit_id, code)
-    if key not in links:
-        links[key] = masked_message_link(session, settings, message.unit_id, code, now=now)
-    return replace(message, context={**message.context, "portal_link": links[key]})
+    paths = {"portal_link": f"/m/{code}"}
+    if ref := number_ref(message.context.get("duban_number")):
+        paths["duban_link"] = f"/duban/{ref}"  # the 督办单's page: read, 签收 and reply
+    extra = {}
+    for name, path in paths.items():
+        if (message.unit_id, path) not in links:
+            links[message.unit_id, path] = masked_message_link(
+                session, settings, message.unit_id, code, now=now, path=path
+            )
+        extra[name] = links[message.unit_id, path]
+    return replace(message, context={**message.context, **extra})
 
 
 def plan_messages(

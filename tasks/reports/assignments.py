@@ -9,13 +9,13 @@ request keeps the deadline it was asked about, and approving it moves the measur
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from models.assignments import assignment_fingerprint
 from models.enums import EventKind
 from models.errors import InvalidExtensionRequest, UnknownMeasure
 from models.tables import Acknowledgement, ExtensionRequest, Measure, StatusEvent
@@ -26,9 +26,9 @@ MAX_REASON = 2000
 
 def assignment_of(measure: Measure) -> str:
     """The fingerprint of what the owners were given: text, deadline, lead and co-units."""
-    co = ",".join(str(u.id) for u in sorted(measure.co_units, key=lambda u: u.id))
-    facts = f"{measure.text}\x1f{measure.deadline}\x1f{measure.lead_unit_id}\x1f{co}"
-    return hashlib.sha256(facts.encode("utf-8")).hexdigest()
+    return assignment_fingerprint(
+        measure.text, measure.deadline, measure.lead_unit_id, (u.id for u in measure.co_units)
+    )
 
 
 def _measure(session: Session, code: str) -> Measure:

@@ -23,6 +23,7 @@ from models.tables import Delivery, Measure, StatusEvent
 from tasks.ledger.queries import live_measures, views_of
 from tasks.reports.access import check_measure_access, measure_reports
 from tasks.reports.assignments import acknowledged_ids, acknowledgements_of, extension_requests_of
+from tasks.reports.duban import SheetStanding, sheets_of_measure
 from tasks.reports.review import ACTION_LABEL, ReviewAction
 from tasks.reports.tokens import Principal
 
@@ -194,6 +195,7 @@ class MeasurePage:
     next_report_due: datetime | None
     pending_extension: PendingExtension | None
     timeline: list[TimelineEntry] = field(default_factory=list)
+    sheets: list[SheetStanding] = field(default_factory=list)  # the 督办单 issued on it
 
 
 def next_report_due(view: MeasureView, clock: Clock) -> datetime | None:
@@ -215,6 +217,7 @@ REMINDER_TITLES = {
     "overdue": "逾期催办",
     "missing_report": "报送催办",
     "escalation": "督办通知",
+    "ack_reminder": "签收提醒",
 }
 
 
@@ -310,4 +313,5 @@ def measure_page(session: Session, principal: Principal, code: str, clock: Clock
         next_report_due=next_report_due(item.view, clock),
         pending_extension=pending,
         timeline=timeline,
+        sheets=sheets_of_measure(session, measure.id),
     )

@@ -36,11 +36,13 @@ def test_the_examples_of_a_page_run_as_shown(
 
 @pytest.mark.prefect
 @pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.parametrize("page", ["docs/notifications.md", "docs/portal.md"])
 def test_the_notifications_examples_run_as_shown(
-    cli: Callable[..., Any], database: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    page: str, cli: Callable[..., Any], database: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """docs/notifications.md sweeps (a Prefect flow): its 督办单 examples run on the session's harness."""
-    _run_page("docs/notifications.md", cli, tmp_path, monkeypatch)
+    """docs/notifications.md and docs/portal.md sweep (a Prefect flow): their 督办单 examples run on the
+    session's harness."""
+    _run_page(page, cli, tmp_path, monkeypatch)
 
 
 def _run_page(page: str, cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,8 @@
 
 Builds the portal's test ledger (tests/support/portal.py) in a temporary SQLite file, serves the app on a
 free loopback port and opens it in Debian's chromium: the sign-in page, 我的任务, a measure's page with a
-report and its photo, and the report form refusing an empty text (``portal-*.png``). The deadlines are
+report and its photo, the report form refusing an empty text, and a 督办单 signed and replied to
+(``portal-*.png``). The deadlines are
 relative to today, so the dates in the pictures are the day they were taken.
 """
 
@@ -58,7 +59,24 @@ def make_screenshots(out: Path) -> list[Path]:
         shot("measure")
         page.locator("#timeline").scroll_into_view_if_needed()
         shot("timeline")
+    written += _duban_screenshots(out)
     return written
+
+
+def _duban_screenshots(out: Path) -> list[Path]:
+    """A unit's 督办单 page after it signed and replied (``portal-duban.png``)."""
+    from tests.support.duban import build_duban_portal
+
+    with scratch_served_ledger("duban", build_duban_portal) as (_base, ledger), chromium() as browser:
+        page = browser.new_page(**PHONE_PAGE)
+        page.goto(f"{ledger.portal.links['unit']}?next=/duban/{ledger.refs[0]}")
+        page.locator("#answers form[action$='/ack'] button").click()
+        page.wait_for_selector("#done")
+        page.fill("#text", "已清理背街小巷堆放点23处，长效保洁机制本月底前建立。")
+        page.locator(".reply-form button").click()
+        page.wait_for_selector("#done")
+        page.evaluate("window.scrollTo(0, 0)")
+        return [capture(page, out / "portal-duban.png", full_page=True)]
 
 
 def main() -> None:

@@ -160,7 +160,7 @@ def _signin_page(
     return response
 
 
-_NEXT = re.compile(r"^/(m/[A-Za-z0-9._\-]{1,64}|desk(/[A-Za-z0-9._\-/]{0,100})?)$")
+_NEXT = re.compile(r"^/(m/[A-Za-z0-9._\-]{1,64}|duban/\d{4}-\d{1,9}|desk(/[A-Za-z0-9._\-/]{0,100})?)$")
 
 
 def _signed_in_response(
