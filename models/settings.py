@@ -246,6 +246,11 @@ class Settings(BaseSettings):
     def notices_dir(self) -> Path:
         return self.data_dir / "notices"
 
+    @property
+    def duban_dir(self) -> Path:
+        """Where the 督办单 files lie (``duban/<year>/<serial>.<fmt>`` under the data directory)."""
+        return self.data_dir / "duban"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -34,12 +34,13 @@ def backup(
         evidence_dir=config.evidence_dir,
         notices_dir=config.notices_dir,
         settings=kept,
+        duban_dir=config.duban_dir,
     )
     rows = sum(summary.rows.values())
     console.print(
         f"wrote {output}: schema {summary.revision}, {rows} rows in {len(summary.rows)} tables "
         f"({summary.rows.get('reports', 0)} reports), {summary.evidence} evidence files, "
-        f"{summary.notices} notices",
+        f"{summary.notices} notices, {summary.duban} 督办单 files",
         soft_wrap=True,
     )
     if summary.missing_evidence:
@@ -69,12 +70,16 @@ def restore(
     config = settings()
     differences = settings_differences(backup_settings(archive), _kept_settings(config))
     summary = restore_backup(
-        database(create=True), archive, evidence_dir=config.evidence_dir, notices_dir=config.notices_dir
+        database(create=True),
+        archive,
+        evidence_dir=config.evidence_dir,
+        notices_dir=config.notices_dir,
+        duban_dir=config.duban_dir,
     )
     console.print(
         f"restored {archive} into {mask_url(config.resolved_database_url)}: {sum(summary.rows.values())} rows "
         f"({summary.rows.get('reports', 0)} reports), {summary.evidence} evidence files (hashes checked), "
-        f"{summary.notices} notices",
+        f"{summary.notices} notices, {summary.duban} 督办单 files",
         soft_wrap=True,
     )
     if differences:

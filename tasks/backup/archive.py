@@ -8,6 +8,7 @@ The archive is a tar file:
 - ``db/<table>.jsonl``: every row of every table, one JSON object a line (dates ISO, decimals as text);
 - ``evidence/ab/cd/<sha256>``: each evidence file a row names (content-addressed, checked on restore);
 - ``notices/…``: the generated notices as the data directory holds them.
+- ``duban/…``: the 督办单 files (DOCX, PDF) as the data directory holds them.
 
 The snapshot is one read transaction (PostgreSQL ``REPEATABLE READ``; SQLite a read transaction on a WAL
 database), so ``serve`` and the API keep writing while it is taken and the backup holds every report
@@ -53,6 +54,7 @@ class BackupSummary:
     rows: dict[str, int] = field(default_factory=dict)
     evidence: int = 0
     notices: int = 0
+    duban: int = 0
     missing_evidence: list[str] = field(default_factory=list)
 
 
@@ -129,6 +131,7 @@ def write_backup(
     evidence_dir: Path,
     notices_dir: Path,
     settings: dict[str, Any],
+    duban_dir: Path | None = None,
 ) -> BackupSummary:
     """Write the ledger to ``output`` (a tar file): the database as of one snapshot, the evidence files
     its rows name, the notices and ``settings`` (already free of secrets)."""
@@ -161,6 +164,10 @@ def write_backup(
             for path in sorted(p for p in notices_dir.rglob("*") if p.is_file()):
                 archive.add(path, arcname=f"notices/{path.relative_to(notices_dir).as_posix()}")
                 summary.notices += 1
+        if duban_dir is not None and duban_dir.is_dir():
+            for path in sorted(p for p in duban_dir.rglob("*") if p.is_file()):
+                archive.add(path, arcname=f"duban/{path.relative_to(duban_dir).as_posix()}")
+                summary.duban += 1
         manifest = {
             "format": FORMAT,
             "revision": summary.revision,
@@ -170,6 +177,7 @@ def write_backup(
             "evidence": summary.evidence,
             "missing_evidence": summary.missing_evidence,
             "notices": summary.notices,
+            "duban": summary.duban,
         }
         _add_bytes(archive, "settings.json", json.dumps(settings, ensure_ascii=False, indent=1).encode())
         _add_bytes(archive, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode())
@@ -193,6 +201,16 @@ class RestoreSummary:
     rows: dict[str, int] = field(default_factory=dict)
     evidence: int = 0
     notices: int = 0
+    duban: int = 0
+
+    def count_file(self, folder: str) -> None:
+        """Count a file restored into one of the data directory's folders."""
+        if folder == "evidence":
+            self.evidence += 1
+        elif folder == "notices":
+            self.notices += 1
+        elif folder == "duban":
+            self.duban += 1
 
 
 def _manifest(archive: tarfile.TarFile, source: str) -> dict[str, Any]:
@@ -249,7 +267,9 @@ def settings_differences(backed_up: dict[str, Any], current: dict[str, Any]) -> 
 HOST_SETTINGS = frozenset({"data_dir", "database_url", "fonts_dir"})
 
 
-def _refuse_unless_empty(database: Database, evidence_dir: Path, notices_dir: Path) -> None:
+def _refuse_unless_empty(
+    database: Database, evidence_dir: Path, notices_dir: Path, duban_dir: Path | None
+) -> None:
     with database.unit_of_work() as session:
         filled = [
             table.name
@@ -267,22 +287,33 @@ def _refuse_unless_empty(database: Database, evidence_dir: Path, notices_dir: Pa
         )
     if notices_dir.is_dir() and any(notices_dir.iterdir()):
         raise BackupRefused(f"{notices_dir} already holds notices: restore into an empty data directory")
+    if duban_dir is not None and duban_dir.is_dir() and any(duban_dir.iterdir()):
+        raise BackupRefused(f"{duban_dir} already holds 督办单 files: restore into an empty data directory")
 
 
 def restore_backup(
-    database: Database, source: Path, *, evidence_dir: Path, notices_dir: Path
+    database: Database,
+    source: Path,
+    *,
+    evidence_dir: Path,
+    notices_dir: Path,
+    duban_dir: Path | None = None,
 ) -> RestoreSummary:
     """Fill an empty ledger (its schema at this code's revision) from a backup; refuse a non-empty one.
 
     Every evidence file is checked against its hash before the database rows are written, in one
     transaction; a failure leaves the database empty and removes the files written."""
     try:
-        return _restore(database, source, evidence_dir=evidence_dir, notices_dir=notices_dir)
+        return _restore(
+            database, source, evidence_dir=evidence_dir, notices_dir=notices_dir, duban_dir=duban_dir
+        )
     except (tarfile.TarError, OSError, ValueError, KeyError, SQLAlchemyError) as error:
         raise BackupRefused(f"{source}: not restored, nothing was written ({error})") from None
 
 
-def _restore(database: Database, source: Path, *, evidence_dir: Path, notices_dir: Path) -> RestoreSummary:
+def _restore(
+    database: Database, source: Path, *, evidence_dir: Path, notices_dir: Path, duban_dir: Path | None
+) -> RestoreSummary:
     summary = RestoreSummary()
     with tarfile.open(source, "r:*") as archive:
         manifest = _manifest(archive, str(source))
@@ -292,7 +323,7 @@ def _restore(database: Database, source: Path, *, evidence_dir: Path, notices_di
                 f"{source}: the backup is at schema {manifest.get('revision')}, this Zhenggai at {head}: "
                 "restore it with the Zhenggai that wrote it, then upgrade"
             )
-        _refuse_unless_empty(database, evidence_dir, notices_dir)
+        _refuse_unless_empty(database, evidence_dir, notices_dir, duban_dir)
         written: list[Path] = []
         try:
             for member in archive.getmembers():
@@ -301,24 +332,21 @@ def _restore(database: Database, source: Path, *, evidence_dir: Path, notices_di
                 name = Path(member.name)
                 if ".." in name.parts or name.is_absolute():
                     raise BackupRefused(f"{source}: unsafe path {member.name}")
-                if name.parts[0] == "evidence":
-                    target = evidence_dir.joinpath(*name.parts[1:])
-                elif name.parts[0] == "notices":
-                    target = notices_dir.joinpath(*name.parts[1:])
-                else:
+                folders = {"evidence": evidence_dir, "notices": notices_dir, "duban": duban_dir}
+                folder = folders.get(name.parts[0])
+                if folder is None:
                     continue
+                target = folder.joinpath(*name.parts[1:])
                 stream = archive.extractfile(member)
                 assert stream is not None
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(stream.read())
                 written.append(target)
+                if name.parts[0] == "evidence" and file_sha256(target) != target.name:
+                    raise BackupRefused(f"{source}: evidence file {target.name} does not match its hash")
                 if name.parts[0] == "evidence":
-                    if file_sha256(target) != target.name:
-                        raise BackupRefused(f"{source}: evidence file {target.name} does not match its hash")
                     target.chmod(0o444)
-                    summary.evidence += 1
-                else:
-                    summary.notices += 1
+                summary.count_file(name.parts[0])
             summary.rows = _insert_rows(database, archive)
         except BaseException:
             for path in written:

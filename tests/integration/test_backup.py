@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, func, select, text
 from flows.intake import submit_report
 from models.db import Database, normalise_url
 from models.errors import BackupRefused
-from models.settings import Settings
+from models.settings import Settings, get_settings
 from models.tables import Report
 from tasks.backup.archive import restore_backup, write_backup
 from tasks.reports.evidence import Upload, stage_evidence, verify_evidence
@@ -168,11 +168,15 @@ def test_the_commands_back_up_and_refuse_to_restore_over_a_ledger(
     assert "Traceback" not in over.output + not_a_backup.output
 
 
-def test_a_restore_on_a_new_host_names_the_settings_that_differ_from_the_backups(
+def test_a_restore_on_a_new_host_brings_the_duban_files_and_names_the_settings_that_differ(
     seeded_database: Database, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     archive = tmp_path / "zhenggai.tar.gz"
-    assert cli("backup", "-o", archive).exit_code == 0
+    sheet = get_settings().duban_dir / "2023" / "1.docx"  # a 督办单 file, as the sweep stores it
+    sheet.parent.mkdir(parents=True)
+    sheet.write_bytes(b"PK docx")
+    written = cli("backup", "-o", archive)
+    assert written.exit_code == 0 and "1 督办单 files" in written.output
     new_host = tmp_path / "new-host"
     monkeypatch.setenv("ZHENGGAI_DATA_DIR", str(new_host))
     monkeypatch.setenv("ZHENGGAI_DATABASE_URL", f"sqlite:///{new_host / 'zhenggai.db'}")
@@ -187,3 +191,4 @@ def test_a_restore_on_a_new_host_names_the_settings_that_differ_from_the_backups
     assert "settings that differ from the backup's" in restored.output
     assert "ZHENGGAI_DUE_SOON_WORKDAYS: backup 5, now 3" in restored.output
     assert "ZHENGGAI_DATA_DIR" not in restored.output and "ZHENGGAI_DATABASE_URL" not in restored.output
+    assert (new_host / "duban" / "2023" / "1.docx").read_bytes() == b"PK docx"
