@@ -176,6 +176,57 @@ def portal(payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@step
+def desk(payload: dict[str, Any]) -> dict[str, Any]:
+    """The desk in-process (``TestClient``) as of the city's last day (17:00 there): a coordinator signs in
+    by link, then the overview and each chart (SVG and PNG) are fetched ``runs`` times each; the seconds
+    of each request (the test client adds no network)."""
+    import statistics
+    from datetime import UTC, datetime, timedelta
+
+    from fastapi.testclient import TestClient
+
+    from flows.web.app import create_app
+    from flows.web.deps import clock
+    from models.enums import TokenRole
+    from tasks.reports.signin import sign_in_link
+    from tasks.reports.tokens import issue_token
+
+    url = payload["url"]
+    config = _settings(url).model_copy(update={"public_url": "http://testserver"})
+    database = _database(url)
+    now = datetime.now(UTC)
+    with database.unit_of_work() as session:
+        issued = issue_token(
+            session, role=TokenRole.COORDINATOR, unit_code=None, now=now, expires_at=now + timedelta(days=1)
+        )
+        link = sign_in_link(session, config, issued.token_id, now=now, path="/desk")
+        session.commit()
+    app = create_app(config)
+    city_day = config.clock().on(date.fromisoformat(payload["as_of"]))
+    judged = city_day.at(city_day.start_of_day(city_day.today) + timedelta(hours=17))
+    app.dependency_overrides[clock] = lambda: judged
+    client = TestClient(app)
+    assert client.get(link.removeprefix("http://testserver")).status_code == 200
+    runs = int(payload.get("runs", 15))
+
+    def timed(path: str) -> float:
+        started = time.perf_counter()
+        answer = client.get(path)
+        seconds = time.perf_counter() - started
+        assert answer.status_code == 200, (path, answer.status_code)
+        return seconds
+
+    medians = {"overview": statistics.median(timed("/desk") for _ in range(runs))}
+    for name in ("completion", "lights", "trend"):
+        for format in ("svg", "png"):
+            medians[f"{name}.{format}"] = statistics.median(
+                timed(f"/desk/charts/{name}.{format}") for _ in range(runs)
+            )
+    size = client.get("/desk/charts/trend.svg").text.count("<circle")
+    return {"seconds": medians["overview"], "medians": medians, "trend_points": size // 3}
+
+
 def _settings(url: str) -> Any:
     from models.settings import Settings
 

@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from flows.web.api import evidence, measures, reports, service, units
 from flows.web.errors import install_error_handlers
 from flows.web.guard import RequestGuard
-from flows.web.pages import desk
+from flows.web.pages import desk, desk_downloads
 from flows.web.pages import portal as pages
 from flows.web.pages.session import WEB, make_templates
 from models.settings import Settings, get_settings
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(desk.router)
+    app.include_router(desk_downloads.router)
     return app
 
 

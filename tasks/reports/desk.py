@@ -166,6 +166,12 @@ def _tally(row: UnitRow, view: MeasureView, unit_code: str, *, lead: bool, today
         row.last_report = last
 
 
+def desk_round(session: Session, round_code: str | None, codes: Sequence[str] | None = None) -> str:
+    """The round the desk shows: the one named, else the ledger's only (or first, by code) round."""
+    codes = round_codes(session) if codes is None else codes
+    return only_round(session, round_code) if round_code is not None or len(codes) < 2 else codes[0]
+
+
 def round_overview(
     session: Session,
     clock: Clock,
@@ -185,7 +191,7 @@ def round_overview(
     filter value keeps nothing.
     """
     codes = round_codes(session)
-    code = only_round(session, round_code) if round_code is not None or len(codes) < 2 else codes[0]
+    code = desk_round(session, round_code, codes)
     today = clock.today
     views = measure_views(session, clock, round_code=code)
     units = list(session.execute(select(Unit.code, Unit.name, Unit.id)))

@@ -39,7 +39,6 @@ from tasks.reports.assignments import decide_extension
 from tasks.reports.desk import (
     COUNTS,
     LIGHT_WORD,
-    chart_rows,
     closed_measures,
     extension_queue,
     review_queue,
@@ -88,14 +87,16 @@ def _context(request: Request, config: Settings, visitor: Visitor, **values: Any
     )
 
 
-def _error(request: Request, visitor: Visitor, status: int, heading: str, message: str) -> HTMLResponse:
+def error_page(request: Request, visitor: Visitor, status: int, heading: str, message: str) -> HTMLResponse:
     config: Settings = request.app.state.settings
     context = _context(request, config, visitor, heading=heading, message=message)
     return _render(request, "error.html", context, status)
 
 
 def _refused(request: Request, visitor: Visitor) -> HTMLResponse:
-    return _error(request, visitor, 403, "没有权限", "领导账号只能查看，不能办理销号、退回、延期审批等操作。")
+    return error_page(
+        request, visitor, 403, "没有权限", "领导账号只能查看，不能办理销号、退回、延期审批等操作。"
+    )
 
 
 def _refusal(request: Request, visitor: Visitor, action: str) -> HTMLResponse | None:
@@ -127,11 +128,14 @@ def _overview(
     round_code: str | None,
     filters: dict[str, str],
 ) -> HTMLResponse:
+    from tasks.reports.desk_trend import round_trend
+
     try:
         with db.unit_of_work() as session:
             overview = round_overview(session, now, round_code, **_given(filters))
+            trend = round_trend(session, now, overview.round_code)
     except ZhenggaiError as error:
-        return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
+        return error_page(request, visitor, 404, "没有找到这一轮整改", str(error))
     base = f"/desk/r/{overview.round_code}"
 
     def link(**filters: str) -> str:
@@ -140,7 +144,7 @@ def _overview(
 
     from markupsafe import Markup
 
-    from tasks.charts.svg import completion_svg, lights_svg
+    from tasks.charts.desk import draw
     from tasks.notify.log import list_deliveries
 
     with db.unit_of_work() as session:
@@ -152,9 +156,13 @@ def _overview(
         "sent": today_messages.count("sent"),
         "trouble": sum(1 for s in today_messages if s in ("failed", "in_doubt")),
     }
-    charts = [
-        Markup(completion_svg(chart_rows(overview))),  # every text escaped in tasks.charts.svg
-        Markup(lights_svg([(u.name, u.lights) for u in overview.units])),
+    charts = [  # (name, inline SVG, its PNG for documents); every text escaped in tasks.charts.svg
+        (
+            name,
+            Markup(draw(name, "svg", overview=overview, trend=trend).decode()),
+            f"{base}/charts/{name}.png",
+        )
+        for name in ("completion", "lights", "trend")
     ]
     context = _context(
         request,
@@ -222,7 +230,7 @@ def _overview_xlsx(
         with db.unit_of_work() as session:
             overview = round_overview(session, now, round_code, **_given(filters))
     except ZhenggaiError as error:
-        return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
+        return error_page(request, visitor, 404, "没有找到这一轮整改", str(error))
     name = f"overview-{overview.round_code}-{overview.today.isoformat()}.xlsx"
     return Response(
         overview_workbook(overview, now),
@@ -289,7 +297,7 @@ async def post_review(
     """销号 (``accept``, with a note), 退回 (``return``, with a reason) or reopen (``reopen``, with a reason)."""
     form = await posted_form(request, db, visitor)
     if action not in {a.value for a in ReviewAction}:
-        return _error(request, visitor, 404, "没有这个操作", "只能销号、退回或重新打开。")
+        return error_page(request, visitor, 404, "没有这个操作", "只能销号、退回或重新打开。")
     if refusal := _refusal(request, visitor, action):
         return refusal
     review_action = ReviewAction(action)
@@ -306,7 +314,7 @@ async def post_review(
             )
             session.commit()
     except (InvalidReview, InvalidTransition, UnknownMeasure) as error:
-        return _error(request, visitor, 422, f"未能{ACTION_LABEL[review_action]}", _review_error(error))
+        return error_page(request, visitor, 422, f"未能{ACTION_LABEL[review_action]}", _review_error(error))
     sync = ""
     if review_action in (ReviewAction.ACCEPT, ReviewAction.REOPEN):
         sync = sync_after_review(db, config, code)
@@ -321,12 +329,12 @@ async def post_extension_decision(
     """Approve (the measure's deadline moves; the original is kept on the request) or refuse, with a note."""
     form = await posted_form(request, db, visitor)
     if decision not in ("approve", "refuse"):
-        return _error(request, visitor, 404, "没有这个操作", "只能批准或不予延期。")
+        return error_page(request, visitor, 404, "没有这个操作", "只能批准或不予延期。")
     if refusal := _refusal(request, visitor, "decide_extension"):
         return refusal
     note = str(form.get("note") or "")
     if decision == "refuse" and not note.strip():
-        return _error(request, visitor, 422, "未能办理", "不予延期须写明理由。")
+        return error_page(request, visitor, 422, "未能办理", "不予延期须写明理由。")
     try:
         with db.unit_of_work() as session:
             decide_extension(
@@ -339,7 +347,9 @@ async def post_extension_decision(
             )
             session.commit()
     except InvalidExtensionRequest:
-        return _error(request, visitor, 422, "未能办理", "这份延期申请已经办理过，或不存在。请刷新后再看。")
+        return error_page(
+            request, visitor, 422, "未能办理", "这份延期申请已经办理过，或不存在。请刷新后再看。"
+        )
     return RedirectResponse(f"/desk/review?done={decision}#extensions", status_code=303)
 
 
@@ -352,7 +362,7 @@ def desk_file(request: Request, sha256: str, config: Config, db: Db, visitor: De
         db,
         visitor,
         sha256,
-        error=_error,
+        error=error_page,
         unknown="没有这个文件。",
         missing="文件已登记，但存储中缺失。",
     )
@@ -386,35 +396,41 @@ def ranking(
     return _render(request, "desk/ranking.html", context, 200 if page else 422 if period else 200)
 
 
+def message_rows(session: Any, now: Now, day: date) -> list[tuple[dict[str, Any], str | None, str | None]]:
+    """The delivery log of a local day as the desk shows it (recipients and links masked), with each
+    message's measure and unit codes."""
+    from tasks.notify.log import list_deliveries
+
+    return [
+        (
+            {
+                "id": d.id,
+                "status": d.status.value,
+                "at": d.sent_at or d.last_attempt_at or d.due_at,
+                "kind": d.kind,
+                "recipient": d.recipient_masked,
+                "channel": d.channel,
+                "title": mask_links(d.title or ""),
+                "error": mask_links(d.error or ""),
+            },
+            measure,
+            unit,
+        )
+        for d, measure, unit in list_deliveries(session, now, day=day, limit=500)
+    ]
+
+
 @router.get("/desk/messages", response_class=HTMLResponse)
 def messages(
     request: Request, config: Config, db: Db, now: Now, visitor: DeskSignedIn, day: str = "", done: str = ""
 ) -> HTMLResponse:
     """The delivery log of a day (default today): recipients and sign-in links masked; failed and in doubt first."""
-    from tasks.notify.log import list_deliveries
-
     try:
         chosen = date.fromisoformat(day) if day else now.today
     except ValueError:
         chosen = now.today
     with db.unit_of_work() as session:
-        rows = [
-            (
-                {
-                    "id": d.id,
-                    "status": d.status.value,
-                    "at": d.sent_at or d.last_attempt_at or d.due_at,
-                    "kind": d.kind,
-                    "recipient": d.recipient_masked,
-                    "channel": d.channel,
-                    "title": mask_links(d.title or ""),
-                    "error": mask_links(d.error or ""),
-                },
-                measure,
-                unit,
-            )
-            for d, measure, unit in list_deliveries(session, now, day=chosen, limit=500)
-        ]
+        rows = message_rows(session, now, chosen)
     trouble = [r for r in rows if r[0]["status"] in ("failed", "in_doubt")]
     context = _context(
         request,
@@ -445,5 +461,5 @@ async def post_resend(
         chosen = resend(session, now, ids=[delivery_id])
         session.commit()
     if not chosen:
-        return _error(request, visitor, 422, "未能重发", "这条消息不是发送失败或不确定的消息，或不存在。")
+        return error_page(request, visitor, 422, "未能重发", "这条消息不是发送失败或不确定的消息，或不存在。")
     return RedirectResponse(f"/desk/messages?done=resend#all-d{delivery_id}", status_code=303)
