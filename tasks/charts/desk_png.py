@@ -23,7 +23,6 @@ CHART_FONT = "黑体"
 WIDTH = 1200  # about 190 dpi across an A4 page's 156 mm of text
 ROW, TOP, BOTTOM = 36, 84, 30  # a bar chart is TOP + ROW × rows + BOTTOM pixels high
 TREND_HEIGHT = 540
-LABEL_CHARS = 16
 
 
 def bars_height(rows: int) -> int:
@@ -62,8 +61,13 @@ def _png(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+def _fit(draw: ImageDraw.ImageDraw, label: str, font: ImageFont.FreeTypeFont, width: float) -> str:
+    """The label, cut with … to fit ``width`` pixels."""
+    if draw.textlength(label, font=font) <= width:
+        return label
+    while label and draw.textlength(label + "…", font=font) > width:
+        label = label[:-1]
+    return label + "…"
 
 
 def _legend(draw: ImageDraw.ImageDraw, items: Sequence[tuple[str, str]], y: int) -> None:
@@ -83,7 +87,13 @@ def completion_png(rows: Sequence[tuple[str, int, int]], title: str = "各问题
     left, right = 330, WIDTH - 120
     for index, (label, done, total) in enumerate(rows):
         y = TOP + index * ROW
-        draw.text((left - 14, y + ROW / 2), _short(label), font=text, fill="#000000", anchor="rm")
+        draw.text(
+            (left - 14, y + ROW / 2),
+            _fit(draw, label, text, left - 24),
+            font=text,
+            fill="#000000",
+            anchor="rm",
+        )
         draw.rectangle([(left, y + 6), (right, y + ROW - 6)], fill=COLOURS["rest"])
         share = done / total if total else 0.0
         if share:
@@ -103,7 +113,13 @@ def lights_png(rows: Sequence[tuple[str, dict[str, int]]], title: str = "各单�
     left, right = 330, WIDTH - 200
     for index, (label, counts) in enumerate(rows):
         y = TOP + index * ROW
-        draw.text((left - 14, y + ROW / 2), _short(label), font=text, fill="#000000", anchor="rm")
+        draw.text(
+            (left - 14, y + ROW / 2),
+            _fit(draw, label, text, left - 24),
+            font=text,
+            fill="#000000",
+            anchor="rm",
+        )
         x = float(left)
         words = []
         for light, word in LIGHT_WORD.items():
