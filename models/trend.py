@@ -1,8 +1,8 @@
 """The weekly trend of a round: how many measures were done, overdue and missing a report at each week's end.
 
 Pure rules over each measure's history (its status changes and its reports with their times), replayed
-as of each week's last instant by the rules the overview and the notice use: the status then is
-``models.rules.status_as_of``, 逾期 is ``models.rules.is_overdue``, a missing report is
+as of each week's last instant by the rules the overview and the notice use: the status then as
+``models.rules.status_as_of`` reads it, 逾期 is ``models.rules.is_overdue``, a missing report is
 ``models.periods.missing_period`` for each party that owes reports (the measure, or each member of the
 collective that owns it). The current week is judged at the clock's now with the stored status, so the
 last point is the overview's counts.
@@ -11,14 +11,14 @@ last point is the overview's counts.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from models.clock import Clock
 from models.enums import MeasureStatus
-from models.periods import missing_period
-from models.rules import LaterReport, is_finished, is_overdue, status_as_of
+from models.periods import missing_period, reported_in
+from models.rules import is_finished, is_overdue, status_after_report
 
 # The series of the trend, in the order drawn, with their Chinese names.
 TREND_SERIES = {"done": "已完成", "overdue": "逾期", "missing": "未按期报送"}
@@ -78,24 +78,38 @@ def week_mondays(start: date, today: date) -> list[date]:
     return [first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
 
 
-def status_then(history: MeasureHistory, moment: datetime) -> MeasureStatus:
-    """The measure's status at ``moment``: its last status change by then, moved by the reports after it."""
-    times = [at for at, _ in history.status_changes]
-    index = bisect_right(times, moment)
-    last = history.status_changes[index - 1] if index else None
-    later = [
-        LaterReport(r.claimed_done, r.retracts_done_claim)
-        for r in history.reports
-        if r.at <= moment and (last is None or r.at > last[0])
-    ]
-    return status_as_of(last[1].value if last else None, later)
+def statuses_then(history: MeasureHistory, moments: Sequence[datetime]) -> list[MeasureStatus]:
+    """The measure's status at each of ``moments`` (ascending), in one pass over its history: as
+    ``models.rules.status_as_of`` reads it, each status change sets the status and each report after it
+    moves it by ``models.rules.status_after_report`` (a report at the very moment of a change is before it)."""
+    events: list[tuple[datetime, int, MeasureStatus | ReportFact]] = [
+        (r.at, 0, r) for r in history.reports
+    ] + [(at, 1, status) for at, status in history.status_changes]
+    events.sort(key=lambda event: (event[0], event[1]))
+    status, index, out = MeasureStatus.PLANNED, 0, []
+    for moment in moments:
+        while index < len(events) and events[index][0] <= moment:
+            fact = events[index][2]
+            if isinstance(fact, ReportFact):
+                status = status_after_report(
+                    status, fact.claimed_done, retracts_done_claim=fact.retracts_done_claim
+                )
+            else:
+                status = fact
+            index += 1
+        out.append(status)
+    return out
 
 
-def _missing_then(history: MeasureHistory, clock: Clock) -> bool:
+def _missing(
+    history: MeasureHistory, owed: Mapping[tuple[str, date], tuple[datetime, datetime] | None], at: datetime
+) -> bool:
+    period = owed.get((history.cadence or "", history.since))
+    if period is None:
+        return False
     for times in history.owed:
-        index = bisect_right(times, clock.now)
-        last = times[index - 1] if index else None
-        if missing_period(history.cadence, since=history.since, last_report_at=last, clock=clock):
+        index = bisect_right(times, at)
+        if not reported_in(period, times[index - 1] if index else None):
             return True
     return False
 
@@ -104,16 +118,26 @@ def weekly_trend(histories: Sequence[MeasureHistory], clock: Clock, start: date)
     """Done, overdue and missing at the end of each week from ``start``'s (the feedback date) to now's."""
     if start > clock.today:
         return ()
-    points = []
+    clocks = []
     for monday in week_mondays(start, clock.today):
         sunday = monday + timedelta(days=6)
-        current = sunday >= clock.today
-        judged = clock if current else clock.on(sunday)
+        clocks.append((monday, clock if sunday >= clock.today else clock.on(sunday)))
+    moments = [judged.now for _, judged in clocks]
+    past = [statuses_then(h, moments) for h in histories]
+    cadences = {(h.cadence, h.since) for h in histories if h.cadence}
+    points = []
+    for week, (monday, judged) in enumerate(clocks):
+        current = week == len(clocks) - 1
+        # The period each cadence owes then: one question per cadence, not per measure.
+        owed = {
+            (cadence, since): missing_period(cadence, since=since, last_report_at=None, clock=judged)
+            for cadence, since in cadences
+        }
         done = overdue = missing = 0
-        for history in histories:
-            status = history.status if current else status_then(history, judged.now)
+        for history, statuses in zip(histories, past, strict=True):
+            status = history.status if current else statuses[week]
             done += is_finished(status)
             overdue += is_overdue(status, history.deadline, judged.today)
-            missing += _missing_then(history, judged)
+            missing += _missing(history, owed, judged.now)
         points.append(WeekPoint(monday, judged.now, done, overdue, missing))
     return tuple(points)

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from models.clock import Clock
 from models.errors import UnknownChart
 from models.trend import TREND_SERIES, WeekPoint
-from tasks.reports.desk import Overview, chart_rows, desk_round, round_overview
-from tasks.reports.desk_trend import round_trend
+from tasks.reports.desk import Overview, chart_rows
+from tasks.reports.desk_memo import overview_of, remembered, trend_of
 
 CHARTS = {
     "completion": "各问题完成情况",
@@ -99,11 +99,15 @@ def draw(
 
 
 def round_chart(session: Session, clock: Clock, round_code: str | None, name: str, format: str) -> Chart:
-    """A chart of a round (none named: the overview's round) as of the clock's now."""
+    """A chart of a round (none named: the overview's round) as of the clock's now, remembered
+    (``tasks.reports.desk_memo``: a write to the ledger or the next minute draws it anew)."""
     if name not in CHARTS or format not in FORMATS:
         raise UnknownChart(f"no chart '{name}.{format}': {', '.join(f'{n}.svg|png' for n in CHARTS)}")
-    if name == "trend":
-        code = desk_round(session, round_code)
-        return Chart(code, name, format, draw(name, format, trend=round_trend(session, clock, code)))
-    overview = round_overview(session, clock, round_code)
-    return Chart(overview.round_code, name, format, draw(name, format, overview=overview))
+    overview = overview_of(session, clock, round_code)
+
+    def drawn() -> bytes:
+        trend = trend_of(session, clock, overview) if name == "trend" else ()
+        return draw(name, format, overview=overview, trend=trend)
+
+    content = remembered(session, clock, ("chart", overview.round_code, name, format), drawn)
+    return Chart(overview.round_code, name, format, content)

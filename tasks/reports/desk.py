@@ -92,6 +92,7 @@ class Overview:
     measures: tuple[MeasureView, ...]  # after the filters
     filters: dict[str, str]
     leaders: tuple[tuple[str, str], ...] = ()  # (contact code, how overviews name them) of the round
+    views: tuple[MeasureView, ...] = ()  # every measure of the round, before the filters
 
     @property
     def completion_rate(self) -> str:
@@ -166,12 +167,6 @@ def _tally(row: UnitRow, view: MeasureView, unit_code: str, *, lead: bool, today
         row.last_report = last
 
 
-def desk_round(session: Session, round_code: str | None, codes: Sequence[str] | None = None) -> str:
-    """The round the desk shows: the one named, else the ledger's only (or first, by code) round."""
-    codes = round_codes(session) if codes is None else codes
-    return only_round(session, round_code) if round_code is not None or len(codes) < 2 else codes[0]
-
-
 def round_overview(
     session: Session,
     clock: Clock,
@@ -191,7 +186,7 @@ def round_overview(
     filter value keeps nothing.
     """
     codes = round_codes(session)
-    code = desk_round(session, round_code, codes)
+    code = only_round(session, round_code) if round_code is not None or len(codes) < 2 else codes[0]
     today = clock.today
     views = measure_views(session, clock, round_code=code)
     units = list(session.execute(select(Unit.code, Unit.name, Unit.id)))
@@ -252,6 +247,7 @@ def round_overview(
         measures=tuple(kept),
         filters=filters,
         leaders=tuple((code, name or code) for code, name in leaders),
+        views=tuple(views),
     )
 
 

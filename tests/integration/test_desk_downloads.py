@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -98,19 +98,10 @@ def test_an_unknown_chart_or_round_is_404_and_a_unit_is_kept_out(desk: Any) -> N
     assert unit.get("/desk/charts/trend.png", follow_redirects=False).status_code == 303
 
 
-def test_a_report_shows_in_the_trend_at_once(desk: Any) -> None:
+def report_done(database: Database, ledger: DeskLedger, clock: Any) -> None:
     from flows.intake import submit_report
     from tasks.reports.record import ReportInput
 
-    client, ledger, database = desk
-    sign_in(client, ledger, "coordinator")
-
-    def done_now() -> str:
-        svg = ET.fromstring(client.get("/desk/charts/trend.svg").content)
-        titles = [t.text or "" for t in svg.iter(f"{SVG}title") if (t.text or "").startswith("已完成")]
-        return titles[-1]
-
-    before = done_now()
     submit_report(
         database,
         ReportInput(
@@ -120,11 +111,57 @@ def test_a_report_shows_in_the_trend_at_once(desk: Any) -> None:
             claimed_status=ReportStatus.DONE,
         ),
         actor="test",
-        clock=client.app.state.settings.clock(),
+        clock=clock,
         emit=False,
     )
+
+
+def test_a_report_shows_in_the_overview_and_every_chart_at_once(desk: Any) -> None:
+    client, ledger, database = desk
+    sign_in(client, ledger, "coordinator")
+
+    def done_now() -> tuple[int, int, bytes]:
+        page = client.get("/desk").text
+        count = int(page.split('id="count-done"')[1].split('class="n">')[1].split("<")[0])
+        svg = ET.fromstring(client.get("/desk/charts/trend.svg").content)
+        titles = [t.text or "" for t in svg.iter(f"{SVG}title") if (t.text or "").startswith("已完成")]
+        return (
+            count,
+            int(titles[-1].split()[-1].removesuffix("项")),
+            client.get("/desk/charts/completion.png").content,
+        )
+
+    before = done_now()
+    assert done_now() == before  # asked again (remembered): the same
+    report_done(database, ledger, client.app.state.settings.clock())
     after = done_now()
-    assert int(after.split()[-1].removesuffix("项")) == int(before.split()[-1].removesuffix("项")) + 1
+    assert after[:2] == (before[0] + 1, before[1] + 1) and after[2] != before[2]
+
+
+def test_the_memo_keeps_an_overview_until_the_ledger_changes(desk: Any) -> None:
+    from tasks.reports.desk_memo import overview_of, trend_of
+
+    client, ledger, database = desk
+    clock = client.app.state.settings.clock()
+    with database.unit_of_work() as session:
+        first = overview_of(session, clock, "portal-round")
+        trend = trend_of(session, clock, first)
+        assert (
+            overview_of(session, clock, "portal-round") is first and trend_of(session, clock, first) is trend
+        )
+        assert (
+            overview_of(session, clock.at(clock.now.replace(second=0) + timedelta(minutes=1)), "portal-round")
+            is not first
+        )
+    report_done(database, ledger, clock)
+    with database.unit_of_work() as session:
+        again = overview_of(session, clock, "portal-round")
+        assert again is not first and again.counts["done"] == first.counts["done"] + 1
+    csrf = sign_in(client, ledger, "coordinator")  # a review (a status change) is a write too
+    client.post(f"/desk/measures/{ledger.claimed}/accept", data={"csrf": csrf, "note": "现场核查"})
+    with database.unit_of_work() as session:
+        closed = overview_of(session, clock, "portal-round")
+        assert closed is not again and closed.counts["closed"] == again.counts["closed"] + 1
 
 
 def test_the_review_desk_exports_its_three_tables(desk: Any) -> None:

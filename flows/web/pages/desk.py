@@ -128,12 +128,12 @@ def _overview(
     round_code: str | None,
     filters: dict[str, str],
 ) -> HTMLResponse:
-    from tasks.reports.desk_trend import round_trend
+    from tasks.reports.desk_memo import overview_of, trend_of
 
     try:
         with db.unit_of_work() as session:
-            overview = round_overview(session, now, round_code, **_given(filters))
-            trend = round_trend(session, now, overview.round_code)
+            overview = overview_of(session, now, round_code, **_given(filters))
+            trend = trend_of(session, now, overview_of(session, now, overview.round_code))
     except ZhenggaiError as error:
         return error_page(request, visitor, 404, "没有找到这一轮整改", str(error))
     base = f"/desk/r/{overview.round_code}"

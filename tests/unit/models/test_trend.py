@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from models.clock import Clock
 from models.enums import MeasureStatus
-from models.trend import MeasureHistory, ReportFact, status_then, week_mondays, weekly_trend
+from models.trend import MeasureHistory, ReportFact, statuses_then, week_mondays, weekly_trend
 from models.workdays import ChinaCalendar
 
 SHANGHAI = "Asia/Shanghai"
@@ -72,9 +72,17 @@ def test_the_status_then_replays_reports_after_the_last_change_by_the_intake_rul
         changes=(("2023-10-20 10:00", MeasureStatus.IN_PROGRESS),),
         reports=(("2023-10-24 10:00", True),),
     )
-    assert status_then(measure, at("2023-10-19 23:00")) == MeasureStatus.PLANNED
-    assert status_then(measure, at("2023-10-22 23:00")) == MeasureStatus.IN_PROGRESS
-    assert status_then(measure, at("2023-10-29 23:00")) == MeasureStatus.DONE
+    moments = [at("2023-10-19 23:00"), at("2023-10-22 23:00"), at("2023-10-29 23:00")]
+    assert statuses_then(measure, moments) == [
+        MeasureStatus.PLANNED,
+        MeasureStatus.IN_PROGRESS,
+        MeasureStatus.DONE,
+    ]
+    # A 退回 at the moment of a done report: the change comes after the report, as the notice reads it.
+    returned = history(
+        changes=(("2023-10-24 10:00", MeasureStatus.IN_PROGRESS),), reports=(("2023-10-24 10:00", True),)
+    )
+    assert statuses_then(returned, [at("2023-10-29 23:00")]) == [MeasureStatus.IN_PROGRESS]
 
 
 def test_a_weekly_measure_is_missing_in_the_weeks_its_report_did_not_come() -> None:

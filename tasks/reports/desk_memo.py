@@ -1,0 +1,102 @@
+"""A memo of the desk's heavy reads (the overview of a round, its weekly trend, the charts drawn from them),
+so that the pages and charts asked for one after another are not each computed anew.
+
+An entry is kept under the ledger's write stamp and the minute: every report, status change, escalation,
+plan edit, unit, contact, round or calendar change moves the stamp (``ledger_stamp``: the newest id or
+``updated_at`` of each table the overview reads, and their row counts), so an entry is never used after a
+write; and the derived states move with the clock only at whole minutes (cadences and deadlines are
+written to the minute), so an entry is never used past its minute. One process keeps its own memo.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.clock import Clock
+from models.tables import (
+    CalendarImport,
+    Contact,
+    ImportedDay,
+    Measure,
+    Problem,
+    Report,
+    Round,
+    StatusEvent,
+    Unit,
+    measure_co_units,
+)
+from models.trend import WeekPoint
+from tasks.reports.desk import Overview, round_overview
+from tasks.reports.desk_trend import round_trend
+
+T = TypeVar("T")
+SIZE = 64  # entries: a handful of rounds × filters × charts
+_lock = threading.Lock()
+_memo: OrderedDict[Hashable, Any] = OrderedDict()
+
+
+def ledger_stamp(session: Session) -> tuple[Any, ...]:
+    """What any write to the tables the overview reads changes (one statement): their newest ids or
+    ``updated_at``, their row counts, and a sum over the co-owners' links."""
+    co = measure_co_units.c
+    columns: list[Any] = [
+        func.max(Report.id),
+        func.max(StatusEvent.id),
+        func.max(Measure.updated_at),
+        func.count(Measure.id),
+        func.max(Problem.updated_at),
+        func.count(Problem.id),
+        func.max(Round.updated_at),
+        func.max(Unit.updated_at),
+        func.count(Unit.id),
+        func.max(Contact.updated_at),
+        func.max(CalendarImport.id),
+        func.count(ImportedDay.id),
+    ]
+    subqueries: list[Any] = [select(column).scalar_subquery() for column in columns]
+    subqueries.append(select(func.count()).select_from(measure_co_units).scalar_subquery())
+    subqueries.append(select(func.sum(co.measure_id * 65_537 + co.unit_id)).scalar_subquery())
+    return tuple(session.execute(select(*subqueries)).one())
+
+
+def remembered(session: Session, clock: Clock, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, or what it gave for ``key`` earlier in this minute with the ledger unchanged since."""
+    bind = session.get_bind()
+    minute = clock.now.replace(second=0, microsecond=0)
+    full = (str(bind.engine.url), clock.timezone, minute, ledger_stamp(session), key)
+    with _lock:
+        if full in _memo:
+            _memo.move_to_end(full)
+            return _memo[full]  # type: ignore[no-any-return]
+    value = compute()
+    with _lock:
+        _memo[full] = value
+        while len(_memo) > SIZE:
+            _memo.popitem(last=False)
+    return value
+
+
+def forget() -> None:
+    """Empty the memo (tests that time or count computations)."""
+    with _lock:
+        _memo.clear()
+
+
+def overview_of(session: Session, clock: Clock, round_code: str | None, **filters: str | None) -> Overview:
+    """``tasks.reports.desk.round_overview``, remembered."""
+    key = ("overview", round_code, tuple(sorted(filters.items())))
+    return remembered(session, clock, key, lambda: round_overview(session, clock, round_code, **filters))
+
+
+def trend_of(session: Session, clock: Clock, overview: Overview) -> tuple[WeekPoint, ...]:
+    """The weekly trend of the overview's round (``tasks.reports.desk_trend.round_trend``), remembered."""
+    key = ("trend", overview.round_code)
+    return remembered(
+        session, clock, key, lambda: round_trend(session, clock, overview.round_code, overview.views)
+    )
