@@ -2,8 +2,9 @@
 
 On a copy of the loaded ledger (40 units, 2,100 measures, 21,000 reports), a fresh process signs a
 coordinator in by link and fetches, as of the city's last day, the overview (``/desk``: counts, units,
-the measures list and its three inline charts) and each chart alone as SVG and as PNG (the median of 15
-each).
+the measures list and its three inline charts) and each chart alone as SVG and as PNG: the median of 15
+each, and the first alone (the desk's memo emptied before it: computed from the ledger, as after a
+report; the others are remembered until the ledger changes or the minute turns).
 
     python -m bench.bench_desk [--scale 1] [--seed 8]
 """
@@ -24,13 +25,16 @@ def run(*, seed: int, scale: float, workdir: Path, runs: int = 15) -> Results:
     city = ensure_city(workdir, seed, scale)
     url = sqlite_url(city.scratch_copy("desk"))
     result = check(run_step("desk", {"url": url, "runs": runs, "as_of": city.info.last_day}), "desk")
-    medians, weeks = result.data["medians"], result.data["trend_points"]
-    note = f"{city.info.measures} measures, {weeks} weeks; {runs} requests in-process"
+    first, medians, weeks = result.data["first"], result.data["medians"], result.data["trend_points"]
     for name, seconds in medians.items():
         target = OVERVIEW_MS if name == "overview" else CHART_MS
+        label = "desk: overview (/desk)" if name == "overview" else f"desk: chart {name}"
         ms = float(seconds) * 1000
-        label = "desk: overview (/desk), median" if name == "overview" else f"desk: chart {name}, median"
-        results.add(label, ms, "ms", target=f"< {target:g} ms", met=ms < target, note=note)
+        note = f"{city.info.measures} measures, {weeks} weeks; {runs} requests in-process, the first computed"
+        results.add(f"{label}, median", ms, "ms", target=f"< {target:g} ms", met=ms < target, note=note)
+        cold = float(first[name]) * 1000
+        note = "memo emptied: computed from the ledger, as after a report"
+        results.add(f"{label}, first", cold, "ms", target=f"< {target:g} ms", met=cold < target, note=note)
     return results
 
 

@@ -179,8 +179,9 @@ def portal(payload: dict[str, Any]) -> dict[str, Any]:
 @step
 def desk(payload: dict[str, Any]) -> dict[str, Any]:
     """The desk in-process (``TestClient``) as of the city's last day (17:00 there): a coordinator signs in
-    by link, then the overview and each chart (SVG and PNG) are fetched ``runs`` times each; the seconds
-    of each request (the test client adds no network)."""
+    by link, then the overview and each chart (SVG and PNG) are fetched ``runs`` times each, the first
+    with the desk's memo emptied (computed, as after a write), the others remembered; the seconds of each
+    request (the test client adds no network)."""
     import statistics
     from datetime import UTC, datetime, timedelta
 
@@ -189,6 +190,7 @@ def desk(payload: dict[str, Any]) -> dict[str, Any]:
     from flows.web.app import create_app
     from flows.web.deps import clock
     from models.enums import TokenRole
+    from tasks.reports.desk_memo import forget
     from tasks.reports.signin import sign_in_link
     from tasks.reports.tokens import issue_token
 
@@ -217,14 +219,18 @@ def desk(payload: dict[str, Any]) -> dict[str, Any]:
         assert answer.status_code == 200, (path, answer.status_code)
         return seconds
 
-    medians = {"overview": statistics.median(timed("/desk") for _ in range(runs))}
-    for name in ("completion", "lights", "trend"):
-        for format in ("svg", "png"):
-            medians[f"{name}.{format}"] = statistics.median(
-                timed(f"/desk/charts/{name}.{format}") for _ in range(runs)
-            )
+    paths = {"overview": "/desk"} | {
+        f"{name}.{format}": f"/desk/charts/{name}.{format}"
+        for name in ("completion", "lights", "trend")
+        for format in ("svg", "png")
+    }
+    first, medians = {}, {}
+    for key, path in paths.items():
+        forget()  # computed from the ledger, as after a write; then remembered (tasks.reports.desk_memo)
+        first[key] = timed(path)
+        medians[key] = statistics.median([first[key], *(timed(path) for _ in range(runs - 1))])
     size = client.get("/desk/charts/trend.svg").text.count("<circle")
-    return {"seconds": medians["overview"], "medians": medians, "trend_points": size // 3}
+    return {"seconds": medians["overview"], "first": first, "medians": medians, "trend_points": size // 3}
 
 
 def _settings(url: str) -> Any:

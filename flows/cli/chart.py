@@ -33,15 +33,9 @@ def chart(
 
     Example: zhenggai chart trend --round xinhua-2023-xc2 --as-of 2023-12-29 -o 每周趋势.png
     """
-    from tasks.charts.desk import CHARTS, FORMATS, round_chart
+    from tasks.charts.desk import CHARTS, round_chart
 
     format = output.suffix.lower().lstrip(".")
-    if name not in CHARTS:
-        raise typer.BadParameter(f"'{name}' is not a chart: {', '.join(CHARTS)}", param_hint="NAME")
-    if format not in FORMATS:
-        raise typer.BadParameter(
-            f"'{output.name}' should end in .png or .svg (the format is the suffix)", param_hint="--output"
-        )
     day = parse_date_option(as_of, "--as-of")
     clock = cli_clock()
     if day is not None:

@@ -73,8 +73,7 @@ def draw(
     """One chart in ``format`` (svg or png) from the overview (completion, lights) or the trend's weeks."""
     from tasks.charts import svg
 
-    if name not in CHARTS or format not in FORMATS:
-        raise UnknownChart(f"no chart '{name}.{format}': {', '.join(f'{n}.svg|png' for n in CHARTS)}")
+    check_chart(name, format)
     if name == "trend":
         weeks = trend_rows(trend)
         if format == "svg":
@@ -98,11 +97,18 @@ def draw(
     return lights_png(lights_rows(overview), CHARTS[name])
 
 
+def check_chart(name: str, format: str) -> None:
+    """Raise ``UnknownChart`` unless ``name`` is one of ``CHARTS`` and ``format`` one of ``FORMATS``."""
+    if name not in CHARTS:
+        raise UnknownChart(f"'{name}' is not a chart: {', '.join(CHARTS)}")
+    if format not in FORMATS:
+        raise UnknownChart(f"a chart is drawn as {' or '.join(FORMATS)}, not '{format}'")
+
+
 def round_chart(session: Session, clock: Clock, round_code: str | None, name: str, format: str) -> Chart:
     """A chart of a round (none named: the overview's round) as of the clock's now, remembered
     (``tasks.reports.desk_memo``: a write to the ledger or the next minute draws it anew)."""
-    if name not in CHARTS or format not in FORMATS:
-        raise UnknownChart(f"no chart '{name}.{format}': {', '.join(f'{n}.svg|png' for n in CHARTS)}")
+    check_chart(name, format)
     overview = overview_of(session, clock, round_code)
 
     def drawn() -> bytes:

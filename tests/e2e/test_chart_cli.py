@@ -59,9 +59,9 @@ def test_the_trend_as_svg_runs_weekly_from_the_feedback_date(
 @pytest.mark.usefixtures("seeded_database")
 def test_a_wrong_name_suffix_or_folder_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:
     wrong = cli("chart", "pie", "-o", tmp_path / "x.png")
-    assert wrong.exit_code == 2 and "'pie' is not a chart" in wrong.output
+    assert wrong.exit_code == 1 and "error: 'pie' is not a chart: completion, lights, trend" in wrong.output
     suffix = cli("chart", "trend", "-o", tmp_path / "x.gif")
-    assert suffix.exit_code == 2 and "should end in .png or .svg" in suffix.output
+    assert suffix.exit_code == 1 and "a chart is drawn as svg or png, not 'gif'" in suffix.output
     folder = cli("chart", "trend", "-o", tmp_path / "missing" / "x.png")
     assert folder.exit_code == 1 and "cannot write" in folder.output
     assert not (tmp_path / "x.gif").exists()

@@ -229,3 +229,15 @@ def test_the_ranking_exports_as_zhenggai_assess_writes_it(desk: Any) -> None:
     names = [row[1] for row in workbook.worksheets[0].iter_rows(values_only=True)]
     assert "新华路街道办事处" in names
     assert client.get("/desk/ranking.xlsx", params={"period": "bad"}).status_code == 422
+
+
+def test_the_overview_lists_the_first_measures_and_says_where_the_rest_are(
+    desk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, ledger, _db = desk
+    monkeypatch.setattr("flows.web.pages.desk.LISTED", 2)
+    sign_in(client, ledger, "coordinator")
+    page = client.get("/desk").text
+    assert page.count("data-code=") == 2 and 'id="listed"' in page and "含全部7项" in page
+    overdue = client.get("/desk/r/portal-round", params={"state": "overdue"}).text
+    assert overdue.count("data-code=") == 1 and 'id="listed"' not in overdue

@@ -57,6 +57,9 @@ DELIVERY_LABEL = {
 }
 logger = logging.getLogger("zhenggai.desk")
 
+# The measures the overview lists at most (a city round has thousands: the filters and Excel have the rest).
+LISTED = 200
+
 DONE = {
     "accept": "已销号",
     "return": "已退回",
@@ -176,6 +179,7 @@ def _overview(
         xlsx=f"{base}/overview.xlsx" + (f"?{urlencode(overview.filters)}" if overview.filters else ""),
         lights=list(Light),
         base=base,
+        listed=LISTED,
     )
     return _render(request, "desk/overview.html", context)
 
