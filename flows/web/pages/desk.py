@@ -90,16 +90,17 @@ def _context(request: Request, config: Settings, visitor: Visitor, **values: Any
     )
 
 
-def error_page(request: Request, visitor: Visitor, status: int, heading: str, message: str) -> HTMLResponse:
+def _error(request: Request, visitor: Visitor, status: int, heading: str, message: str) -> HTMLResponse:
     config: Settings = request.app.state.settings
     context = _context(request, config, visitor, heading=heading, message=message)
     return _render(request, "error.html", context, status)
 
 
+error_page = _error  # the desk's error page, for its other page modules (desk_downloads)
+
+
 def _refused(request: Request, visitor: Visitor) -> HTMLResponse:
-    return error_page(
-        request, visitor, 403, "没有权限", "领导账号只能查看，不能办理销号、退回、延期审批等操作。"
-    )
+    return _error(request, visitor, 403, "没有权限", "领导账号只能查看，不能办理销号、退回、延期审批等操作。")
 
 
 def _refusal(request: Request, visitor: Visitor, action: str) -> HTMLResponse | None:
@@ -138,7 +139,7 @@ def _overview(
             overview = overview_of(session, now, round_code, **_given(filters))
             trend = trend_of(session, now, overview_of(session, now, overview.round_code))
     except ZhenggaiError as error:
-        return error_page(request, visitor, 404, "没有找到这一轮整改", str(error))
+        return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
     base = f"/desk/r/{overview.round_code}"
 
     def link(**filters: str) -> str:
@@ -234,7 +235,7 @@ def _overview_xlsx(
         with db.unit_of_work() as session:
             overview = round_overview(session, now, round_code, **_given(filters))
     except ZhenggaiError as error:
-        return error_page(request, visitor, 404, "没有找到这一轮整改", str(error))
+        return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
     name = f"overview-{overview.round_code}-{overview.today.isoformat()}.xlsx"
     return Response(
         overview_workbook(overview, now),
@@ -301,7 +302,7 @@ async def post_review(
     """销号 (``accept``, with a note), 退回 (``return``, with a reason) or reopen (``reopen``, with a reason)."""
     form = await posted_form(request, db, visitor)
     if action not in {a.value for a in ReviewAction}:
-        return error_page(request, visitor, 404, "没有这个操作", "只能销号、退回或重新打开。")
+        return _error(request, visitor, 404, "没有这个操作", "只能销号、退回或重新打开。")
     if refusal := _refusal(request, visitor, action):
         return refusal
     review_action = ReviewAction(action)
@@ -318,7 +319,7 @@ async def post_review(
             )
             session.commit()
     except (InvalidReview, InvalidTransition, UnknownMeasure) as error:
-        return error_page(request, visitor, 422, f"未能{ACTION_LABEL[review_action]}", _review_error(error))
+        return _error(request, visitor, 422, f"未能{ACTION_LABEL[review_action]}", _review_error(error))
     sync = ""
     if review_action in (ReviewAction.ACCEPT, ReviewAction.REOPEN):
         sync = sync_after_review(db, config, code)
@@ -333,12 +334,12 @@ async def post_extension_decision(
     """Approve (the measure's deadline moves; the original is kept on the request) or refuse, with a note."""
     form = await posted_form(request, db, visitor)
     if decision not in ("approve", "refuse"):
-        return error_page(request, visitor, 404, "没有这个操作", "只能批准或不予延期。")
+        return _error(request, visitor, 404, "没有这个操作", "只能批准或不予延期。")
     if refusal := _refusal(request, visitor, "decide_extension"):
         return refusal
     note = str(form.get("note") or "")
     if decision == "refuse" and not note.strip():
-        return error_page(request, visitor, 422, "未能办理", "不予延期须写明理由。")
+        return _error(request, visitor, 422, "未能办理", "不予延期须写明理由。")
     try:
         with db.unit_of_work() as session:
             decide_extension(
@@ -351,9 +352,7 @@ async def post_extension_decision(
             )
             session.commit()
     except InvalidExtensionRequest:
-        return error_page(
-            request, visitor, 422, "未能办理", "这份延期申请已经办理过，或不存在。请刷新后再看。"
-        )
+        return _error(request, visitor, 422, "未能办理", "这份延期申请已经办理过，或不存在。请刷新后再看。")
     return RedirectResponse(f"/desk/review?done={decision}#extensions", status_code=303)
 
 
@@ -366,7 +365,7 @@ def desk_file(request: Request, sha256: str, config: Config, db: Db, visitor: De
         db,
         visitor,
         sha256,
-        error=error_page,
+        error=_error,
         unknown="没有这个文件。",
         missing="文件已登记，但存储中缺失。",
     )
@@ -465,5 +464,5 @@ async def post_resend(
         chosen = resend(session, now, ids=[delivery_id])
         session.commit()
     if not chosen:
-        return error_page(request, visitor, 422, "未能重发", "这条消息不是发送失败或不确定的消息，或不存在。")
+        return _error(request, visitor, 422, "未能重发", "这条消息不是发送失败或不确定的消息，或不存在。")
     return RedirectResponse(f"/desk/messages?done=resend#all-d{delivery_id}", status_code=303)
