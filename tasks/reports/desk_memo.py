@@ -36,7 +36,7 @@ from tasks.reports.desk import Overview, round_overview
 from tasks.reports.desk_trend import round_trend
 
 T = TypeVar("T")
-SIZE = 64  # entries: a handful of rounds × filters × charts
+SIZE = 24  # entries: a few rounds and filters (a city round's overview is a few MB) and the charts
 _lock = threading.Lock()
 _memo: OrderedDict[Hashable, Any] = OrderedDict()
 
@@ -89,9 +89,21 @@ def forget() -> None:
 
 
 def overview_of(session: Session, clock: Clock, round_code: str | None, **filters: str | None) -> Overview:
-    """``tasks.reports.desk.round_overview``, remembered."""
-    key = ("overview", round_code, tuple(sorted(filters.items())))
-    return remembered(session, clock, key, lambda: round_overview(session, clock, round_code, **filters))
+    """``tasks.reports.desk.round_overview``, remembered; a filtered one is kept from the round's
+    remembered measures (a click on a number reads no measure anew)."""
+    given = {key: value for key, value in filters.items() if value}
+    if not given:
+        return remembered(
+            session, clock, ("overview", round_code), lambda: round_overview(session, clock, round_code)
+        )
+    whole = overview_of(session, clock, round_code)
+    key = ("overview", whole.round_code, tuple(sorted(given.items())))
+    return remembered(
+        session,
+        clock,
+        key,
+        lambda: round_overview(session, clock, whole.round_code, views=whole.views, **given),
+    )
 
 
 def trend_of(session: Session, clock: Clock, overview: Overview) -> tuple[WeekPoint, ...]:

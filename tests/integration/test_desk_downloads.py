@@ -149,6 +149,10 @@ def test_the_memo_keeps_an_overview_until_the_ledger_changes(desk: Any) -> None:
         assert (
             overview_of(session, clock, "portal-round") is first and trend_of(session, clock, first) is trend
         )
+        # A filtered overview (a click on a number) keeps the round's remembered measures.
+        overdue = overview_of(session, clock, "portal-round", state="overdue", unit=None)
+        assert [v.code for v in overdue.measures] == [ledger.portal.overdue]
+        assert all(any(v is w for w in first.views) for v in overdue.measures)
         assert (
             overview_of(session, clock.at(clock.now.replace(second=0) + timedelta(minutes=1)), "portal-round")
             is not first

@@ -42,7 +42,6 @@ from tasks.reports.desk import (
     closed_measures,
     extension_queue,
     review_queue,
-    round_overview,
 )
 from tasks.reports.review import ACTION_LABEL, ReviewAction, review_measure
 
@@ -230,10 +229,11 @@ def _overview_xlsx(
     request: Request, db: Db, now: Now, visitor: Visitor, round_code: str | None, filters: dict[str, str]
 ) -> Response:
     from tasks.exchange.desk_excel import overview_workbook
+    from tasks.reports.desk_memo import overview_of
 
     try:
         with db.unit_of_work() as session:
-            overview = round_overview(session, now, round_code, **_given(filters))
+            overview = overview_of(session, now, round_code, **_given(filters))
     except ZhenggaiError as error:
         return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
     name = f"overview-{overview.round_code}-{overview.today.isoformat()}.xlsx"
