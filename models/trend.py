@@ -82,20 +82,21 @@ def statuses_then(history: MeasureHistory, moments: Sequence[datetime]) -> list[
     """The measure's status at each of ``moments`` (ascending), in one pass over its history: as
     ``models.rules.status_as_of`` reads it, each status change sets the status and each report after it
     moves it by ``models.rules.status_after_report`` (a report at the very moment of a change is before it)."""
-    events: list[tuple[datetime, int, MeasureStatus | ReportFact]] = [
-        (r.at, 0, r) for r in history.reports
-    ] + [(at, 1, status) for at, status in history.status_changes]
+    if not history.reports and not history.status_changes:
+        return [MeasureStatus.PLANNED] * len(moments)
+    # (when, a change after a report at the same moment, the report's claims, the change's status)
+    events: list[tuple[datetime, int, bool, bool, MeasureStatus | None]] = [
+        (r.at, 0, r.claimed_done, r.retracts_done_claim, None) for r in history.reports
+    ] + [(at, 1, False, False, changed) for at, changed in history.status_changes]
     events.sort(key=lambda event: (event[0], event[1]))
-    status, index, out = MeasureStatus.PLANNED, 0, []
+    status, index, out, count = MeasureStatus.PLANNED, 0, [], len(events)
     for moment in moments:
-        while index < len(events) and events[index][0] <= moment:
-            fact = events[index][2]
-            if isinstance(fact, ReportFact):
-                status = status_after_report(
-                    status, fact.claimed_done, retracts_done_claim=fact.retracts_done_claim
-                )
+        while index < count and events[index][0] <= moment:
+            _at, _order, claimed_done, retracts, changed = events[index]
+            if changed is not None:
+                status = changed
             else:
-                status = fact
+                status = status_after_report(status, claimed_done, retracts_done_claim=retracts)
             index += 1
         out.append(status)
     return out
@@ -122,7 +123,7 @@ def weekly_trend(histories: Sequence[MeasureHistory], clock: Clock, start: date)
     for monday in week_mondays(start, clock.today):
         sunday = monday + timedelta(days=6)
         clocks.append((monday, clock if sunday >= clock.today else clock.on(sunday)))
-    moments = [judged.now for _, judged in clocks]
+    moments = [judged.now for _, judged in clocks[:-1]]  # the current week reads the stored status
     past = [statuses_then(h, moments) for h in histories]
     cadences = {(h.cadence, h.since) for h in histories if h.cadence}
     points = []
@@ -134,10 +135,11 @@ def weekly_trend(histories: Sequence[MeasureHistory], clock: Clock, start: date)
             for cadence, since in cadences
         }
         done = overdue = missing = 0
+        day, moment = judged.today, judged.now
         for history, statuses in zip(histories, past, strict=True):
             status = history.status if current else statuses[week]
             done += is_finished(status)
-            overdue += is_overdue(status, history.deadline, judged.today)
-            missing += _missing(history, owed, judged.now)
+            overdue += is_overdue(status, history.deadline, day)
+            missing += _missing(history, owed, moment)
         points.append(WeekPoint(monday, judged.now, done, overdue, missing))
     return tuple(points)
