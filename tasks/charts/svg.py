@@ -85,7 +85,7 @@ def labelled_weeks(count: int, most: int = 12) -> set[int]:
     every = max(1, -(-count // most))
     labelled = set(range(0, count, every))
     if count and count - 1 not in labelled:
-        if count - 1 - max(labelled) < every / 2:
+        if count - 1 - max(labelled) <= every / 2:
             labelled.discard(max(labelled))
         labelled.add(count - 1)
     return labelled
