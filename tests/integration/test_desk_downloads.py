@@ -245,3 +245,22 @@ def test_the_overview_lists_the_first_measures_and_says_where_the_rest_are(
     assert page.count("data-code=") == 2 and 'id="listed"' in page and "含全部7项" in page
     overdue = client.get("/desk/r/portal-round", params={"state": "overdue"}).text
     assert overdue.count("data-code=") == 1 and 'id="listed"' not in overdue
+
+
+def test_a_chart_of_a_round_with_a_chinese_code_downloads_with_its_name(desk: Any) -> None:
+    from urllib.parse import quote
+
+    from tests.factories import make_round
+
+    client, ledger, database = desk
+    with database.unit_of_work() as session:
+        make_round(session, code="二〇二五年第二轮")
+        session.commit()
+    sign_in(client, ledger, "coordinator")
+    answer = client.get("/desk/r/二〇二五年第二轮/charts/trend.png")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+    disposition = answer.headers["content-disposition"]
+    assert (
+        disposition.startswith('inline; filename="trend-')
+        and quote("trend-二〇二五年第二轮.png") in disposition
+    )

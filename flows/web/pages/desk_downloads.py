@@ -10,6 +10,7 @@ and leaders alike; nothing here changes anything.
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -25,10 +26,11 @@ router = APIRouter(include_in_schema=False)
 
 def _download(content: bytes, media_type: str, filename: str, *, attachment: bool = True) -> Response:
     disposition = "attachment" if attachment else "inline"
+    # A round code may hold any letter: the name in UTF-8 (RFC 6266), and an ASCII one for old clients.
+    plain = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    named = f"{disposition}; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"
     return Response(
-        content,
-        media_type=media_type,
-        headers={"Content-Disposition": f'{disposition}; filename="{filename}"', "Cache-Control": "no-store"},
+        content, media_type=media_type, headers={"Content-Disposition": named, "Cache-Control": "no-store"}
     )
 
 
