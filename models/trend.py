@@ -115,20 +115,25 @@ def _missing(
     return False
 
 
-def weekly_trend(histories: Sequence[MeasureHistory], clock: Clock, start: date) -> tuple[WeekPoint, ...]:
-    """Done, overdue and missing at the end of each week from ``start``'s (the feedback date) to now's."""
+def weekly_trend(
+    histories: Sequence[MeasureHistory], clock: Clock, start: date, *, past_only: bool = False
+) -> tuple[WeekPoint, ...]:
+    """Done, overdue and missing at the end of each week from ``start``'s (the feedback date) to now's
+    (``past_only``: the weeks before the current one)."""
     if start > clock.today:
         return ()
     clocks = []
-    for monday in week_mondays(start, clock.today):
+    mondays = week_mondays(start, clock.today)
+    for monday in mondays[:-1] if past_only else mondays:
         sunday = monday + timedelta(days=6)
         clocks.append((monday, clock if sunday >= clock.today else clock.on(sunday)))
-    moments = [judged.now for _, judged in clocks[:-1]]  # the current week reads the stored status
+    # The current week reads the stored status; the past weeks replay the history.
+    moments = [judged.now for monday, judged in clocks if monday != mondays[-1]]
     past = [statuses_then(h, moments) for h in histories]
     cadences = {(h.cadence, h.since) for h in histories if h.cadence}
     points = []
     for week, (monday, judged) in enumerate(clocks):
-        current = week == len(clocks) - 1
+        current = week == len(mondays) - 1
         # The period each cadence owes then: one question per cadence, not per measure.
         owed = {
             (cadence, since): missing_period(cadence, since=since, last_report_at=None, clock=judged)

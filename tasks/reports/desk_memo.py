@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
@@ -31,7 +32,7 @@ from models.tables import (
     Unit,
     measure_co_units,
 )
-from models.trend import WeekPoint
+from models.trend import WeekPoint, week_mondays
 from tasks.reports.desk import Overview, round_overview
 from tasks.reports.desk_trend import round_trend
 
@@ -69,7 +70,11 @@ def remembered(session: Session, clock: Clock, key: Hashable, compute: Callable[
     """``compute()``, or what it gave for ``key`` earlier in this minute with the ledger unchanged since."""
     bind = session.get_bind()
     minute = clock.now.replace(second=0, microsecond=0)
-    full = (str(bind.engine.url), clock.timezone, minute, ledger_stamp(session), key)
+    return kept((str(bind.engine.url), clock.timezone, minute, ledger_stamp(session), key), compute)
+
+
+def kept(full: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, or what it gave for the same ``full`` key (which names everything it depends on)."""
     with _lock:
         if full in _memo:
             _memo.move_to_end(full)
@@ -107,8 +112,63 @@ def overview_of(session: Session, clock: Clock, round_code: str | None, **filter
 
 
 def trend_of(session: Session, clock: Clock, overview: Overview) -> tuple[WeekPoint, ...]:
-    """The weekly trend of the overview's round (``tasks.reports.desk_trend.round_trend``), remembered."""
-    key = ("trend", overview.round_code)
-    return remembered(
-        session, clock, key, lambda: round_trend(session, clock, overview.round_code, overview.views)
+    """The weekly trend of the overview's round (``tasks.reports.desk_trend.round_trend``).
+
+    The current week is the overview's counts (the trend's rule gives them: tested). The past weeks are
+    kept while what they are computed from stays: the reports and status changes up to the last
+    Sunday (``history_stamp``), each measure's deadline, cadence, feedback date and owing members, and
+    the calendar; a report today does not change them, so the trend after it costs the overview alone.
+    """
+    views = overview.views
+    start = min((v.feedback_date for v in views if v.feedback_date is not None), default=None)
+    if start is None or start > clock.today:
+        return ()
+    mondays = week_mondays(start, clock.today)
+    counts = overview.counts
+    current = WeekPoint(mondays[-1], clock.now, counts["done"], counts["overdue"], counts["missing"])
+    if len(mondays) == 1:
+        return (current,)
+    cutoff = clock.end_of_day(mondays[-1] - timedelta(days=1))
+    facts = tuple(
+        (v.id, v.deadline, v.cadence, v.feedback_date, tuple((s.unit_id, s.role) for s in v.members))
+        for v in views
     )
+    bind = session.get_bind()
+    key = (
+        "trend-past",
+        str(bind.engine.url),
+        clock.timezone,
+        overview.round_code,
+        mondays[-2],
+        history_stamp(session, {v.round_id for v in views if v.round_id is not None}, cutoff),
+        facts,
+    )
+    past = kept(key, lambda: round_trend(session, clock, overview.round_code, views, past_only=True))
+    return (*past, current)
+
+
+def history_stamp(session: Session, round_ids: set[int], cutoff: datetime) -> tuple[Any, ...]:
+    """What a write to the rounds' history up to ``cutoff`` changes (one statement): the count and newest
+    id of their reports and status changes by then, and the calendar's imports."""
+    in_rounds = Measure.problem_id.in_(select(Problem.id).where(Problem.round_id.in_(round_ids)))
+    reports = (
+        select(Report.id)
+        .join(Measure, Measure.id == Report.measure_id)
+        .where(in_rounds, Report.submitted_at <= cutoff)
+        .subquery()
+    )
+    events = (
+        select(StatusEvent.id)
+        .join(Measure, Measure.id == StatusEvent.measure_id)
+        .where(in_rounds, StatusEvent.at <= cutoff)
+        .subquery()
+    )
+    subqueries: list[Any] = [
+        select(func.count()).select_from(reports).scalar_subquery(),
+        select(func.max(reports.c.id)).scalar_subquery(),
+        select(func.count()).select_from(events).scalar_subquery(),
+        select(func.max(events.c.id)).scalar_subquery(),
+        select(func.max(CalendarImport.id)).scalar_subquery(),
+        select(func.count(ImportedDay.id)).scalar_subquery(),
+    ]
+    return tuple(session.execute(select(*subqueries)).one())

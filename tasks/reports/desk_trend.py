@@ -85,13 +85,19 @@ def measure_histories(session: Session, views: Sequence[MeasureView]) -> list[Me
 
 
 def round_trend(
-    session: Session, clock: Clock, round_code: str, views: Sequence[MeasureView] | None = None
+    session: Session,
+    clock: Clock,
+    round_code: str,
+    views: Sequence[MeasureView] | None = None,
+    *,
+    past_only: bool = False,
 ) -> tuple[WeekPoint, ...]:
-    """The round's weekly trend of done, overdue and missing reports, from its feedback date to now;
-    ``views``: the round's measures as of now when the caller has them (the overview)."""
+    """The round's weekly trend of done, overdue and missing reports, from its feedback date to now
+    (``past_only``: the weeks before the current one); ``views``: the round's measures as of now when
+    the caller has them (the overview)."""
     if views is None:
         views = measure_views(session, clock, round_code=round_code)
     start = min((v.feedback_date for v in views if v.feedback_date is not None), default=None)
     if start is None:
         return ()
-    return weekly_trend(measure_histories(session, views), clock, start)
+    return weekly_trend(measure_histories(session, views), clock, start, past_only=past_only)

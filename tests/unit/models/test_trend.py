@@ -103,3 +103,17 @@ def test_a_collectives_measure_is_missing_while_any_member_owes_its_report() -> 
     )
     points = weekly_trend([both], clock("2023-11-07 12:00"), FEEDBACK)
     assert [p.missing for p in points] == [0, 0, 0, 1]  # the second member has not reported since 10-30
+
+
+def test_the_past_weeks_alone_are_the_trend_without_its_current_week() -> None:
+    measure = history(
+        MeasureStatus.DONE,
+        deadline=date(2023, 10, 25),
+        cadence="每周一 09:00",
+        changes=(("2023-10-20 10:00", MeasureStatus.IN_PROGRESS),),
+        reports=(("2023-10-25 15:00", False), ("2023-11-08 10:00", True)),
+    )
+    now = clock("2023-11-09 12:00")
+    whole = weekly_trend([measure], now, FEEDBACK)
+    assert weekly_trend([measure], now, FEEDBACK, past_only=True) == whole[:-1]
+    assert weekly_trend([measure], clock("2023-10-18 12:00"), FEEDBACK, past_only=True) == ()
