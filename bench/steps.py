@@ -176,6 +176,93 @@ def portal(payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@step
+def desk(payload: dict[str, Any]) -> dict[str, Any]:
+    """The desk in-process (``TestClient``) as of the city's last day (17:00 there): a coordinator signs in
+    by link, then the overview and each chart (SVG and PNG) are fetched ``runs`` times each, the first
+    with the desk's memo emptied (all computed), the others remembered, and once more after a unit's
+    report; the seconds of each request (the test client adds no network)."""
+    import statistics
+    from datetime import UTC, datetime, timedelta
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+
+    from flows.intake import submit_report
+    from flows.web.app import create_app
+    from flows.web.deps import clock
+    from models.enums import TokenRole, UnitKind
+    from models.tables import Measure, Unit
+    from tasks.reports.desk_memo import forget
+    from tasks.reports.record import ReportInput
+    from tasks.reports.signin import sign_in_link
+    from tasks.reports.tokens import issue_token
+
+    url = payload["url"]
+    config = _settings(url).model_copy(update={"public_url": "http://testserver"})
+    database = _database(url)
+    now = datetime.now(UTC)
+    with database.unit_of_work() as session:
+        issued = issue_token(
+            session, role=TokenRole.COORDINATOR, unit_code=None, now=now, expires_at=now + timedelta(days=1)
+        )
+        link = sign_in_link(session, config, issued.token_id, now=now, path="/desk")
+        session.commit()
+    app = create_app(config)
+    city_day = config.clock().on(date.fromisoformat(payload["as_of"]))
+    judged = city_day.at(city_day.start_of_day(city_day.today) + timedelta(hours=17))
+    app.dependency_overrides[clock] = lambda: judged
+    client = TestClient(app)
+    assert client.get(link.removeprefix("http://testserver")).status_code == 200
+    runs = int(payload.get("runs", 15))
+
+    def timed(path: str) -> float:
+        started = time.perf_counter()
+        answer = client.get(path)
+        seconds = time.perf_counter() - started
+        assert answer.status_code == 200, (path, answer.status_code)
+        return seconds
+
+    paths = {"overview": "/desk"} | {
+        f"{name}.{format}": f"/desk/charts/{name}.{format}"
+        for name in ("completion", "lights", "trend")
+        for format in ("svg", "png")
+    }
+    with database.unit_of_work() as session:
+        measure, unit = session.execute(
+            select(Measure.code, Unit.code)
+            .join(Unit, Unit.id == Measure.lead_unit_id)
+            .where(Unit.kind.is_distinct_from(UnitKind.COLLECTIVE))
+            .order_by(Measure.code)
+            .limit(1)
+        ).one()
+
+    def report() -> None:
+        submit_report(
+            database,
+            ReportInput(measure=measure, unit=unit, text="本周推进情况：按计划推进"),
+            actor="bench",
+            clock=judged,
+            emit=False,
+        )
+
+    first, medians, after = {}, {}, {}
+    for key, path in paths.items():
+        forget()  # everything computed from the ledger; then remembered (tasks.reports.desk_memo)
+        first[key] = timed(path)
+        medians[key] = statistics.median([first[key], *(timed(path) for _ in range(runs - 1))])
+        report()  # a unit reports: the next request computes what the report changes
+        after[key] = timed(path)
+    size = client.get("/desk/charts/trend.svg").text.count("<circle")
+    return {
+        "seconds": medians["overview"],
+        "first": first,
+        "medians": medians,
+        "after_report": after,
+        "trend_points": size // 3,
+    }
+
+
 def _settings(url: str) -> Any:
     from models.settings import Settings
 

@@ -202,6 +202,10 @@ class ChartUnavailable(ZhenggaiError):
     """A chart cannot be drawn: Pillow or the CJK fonts the PDF uses are missing."""
 
 
+class UnknownChart(ZhenggaiError):
+    """A chart was asked for by a name or in a format the desk does not draw."""
+
+
 class UnsupportedFormat(ZhenggaiError):
     """A document was asked for in a format, or to a place, Zhenggai cannot write."""
 

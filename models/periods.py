@@ -55,9 +55,12 @@ def missing_period(
     if period is None:
         return None
     start, end = (moment.replace(tzinfo=clock.zone) for moment in period)
-    if last_report_at is not None and last_report_at >= start:
-        return None
-    return start, end
+    return None if reported_in((start, end), last_report_at) else (start, end)
+
+
+def reported_in(period: tuple[datetime, datetime], last_report_at: datetime | None) -> bool:
+    """Whether a period owed a report has it: the latest report came at or after the period's start."""
+    return last_report_at is not None and last_report_at >= period[0]
 
 
 def missed_periods(

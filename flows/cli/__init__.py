@@ -10,6 +10,7 @@ from flows.cli import api as _api  # noqa: F401
 from flows.cli import assess as _assess  # noqa: F401
 from flows.cli import backup as _backup  # noqa: F401
 from flows.cli import calendar as _calendar  # noqa: F401
+from flows.cli import chart as _chart  # noqa: F401
 from flows.cli import db as _db  # noqa: F401  (each module registers its commands on import)
 from flows.cli import demo as _demo  # noqa: F401
 from flows.cli import duban as _duban  # noqa: F401

@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from flows.web.api import evidence, measures, reports, service, units
 from flows.web.errors import install_error_handlers
 from flows.web.guard import RequestGuard
-from flows.web.pages import desk, desk_checks, desk_contacts, desk_notice, duban
+from flows.web.pages import desk, desk_checks, desk_contacts, desk_downloads, desk_notice, duban
 from flows.web.pages import portal as pages
 from flows.web.pages.session import WEB, make_templates
 from models.settings import Settings, get_settings
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(desk_notice.router)
     app.include_router(desk_checks.router)
     app.include_router(duban.router)
+    app.include_router(desk_downloads.router)
     return app
 
 

@@ -67,7 +67,8 @@ def find_font(family: str, fontconfig_file: Path | None = None) -> tuple[str, in
     return path, int(index or 0)
 
 
-def _font(family: str, fontconfig_file: Path | None, size: int) -> ImageFont.FreeTypeFont:
+def chart_font(family: str, fontconfig_file: Path | None, size: int) -> ImageFont.FreeTypeFont:
+    """The font fontconfig resolves for ``family``, at ``size`` pixels."""
     from PIL import ImageFont
 
     path, index = find_font(family, fontconfig_file)
@@ -90,9 +91,9 @@ def bar_chart_png(
         from PIL import Image, ImageDraw
     except ImportError:  # pragma: no cover - a dependency
         raise ChartUnavailable("charts need Pillow (pip install pillow)") from None
-    text = _font(family, fontconfig_file, 30)
-    small = _font(family, fontconfig_file, 26)
-    heading = _font(family, fontconfig_file, 38)
+    text = chart_font(family, fontconfig_file, 30)
+    small = chart_font(family, fontconfig_file, 26)
+    heading = chart_font(family, fontconfig_file, 38)
     row, top, bottom = 56, 110, 70 + (50 if legend else 0)
     height = top + max(1, len(bars)) * row + bottom
     image = Image.new("RGB", (width, height), "white")

@@ -1,4 +1,5 @@
-"""The desk's overview as an Excel workbook: the counts, the units and the measures the filters keep.
+"""The desk's tables as Excel workbooks: the overview (counts, units, the measures the filters keep), the
+review desk (done claims, extension requests, closed measures) and the delivery log of a day.
 
 A text cell is always text: one starting with ``=`` is stored as a string, never a formula.
 """
@@ -6,11 +7,14 @@ A text cell is always text: one starting with ``=`` is stored as a string, never
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from models.clock import Clock
+from models.measure_view import MeasureView
 from models.rules import LIGHT_LABEL, STATE_LABEL, STATUS_LABEL
-from tasks.reports.desk import COUNTS, Overview
+from tasks.reports.desk import COUNTS, Claim, ExtensionItem, Overview
 
 UNIT_HEADERS = (
     "单位",
@@ -22,6 +26,7 @@ UNIT_HEADERS = (
     "绿灯",
     "黄灯",
     "红灯",
+    "督办",
     "最近报送",
     "成员",
 )
@@ -52,7 +57,7 @@ def overview_workbook(overview: Overview, clock: Clock) -> bytes:
     from openpyxl.styles import Font
 
     def when(moment: Any) -> str:
-        return f"{clock.local(moment):%Y-%m-%d %H:%M}" if moment else ""
+        return _when(clock, moment)
 
     workbook = Workbook()
     sheet = workbook.active
@@ -106,10 +111,127 @@ def overview_workbook(overview: Overview, clock: Clock) -> bytes:
                 when(view.last_report_at),
             ),
         )
-    for ws in (units, measures):
+    _headed(units, measures)
+    return _saved(workbook)
+
+
+def _headed(*sheets: Any) -> None:
+    from openpyxl.styles import Font
+
+    for ws in sheets:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         ws.freeze_panes = "A2"
+
+
+def _saved(workbook: Any) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _when(clock: Clock, moment: Any) -> str:
+    return f"{clock.local(moment):%Y-%m-%d %H:%M}" if moment else ""
+
+
+CLAIM_HEADERS = ("措施", "内容", "牵头单位", "完成时限", "报送时间", "报送内容", "佐证材料", "SHA-256")
+EXTENSION_HEADERS = ("编号", "措施", "内容", "申请单位", "原完成时限", "申请延至", "理由", "申请时间")
+CLOSED_HEADERS = ("措施", "内容", "牵头单位", "完成时限", "最近报送")
+
+
+def review_workbook(
+    claims: Sequence[Claim], extensions: Sequence[ExtensionItem], closed: Sequence[MeasureView], clock: Clock
+) -> bytes:
+    """The review desk's bytes: 待销号 (each claim with its report and evidence), 延期申请, 已销号."""
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    def deadline(view: MeasureView) -> str:
+        return view.deadline.isoformat() if view.deadline else "长期坚持"
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "待销号"
+    _append(sheet, CLAIM_HEADERS)
+    for claim in claims:
+        report = claim.report or {}
+        evidence = report.get("evidence") or []
+        submitted = report.get("submitted_at")
+        _append(
+            sheet,
+            (
+                claim.view.code,
+                claim.view.measure_text,
+                claim.view.lead_unit or "",
+                deadline(claim.view),
+                _when(clock, datetime.fromisoformat(submitted)) if submitted else "",
+                report.get("text") or "",
+                "、".join(e["filename"] for e in evidence),
+                " ".join(e["sha256"] for e in evidence),
+            ),
+        )
+    requests = workbook.create_sheet("延期申请")
+    _append(requests, EXTENSION_HEADERS)
+    for item in extensions:
+        _append(
+            requests,
+            (
+                item.id,
+                item.measure,
+                item.measure_text,
+                item.unit,
+                item.original.isoformat() if item.original else "长期坚持",
+                item.requested.isoformat(),
+                item.reason,
+                _when(clock, item.requested_at),
+            ),
+        )
+    done = workbook.create_sheet("已销号")
+    _append(done, CLOSED_HEADERS)
+    for view in closed:
+        _append(
+            done,
+            (
+                view.code,
+                view.measure_text,
+                view.lead_unit or "",
+                deadline(view),
+                _when(clock, view.last_report_at),
+            ),
+        )
+    _headed(sheet, requests, done)
+    return _saved(workbook)
+
+
+MESSAGE_HEADERS = ("编号", "状态", "时间", "类别", "措施", "单位", "接收人", "渠道", "标题", "错误")
+
+
+def messages_workbook(rows: Sequence[Mapping[str, Any]], day: date, clock: Clock) -> bytes:
+    """The delivery log of a day: one row per message, as the desk's messages page shows it (masked)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = f"消息{day.isoformat()}"
+    _append(sheet, MESSAGE_HEADERS)
+    for row in rows:
+        _append(
+            sheet,
+            (
+                row["id"],
+                row["status"],
+                _when(clock, row["at"]),
+                row["kind"],
+                row["measure"] or "",
+                row["unit"] or "",
+                row["recipient"],
+                row["channel"],
+                row["title"],
+                row["error"],
+            ),
+        )
+    _headed(sheet)
+    return _saved(workbook)

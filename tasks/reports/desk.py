@@ -94,6 +94,7 @@ class Overview:
     measures: tuple[MeasureView, ...]  # after the filters
     filters: dict[str, str]
     leaders: tuple[tuple[str, str], ...] = ()  # (contact code, how overviews name them) of the round
+    views: tuple[MeasureView, ...] = ()  # every measure of the round, before the filters
 
     @property
     def completion_rate(self) -> str:
@@ -178,18 +179,20 @@ def round_overview(
     state: str | None = None,
     leader: str | None = None,
     q: str | None = None,
+    views: Sequence[MeasureView] | None = None,
 ) -> Overview:
     """The overview of a round (none named: the ledger's first, by code) as of the clock's today.
 
     ``unit`` (a code) keeps the measures it leads or co-owns, ``light`` (green, yellow, red) those of that
     light, ``state`` (a key of ``COUNTS``) those counted there, ``leader`` (a contact code) those that
     leader is responsible for, ``q`` those whose code, text, problem or owners contain it; an unknown
-    filter value keeps nothing.
+    filter value keeps nothing. ``views``: the round's measures as of the clock's now, when the caller
+    has them (the desk's memo), else read here.
     """
     codes = round_codes(session)
     code = only_round(session, round_code) if round_code is not None or len(codes) < 2 else codes[0]
     today = clock.today
-    views = measure_views(session, clock, round_code=code)
+    views = list(views) if views is not None else measure_views(session, clock, round_code=code)
     units = list(session.execute(select(Unit.code, Unit.name, Unit.id)))
     names = {row.name: row.code for row in units}
     by_code: dict[str, UnitRow] = {}
@@ -248,6 +251,7 @@ def round_overview(
         measures=tuple(kept),
         filters=filters,
         leaders=tuple((code, name or code) for code, name in leaders),
+        views=tuple(views),
     )
 
 

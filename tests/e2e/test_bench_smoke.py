@@ -47,7 +47,7 @@ def test_the_city_is_deterministic_and_has_the_asked_mix(tmp_path: Path) -> None
 def test_load_sweep_notice_and_cli_benches_run_at_a_tiny_scale(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bench import bench_assess, bench_cli, bench_load, bench_notice, bench_portal, bench_sweep
+    from bench import bench_assess, bench_cli, bench_desk, bench_load, bench_notice, bench_portal, bench_sweep
     from tests.conftest import POSTGRES_URL
 
     if POSTGRES_URL:
@@ -66,6 +66,8 @@ def test_load_sweep_notice_and_cli_benches_run_at_a_tiny_scale(
     assert assessed["assessment of a week (2025-W47), closed"] > 0  # type: ignore[operator]
     portal = values(bench_portal.run(**common, runs=2))
     assert portal["portal: 我的任务 (unit home), median"] > 0  # type: ignore[operator]
+    desk = values(bench_desk.run(**common, runs=2))
+    assert desk["desk: overview (/desk), first"] > 0 and desk["desk: chart trend.png, median"] > 0  # type: ignore[operator]
     values(bench_cli.run(**common, runs=1))
 
 

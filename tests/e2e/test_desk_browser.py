@@ -177,3 +177,33 @@ def test_the_desk_is_usable_on_a_phone(desk: Any, browser: Any) -> None:
             assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
     finally:
         context.close()
+
+
+def test_the_overview_shows_the_trend_and_a_png_and_an_excel_export_download(
+    desk: Any, page: Any, tmp_path: Any
+) -> None:
+    from openpyxl import load_workbook
+    from PIL import Image
+
+    base, ledger, _database = desk
+    page.goto(base + link_path(ledger.links["coordinator"]))
+    trend = page.locator("#chart-trend svg")
+    assert trend.is_visible()
+    assert "每周趋势" in trend.locator("title").first.text_content()
+    assert {"已完成", "逾期", "未按期报送"} <= set(trend.locator("text").all_text_contents())
+
+    with page.expect_download() as png:
+        page.locator("#chart-trend a.png").click()
+    saved = tmp_path / png.value.suggested_filename
+    png.value.save_as(saved)
+    assert saved.name == "trend-portal-round.png"
+    with Image.open(saved) as picture:
+        assert picture.format == "PNG" and picture.size[0] > 0
+
+    page.locator("nav.desk-nav a", has_text="审核销号").click()
+    with page.expect_download() as xlsx:
+        page.locator("#xlsx").click()
+    saved = tmp_path / xlsx.value.suggested_filename
+    xlsx.value.save_as(saved)
+    assert saved.suffix == ".xlsx"
+    assert load_workbook(saved).sheetnames == ["待销号", "延期申请", "已销号"]

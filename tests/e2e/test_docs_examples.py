@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.support.docs import doc_examples
 
-PAGES = ["docs/calendar.md", "docs/importing.md", "docs/notice.md", "docs/desk.md"]
+PAGES = ["docs/calendar.md", "docs/desk.md", "docs/importing.md", "docs/notice.md"]
 # Files a page's commands read that are not shown on it (Word files, whole notices): copied from the repository.
 REPOSITORY_FILES = {
     "docs/importing.md": {
@@ -19,6 +19,10 @@ REPOSITORY_FILES = {
         "通报.docx": "tests/data/notices/n08_bold_lead_sentence.docx",
         "通报.html": "tests/data/notices/n10_portal_page.html",
         "n09_table_ledger.docx": "tests/data/notices/n09_table_ledger.docx",
+    },
+    "docs/desk.md": {
+        "plan.yaml": "examples/xinhua-2023/plan.yaml",
+        "reports.yaml": "examples/xinhua-2023/reports.yaml",
     },
     "docs/notice.md": {
         "plan.yaml": "examples/xinhua-2023/plan.yaml",

@@ -43,11 +43,9 @@ from tasks.reports.assignments import decide_extension
 from tasks.reports.desk import (
     COUNTS,
     LIGHT_WORD,
-    chart_rows,
     closed_measures,
     extension_queue,
     review_queue,
-    round_overview,
 )
 from tasks.reports.review import ACTION_LABEL, ReviewAction, review_measure
 
@@ -61,6 +59,9 @@ DELIVERY_LABEL = {
     "in_doubt": "不确定是否送达",
 }
 logger = logging.getLogger("zhenggai.desk")
+
+# The measures the overview lists at most (a city round has thousands: the filters and Excel have the rest).
+LISTED = 200
 
 DONE = {
     "confirm": "已确认，待下一步审核",
@@ -99,6 +100,9 @@ def _error(request: Request, visitor: Visitor, status: int, heading: str, messag
     return _render(request, "error.html", context, status)
 
 
+error_page = _error  # the desk's error page, for its other page modules (desk_downloads)
+
+
 def _refused(request: Request, visitor: Visitor) -> HTMLResponse:
     return _error(request, visitor, 403, "没有权限", "领导账号只能查看，不能办理销号、退回、延期审批等操作。")
 
@@ -132,9 +136,12 @@ def _overview(
     round_code: str | None,
     filters: dict[str, str],
 ) -> HTMLResponse:
+    from tasks.reports.desk_memo import overview_of, trend_of
+
     try:
         with db.unit_of_work() as session:
-            overview = round_overview(session, now, round_code, **_given(filters))
+            overview = overview_of(session, now, round_code, **_given(filters))
+            trend = trend_of(session, now, overview_of(session, now, overview.round_code))
     except ZhenggaiError as error:
         return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
     base = f"/desk/r/{overview.round_code}"
@@ -145,7 +152,7 @@ def _overview(
 
     from markupsafe import Markup
 
-    from tasks.charts.svg import completion_svg, lights_svg
+    from tasks.charts.desk import draw
     from tasks.notify.log import list_deliveries
 
     with db.unit_of_work() as session:
@@ -157,9 +164,13 @@ def _overview(
         "sent": today_messages.count("sent"),
         "trouble": sum(1 for s in today_messages if s in ("failed", "in_doubt")),
     }
-    charts = [
-        Markup(completion_svg(chart_rows(overview))),  # every text escaped in tasks.charts.svg
-        Markup(lights_svg([(u.name, u.lights) for u in overview.units])),
+    charts = [  # (name, inline SVG, its PNG for documents); every text escaped in tasks.charts.svg
+        (
+            name,
+            Markup(draw(name, "svg", overview=overview, trend=trend).decode()),
+            f"{base}/charts/{name}.png",
+        )
+        for name in ("completion", "lights", "trend")
     ]
     context = _context(
         request,
@@ -173,6 +184,7 @@ def _overview(
         xlsx=f"{base}/overview.xlsx" + (f"?{urlencode(overview.filters)}" if overview.filters else ""),
         lights=list(Light),
         base=base,
+        listed=LISTED,
     )
     return _render(request, "desk/overview.html", context)
 
@@ -222,10 +234,11 @@ def _overview_xlsx(
     request: Request, db: Db, now: Now, visitor: Visitor, round_code: str | None, filters: dict[str, str]
 ) -> Response:
     from tasks.exchange.desk_excel import overview_workbook
+    from tasks.reports.desk_memo import overview_of
 
     try:
         with db.unit_of_work() as session:
-            overview = round_overview(session, now, round_code, **_given(filters))
+            overview = overview_of(session, now, round_code, **_given(filters))
     except ZhenggaiError as error:
         return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
     name = f"overview-{overview.round_code}-{overview.today.isoformat()}.xlsx"
@@ -399,35 +412,41 @@ def ranking(
     return _render(request, "desk/ranking.html", context, 200 if page else 422 if period else 200)
 
 
+def message_rows(session: Any, now: Now, day: date) -> list[tuple[dict[str, Any], str | None, str | None]]:
+    """The delivery log of a local day as the desk shows it (recipients and links masked), with each
+    message's measure and unit codes."""
+    from tasks.notify.log import list_deliveries
+
+    return [
+        (
+            {
+                "id": d.id,
+                "status": d.status.value,
+                "at": d.sent_at or d.last_attempt_at or d.due_at,
+                "kind": d.kind,
+                "recipient": d.recipient_masked,
+                "channel": d.channel,
+                "title": mask_links(d.title or ""),
+                "error": mask_links(d.error or ""),
+            },
+            measure,
+            unit,
+        )
+        for d, measure, unit in list_deliveries(session, now, day=day, limit=500)
+    ]
+
+
 @router.get("/desk/messages", response_class=HTMLResponse)
 def messages(
     request: Request, config: Config, db: Db, now: Now, visitor: DeskSignedIn, day: str = "", done: str = ""
 ) -> HTMLResponse:
     """The delivery log of a day (default today): recipients and sign-in links masked; failed and in doubt first."""
-    from tasks.notify.log import list_deliveries
-
     try:
         chosen = date.fromisoformat(day) if day else now.today
     except ValueError:
         chosen = now.today
     with db.unit_of_work() as session:
-        rows = [
-            (
-                {
-                    "id": d.id,
-                    "status": d.status.value,
-                    "at": d.sent_at or d.last_attempt_at or d.due_at,
-                    "kind": d.kind,
-                    "recipient": d.recipient_masked,
-                    "channel": d.channel,
-                    "title": mask_links(d.title or ""),
-                    "error": mask_links(d.error or ""),
-                },
-                measure,
-                unit,
-            )
-            for d, measure, unit in list_deliveries(session, now, day=chosen, limit=500)
-        ]
+        rows = message_rows(session, now, chosen)
     trouble = [r for r in rows if r[0]["status"] in ("failed", "in_doubt")]
     context = _context(
         request,

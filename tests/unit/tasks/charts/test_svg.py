@@ -26,3 +26,23 @@ def test_lights_by_unit_write_each_light_beside_its_colour_and_escape_text() -> 
     assert texts(svg) == ["各单位红黄绿灯", "<街道>&甲", "绿2 黄1 红1", "乙", ""]
     fills = [r.get("fill") for r in ET.fromstring(svg).iter(f"{SVG}rect")]
     assert fills == ["#2e7d32", "#f9a825", "#c62828"]
+
+
+def test_the_weekly_trend_is_a_line_per_series_with_its_weeks_named() -> None:
+    from tasks.charts.svg import labelled_weeks, trend_svg
+
+    series = {"done": "已完成", "overdue": "逾期", "missing": "未按期报送"}
+    weeks = [(f"{m}/1", {"done": m, "overdue": 1, "missing": 0}) for m in range(1, 4)]
+    svg = trend_svg(weeks, series)
+    root = ET.fromstring(svg)
+    assert [p.get("stroke") for p in root.iter(f"{SVG}polyline")] == ["#1f6feb", "#c62828", "#f9a825"]
+    titles = [t.text for t in root.iter(f"{SVG}title")]
+    assert "已完成 3/1周 3项" in titles and "逾期 1/1周 1项" in titles
+    assert {"已完成", "逾期", "未按期报送", "1/1", "2/1", "3/1"} <= set(texts(svg))
+    assert "<script" not in svg and 'font-family="Noto Sans CJK SC' in svg
+    one = ET.fromstring(trend_svg(weeks[:1], series))  # one week: points, no line
+    assert not list(one.iter(f"{SVG}polyline")) and len(list(one.iter(f"{SVG}circle"))) == 3
+    # About twelve labels however long the round; the current week always, its neighbour giving way.
+    assert labelled_weeks(3) == {0, 1, 2}
+    assert labelled_weeks(14) == {0, 2, 4, 6, 8, 10, 13}
+    assert len(labelled_weeks(60)) <= 13 and 59 in labelled_weeks(60)
