@@ -238,6 +238,9 @@ EMBEDDED_SCHEDULER = {
 }
 
 
+LOCAL_CLIENT_RETRIES = 12
+
+
 def _server_env(*, scheduler: bool = True) -> dict[str, str]:
     env = {**EMBEDDED_SCHEDULER, **os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     if not scheduler:
@@ -295,7 +298,7 @@ def prefect_api(
     The local server is stopped on every way out: return, error, Ctrl-C or SIGTERM (during start-up
     included; see ``stop_on_signals``), and on Linux when this process is killed outright.
     """
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
     configured = PREFECT_API_URL.value()
     if configured:
@@ -314,7 +317,11 @@ def prefect_api(
         if meanwhile is not None:
             meanwhile()
         _wait_healthy(url, process)
-        with temporary_settings({PREFECT_API_URL: url}):
+        # A busy SQLite server answers 503 (SQLITE_BUSY) and the client retries it: give our own server,
+        # with one writer for the creates, its events and the runner, more tries than Prefect's 5 (a
+        # first sync of the city failed on the fifth at load 10; docs/benchmarks.md).
+        retries = max(int(PREFECT_CLIENT_MAX_RETRIES.value()), LOCAL_CLIENT_RETRIES)
+        with temporary_settings({PREFECT_API_URL: url, PREFECT_CLIENT_MAX_RETRIES: retries}):
             os.environ["PREFECT_API_URL"] = url  # flow-run subprocesses inherit it
             if unscheduled is not None:
                 unscheduled()
