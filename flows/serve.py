@@ -229,7 +229,7 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
 
 # The local server's scheduler: Prefect's defaults write up to 100 runs, 100 days ahead, for every
-# deployment (some 60,000 runs for a city's 2,100 measures, on SQLite, while the first sync creates
+# deployment (tens of thousands of runs for a city's 2,100 measures, on SQLite, while the first sync creates
 # them). ``serve``'s runner needs only the next few: a week ahead, at most 10 a deployment (the scheduler
 # tops them up every minute). Only for the server serve starts itself, and only where not set already.
 EMBEDDED_SCHEDULER = {
@@ -238,7 +238,9 @@ EMBEDDED_SCHEDULER = {
 }
 
 
-LOCAL_CLIENT_RETRIES = 12
+# Prefect backs off 2**n seconds between tries: 8 tries wait about 8.5 minutes in all before giving up
+# (5: one minute; the city's measured first start ran with 12, whose last waits would be over an hour).
+LOCAL_CLIENT_RETRIES = 8
 
 
 def _server_env(*, scheduler: bool = True) -> dict[str, str]:
@@ -319,7 +321,7 @@ def prefect_api(
         _wait_healthy(url, process)
         # A busy SQLite server answers 503 (SQLITE_BUSY) and the client retries it: give our own server,
         # with one writer for the creates, its events and the runner, more tries than Prefect's 5 (a
-        # first sync of the city failed on the fifth at load 10; docs/benchmarks.md).
+        # first sync of the city ran out of them at load 10; docs/benchmarks.md).
         retries = max(int(PREFECT_CLIENT_MAX_RETRIES.value()), LOCAL_CLIENT_RETRIES)
         with temporary_settings({PREFECT_API_URL: url, PREFECT_CLIENT_MAX_RETRIES: retries}):
             os.environ["PREFECT_API_URL"] = url  # flow-run subprocesses inherit it
