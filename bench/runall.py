@@ -1,6 +1,6 @@
 """Every benchmark in turn, then one table of all figures (``bench/run`` calls this).
 
-bench/run [--scale 1] [--seed 8] [--workdir DIR] [--only load,sync,sweep,notice,assess,portal,desk,cli] [--profile DIR]
+bench/run [--scale 1] [--seed 8] [--workdir DIR] [--only load,sync,sweep,notice,assess,portal,desk,cli,serve] [--profile DIR]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.common import ROOT, Figure, Results, common_arguments, ensure_city, print_table
 
-BENCHES = ("load", "sync", "sweep", "notice", "assess", "portal", "desk", "cli")
+BENCHES = ("load", "sync", "sweep", "notice", "assess", "portal", "desk", "cli", "serve")
 
 
 def machine() -> dict[str, Any]:
@@ -164,6 +164,10 @@ def _run_one(name: str, common: dict[str, Any], args: argparse.Namespace) -> Res
         from bench import bench_desk
 
         return bench_desk.run(**common)
+    if name == "serve":
+        from bench import bench_serve
+
+        return bench_serve.run(**common)
     from bench import bench_cli
 
     return bench_cli.run(**common, profile=args.profile)

@@ -1,6 +1,7 @@
 """``zhenggai serve``: one process runs every measure's scheduled checks and the housekeeping flows.
 
-- Sync first (``flows.sync.sync_bulk``): the server then holds exactly the ledger's deployments.
+- Sync first (``flows.sync.sync_bulk``): the server then holds exactly the ledger's deployments. Its
+  ledger side (``plan_bulk``) runs while the local server starts.
 - A Prefect ``Runner`` with ``pause_on_shutdown=False``: Prefect's ``serve`` pauses every deployment it
   served (and deletes their scheduled runs) when it stops; a restart would then leave every measure
   unscheduled, so we keep schedules active across stops (tested by starting and stopping twice).
@@ -18,7 +19,8 @@
   rounds that ask).
 
 Without ``PREFECT_API_URL`` the embedded default is used: a local Prefect server on SQLite (under
-``PREFECT_HOME``) is started as a child process with its scheduler, and stopped on exit. With it, the
+``PREFECT_HOME``) is started as a child process with its scheduler (scheduling a week ahead, at most
+10 runs a deployment: ``EMBEDDED_SCHEDULER``), and stopped on exit. With it, the
 process serves against that server (e.g. a bureau's server on PostgreSQL). See docs/deploying.md.
 """
 
@@ -31,7 +33,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -43,7 +45,7 @@ from flows.assess import assess_units
 from flows.notice import draft_deployment, notice_deployment
 from flows.notify import digest, sweep
 from flows.run_failed import tell_run_failed
-from flows.sync import sync_bulk, sync_deployments
+from flows.sync import BulkSync, apply_bulk, plan_bulk, sync_deployments
 from models.db import get_database
 from models.errors import PortInUse
 from models.settings import get_settings
@@ -226,14 +228,36 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         pass
 
 
-def _start_server(port: int) -> subprocess.Popen[bytes]:
+# The local server's scheduler: Prefect's defaults write up to 100 runs, 100 days ahead, for every
+# deployment (tens of thousands of runs for a city's 2,100 measures, on SQLite, while the first sync creates
+# them). ``serve``'s runner needs only the next few: a week ahead, at most 10 a deployment (the scheduler
+# tops them up every minute). Only for the server serve starts itself, and only where not set already.
+EMBEDDED_SCHEDULER = {
+    "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS": "10",
+    "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_SCHEDULED_TIME": "P7D",  # ISO 8601: Prefect refuses bare seconds
+}
+
+
+# Prefect backs off 2**n seconds between tries: 8 tries wait about 8.5 minutes in all before giving up
+# (5: one minute; the city's measured first start ran with 12, whose last waits would be over an hour).
+LOCAL_CLIENT_RETRIES = 8
+
+
+def _server_env(*, scheduler: bool = True) -> dict[str, str]:
+    env = {**EMBEDDED_SCHEDULER, **os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    if not scheduler:
+        env["PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED"] = "false"
+    return env
+
+
+def _start_server(port: int, *, scheduler: bool = True) -> subprocess.Popen[bytes]:
     """``prefect server start`` in its own process group (stopped as a whole), signals held meanwhile."""
     blocked = {signal.SIGTERM, signal.SIGINT}
     signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
     try:
         return subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
+            env=_server_env(scheduler=scheduler),
             start_new_session=True,
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
@@ -259,30 +283,70 @@ def _stop_server(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def prefect_api(port: int | None = None) -> Iterator[str]:
+def prefect_api(
+    port: int | None = None,
+    *,
+    meanwhile: Callable[[], object] | None = None,
+    unscheduled: Callable[[], object] | None = None,
+) -> Iterator[str]:
     """The Prefect API to serve against: ``PREFECT_API_URL`` if set, else a local server started here.
+
+    ``meanwhile`` runs before the API is used: while the local server starts (it takes seconds, and the
+    machine has a second core). ``unscheduled`` (the first sync) runs first against the API; when the
+    local server starts on an empty PREFECT_HOME it runs with the server's scheduler off, and the server
+    is then restarted with it (on SQLite the scheduler writing runs for each new deployment while 2,100
+    are created makes the creates wait on its locks). A server we did not start is never touched.
 
     The local server is stopped on every way out: return, error, Ctrl-C or SIGTERM (during start-up
     included; see ``stop_on_signals``), and on Linux when this process is killed outright.
     """
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
     configured = PREFECT_API_URL.value()
     if configured:
+        for step in (meanwhile, unscheduled):
+            if step is not None:
+                step()
         yield str(configured)
         return
     port = api_port(port)
     check_port_free("127.0.0.1", port)
     url = f"http://127.0.0.1:{port}/api"
-    process = _start_server(port)
+    first = unscheduled is not None and local_server_is_new()
+    process = _start_server(port, scheduler=not first)
     try:
         print(f"serve: starting a local Prefect server on port {port} (pid {process.pid})", flush=True)
+        if meanwhile is not None:
+            meanwhile()
         _wait_healthy(url, process)
-        with temporary_settings({PREFECT_API_URL: url}):
+        # A busy SQLite server answers 503 (SQLITE_BUSY) and the client retries it: give our own server,
+        # with one writer for the creates, its events and the runner, more tries than Prefect's 5 (a
+        # first sync of the city ran out of them at load 10; docs/benchmarks.md).
+        retries = max(int(PREFECT_CLIENT_MAX_RETRIES.value()), LOCAL_CLIENT_RETRIES)
+        with temporary_settings({PREFECT_API_URL: url, PREFECT_CLIENT_MAX_RETRIES: retries}):
             os.environ["PREFECT_API_URL"] = url  # flow-run subprocesses inherit it
+            if unscheduled is not None:
+                unscheduled()
+            if first:
+                print("serve: first sync done; restarting the local server with its scheduler", flush=True)
+                _stop_server(process)
+                process = _start_server(port, scheduler=True)
+                _wait_healthy(url, process)
             yield url
     finally:
         _stop_server(process)
+
+
+def local_server_is_new() -> bool:
+    """Whether the local server's SQLite database does not exist yet (an empty PREFECT_HOME)."""
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().server.database.connection_url
+    text = url.get_secret_value() if url is not None else ""
+    if not text.startswith("sqlite"):
+        return False  # a server database elsewhere (PostgreSQL): not ours to judge
+    path = text.split("///", 1)[-1]
+    return path != ":memory:" and not os.path.exists(path)
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
@@ -311,14 +375,24 @@ def serve_all(
     """``zhenggai serve``: sync, then serve until stopped (SIGTERM or Ctrl-C, at any moment)."""
     settings = get_settings()
     limit = limit if limit is not None else settings.flow_run_limit
+    planned: list[BulkSync] = []
+
+    def plan() -> None:  # the ledger's side of the first sync, while the local server starts
+        if sync_first:
+            planned.append(plan_bulk())
+
+    def first_sync() -> None:
+        result = apply_bulk(planned[0])
+        print(f"serve: sync: {result.summary()} ({result.unchanged} unchanged)", flush=True)
+        for line in result.warnings():
+            print(f"serve: warning: {line}", flush=True)
+
     try:
-        with stop_on_signals(), prefect_api(port) as url:
+        with (
+            stop_on_signals(),
+            prefect_api(port, meanwhile=plan, unscheduled=first_sync if sync_first else None) as url,
+        ):
             print(f"serve: Prefect API at {url}", flush=True)
-            if sync_first:
-                result = sync_bulk()
-                print(f"serve: sync: {result.summary()} ({result.unchanged} unchanged)", flush=True)
-                for line in result.warnings():
-                    print(f"serve: warning: {line}", flush=True)
             print(f"serve: Prefect UI at {url.removesuffix('/api')}", flush=True)
             print(f"serve: in another shell: export PREFECT_API_URL={url}", flush=True)
             asyncio.run(serve_async(rescan_seconds=rescan_seconds, limit=limit or None))

@@ -8,6 +8,7 @@ one-by-one ``to_deployment(...).apply()`` path it is measured against lives in `
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -120,6 +121,61 @@ def alert_schema() -> dict[str, Any]:
     return dict(compute(tell_run_failed).model_dump(exclude_unset=True))
 
 
+@dataclass(frozen=True)
+class BulkSync:
+    """A bulk sync planned from the ledger and not yet sent: what ``apply_bulk`` reconciles."""
+
+    wanted: list[WantedDeployment]
+    skipped: dict[str, str]
+    housekeeping: dict[tuple[str, str], WantedSchedule]
+    work_pool: str | None
+    leave_pool: bool
+    round_code: str | None
+    concurrency: int
+
+
+def plan_bulk(
+    database: Database | None = None,
+    settings: Settings | None = None,
+    *,
+    work_pool: str | None = None,
+    leave_pool: bool = False,
+    round_code: str | None = None,
+    concurrency: int = 4,
+    clock: Clock | None = None,
+) -> BulkSync:
+    """The ledger's side of ``sync_bulk``: reads the ledger only, so ``serve`` runs it while its local
+    Prefect server starts."""
+    settings = settings or get_settings()
+    database = database or get_database(settings)
+    skipped: dict[str, str] = {}
+    wanted = plan_sync(database, settings, clock=clock, round_code=round_code, skipped=skipped)
+    return BulkSync(
+        wanted=wanted,
+        skipped=skipped,
+        housekeeping=housekeeping_wanted(clock or ledger_clock(database, settings)),
+        work_pool=work_pool or settings.work_pool,
+        leave_pool=leave_pool,
+        round_code=round_code,
+        concurrency=concurrency,
+    )
+
+
+def apply_bulk(plan: BulkSync) -> SyncResult:
+    """The Prefect side of ``sync_bulk``: reconcile a planned sync with the API."""
+    return asyncio.run(
+        sync_bulk_async(
+            plan.wanted,
+            work_pool=plan.work_pool,
+            leave_pool=plan.leave_pool,
+            round_code=plan.round_code,
+            concurrency=plan.concurrency,
+            skipped=plan.skipped,
+            housekeeping=plan.housekeeping,
+        )
+    )
+
+
 def sync_bulk(
     database: Database | None = None,
     settings: Settings | None = None,
@@ -135,19 +191,15 @@ def sync_bulk(
     The work pool is the installation's (``ZHENGGAI_WORK_POOL``) unless ``work_pool`` names another;
     with neither, each deployment stays in the pool it is in (``leave_pool`` moves them out of it).
     """
-    settings = settings or get_settings()
-    database = database or get_database(settings)
-    skipped: dict[str, str] = {}
-    wanted = plan_sync(database, settings, clock=clock, round_code=round_code, skipped=skipped)
-    return asyncio.run(
-        sync_bulk_async(
-            wanted,
-            work_pool=work_pool or settings.work_pool,
+    return apply_bulk(
+        plan_bulk(
+            database,
+            settings,
+            work_pool=work_pool,
             leave_pool=leave_pool,
             round_code=round_code,
             concurrency=concurrency,
-            skipped=skipped,
-            housekeeping=housekeeping_wanted(clock or ledger_clock(database, settings)),
+            clock=clock,
         )
     )
 

@@ -8,7 +8,8 @@ Two other sources describe a year: the data ``chinesecalendar`` ships (``package
 official, but only up to the last year of its release) and the holidays fixed by law
 (《全国年节及纪念日放假办法》: 元旦, 春节 from 除夕, 清明节, 劳动节, 端午节, 中秋节, 国庆节, a holiday on a weekend
 made up on the next working day), which the ``holidays`` package computes for any year
-(``statutory_holidays``): a guess, without make-up working days, for years nobody has published yet.
+(``statutory_holidays``, tabled in ``models.statutory_days``): a guess, without make-up working days,
+for years nobody has published yet.
 
 Pure: no I/O.
 """
@@ -340,6 +341,18 @@ def compare_with_package(arrangement: HolidayArrangement) -> list[DayDifference]
 @cache
 def statutory_holidays(year: int) -> dict[date, str]:
     """The days off fixed by law in ``year`` (with a weekend holiday's 补假), by festival; no make-up days.
+
+    Read from ``models.statutory_days`` (the package's answers, checked by a test) for the years it
+    holds, so that a command does not import the ``holidays`` package; computed for the others.
+    """
+    from models.statutory_days import days_of
+
+    tabled = days_of(year)
+    return tabled if tabled is not None else computed_statutory_holidays(year)
+
+
+def computed_statutory_holidays(year: int) -> dict[date, str]:
+    """``statutory_holidays`` as the ``holidays`` package computes it.
 
     Only the festivals of the law are kept: one-off days off the ``holidays`` package also knows of
     (its copy of past notices' 调休) belong to an official arrangement, not to this guess.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
@@ -33,6 +33,7 @@ from models.tables import Measure, Report, StatusEvent, Unit
 
 if TYPE_CHECKING:  # the plan's pydantic models cost a tenth of a second to import: not for status
     from tasks.ledger.plan_schema import PlanDocument, UnitSpec
+    from tasks.ledger.queries import MeasureFacts, UnitFacts
 
 Path = tuple[str | int, ...]
 
@@ -131,7 +132,13 @@ def members_of(session: Session, collective_ids: Collection[int]) -> dict[int, l
 
 def collective_owners(measure: Measure) -> list[tuple[Unit, str]]:
     """The collectives among a measure's owners, each with its role (lead first)."""
-    owners = [(measure.lead_unit, LEAD)] if measure.lead_unit is not None else []
+    return _collectives_among(measure)
+
+
+def _collectives_among(measure: Measure | MeasureFacts) -> list[tuple[Any, str]]:
+    owners: list[tuple[Unit | UnitFacts, str]] = (
+        [(measure.lead_unit, LEAD)] if measure.lead_unit is not None else []
+    )
     owners += [(unit, CO) for unit in measure.co_units]
     return [(unit, role) for unit, role in owners if unit.kind == UnitKind.COLLECTIVE]
 
@@ -208,11 +215,11 @@ def last_returned(
 
 
 def member_shares(
-    session: Session, measures: Sequence[Measure], clock: Clock
+    session: Session, measures: Sequence[Measure] | Sequence[MeasureFacts], clock: Clock
 ) -> dict[int, tuple[MemberShare, ...]]:
     """Each measure's member shares as of the clock's now (its owners loaded), judged then; measures
     no collective with members owns are left out. Two statements for all the measures."""
-    owned = {m.id: collective_owners(m) for m in measures}
+    owned = {m.id: _collectives_among(m) for m in measures}
     collective_ids = {unit.id for owners in owned.values() for unit, _role in owners}
     members = members_of(session, collective_ids)
     if not members:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.cadence import effective_cadence
@@ -19,7 +21,7 @@ from models.errors import UnknownRound, UnknownUnit
 from models.measure_view import MeasureView
 from models.periods import missing_period
 from models.rules import derive_state
-from models.tables import Measure, Problem, Report, Round, Unit, measure_co_units
+from models.tables import Contact, Measure, Problem, Report, Round, Unit, measure_co_units
 from models.text import sanitise_text
 from models.workdays import counted_provisionally
 
@@ -33,6 +35,68 @@ class LatestReport:
     submitted_at: datetime
     text: str
     claimed_status: ReportStatus
+
+
+@dataclass(frozen=True)
+class RoundFacts:
+    """What a measure's view reads of its round."""
+
+    id: int
+    code: str
+    feedback_date: date
+    ongoing_cadence: str | None
+
+
+@dataclass(frozen=True)
+class ProblemFacts:
+    """What a measure's view reads of its problem."""
+
+    ordinal: int
+    title: str
+    description: str
+    round_id: int
+    round: RoundFacts
+
+
+@dataclass(frozen=True)
+class UnitFacts:
+    """What a measure's view reads of an owning unit."""
+
+    id: int
+    code: str
+    name: str
+    kind: UnitKind
+
+
+@dataclass(frozen=True)
+class LeaderFacts:
+    """What a measure's view reads of its responsible leader."""
+
+    code: str
+    person: str
+    role: str
+
+
+@dataclass(frozen=True)
+class MeasureFacts:
+    """A live measure as its view reads it (``measure_view`` takes it or the ORM ``Measure``): read with
+    plain column statements, several times cheaper than 2,100 ORM objects with their relationships."""
+
+    id: int
+    code: str
+    ordinal: int
+    marker: str
+    text: str
+    deadline: date | None
+    deadline_spec: str
+    cadence: str | None
+    status: MeasureStatus
+    lead_unit_id: int | None
+    lead_unit: UnitFacts | None
+    reminder_offsets: list[int] | None
+    co_units: tuple[UnitFacts, ...]
+    leader: LeaderFacts | None
+    problem: ProblemFacts
 
 
 def latest_reports(
@@ -105,7 +169,6 @@ def live_measures(
         select(Measure)
         .join(Measure.problem)
         .join(Problem.round)
-        .where(Measure.removed_at.is_(None), Problem.removed_at.is_(None))
         .options(
             selectinload(Measure.lead_unit),
             selectinload(Measure.co_units),
@@ -113,8 +176,141 @@ def live_measures(
             selectinload(Measure.problem).selectinload(Problem.round),
             *load,
         )
-        .order_by(Round.code, Problem.ordinal, Measure.ordinal)
     )
+    query = _live(
+        session,
+        query,
+        round_code=round_code,
+        unit_code=unit_code,
+        with_co_units=with_co_units,
+        problem_ordinal=problem_ordinal,
+        measure_code=measure_code,
+    )
+    return list(session.scalars(query))
+
+
+def live_measure_facts(
+    session: Session,
+    *,
+    round_code: str | None = None,
+    unit_code: str | None = None,
+    with_co_units: bool = False,
+    problem_ordinal: int | None = None,
+    measure_code: str | None = None,
+) -> list[MeasureFacts]:
+    """``live_measures`` (same filters, same order) as ``MeasureFacts``: one statement for the measures
+    with their problem, round, lead unit and leader, one for their co-units."""
+    lead = aliased(Unit)
+    query = (
+        select(
+            Measure.id,
+            Measure.code,
+            Measure.ordinal,
+            Measure.marker,
+            Measure.text,
+            Measure.deadline,
+            Measure.deadline_spec,
+            Measure.cadence,
+            Measure.status,
+            Measure.lead_unit_id,
+            Measure.reminder_offsets,
+            lead.code.label("lead_code"),
+            lead.name.label("lead_name"),
+            lead.kind.label("lead_kind"),
+            Contact.code.label("leader_code"),
+            Contact.person.label("leader_person"),
+            Contact.role.label("leader_role"),
+            Problem.ordinal.label("problem_ordinal"),
+            Problem.title.label("problem_title"),
+            Problem.description.label("problem_description"),
+            Round.id.label("round_id"),
+            Round.code.label("round_code"),
+            Round.feedback_date,
+            Round.ongoing_cadence,
+        )
+        .join(Problem, Problem.id == Measure.problem_id)
+        .join(Round, Round.id == Problem.round_id)
+        .outerjoin(lead, lead.id == Measure.lead_unit_id)
+        .outerjoin(Contact, Contact.id == Measure.leader_id)
+    )
+    filters: dict[str, Any] = {
+        "round_code": round_code,
+        "unit_code": unit_code,
+        "with_co_units": with_co_units,
+        "problem_ordinal": problem_ordinal,
+        "measure_code": measure_code,
+    }
+    rows = session.execute(_live(session, query, **filters)).all()
+    if not rows:
+        return []
+    ids = _live(session, select(Measure.id).join(Problem).join(Round), **filters, ordered=False)
+    co_units: dict[int, list[UnitFacts]] = {}
+    for link in session.execute(
+        select(measure_co_units.c.measure_id, Unit.id, Unit.code, Unit.name, Unit.kind)
+        .join(Unit, Unit.id == measure_co_units.c.unit_id)
+        .where(measure_co_units.c.measure_id.in_(ids.scalar_subquery()))
+        .order_by(Unit.code)  # as the relationship orders them
+    ):
+        co_units.setdefault(link.measure_id, []).append(UnitFacts(link.id, link.code, link.name, link.kind))
+    rounds: dict[int, RoundFacts] = {}
+    problems: dict[tuple[int, int], ProblemFacts] = {}
+    out = []
+    for row in rows:
+        round_ = rounds.get(row.round_id)
+        if round_ is None:
+            round_ = rounds[row.round_id] = RoundFacts(
+                row.round_id, row.round_code, row.feedback_date, row.ongoing_cadence
+            )
+        problem = problems.get((row.round_id, row.problem_ordinal))
+        if problem is None:
+            problem = problems[(row.round_id, row.problem_ordinal)] = ProblemFacts(
+                row.problem_ordinal, row.problem_title, row.problem_description, row.round_id, round_
+            )
+        out.append(
+            MeasureFacts(
+                id=row.id,
+                code=row.code,
+                ordinal=row.ordinal,
+                marker=row.marker,
+                text=row.text,
+                deadline=row.deadline,
+                deadline_spec=row.deadline_spec,
+                cadence=row.cadence,
+                status=row.status,
+                lead_unit_id=row.lead_unit_id,
+                reminder_offsets=row.reminder_offsets,
+                lead_unit=UnitFacts(row.lead_unit_id, row.lead_code, row.lead_name, row.lead_kind)
+                if row.lead_unit_id is not None
+                else None,
+                co_units=tuple(co_units.get(row.id, ())),
+                leader=LeaderFacts(row.leader_code, row.leader_person, row.leader_role)
+                if row.leader_code is not None
+                else None,
+                problem=problem,
+            )
+        )
+    return out
+
+
+_Selected = TypeVar("_Selected", bound=Select[Any])
+
+
+def _live(
+    session: Session,
+    query: _Selected,
+    *,
+    round_code: str | None,
+    unit_code: str | None,
+    with_co_units: bool,
+    problem_ordinal: int | None,
+    measure_code: str | None,
+    ordered: bool = True,
+) -> _Selected:
+    """``query`` (measures joined to their problem and round) kept to the live measures the filters name,
+    in notice order; an unknown round or unit is refused."""
+    query = query.where(Measure.removed_at.is_(None), Problem.removed_at.is_(None))
+    if ordered:
+        query = query.order_by(Round.code, Problem.ordinal, Measure.ordinal)
     if round_code is not None:
         if session.scalar(select(Round.id).where(Round.code == round_code)) is None:
             raise UnknownRound(f"no round '{round_code}'")
@@ -136,7 +332,7 @@ def live_measures(
         query = query.where(Problem.ordinal == problem_ordinal)
     if measure_code is not None:
         query = query.where(Measure.code == measure_code)
-    return list(session.scalars(query))
+    return query
 
 
 def measure_views(
@@ -150,7 +346,7 @@ def measure_views(
     measure_code: str | None = None,
 ) -> list[MeasureView]:
     """Every live measure (filtered as ``live_measures``) as of the clock's now, judged then."""
-    measures = live_measures(
+    measures = live_measure_facts(
         session,
         round_code=round_code,
         unit_code=unit_code,
@@ -163,7 +359,7 @@ def measure_views(
 
 def views_of(
     session: Session,
-    measures: Sequence[Measure],
+    measures: Sequence[Measure] | Sequence[MeasureFacts],
     clock: Clock,
     *,
     statuses: Mapping[int, MeasureStatus] | None = None,
@@ -192,7 +388,7 @@ def views_of(
 
 
 def measure_view(
-    measure: Measure,
+    measure: Measure | MeasureFacts,
     report: LatestReport | None,
     clock: Clock,
     *,
@@ -207,19 +403,36 @@ def measure_view(
     shown without its control characters, so it never stops a notice, an export or a terminal.
     """
     problem, lead, leader = measure.problem, measure.lead_unit, measure.leader
-    view = MeasureView(
+    status = status if status is not None else measure.status
+    # 长期坚持 without a cadence: the round's ongoing cadence (asked for progress like any cadence)
+    cadence = effective_cadence(measure.cadence, measure.deadline, problem.round.ongoing_cadence)
+    last_report_at = report.submitted_at if report else None
+    missing, assessment, provisional = None, None, False
+    if judge:  # the view is built once, judged (a frozen view of 30 fields costs to copy)
+        if any(share.role == LEAD for share in members):
+            missing = missing_of(members)
+        else:
+            missing = missing_period(
+                cadence, since=problem.round.feedback_date, last_report_at=last_report_at, clock=clock
+            )
+        assessment = derive_state(
+            _Judged(status, measure.deadline), clock, report_missing=missing is not None
+        )
+        provisional = measure.deadline is not None and counted_provisionally(
+            clock.calendar, clock.today, measure.deadline
+        )
+    return MeasureView(
         code=measure.code,
         ordinal=measure.ordinal,
         marker=measure.marker,
         lead_unit=sanitise_text(lead.name) if lead else None,
         deadline=measure.deadline,
-        status=status if status is not None else measure.status,
+        status=status,
         text=sanitise_text(measure.text),
         id=measure.id,
         deadline_spec=measure.deadline_spec,
         reminder_offsets=None if measure.reminder_offsets is None else tuple(measure.reminder_offsets),
-        # 长期坚持 without a cadence: the round's ongoing cadence (asked for progress like any cadence)
-        cadence=effective_cadence(measure.cadence, measure.deadline, problem.round.ongoing_cadence),
+        cadence=cadence,
         problem_ordinal=problem.ordinal,
         problem_title=sanitise_text(problem.title),
         problem_description=sanitise_text(problem.description),
@@ -232,26 +445,20 @@ def measure_view(
         leader_code=leader.code if leader else None,
         leader_person=leader.person if leader else None,
         leader_role=leader.role if leader else "",
-        last_report_at=report.submitted_at if report else None,
+        last_report_at=last_report_at,
         last_report_text=sanitise_text(report.text) if report else None,
         members=members,
+        missing_period=missing,
+        assessment=assessment,
+        provisional=provisional,
     )
-    if not judge:
-        return view
-    if any(share.role == LEAD for share in members):
-        missing = missing_of(members)
-    else:
-        missing = missing_period(
-            view.cadence,
-            since=problem.round.feedback_date,
-            last_report_at=view.last_report_at,
-            clock=clock,
-        )
-    assessment = derive_state(view, clock, report_missing=missing is not None)
-    provisional = view.deadline is not None and counted_provisionally(
-        clock.calendar, clock.today, view.deadline
-    )
-    return replace(view, missing_period=missing, assessment=assessment, provisional=provisional)
+
+
+class _Judged(NamedTuple):
+    """The two facts ``derive_state`` reads, with the status as of the view's moment."""
+
+    status: MeasureStatus
+    deadline: date | None
 
 
 def rounds_with_plans(session: Session, round_code: str | None = None) -> list[Round]:

@@ -101,3 +101,32 @@ def test_an_output_file_that_cannot_be_written_is_one_line_and_exit_1(
 
     assert result.exit_code == 1
     assert "cannot write" in result.output and "Traceback" not in result.output
+
+
+def test_status_imports_no_prefect_web_word_or_holiday_package(seeded_database: Database) -> None:
+    """The overview needs the ledger only: the Prefect client, the web app, Word documents, Alembic (the
+    schema is current) and the ``holidays`` package (its fallback years are tabled) stay unimported."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    heavy = ("prefect", "fastapi", "uvicorn", "docx", "openpyxl", "apprise", "alembic", "holidays", "yaml")
+    code = (
+        "import sys, io, contextlib\n"
+        "from flows.cli import app\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    try: app({[*ARGS, '--format', 'plain']!r})\n"
+        "    except SystemExit as exit: assert not exit.code, exit.code\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])\n"
+    )
+    env = {
+        **os.environ,
+        "ZHENGGAI_DATABASE_URL": seeded_database.url,
+        "ZHENGGAI_CALENDAR_FALLBACK": "statutory",
+    }
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -1,0 +1,61 @@
+"""The local server ``serve`` starts schedules a week ahead, unless the operator configured its scheduler."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flows.serve import EMBEDDED_SCHEDULER, _server_env, local_server_is_new
+
+
+def test_the_embedded_server_schedules_a_week_ahead_at_most_ten_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in EMBEDDED_SCHEDULER:
+        monkeypatch.delenv(name, raising=False)
+
+    env = _server_env()
+
+    assert env["PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS"] == "10"
+    assert env["PREFECT_SERVER_SERVICES_SCHEDULER_MAX_SCHEDULED_TIME"] == "P7D"
+    assert env["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+
+
+def test_the_first_sync_runs_with_the_scheduler_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED", raising=False)
+
+    assert _server_env(scheduler=False)["PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED"] == "false"
+    assert "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED" not in _server_env()
+
+
+def test_a_local_server_is_new_until_its_database_exists(tmp_path: Path) -> None:
+    from prefect.settings import PREFECT_HOME, PREFECT_SERVER_DATABASE_CONNECTION_URL, temporary_settings
+
+    database = tmp_path / "prefect.db"
+    with temporary_settings(
+        {PREFECT_HOME: str(tmp_path)}, restore_defaults={PREFECT_SERVER_DATABASE_CONNECTION_URL}
+    ):
+        assert local_server_is_new()
+        database.write_bytes(b"")
+        assert not local_server_is_new()
+    with temporary_settings({PREFECT_SERVER_DATABASE_CONNECTION_URL: "postgresql+asyncpg://db/prefect"}):
+        assert not local_server_is_new()  # not a database of ours
+
+
+def test_an_operators_own_scheduler_setting_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS", "100")
+
+    assert _server_env()["PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS"] == "100"
+
+
+def test_prefect_reads_the_values_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The names and values are Prefect's own (a renamed setting would be ignored silently, a value it
+    cannot read would stop the server)."""
+    from datetime import timedelta
+
+    from prefect.settings.models.server.services import ServerServicesSchedulerSettings
+
+    for name, value in EMBEDDED_SCHEDULER.items():
+        monkeypatch.setenv(name, value)
+    settings = ServerServicesSchedulerSettings()
+    assert settings.max_runs == 10
+    assert settings.max_scheduled_time == timedelta(days=7)
