@@ -54,7 +54,9 @@ def database(*, create: bool = False) -> Database:
             f"no ledger is loaded here: {path.resolve()} does not exist (no .zhenggai/ in this directory "
             f"or above, and ZHENGGAI_DATA_DIR is not set); {LOAD_HINT}"
         )
-    if path is None and get_database(config, check_schema=False).current_revision() is None:
+    # A server database: a current schema is a ledger (read without Alembic, half a second of start-up).
+    probe = get_database(config, check_schema=False) if path is None else None
+    if probe is not None and not probe.schema_is_current() and probe.current_revision() is None:
         raise NoLedger(f"no ledger is loaded in {mask_url(config.resolved_database_url)}: {LOAD_HINT}")
     return get_database(config)
 
