@@ -43,6 +43,7 @@ class DeliveryStatus(enum.StrEnum):
 
     PENDING = "pending"
     HELD = "held"  # due outside working hours/days; sent at the next allowed time
+    QUEUED = "queued"  # over its endpoint's rate limit: waits its turn (due_at), never dropped
     SENDING = "sending"  # claimed by a sender; stays so only if the process died mid-send (in doubt)
     SENT = "sent"
     FAILED = "failed"

@@ -258,6 +258,12 @@ def next_allowed(clock: Clock, policy: Policy) -> datetime:
     return datetime.combine(day, policy.quiet_start, tzinfo=clock.zone)
 
 
+def allowed_from(clock: Clock, policy: Policy, moment: datetime) -> datetime:
+    """The first allowed sending moment at or after ``moment``: a message queued behind its endpoint's
+    rate limit whose turn falls in quiet hours waits for the morning (the next working day's start)."""
+    return next_allowed(clock.at(moment), policy)
+
+
 def held_until(wall: Clock, policy: Policy) -> datetime | None:
     """When sending at the wall clock's now falls in quiet hours, the next allowed moment; None when a
     message may go now. Sending is judged by the wall clock, never by the moment a sweep plans as of."""

@@ -43,6 +43,8 @@ class ContactSpec(_Spec):
     role: str = ""
     unit: Code | None = None
     urls: list[Text] = Field(default_factory=list)
+    # Messages a minute each URL takes (0: not limited); omitted: the scheme's default (docs/notifications.md).
+    rate_limit: int | None = Field(default=None, ge=0, le=10000)
 
 
 class UnitSpec(_Spec):

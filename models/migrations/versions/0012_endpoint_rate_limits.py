@@ -1,0 +1,36 @@
+"""Per-endpoint rate limits: each endpoint's window of recent sends, and a contact's own limit.
+
+Revision ID: 0012
+Revises: 0010
+Create Date: 2026-11-30
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import models.tables
+
+revision: str = "0012"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "endpoint_windows",
+        sa.Column("endpoint", sa.String(length=40), nullable=False),
+        sa.Column("sent_at", sa.JSON(), nullable=False),
+        sa.Column("updated_at", models.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("endpoint", name=op.f("pk_endpoint_windows")),
+    )
+    with op.batch_alter_table("contacts") as batch:
+        batch.add_column(sa.Column("rate_limit", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("contacts") as batch:
+        batch.drop_column("rate_limit")
+    op.drop_table("endpoint_windows")
