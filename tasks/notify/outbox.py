@@ -66,6 +66,8 @@ from tasks.notify.sender import PreparedMessage, Sender, SendResult
 # A claim older than this belongs to a process that died mid-send (Apprise's HTTP timeouts are
 # seconds, SMTP's 15 s): the message is then in doubt.
 DEFAULT_LEASE_SECONDS = 120.0
+# A fan-out whose sends have all been slow this long records what finished and claims what is free.
+STALL_SECONDS = 0.05
 OPEN = (DeliveryStatus.PENDING, DeliveryStatus.HELD, DeliveryStatus.QUEUED)
 SENT_AFTER_DOUBT = (
     "sent: the send outlasted the lease and the message had been marked in doubt meanwhile; "
@@ -329,12 +331,11 @@ def _claim_chunk(
         for item in go:  # a slot taken for a row another run claimed meanwhile is given back
             if item.endpoint and item.row_id not in claimed:
                 windows[item.endpoint].remove(now)
-        if waiting:
-            session.execute(
-                update(Delivery)
-                .where(Delivery.id == bindparam("row"), Delivery.status.in_(OPEN))
-                .values(status=DeliveryStatus.QUEUED, due_at=bindparam("until"))
-                .execution_options(synchronize_session=False),
+        if waiting:  # executemany in Core (the ORM's bulk form wants primary keys by name)
+            session.connection().execute(
+                update(Delivery.__table__)  # type: ignore[arg-type]
+                .where(Delivery.id == bindparam("row"), or_(*(Delivery.status == s for s in OPEN)))
+                .values(status=DeliveryStatus.QUEUED, due_at=bindparam("until")),
                 waiting,
             )
         if limited:
@@ -471,10 +472,12 @@ def deliver(
         counts.skipped += len(reasons) - counts.cancelled
     todo = deque(item for item in items if not item.cancelled)
     # Claim when half the slots are free (or all that is left fits): chunks stay large, sends overlap.
+    # When no send has finished for STALL_SECONDS (slow or held endpoints), record and claim what is free.
     chunk_at = max(1, concurrency // 2)
     flush_at = max(1, concurrency // 4)
     in_flight: dict[Future[SendResult], int] = {}
     finished: list[tuple[int, SendResult]] = []
+    stalled = False
 
     def flush() -> None:
         for verdict in _record(database, finished, max_attempts):
@@ -484,19 +487,21 @@ def deliver(
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="zhenggai-send") as pool:
         while todo or in_flight or finished:
             free = concurrency - len(in_flight) - len(finished)
-            if todo and free >= min(chunk_at, len(todo)):
+            if todo and free > 0 and (free >= min(chunk_at, len(todo)) or stalled):
                 chunk = [todo.popleft() for _ in range(min(free, len(todo)))]
                 claimed, queued = _claim_chunk(database, chunk, now, max_attempts, allowed_from)
                 counts.queued += queued
                 counts.skipped += len(chunk) - len(claimed) - queued
                 for item in claimed:
                     in_flight[pool.submit(_send, sender, item)] = item.row_id
+                stalled = False
                 continue
             if in_flight:
-                done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+                done, _ = wait(list(in_flight), timeout=STALL_SECONDS, return_when=FIRST_COMPLETED)
+                stalled = not done
                 for future in done:
                     finished.append((in_flight.pop(future), future.result()))
-            if finished and (len(finished) >= flush_at or not in_flight):
+            if finished and (len(finished) >= flush_at or not in_flight or stalled):
                 flush()
     return counts
 
