@@ -1,6 +1,7 @@
 """Per-endpoint rate limits: may an endpoint take one more message now, and if not, when.
 
-Pure rules, no I/O. A limit is ``per_minute`` messages in any sliding window of ``WINDOW`` (60 s):
+Pure rules, no I/O. A limit is ``per_minute`` messages in any sliding window of ``WINDOW`` (60 s),
+kept with a margin (``SPACING``):
 WeCom and DingTalk group robots accept 20 a minute and block the robot for 10 minutes when exceeded,
 so the window is exact (the last ``per_minute`` send moments are kept), never a fixed minute that
 would let 2 × 20 through across a minute's boundary. The moments are the outbox's claims (a claim is
@@ -15,7 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-WINDOW = timedelta(seconds=60)
+WINDOW = timedelta(seconds=60)  # the channel's: 20 a minute
+# Ours: sends kept this far apart, the channel's window and a margin for the time a send takes from its
+# claim (the moment kept) to its arrival, which a busy machine stretches (a second, measured under load).
+SPACING = WINDOW + timedelta(seconds=2)
 
 # Messages a minute per Apprise scheme, unless a contact says otherwise (``rate_limit`` in the plan) or
 # ``ZHENGGAI_RATE_LIMITS`` replaces the table. Group robots: 20 a minute (WeCom, DingTalk); Feishu and
@@ -57,22 +61,23 @@ class Slot:
 
 
 def recent(window: Sequence[datetime], now: datetime) -> tuple[datetime, ...]:
-    """The send moments still inside the window ending at ``now``, oldest first."""
-    return tuple(sorted(moment for moment in window if now - moment < WINDOW))
+    """The send moments still inside the spacing ending at ``now``, oldest first."""
+    return tuple(sorted(moment for moment in window if now - moment < SPACING))
 
 
 def take_slot(window: Sequence[datetime], per_minute: int, now: datetime) -> Slot:
     """May an endpoint whose recent send moments are ``window`` take one more message at ``now``?
 
-    Allowed while fewer than ``per_minute`` moments lie in the last 60 s; the moment is then added.
-    Otherwise the message waits until the oldest of the last ``per_minute`` moments leaves the window.
+    Allowed while fewer than ``per_minute`` moments lie in the last ``SPACING`` (60 s and a margin);
+    the moment is then added. Otherwise the message waits until the oldest of the last ``per_minute``
+    moments is that far behind.
     """
     if per_minute < 1:
         raise ValueError(f"a rate limit is at least 1 message a minute, not {per_minute}")
     kept = recent(window, now)
     if len(kept) < per_minute:
         return Slot(True, now, (*kept, now)[-per_minute:])
-    return Slot(False, kept[-per_minute] + WINDOW, kept)
+    return Slot(False, kept[-per_minute] + SPACING, kept)
 
 
 def schedule(window: Sequence[datetime], per_minute: int, now: datetime, count: int) -> list[datetime]:

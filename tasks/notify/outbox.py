@@ -34,6 +34,7 @@ Exactly once, how (messages were recorded once by key, see ``tasks.notify.planne
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -289,9 +290,12 @@ def _claim_chunk(
     now: datetime,
     max_attempts: int,
     allowed_from: Callable[[datetime], datetime] | None,
+    moment: datetime,
 ) -> tuple[list[_Item], int]:
     """Claim a chunk in one transaction: the rows this run may send now (returned) and, for a limited
-    endpoint whose window is full, ``queued`` rows due when a slot frees (their count returned)."""
+    endpoint whose window is full, ``queued`` rows due when a slot frees (their count returned).
+    ``now`` judges what is due; ``moment`` (the pass's now moved on by the time it has run) is the
+    send moment a slot records."""
     with database.unit_of_work() as session:
         limited = sorted({item.endpoint for item in chunk if item.endpoint})
         windows = _windows(session, limited) if limited else {}
@@ -301,7 +305,7 @@ def _claim_chunk(
             if item.endpoint is None or item.per_minute is None:
                 go.append(item)
                 continue
-            slot = take_slot(windows[item.endpoint], item.per_minute, now)
+            slot = take_slot(windows[item.endpoint], item.per_minute, moment)
             if slot.allowed:
                 windows[item.endpoint] = list(slot.window)
                 go.append(item)
@@ -330,7 +334,7 @@ def _claim_chunk(
             )
         for item in go:  # a slot taken for a row another run claimed meanwhile is given back
             if item.endpoint and item.row_id not in claimed:
-                windows[item.endpoint].remove(now)
+                windows[item.endpoint].remove(moment)
         if waiting:  # executemany in Core (the ORM's bulk form wants primary keys by name)
             session.connection().execute(
                 update(Delivery.__table__)  # type: ignore[arg-type]
@@ -451,6 +455,7 @@ def deliver(
     max_attempts: int = 4,
     allowed_from: Callable[[datetime], datetime] | None = None,
     limits: Mapping[str, int] | None = None,
+    claim_clock: Callable[[], datetime] | None = None,
 ) -> DeliveryCounts:
     """Send each of ``ids`` that is due and open, ``concurrency`` at a time; every outcome committed.
 
@@ -461,8 +466,12 @@ def deliver(
     done, closed or removed meanwhile is not sent: it is marked ``failed`` (``cancelled``). A message
     over its endpoint's rate limit (``limits`` by scheme, default ``Settings.rate_limits``; a contact's
     own) is ``queued``, due when a slot frees; ``allowed_from`` moves that moment out of quiet hours.
+    A slot records the moment of its claim: ``claim_clock()``, by default ``now`` moved on by the time
+    the pass has run (a long pass must not stamp its late sends with its start).
     """
     counts = DeliveryCounts()
+    began = time.monotonic()
+    clock = claim_clock or (lambda: now + timedelta(seconds=time.monotonic() - began))
     concurrency = max(1, concurrency)
     scheme_limits = get_settings().rate_limits if limits is None else limits
     items = _prepared(database, due_ids(database, now=now, max_attempts=max_attempts, ids=ids), scheme_limits)
@@ -489,7 +498,7 @@ def deliver(
             free = concurrency - len(in_flight) - len(finished)
             if todo and free > 0 and (free >= min(chunk_at, len(todo)) or stalled):
                 chunk = [todo.popleft() for _ in range(min(free, len(todo)))]
-                claimed, queued = _claim_chunk(database, chunk, now, max_attempts, allowed_from)
+                claimed, queued = _claim_chunk(database, chunk, now, max_attempts, allowed_from, clock())
                 counts.queued += queued
                 counts.skipped += len(chunk) - len(claimed) - queued
                 for item in claimed:
@@ -516,6 +525,7 @@ def deliver_due(
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
     allowed_from: Callable[[datetime], datetime] | None = None,
     limits: Mapping[str, int] | None = None,
+    claim_clock: Callable[[], datetime] | None = None,
 ) -> DeliveryCounts:
     """Expire stuck claims, then one delivery pass over everything due at ``now``."""
     in_doubt = expire_in_doubt(database, lease_seconds=lease_seconds)
@@ -529,6 +539,7 @@ def deliver_due(
         max_attempts=max_attempts,
         allowed_from=allowed_from,
         limits=limits,
+        claim_clock=claim_clock,
     )
     counts.in_doubt = in_doubt
     return counts

@@ -156,7 +156,9 @@ def test_killed_mid_rate_limited_fan_out_then_reruns_keep_every_limit_and_lose_n
         start = datetime(2023, 12, 26, 10, tzinfo=TZ)
         passes = minute_by_minute(
             receiver,
-            lambda now: deliver_due(database, AppriseSender(), now=now, concurrency=CONCURRENCY),
+            lambda now: deliver_due(
+                database, AppriseSender(), now=now, concurrency=CONCURRENCY, claim_clock=lambda: now
+            ),
             start,
             4,
         )

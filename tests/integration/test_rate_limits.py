@@ -15,6 +15,7 @@ from models.clock import Clock
 from models.db import Database
 from models.enums import DeliveryStatus
 from models.notifications import Policy, allowed_from
+from models.rate_limits import SPACING
 from models.tables import Delivery
 from models.workdays import WeekdayCalendar
 from tasks.notify.log import list_deliveries
@@ -56,16 +57,16 @@ def test_each_endpoint_gets_at_most_its_limit_a_minute_and_every_message_once(da
         plan(database, TUESDAY)
 
         def one_pass(now: datetime) -> None:
-            deliver_due(database, AppriseSender(), now=now, concurrency=4)
+            deliver_due(database, AppriseSender(), now=now, concurrency=4, claim_clock=lambda: now)
 
         first = minute_by_minute(receiver, one_pass, TUESDAY, 1)[0]
         assert first == {"robot": 3, "own": 2}
         assert statuses(database) == {"sent": 5, "queued": 6}
         with database.unit_of_work() as session:  # the log lists the wait, due when the window frees
             queued = list_deliveries(session, Clock(CAL, TIMEZONE, TUESDAY), status="queued")
-            assert len(queued) == 6 and {d.due_at for d, _, _ in queued} == {TUESDAY + timedelta(minutes=1)}
+            assert len(queued) == 6 and {d.due_at for d, _, _ in queued} == {TUESDAY + SPACING}
 
-        later = minute_by_minute(receiver, one_pass, TUESDAY + timedelta(minutes=1), 3)
+        later = minute_by_minute(receiver, one_pass, TUESDAY + SPACING, 3)
         assert later == [{"robot": 3}, {"robot": 3}, {}]
         assert statuses(database) == {"sent": 11}
         keys = receiver.keys()
@@ -79,12 +80,19 @@ def test_a_turn_that_falls_in_quiet_hours_waits_for_the_next_working_morning(dat
         plan(database, friday_evening)
         quiet = partial(allowed_from, Clock(CAL, TIMEZONE, friday_evening), POLICY)
         ids = due_ids(database, now=friday_evening, max_attempts=4)
-        counts = deliver(database, AppriseSender(), ids, now=friday_evening, allowed_from=quiet)
+        counts = deliver(
+            database,
+            AppriseSender(),
+            ids,
+            now=friday_evening,
+            allowed_from=quiet,
+            claim_clock=lambda: friday_evening,
+        )
         assert counts.sent == 2 and counts.queued == 1
         monday = datetime.combine(date(2024, 1, 1), time(8, 30), tzinfo=TZ)
         with database.unit_of_work() as session:
             waiting = session.scalars(select(Delivery).where(Delivery.status == DeliveryStatus.QUEUED)).one()
-            assert waiting.due_at == monday  # not 18:00:30 (quiet), not dropped
+            assert waiting.due_at == monday  # not 18:00:32 (quiet), not dropped
         assert deliver_due(database, AppriseSender(), now=friday_evening + timedelta(minutes=5)).sent == 0
         assert deliver_due(database, AppriseSender(), now=monday).sent == 1
         assert len(receiver.keys()) == 3
@@ -98,7 +106,14 @@ def test_senders_in_parallel_share_one_window_per_endpoint(database: Database) -
         threads = [
             threading.Thread(
                 target=lambda: results.append(
-                    deliver(database, AppriseSender(), ids, now=TUESDAY, concurrency=4)
+                    deliver(
+                        database,
+                        AppriseSender(),
+                        ids,
+                        now=TUESDAY,
+                        concurrency=4,
+                        claim_clock=lambda: TUESDAY,
+                    )
                 )
             )
             for _ in range(3)

@@ -6,7 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models.rate_limits import DEFAULT_PER_MINUTE, WINDOW, endpoint_key, limit_for, schedule, take_slot
+from models.rate_limits import (
+    DEFAULT_PER_MINUTE,
+    SPACING,
+    WINDOW,
+    endpoint_key,
+    limit_for,
+    schedule,
+    take_slot,
+)
 
 T0 = datetime(2023, 12, 26, 2, 0, tzinfo=UTC)
 
@@ -22,10 +30,12 @@ def test_an_endpoint_takes_its_limit_then_waits_until_the_oldest_send_leaves_the
         assert slot.allowed and slot.next_at == at(n)
         window = list(slot.window)
     full = take_slot(window, 3, at(10))
-    assert not full.allowed and full.next_at == at(60) and list(full.window) == window
-    assert take_slot(window, 3, at(59.999)).allowed is False
-    later = take_slot(window, 3, at(60))
-    assert later.allowed and list(later.window) == [at(1), at(2), at(60)]
+    # 60 s (the channel's window) and a margin for the send's travel from claim to arrival
+    assert WINDOW + timedelta(seconds=2) == SPACING
+    assert not full.allowed and full.next_at == at(62) and list(full.window) == window
+    assert take_slot(window, 3, at(61.999)).allowed is False
+    later = take_slot(window, 3, at(62))
+    assert later.allowed and list(later.window) == [at(1), at(2), at(62)]
 
 
 def test_never_more_than_the_limit_in_any_sixty_seconds() -> None:
@@ -33,14 +43,14 @@ def test_never_more_than_the_limit_in_any_sixty_seconds() -> None:
     assert len(moments) == 95 and moments == sorted(moments)
     for moment in moments:
         assert sum(1 for m in moments if moment <= m < moment + WINDOW) <= 20
-    # a minute's boundary lets no second burst through: the 21st goes a full minute after the 1st
-    assert moments[19] == T0 and moments[20] == T0 + WINDOW
-    assert moments[-1] == T0 + 4 * WINDOW
+    # a minute's boundary lets no second burst through: the 21st goes a full spacing after the 1st
+    assert moments[19] == T0 and moments[20] == T0 + SPACING
+    assert moments[-1] == T0 + 4 * SPACING
 
 
 def test_sends_before_a_restart_count_and_old_ones_do_not() -> None:
     window = [at(-70), at(-30), at(-10)]
-    assert schedule(window, 2, T0, 2) == [at(30), at(50)]
+    assert schedule(window, 2, T0, 2) == [at(32), at(52)]
 
 
 def test_limits_per_scheme_and_per_contact() -> None:
