@@ -289,8 +289,10 @@ def fan_out(
             f"receiver max {stats['max_in_flight']} in flight, busiest endpoint {stats['busiest_window']} in 60 s",
         )
     else:
+        from models.rate_limits import SPACING
+
         per_endpoint = -(-messages // endpoints)
-        implied = 60.0 * ((per_endpoint - 1) // limit)
+        implied = SPACING.total_seconds() * ((per_endpoint - 1) // limit)
         results.add(
             f"fan-out with {limit}/min per endpoint, {label}",
             stats["busiest_window"],

@@ -27,7 +27,7 @@ from models.notifications import Policy, allowed_from, held_until
 from models.settings import get_settings
 from tasks.calendar.ledger import ledger_clock
 from tasks.notify.outbox import deliver, due_ids, expire_in_doubt, next_queued, open_among, status_counts
-from tasks.notify.planner import plan_digests, plan_messages
+from tasks.notify.planner import compose_digests, plan_digests, plan_messages
 from tasks.notify.sender import AppriseSender
 
 BATCH_SIZE = 250  # messages per delivery task run: few task runs, each sending concurrently
@@ -58,18 +58,22 @@ def plan_notifications(
 ) -> dict[str, Any]:
     """Plan and record the messages of every live measure (or one) at ``now``; escalation steps too."""
     settings = get_settings()
+    clock = ledger_clock(get_database(settings), settings, now)
+    policy = Policy.from_settings(settings)
     with get_database(settings).unit_of_work() as session:
         result = plan_messages(
             session,
-            ledger_clock(get_database(settings), settings, now),
-            Policy.from_settings(settings),
+            clock,
+            policy,
             round_code=round_code,
             measure_code=measure_code,
             actor=actor,
             flow_run_id=_flow_run_id(),
         )
+        # Contacts who read a daily digest: today's digest carries the messages just recorded for them.
+        digests = compose_digests(session, clock, policy)
         session.commit()
-    return result.as_dict()
+    return {**result.as_dict(), "digests": digests.recorded}
 
 
 @task(

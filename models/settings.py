@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     due_soon_workdays: int = 5
     reminder_offsets: list[int] = Field(default_factory=lambda: [5, 3, 1, 0])
     reminder_hour: time = time(9, 0)
+    # When a contact's daily digest is due (local time, working days; sent by the first sweep from then on).
+    digest_hour: time = time(9, 0)
     quiet_start: time = time(8, 30)
     quiet_end: time = time(18, 0)
     quiet_hours_by_wall_clock: bool = Field(

@@ -172,6 +172,8 @@ class Contact(Base):
     # Messages a minute each of its URLs takes (0: not limited); None: its scheme's default
     # (models.rate_limits.DEFAULT_PER_MINUTE).
     rate_limit: Mapped[int | None] = mapped_column(Integer)
+    # per_message, or daily: one digest a working day carries its messages (models.notifications)
+    digest: Mapped[str] = mapped_column(String(20), default="per_message", server_default="per_message")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -356,6 +358,8 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_attempt_at: Mapped[datetime | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
+    # A digested message: the daily digest that carries it (set once, when the digest is recorded).
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
 
 
 class ApiToken(Base):

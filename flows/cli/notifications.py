@@ -17,6 +17,7 @@ STATUS_STYLE = {
     "pending": "cyan",
     "held": "blue",
     "queued": "blue",
+    "digested": "dim",
     "sending": "yellow",
     "failed": "bold red",
     "in_doubt": "bold magenta",
@@ -46,7 +47,9 @@ def _moment(value: str | None) -> datetime | None:
 def notifications(
     unit: str | None = typer.Option(None, "--unit", help="Only messages about this unit (unit code)."),
     status: str | None = typer.Option(
-        None, "--status", help="Only this status: pending, held, queued, sending, sent, failed, in_doubt."
+        None,
+        "--status",
+        help="Only this status: pending, held, queued, sending, sent, failed, in_doubt, digested.",
     ),
     day: str | None = typer.Option(
         None, "--date", help="Only messages due, tried or sent on this day (YYYY-MM-DD)."

@@ -119,6 +119,7 @@ def plan_document(session: Session, round_code: str) -> PlanDocument:
                 unit=c.unit.code if c.unit else None,
                 urls=list(c.urls),
                 rate_limit=c.rate_limit,
+                digest=c.digest,
             )
             for c in loose
         ],
@@ -146,7 +147,12 @@ def _unit_specs(
                 parent=unit.parent.code if unit.parent and not in_collective else None,
                 contacts=[
                     ContactSpec(
-                        code=c.code, person=c.person, role=c.role, urls=list(c.urls), rate_limit=c.rate_limit
+                        code=c.code,
+                        person=c.person,
+                        role=c.role,
+                        urls=list(c.urls),
+                        rate_limit=c.rate_limit,
+                        digest=c.digest,
                     )
                     for c in unit.contacts
                 ],
@@ -181,6 +187,8 @@ def dump_plan(plan: PlanDocument) -> str:
     ):
         if contact.get("rate_limit") is None:
             contact.pop("rate_limit", None)  # only a contact with its own limit says so
+        if contact.get("digest") == "per_message":
+            contact.pop("digest", None)  # only a contact who reads a daily digest says so
     return dump_plan_data(data)
 
 

@@ -174,6 +174,7 @@ class _PlanWriter:
                 "role": spec.role,
                 "urls": list(spec.urls),
                 "rate_limit": spec.rate_limit,
+                "digest": spec.digest,
             }
             contact = self._upsert(
                 self.contact_rows, "contacts", spec.code, values, partial(Contact, code=spec.code, **values)

@@ -157,7 +157,13 @@ def due_ids(
 
 def _cancel_reason(kind: str, measure_id: int | None, status: MeasureStatus | None, removed: bool) -> str:
     """Why a message about a measure is no longer to be sent ('' when it is)."""
-    if kind in (MessageKind.DIGEST, MessageKind.ASSESSMENT, MessageKind.CALENDAR, MessageKind.RUN_FAILED):
+    if kind in (
+        MessageKind.DIGEST,
+        MessageKind.DAILY_DIGEST,
+        MessageKind.ASSESSMENT,
+        MessageKind.CALENDAR,
+        MessageKind.RUN_FAILED,
+    ):
         # about a unit, a round or the installation, not one measure
         return ""
     if measure_id is None or removed:

@@ -1,4 +1,5 @@
-"""Per-endpoint rate limits: each endpoint's window of recent sends, and a contact's own limit.
+"""Per-endpoint rate limits and daily digests: each endpoint's window of recent sends, a contact's own
+limit and its choice of a daily digest, and the digest that carries a message.
 
 Revision ID: 0012
 Revises: 0010
@@ -28,9 +29,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contacts") as batch:
         batch.add_column(sa.Column("rate_limit", sa.Integer(), nullable=True))
+        batch.add_column(
+            sa.Column("digest", sa.String(length=20), server_default="per_message", nullable=False)
+        )
+    with op.batch_alter_table("deliveries") as batch:
+        batch.add_column(sa.Column("digest_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(
+            batch.f("fk_deliveries_digest_id_deliveries"),
+            "deliveries",
+            ["digest_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("deliveries") as batch:
+        batch.drop_constraint(batch.f("fk_deliveries_digest_id_deliveries"), type_="foreignkey")
+        batch.drop_column("digest_id")
     with op.batch_alter_table("contacts") as batch:
+        batch.drop_column("digest")
         batch.drop_column("rate_limit")
     op.drop_table("endpoint_windows")
