@@ -226,6 +226,20 @@ def _fan_out_ledger(database: Any, port: int, messages: int, endpoints: int, lim
         session.commit()
 
 
+class SleepingSender:
+    """A far end that takes ``delay`` and always accepts, without Apprise or a socket: what the outbox
+    itself (claims, outcomes, the ledger) can carry when sending costs no CPU."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+
+    def send(self, message: Any) -> Any:
+        from tasks.notify.sender import SendResult
+
+        time.sleep(self.delay)
+        return SendResult(True)
+
+
 def fan_out(
     results: Results,
     backend: str,
@@ -236,6 +250,7 @@ def fan_out(
     concurrency: int,
     delay: float,
     limit: int | None,
+    sleeping: bool = False,
 ) -> None:
     """Deliver ``messages`` over ``endpoints`` on a fresh ledger at ``url``, passes until none is queued."""
     from datetime import UTC
@@ -276,7 +291,15 @@ def fan_out(
     lost = len([key for key in log_sent if key not in stats["keys"]])
     duplicated = stats["extra_copies"]
     clean = lost == 0 and duplicated == 0 and len(log_sent) == messages
-    if limit is None:
+    if sleeping:
+        rate = sent / seconds if seconds else 0.0
+        results.add(
+            f"outbox alone (a sender sleeping {delay:g} s, no Apprise), {label}",
+            rate,
+            "msg/s",
+            note=f"{sent} sent in {seconds:.2f} s; log {by_status}",
+        )
+    elif limit is None:
         rate = sent / seconds if seconds else 0.0
         target = TARGET_FAN_OUT[backend]
         results.add(
@@ -314,6 +337,7 @@ def run_fan_out(
     concurrency: int,
     delay: float,
     limit: int | None,
+    sleeping: bool = False,
 ) -> Results:
     """The fan-out on SQLite and, when reachable, PostgreSQL: no limit hit, then ``limit`` a minute."""
     from pathlib import Path
@@ -332,6 +356,7 @@ def run_fan_out(
             "concurrency": concurrency,
             "delay": delay,
             "limit": each,
+            "sleeping": sleeping,
         }
         fan_out(results, "SQLite", sqlite_url(path), **args)  # type: ignore[arg-type]
         why = postgres_available()
@@ -364,6 +389,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--limit", type=int, default=None, help="then again with this many messages a minute per endpoint"
     )
+    parser.add_argument(
+        "--sleeping-sender", action="store_true", help="fan-out without Apprise: the outbox's own ceiling"
+    )
     args = parser.parse_args(argv)
     if args.fanout:
         run_fan_out(
@@ -373,6 +401,7 @@ def main(argv: list[str] | None = None) -> None:
             concurrency=args.fan_concurrency,
             delay=args.delay,
             limit=args.limit,
+            sleeping=args.sleeping_sender,
         ).emit(args.json)
         return
     run(

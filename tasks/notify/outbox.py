@@ -34,10 +34,11 @@ Exactly once, how (messages were recorded once by key, see ``tasks.notify.planne
 from __future__ import annotations
 
 import logging
+import queue
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -297,12 +298,15 @@ def _claim_chunk(
     max_attempts: int,
     allowed_from: Callable[[datetime], datetime] | None,
     moment: datetime,
-) -> tuple[list[_Item], int]:
+    outcomes: Sequence[tuple[int, SendResult]] = (),
+) -> tuple[list[_Item], int, list[str]]:
     """Claim a chunk in one transaction: the rows this run may send now (returned) and, for a limited
     endpoint whose window is full, ``queued`` rows due when a slot frees (their count returned).
     ``now`` judges what is due; ``moment`` (the pass's now moved on by the time it has run) is the
-    send moment a slot records."""
+    send moment a slot records. The ``outcomes`` of finished sends are recorded in the same
+    transaction (their verdicts returned): one commit frees their threads and fills them again."""
     with database.unit_of_work() as session:
+        verdicts = _record_in(session, outcomes, max_attempts)
         limited = sorted({item.endpoint for item in chunk if item.endpoint})
         windows = _windows(session, limited) if limited else {}
         go: list[_Item] = []
@@ -362,18 +366,26 @@ def _claim_chunk(
                 ],
             )
         session.commit()
-    return [item for item in go if item.row_id in claimed], len(waiting)
+    return [item for item in go if item.row_id in claimed], len(waiting), verdicts
 
 
 def _record(database: Database, outcomes: Sequence[tuple[int, SendResult]], max_attempts: int) -> list[str]:
-    """Write a batch of sends' outcomes in one transaction; return 'sent', 'retry' or 'failed' for each.
+    """Write a batch of sends' outcomes in one transaction; return 'sent', 'retry' or 'failed' for each."""
+    with database.unit_of_work() as session:
+        verdicts = _record_in(session, outcomes, max_attempts)
+        session.commit()
+    return verdicts
+
+
+def _record_in(session: Session, outcomes: Sequence[tuple[int, SendResult]], max_attempts: int) -> list[str]:
+    """Write a batch of sends' outcomes (the caller commits); return 'sent', 'retry' or 'failed' for each.
 
     A row is normally still ``sending`` (this run's claim). When it is not, the send outlasted the
     lease and ``expire_in_doubt`` marked it in doubt meanwhile: the outcome is then recorded anyway (a
     message that went out is ``sent``, so a ``--resend`` skips it) with a note, and logged.
     """
     verdicts: dict[int, str] = {}
-    with database.unit_of_work() as session:
+    if outcomes:
         sent = [row_id for row_id, result in outcomes if result.ok]
         if sent:
             for row_id in session.scalars(
@@ -402,7 +414,6 @@ def _record(database: Database, outcomes: Sequence[tuple[int, SendResult]], max_
         for row_id, result in outcomes:
             if row_id not in verdicts:
                 verdicts[row_id] = _record_late(session, row_id, result)
-        session.commit()
     return [verdicts[row_id] for row_id, _ in outcomes]
 
 
@@ -490,34 +501,48 @@ def deliver(
     # When no send has finished for STALL_SECONDS (slow or held endpoints), record and claim what is free.
     chunk_at = max(1, concurrency // 2)
     flush_at = max(1, concurrency // 4)
-    in_flight: dict[Future[SendResult], int] = {}
+    in_flight = 0
+    done: queue.SimpleQueue[tuple[int, SendResult]] = queue.SimpleQueue()
     finished: list[tuple[int, SendResult]] = []
     stalled = False
 
-    def flush() -> None:
-        for verdict in _record(database, finished, max_attempts):
+    def tally(verdicts: list[str]) -> None:
+        for verdict in verdicts:
             setattr(counts, verdict, getattr(counts, verdict) + 1)
         finished.clear()
 
+    def send(item: _Item) -> None:
+        done.put((item.row_id, _send(sender, item)))
+
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="zhenggai-send") as pool:
         while todo or in_flight or finished:
-            free = concurrency - len(in_flight) - len(finished)
+            free = concurrency - in_flight  # the finished ones' threads too: recorded with the claim
             if todo and free > 0 and (free >= min(chunk_at, len(todo)) or stalled):
                 chunk = [todo.popleft() for _ in range(min(free, len(todo)))]
-                claimed, queued = _claim_chunk(database, chunk, now, max_attempts, allowed_from, clock())
+                claimed, queued, verdicts = _claim_chunk(
+                    database, chunk, now, max_attempts, allowed_from, clock(), finished
+                )
+                tally(verdicts)
                 counts.queued += queued
                 counts.skipped += len(chunk) - len(claimed) - queued
                 for item in claimed:
-                    in_flight[pool.submit(_send, sender, item)] = item.row_id
+                    pool.submit(send, item)
+                in_flight += len(claimed)
                 stalled = False
                 continue
             if in_flight:
-                done, _ = wait(list(in_flight), timeout=STALL_SECONDS, return_when=FIRST_COMPLETED)
-                stalled = not done
-                for future in done:
-                    finished.append((in_flight.pop(future), future.result()))
-            if finished and (len(finished) >= flush_at or not in_flight or stalled):
-                flush()
+                arrived = len(finished)
+                try:
+                    finished.append(done.get(timeout=STALL_SECONDS))
+                    in_flight -= 1
+                    while in_flight:  # and whatever else has finished meanwhile
+                        finished.append(done.get_nowait())
+                        in_flight -= 1
+                except queue.Empty:
+                    pass
+                stalled = len(finished) == arrived
+            if finished and not todo and (len(finished) >= flush_at or not in_flight or stalled):
+                tally(_record(database, finished, max_attempts))
     return counts
 
 
