@@ -82,3 +82,12 @@ def test_sync_bench_runs_against_a_prefect_api(tmp_path: Path) -> None:
     values(results)
     resync = next(f for f in results.figures if f.name == "re-sync, no change")
     assert "21 unchanged, 0 API writes" in resync.note
+
+
+def test_the_fan_out_bench_runs_with_and_without_limits(tmp_path: Path) -> None:
+    from bench import bench_sweep
+
+    results = bench_sweep.run_fan_out(tmp_path, messages=24, endpoints=6, concurrency=4, delay=0.01, limit=10)
+    ran = [f for f in results.figures if f.value is not None]
+    assert ran and all(f.met is not False for f in ran if "limit" in f.name)  # 4 an endpoint, under 10
+    assert all("lost 0, duplicated 0" in f.note for f in ran)
