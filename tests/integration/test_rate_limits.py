@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from models.clock import Clock
@@ -126,3 +127,35 @@ def test_senders_in_parallel_share_one_window_per_endpoint(database: Database) -
         assert receiver.paths() == {"robot": 4} and set(receiver.keys().values()) == {1}
         assert sum(r.sent for r in results) == 4
         assert statuses(database) == {"sent": 4, "queued": 8}
+
+
+class _Waits:
+    """The sweep's clock for waiting: sleeping moves it on at once (no real wait in a test)."""
+
+    def __init__(self) -> None:
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return sum(self.slept)
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+
+@pytest.mark.prefect
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_sweep_waits_for_the_queued_turns_of_the_day_and_sends_them(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.notify
+    from flows.notify import sweep
+
+    waits = _Waits()
+    monkeypatch.setattr(flows.notify, "time", waits)
+    with JsonReceiver() as receiver:
+        crowded_ledger(database, receiver, {"robot": (5, 2)})
+        result = sweep(as_of=TUESDAY)
+        # 2 at once, 2 a spacing later, the last one after another: all in the one sweep, each once
+        assert result["delivered"]["sent"] == 5 and receiver.paths() == {"robot": 5}
+        assert len(waits.slept) == 2 and all(s > 60 for s in waits.slept)
+        assert set(receiver.keys().values()) == {1}
