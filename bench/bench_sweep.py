@@ -240,6 +240,32 @@ class SleepingSender:
         return SendResult(True)
 
 
+def _deliver_share(
+    url: str, ids: list[int], concurrency: int, attempts: int, delay: float, sleeping: bool
+) -> int:
+    """One sending process's share of the fan-out: passes over ``ids`` until none of them is queued
+    (its claims and the endpoints' windows shared with the other processes through the ledger)."""
+    from datetime import UTC
+
+    from models.db import Database
+    from tasks.notify.outbox import deliver, next_queued
+    from tasks.notify.sender import AppriseSender
+
+    database = Database(url)
+    sender = SleepingSender(delay) if sleeping else AppriseSender()
+    sent = 0
+    while True:
+        sent += deliver(
+            database, sender, ids, now=datetime.now(UTC), concurrency=concurrency, max_attempts=attempts
+        ).sent
+        turn = next_queued(database, ids)
+        if turn is None:
+            break
+        time.sleep(max(0.0, (turn - datetime.now(UTC)).total_seconds()))
+    database.dispose()
+    return sent
+
+
 def fan_out(
     results: Results,
     backend: str,
@@ -251,8 +277,10 @@ def fan_out(
     delay: float,
     limit: int | None,
     sleeping: bool = False,
+    processes: int = 1,
 ) -> None:
-    """Deliver ``messages`` over ``endpoints`` on a fresh ledger at ``url``, passes until none is queued."""
+    """Deliver ``messages`` over ``endpoints`` on a fresh ledger at ``url``, passes until none is queued
+    (``processes`` sending processes on the same ledger, ``concurrency`` threads each)."""
     from datetime import UTC
 
     from bench.common import free_port
@@ -267,15 +295,30 @@ def fan_out(
     _fan_out_ledger(database, port, messages, endpoints, limit)
     attempts = Settings().delivery_retries + 1
     label = f"{messages:,} msgs / {endpoints:,} endpoints, {backend}, {concurrency} threads"
+    if processes > 1:
+        label += f" × {processes} processes"
     with receiver(port, delay) as rx:
         started = time.perf_counter()
         ids = due_ids(database, now=datetime.now(UTC), max_attempts=attempts)
         sent = passes = 0
-        while True:
+        if processes > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+                shares = [
+                    pool.submit(
+                        _deliver_share, url, ids[k::processes], concurrency, attempts, delay, sleeping
+                    )
+                    for k in range(processes)
+                ]
+                sent = sum(share.result() for share in shares)
+        while processes == 1:
             passes += 1
             counts = deliver_due(
                 database,
-                AppriseSender(),
+                SleepingSender(delay) if sleeping else AppriseSender(),
                 now=datetime.now(UTC),
                 concurrency=concurrency,
                 max_attempts=attempts,
@@ -338,6 +381,7 @@ def run_fan_out(
     delay: float,
     limit: int | None,
     sleeping: bool = False,
+    processes: int = 1,
 ) -> Results:
     """The fan-out on SQLite and, when reachable, PostgreSQL: no limit hit, then ``limit`` a minute."""
     from pathlib import Path
@@ -357,6 +401,7 @@ def run_fan_out(
             "delay": delay,
             "limit": each,
             "sleeping": sleeping,
+            "processes": processes,
         }
         fan_out(results, "SQLite", sqlite_url(path), **args)  # type: ignore[arg-type]
         why = postgres_available()
@@ -392,6 +437,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--sleeping-sender", action="store_true", help="fan-out without Apprise: the outbox's own ceiling"
     )
+    parser.add_argument(
+        "--processes", type=int, default=1, help="sending processes of the fan-out, sharing the ledger"
+    )
     args = parser.parse_args(argv)
     if args.fanout:
         run_fan_out(
@@ -402,6 +450,7 @@ def main(argv: list[str] | None = None) -> None:
             delay=args.delay,
             limit=args.limit,
             sleeping=args.sleeping_sender,
+            processes=args.processes,
         ).emit(args.json)
         return
     run(
