@@ -299,16 +299,20 @@ def _claim_chunk(
     allowed_from: Callable[[datetime], datetime] | None,
     moment: datetime,
     outcomes: Sequence[tuple[int, SendResult]] = (),
+    restamps: Sequence[tuple[str, datetime]] = (),
 ) -> tuple[list[_Item], int, list[str]]:
     """Claim a chunk in one transaction: the rows this run may send now (returned) and, for a limited
     endpoint whose window is full, ``queued`` rows due when a slot frees (their count returned).
     ``now`` judges what is due; ``moment`` (the pass's now moved on by the time it has run) is the
     send moment a slot records. The ``outcomes`` of finished sends are recorded in the same
-    transaction (their verdicts returned): one commit frees their threads and fills them again."""
+    transaction (their verdicts returned): one commit frees their threads and fills them again; the
+    slots of those sends are ``restamps``ed to ``moment`` (see ``_restamp``). The endpoints' rows are
+    locked first, before any delivery row, so that two senders never wait on each other crosswise."""
     with database.unit_of_work() as session:
-        verdicts = _record_in(session, outcomes, max_attempts)
-        limited = sorted({item.endpoint for item in chunk if item.endpoint})
+        limited = sorted({item.endpoint for item in chunk if item.endpoint} | {e for e, _ in restamps})
         windows = _windows(session, limited) if limited else {}
+        _restamp(windows, restamps, moment)
+        verdicts = _record_in(session, outcomes, max_attempts)
         go: list[_Item] = []
         waiting: list[dict[str, Any]] = []
         for item in chunk:
@@ -352,27 +356,53 @@ def _claim_chunk(
                 .values(status=DeliveryStatus.QUEUED, due_at=bindparam("until")),
                 waiting,
             )
-        if limited:
-            stamp = utcnow()
-            session.execute(
-                update(EndpointWindow),
-                [
-                    {
-                        "endpoint": endpoint,
-                        "sent_at": [m.astimezone(UTC).isoformat() for m in sorted(windows[endpoint])],
-                        "updated_at": stamp,
-                    }
-                    for endpoint in limited
-                ],
-            )
+        _write_windows(session, windows)
         session.commit()
     return [item for item in go if item.row_id in claimed], len(waiting), verdicts
 
 
-def _record(database: Database, outcomes: Sequence[tuple[int, SendResult]], max_attempts: int) -> list[str]:
-    """Write a batch of sends' outcomes in one transaction; return 'sent', 'retry' or 'failed' for each."""
+def _restamp(
+    windows: dict[str, list[datetime]], restamps: Sequence[tuple[str, datetime]], moment: datetime
+) -> None:
+    """Move finished sends' slots from their claim's moment to ``moment`` (after they arrived): the
+    window then counts from when the endpoint saw them, however long a busy machine took to send."""
+    for endpoint, claimed_at in restamps:
+        window = windows.get(endpoint)
+        if window is not None and claimed_at in window:
+            window[window.index(claimed_at)] = max(claimed_at, moment)
+
+
+def _write_windows(session: Session, windows: dict[str, list[datetime]]) -> None:
+    if windows:
+        stamp = utcnow()
+        session.execute(
+            update(EndpointWindow),
+            [
+                {
+                    "endpoint": endpoint,
+                    "sent_at": [m.astimezone(UTC).isoformat() for m in sorted(moments)],
+                    "updated_at": stamp,
+                }
+                for endpoint, moments in windows.items()
+            ],
+        )
+
+
+def _record(
+    database: Database,
+    outcomes: Sequence[tuple[int, SendResult]],
+    max_attempts: int,
+    restamps: Sequence[tuple[str, datetime]] = (),
+    moment: datetime | None = None,
+) -> list[str]:
+    """Write a batch of sends' outcomes in one transaction (their slots restamped to ``moment``); return
+    'sent', 'retry' or 'failed' for each."""
     with database.unit_of_work() as session:
+        endpoints = sorted({e for e, _ in restamps})
+        windows = _windows(session, endpoints) if endpoints and moment else {}
+        _restamp(windows, restamps, moment or utcnow())
         verdicts = _record_in(session, outcomes, max_attempts)
+        _write_windows(session, windows)
         session.commit()
     return verdicts
 
@@ -462,6 +492,23 @@ def _send(sender: Sender, item: _Item) -> SendResult:
         return SendResult(False, f"{type(exc).__name__}: {exc}")
 
 
+def _collect(
+    done: queue.SimpleQueue[tuple[int, SendResult]], in_flight: int, finished: list[tuple[int, SendResult]]
+) -> int:
+    """Add to ``finished`` the sends that finish within ``STALL_SECONDS`` and whatever else has
+    finished meanwhile; return how many."""
+    arrived = 0
+    try:
+        finished.append(done.get(timeout=STALL_SECONDS))
+        arrived += 1
+        while arrived < in_flight:
+            finished.append(done.get_nowait())
+            arrived += 1
+    except queue.Empty:
+        pass
+    return arrived
+
+
 def deliver(
     database: Database,
     sender: Sender,
@@ -506,10 +553,15 @@ def deliver(
     finished: list[tuple[int, SendResult]] = []
     stalled = False
 
+    stamps: dict[int, tuple[str, datetime]] = {}  # a limited send's endpoint and claim moment
+
     def tally(verdicts: list[str]) -> None:
         for verdict in verdicts:
             setattr(counts, verdict, getattr(counts, verdict) + 1)
         finished.clear()
+
+    def restamps() -> list[tuple[str, datetime]]:
+        return [stamps.pop(row_id) for row_id, _ in finished if row_id in stamps]
 
     def send(item: _Item) -> None:
         done.put((item.row_id, _send(sender, item)))
@@ -519,10 +571,12 @@ def deliver(
             free = concurrency - in_flight  # the finished ones' threads too: recorded with the claim
             if todo and free > 0 and (free >= min(chunk_at, len(todo)) or stalled):
                 chunk = [todo.popleft() for _ in range(min(free, len(todo)))]
+                moment = clock()
                 claimed, queued, verdicts = _claim_chunk(
-                    database, chunk, now, max_attempts, allowed_from, clock(), finished
+                    database, chunk, now, max_attempts, allowed_from, moment, finished, restamps()
                 )
                 tally(verdicts)
+                stamps.update({item.row_id: (item.endpoint, moment) for item in claimed if item.endpoint})
                 counts.queued += queued
                 counts.skipped += len(chunk) - len(claimed) - queued
                 for item in claimed:
@@ -531,18 +585,11 @@ def deliver(
                 stalled = False
                 continue
             if in_flight:
-                arrived = len(finished)
-                try:
-                    finished.append(done.get(timeout=STALL_SECONDS))
-                    in_flight -= 1
-                    while in_flight:  # and whatever else has finished meanwhile
-                        finished.append(done.get_nowait())
-                        in_flight -= 1
-                except queue.Empty:
-                    pass
-                stalled = len(finished) == arrived
+                arrived = _collect(done, in_flight, finished)
+                in_flight -= arrived
+                stalled = arrived == 0
             if finished and not todo and (len(finished) >= flush_at or not in_flight or stalled):
-                tally(_record(database, finished, max_attempts))
+                tally(_record(database, finished, max_attempts, restamps(), clock()))
     return counts
 
 

@@ -157,5 +157,6 @@ def test_the_sweep_waits_for_the_queued_turns_of_the_day_and_sends_them(
         result = sweep(as_of=TUESDAY)
         # 2 at once, 2 a spacing later, the last one after another: all in the one sweep, each once
         assert result["delivered"]["sent"] == 5 and receiver.paths() == {"robot": 5}
-        assert len(waits.slept) == 2 and all(s > 60 for s in waits.slept)
+        # (a slot counts from when its send finished, so a turn may come a moment after the claim's)
+        assert sum(waits.slept) >= 2 * SPACING.total_seconds()
         assert set(receiver.keys().values()) == {1}
