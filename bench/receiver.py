@@ -13,8 +13,11 @@ import argparse
 import asyncio
 import json
 import signal
+import time
 from collections import Counter
 from typing import Any
+
+WINDOW = 60.0  # seconds: a rate limit's window (models.rate_limits.WINDOW)
 
 
 class Receiver:
@@ -28,6 +31,7 @@ class Receiver:
         self.bad_json = 0
         self.in_flight = 0
         self.max_in_flight = 0
+        self.arrivals: dict[str, list[float]] = {}  # path → arrival moments (monotonic seconds)
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -38,8 +42,21 @@ class Receiver:
             "duplicated_keys": sum(1 for n in self.keys.values() if n > 1),
             "extra_copies": sum(n - 1 for n in self.keys.values() if n > 1),
             "max_in_flight": self.max_in_flight,
+            "endpoints": len(self.arrivals),
+            "busiest_window": self.busiest_window(),
             "keys": dict(self.keys),
         }
+
+    def busiest_window(self) -> int:
+        """The most requests any one path got within any 60 s (sliding, by arrival)."""
+        most = 0
+        for moments in self.arrivals.values():
+            first = 0
+            for last, moment in enumerate(moments):
+                while moment - moments[first] >= WINDOW:
+                    first += 1
+                most = max(most, last - first + 1)
+        return most
 
     def reset(self) -> None:
         self.__init__(self.delay)  # type: ignore[misc]
@@ -79,6 +96,7 @@ class Receiver:
             return "200 OK", {"reset": True}
         if method != "POST":
             return "405 Method Not Allowed", {}
+        self.arrivals.setdefault(path.split("?", 1)[0], []).append(time.monotonic())
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:

@@ -11,7 +11,9 @@ messages concurrently and records each outcome; when some failed and have attemp
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -21,12 +23,12 @@ from prefect.tasks import exponential_backoff
 from flows.retries import retry_transient
 from models.db import get_database
 from models.errors import DeliveryIncomplete
-from models.notifications import Policy, held_until
+from models.notifications import Policy, allowed_from, held_until
 from models.settings import get_settings
 from tasks.calendar.ledger import ledger_clock
 from tasks.notify.duban_ladder import plan_unanswered_sheets
-from tasks.notify.outbox import deliver, due_ids, expire_in_doubt, open_among, status_counts
-from tasks.notify.planner import plan_digests, plan_messages
+from tasks.notify.outbox import deliver, due_ids, expire_in_doubt, next_queued, open_among, status_counts
+from tasks.notify.planner import compose_digests, plan_digests, plan_messages
 from tasks.notify.sender import AppriseSender
 from tasks.notify.unsigned import plan_unsigned_assignments
 
@@ -58,11 +60,13 @@ def plan_notifications(
 ) -> dict[str, Any]:
     """Plan and record the messages of every live measure (or one) at ``now``; escalation steps too."""
     settings = get_settings()
+    clock = ledger_clock(get_database(settings), settings, now)
+    policy = Policy.from_settings(settings)
     with get_database(settings).unit_of_work() as session:
         result = plan_messages(
             session,
-            ledger_clock(get_database(settings), settings, now),
-            Policy.from_settings(settings),
+            clock,
+            policy,
             round_code=round_code,
             measure_code=measure_code,
             actor=actor,
@@ -71,8 +75,8 @@ def plan_notifications(
         # 督办单 unanswered past their reply deadline move the ladder on (after the ladder's own steps).
         moved = plan_unanswered_sheets(
             session,
-            ledger_clock(get_database(settings), settings, now),
-            Policy.from_settings(settings),
+            clock,
+            policy,
             round_code=round_code,
             measure_code=measure_code,
             actor=actor,
@@ -81,15 +85,22 @@ def plan_notifications(
         # Lead units whose 签收 is pending past ack_chase_after working days are chased (off when 0).
         unsigned = plan_unsigned_assignments(
             session,
-            ledger_clock(get_database(settings), settings, now),
-            Policy.from_settings(settings),
+            clock,
+            policy,
             round_code=round_code,
             measure_code=measure_code,
             actor=actor,
             flow_run_id=_flow_run_id(),
         )
+        # Contacts who read a daily digest: today's digest carries the messages just recorded for them.
+        digests = compose_digests(session, clock, policy)
         session.commit()
-    return {**result.as_dict(), "duban_unanswered": moved.escalations, "unsigned_chased": unsigned.recorded}
+    return {
+        **result.as_dict(),
+        "duban_unanswered": moved.escalations,
+        "unsigned_chased": unsigned.recorded,
+        "digests": digests.recorded,
+    }
 
 
 @task(
@@ -171,6 +182,10 @@ def deliver_batch(ids: list[int], now: datetime) -> dict[str, int]:
         now=now,
         concurrency=settings.delivery_concurrency,
         max_attempts=attempts,
+        # a message queued behind its endpoint's rate limit into quiet hours waits for the morning
+        allowed_from=partial(
+            allowed_from, ledger_clock(database, settings, now), Policy.from_settings(settings)
+        ),
     )
     waiting = open_among(database, ids, attempts)
     if waiting:
@@ -178,6 +193,12 @@ def deliver_batch(ids: list[int], now: datetime) -> dict[str, int]:
             f"{waiting} message(s) of {len(ids)} failed and will be retried; {counts.as_dict()}"
         )
     return counts.as_dict()
+
+
+@task(name="queued-turn", cache_policy=NO_CACHE)
+def queued_turn(ids: list[int]) -> datetime | None:
+    """When the first of ``ids`` queued behind its endpoint's rate limit may go (None: none is queued)."""
+    return next_queued(get_database(get_settings()), ids)
 
 
 @task(name="delivery-summary", cache_policy=NO_CACHE)
@@ -209,9 +230,18 @@ def deliver_due_messages(
     batch_task = deliver_batch.with_options(
         retries=settings.delivery_retries, retry_delay_seconds=delays or 0
     )
-    for start in range(0, len(ids), BATCH_SIZE):
-        # A batch that still fails after its retries leaves its failures in the log; go on with the next.
-        batch_task(ids[start : start + BATCH_SIZE], now, return_state=True)
+    started, current = time.monotonic(), now
+    while True:
+        for start in range(0, len(ids), BATCH_SIZE):
+            # A batch that still fails after its retries leaves its failures in the log; go on with the next.
+            batch_task(ids[start : start + BATCH_SIZE], current, return_state=True)
+        # Messages over their endpoint's rate limit wait their turn in this run, the same working day;
+        # a turn that falls in quiet hours is the next sweep's (the message is due in the morning).
+        turn = queued_turn(ids)
+        if turn is None or settings.clock(turn).today != settings.clock(current).today:
+            break
+        time.sleep(max(0.0, (turn - current).total_seconds()))
+        current = now + timedelta(seconds=time.monotonic() - started)
     summary = delivery_summary(ids) if ids else {}
     return {"due": len(ids), "in_doubt": due["in_doubt"], **summary}
 

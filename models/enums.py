@@ -43,6 +43,10 @@ class DeliveryStatus(enum.StrEnum):
 
     PENDING = "pending"
     HELD = "held"  # due outside working hours/days; sent at the next allowed time
+    QUEUED = "queued"  # over its endpoint's rate limit: waits its turn (due_at), never dropped
+    DIGESTED = (
+        "digested"  # for a contact who reads a daily digest: carried by one (digest_id), never sent alone
+    )
     SENDING = "sending"  # claimed by a sender; stays so only if the process died mid-send (in doubt)
     SENT = "sent"
     FAILED = "failed"
@@ -67,6 +71,7 @@ class MessageKind(enum.StrEnum):
     OVERDUE = "overdue"
     MISSING_REPORT = "missing_report"
     DIGEST = "digest"
+    DAILY_DIGEST = "daily_digest"  # one message a working day carrying a contact's items (Delivery.digest_id)
     ESCALATION = "escalation"
     ACK_REMINDER = "ack_reminder"  # to the lead unit: its 签收 is pending past Settings.ack_chase_after
     ASSESSMENT = "assessment"  # a period's 考评 result: the ranking to leaders, its own score to each unit

@@ -92,6 +92,7 @@ class Policy:
     silence_head_after: int = 4
     notify_co_units: bool = False  # co-units' contacts also get the reminders, due-today and 逾期 messages
     ack_chase_after: int = 0  # working days a lead unit's 签收 may be pending before it is chased (0: never)
+    digest_hour: time = time(9, 0)  # when a contact's daily digest is due (local time, working days)
 
     @classmethod
     def from_settings(cls, settings: Any) -> Policy:
@@ -108,6 +109,7 @@ class Policy:
             silence_head_after=settings.silence_head_after,
             notify_co_units=settings.notify_co_units,
             ack_chase_after=settings.ack_chase_after,
+            digest_hour=settings.digest_hour,
         )
 
     def threshold(self, level: Level) -> int:
@@ -139,6 +141,7 @@ class Recipient:
     role: str = ""
     urls: tuple[str, ...] = ()
     unit_id: int | None = None
+    digest: bool = False  # reads a daily digest: its measure messages are carried by one
 
 
 @dataclass(frozen=True)
@@ -268,6 +271,12 @@ def next_allowed(clock: Clock, policy: Policy) -> datetime:
     return datetime.combine(day, policy.quiet_start, tzinfo=clock.zone)
 
 
+def allowed_from(clock: Clock, policy: Policy, moment: datetime) -> datetime:
+    """The first allowed sending moment at or after ``moment``: a message queued behind its endpoint's
+    rate limit whose turn falls in quiet hours waits for the morning (the next working day's start)."""
+    return next_allowed(clock.at(moment), policy)
+
+
 def held_until(wall: Clock, policy: Policy) -> datetime | None:
     """When sending at the wall clock's now falls in quiet hours, the next allowed moment; None when a
     message may go now. Sending is judged by the wall clock, never by the moment a sweep plans as of."""
@@ -291,6 +300,37 @@ def escalation_level(overdue_workdays: int, policy: Policy) -> Level | None:
         if overdue_workdays >= policy.threshold(level):
             reached = level
     return reached
+
+
+# -- daily digests ------------------------------------------------------------------------------
+
+# The messages a daily digest carries for a contact who chose it, by the digest's section.
+DIGEST_SECTIONS: dict[MessageKind, str] = {
+    MessageKind.REMINDER: "即将到期",
+    MessageKind.DUE_TODAY: "即将到期",
+    MessageKind.OVERDUE: "已逾期",
+    MessageKind.MISSING_REPORT: "未报送进展",
+    MessageKind.ESCALATION: "督办",
+}
+SECTION_ORDER = ("即将到期", "已逾期", "未报送进展", "督办")
+
+
+def digested(message: PlannedMessage) -> bool:
+    """Whether a planned message goes in its recipient's daily digest rather than alone."""
+    return message.recipient.digest and message.kind in DIGEST_SECTIONS
+
+
+def digest_due(clock: Clock, policy: Policy, day: date) -> datetime:
+    """When ``day``'s digest is due: its ``digest_hour`` (out of quiet hours), or now when that is past."""
+    at = datetime.combine(day, policy.digest_hour, tzinfo=clock.zone)
+    return max(next_allowed(clock.at(at), policy), next_allowed(clock, policy))
+
+
+def digest_key(recipient: Recipient, url_index: int, day: date) -> str:
+    """The daily digest's key: one per contact URL and working day."""
+    return message_key(
+        f"contact:{recipient.code}", MessageKind.DAILY_DIGEST, recipient, url_index, day.isoformat()
+    )
 
 
 # -- keys ---------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.rate_limits import DEFAULT_PER_MINUTE
+
 if TYPE_CHECKING:
     from models.clock import Clock
     from models.holiday_arrangement import HolidayArrangement
@@ -69,6 +71,8 @@ class Settings(BaseSettings):
     due_soon_workdays: int = 5
     reminder_offsets: list[int] = Field(default_factory=lambda: [5, 3, 1, 0])
     reminder_hour: time = time(9, 0)
+    # When a contact's daily digest is due (local time, working days; sent by the first sweep from then on).
+    digest_hour: time = time(9, 0)
     quiet_start: time = time(8, 30)
     quiet_end: time = time(18, 0)
     quiet_hours_by_wall_clock: bool = Field(
@@ -100,6 +104,8 @@ class Settings(BaseSettings):
     delivery_retries: int = 3
     delivery_retry_delay_seconds: float = 2.0
     delivery_concurrency: int = 32
+    # Messages a minute per endpoint, by Apprise scheme (models.rate_limits); a contact's rate_limit wins.
+    rate_limits: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_PER_MINUTE))
 
     # Report intake.
     evidence_max_bytes: int = 20 * 1024 * 1024

@@ -172,6 +172,11 @@ class Contact(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
     # Stored as given (they may hold secrets): show them only through a masking function.
     urls: Mapped[list[str]] = mapped_column(default=list)
+    # Messages a minute each of its URLs takes (0: not limited); None: its scheme's default
+    # (models.rate_limits.DEFAULT_PER_MINUTE).
+    rate_limit: Mapped[int | None] = mapped_column(Integer)
+    # per_message, or daily: one digest a working day carries its messages (models.notifications)
+    digest: Mapped[str] = mapped_column(String(20), default="per_message", server_default="per_message")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -358,6 +363,8 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_attempt_at: Mapped[datetime | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
+    # A digested message: the daily digest that carries it (set once, when the digest is recorded).
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
 
 
 class ApiToken(Base):
@@ -550,6 +557,17 @@ class DubanNumberCounter(Base):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EndpointWindow(Base):
+    """One endpoint's recent send moments (its rate limit's sliding window, models.rate_limits), shared by
+    every sender; its row is the lock under which a claim takes a slot."""
+
+    __tablename__ = "endpoint_windows"
+
+    endpoint: Mapped[str] = mapped_column(String(40), primary_key=True)  # models.rate_limits.endpoint_key
+    sent_at: Mapped[list[str]] = mapped_column(default=list)  # ISO moments (UTC), oldest first
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class DubanSheet(Base):

@@ -16,6 +16,8 @@ STATUS_STYLE = {
     "sent": "green",
     "pending": "cyan",
     "held": "blue",
+    "queued": "blue",
+    "digested": "dim",
     "sending": "yellow",
     "failed": "bold red",
     "in_doubt": "bold magenta",
@@ -45,7 +47,9 @@ def _moment(value: str | None) -> datetime | None:
 def notifications(
     unit: str | None = typer.Option(None, "--unit", help="Only messages about this unit (unit code)."),
     status: str | None = typer.Option(
-        None, "--status", help="Only this status: pending, held, sending, sent, failed."
+        None,
+        "--status",
+        help="Only this status: pending, held, queued, sending, sent, failed, in_doubt, digested.",
     ),
     day: str | None = typer.Option(
         None, "--date", help="Only messages due, tried or sent on this day (YYYY-MM-DD)."
@@ -167,6 +171,11 @@ def _resend(
     console.print(
         f"re-sent {len(chosen)} message(s): sent {counts.sent}, failed again {failed} "
         "(those stay pending: the next sweep tries them again)"
+        + (
+            f", queued {counts.queued} (over their endpoint's rate limit: the next sweep sends them)"
+            if counts.queued
+            else ""
+        )
     )
     if failed:
         raise MessagesFailed(

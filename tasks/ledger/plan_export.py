@@ -120,6 +120,8 @@ def plan_document(session: Session, round_code: str) -> PlanDocument:
                 role=c.role,
                 unit=c.unit.code if c.unit else None,
                 urls=list(c.urls),
+                rate_limit=c.rate_limit,
+                digest=c.digest,
             )
             for c in loose
         ],
@@ -146,7 +148,14 @@ def _unit_specs(
                 # A member's parent is written as its collective's members: list.
                 parent=unit.parent.code if unit.parent and not in_collective else None,
                 contacts=[
-                    ContactSpec(code=c.code, person=c.person, role=c.role, urls=list(c.urls))
+                    ContactSpec(
+                        code=c.code,
+                        person=c.person,
+                        role=c.role,
+                        urls=list(c.urls),
+                        rate_limit=c.rate_limit,
+                        digest=c.digest,
+                    )
                     for c in unit.contacts
                 ],
                 members=[m.code for m in members.get(unit.id, [])],
@@ -181,6 +190,13 @@ def dump_plan(plan: PlanDocument) -> str:
         for name in ("members", "reports_for_members"):
             if not unit.get(name):
                 unit.pop(name, None)  # only a collective lists members or reports for them
+    for contact in [c for unit in data.get("units", []) for c in unit.get("contacts", [])] + data.get(
+        "contacts", []
+    ):
+        if contact.get("rate_limit") is None:
+            contact.pop("rate_limit", None)  # only a contact with its own limit says so
+        if contact.get("digest") == "per_message":
+            contact.pop("digest", None)  # only a contact who reads a daily digest says so
     return dump_plan_data(data)
 
 

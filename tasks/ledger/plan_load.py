@@ -177,7 +177,13 @@ class _PlanWriter:
         specs: list[tuple[ContactSpec, str | None]] = [(c, u.code) for u in plan.units for c in u.contacts]
         specs += [(c, c.unit) for c in plan.contacts]
         for spec, unit_code in specs:
-            values: dict[str, Any] = {"person": spec.person, "role": spec.role, "urls": list(spec.urls)}
+            values: dict[str, Any] = {
+                "person": spec.person,
+                "role": spec.role,
+                "urls": list(spec.urls),
+                "rate_limit": spec.rate_limit,
+                "digest": spec.digest,
+            }
             contact = self._upsert(
                 self.contact_rows, "contacts", spec.code, values, partial(Contact, code=spec.code, **values)
             )

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
@@ -44,6 +44,10 @@ class ContactSpec(_Spec):
     role: str = ""
     unit: Code | None = None
     urls: list[Text] = Field(default_factory=list)
+    # Messages a minute each URL takes (0: not limited); omitted: the scheme's default (docs/notifications.md).
+    rate_limit: int | None = Field(default=None, ge=0, le=10000)
+    # per_message (each message as it comes) or daily (one digest a working day at Settings.digest_hour).
+    digest: Literal["per_message", "daily"] = "per_message"
 
 
 class UnitSpec(_Spec):

@@ -13,23 +13,29 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models.clock import Clock
 from models.collectives import LEAD
 from models.duban import number_ref
-from models.enums import DeliveryStatus, EventKind
+from models.enums import DeliveryStatus, EventKind, MessageKind
 from models.errors import UnknownMeasure
+from models.links import SIGN_IN_PATH
 from models.measure_view import MeasureView, share_view
 from models.notifications import (
+    DIGEST_SECTIONS,
     LEVEL_LABEL,
+    SECTION_ORDER,
     DigestLine,
     EscalationStep,
     PlannedMessage,
     Policy,
     Recipient,
     Recipients,
+    digest_due,
+    digest_key,
+    digested,
     next_allowed,
     plan_digest,
     plan_measure,
@@ -46,11 +52,12 @@ from models.tables import (
     measure_co_units,
 )
 from models.urls import channel_of, mask_url
+from models.workdays import add_workdays
 from tasks.ledger.duban import issue_sheet, lock_numbering, sheet_numbers
 from tasks.ledger.history import insert_for, record_event_once
 from tasks.ledger.keys import masked_message_link
 from tasks.ledger.queries import live_measures, measure_views, views_of
-from tasks.notify.render import render_message
+from tasks.notify.render import render, render_message
 
 
 def contact_recipient(contact: Contact | None) -> Recipient | None:
@@ -58,7 +65,13 @@ def contact_recipient(contact: Contact | None) -> Recipient | None:
     if contact is None:
         return None
     return Recipient(
-        contact.id, contact.code, contact.person, contact.role, tuple(contact.urls), contact.unit_id
+        contact.id,
+        contact.code,
+        contact.person,
+        contact.role,
+        tuple(contact.urls),
+        contact.unit_id,
+        digest=contact.digest == "daily",
     )
 
 
@@ -167,6 +180,13 @@ def record_messages(
             message = replace(message, context={**message.context, "duban_number": numbers[step_key]})
         title, body = render_message(_with_link(session, settings, message, links, now))
         held = message.due_at > now
+        status = (
+            DeliveryStatus.DIGESTED
+            if digested(message)
+            else DeliveryStatus.HELD
+            if held
+            else DeliveryStatus.PENDING
+        )
         result.planned += 1
         rows.append(
             {
@@ -180,7 +200,7 @@ def record_messages(
                 "channel": channel_of(message.url)[:40],
                 "title": title,
                 "body": body,
-                "status": (DeliveryStatus.HELD if held else DeliveryStatus.PENDING).value,
+                "status": status.value,
                 "attempts": 0,
                 "error": "",
                 "due_at": message.due_at,
@@ -330,3 +350,96 @@ def _digest_line(view: MeasureView, role: str) -> DigestLine:
         workdays_left=view.workdays_left,
         last_report_at=view.last_report_at,
     )
+
+
+def compose_digests(session: Session, clock: Clock, policy: Policy) -> PlanResult:
+    """Record a daily digest for every contact URL with digested messages no digest carries yet, and link
+    them to it; the caller commits.
+
+    The digest's key names the contact URL and the working day (one a day); when the day's digest was
+    recorded already (an earlier sweep), the messages go in the next working day's. A message is linked
+    to one digest only (``digest_id`` set where it is still empty), so none is carried twice and none
+    is sent alone (a ``digested`` row is never claimed by the outbox).
+    """
+    result = PlanResult()
+    waiting = session.execute(
+        select(
+            Delivery.id, Delivery.contact_id, Delivery.url_index, Delivery.kind, Delivery.title, Delivery.body
+        )
+        .where(Delivery.status == DeliveryStatus.DIGESTED, Delivery.digest_id.is_(None))
+        .order_by(Delivery.due_at, Delivery.id)
+    ).all()
+    groups: dict[tuple[int, int], list[Any]] = {}
+    for row in waiting:
+        if row.contact_id is not None:
+            groups.setdefault((row.contact_id, row.url_index), []).append(row)
+    insert = insert_for(session)
+    first_day = clock.local_day(next_allowed(clock, policy))
+    for (contact_id, url_index), items in groups.items():
+        contact = session.get(Contact, contact_id)
+        recipient = contact_recipient(contact)
+        if contact is None or recipient is None or url_index >= len(recipient.urls):
+            continue
+        day = first_day
+        while session.scalar(
+            select(Delivery.id).where(Delivery.key == digest_key(recipient, url_index, day))
+        ):
+            day = add_workdays(clock.calendar, day, 1)
+        due = digest_due(clock, policy, day)
+        sections: dict[str, list[dict[str, str]]] = {}
+        for item in items:
+            link = next((word for word in item.body.split() if SIGN_IN_PATH in word), "")
+            sections.setdefault(DIGEST_SECTIONS[MessageKind(item.kind)], []).append(
+                {"title": item.title, "link": link}
+            )
+        title, body = render(
+            "daily_digest",
+            {
+                "recipient": recipient.person,
+                "day": day,
+                "total": len(items),
+                "sections": [(name, sections[name]) for name in SECTION_ORDER if name in sections],
+            },
+        )
+        url = recipient.urls[url_index]
+        digest_id = session.scalar(
+            insert(Delivery)
+            .values(
+                key=digest_key(recipient, url_index, day),
+                kind=MessageKind.DAILY_DIGEST.value,
+                unit_id=contact.unit_id,
+                contact_id=contact.id,
+                url_index=url_index,
+                recipient_masked=mask_url(url)[:300],
+                channel=channel_of(url)[:40],
+                title=title,
+                body=body,
+                status=(DeliveryStatus.HELD if due > clock.now else DeliveryStatus.PENDING).value,
+                attempts=0,
+                error="",
+                due_at=due,
+                created_at=clock.now,
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(Delivery.id)
+        )
+        if digest_id is None:  # another sweep recorded this digest meanwhile: it carries these messages
+            continue
+        carried: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+            update(Delivery)
+            .where(
+                Delivery.id.in_([item.id for item in items]),
+                Delivery.status == DeliveryStatus.DIGESTED,
+                Delivery.digest_id.is_(None),
+            )
+            .values(digest_id=digest_id)
+            .execution_options(synchronize_session=False)
+        )
+        if not carried.rowcount:  # another sweep's digest took them all: no empty digest
+            session.execute(delete(Delivery).where(Delivery.id == digest_id))
+            continue
+        result.planned += 1
+        result.recorded += 1
+        result.held += int(due > clock.now)
+        result.new_ids.append(digest_id)
+    return result

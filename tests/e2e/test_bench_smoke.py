@@ -104,3 +104,15 @@ def test_serve_bench_starts_restarts_and_measures_the_idle_embedded_default(tmp_
     again = (tmp_path / "serve-restart.log").read_text(encoding="utf-8")
     assert "21 unchanged" in again
     assert "restarting the local server" not in again  # its database exists: one start, scheduler on
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_the_fan_out_bench_runs_with_and_without_limits(tmp_path: Path, processes: int) -> None:
+    from bench import bench_sweep
+
+    results = bench_sweep.run_fan_out(
+        tmp_path, messages=24, endpoints=6, concurrency=4, delay=0.01, limit=10, processes=processes
+    )
+    ran = [f for f in results.figures if f.value is not None]
+    assert ran and all(f.met is not False for f in ran if "limit" in f.name)  # 4 an endpoint, under 10
+    assert all("lost 0, duplicated 0" in f.note for f in ran)

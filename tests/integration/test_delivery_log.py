@@ -113,6 +113,7 @@ def test_failures_are_retried_and_a_dead_endpoint_ends_failed(database: Database
         "skipped": 0,
         "in_doubt": 0,
         "cancelled": 0,
+        "queued": 0,
     }
     assert all(n == 1 for n in sender.sent_keys().values()) and len(sender.sent) == 5
     with database.unit_of_work() as session:
@@ -369,4 +370,5 @@ def test_messages_of_a_measure_done_closed_or_removed_meanwhile_are_not_sent(dat
         "skipped": 0,
         "in_doubt": 0,
         "cancelled": 0,
+        "queued": 0,
     }

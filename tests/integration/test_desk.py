@@ -263,6 +263,32 @@ def test_the_messages_page_masks_recipients_and_links_and_resends_a_failure(desk
     assert again.status_code == 422
 
 
+def test_the_messages_page_shows_a_message_waiting_for_its_endpoints_rate_limit(desk: Any) -> None:
+    client, ledger, database = desk
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    with database.unit_of_work() as session:
+        session.add(
+            Delivery(
+                key="desk-test|queued",
+                kind="overdue",
+                recipient_masked="dingtalk://…/…",
+                channel="dingtalk",
+                title="逾期提醒",
+                body="",
+                status=DeliveryStatus.QUEUED,
+                error="",
+                due_at=now + timedelta(seconds=40),
+                created_at=now,
+            )
+        )
+        session.commit()
+    sign_in(client, ledger, "coordinator")
+    page = client.get("/desk/messages").text
+    assert "排队（频率限制）" in page and "逾期提醒" in page
+
+
 def test_the_ranking_page_answers_without_a_formula_or_with_a_bad_period(desk: Any) -> None:
     client, ledger, _db = desk
     sign_in(client, ledger, "coordinator")

@@ -115,6 +115,11 @@ class JsonReceiver:
     def to(self, path: str) -> list[JsonRequest]:
         return [r for r in self.requests if r.path == "/" + path.lstrip("/")]
 
+    def paths(self, since: int = 0) -> Counter[str]:
+        """Requests per path from the ``since``-th on (a pass's share: ``since`` = requests before it)."""
+        with self._lock:
+            return Counter(r.path.lstrip("/") for r in self.requests[since:])
+
     def keys(self) -> Counter[str]:
         """How many times each message key arrived (any value above 1 is a duplicate)."""
         with self._lock:

@@ -53,6 +53,8 @@ router = APIRouter(include_in_schema=False)
 DELIVERY_LABEL = {
     "pending": "待发送",
     "held": "待工作时间发送",
+    "queued": "排队（频率限制）",
+    "digested": "并入每日汇总",
     "sending": "发送中",
     "sent": "已发送",
     "failed": "发送失败",
