@@ -10,7 +10,7 @@ every message. ``sent_test_outcomes`` reads how those messages went, the errors 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,6 +21,7 @@ from models.clock import Clock
 from models.enums import MessageKind
 from models.errors import ContactUnreachable, UnknownContact
 from models.links import mask_links
+from models.rate_limits import limit_for
 from models.send_check import plan_test_message
 from models.tables import Contact, Delivery, Measure, Round, Unit
 from models.urls import channel_of, mask_url
@@ -30,10 +31,11 @@ from tasks.notify.redact import redact
 
 @dataclass(frozen=True)
 class ShownUrl:
-    """One of a contact's Apprise URLs as it may be shown: its channel and the URL masked."""
+    """One of a contact's Apprise URLs as it may be shown: its channel, the URL masked and its rate limit."""
 
     channel: str
     masked: str
+    per_minute: int | None = None  # messages a minute (models.rate_limits); None: not limited
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class ContactRow:
     urls: tuple[ShownUrl, ...]
     receives: tuple[str, ...]  # what it is told, by its place in the plan
     last: LastMessage | None
+    digest: str = "per_message"  # per_message, or daily: one digest a working day (docs/notifications.md)
 
 
 @dataclass
@@ -105,8 +108,11 @@ def _shown_error(error: str) -> str:
     return mask_links(redact(error or ""))
 
 
-def contact_book(session: Session) -> tuple[list[UnitContacts], list[ContactRow]]:
-    """Every unit with its contacts (by code), then the contacts outside units."""
+def contact_book(
+    session: Session, rate_limits: Mapping[str, int]
+) -> tuple[list[UnitContacts], list[ContactRow]]:
+    """Every unit with its contacts (by code), then the contacts outside units; each URL with the rate
+    limit its sends keep (the contact's own, else its scheme's in ``rate_limits``)."""
     led = Counter(
         leader
         for leader in session.scalars(select(Measure.leader_id).where(Measure.removed_at.is_(None)))
@@ -121,9 +127,17 @@ def contact_book(session: Session) -> tuple[list[UnitContacts], list[ContactRow]
             contact.code,
             contact.person,
             contact.role,
-            tuple(ShownUrl(channel_of(url), mask_url(url)) for url in contact.urls),
+            tuple(
+                ShownUrl(
+                    channel_of(url),
+                    mask_url(url),
+                    limit_for(channel_of(url), contact.rate_limit, rate_limits),
+                )
+                for url in contact.urls
+            ),
             _receives(contact, led, offices, heads),
             last.get(contact.id),
+            contact.digest,
         )
 
     units = [

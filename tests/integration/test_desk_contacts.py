@@ -44,6 +44,14 @@ def desk(
             urls=[f"json://user:{SECRET}@127.0.0.1:{json_receiver.port}/hook?token={SECRET}"],
         )
         make_contact(session, "no-address", person="孙丽", urls=[])
+        make_contact(
+            session,
+            "jd-robot",
+            person="街道工作群",
+            unit=unit,
+            urls=["wecombot://0123456789abcdef", "mailto://office:pw@mail.example.cn"],
+            digest="daily",
+        )
         session.commit()
     with TestClient(create_app(config)) as client:
         yield client, ledger, database, json_receiver
@@ -114,3 +122,17 @@ def test_a_post_without_csrf_or_by_a_leader_is_refused_and_sends_nothing(desk: A
     refused = leader.post("/desk/contacts/jd-liaison/test", data={"csrf": csrf})
     assert refused.status_code == 403 and "只能查看" in refused.text
     assert deliveries(database) == before and receiver.to("jd") == []
+
+
+def test_the_page_shows_each_contacts_digest_and_each_urls_rate_limit(desk: Any) -> None:
+    client, ledger, _database, _receiver = desk
+    sign_in(client, ledger, "coordinator")
+    text = client.get("/desk/contacts").text
+    robot = text[text.index('id="contact-jd-robot"') :]
+    robot = robot[: robot.index("</tr>")]
+    # the schemes' defaults (ZHENGGAI_RATE_LIMITS): a WeCom robot 20 a minute, e-mail 30
+    assert "每分钟最多20条" in robot and "每分钟最多30条" in robot
+    assert "每日汇总（每个工作日09:00一条）" in robot
+    liaison = text[text.index('id="contact-jd-liaison"') :]
+    liaison = liaison[: liaison.index("</tr>")]
+    assert "不限频次" in liaison and "逐条发送" in liaison  # a JSON webhook of one's own; per message

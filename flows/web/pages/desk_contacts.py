@@ -32,7 +32,7 @@ def contacts_page(
     from tasks.notify.contacts import contact_book, sent_test_outcomes
 
     with db.unit_of_work() as session:
-        units, loose = contact_book(session)
+        units, loose = contact_book(session, config.rate_limits)
         outcomes = sent_test_outcomes(session, _ids(sent)) if sent else []
     context = _context(
         request,
@@ -44,6 +44,7 @@ def contacts_page(
         tested=contact[:64],
         status_label=DELIVERY_LABEL,
         may_test=_refusal(request, visitor, "test_send") is None,
+        digest_hour=config.digest_hour.strftime("%H:%M"),
     )
     return _render(request, "desk/contacts.html", context)
 
