@@ -15,17 +15,11 @@ from models.db import Database
 from models.enums import MeasureStatus
 from models.settings import Settings
 from models.tables import ExtensionRequest, Measure
-from tests.support.browser import DESKTOP, chromium, needs_chromium, served_ledger
+from tests.support.browser import DESKTOP, needs_chromium, served_ledger
 from tests.support.desk import DeskLedger, build_desk_ledger
 from tests.support.portal import link_path
 
 pytestmark = needs_chromium
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -12,19 +12,13 @@ import pytest
 
 from models.db import Database
 from models.settings import Settings
-from tests.support.browser import DESKTOP, PHONE, chromium, needs_chromium, served_ledger
+from tests.support.browser import DESKTOP, PHONE, needs_chromium, served_ledger
 from tests.support.desk import DeskLedger, build_desk_ledger
 from tests.support.desk_checks import HOLIDAY, holiday_monday
 from tests.support.portal import link_path
 
 UI = "http://127.0.0.1:4200"
 pytestmark = [needs_chromium, pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

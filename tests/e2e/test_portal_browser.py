@@ -18,16 +18,10 @@ from models.settings import Settings
 from models.tables import Acknowledgement, ExtensionRequest, Report
 from tasks.reports.signin import LINK, sign, signing_key
 from tasks.reports.tokens import revoke_token
-from tests.support.browser import PHONE, chromium, needs_chromium, served_ledger
+from tests.support.browser import PHONE, needs_chromium, served_ledger
 from tests.support.portal import SECRET_TEXT, PortalLedger, build_portal_ledger, photo_bytes
 
 pytestmark = needs_chromium
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture
