@@ -34,6 +34,22 @@ async def _automations() -> list[Any]:
         return list(await client.read_automations_by_name(AUTOMATION_NAME))
 
 
+async def _remove_alert() -> None:
+    """The harness lives for the session and other tests sync too: start with no alert (automation and
+    its deployment), so that this sync is the one that makes it."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    async with get_client() as client:
+        for automation in await client.read_automations_by_name(AUTOMATION_NAME):
+            await client.delete_automation(automation.id)
+        try:
+            deployment = await client.read_deployment_by_name(f"{FLOW_NAME}/{DEPLOYMENT_NAME}")
+        except ObjectNotFound:  # none yet
+            return
+        await client.delete_deployment(deployment.id)
+
+
 async def _alert_deployment() -> Any:
     from prefect.client.orchestration import get_client
 
@@ -63,6 +79,7 @@ def test_sync_makes_the_alert_once_and_a_failed_run_tells_the_office(
     from flows.run_failed import tell_run_failed
     from flows.sync import sync_bulk
 
+    asyncio.run(_remove_alert())
     first = sync_bulk(seeded_database, settings)
     assert "automation created" in first.alert and "deployment created" in first.alert
     assert sync_bulk(seeded_database, settings).alert == []  # idempotent
