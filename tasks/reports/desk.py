@@ -10,12 +10,13 @@ latest report, and the pending extension requests. Nothing here writes.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models.clock import Clock
@@ -61,28 +62,42 @@ def in_count(
     ``calendar`` (the ledger's) is needed for 新增逾期, ``escalated`` (the codes of the measures with an
     escalation recorded today) for 今日督办.
     """
-    if key == "measures":
-        return True
-    if key == "done":
-        return is_finished(view.status)
-    if key == "closed":
-        return view.status == MeasureStatus.CLOSED
+    if key not in STATES:
+        raise ValueError(f"'{key}' is not a count: {', '.join(STATES)}")
+    if key == "newly_overdue" and calendar is None:
+        raise ValueError("新增逾期 is counted on the ledger's calendar: none given")
+    return key in counted_under(view, today, calendar=calendar, escalated=escalated)
+
+
+def counted_under(
+    view: MeasureView,
+    today: date,
+    *,
+    calendar: WorkingCalendar | None = None,
+    escalated: Collection[str] = (),
+) -> frozenset[str]:
+    """Every key of ``STATES`` a measure is counted under (新增逾期 only with a ``calendar``), each rule
+    applied once."""
+    finished = is_finished(view.status)
     overdue = is_overdue(view.status, view.deadline, today)
-    if key == "overdue":
-        return overdue
-    if key == "in_progress":
-        return not is_finished(view.status) and not overdue
-    if key == "due_today":
-        return not is_finished(view.status) and view.deadline == today
-    if key == "missing":
-        return view.report_missing or any(share.report_missing for share in view.members)
-    if key == "newly_overdue":
-        if calendar is None:
-            raise ValueError("新增逾期 is counted on the ledger's calendar: none given")
-        return is_newly_overdue(view.status, view.deadline, today, calendar)
-    if key == "escalated_today":
-        return view.code in escalated
-    raise ValueError(f"'{key}' is not a count: {', '.join(STATES)}")
+    keys = {"measures"}
+    if finished:
+        keys.add("done")
+    if view.status == MeasureStatus.CLOSED:
+        keys.add("closed")
+    if overdue:
+        keys.add("overdue")
+        if calendar is not None and is_newly_overdue(view.status, view.deadline, today, calendar):
+            keys.add("newly_overdue")
+    elif not finished:
+        keys.add("in_progress")
+    if not finished and view.deadline == today:
+        keys.add("due_today")
+    if view.report_missing or any(share.report_missing for share in view.members):
+        keys.add("missing")
+    if view.code in escalated:
+        keys.add("escalated_today")
+    return frozenset(keys)
 
 
 @dataclass(frozen=True)
@@ -158,31 +173,43 @@ def _owners(view: MeasureView, names: dict[str, str]) -> tuple[set[str], set[str
 
 
 def escalation_levels(session: Session, measure_ids: Sequence[int]) -> dict[int, Level]:
-    """The 督办 step each measure is at now: its latest escalation, unless its status moved since."""
+    """The 督办 step each measure is at now: its latest escalation, unless its status moved since.
+
+    One row per escalated measure (a window function picks each one's latest step; the comparison with its
+    last status move is made in the statement), however many steps and moves the round has recorded.
+    """
     if not measure_ids:
         return {}
-    moved = {
-        measure_id: at
-        for measure_id, at in session.execute(
-            select(StatusEvent.measure_id, func.max(StatusEvent.at))
-            .where(StatusEvent.measure_id.in_(measure_ids), StatusEvent.kind == EventKind.STATUS)
-            .group_by(StatusEvent.measure_id)
+    moved = (
+        select(StatusEvent.measure_id, func.max(StatusEvent.at).label("at"))
+        .where(StatusEvent.measure_id.in_(measure_ids), StatusEvent.kind == EventKind.STATUS)
+        .group_by(StatusEvent.measure_id)
+        .subquery()
+    )
+    latest = (
+        select(
+            StatusEvent.measure_id,
+            StatusEvent.at,
+            StatusEvent.to_value,
+            func.row_number()
+            .over(
+                partition_by=StatusEvent.measure_id, order_by=(StatusEvent.at.desc(), StatusEvent.id.desc())
+            )
+            .label("rank"),
         )
-    }
-    levels: dict[int, Level] = {}
-    for measure_id, at, level in session.execute(
-        select(StatusEvent.measure_id, StatusEvent.at, StatusEvent.to_value)
-        .where(StatusEvent.measure_id.in_(measure_ids), StatusEvent.kind == EventKind.ESCALATION)
-        .order_by(StatusEvent.at, StatusEvent.id)
-    ):
-        last_move = moved.get(measure_id)
-        if measure_id is None or level not in {step.value for step in Level}:
-            continue
-        if last_move is None or at >= last_move:
-            levels[measure_id] = Level(level)
-        else:
-            levels.pop(measure_id, None)
-    return levels
+        .where(
+            StatusEvent.measure_id.in_(measure_ids),
+            StatusEvent.kind == EventKind.ESCALATION,
+            StatusEvent.to_value.in_([step.value for step in Level]),
+        )
+        .subquery()
+    )
+    rows = session.execute(
+        select(latest.c.measure_id, latest.c.to_value)
+        .outerjoin(moved, moved.c.measure_id == latest.c.measure_id)
+        .where(latest.c.rank == 1, or_(moved.c.at.is_(None), latest.c.at >= moved.c.at))
+    )
+    return {measure_id: Level(level) for measure_id, level in rows}
 
 
 def escalations_today(session: Session, clock: Clock, views: Sequence[MeasureView]) -> list[EscalationToday]:
@@ -230,6 +257,13 @@ def _tally(row: UnitRow, view: MeasureView, unit_code: str, *, lead: bool, today
         row.last_report = last
 
 
+def overview_round(session: Session, round_code: str | None) -> tuple[str, list[str]]:
+    """The round an overview shows (none named: the ledger's first, by code), and every round's code."""
+    codes = round_codes(session)
+    code = only_round(session, round_code) if round_code is not None or len(codes) < 2 else codes[0]
+    return code, codes
+
+
 def round_overview(
     session: Session,
     clock: Clock,
@@ -250,8 +284,7 @@ def round_overview(
     filter value keeps nothing. ``views``: the round's measures as of the clock's now, when the caller
     has them (the desk's memo), else read here.
     """
-    codes = round_codes(session)
-    code = only_round(session, round_code) if round_code is not None or len(codes) < 2 else codes[0]
+    code, codes = overview_round(session, round_code)
     today = clock.today
     views = list(views) if views is not None else measure_views(session, clock, round_code=code)
     units = list(session.execute(select(Unit.code, Unit.name, Unit.id)))
@@ -286,20 +319,19 @@ def round_overview(
     escalated = escalations_today(session, clock, views)
     escalated_codes = {e.code for e in escalated}
 
-    def counted(view: MeasureView, key: str) -> bool:
-        return in_count(view, key, today, calendar=clock.calendar, escalated=escalated_codes)
-
-    counts = {key: sum(1 for v in views if counted(v, key)) for key in STATES}
+    under = [counted_under(v, today, calendar=clock.calendar, escalated=escalated_codes) for v in views]
+    tally = Counter(key for keys in under for key in keys)
+    counts = {key: tally[key] for key in STATES}
     problems = len({v.problem_ordinal for v in views})
     statistics = NoticeStatistics(
         problems, counts["measures"], counts["done"], counts["in_progress"], counts["overdue"]
     )
     kept = [
         v
-        for v in views
+        for v, keys in zip(views, under, strict=True)
         if (unit is None or unit in owners[v.code])
         and (light is None or v.light.value == light)
-        and (state is None or (state in STATES and counted(v, state)))
+        and (state is None or state in keys)
         and (leader is None or v.leader_code == leader)
         and (not q or _matches(v, q))
     ]
