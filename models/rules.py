@@ -92,6 +92,20 @@ def is_overdue(status: MeasureStatus, deadline: date | None, day: date) -> bool:
     return not is_finished(status) and deadline is not None and deadline < day
 
 
+def is_newly_overdue(
+    status: MeasureStatus, deadline: date | None, day: date, calendar: WorkingCalendar
+) -> bool:
+    """ "Newly overdue" (新增逾期) on ``day``: overdue (``is_overdue``) since the last working day before it.
+
+    Its deadline is that working day or a later day before ``day`` (a weekend or holiday in between): on a
+    Monday, deadlines of Friday, Saturday and Sunday became overdue since the desk last looked.
+    """
+    if not is_overdue(status, deadline, day):
+        return False
+    assert deadline is not None  # is_overdue: a deadline has passed
+    return deadline >= add_workdays(calendar, day, -1)
+
+
 def derive_state(measure: MeasureLike, clock: Clock, *, report_missing: bool = False) -> Assessment:
     """Derive a measure's state as of the clock's day.
 

@@ -1,5 +1,6 @@
-"""The desk's tables as Excel workbooks: the overview (counts, units, the measures the filters keep), the
-review desk (done claims, extension requests, closed measures) and the delivery log of a day.
+"""The desk's tables as Excel workbooks: the overview (counts, units, the measures the filters keep, and with
+``state=escalated_today`` the escalation steps recorded today), the review desk (done claims, extension
+requests, closed measures) and the delivery log of a day.
 
 A text cell is always text: one starting with ``=`` is stored as a string, never a formula.
 """
@@ -14,7 +15,7 @@ from typing import Any
 from models.clock import Clock
 from models.measure_view import MeasureView
 from models.rules import LIGHT_LABEL, STATE_LABEL, STATUS_LABEL
-from tasks.reports.desk import COUNTS, Claim, ExtensionItem, Overview
+from tasks.reports.desk import STATES, Claim, ExtensionItem, Overview
 
 UNIT_HEADERS = (
     "单位",
@@ -43,6 +44,8 @@ MEASURE_HEADERS = (
     "最近报送",
 )
 
+ESCALATION_HEADERS = ("措施", "内容", "督办", "牵头单位", "时间")
+
 
 def _append(sheet: Any, values: tuple[Any, ...] | list[Any]) -> None:
     sheet.append(list(values))
@@ -66,7 +69,7 @@ def overview_workbook(overview: Overview, clock: Clock) -> bytes:
     _append(sheet, (f"{overview.round_code} 整改总览（截至{overview.today.isoformat()}）",))
     sheet["A1"].font = Font(bold=True, size=14)
     _append(sheet, ("问题", overview.problems))
-    for key, label in COUNTS.items():
+    for key, label in STATES.items():  # the counts, then the "today" panel's 新增逾期 and 今日督办
         _append(sheet, (label, overview.counts[key]))
     _append(sheet, ("完成率（%）", float(overview.completion_rate)))
     if overview.filters:
@@ -111,7 +114,14 @@ def overview_workbook(overview: Overview, clock: Clock) -> bytes:
                 when(view.last_report_at),
             ),
         )
-    _headed(units, measures)
+    sheets = [units, measures]
+    if overview.filters.get("state") == "escalated_today":  # the list behind 今日督办: each step recorded
+        steps = workbook.create_sheet("今日督办")
+        _append(steps, ESCALATION_HEADERS)
+        for step in overview.escalations:
+            _append(steps, (step.code, step.measure_text, step.step, step.unit, when(step.at)))
+        sheets.append(steps)
+    _headed(*sheets)
     return _saved(workbook)
 
 

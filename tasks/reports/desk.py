@@ -3,18 +3,20 @@
 The overview of a round: its counts (问题, 措施, 已完成, 已销号, 推进中, 逾期, 未按期报送, 今日到期) and the completion
 rate as the notice computes it (``models.notice.NoticeStatistics``: done or closed over all measures;
 逾期 by ``models.rules.is_overdue``), each unit's lead and co measures, and the measures behind each number
-(filters ``unit``, ``light``, ``state``). The review queue: the done claims with the evidence of their
+(filters ``unit``, ``light``, ``state``); the "today" panel adds 新增逾期 (``models.rules.is_newly_overdue``) and
+the escalation steps recorded today (今日督办). The review queue: the done claims with the evidence of their
 latest report, and the pending extension requests. Nothing here writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models.clock import Clock
@@ -23,8 +25,9 @@ from models.measure_view import MeasureView
 from models.notice import NoticeStatistics
 from models.notifications import LEVEL_LABEL, LEVEL_ORDER, Level
 from models.review_steps import ClaimStage
-from models.rules import LIGHT_LABEL, STATE_LABEL, Light, is_finished, is_overdue
+from models.rules import LIGHT_LABEL, STATE_LABEL, Light, is_finished, is_newly_overdue, is_overdue
 from models.tables import StatusEvent, Unit
+from models.workdays import WorkingCalendar
 from tasks.ledger.queries import measure_views, only_round, round_codes
 from tasks.reports.access import measure_reports
 from tasks.reports.assignments import pending_extensions
@@ -40,27 +43,76 @@ COUNTS = {
     "missing": "未按期报送",
     "due_today": "今日到期",
 }
+# The "today" panel's numbers beyond the counts (新增逾期, 今日督办); each is also a ``state`` filter.
+TODAY = {"newly_overdue": "新增逾期", "escalated_today": "今日督办"}
+STATES = {**COUNTS, **TODAY}  # every ``state`` filter value
 LIGHT_WORD = {Light.GREEN: "绿", Light.YELLOW: "黄", Light.RED: "红"}
 
 
-def in_count(view: MeasureView, key: str, today: date) -> bool:
-    """Whether a measure is counted under ``key`` (one of ``COUNTS``), by the notice's rules."""
-    if key == "measures":
-        return True
-    if key == "done":
-        return is_finished(view.status)
-    if key == "closed":
-        return view.status == MeasureStatus.CLOSED
+def in_count(
+    view: MeasureView,
+    key: str,
+    today: date,
+    *,
+    calendar: WorkingCalendar | None = None,
+    escalated: Collection[str] = (),
+) -> bool:
+    """Whether a measure is counted under ``key`` (one of ``STATES``), by the notice's rules.
+
+    ``calendar`` (the ledger's) is needed for 新增逾期, ``escalated`` (the codes of the measures with an
+    escalation recorded today) for 今日督办.
+    """
+    if key not in STATES:
+        raise ValueError(f"'{key}' is not a count: {', '.join(STATES)}")
+    if key == "newly_overdue" and calendar is None:
+        raise ValueError("新增逾期 is counted on the ledger's calendar: none given")
+    return key in counted_under(view, today, calendar=calendar, escalated=escalated)
+
+
+def counted_under(
+    view: MeasureView,
+    today: date,
+    *,
+    calendar: WorkingCalendar | None = None,
+    escalated: Collection[str] = (),
+) -> frozenset[str]:
+    """Every key of ``STATES`` a measure is counted under (新增逾期 only with a ``calendar``), each rule
+    applied once."""
+    finished = is_finished(view.status)
     overdue = is_overdue(view.status, view.deadline, today)
-    if key == "overdue":
-        return overdue
-    if key == "in_progress":
-        return not is_finished(view.status) and not overdue
-    if key == "due_today":
-        return not is_finished(view.status) and view.deadline == today
-    if key == "missing":
-        return view.report_missing or any(share.report_missing for share in view.members)
-    raise ValueError(f"'{key}' is not a count: {', '.join(COUNTS)}")
+    keys = {"measures"}
+    if finished:
+        keys.add("done")
+    if view.status == MeasureStatus.CLOSED:
+        keys.add("closed")
+    if overdue:
+        keys.add("overdue")
+        if calendar is not None and is_newly_overdue(view.status, view.deadline, today, calendar):
+            keys.add("newly_overdue")
+    elif not finished:
+        keys.add("in_progress")
+    if not finished and view.deadline == today:
+        keys.add("due_today")
+    if view.report_missing or any(share.report_missing for share in view.members):
+        keys.add("missing")
+    if view.code in escalated:
+        keys.add("escalated_today")
+    return frozenset(keys)
+
+
+@dataclass(frozen=True)
+class EscalationToday:
+    """A 督办 step recorded today (the "today" panel's 今日督办): the measure, the step, its lead unit."""
+
+    code: str
+    measure_text: str
+    level: Level
+    unit: str
+    at: datetime
+
+    @property
+    def step(self) -> str:
+        return LEVEL_LABEL[self.level]
 
 
 @dataclass
@@ -95,6 +147,7 @@ class Overview:
     filters: dict[str, str]
     leaders: tuple[tuple[str, str], ...] = ()  # (contact code, how overviews name them) of the round
     views: tuple[MeasureView, ...] = ()  # every measure of the round, before the filters
+    escalations: tuple[EscalationToday, ...] = ()  # recorded today, of the measures the filters keep
 
     @property
     def completion_rate(self) -> str:
@@ -120,31 +173,66 @@ def _owners(view: MeasureView, names: dict[str, str]) -> tuple[set[str], set[str
 
 
 def escalation_levels(session: Session, measure_ids: Sequence[int]) -> dict[int, Level]:
-    """The 督办 step each measure is at now: its latest escalation, unless its status moved since."""
+    """The 督办 step each measure is at now: its latest escalation, unless its status moved since.
+
+    One row per escalated measure (a window function picks each one's latest step; the comparison with its
+    last status move is made in the statement), however many steps and moves the round has recorded.
+    """
     if not measure_ids:
         return {}
-    moved = {
-        measure_id: at
-        for measure_id, at in session.execute(
-            select(StatusEvent.measure_id, func.max(StatusEvent.at))
-            .where(StatusEvent.measure_id.in_(measure_ids), StatusEvent.kind == EventKind.STATUS)
-            .group_by(StatusEvent.measure_id)
+    moved = (
+        select(StatusEvent.measure_id, func.max(StatusEvent.at).label("at"))
+        .where(StatusEvent.measure_id.in_(measure_ids), StatusEvent.kind == EventKind.STATUS)
+        .group_by(StatusEvent.measure_id)
+        .subquery()
+    )
+    latest = (
+        select(
+            StatusEvent.measure_id,
+            StatusEvent.at,
+            StatusEvent.to_value,
+            func.row_number()
+            .over(
+                partition_by=StatusEvent.measure_id, order_by=(StatusEvent.at.desc(), StatusEvent.id.desc())
+            )
+            .label("rank"),
         )
-    }
-    levels: dict[int, Level] = {}
+        .where(
+            StatusEvent.measure_id.in_(measure_ids),
+            StatusEvent.kind == EventKind.ESCALATION,
+            StatusEvent.to_value.in_([step.value for step in Level]),
+        )
+        .subquery()
+    )
+    rows = session.execute(
+        select(latest.c.measure_id, latest.c.to_value)
+        .outerjoin(moved, moved.c.measure_id == latest.c.measure_id)
+        .where(latest.c.rank == 1, or_(moved.c.at.is_(None), latest.c.at >= moved.c.at))
+    )
+    return {measure_id: Level(level) for measure_id, level in rows}
+
+
+def escalations_today(session: Session, clock: Clock, views: Sequence[MeasureView]) -> list[EscalationToday]:
+    """The escalation steps recorded on the clock's local day for these measures, in the order recorded."""
+    by_id = {view.id: view for view in views if view.id is not None}
+    if not by_id:
+        return []
+    start, end = clock.start_of_day(clock.today), clock.end_of_day(clock.today)
+    found = []
     for measure_id, at, level in session.execute(
         select(StatusEvent.measure_id, StatusEvent.at, StatusEvent.to_value)
-        .where(StatusEvent.measure_id.in_(measure_ids), StatusEvent.kind == EventKind.ESCALATION)
+        .where(
+            StatusEvent.kind == EventKind.ESCALATION,
+            StatusEvent.at >= start.astimezone(UTC),
+            StatusEvent.at <= end.astimezone(UTC),
+        )
         .order_by(StatusEvent.at, StatusEvent.id)
     ):
-        last_move = moved.get(measure_id)
-        if measure_id is None or level not in {step.value for step in Level}:
+        view = by_id.get(measure_id)
+        if view is None or level not in {step.value for step in Level}:
             continue
-        if last_move is None or at >= last_move:
-            levels[measure_id] = Level(level)
-        else:
-            levels.pop(measure_id, None)
-    return levels
+        found.append(EscalationToday(view.code, view.measure_text, Level(level), view.lead_unit or "", at))
+    return found
 
 
 def _tally(row: UnitRow, view: MeasureView, unit_code: str, *, lead: bool, today: date) -> None:
@@ -169,6 +257,13 @@ def _tally(row: UnitRow, view: MeasureView, unit_code: str, *, lead: bool, today
         row.last_report = last
 
 
+def overview_round(session: Session, round_code: str | None) -> tuple[str, list[str]]:
+    """The round an overview shows (none named: the ledger's first, by code), and every round's code."""
+    codes = round_codes(session)
+    code = only_round(session, round_code) if round_code is not None or len(codes) < 2 else codes[0]
+    return code, codes
+
+
 def round_overview(
     session: Session,
     clock: Clock,
@@ -184,13 +279,12 @@ def round_overview(
     """The overview of a round (none named: the ledger's first, by code) as of the clock's today.
 
     ``unit`` (a code) keeps the measures it leads or co-owns, ``light`` (green, yellow, red) those of that
-    light, ``state`` (a key of ``COUNTS``) those counted there, ``leader`` (a contact code) those that
+    light, ``state`` (a key of ``STATES``) those counted there, ``leader`` (a contact code) those that
     leader is responsible for, ``q`` those whose code, text, problem or owners contain it; an unknown
     filter value keeps nothing. ``views``: the round's measures as of the clock's now, when the caller
     has them (the desk's memo), else read here.
     """
-    codes = round_codes(session)
-    code = only_round(session, round_code) if round_code is not None or len(codes) < 2 else codes[0]
+    code, codes = overview_round(session, round_code)
     today = clock.today
     views = list(views) if views is not None else measure_views(session, clock, round_code=code)
     units = list(session.execute(select(Unit.code, Unit.name, Unit.id)))
@@ -222,23 +316,29 @@ def round_overview(
         current = next((step for step in LEVEL_ORDER if LEVEL_LABEL[step] == row.escalation), None)
         if current is None or LEVEL_ORDER.index(level) > LEVEL_ORDER.index(current):
             row.escalation = LEVEL_LABEL[level]
-    counts = {key: sum(1 for v in views if in_count(v, key, today)) for key in COUNTS}
+    escalated = escalations_today(session, clock, views)
+    escalated_codes = {e.code for e in escalated}
+
+    under = [counted_under(v, today, calendar=clock.calendar, escalated=escalated_codes) for v in views]
+    tally = Counter(key for keys in under for key in keys)
+    counts = {key: tally[key] for key in STATES}
     problems = len({v.problem_ordinal for v in views})
     statistics = NoticeStatistics(
         problems, counts["measures"], counts["done"], counts["in_progress"], counts["overdue"]
     )
     kept = [
         v
-        for v in views
+        for v, keys in zip(views, under, strict=True)
         if (unit is None or unit in owners[v.code])
         and (light is None or v.light.value == light)
-        and (state is None or (state in COUNTS and in_count(v, state, today)))
+        and (state is None or state in keys)
         and (leader is None or v.leader_code == leader)
         and (not q or _matches(v, q))
     ]
     given = (("unit", unit), ("light", light), ("state", state), ("leader", leader), ("q", q))
     filters = {k: v for k, v in given if v}
     leaders = sorted({(v.leader_code, v.leader or v.leader_code) for v in views if v.leader_code})
+    kept_codes = {v.code for v in kept}
     ordered = sorted(by_code.values(), key=lambda r: (-r.overdue, -r.missing, -(r.lead + r.co), r.code))
     return Overview(
         round_code=code,
@@ -252,6 +352,7 @@ def round_overview(
         filters=filters,
         leaders=tuple((code, name or code) for code, name in leaders),
         views=tuple(views),
+        escalations=tuple(e for e in escalated if e.code in kept_codes),
     )
 
 

@@ -33,7 +33,7 @@ from models.tables import (
     measure_co_units,
 )
 from models.trend import WeekPoint, week_mondays
-from tasks.reports.desk import Overview, round_overview
+from tasks.reports.desk import Overview, overview_round, round_overview
 from tasks.reports.desk_trend import round_trend
 
 T = TypeVar("T")
@@ -98,9 +98,9 @@ def overview_of(session: Session, clock: Clock, round_code: str | None, **filter
     remembered measures (a click on a number reads no measure anew)."""
     given = {key: value for key, value in filters.items() if value}
     if not given:
-        return remembered(
-            session, clock, ("overview", round_code), lambda: round_overview(session, clock, round_code)
-        )
+        # Kept under the round it shows: /desk (no round named) and /desk/r/<its code> are one entry.
+        code, _codes = overview_round(session, round_code)
+        return remembered(session, clock, ("overview", code), lambda: round_overview(session, clock, code))
     whole = overview_of(session, clock, round_code)
     key = ("overview", whole.round_code, tuple(sorted(given.items())))
     return remembered(

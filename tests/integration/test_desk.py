@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -300,6 +301,63 @@ def test_the_ranking_page_answers_without_a_formula_or_with_a_bad_period(desk: A
     assert client.get("/desk/ranking").status_code == 200
     bad = client.get("/desk/ranking", params={"period": "not-a-period"})
     assert bad.status_code == 422 and 'role="alert"' in bad.text
+
+
+def test_the_today_panel_links_newly_overdue_measures_and_the_days_escalations(desk: Any) -> None:
+    import io
+    from datetime import UTC, datetime
+
+    from openpyxl import load_workbook
+
+    from models.enums import EventKind
+    from models.workdays import add_workdays
+
+    client, ledger, database = desk
+    config: Settings = client.app.state.settings
+    clock = config.clock()
+    yesterday = datetime.now(UTC) - timedelta(days=1, hours=1)
+    with database.unit_of_work() as session:
+        slipped = session.scalar(select(Measure).where(Measure.code == ledger.extension_measure))
+        overdue = session.scalar(select(Measure).where(Measure.code == ledger.portal.overdue))
+        assert slipped is not None and overdue is not None
+        slipped.deadline = add_workdays(clock.calendar, clock.today, -1)  # overdue since today
+        for measure, level, at in [(overdue, "red", clock.now), (slipped, "blue", yesterday)]:
+            session.add(
+                StatusEvent(measure=measure, at=at, actor="sweep", kind=EventKind.ESCALATION, to_value=level)
+            )
+        session.commit()
+    sign_in(client, ledger, "leader")
+    page = client.get("/desk").text
+    today = page.split('id="today"')[1].split("</p>")[0]
+    assert 'href="/desk/r/portal-round?state=newly_overdue#measures">新增逾期1项</a>' in today
+    assert "逾期共" in today and re.search(r">2项</a>", today)  # JA-2 and JA-1: one of them newly
+    assert 'href="/desk/r/portal-round?state=escalated_today#measures">今日督办1项</a>' in today
+    assert 'id="escalations"' not in page  # the list of steps comes with its filter
+    newly = client.get("/desk/r/portal-round", params={"state": "newly_overdue"}).text
+    assert re.findall(r'data-code="([^"]+)"', newly) == [ledger.extension_measure]
+    assert '<option value="newly_overdue" selected>新增逾期</option>' in newly
+    escalated = client.get("/desk/r/portal-round", params={"state": "escalated_today"}).text
+    assert re.findall(r'data-code="([^"]+)"', escalated) == [ledger.portal.overdue]
+    steps = re.findall(
+        r'<tr data-escalation="([^"]+)"><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td>',
+        escalated,
+    )
+    assert steps == [(ledger.portal.overdue, "红色督办", "新华路街道办事处")]
+    answer = client.get("/desk/r/portal-round/overview.xlsx", params={"state": "escalated_today"})
+    workbook = load_workbook(io.BytesIO(answer.content))
+    assert workbook.sheetnames == ["总览", "各单位", "措施清单", "今日督办"]
+    counts = {row[0]: row[1] for row in workbook["总览"].iter_rows(min_row=2, values_only=True)}
+    assert counts["新增逾期"] == 1 and counts["今日督办"] == 1 and counts["逾期"] == 2
+    rows = list(workbook["今日督办"].iter_rows(min_row=2, values_only=True))
+    assert [row[:4] for row in rows] == [(ledger.portal.overdue, rows[0][1], "红色督办", "新华路街道办事处")]
+    nothing = client.get("/desk/r/portal-round/overview.xlsx", params={"state": "newly_overdue"})
+    codes = [
+        row[0]
+        for row in load_workbook(io.BytesIO(nothing.content))["措施清单"].iter_rows(
+            min_row=2, values_only=True
+        )
+    ]
+    assert codes == [ledger.extension_measure]
 
 
 def test_the_overview_exports_to_excel_with_its_filters(desk: Any) -> None:

@@ -147,6 +147,7 @@ def test_the_memo_keeps_an_overview_until_the_ledger_changes(desk: Any) -> None:
         first = overview_of(session, clock, "portal-round")
         trend = trend_of(session, clock, first)
         assert overview_of(session, clock, "portal-round") is first
+        assert overview_of(session, clock, None) is first  # /desk names no round: the same entry
         assert all(a is b for a, b in zip(trend_of(session, clock, first), trend[:-1], strict=False))
         # A filtered overview (a click on a number) keeps the round's remembered measures.
         overdue = overview_of(session, clock, "portal-round", state="overdue", unit=None)

@@ -43,6 +43,7 @@ from tasks.reports.assignments import decide_extension
 from tasks.reports.desk import (
     COUNTS,
     LIGHT_WORD,
+    STATES,
     closed_measures,
     extension_queue,
     review_queue,
@@ -182,6 +183,7 @@ def _overview(
         charts=charts,
         messages_today=messages_today,
         counts=COUNTS,
+        states={key: label for key, label in STATES.items() if key != "measures"},
         link=link,
         xlsx=f"{base}/overview.xlsx" + (f"?{urlencode(overview.filters)}" if overview.filters else ""),
         lights=list(Light),
