@@ -128,6 +128,8 @@ class ChinaCalendar:
     _hash: int = field(default=0, init=False, compare=False, repr=False)
     # Years already warned about; not part of the value (equality, hashing).
     _warned_years: set[int] = field(default_factory=set, compare=False, repr=False)
+    # Answers already given: a round's overview asks about the same few hundred days thousands of times.
+    _workdays: dict[date, bool] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.fallback not in FALLBACKS:
@@ -157,10 +159,12 @@ class ChinaCalendar:
     # -- the questions the rules ask --------------------------------------------------------------
 
     def is_workday(self, day: date) -> bool:
-        official = self._official(day)
-        if official is not None:
-            return official.workday
-        return self._fallback_day(day).workday
+        known = self._workdays.get(day)
+        if known is None:
+            official = self._official(day)
+            known = official.workday if official is not None else self._fallback_day(day).workday
+            self._workdays[day] = known
+        return known
 
     def is_provisional(self, day: date) -> bool:
         """Whether the answer for ``day`` is the fallback's guess rather than official data."""

@@ -28,6 +28,90 @@ class ZhenggaiGroup(TyperGroup):
             _fail(converted)
 
 
+# Each root command and the modules that register it, in the order ``zhenggai --help`` lists them (the
+# commands, then the groups). Only the invoked command's modules are imported and only its command is
+# built: ``zhenggai status`` pays for neither the other 23 commands' imports nor their option parsing.
+# ``tests/e2e/test_cli.py`` checks this table against what the modules register.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "web": ("api",),
+    "api": ("api",),
+    "backup": ("backup",),
+    "restore": ("backup",),
+    "chart": ("chart",),
+    "demo": ("demo",),
+    "info": ("info",),
+    "notifications": ("notifications",),
+    "sweep": ("notifications",),
+    "serve": ("serve",),
+    "status": ("status",),
+    "sync": ("sync",),
+    "assess": ("assess",),
+    "calendar": ("calendar",),
+    "db": ("db",),
+    "duban": ("duban",),
+    "import": ("importers",),
+    "ledger": ("ledger",),
+    "measure": ("measure",),
+    "notice": ("notice", "notice_drafts"),
+    "plan": ("plan",),
+    "report": ("report",),
+    "review": ("review",),
+    "token": ("token",),
+}
+
+
+class ZhenggaiRootGroup(ZhenggaiGroup):
+    """The root ``zhenggai`` group: a command's module is imported, and its command built, when the command
+    is first looked up (invoked, or listed by ``--help``)."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [
+            *COMMAND_MODULES,
+            *(name for name in super().list_commands(ctx) if name not in COMMAND_MODULES),
+        ]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            command = _build_command(cmd_name)
+            if command is not None:
+                self.commands[cmd_name] = command
+        return super().get_command(ctx, cmd_name)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in COMMAND_MODULES and args[0] not in self.commands:
+            # A mistyped command: Typer suggests among the commands built, so build them all.
+            for name in COMMAND_MODULES:
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
+
+
+def _build_command(name: str) -> Any:
+    """Root command ``name`` as Typer would have built it with the whole app, after importing its modules."""
+    import importlib
+
+    import typer.main
+
+    for module in COMMAND_MODULES[name]:
+        importlib.import_module(f"flows.cli.{module}")
+    for command_info in app.registered_commands:
+        shown = command_info.name or typer.main.get_command_name(command_info.callback.__name__)  # type: ignore[union-attr]
+        if shown == name:
+            return typer.main.get_command_from_info(
+                command_info,
+                pretty_exceptions_short=app.pretty_exceptions_short,
+                rich_markup_mode=app.rich_markup_mode,
+            )
+    for group_info in app.registered_groups:
+        if group_info.name == name:
+            return typer.main.get_group_from_info(
+                group_info,
+                pretty_exceptions_short=app.pretty_exceptions_short,
+                rich_markup_mode=app.rich_markup_mode,
+                suggest_commands=app.suggest_commands,
+            )
+    return None
+
+
 def _fail(error: ZhenggaiError) -> None:
     message = str(error)
     first, _, rest = message.partition("\n")
@@ -114,7 +198,8 @@ def _version(value: bool) -> None:
 
 app = make_app(
     "整改 Zhenggai: track the rectification of inspection problems, remind and escalate, publish the notice.\n\n"
-    "Example: [bold]zhenggai demo[/bold]"
+    "Example: [bold]zhenggai demo[/bold]",
+    cls=ZhenggaiRootGroup,
 )
 
 

@@ -234,10 +234,14 @@ def _plain_lines(rows: list[MeasureView], day: date) -> list[str]:
     table = [tuple(COLUMNS[i] for i in order)] + [
         tuple(cells[i].replace("\n", " ") for i in order) for cells in map(_cells, rows)
     ]
-    widths = [max(cell_len(line[i]) for line in table) for i in range(len(order) - 1)]
+    # Each cell measured once (2,100 rows on a city round): for the widths, then for the padding.
+    lengths = [[cell_len(cell) for cell in line[:-1]] for line in table]
+    widths = [max(column) for column in zip(*lengths, strict=True)]
     lines = [f"整改进展 · {day.isoformat()}"]
-    for line in table:
-        padded = [cell + " " * (width - cell_len(cell)) for cell, width in zip(line, widths, strict=False)]
+    for line, cells in zip(table, lengths, strict=True):
+        padded = [
+            cell + " " * (width - length) for cell, length, width in zip(line, cells, widths, strict=False)
+        ]
         lines.append("  ".join([*padded, line[-1]]).rstrip())
     lines += [f"{row.code} {group}" for row in rows for group in row.progress]
     lines.append(_summary(rows))

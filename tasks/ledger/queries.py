@@ -114,12 +114,10 @@ def latest_reports(
     """
     superseding = aliased(Report)
     later_correction = exists().where(superseding.supersedes_id == Report.id)
+    # Ranked by ids and times only: the texts are read for the one report a measure keeps (a city round
+    # ranks 21,000 reports for 2,100 measures).
     ranked = select(
-        Report.measure_id,
         Report.id.label("report_id"),
-        Report.submitted_at,
-        Report.text,
-        Report.claimed_status,
         func.row_number()
         .over(partition_by=Report.measure_id, order_by=(Report.submitted_at.desc(), Report.id.desc()))
         .label("rank"),
@@ -142,10 +140,11 @@ def latest_reports(
     else:
         raise ValueError("latest_reports needs measure_ids or round_id")
     table = ranked.subquery()
+    kept = aliased(Report)
     rows = session.execute(
-        select(
-            table.c.measure_id, table.c.report_id, table.c.submitted_at, table.c.text, table.c.claimed_status
-        ).where(table.c.rank == 1)
+        select(kept.measure_id, kept.id, kept.submitted_at, kept.text, kept.claimed_status)
+        .join(table, table.c.report_id == kept.id)
+        .where(table.c.rank == 1)
     )
     return {row.measure_id: LatestReport(*row) for row in rows}
 

@@ -22,7 +22,11 @@ DATA = Path(__file__).parents[1] / "data" / "plans"
 def _commands(
     group: click.Group, prefix: tuple[str, ...] = ()
 ) -> Iterator[tuple[tuple[str, ...], click.Command]]:
-    for name, command in group.commands.items():
+    # The root group builds its commands lazily: ask it for them as click's help does.
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, name
         path = (*prefix, name)
         yield path, command
         if isinstance(command, click.Group):
@@ -48,6 +52,54 @@ def test_importing_the_cli_imports_nothing_heavy() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
 
     assert out.stdout.strip() == "[]"
+
+
+def test_the_root_table_names_every_command_and_the_modules_that_register_it() -> None:
+    """``COMMAND_MODULES`` (what the lazy root group imports for a command) matches what the modules
+    register: every root command listed, each with the modules its callbacks live in."""
+    import importlib
+    import pkgutil
+
+    import flows.cli
+    from flows.cli.app import COMMAND_MODULES
+
+    for module in pkgutil.iter_modules(flows.cli.__path__):
+        if module.name != "__main__":  # it runs the command line
+            importlib.import_module(f"flows.cli.{module.name}")
+    registered: dict[str, set[str]] = {}
+    for command_info in app.registered_commands:
+        assert command_info.name is not None and command_info.callback is not None
+        registered.setdefault(command_info.name, set()).add(command_info.callback.__module__)
+    for group_info in app.registered_groups:
+        assert group_info.name is not None and group_info.typer_instance is not None
+        group = group_info.typer_instance
+        callbacks = [info.callback for info in group.registered_commands]
+        if group.registered_callback is not None:  # the group's own callback (``zhenggai notice``)
+            callbacks.append(group.registered_callback.callback)
+        registered[group_info.name] = {callback.__module__ for callback in callbacks if callback is not None}
+
+    assert list(COMMAND_MODULES) == list(registered)  # the order --help lists them in
+    for name, modules in registered.items():
+        assert modules == {f"flows.cli.{module}" for module in COMMAND_MODULES[name]}, name
+
+
+def test_a_command_imports_no_other_commands_module(tmp_path: Path) -> None:
+    """The root group imports the invoked command's module only (``zhenggai status`` builds and imports
+    none of the other commands)."""
+    code = (
+        "import sys\n"
+        "from flows.cli import app\n"
+        "try: app(['status', '--help'])\n"
+        "except SystemExit as exit: assert not exit.code, exit.code\n"
+        "print(sorted(m for m in sys.modules if m.startswith('flows.cli.')))\n"
+    )
+    env = {**os.environ, "ZHENGGAI_DATA_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == str(
+        ["flows.cli.app", "flows.cli.common", "flows.cli.status"]
+    )
 
 
 def test_seed_status_lists_all_nine_problems_with_owners_and_lights(

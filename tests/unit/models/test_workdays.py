@@ -71,6 +71,22 @@ def test_the_weekend_fallback_is_explicit_and_logged_once(caplog: pytest.LogCapt
     assert sum("not published" in r.message for r in caplog.records) == 1
 
 
+def test_a_calendar_remembers_its_answers_without_changing_them() -> None:
+    """``is_workday`` is asked thousands of times a round: the remembered answer is the computed one, a
+    year with no data still refuses every time, and equal calendars stay equal."""
+    calendar, fresh = ChinaCalendar(fallback="statutory"), ChinaCalendar(fallback="statutory")
+    days = [date(2023, 9, 25) + timedelta(days=n) for n in range(60)]  # 中秋、国庆 and the 调休 Saturdays
+    first = [calendar.is_workday(day) for day in days]
+
+    assert [calendar.is_workday(day) for day in days] == first == [fresh.is_workday(day) for day in days]
+    assert calendar == ChinaCalendar(fallback="statutory") and hash(calendar) == hash(fresh)
+    refusing = ChinaCalendar(fallback="error")
+    year = refusing.last_published_year() + 1
+    for _ in range(2):
+        with pytest.raises(CalendarNotPublished):
+            refusing.is_workday(date(year, 3, 2))
+
+
 def test_the_plain_weekday_calendar() -> None:
     calendar = WeekdayCalendar(
         holidays=frozenset({date(2023, 12, 25)}), extra_workdays=frozenset({date(2023, 12, 30)})
