@@ -129,3 +129,20 @@ def test_the_cache_keeps_only_the_most_recent_urls(json_receiver: JsonReceiver) 
         assert sender.send(_message(n, json_receiver.url(path))).ok
     assert len(cache) == 2
     assert cache.built == 4  # "a" was dropped when "c" came, and parsed again
+
+
+def test_a_sending_thread_reuses_its_connection(json_receiver: JsonReceiver) -> None:
+    from tasks.notify import sender as sender_module
+
+    sender = AppriseSender(notifiers=NotifierCache())
+    for n in range(5):
+        assert sender.send(_message(n, json_receiver.url(f"unit/u{n}"))).ok
+
+    pooled = sender_module._pooled_requests
+    assert pooled is not None
+    session = pooled._session()
+    pools = session.get_adapter(json_receiver.url("", scheme="http")).poolmanager.pools
+    keys = pools.keys()  # the pool container refuses plain iteration
+    mine = [pools[key].num_connections for key in keys if key.key_port == json_receiver.port]
+    assert mine == [1]  # five messages, one TCP connection
+    assert len(json_receiver.requests) == 5
