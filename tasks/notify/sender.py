@@ -8,6 +8,8 @@ POST: retries are the caller's (the delivery task's decorator, see ``tasks.notif
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -94,15 +96,180 @@ def _errors(result: Any) -> str:
     return "; ".join(lines)
 
 
+class _PooledRequests:
+    """``requests`` as an Apprise plugin module sees it, with one keep-alive ``Session`` per thread.
+
+    Apprise's plugins call ``requests.request``/``post``/``get`` and take no session (checked against
+    Apprise 2.0.1's API: neither ``AppriseAsset`` nor the plugins accept one), so every message opened
+    a new ``Session``, a new pool and a new TCP (and TLS) connection, then tore them down. This stands
+    in for the ``requests`` name of the plugin modules we send through (``share_connections``): the
+    same calls with the same arguments, through a session kept per thread (sessions are not shared
+    across threads), its cookies dropped after each call so no message carries another's state.
+    Everything else (exceptions, ``codes``, ``Session``) is the real module.
+    """
+
+    _VERBS = ("request", "get", "post", "put", "patch", "delete", "head", "options")
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+        self._local = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._VERBS:
+            return lambda *args, **kwargs: self._call(name, *args, **kwargs)
+        return getattr(self._real, name)
+
+    def _session(self) -> Any:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = _session_class(self._real)()
+        return session
+
+    def _call(self, verb: str, *args: Any, **kwargs: Any) -> Any:
+        session = self._session()
+        if verb in ("get", "options"):
+            kwargs.setdefault("allow_redirects", True)
+        elif verb == "head":
+            kwargs.setdefault("allow_redirects", False)
+        try:
+            return getattr(session, verb)(*args, **kwargs)
+        finally:
+            session.cookies.clear()
+
+
+_session_classes: dict[int, type] = {}
+
+
+def _session_class(requests: Any) -> type:
+    """A ``requests.Session`` that reads the environment's proxy and CA settings once per host.
+
+    ``trust_env`` sessions scan every environment variable twice per request (``HTTP_PROXY``,
+    ``NO_PROXY``…), about a quarter of a send's remaining CPU. The answer for one scheme and host does
+    not change during a sending thread's life, so the session keeps it; a new thread (the next sweep)
+    reads the environment again.
+    """
+    if id(requests) not in _session_classes:
+
+        class EnvironmentOnceSession(requests.Session):  # type: ignore[misc]
+            def __init__(self) -> None:
+                super().__init__()
+                self._environment: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+            def merge_environment_settings(
+                self, url: str, proxies: Any, stream: Any, verify: Any, cert: Any
+            ) -> dict[str, Any]:
+                from urllib.parse import urlsplit
+
+                if proxies or not isinstance(verify, bool | None) or not isinstance(cert, str | None):
+                    merged: dict[str, Any] = super().merge_environment_settings(
+                        url, proxies, stream, verify, cert
+                    )
+                    return merged
+                parts = urlsplit(url)
+                key = (parts.scheme, parts.netloc, stream, verify, cert)
+                if key not in self._environment:
+                    self._environment[key] = super().merge_environment_settings(url, {}, stream, verify, cert)
+                settings = dict(self._environment[key])
+                settings["proxies"] = dict(settings["proxies"])
+                return settings
+
+        _session_classes[id(requests)] = EnvironmentOnceSession
+    return _session_classes[id(requests)]
+
+
+_pooled_requests: _PooledRequests | None = None
+_pooled_lock = threading.Lock()
+
+
+def share_connections(plugin: Any) -> None:
+    """Route ``plugin``'s module's ``requests`` calls through per-thread keep-alive sessions (idempotent)."""
+    import sys
+
+    import requests
+
+    global _pooled_requests
+    module = sys.modules.get(type(plugin).__module__)
+    if module is None or getattr(module, "requests", None) is not requests:
+        return  # no module-level requests (or already shared): leave the plugin as it is
+    with _pooled_lock:
+        if _pooled_requests is None:
+            _pooled_requests = _PooledRequests(requests)
+        module.requests = _pooled_requests  # type: ignore[attr-defined]
+
+
+class NotifierCache:
+    """Idle ``Apprise`` objects per resolved URL, so a send does not parse its URL again (bounded, thread-safe).
+
+    Parsing a URL into its plugin (``Apprise.add``) was a fifth of a send's CPU. An ``Apprise`` object is
+    used by one thread at a time (the key header is set on its plugin per message), so each URL keeps a
+    short list of idle ones: a send takes one or builds one, and puts it back when it delivered.
+    The key is the resolved URL itself, so a changed ``env:``/``secret:`` value (or a changed contact
+    URL) is a new key and never reuses the old plugin. The least recently used URLs are dropped first.
+    """
+
+    def __init__(self, max_urls: int = 2048, idle_per_url: int = 8, share_connections: bool = True) -> None:
+        self.share_connections = share_connections
+        self.max_urls = max_urls
+        self.idle_per_url = idle_per_url
+        self._idle: OrderedDict[str, list[Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.built = 0  # Apprise objects built (parsed URLs), for tests and the bench
+
+    def take(self, url: str) -> Any | None:
+        """An idle notifier for ``url``, or a new one; None when Apprise cannot load the URL."""
+        with self._lock:
+            idle = self._idle.get(url)
+            if idle:
+                self._idle.move_to_end(url)
+                notifier = idle.pop()
+                for plugin in notifier:
+                    # A new plugin never throttles its first request; neither does a reused one.
+                    plugin._last_io_datetime = None
+                return notifier
+        import apprise
+
+        notifier = apprise.Apprise(asset=direct_asset())
+        if not notifier.add(url):
+            return None
+        if self.share_connections:
+            for plugin in notifier:
+                share_connections(plugin)
+        with self._lock:
+            self.built += 1
+        return notifier
+
+    def give_back(self, url: str, notifier: Any) -> None:
+        """Keep ``notifier`` for the next send to ``url`` (dropped when the URL already has enough idle)."""
+        with self._lock:
+            idle = self._idle.setdefault(url, [])
+            self._idle.move_to_end(url)
+            if len(idle) < self.idle_per_url:
+                idle.append(notifier)
+            while len(self._idle) > self.max_urls:
+                self._idle.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._idle.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._idle)
+
+
+_notifiers = NotifierCache()
+
+
 @dataclass
 class AppriseSender:
-    """Delivers through Apprise, one ``Apprise`` object per message (they are not shared across threads).
+    """Delivers through Apprise, reusing parsed notifiers per resolved URL (``NotifierCache``).
 
     JSON/XML/form webhooks and e-mail carry the message's key in an ``X-Zhenggai-Key`` header, so a
     receiver can recognise a message it has seen.
     """
 
     secret_loader: Callable[[str], str] | None = None
+    notifiers: NotifierCache = field(default_factory=lambda: _notifiers, repr=False)
     _secrets: dict[str, str] = field(default_factory=dict, repr=False)
 
     def send(self, message: PreparedMessage) -> SendResult:
@@ -115,8 +282,8 @@ class AppriseSender:
             return SendResult(False, redact(str(exc)))
         if url != message.url:  # a resolved env:/secret: reference: never printed from now on
             remember_secret(url)
-        notifier = apprise.Apprise(asset=direct_asset())
-        if not notifier.add(url):
+        notifier = self.notifiers.take(url)
+        if notifier is None:
             return SendResult(False, f"Apprise cannot load the URL {mask_url(message.url)}")
         for plugin in notifier:
             headers = getattr(plugin, "headers", None)
@@ -130,6 +297,9 @@ class AppriseSender:
         except Exception as exc:  # a plugin bug must not take the whole fan-out down
             return SendResult(False, redact(f"{type(exc).__name__}: {exc}"))
         if result:
+            # Only a notifier that just delivered is kept: whatever state a failure (or a plugin bug,
+            # which Apprise reports as a failure) left in it goes with it, and the retry parses afresh.
+            self.notifiers.give_back(url, notifier)
             return SendResult(True)
         return SendResult(False, redact(_errors(result))[-1000:] or "Apprise reported a failure")
 
