@@ -134,3 +134,8 @@ def notice(
         f"notice {result.round_code} as of {day.isoformat()} ({fmt}) → {result.path} "
         f"(version {result.version}, sha256 {result.sha256[:12]})"
     )
+
+
+# The editorial subcommands (draft, edit, approve, return, publish…) live in their own module and register on
+# notice_app: imported here, so that whoever imports this group gets all of it.
+from flows.cli import notice_drafts  # noqa: E402, F401

@@ -245,3 +245,115 @@ def messages_workbook(rows: Sequence[Mapping[str, Any]], day: date, clock: Clock
         )
     _headed(sheet)
     return _saved(workbook)
+
+
+CHECK_HEADERS = (
+    "措施",
+    "问题",
+    "内容",
+    "责任单位",
+    "责任领导",
+    "完成时限",
+    "检查频次",
+    "催办提醒（到期前工作日）",
+    "状态",
+)
+CONTACT_HEADERS = (
+    "单位",
+    "联系人",
+    "职务",
+    "代码",
+    "接收地址（已隐去口令）",
+    "每分钟上限",
+    "发送方式",
+    "接收的消息",
+)
+DUBAN_HEADERS = ("编号", "等级", "措施", "单位", "签发日期", "回复时限", "签收", "回复")
+
+
+def checks_workbook(rows: Sequence[Any]) -> bytes:
+    """The recurring checks and deadlines of a round (``tasks.ledger.desk_measures.CheckRow``), as listed."""
+    return _table(
+        "定期检查与完成时限",
+        CHECK_HEADERS,
+        (
+            (
+                r.code,
+                r.problem,
+                f"{r.marker}{r.text}",
+                r.lead_unit,
+                r.leader,
+                r.deadline_spec,
+                r.cadence or (f"{r.effective}（本轮默认）" if r.effective else ""),
+                "、".join(map(str, r.reminders)) if r.reminders is not None else "按系统设置",
+                STATUS_LABEL.get(r.status, r.status),
+            )
+            for r in rows
+        ),
+    )
+
+
+def contacts_workbook(units: Sequence[Any], loose: Sequence[Any]) -> bytes:
+    """The contacts as the desk lists them (``tasks.notify.contacts``): one row per URL, masked."""
+    lines = []
+    for unit_name, contacts in [*((u.name, u.contacts) for u in units), ("（单位以外）", loose)]:
+        for c in contacts:
+            for url in c.urls or [None]:
+                lines.append(
+                    (
+                        unit_name,
+                        c.person,
+                        c.role,
+                        c.code,
+                        url.masked if url else "未登记接收地址",
+                        (url.per_minute or "不限") if url else "",
+                        "每日汇总" if c.digest == "daily" else "逐条发送",
+                        "；".join(c.receives),
+                    )
+                )
+    return _table("联系人", CONTACT_HEADERS, lines)
+
+
+def duban_workbook(sheets: Sequence[Any], clock: Clock) -> bytes:
+    """Every 督办单 with its 签收 and replies (``tasks.reports.duban.SheetStanding``), newest first."""
+
+    def replies(sheet: Any) -> str:
+        return "\n".join(
+            f"{_when(clock, r.at)} {r.unit}（{r.actor}）"
+            + (f"：见第{r.report_id}号报告" if r.report_id else "")
+            + (f"：{r.text}" if r.text else "")
+            for r in sheet.replies
+        )
+
+    return _table(
+        "督办单",
+        DUBAN_HEADERS,
+        (
+            (
+                s.facts.number,
+                s.colour,
+                s.facts.measure_code,
+                s.facts.unit,
+                s.facts.issued_on,
+                s.facts.reply_by,
+                f"{_when(clock, s.acknowledged.at)} {s.acknowledged.actor}" if s.acknowledged else "未签收",
+                replies(s) or "未回复",
+            )
+            for s in sheets
+        ),
+    )
+
+
+def _table(title: str, headers: tuple[str, ...], rows: Any) -> bytes:
+    """One sheet: the headers in bold, frozen, then the rows."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = title
+    _append(sheet, headers)
+    for row in rows:
+        _append(sheet, row)
+    _headed(sheet)
+    return _saved(workbook)

@@ -297,3 +297,31 @@ def test_a_report_dated_in_a_past_week_changes_that_weeks_point(desk: Any) -> No
     with database.unit_of_work() as session:
         after = trend_of(session, clock, overview_of(session, clock, "portal-round"))
     assert after[-3].done == week.done + 1 and after[-3].overdue == week.overdue - 1
+
+
+def test_the_checks_contacts_and_duban_pages_export_their_tables(desk: Any) -> None:
+    from tests.support.desk import add_unit_contacts
+
+    client, ledger, database = desk
+    add_unit_contacts(database, ledger, "json://user:pw@127.0.0.1:9")
+    sign_in(client, ledger, "leader")  # reading: leaders too
+    for page, link in [
+        ("/desk/checks", "/desk/checks.xlsx?round="),
+        ("/desk/contacts", "/desk/contacts.xlsx"),
+        ("/desk/duban", "/desk/duban.xlsx"),
+    ]:
+        assert f'href="{link}' in client.get(page).text, page
+
+    checks = load_workbook(io.BytesIO(client.get("/desk/checks.xlsx").content))["定期检查与完成时限"]
+    rows = list(checks.iter_rows(min_row=2, values_only=True))
+    assert rows and all(row[0] and row[3] for row in rows)  # every live measure, with its owner unit
+    assert any(row[8] == "已销号" for row in rows)  # statuses in words
+
+    contacts = load_workbook(io.BytesIO(client.get("/desk/contacts.xlsx").content))["联系人"]
+    listed = {row[3]: row for row in contacts.iter_rows(min_row=2, values_only=True)}
+    liaison = listed["jd-liaison"]
+    assert "pw" not in str(liaison[4]) and liaison[5] == "不限" and liaison[6] == "逐条发送"
+
+    duban = load_workbook(io.BytesIO(client.get("/desk/duban.xlsx").content))["督办单"]
+    assert next(duban.iter_rows(max_row=1, values_only=True))[:3] == ("编号", "等级", "措施")
+    assert client.get("/desk/checks.xlsx?round=nope").status_code == 404

@@ -2,8 +2,9 @@
 
 Charts: ``/desk/charts/<name>.svg|png`` (the ledger's round) and ``/desk/r/<round>/charts/<name>.svg|png``,
 ``name`` one of ``completion``, ``lights``, ``trend`` (``tasks.charts.desk``). Excel: the review desk
-(``/desk/review.xlsx``), the delivery log of a day (``/desk/messages.xlsx?day=``) and the ranking of a
-period (``/desk/ranking.xlsx?period=``); the overview's is in ``flows/web/pages/desk.py``. Coordinators
+(``/desk/review.xlsx``), the delivery log of a day (``/desk/messages.xlsx?day=``), the ranking of a
+period (``/desk/ranking.xlsx?period=``), the recurring checks (``/desk/checks.xlsx?round=``), the contacts
+(``/desk/contacts.xlsx``) and the 督办单 (``/desk/duban.xlsx``); the overview's is in ``flows/web/pages/desk.py``. Coordinators
 and leaders alike; nothing here changes anything.
 """
 
@@ -109,3 +110,41 @@ def ranking_xlsx(
         return error_page(request, visitor, 422, "未能导出排名", str(error))
     content = ranking_workbook([page.ranking], now.timezone, stored=[page.stored is not None])
     return _download(content, XLSX, f"ranking-{page.ranking.round_code}-{chosen.label}.xlsx")
+
+
+@router.get("/desk/checks.xlsx", response_model=None)
+def checks_xlsx(request: Request, db: Db, now: Now, visitor: DeskSignedIn, round: str = "") -> Response:
+    """The recurring checks and deadlines of a round (default: the ledger's first), as the page lists them."""
+    from tasks.exchange.desk_excel import checks_workbook
+    from tasks.ledger.desk_measures import check_rows, first_round
+
+    try:
+        with db.unit_of_work() as session:
+            round_code = round or first_round(session)
+            rows = check_rows(session, round_code)
+    except ZhenggaiError as error:
+        return error_page(request, visitor, 404, "没有找到这一轮整改", str(error))
+    return _download(checks_workbook(rows), XLSX, f"checks-{round_code}.xlsx")
+
+
+@router.get("/desk/contacts.xlsx", response_model=None)
+def contacts_xlsx(request: Request, db: Db, now: Now, visitor: DeskSignedIn) -> Response:
+    """The contacts, one row per receiving address (masked), with its rate limit and delivery."""
+    from tasks.exchange.desk_excel import contacts_workbook
+    from tasks.notify.contacts import contact_book
+
+    settings = request.app.state.settings
+    with db.unit_of_work() as session:
+        units, loose = contact_book(session, settings.rate_limits)
+    return _download(contacts_workbook(units, loose), XLSX, f"contacts-{now.today.isoformat()}.xlsx")
+
+
+@router.get("/desk/duban.xlsx", response_model=None)
+def duban_xlsx(db: Db, now: Now, visitor: DeskSignedIn) -> Response:
+    """Every 督办单 with its 签收 and replies."""
+    from tasks.exchange.desk_excel import duban_workbook
+    from tasks.reports.duban import all_sheets
+
+    with db.unit_of_work() as session:
+        sheets = all_sheets(session)
+    return _download(duban_workbook(sheets, now), XLSX, f"duban-{now.today.isoformat()}.xlsx")
