@@ -18,7 +18,7 @@ from models.db import Database
 from models.enums import DeliveryStatus, MeasureStatus
 from models.settings import Settings
 from models.tables import Delivery, ExtensionRequest, Measure, StatusEvent
-from tests.support.desk import DeskLedger, build_desk_ledger
+from tests.support.desk import DeskLedger, add_failed_delivery, build_desk_ledger
 from tests.support.portal import link_path, portal_settings
 
 
@@ -226,26 +226,8 @@ def test_a_leader_reads_everything_and_every_write_is_refused(desk: Any) -> None
 
 def test_the_messages_page_masks_recipients_and_links_and_resends_a_failure(desk: Any) -> None:
     client, ledger, database = desk
-    from datetime import UTC, datetime
 
-    now = datetime.now(UTC)
-    with database.unit_of_work() as session:
-        session.add(
-            Delivery(
-                key="desk-test|1",
-                kind="overdue",
-                recipient_masked="mailto://z***@example.gov.cn",
-                channel="mailto",
-                title="逾期提醒 http://testserver/signin/7.1999999999.SECRETSIGNATURE",
-                body="",
-                status=DeliveryStatus.FAILED,
-                error="connection refused",
-                due_at=now,
-                created_at=now,
-                last_attempt_at=now,
-            )
-        )
-        session.commit()
+    add_failed_delivery(database, "desk-test|1")
     csrf = sign_in(client, ledger, "leader")
     page = client.get("/desk/messages").text
     assert 'id="trouble"' in page and "发送失败" in page and "connection refused" in page

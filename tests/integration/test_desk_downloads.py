@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,11 +15,10 @@ from openpyxl import load_workbook
 
 from flows.web.app import create_app
 from models.db import Database
-from models.enums import DeliveryStatus, ReportStatus
+from models.enums import ReportStatus
 from models.settings import Settings
-from models.tables import Delivery
 from tests.integration.test_desk import sign_in
-from tests.support.desk import DeskLedger, build_desk_ledger
+from tests.support.desk import DeskLedger, add_failed_delivery, build_desk_ledger
 from tests.support.portal import link_path, portal_settings
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -194,24 +193,7 @@ def test_the_review_desk_exports_its_three_tables(desk: Any) -> None:
 
 def test_the_messages_of_a_day_export_masked(desk: Any) -> None:
     client, ledger, database = desk
-    now = datetime.now(UTC)
-    with database.unit_of_work() as session:
-        session.add(
-            Delivery(
-                key="desk-export|1",
-                kind="overdue",
-                recipient_masked="mailto://z***@example.gov.cn",
-                channel="mailto",
-                title="逾期提醒 http://testserver/signin/7.1999999999.SECRETSIGNATURE",
-                body="",
-                status=DeliveryStatus.FAILED,
-                error="connection refused",
-                due_at=now,
-                created_at=now,
-                last_attempt_at=now,
-            )
-        )
-        session.commit()
+    add_failed_delivery(database, "desk-export|1")
     sign_in(client, ledger, "coordinator")
     day = client.app.state.settings.clock().today.isoformat()
     assert f'href="/desk/messages.xlsx?day={day}"' in client.get("/desk/messages").text

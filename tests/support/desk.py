@@ -144,3 +144,30 @@ def add_unit_contacts(database: Database, ledger: DeskLedger, base_url: str) -> 
         for code, person, role, path in UNIT_CONTACTS:
             make_contact(session, code, person=person, role=role, unit=unit, urls=[f"{base_url}/{path}"])
         session.commit()
+
+
+def add_failed_delivery(database: Database, key: str) -> None:
+    """A failed message of now in the delivery log, its title holding a sign-in link (to be masked)."""
+    from datetime import UTC, datetime
+
+    from models.enums import DeliveryStatus
+    from models.tables import Delivery
+
+    now = datetime.now(UTC)
+    with database.unit_of_work() as session:
+        session.add(
+            Delivery(
+                key=key,
+                kind="overdue",
+                recipient_masked="mailto://z***@example.gov.cn",
+                channel="mailto",
+                title="逾期提醒 http://testserver/signin/7.1999999999.SECRETSIGNATURE",
+                body="",
+                status=DeliveryStatus.FAILED,
+                error="connection refused",
+                due_at=now,
+                created_at=now,
+                last_attempt_at=now,
+            )
+        )
+        session.commit()

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from flows.notice_editorial import available_formats, publish_draft, take_sign_off
 from flows.web.deps import Config, Db, Now
+from flows.web.pages.desk import error_page as _error
 from flows.web.pages.session import DeskSignedIn, Visitor, page_context, posted_form
 from models.clock import Clock
 from models.enums import DraftDecision, DraftStatus
@@ -85,12 +86,6 @@ def _context(request: Request, config: Settings, visitor: Visitor, **values: Any
         format_label=FORMAT_LABEL,
         **values,
     )
-
-
-def _error(request: Request, visitor: Visitor, status: int, heading: str, message: str) -> HTMLResponse:
-    config: Settings = request.app.state.settings
-    context = _context(request, config, visitor, heading=heading, message=message)
-    return _render(request, "error.html", context, status)
 
 
 def _refusal(request: Request, visitor: Visitor, action: str) -> HTMLResponse | None:
