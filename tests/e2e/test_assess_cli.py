@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import shlex
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,6 @@ from models.db import Database
 
 Cli = Callable[..., Any]
 ROUND = "xinhua-2023-xc2"
-DOC = Path(__file__).resolve().parents[2] / "docs" / "assessment.md"
 
 
 def _counts(database: Database) -> tuple[int, int]:
@@ -241,20 +239,6 @@ def test_markdown_writes_its_chart_beside_it_and_html_is_self_contained(
     html = page.read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in html and 'src="data:image/png;base64,' in html
     assert not re.search(r"""(src|href)=["']?https?://""", html)
-
-
-def test_the_commands_in_docs_assessment_run(
-    cli: Cli, seeded_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    block = re.search(r"```sh\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
-    assert block is not None
-    monkeypatch.chdir(tmp_path)
-    for line in block.group(1).splitlines():
-        words = shlex.split(line, comments=True)
-        assert words[0] == "zhenggai"
-        result = cli(*words[1:])
-        assert result.exit_code == 0, (line, result.output)
-    assert (tmp_path / "考评.xlsx").exists() and (tmp_path / "考评通报.docx").exists()
 
 
 def test_the_chart_finds_the_cjk_font_the_pdf_uses() -> None:
