@@ -321,7 +321,11 @@ class StatusEvent(Base):
     """Append-only history: every status change and system observation (who/what, when, from → to, why)."""
 
     __tablename__ = "status_events"
-    __table_args__ = (Index("ix_status_events_measure_at", "measure_id", "at"),)
+    __table_args__ = (
+        Index("ix_status_events_measure_at", "measure_id", "at"),
+        # The day's escalations (the desk's 今日督办, the planner) are read by kind over a time window.
+        Index("ix_status_events_kind_at", "kind", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     measure_id: Mapped[int | None] = mapped_column(ForeignKey("measures.id", ondelete="RESTRICT"))
