@@ -192,6 +192,8 @@ def test_every_form_needs_the_csrf_token_and_no_get_changes_anything(desk: Any) 
 def test_a_leader_reads_everything_and_every_write_is_refused(desk: Any) -> None:
     client, ledger, database = desk
     csrf = sign_in(client, ledger, "leader")
+    # The header names the role as it is: a leader reads everything and signs off the notice.
+    assert '<span class="who">领导（查阅、签发通报）</span>' in client.get("/desk").text
     for path in (
         "/desk",
         "/desk/review",

@@ -21,11 +21,11 @@ from starlette.concurrency import run_in_threadpool
 
 from flows.review import sync_after_review
 from flows.web.deps import Config, Db, Now
+from flows.web.pages.desk_responses import desk_context, error_page, refusal_page, render
 from flows.web.pages.files import evidence_file_response
-from flows.web.pages.session import DeskSignedIn, Visitor, page_context, posted_form
+from flows.web.pages.session import DeskSignedIn, Visitor, posted_form
 from models.assessment import PeriodKind, last_closed, parse_period
 from models.errors import (
-    Forbidden,
     InvalidExtensionRequest,
     InvalidReview,
     InvalidTransition,
@@ -36,13 +36,12 @@ from models.errors import (
 )
 from models.links import mask_links
 from models.review_steps import reviewer_identity
-from models.rules import LIGHT_LABEL, STATE_LABEL, Light
+from models.rules import Light
 from models.settings import Settings
-from tasks.reports.access import check_desk_action, may_take
+from tasks.reports.access import may_take
 from tasks.reports.assignments import decide_extension
 from tasks.reports.desk import (
     COUNTS,
-    LIGHT_WORD,
     STATES,
     closed_measures,
     extension_queue,
@@ -76,49 +75,6 @@ DONE = {
 }
 
 
-def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
-    templates = request.app.state.templates
-    response: HTMLResponse = templates.TemplateResponse(request, name, context, status_code=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _context(request: Request, config: Settings, visitor: Visitor, **values: Any) -> dict[str, Any]:
-    return page_context(
-        request,
-        config,
-        visitor,
-        may_review=may_take(visitor.principal, "accept"),
-        may_decide=may_take(visitor.principal, "decide_extension"),
-        light_word=LIGHT_WORD,
-        light_label=LIGHT_LABEL,
-        state_label=STATE_LABEL,
-        **values,
-    )
-
-
-def _error(request: Request, visitor: Visitor, status: int, heading: str, message: str) -> HTMLResponse:
-    config: Settings = request.app.state.settings
-    context = _context(request, config, visitor, heading=heading, message=message)
-    return _render(request, "error.html", context, status)
-
-
-error_page = _error  # the desk's error page, for its other page modules (desk_downloads)
-
-
-def _refused(request: Request, visitor: Visitor) -> HTMLResponse:
-    return _error(request, visitor, 403, "没有权限", "领导账号只能查看，不能办理销号、退回、延期审批等操作。")
-
-
-def _refusal(request: Request, visitor: Visitor, action: str) -> HTMLResponse | None:
-    """The 403 page when the visitor may not take ``action`` on the desk (a leader), else None."""
-    try:
-        check_desk_action(visitor.principal, action)
-    except Forbidden:
-        return _refused(request, visitor)
-    return None
-
-
 def _given(filters: dict[str, str]) -> dict[str, str | None]:
     """The overview's filters as ``round_overview`` takes them (an empty parameter: no filter)."""
     return {
@@ -146,7 +102,7 @@ def _overview(
             overview = overview_of(session, now, round_code, **_given(filters))
             trend = trend_of(session, now, overview_of(session, now, overview.round_code))
     except ZhenggaiError as error:
-        return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
+        return error_page(request, visitor, 404, "没有找到这一轮整改", str(error))
     base = f"/desk/r/{overview.round_code}"
 
     def link(**filters: str) -> str:
@@ -175,7 +131,7 @@ def _overview(
         )
         for name in ("completion", "lights", "trend")
     ]
-    context = _context(
+    context = desk_context(
         request,
         config,
         visitor,
@@ -190,7 +146,7 @@ def _overview(
         base=base,
         listed=LISTED,
     )
-    return _render(request, "desk/overview.html", context)
+    return render(request, "desk/overview.html", context)
 
 
 def _filters(
@@ -244,7 +200,7 @@ def _overview_xlsx(
         with db.unit_of_work() as session:
             overview = overview_of(session, now, round_code, **_given(filters))
     except ZhenggaiError as error:
-        return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
+        return error_page(request, visitor, 404, "没有找到这一轮整改", str(error))
     name = f"overview-{overview.round_code}-{overview.today.isoformat()}.xlsx"
     return Response(
         overview_workbook(overview, now),
@@ -279,7 +235,7 @@ def review_page(
         claims = review_queue(session, now)
         closed = closed_measures(session, now)
         extensions = extension_queue(session)
-    context = _context(
+    context = desk_context(
         request,
         config,
         visitor,
@@ -292,7 +248,7 @@ def review_page(
         sync=sync[:300] if sync.startswith(("deployment not synced", "deployments of round")) else "",
         errors={},
     )
-    return _render(request, "desk/review.html", context)
+    return render(request, "desk/review.html", context)
 
 
 def _review_error(error: ZhenggaiError) -> str:
@@ -317,8 +273,8 @@ async def post_review(
     with a reason) or reopen (``reopen``, with a reason)."""
     form = await posted_form(request, db, visitor)
     if action not in {a.value for a in ReviewAction}:
-        return _error(request, visitor, 404, "没有这个操作", "只能确认、销号、退回或重新打开。")
-    if refusal := _refusal(request, visitor, action):
+        return error_page(request, visitor, 404, "没有这个操作", "只能确认、销号、退回或重新打开。")
+    if refusal := refusal_page(request, visitor, action):
         return refusal
     review_action = ReviewAction(action)
     text = str(form.get("note") or form.get("reason") or "")
@@ -335,7 +291,9 @@ async def post_review(
             session.commit()
     except (InvalidReview, InvalidTransition, UnknownMeasure, ReviewStepMissing, SameReviewer) as error:
         status = 403 if isinstance(error, SameReviewer) else 422
-        return _error(request, visitor, status, f"未能{ACTION_LABEL[review_action]}", _review_error(error))
+        return error_page(
+            request, visitor, status, f"未能{ACTION_LABEL[review_action]}", _review_error(error)
+        )
     sync = ""
     if review_action in (ReviewAction.ACCEPT, ReviewAction.REOPEN):
         # In a worker thread: the sync runs its own event loop, which this async route's loop would refuse.
@@ -351,12 +309,12 @@ async def post_extension_decision(
     """Approve (the measure's deadline moves; the original is kept on the request) or refuse, with a note."""
     form = await posted_form(request, db, visitor)
     if decision not in ("approve", "refuse"):
-        return _error(request, visitor, 404, "没有这个操作", "只能批准或不予延期。")
-    if refusal := _refusal(request, visitor, "decide_extension"):
+        return error_page(request, visitor, 404, "没有这个操作", "只能批准或不予延期。")
+    if refusal := refusal_page(request, visitor, "decide_extension"):
         return refusal
     note = str(form.get("note") or "")
     if decision == "refuse" and not note.strip():
-        return _error(request, visitor, 422, "未能办理", "不予延期须写明理由。")
+        return error_page(request, visitor, 422, "未能办理", "不予延期须写明理由。")
     try:
         with db.unit_of_work() as session:
             decide_extension(
@@ -369,7 +327,9 @@ async def post_extension_decision(
             )
             session.commit()
     except InvalidExtensionRequest:
-        return _error(request, visitor, 422, "未能办理", "这份延期申请已经办理过，或不存在。请刷新后再看。")
+        return error_page(
+            request, visitor, 422, "未能办理", "这份延期申请已经办理过，或不存在。请刷新后再看。"
+        )
     return RedirectResponse(f"/desk/review?done={decision}#extensions", status_code=303)
 
 
@@ -382,7 +342,7 @@ def desk_file(request: Request, sha256: str, config: Config, db: Db, visitor: De
         db,
         visitor,
         sha256,
-        error=_error,
+        error=error_page,
         unknown="没有这个文件。",
         missing="文件已登记，但存储中缺失。",
     )
@@ -412,8 +372,8 @@ def ranking(
             page = ranking_page(session, only_round(session, round or None), chosen, now, trend_periods=6)
     except ZhenggaiError as error:
         problem = str(error)
-    context = _context(request, config, visitor, page=page, problem=problem, period=period)
-    return _render(request, "desk/ranking.html", context, 200 if page else 422 if period else 200)
+    context = desk_context(request, config, visitor, page=page, problem=problem, period=period)
+    return render(request, "desk/ranking.html", context, 200 if page else 422 if period else 200)
 
 
 def message_rows(session: Any, now: Now, day: date) -> list[tuple[dict[str, Any], str | None, str | None]]:
@@ -452,7 +412,7 @@ def messages(
     with db.unit_of_work() as session:
         rows = message_rows(session, now, chosen)
     trouble = [r for r in rows if r[0]["status"] in ("failed", "in_doubt")]
-    context = _context(
+    context = desk_context(
         request,
         config,
         visitor,
@@ -463,7 +423,7 @@ def messages(
         may_resend=may_take(visitor.principal, "resend"),
         done="已重新排入发送队列，将按发送规则（工作时间、重试）发出。" if done == "resend" else "",
     )
-    return _render(request, "desk/messages.html", context)
+    return render(request, "desk/messages.html", context)
 
 
 @router.post("/desk/messages/{delivery_id}/resend", response_model=None)
@@ -475,11 +435,11 @@ async def post_resend(
     from tasks.notify.log import resend
 
     await posted_form(request, db, visitor)
-    if refusal := _refusal(request, visitor, "resend"):
+    if refusal := refusal_page(request, visitor, "resend"):
         return refusal
     with db.unit_of_work() as session:
         chosen = resend(session, now, ids=[delivery_id])
         session.commit()
     if not chosen:
-        return _error(request, visitor, 422, "未能重发", "这条消息不是发送失败或不确定的消息，或不存在。")
+        return error_page(request, visitor, 422, "未能重发", "这条消息不是发送失败或不确定的消息，或不存在。")
     return RedirectResponse(f"/desk/messages?done=resend#all-d{delivery_id}", status_code=303)

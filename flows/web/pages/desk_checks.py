@@ -22,27 +22,21 @@ from starlette.datastructures import FormData
 
 from flows.review import sync_after_review
 from flows.web.deps import Config, Db, Now
+from flows.web.pages.desk_responses import error_page, refusal_page, render
 from flows.web.pages.session import DeskSignedIn, Visitor, page_context, posted_form
 from models.cadence import PreviewDay, parse_cadence, preview_runs
 from models.clock import Clock
-from models.errors import Forbidden, InvalidPlan, InvalidSchedule, UnknownMeasure, ZhenggaiError
+from models.errors import InvalidPlan, InvalidSchedule, UnknownMeasure, ZhenggaiError
 from models.rules import STATUS_LABEL
 from models.settings import Settings
 from tasks.ledger.desk_measures import check_choices, first_round
-from tasks.reports.access import check_desk_action, may_take
+from tasks.reports.access import may_take
 
 router = APIRouter(include_in_schema=False)
 ACTION = "edit_measure"
 EDITABLE = ("problem", "marker", "text", "lead_unit", "leader", "deadline", "cadence", "reminders")
+REFUSED = "领导账号只能查看，不能修改检查频次、完成时限或新增措施。"
 SYNC_PREFIXES = ("deployment not synced", "deployments of round")
-
-
-def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
-    response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, name, context, status_code=status
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _context(request: Request, config: Settings, visitor: Visitor, **values: Any) -> dict[str, Any]:
@@ -56,23 +50,6 @@ def _context(request: Request, config: Settings, visitor: Visitor, **values: Any
         reminders="、".join(str(n) for n in config.reminder_offsets),
         **values,
     )
-
-
-def _error(request: Request, visitor: Visitor, status: int, heading: str, message: str) -> HTMLResponse:
-    config: Settings = request.app.state.settings
-    return _render(
-        request, "error.html", _context(request, config, visitor, heading=heading, message=message), status
-    )
-
-
-def _refusal(request: Request, visitor: Visitor) -> HTMLResponse | None:
-    try:
-        check_desk_action(visitor.principal, ACTION)
-    except Forbidden:
-        return _error(
-            request, visitor, 403, "没有权限", "领导账号只能查看，不能修改检查频次、完成时限或新增措施。"
-        )
-    return None
 
 
 # -- the list -----------------------------------------------------------------------------------------
@@ -97,7 +74,7 @@ def checks(
             rows = check_rows(session, round_code)
             problems = check_choices(session, round_code).problems
     except ZhenggaiError as error:
-        return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
+        return error_page(request, visitor, 404, "没有找到这一轮整改", str(error))
     context = _context(
         request,
         config,
@@ -109,7 +86,7 @@ def checks(
         done=done[:64],
         sync=sync[:300] if sync.startswith(SYNC_PREFIXES) else "",
     )
-    return _render(request, "desk/checks.html", context)
+    return render(request, "desk/checks.html", context)
 
 
 def _label(cadence: str) -> str:
@@ -140,13 +117,13 @@ def _to_prefect(
     request: Request, config: Settings, visitor: Visitor, code: str, find: Any, none: str
 ) -> Response:
     if not config.prefect_ui_url:
-        return _error(request, visitor, 404, "没有配置 Prefect 界面", "未设置 PREFECT_UI_URL。")
+        return error_page(request, visitor, 404, "没有配置 Prefect 界面", "未设置 PREFECT_UI_URL。")
     try:
         url = find(config.prefect_ui_url, code)
     except Exception as error:  # Prefect unreachable: said on the page, never a traceback
-        return _error(request, visitor, 502, "Prefect 暂时无法访问", f"{type(error).__name__}: {error}")
+        return error_page(request, visitor, 502, "Prefect 暂时无法访问", f"{type(error).__name__}: {error}")
     if url is None:
-        return _error(request, visitor, 404, "Prefect 中没有找到", none)
+        return error_page(request, visitor, 404, "Prefect 中没有找到", none)
     return RedirectResponse(url, status_code=302)
 
 
@@ -226,7 +203,7 @@ def _form_page(
         previewing=previewing,
         errors=errors,
     )
-    return _render(request, "desk/check_edit.html", context, 422 if errors and status == 200 else status)
+    return render(request, "desk/check_edit.html", context, 422 if errors and status == 200 else status)
 
 
 @router.get("/desk/checks/new", response_class=HTMLResponse)
@@ -239,7 +216,7 @@ def new_measure(
             round_code = round or first_round(session)
             check_choices(session, round_code)  # an unknown round: UnknownRound
     except ZhenggaiError as error:
-        return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
+        return error_page(request, visitor, 404, "没有找到这一轮整改", str(error))
     values = _given(request)
     previewing = "preview" in request.query_params
     return _form_page(
@@ -267,7 +244,7 @@ def edit_measure_page(
         with db.unit_of_work() as session:
             current = measure_edit_of(session, code)
     except UnknownMeasure:
-        return _error(request, visitor, 404, "没有这项措施", f"台账中没有编号为 {code} 的措施。")
+        return error_page(request, visitor, 404, "没有这项措施", f"台账中没有编号为 {code} 的措施。")
     previewing = "preview" in request.query_params
     values = _given(request) if previewing else _values(current)
     values["problem"], values["text"], values["marker"] = str(current.problem), current.text, current.marker
@@ -312,7 +289,7 @@ def _issues(error: InvalidPlan) -> dict[str, str]:
 async def post_diff(request: Request, config: Config, db: Db, now: Now, visitor: DeskSignedIn) -> Response:
     """What saving would change, field by field (the diff ``plan load --dry-run`` shows); nothing is written."""
     form = await posted_form(request, db, visitor)
-    if refusal := _refusal(request, visitor):
+    if refusal := refusal_page(request, visitor, ACTION, REFUSED):
         return refusal
     shown = _diff_or_save(request, config, db, now, visitor, form, save=False)
     assert isinstance(shown, Response)
@@ -324,7 +301,7 @@ async def post_save(request: Request, config: Config, db: Db, now: Now, visitor:
     """Write the change through the plan's rules (history with the actor ``desk <label>``), then re-sync
     the round's deployments in Prefect."""
     form = await posted_form(request, db, visitor)
-    if refusal := _refusal(request, visitor):
+    if refusal := refusal_page(request, visitor, ACTION, REFUSED):
         return refusal
     saved = _diff_or_save(request, config, db, now, visitor, form, save=True)
     if isinstance(saved, Response):
@@ -348,7 +325,7 @@ def _diff_or_save(
     try:
         round_code = _round_of(db, code, str(form.get("round") or ""))
     except ZhenggaiError as error:
-        return _error(request, visitor, 404, "没有找到", str(error))
+        return error_page(request, visitor, 404, "没有找到", str(error))
     edit = _edit(round_code, code, values, str(form.get("new_code") or "") if save else "")
     actor = f"desk {visitor.principal.display}"[:100]
     try:
@@ -364,9 +341,9 @@ def _diff_or_save(
             previewing=True, errors=_issues(error), status=422,
         )  # fmt: skip
     except UnknownMeasure:
-        return _error(request, visitor, 404, "没有这项措施", f"台账中没有编号为 {code} 的措施。")
+        return error_page(request, visitor, 404, "没有这项措施", f"台账中没有编号为 {code} 的措施。")
     except ZhenggaiError as error:  # an unknown round
-        return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
+        return error_page(request, visitor, 404, "没有找到这一轮整改", str(error))
     if not save:
         context = _context(
             request,
@@ -379,5 +356,5 @@ def _diff_or_save(
             diff=result.changes.diff(),
             summary=result.changes.summary(),
         )
-        return _render(request, "desk/check_confirm.html", context)
+        return render(request, "desk/check_confirm.html", context)
     return round_code, result.code

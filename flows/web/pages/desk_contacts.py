@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from flows.web.deps import Config, Db, Now
-from flows.web.pages.desk import DELIVERY_LABEL, _context, _error, _refusal, _render
+from flows.web.pages.desk import DELIVERY_LABEL
+from flows.web.pages.desk_responses import desk_context, error_page, refusal_page, render
 from flows.web.pages.session import DeskSignedIn, posted_form
 from models.errors import ContactUnreachable, UnknownContact
 
@@ -34,7 +35,7 @@ def contacts_page(
     with db.unit_of_work() as session:
         units, loose = contact_book(session, config.rate_limits)
         outcomes = sent_test_outcomes(session, _ids(sent)) if sent else []
-    context = _context(
+    context = desk_context(
         request,
         config,
         visitor,
@@ -43,10 +44,10 @@ def contacts_page(
         outcomes=outcomes,
         tested=contact[:64],
         status_label=DELIVERY_LABEL,
-        may_test=_refusal(request, visitor, "test_send") is None,
+        may_test=refusal_page(request, visitor, "test_send") is None,
         digest_hour=config.digest_hour.strftime("%H:%M"),
     )
-    return _render(request, "desk/contacts.html", context)
+    return render(request, "desk/contacts.html", context)
 
 
 @router.post("/desk/contacts/{code}/test", response_model=None)
@@ -60,16 +61,16 @@ async def post_test_message(
     from tasks.notify.sender import AppriseSender
 
     await posted_form(request, db, visitor)
-    if refusal := _refusal(request, visitor, "test_send"):
+    if refusal := refusal_page(request, visitor, "test_send"):
         return refusal
     try:
         with db.unit_of_work() as session:
             recorded = record_test_message(session, code, now, asked_by=visitor.principal.label)
             session.commit()
     except UnknownContact:
-        return _error(request, visitor, 404, "没有这个联系人", f"没有联系人“{code[:64]}”。")
+        return error_page(request, visitor, 404, "没有这个联系人", f"没有联系人“{code[:64]}”。")
     except ContactUnreachable:
-        return _error(
+        return error_page(
             request,
             visitor,
             422,

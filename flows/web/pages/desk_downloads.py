@@ -17,7 +17,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from flows.web.deps import Db, Now
-from flows.web.pages.desk import XLSX, error_page, message_rows
+from flows.web.pages.desk import XLSX, message_rows
+from flows.web.pages.desk_responses import error_page
 from flows.web.pages.session import DeskSignedIn, Visitor
 from models.assessment import PeriodKind, last_closed, parse_period
 from models.errors import ZhenggaiError

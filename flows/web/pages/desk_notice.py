@@ -22,14 +22,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from flows.notice_editorial import available_formats, publish_draft, take_sign_off
 from flows.web.deps import Config, Db, Now
-from flows.web.pages.desk import error_page as _error
+from flows.web.pages.desk_responses import error_page, refusal_page, render
 from flows.web.pages.session import DeskSignedIn, Visitor, page_context, posted_form
 from models.clock import Clock
 from models.enums import DraftDecision, DraftStatus
 from models.errors import (
     DraftLocked,
     DuplicateNoticeNumber,
-    Forbidden,
     InvalidDraftEdit,
     NoticeFileGone,
     UnknownDraft,
@@ -39,7 +38,7 @@ from models.errors import (
 )
 from models.notice_diff import notice_diff
 from models.settings import Settings
-from tasks.reports.access import check_desk_action, may_take
+from tasks.reports.access import may_take
 
 router = APIRouter(include_in_schema=False)
 
@@ -66,13 +65,6 @@ def _actor(visitor: Visitor) -> str:
     return f"desk {visitor.principal.display}"[:100]
 
 
-def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
-    templates = request.app.state.templates
-    response: HTMLResponse = templates.TemplateResponse(request, name, context, status_code=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _context(request: Request, config: Settings, visitor: Visitor, **values: Any) -> dict[str, Any]:
     principal = visitor.principal
     return page_context(
@@ -86,15 +78,6 @@ def _context(request: Request, config: Settings, visitor: Visitor, **values: Any
         format_label=FORMAT_LABEL,
         **values,
     )
-
-
-def _refusal(request: Request, visitor: Visitor, action: str) -> HTMLResponse | None:
-    """The 403 page when the visitor may not take ``action`` (a leader editing or publishing), else None."""
-    try:
-        check_desk_action(visitor.principal, action)
-    except Forbidden:
-        return _error(request, visitor, 403, "没有权限", REFUSED)
-    return None
 
 
 def _day(value: str, today: date) -> date:
@@ -125,7 +108,7 @@ def notice_page(
     try:
         day = _day(as_of, now.today)
     except ValueError:
-        return _error(
+        return error_page(
             request, visitor, 422, "日期有误", f"“{as_of[:40]}”不是日期，请按 2023-12-31 的格式填写。"
         )
     try:
@@ -135,7 +118,7 @@ def notice_page(
             versions = list_versions(session, code)
             drafts = list_drafts(session, code)
     except UnknownRound as error:
-        return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
+        return error_page(request, visitor, 404, "没有找到这一轮整改", str(error))
     context = _context(
         request,
         config,
@@ -148,7 +131,7 @@ def notice_page(
         drafts=drafts,
         today=now.today,
     )
-    return _render(request, "desk/notice.html", context)
+    return render(request, "desk/notice.html", context)
 
 
 @router.get("/desk/notice/preview.html", response_class=HTMLResponse)
@@ -167,9 +150,9 @@ def notice_preview(
                 session, only_round(session, round.strip()[:64] or None), now.on(day)
             )
     except ValueError:
-        return _error(request, visitor, 422, "日期有误", "请按 2023-12-31 的格式填写日期。")
+        return error_page(request, visitor, 422, "日期有误", "请按 2023-12-31 的格式填写日期。")
     except UnknownRound as error:
-        return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
+        return error_page(request, visitor, 404, "没有找到这一轮整改", str(error))
     return HTMLResponse(str(render_notice(document, "html")), headers={"Cache-Control": "no-store"})
 
 
@@ -181,14 +164,16 @@ def version_download(
     from tasks.notice.versions import MEDIA_TYPES, version_file
 
     if fmt not in MEDIA_TYPES:
-        return _error(request, visitor, 404, "没有这个格式", "通报的格式只有 docx、pdf、md、html 和 txt。")
+        return error_page(
+            request, visitor, 404, "没有这个格式", "通报的格式只有 docx、pdf、md、html 和 txt。"
+        )
     try:
         with db.unit_of_work() as session:
             data = version_file(session, round_code, version, fmt)
     except (UnknownRound, UnknownNoticeVersion) as error:
-        return _error(request, visitor, 404, "没有这个版本", str(error))
+        return error_page(request, visitor, 404, "没有这个版本", str(error))
     except NoticeFileGone as error:
-        return _error(
+        return error_page(
             request, visitor, 410, "文件已不在", f"该版本的文件已被删除或被后来的版本覆盖（{error}）。"
         )
     name = f"{round_code}_v{version}.{fmt}"
@@ -218,12 +203,12 @@ def version_diff(
             code = only_round(session, round.strip()[:64] or None)
             before, after = version_text(session, code, a), version_text(session, code, b)
     except (UnknownRound, UnknownNoticeVersion) as error:
-        return _error(request, visitor, 404, "无法比较", f"请选择两个已记录的版本（{error}）。")
+        return error_page(request, visitor, 404, "无法比较", f"请选择两个已记录的版本（{error}）。")
     except NoticeFileGone as error:
-        return _error(request, visitor, 410, "无法比较", f"该版本的文件已不在（{error}）。")
+        return error_page(request, visitor, 410, "无法比较", f"该版本的文件已不在（{error}）。")
     rows = notice_diff(before, after)
     context = _context(request, config, visitor, round_code=code, a=a, b=b, rows=rows)
-    return _render(request, "desk/notice_diff.html", context)
+    return render(request, "desk/notice_diff.html", context)
 
 
 # -- drafts ----------------------------------------------------------------------------------------------
@@ -251,7 +236,7 @@ def _draft_page(
                 v for v in list_versions(session, view.round_code) if view.number and v.number == view.number
             ]
     except UnknownDraft:
-        return _error(request, visitor, 404, "没有这份草稿", f"没有草稿 {draft_id}。")
+        return error_page(request, visitor, 404, "没有这份草稿", f"没有草稿 {draft_id}。")
     context = _context(
         request,
         config,
@@ -262,7 +247,7 @@ def _draft_page(
         published=versions[0] if versions else None,
         formats=available_formats(),
     )
-    return _render(request, "desk/notice_draft.html", context, status)
+    return render(request, "desk/notice_draft.html", context, status)
 
 
 @router.get("/desk/notice/drafts/{draft_id}", response_class=HTMLResponse)
@@ -322,7 +307,7 @@ def _refused_step(
             found = get_draft(session, draft_id)
             status, missing = found.status, missing_labels(found)
     except UnknownDraft:
-        return _error(request, visitor, 404, "没有这份草稿", f"没有草稿 {draft_id}。")
+        return error_page(request, visitor, 404, "没有这份草稿", f"没有草稿 {draft_id}。")
     if isinstance(error, UnknownDraft):  # the draft is there: what is unknown is the number it corrects
         error = DuplicateNoticeNumber(f"{error}")
     code = 409 if isinstance(error, DraftLocked) else 422
@@ -338,12 +323,12 @@ async def post_new_draft(
     from tasks.notice.drafts import create_draft
 
     form = await posted_form(request, db, visitor)
-    if refusal := _refusal(request, visitor, "notice_edit"):
+    if refusal := refusal_page(request, visitor, "notice_edit", REFUSED):
         return refusal
     try:
         day = _day(str(form.get("as_of") or ""), now.today)
     except ValueError:
-        return _error(request, visitor, 422, "日期有误", "请按 2023-12-31 的格式填写截止日期。")
+        return error_page(request, visitor, 422, "日期有误", "请按 2023-12-31 的格式填写截止日期。")
     try:
         with db.unit_of_work() as session:
             made = create_draft(
@@ -352,7 +337,7 @@ async def post_new_draft(
             session.commit()
             draft_id = made.id
     except UnknownRound as error:
-        return _error(request, visitor, 404, "没有找到这一轮整改", str(error))
+        return error_page(request, visitor, 404, "没有找到这一轮整改", str(error))
     return _done(draft_id, "draft")
 
 
@@ -365,7 +350,7 @@ async def post_edit(
     from tasks.notice.drafts import apply_edits, get_draft
 
     form = await posted_form(request, db, visitor)
-    if refusal := _refusal(request, visitor, "notice_edit"):
+    if refusal := refusal_page(request, visitor, "notice_edit", REFUSED):
         return refusal
     key = str(form.get("key") or "")[:40]
     try:
@@ -397,7 +382,7 @@ async def post_hold(
     from tasks.notice.drafts import hold_report
 
     form = await posted_form(request, db, visitor)
-    if refusal := _refusal(request, visitor, "notice_edit"):
+    if refusal := refusal_page(request, visitor, "notice_edit", REFUSED):
         return refusal
     given = str(form.get("draft") or "")
     draft_id = int(given) if given.isascii() and given.isdigit() and len(given) < 10 else 0
@@ -410,7 +395,7 @@ async def post_hold(
         refused = InvalidDraftEdit("不予公开须写明理由") if not reason.strip() else error
         if draft_id:
             return _refused_step(request, config, db, now, visitor, draft_id, "hold", refused)
-        return _error(request, visitor, 422, "未能标记", str(refused))
+        return error_page(request, visitor, 422, "未能标记", str(refused))
     if not draft_id:
         return RedirectResponse("/desk/notice", status_code=303)
     return _done(draft_id, "hold")
@@ -425,8 +410,8 @@ async def post_decision(
     if decision == "publish":
         return await _publish(request, draft_id, form, config, db, now, visitor)
     if decision not in ("approve", "return"):
-        return _error(request, visitor, 404, "没有这个操作", "草稿只能批准、退回或发布。")
-    if refusal := _refusal(request, visitor, "notice_sign_off"):
+        return error_page(request, visitor, 404, "没有这个操作", "草稿只能批准、退回或发布。")
+    if refusal := refusal_page(request, visitor, "notice_sign_off", REFUSED):
         return refusal
     note = str(form.get("note") or "").strip()[:2000]
     if decision == "return" and not note:
@@ -455,7 +440,7 @@ async def _publish(
 ) -> Response:
     from tasks.notice.render import FORMATS
 
-    if refusal := _refusal(request, visitor, "notice_publish"):
+    if refusal := refusal_page(request, visitor, "notice_publish", REFUSED):
         return refusal
     offered = available_formats()
     chosen = [fmt for fmt in FORMATS if fmt in form.getlist("formats") and fmt in offered] or offered

@@ -130,7 +130,7 @@ def anyone_signed_in(request: Request, db: Db) -> Visitor:
 
 
 AnyoneSignedIn = Annotated[Visitor, Depends(anyone_signed_in)]
-ROLE_NAMES = {TokenRole.COORDINATOR: "督查督办", TokenRole.LEADER: "领导（只读）"}
+ROLE_NAMES = {TokenRole.COORDINATOR: "督查督办", TokenRole.LEADER: "领导（查阅、签发通报）"}
 
 
 def check_form(request: Request, db: Db, visitor: Visitor, given: str | None) -> None:
