@@ -419,28 +419,36 @@ def takes_ongoing_default(cadence: str | None, deadline: date | None) -> bool:
 
 
 def cadence_schedule(
-    text: str, calendar: WorkingCalendar, feedback_date: date, *, today: date | None = None
+    text: str,
+    calendar: WorkingCalendar,
+    feedback_date: date,
+    *,
+    today: date | None = None,
+    until: date | None = None,
 ) -> ScheduleSpec:
     """The schedule of a measure's cadence in a round fed back on ``feedback_date``.
 
     With ``today`` (what sync registers) the exceptions start on 1 January of today's year; without
-    it they cover every period since the anchor (what the report rules compute with).
+    it they cover every period since the anchor (what the report rules compute with). With ``until``
+    they stop there (before the calendar's horizon): a question about 2023 asks nothing of 2027's days,
+    so a year not yet published is neither computed nor warned about unless the answer needs it.
     """
     try:
         hash(calendar)
     except TypeError:  # a calendar that is not a value (a test double): nothing to share
-        return _cadence_schedule(text, calendar, feedback_date, today)
-    return _cached_cadence_schedule(text, cast("Hashable", calendar), feedback_date, today)
+        return _cadence_schedule(text, calendar, feedback_date, today, until)
+    return _cached_cadence_schedule(text, cast("Hashable", calendar), feedback_date, today, until)
 
 
 def _cadence_schedule(
-    text: str, calendar: WorkingCalendar, feedback_date: date, today: date | None
+    text: str, calendar: WorkingCalendar, feedback_date: date, today: date | None, until: date | None = None
 ) -> ScheduleSpec:
     anchor = anchor_for(feedback_date)
+    horizon = horizon_end(calendar, anchor)
     return parse_cadence(text).schedule(
         calendar,
         dtstart=anchor,
-        horizon_end=horizon_end(calendar, anchor),
+        horizon_end=min(horizon, until) if until is not None else horizon,
         exceptions_from=exceptions_start(today),
     )
 

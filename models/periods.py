@@ -51,7 +51,7 @@ def missing_period(
     try:
         period = _cached_due_period(cadence, cast("Hashable", clock.calendar), since, at)
     except TypeError:  # a calendar that is not a value (a test double)
-        period = due_period(cadence_schedule(cadence, clock.calendar, since), at, since)
+        period = due_period(cadence_schedule(cadence, clock.calendar, since, until=year_end(at)), at, since)
     if period is None:
         return None
     start, end = (moment.replace(tzinfo=clock.zone) for moment in period)
@@ -90,12 +90,19 @@ def missed_periods(
     return (len(run), run[0].start) if run else (1, missing[0])
 
 
+def year_end(moment: datetime, *, years_after: int = 0) -> date:
+    """31 December of ``moment``'s year (or of a later one): how far a question about ``moment`` needs the
+    working days (the previous occurrence before it never lies later)."""
+    return date(moment.year + years_after, 12, 31)
+
+
 @lru_cache(maxsize=1024)
 def _cached_due_period(
     cadence: str, calendar: Hashable, since: date, at: datetime
 ) -> tuple[datetime, datetime] | None:
     """``due_period`` of a cadence at a moment: measures sharing a cadence and round ask it once."""
-    return due_period(cadence_schedule(cadence, cast("WorkingCalendar", calendar), since), at, since)
+    spec = cadence_schedule(cadence, cast("WorkingCalendar", calendar), since, until=year_end(at))
+    return due_period(spec, at, since)
 
 
 class ReportOutcome(enum.StrEnum):
@@ -125,7 +132,8 @@ def cadence_periods(
     """The cadence periods falling due in [start, end) (aware), cut as ``due_period`` cuts them: periods
     starting before the feedback date (``since``) ask for nothing. The clock gives calendar and zone."""
     zone = clock.zone
-    spec = cadence_schedule(cadence, clock.calendar, since)
+    # The period falling due last may end early next year: its next occurrence is asked for too.
+    spec = cadence_schedule(cadence, clock.calendar, since, until=year_end(end, years_after=1))
     local = (start.astimezone(zone).replace(tzinfo=None), end.astimezone(zone).replace(tzinfo=None))
     try:
         periods = _cached_periods(spec, since, *local)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from models.clock import Clock
 from models.periods import missing_period
-from models.workdays import ChinaCalendar
+from models.workdays import ChinaCalendar, package_years
 
 CHINA = ChinaCalendar()
 SHANGHAI = "Asia/Shanghai"
@@ -68,3 +71,28 @@ def test_working_day_periods_skip_holidays() -> None:
     # Every working day: the period before 10-09 09:00 began on 10-08 (调休 Sunday).
     assert not missing("每个工作日", "2023-10-08 10:00", "2023-10-09 09:00", since="2023-09-01")
     assert missing("每个工作日", "2023-10-07 10:00", "2023-10-09 09:00", since="2023-09-01")
+
+
+def test_a_question_about_an_old_year_warns_of_no_unpublished_year(caplog: pytest.LogCaptureFixture) -> None:
+    """The demo's 2023 round (status as of 2023-12-29) warned that the year after the last published one had
+    no official working days: its cadence schedules carried exceptions up to the calendar's horizon whatever
+    the moment asked about. The warning now comes only when an answer needs that year."""
+    calendar = ChinaCalendar()  # a calendar of its own: each warns once a year
+    unpublished = calendar.horizon_year()
+    assert unpublished not in package_years()  # the statutory fallback's provisional year
+
+    def ask(as_of: str) -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="models.workdays"):
+            missing_period(  # a cadence no other test asks about: nothing answered from a cache
+                "每个工作日 17:05",
+                since=d("2023-10-19"),
+                last_report_at=None,
+                clock=Clock(calendar, SHANGHAI, at(as_of)),
+            )
+        return [record.getMessage() for record in caplog.records]
+
+    assert ask("2023-12-29 18:00") == []
+    assert any(
+        f"working days of {unpublished} are not published" in m for m in ask(f"{unpublished}-01-15 18:00")
+    )
