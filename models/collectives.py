@@ -31,6 +31,7 @@ class MemberShare:
     role: str = LEAD  # the collective's role on the measure: lead or co
     status: MeasureStatus = MeasureStatus.PLANNED  # the member's own, see ``member_status``
     last_report_at: datetime | None = None
+    last_report_text: str | None = None  # read only where it is shown (the API's unit view)
     # The closed cadence period the member has not reported (aware, local), as models.periods gives it.
     missing_period: tuple[datetime, datetime] | None = None
     assessment: Assessment | None = None

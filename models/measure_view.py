@@ -102,7 +102,7 @@ def share_view(view: MeasureView, share: MemberShare) -> MeasureView:
         lead_unit_code=share.code,
         status=share.status,
         last_report_at=share.last_report_at,
-        last_report_text=None,
+        last_report_text=share.last_report_text,
         missing_period=share.missing_period,
         assessment=share.assessment,
         members=(),

@@ -130,6 +130,7 @@ class MemberShareOut(BaseModel):
     state: MeasureState | None
     light: Light | None
     last_report_at: Timestamp | None
+    last_report_text: str | None = None  # the member's latest standing report
 
 
 class UnitMeasure(BaseModel):
@@ -203,6 +204,7 @@ class UnitMeasure(BaseModel):
                     state=share.state,
                     light=share.light,
                     last_report_at=share.last_report_at,
+                    last_report_text=share.last_report_text,
                 )
                 for share in view.members
             ],

@@ -160,11 +160,24 @@ def latest_member_claims(
 ) -> dict[tuple[int, int], tuple[datetime, ReportStatus]]:
     """Per (measure, unit), the latest standing report's time and claim (corrections replace what they
     correct), for these units' reports on these measures: one statement."""
+    found = _latest_member_reports(session, measure_ids, unit_ids, as_of=as_of)
+    return {key: (at, claim) for key, (_report_id, at, claim) in found.items()}
+
+
+def _latest_member_reports(
+    session: Session,
+    measure_ids: Collection[int],
+    unit_ids: Collection[int],
+    *,
+    as_of: datetime | None = None,
+) -> dict[tuple[int, int], tuple[int, datetime, ReportStatus]]:
+    """``latest_member_claims`` with each standing report's id (ranked by ids and times, no texts)."""
     if not measure_ids or not unit_ids:
         return {}
     superseding = aliased(Report)
     later_correction = exists().where(superseding.supersedes_id == Report.id)
     ranked = select(
+        Report.id,
         Report.measure_id,
         Report.unit_id,
         Report.submitted_at,
@@ -181,13 +194,14 @@ def latest_member_claims(
         later_correction = later_correction.where(superseding.submitted_at <= as_of)
     table = ranked.where(~later_correction).subquery()
     rows = session.execute(
-        select(table.c.measure_id, table.c.unit_id, table.c.submitted_at, table.c.claimed_status).where(
-            table.c.rank == 1
-        )
+        select(
+            table.c.id, table.c.measure_id, table.c.unit_id, table.c.submitted_at, table.c.claimed_status
+        ).where(table.c.rank == 1)
     )
     returned = last_returned(session, measure_ids, as_of=as_of)
     return {
         (row.measure_id, row.unit_id): (
+            row.id,
             row.submitted_at,
             standing_claim(row.claimed_status, row.submitted_at, returned.get(row.measure_id)),
         )
@@ -215,27 +229,33 @@ def last_returned(
 
 
 def member_shares(
-    session: Session, measures: Sequence[Measure] | Sequence[MeasureFacts], clock: Clock
+    session: Session,
+    measures: Sequence[Measure] | Sequence[MeasureFacts],
+    clock: Clock,
+    *,
+    with_texts: bool = False,
 ) -> dict[int, tuple[MemberShare, ...]]:
     """Each measure's member shares as of the clock's now (its owners loaded), judged then; measures
-    no collective with members owns are left out. Two statements for all the measures."""
+    no collective with members owns are left out. Two statements for all the measures, and with
+    ``with_texts`` a third for the texts of the members' latest reports."""
     owned = {m.id: _collectives_among(m) for m in measures}
     collective_ids = {unit.id for owners in owned.values() for unit, _role in owners}
     members = members_of(session, collective_ids)
     if not members:
         return {}
-    claims = latest_member_claims(
+    claims = _latest_member_reports(
         session,
         [m.id for m in measures if owned[m.id]],
         [u.id for listed in members.values() for u in listed],
         as_of=clock.now,
     )
+    texts = report_texts(session, [report_id for report_id, _, _ in claims.values()]) if with_texts else {}
     shares: dict[int, tuple[MemberShare, ...]] = {}
     for measure in measures:
         found = []
         for collective, role in owned[measure.id]:
             for member in members.get(collective.id, []):
-                at, claim = claims.get((measure.id, member.id), (None, None))
+                report_id, at, claim = claims.get((measure.id, member.id), (None, None, None))
                 share = MemberShare(
                     code=member.code,
                     name=member.name,
@@ -245,6 +265,7 @@ def member_shares(
                     unit_id=member.id,
                     status=member_status(measure.status, claim),
                     last_report_at=at,
+                    last_report_text=texts.get(report_id) if report_id is not None else None,
                     missing_period=missing_period(
                         # 长期坚持 without a cadence: each member owes the round's ongoing cadence, as the
                         # measure's own view does (tasks.ledger.queries.measure_view)
@@ -260,6 +281,14 @@ def member_shares(
         if found:
             shares[measure.id] = tuple(found)
     return shares
+
+
+def report_texts(session: Session, report_ids: Collection[int]) -> dict[int, str]:
+    """The texts of these reports, by id: one statement."""
+    if not report_ids:
+        return {}
+    query = select(Report.id, Report.text).where(Report.id.in_(list(report_ids)))
+    return {report_id: text for report_id, text in session.execute(query)}
 
 
 def finishes_measure(session: Session, measure: Measure, unit: Unit | None, claimed_done: bool) -> bool:

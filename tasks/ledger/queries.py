@@ -343,8 +343,10 @@ def measure_views(
     with_co_units: bool = False,
     problem_ordinal: int | None = None,
     measure_code: str | None = None,
+    member_texts: bool = False,
 ) -> list[MeasureView]:
-    """Every live measure (filtered as ``live_measures``) as of the clock's now, judged then."""
+    """Every live measure (filtered as ``live_measures``) as of the clock's now, judged then (with
+    ``member_texts``, each member share with its latest report's text)."""
     measures = live_measure_facts(
         session,
         round_code=round_code,
@@ -353,7 +355,7 @@ def measure_views(
         problem_ordinal=problem_ordinal,
         measure_code=measure_code,
     )
-    return views_of(session, measures, clock)
+    return views_of(session, measures, clock, member_texts=member_texts)
 
 
 def views_of(
@@ -363,6 +365,7 @@ def views_of(
     *,
     statuses: Mapping[int, MeasureStatus] | None = None,
     judge: bool = True,
+    member_texts: bool = False,
 ) -> list[MeasureView]:
     """``measures`` as of the clock's now: each with its latest report then (one query for all).
 
@@ -372,7 +375,7 @@ def views_of(
     from tasks.ledger.collectives import member_shares
 
     latest = latest_reports(session, measure_ids=(m.id for m in measures), as_of=clock.now)
-    shares = member_shares(session, measures, clock) if judge else {}
+    shares = member_shares(session, measures, clock, with_texts=member_texts) if judge else {}
     return [
         measure_view(
             measure,

@@ -118,3 +118,32 @@ def test_a_collective_the_plan_lets_report_for_members_names_one(
     assert outsider.status_code == 403
     assert _reports(client, tokens["street-2"]) == ["street-2"]
     assert _reports(client, tokens["street-1"]) == []
+
+
+def test_a_members_view_carries_its_latest_report_text(database: Database, settings: Settings) -> None:
+    """A member sees the text of its own latest standing report (a correction replaces what it corrects);
+    the collective sees each member's; a member that has not reported has none."""
+    tokens = _ledger(database)
+    client = client_for(settings)
+    first = _post(client, tokens["street-1"], text="已排查沿街商户120户。", claimed_status="in_progress")
+    assert first.status_code == 201
+    corrected = _post(
+        client,
+        tokens["street-1"],
+        text="已排查沿街商户126户。",
+        claimed_status="in_progress",
+        supersedes=first.json()["id"],
+    )
+    assert corrected.status_code == 201, corrected.text
+
+    (mine,) = client.get("/api/units/street-1/measures", headers=tokens["street-1"]).json()
+    assert mine["last_report"]["text"] == "已排查沿街商户126户。"
+    (theirs,) = client.get("/api/units/street-2/measures", headers=tokens["street-2"]).json()
+    assert theirs["last_report"] is None
+    (measure,) = client.get("/api/units/jiedao/measures", headers=tokens["jiedao"]).json()
+    assert [(m["unit"], m["last_report_text"]) for m in measure["members"]] == [
+        ("street-1", "已排查沿街商户126户。"),
+        ("street-2", None),
+    ]
+    schema = client.get("/api/openapi.json").json()["components"]["schemas"]["MemberShareOut"]
+    assert schema["properties"]["last_report_text"]["anyOf"] == [{"type": "string"}, {"type": "null"}]

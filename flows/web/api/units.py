@@ -17,5 +17,7 @@ def get_unit_measures(unit: str, caller: Caller, db: Db, now: Now) -> list[UnitM
     """What a unit owns (as lead or co-unit), with deadline, state, light and the last report."""
     with db.unit_of_work() as session:
         check_unit_access(session, caller, unit)
-        views = measure_views(session, now.on(now.today), unit_code=unit, with_co_units=True)
+        views = measure_views(
+            session, now.on(now.today), unit_code=unit, with_co_units=True, member_texts=True
+        )
     return [UnitMeasure.of(view, unit) for view in views]
