@@ -122,7 +122,9 @@ class ExampleRun:
     """Runs the commands of a page in order in ``workdir``, as a user on this machine would.
 
     ``zhenggai`` runs in-process (``cli``); ``export`` sets the environment (but the stand-ins above);
-    ``$TOKEN`` is the token the page's first ``token issue`` printed. Programs that need another host,
+    ``$TOKEN`` is the token the page's first ``token issue`` printed; paths under ``/srv/`` (a server's, in
+    docs/deploying.md) are made inside ``workdir``; a command given its own ``ZHENGGAI_DATA_DIR`` gets that
+    directory's default SQLite ledger, as it would without the test's URL. Programs that need another host,
     or a service this machine does not run, are checked as far as they can be here, each saying how in
     ``check_other``.
     """
