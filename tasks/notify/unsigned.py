@@ -1,5 +1,5 @@
 """签收 pending is chased: each live measure whose lead unit has not signed for its current assignment within
-``Settings.ack_chase_after`` working days gets one reminder, then the ladder (``models.notifications.plan_unsigned``),
+``Settings.ack_chase_after`` working days gets one reminder, then the ladder (``models.follow_ups.plan_unsigned``),
 recorded like the sweep's messages and steps, once per assignment.
 
 The unsigned days count from the later of the measure's creation and the lead unit's last 签收 of an earlier
@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from models.assignments import assignment_fingerprint
 from models.clock import Clock
-from models.notifications import EscalationStep, PlannedMessage, Policy, next_allowed, plan_unsigned
+from models.follow_ups import plan_unsigned
+from models.notifications import EscalationStep, PlannedMessage, Policy, next_allowed
 from models.rules import is_finished
 from models.tables import Acknowledgement, Measure, Problem, Round, Unit
 from tasks.ledger.queries import live_measures, views_of

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from models.clock import Clock
 from models.duban import moves_on, number_ref, sheet_ref
 from models.enums import MeasureStatus, MessageKind
-from models.notifications import Level, Policy, UnansweredSheet, plan_unanswered, plan_unsigned
+from models.follow_ups import UnansweredSheet, plan_unanswered, plan_unsigned
+from models.notifications import Level, Policy
 from models.workdays import WeekdayCalendar
 from tasks.notify.render import render_message
 from tests.unit.models.test_notifications import PEOPLE, facts
