@@ -117,6 +117,16 @@ def plan_unanswered(
     return plan
 
 
+@dataclass(frozen=True)
+class Signer:
+    """Who owes a 签收 on a measure (the portal lets every owner sign): the lead unit, a member of a collective
+    owner, or a co-unit. ``Signer()`` is the lead unit."""
+
+    unit_id: int | None = None  # the signing unit (None: the measure's lead unit)
+    member: str | None = None  # a member of a collective owner (its unit code): keyed apart, XH-04-1@street-1
+    co: bool = False  # a co-owner (a co-unit, or a member of a collective co-unit): reminded, never escalated
+
+
 def plan_unsigned(
     measure: MeasureView,
     recipients: Recipients,
@@ -125,10 +135,15 @@ def plan_unsigned(
     *,
     assignment: str,
     since: date,
+    signer: Signer = Signer(),
 ) -> MeasurePlan:
-    """A lead unit's 签收 pending since ``since``: after ``policy.ack_chase_after`` working days one reminder to
-    the unit, then the ladder's steps as for days overdue (counted from the reminder), each once per
-    assignment (``unsigned-<fingerprint>``), told to its target and the unit and issuing its 督办单."""
+    """A 签收 pending since ``since``: after ``policy.ack_chase_after`` working days one reminder to the signer
+    (``recipients.unit``: its contacts), once per assignment (``unsigned-<fingerprint>``).
+
+    A lead signer (the lead unit, or a member of a collective lead: ``measure`` is then its share) then climbs
+    the ladder's steps as for days overdue (counted from the reminder), each told to its target and the
+    signer and issuing its 督办单. A co-owner is reminded only: a 督办单 addresses the lead unit or a lead
+    member, and a co-unit neither signs for one nor replies (``tasks.reports.duban.is_addressee``)."""
     plan = MeasurePlan()
     if is_finished(measure.status):
         return plan
@@ -139,20 +154,42 @@ def plan_unsigned(
         return plan
     anchor = assignment[:12]
     common: dict[str, Any] = {
-        "subject": measure.code,
+        "subject": f"{measure.code}@{signer.member}" if signer.member else measure.code,
         "due_at": due.now,
         "measure_id": measure.id,
-        "unit_id": measure.lead_unit_id,
+        "unit_id": signer.unit_id if signer.unit_id is not None else measure.lead_unit_id,
     }
     context = {**measure_context(measure, due), "_held": due.now > clock.now, "unsigned_workdays": unsigned}
+    signer_audience = Audience.CO if signer.co else Audience.OWNER
     plan.messages += recipient_messages(
         recipients.unit,
         kind=MessageKind.ACK_REMINDER,
         period=f"unsigned-{anchor}",
         template="unsigned",
         context={**context, "level_label": ""},
+        audience=signer_audience,
         **common,
     )
+    if signer.co:
+        return plan
+    _unsigned_ladder(plan, measure, recipients, due, policy, common, context, signer, late, unsigned, anchor)
+    return plan
+
+
+def _unsigned_ladder(
+    plan: MeasurePlan,
+    measure: MeasureView,
+    recipients: Recipients,
+    due: Clock,
+    policy: Policy,
+    common: dict[str, Any],
+    context: dict[str, Any],
+    signer: Signer,
+    late: int,
+    unsigned: int,
+    anchor: str,
+) -> None:
+    """The ladder's steps a lead signer's 签收 late ``late`` working days has reached, each once."""
     targets: dict[Level, tuple[Recipient, ...]] = {
         Level.BLUE: (recipients.leader,) if recipients.leader else (),
         Level.YELLOW: (recipients.coordinator,) if recipients.coordinator else (),
@@ -171,6 +208,7 @@ def plan_unsigned(
             0,
             measure.deadline,
             "、".join(r.role or r.person for r in told) or "—",
+            signer.member,
             unsigned=anchor,
             unsigned_workdays=unsigned,
             **sheet_facts(measure, recipients, due, policy),
@@ -193,4 +231,3 @@ def plan_unsigned(
                 **common,
             )
         previous = level
-    return plan

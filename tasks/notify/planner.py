@@ -274,7 +274,7 @@ def plan_messages(
     messages: list[PlannedMessage] = []
     steps: list[EscalationStep] = []
     views = views_of(session, measures, due)
-    member_units = _member_units(session, views)
+    members = member_units(session, views)
     for measure, view in zip(measures, views, strict=True):
         recipients = recipients_of(measure)
         # A measure a collective with members leads is each member's: each is reminded and chased on its own.
@@ -282,7 +282,7 @@ def plan_messages(
         plans = [
             plan_measure(
                 share_view(view, share),
-                replace(recipients, unit=unit_recipients(member_units.get(share.code))),
+                replace(recipients, unit=unit_recipients(members.get(share.code))),
                 clock,
                 policy,
                 member=share.code,
@@ -295,7 +295,7 @@ def plan_messages(
     return record_messages(session, messages, steps, now=clock.now, actor=actor, flow_run_id=flow_run_id)
 
 
-def _member_units(session: Session, views: Iterable[MeasureView]) -> dict[str, Unit]:
+def member_units(session: Session, views: Iterable[MeasureView]) -> dict[str, Unit]:
     """The member units the views' shares name, with their contacts, by code."""
     codes = {share.code for view in views for share in view.members}
     if not codes:
