@@ -27,6 +27,7 @@ from models.notifications import (
     DIGEST_SECTIONS,
     LEVEL_LABEL,
     SECTION_ORDER,
+    Audience,
     DigestLine,
     EscalationStep,
     PlannedMessage,
@@ -58,6 +59,9 @@ from tasks.ledger.history import insert_for, record_event_once
 from tasks.ledger.keys import masked_message_link
 from tasks.ledger.queries import live_measures, measure_views, views_of
 from tasks.notify.render import render, render_message
+
+# Who oversees a measure rather than owning it: told of its 督办单 with a plain link, never a unit's sign-in.
+OVERSEERS = frozenset({Audience.LEADER.value, Audience.OFFICE.value, Audience.HEAD.value})
 
 
 def contact_recipient(contact: Contact | None) -> Recipient | None:
@@ -231,17 +235,23 @@ def _with_link(
     now: datetime,
 ) -> PlannedMessage:
     """``message`` with a (masked) sign-in link to its measure's page when it goes to a unit and the portal has
-    a public URL; the outbox signs it again when sending."""
+    a public URL; the outbox signs it again when sending. A message to the leader, the coordinator's office
+    or the head carries the plain address of the 督办单 it names instead (``duban_page``): they sign in as
+    themselves (a unit's sign-in link is never theirs), and the sheet's page is what the desk links to."""
     code = message.context.get("code")
-    if (
-        not settings.public_url
-        or message.unit_id is None
-        or not isinstance(code, str)
-        or "portal_link" in message.context
-    ):
+    if not settings.public_url or not isinstance(code, str) or "portal_link" in message.context:
+        return message
+    ref = number_ref(message.context.get("duban_number"))
+    if message.context.get("audience") in OVERSEERS:
+        if ref is None:
+            return message
+        return replace(
+            message, context={**message.context, "duban_page": f"{settings.public_url}/duban/{ref}"}
+        )
+    if message.unit_id is None:
         return message
     paths = {"portal_link": f"/m/{code}"}
-    if ref := number_ref(message.context.get("duban_number")):
+    if ref:
         paths["duban_link"] = f"/duban/{ref}"  # the 督办单's page: read, 签收 and reply
     extra = {}
     for name, path in paths.items():
