@@ -325,6 +325,15 @@ def digest_due(clock: Clock, policy: Policy, day: date) -> datetime:
     return max(next_allowed(clock.at(at), policy), next_allowed(clock, policy))
 
 
+def digest_hour_of_day(policy: Policy) -> time | None:
+    """The local time a working day's daily digests fall due (``digest_due`` for a day ahead): ``digest_hour``,
+    or the quiet hours' end before it; None when the hour is in the evening's quiet hours (the digests are the
+    next morning's, when the first sweep of the day sends them)."""
+    if policy.digest_hour >= policy.quiet_end:
+        return None
+    return max(policy.digest_hour, policy.quiet_start)
+
+
 def digest_key(recipient: Recipient, url_index: int, day: date) -> str:
     """The daily digest's key: one per contact URL and working day."""
     return message_key(

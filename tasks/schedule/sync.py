@@ -198,25 +198,30 @@ async def read_managed(client: PrefectClient, *, round_code: str | None = None) 
 
 
 async def align_housekeeping(
-    client: PrefectClient, wanted: dict[tuple[str, str], WantedSchedule]
+    client: PrefectClient, wanted: dict[tuple[str, str], tuple[WantedSchedule, ...]]
 ) -> list[str]:
     """Bring the housekeeping deployments that exist (``prefect deploy`` made them from ``prefect.yaml``
-    with plain cron) to their working-day schedules; returns the names updated. No parameters are set on
-    the schedule: the flows take none from it."""
+    with plain cron) to their working-day schedules, all of them (the sweep's digest hour too); returns the
+    names updated. No parameters are set on the schedule: the flows take none from it."""
     from prefect.client.schemas.actions import DeploymentScheduleUpdate, DeploymentUpdate
     from prefect.exceptions import ObjectNotFound
 
     updated = []
-    for (flow_name, name), want in wanted.items():
+    for (flow_name, name), wants in wanted.items():
         try:
             held = await client.read_deployment_by_name(f"{flow_name}/{name}")
         except ObjectNotFound:
             continue
-        key = (want.slug, want.kind, want.value, want.timezone, True, ())
-        if [_schedule_key(s) for s in held.schedules] == [key]:
+        keys = sorted((w.slug, w.kind, w.value, w.timezone, True, ()) for w in wants)
+        if sorted(_schedule_key(s) for s in held.schedules) == keys:
             continue
-        schedule = DeploymentScheduleUpdate(schedule=prefect_schedule(want), active=True, slug=want.slug)
-        await client.update_deployment(held.id, DeploymentUpdate(schedules=[schedule]))
+        schedules = [
+            DeploymentScheduleUpdate(schedule=prefect_schedule(w), active=True, slug=w.slug) for w in wants
+        ]
+        await client.update_deployment(held.id, DeploymentUpdate(schedules=schedules))
+        # The server updates schedules by slug and creates new ones, but keeps those not named: drop them.
+        for stale in (s for s in held.schedules if s.slug not in {w.slug for w in wants}):
+            await client.delete_deployment_schedule(held.id, stale.id)
         updated.append(name)
     return updated
 
