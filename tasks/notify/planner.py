@@ -21,7 +21,7 @@ from models.collectives import LEAD
 from models.duban import number_ref
 from models.enums import DeliveryStatus, EventKind, MessageKind
 from models.errors import UnknownMeasure
-from models.links import SIGN_IN_PATH
+from models.links import first_link
 from models.measure_view import MeasureView, share_view
 from models.notifications import (
     DIGEST_SECTIONS,
@@ -398,9 +398,8 @@ def compose_digests(session: Session, clock: Clock, policy: Policy) -> PlanResul
         due = digest_due(clock, policy, day)
         sections: dict[str, list[dict[str, str]]] = {}
         for item in items:
-            link = next((word for word in item.body.split() if SIGN_IN_PATH in word), "")
             sections.setdefault(DIGEST_SECTIONS[MessageKind(item.kind)], []).append(
-                {"title": item.title, "link": link}
+                {"title": item.title, "link": first_link(item.body)}
             )
         title, body = render(
             "daily_digest",

@@ -119,3 +119,25 @@ def test_the_leader_office_and_head_are_given_the_sheets_page_and_reach_it_throu
         page = client.get("/duban/2024-1")
         assert page.status_code == 200 and "督办〔2024〕1号" in page.text
         assert "提交回复" not in page.text  # a leader reads; only the unit signs and replies
+
+
+def test_a_leaders_daily_digest_lists_each_sheet_with_its_page(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from models.tables import Contact
+    from tasks.notify.planner import compose_digests
+
+    monkeypatch.setenv("ZHENGGAI_PUBLIC_URL", "http://testserver")
+    get_settings.cache_clear()
+    ledger(database)
+    with database.unit_of_work() as session:
+        session.scalars(select(Contact).where(Contact.code == "leader-li")).one().digest = "daily"
+        session.commit()
+    clock = Clock(CAL, TIMEZONE, at(date(2024, 1, 4)))  # 4 working days overdue: 蓝色督办
+    committed(database, plan_messages, clock, POLICY)
+    committed(database, compose_digests, clock, POLICY)
+    with database.unit_of_work() as session:
+        body = session.scalars(select(Delivery.body).where(Delivery.kind == "daily_digest")).one()
+    lines = body.splitlines()
+    assert any("【蓝色督办】M-000" in line for line in lines)
+    assert "   http://testserver/duban/2024-1" in lines  # the address alone, not the sentence around it
