@@ -10,7 +10,7 @@ measured against lives in ``bench/baselines.py``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -118,6 +118,26 @@ def differences(
     return diff
 
 
+def unwanted_schedules(held: Sequence[Any], wanted: Iterable[WantedSchedule]) -> list[Any]:
+    """The server's schedules whose slug the ledger no longer wants. An update names schedules by slug, and
+    the server updates and creates those but keeps the others (a measure that became 长期坚持 would keep its
+    ``deadline`` reminders): sync deletes these after the update."""
+    slugs = {w.slug for w in wanted}
+    return [s for s in held if s.slug not in slugs]
+
+
+async def write_update(
+    client: PrefectClient,
+    current: DeploymentResponse,
+    change: DeploymentUpdate,
+    schedules: Sequence[WantedSchedule] | None,
+) -> None:
+    """Write ``change``; when it names the ``schedules``, delete those the ledger no longer wants."""
+    await client.update_deployment(current.id, change)
+    for stale in unwanted_schedules(current.schedules, schedules) if schedules is not None else ():
+        await client.delete_deployment_schedule(current.id, stale.id)
+
+
 def paused_by_hand(held: DeploymentResponse, want: WantedDeployment) -> bool:
     """The server holds the deployment paused, the measure is open, and sync did not pause it (销号 adds
     ``CLOSED_TAG`` when it pauses): someone paused it by hand; sync reports it instead of resuming it."""
@@ -219,8 +239,7 @@ async def align_housekeeping(
             DeploymentScheduleUpdate(schedule=prefect_schedule(w), active=True, slug=w.slug) for w in wants
         ]
         await client.update_deployment(held.id, DeploymentUpdate(schedules=schedules))
-        # The server updates schedules by slug and creates new ones, but keeps those not named: drop them.
-        for stale in (s for s in held.schedules if s.slug not in {w.slug for w in wants}):
+        for stale in unwanted_schedules(held.schedules, wants):
             await client.delete_deployment_schedule(held.id, stale.id)
         updated.append(name)
     return updated
@@ -311,7 +330,7 @@ async def reconcile(
     async def update(current: DeploymentResponse, want: WantedDeployment, diff: list[str]) -> None:
         change = update_for(want, diff, parameter_schema=parameter_schema, work_pool=work_pool)
         async with gate:
-            await client.update_deployment(current.id, change)
+            await write_update(client, current, change, want.schedules if "schedules" in diff else None)
         result.writes += 1
         if "paused" in diff and want.paused and set(diff) <= {"paused", "tags"}:
             result.paused.append(want.name)

@@ -401,3 +401,22 @@ def test_the_sweep_also_runs_at_the_daily_digests_hour(seeded_database: Database
         assert "BYHOUR=15;BYMINUTE=45" in digest_hour.schedule.rrule
     finally:
         run(_delete(deployment_id))
+
+
+@pytest.mark.usefixtures("clean_server")
+def test_a_schedule_the_ledger_no_longer_wants_leaves_the_server(
+    seeded_database: Database, settings: Settings
+) -> None:
+    """A measure whose deadline becomes 长期坚持 loses its ``deadline`` schedule (the server updates schedules by
+    slug and keeps those a request does not name: sync deletes them), and the next sync is a no-op."""
+    from flows.sync import sync_bulk
+
+    sync_bulk(seeded_database, settings)
+    with seeded_database.unit_of_work() as session:
+        measure = session.scalars(select(Measure).where(Measure.code == "XH-03-3")).one()
+        assert measure.deadline is not None
+        measure.deadline, measure.deadline_spec, measure.cadence = None, "长期坚持", "每周一 09:00"
+        session.commit()
+    assert sync_bulk(seeded_database, settings).updated == ["XH-03-3"]
+    assert [s.slug for s in held()["XH-03-3"].schedules] == ["cadence"]
+    assert sync_bulk(seeded_database, settings).summary() == "0 created, 0 updated, 0 paused, 0 removed"
