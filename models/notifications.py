@@ -387,7 +387,8 @@ def recipient_messages(
                     url_index=index,
                     due_at=due_at,
                     measure_id=measure_id,
-                    unit_id=unit_id if unit_id is not None else recipient.unit_id,
+                    # A co-unit's message is its own unit's (its log line, its sign-in link), never the lead's.
+                    unit_id=recipient.unit_id if audience == Audience.CO or unit_id is None else unit_id,
                 )
             )
     return out

@@ -309,9 +309,9 @@ def test_the_planner_addresses_each_recipient_in_its_role() -> None:
     reminded = plan_measure(
         facts(), people, clock(at(date(2023, 12, 26))), Policy(notify_co_units=True)
     ).messages
-    assert {(m.recipient.code, m.context["audience"]) for m in reminded} == {
-        ("jiedao-liaison", "owner"),
-        ("co-liaison", "co"),
+    assert {(m.recipient.code, m.context["audience"], m.unit_id) for m in reminded} == {
+        ("jiedao-liaison", "owner", 10),
+        ("co-liaison", "co", 11),  # the co-unit's own: its log line and sign-in link are never the lead's
     }
     chased = plan_measure(facts(), people, clock(at(date(2024, 1, 22))), Policy()).messages
     assert {(m.recipient.code, m.context["audience"]) for m in chased if m.kind.value == "escalation"} == {
