@@ -13,7 +13,8 @@
 - Housekeeping: the ``sync_deployments`` flow, served every day at 07:30 in ``Settings.timezone``
   (slug ``daily-sync``), so ledger edits and a newly published working-day calendar reach the
   schedules before the 09:00 checks without anyone running ``zhenggai sync``; the reminder ``sweep``
-  every working day at 08:30 (sends what was held overnight, chases and escalates); the weekly
+  every working day at 08:30 (sends what was held overnight, chases and escalates) and again at the hour
+  the daily digests fall due (``Settings.digest_hour``, slug ``digest-hour``); the weekly
   ``digest`` on Mondays at 09:00; ``assess_units`` on the first working day of each week at 09:00
   (closes last week's and last month's assessment); and ``generate_notice`` on demand (monthly for
   rounds that ask).
@@ -48,26 +49,32 @@ from flows.run_failed import tell_run_failed
 from flows.sync import BulkSync, apply_bulk, plan_bulk, sync_deployments
 from models.db import get_database
 from models.errors import PortInUse
+from models.notifications import Policy
 from models.settings import get_settings
 from tasks.calendar.ledger import ledger_clock
 from tasks.notice.load import monthly_notice_rounds
 from tasks.schedule.deployments import ENTRYPOINT
-from tasks.schedule.deployments import housekeeping_schedule as wanted_housekeeping_schedule
+from tasks.schedule.deployments import housekeeping_schedules as wanted_housekeeping_schedules
 from tasks.schedule.sync import read_managed
 
 HOUSEKEEPING_SYNC_CRON = "30 7 * * *"
 
 
-def housekeeping_schedule(flow_name: str, slug: str) -> Any:
-    """A housekeeping flow's Prefect schedule on the working-day calendar (``HOUSEKEEPING_CADENCES``: the
-    same the housekeeping sync gives ``prefect.yaml``'s deployments), in the configured zone."""
+def housekeeping_schedules(flow_name: str, name: str) -> list[Any]:
+    """A housekeeping flow's Prefect schedules on the working-day calendar (``HOUSEKEEPING_CADENCES``, and the
+    sweep's daily-digest hour: the same the housekeeping sync gives ``prefect.yaml``'s deployments), in the
+    configured zone, each with its slug."""
     from prefect.schedules import Cron, RRule
 
-    clock = ledger_clock(get_database(get_settings()), get_settings())
-    want = wanted_housekeeping_schedule(flow_name, slug, clock)
-    if want.kind == "cron":
-        return Cron(want.value, timezone=want.timezone, slug=slug)
-    return RRule(want.value, timezone=want.timezone, slug=slug)
+    settings = get_settings()
+    clock = ledger_clock(get_database(settings), settings)
+    wants = wanted_housekeeping_schedules(flow_name, name, clock, Policy.from_settings(settings))
+    return [
+        Cron(w.value, timezone=w.timezone, slug=w.slug)
+        if w.kind == "cron"
+        else RRule(w.value, timezone=w.timezone, slug=w.slug)
+        for w in wants
+    ]
 
 
 class RegisteredDeployment(RunnerDeployment):
@@ -120,35 +127,35 @@ async def serve_async(*, rescan_seconds: float = 60.0, limit: int | None = None)
 
     settings = get_settings()
     runner = Runner(name="zhenggai", pause_on_shutdown=False, limit=limit)
-    housekeeping: list[tuple[Flow[Any, Any], str, Any, str]] = [
+    housekeeping: list[tuple[Flow[Any, Any], str, list[Any], str]] = [
         (
             sync_deployments,
             "housekeeping",
-            Cron(HOUSEKEEPING_SYNC_CRON, timezone=settings.timezone, slug="daily-sync"),
+            [Cron(HOUSEKEEPING_SYNC_CRON, timezone=settings.timezone, slug="daily-sync")],
             "每日同步：整改台账 → 各措施的检查部署",
         ),
         (
             sweep,
             "daily-sweep",
-            housekeeping_schedule("sweep", "daily-sweep"),
+            housekeeping_schedules("sweep", "daily-sweep"),
             "每个工作日催办、督办：逾期追踪、升级督办、补发暂缓的消息",
         ),
         (
             digest,
             "weekly-digest",
-            housekeeping_schedule("digest", "weekly-digest"),
+            housekeeping_schedules("digest", "weekly-digest"),
             "每周向各责任单位推送其全部整改措施的进展汇总",
         ),
         (
             assess_units,
             "assess-units",
-            housekeeping_schedule("assess_units", "assess-units"),
+            housekeeping_schedules("assess_units", "assess-units"),
             "每周第一个工作日：封存上周（及上月）考评结果，发布排名，向领导和各单位通报",
         ),
     ]
-    for flow, name, schedule, description in housekeeping:
+    for flow, name, schedules, description in housekeeping:
         await runner.aadd_flow(
-            flow, name=name, schedules=[schedule], tags=["zhenggai-housekeeping"], description=description
+            flow, name=name, schedules=schedules, tags=["zhenggai-housekeeping"], description=description
         )
     # run by the failed-run automation that sync creates (flows.run_failed)
     await runner.aadd_flow(

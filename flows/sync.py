@@ -18,6 +18,7 @@ from flows.check_measure import check_measure
 from flows.retries import retry_transient
 from models.clock import Clock
 from models.db import Database, get_database
+from models.notifications import Policy
 from models.settings import Settings, get_settings
 from tasks.calendar.ledger import ledger_calendar, ledger_clock
 from tasks.schedule.alerts import AlertSpec, ensure_alert
@@ -25,7 +26,7 @@ from tasks.schedule.deployments import (
     HOUSEKEEPING_CADENCES,
     WantedDeployment,
     WantedSchedule,
-    housekeeping_schedule,
+    housekeeping_schedules,
     wanted_deployments,
 )
 from tasks.schedule.sync import SyncResult, align_housekeeping, ensure_pool_limit, reconcile
@@ -70,7 +71,7 @@ async def sync_bulk_async(
     round_code: str | None = None,
     concurrency: int = 4,
     skipped: dict[str, str] | None = None,
-    housekeeping: dict[tuple[str, str], WantedSchedule] | None = None,
+    housekeeping: dict[tuple[str, str], tuple[WantedSchedule, ...]] | None = None,
 ) -> SyncResult:
     """Reconcile ``wanted`` with the Prefect API through one async client (and ``housekeeping``'s
     deployments with their working-day schedules, where they exist); on the worker path the pool
@@ -127,7 +128,7 @@ class BulkSync:
 
     wanted: list[WantedDeployment]
     skipped: dict[str, str]
-    housekeeping: dict[tuple[str, str], WantedSchedule]
+    housekeeping: dict[tuple[str, str], tuple[WantedSchedule, ...]]
     work_pool: str | None
     leave_pool: bool
     round_code: str | None
@@ -153,7 +154,7 @@ def plan_bulk(
     return BulkSync(
         wanted=wanted,
         skipped=skipped,
-        housekeeping=housekeeping_wanted(clock or ledger_clock(database, settings)),
+        housekeeping=housekeeping_wanted(clock or ledger_clock(database, settings), settings),
         work_pool=work_pool or settings.work_pool,
         leave_pool=leave_pool,
         round_code=round_code,
@@ -204,9 +205,13 @@ def sync_bulk(
     )
 
 
-def housekeeping_wanted(clock: Clock) -> dict[tuple[str, str], WantedSchedule]:
-    """The housekeeping deployments' working-day schedules as of the clock (see ``HOUSEKEEPING_CADENCES``)."""
-    return {key: housekeeping_schedule(*key, clock) for key in HOUSEKEEPING_CADENCES}
+def housekeeping_wanted(
+    clock: Clock, settings: Settings
+) -> dict[tuple[str, str], tuple[WantedSchedule, ...]]:
+    """The housekeeping deployments' working-day schedules as of the clock (see ``HOUSEKEEPING_CADENCES``; the
+    sweep's include the daily digests' hour, ``Settings.digest_hour``)."""
+    policy = Policy.from_settings(settings)
+    return {key: housekeeping_schedules(*key, clock, policy) for key in HOUSEKEEPING_CADENCES}
 
 
 @task(name="reconcile-deployments")
@@ -228,7 +233,7 @@ def reconcile_task(
             round_code=round_code,
             concurrency=concurrency,
             skipped=skipped,
-            housekeeping=housekeeping_wanted(ledger_clock(get_database(settings), settings)),
+            housekeeping=housekeeping_wanted(ledger_clock(get_database(settings), settings), settings),
         )
     )
     assert result is not None

@@ -58,6 +58,16 @@ def unsign(key: bytes, purpose: str, value: str, *, now: datetime) -> Signed:
     return Signed(token_id, expires_at)
 
 
+_ADDRESS = re.compile(r"https?://[^\s（）()，。；、]+")
+
+
+def first_link(text: str) -> str:
+    """The first address a message's text gives (a sign-in link, or a 督办单's page), cut clean of the words and
+    full-width brackets around it ('' when there is none): what a daily digest lists for the item."""
+    found = _ADDRESS.search(text)
+    return found.group(0) if found else ""
+
+
 def mask_links(text: str) -> str:
     """``text`` with the signature of every sign-in link in it masked (logs, the delivery log)."""
     return _LINK_SIGNATURE.sub(lambda m: m.group(1) + MASK, text)

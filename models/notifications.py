@@ -31,10 +31,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from models.assignments import unsigned_lateness
 from models.clock import Clock
 from models.deadlines import reminder_offsets_of, reminder_steps
-from models.duban import moves_on, problem_label
+from models.duban import problem_label
 from models.enums import MessageKind
 from models.measure_view import MeasureView
 from models.periods import missed_periods
@@ -326,6 +325,15 @@ def digest_due(clock: Clock, policy: Policy, day: date) -> datetime:
     return max(next_allowed(clock.at(at), policy), next_allowed(clock, policy))
 
 
+def digest_hour_of_day(policy: Policy) -> time | None:
+    """The local time a working day's daily digests fall due (``digest_due`` for a day ahead): ``digest_hour``,
+    or the quiet hours' end before it; None when the hour is in the evening's quiet hours (the digests are the
+    next morning's, when the first sweep of the day sends them)."""
+    if policy.digest_hour >= policy.quiet_end:
+        return None
+    return max(policy.digest_hour, policy.quiet_start)
+
+
 def digest_key(recipient: Recipient, url_index: int, day: date) -> str:
     """The daily digest's key: one per contact URL and working day."""
     return message_key(
@@ -347,7 +355,7 @@ def message_key(subject: str, kind: MessageKind, recipient: Recipient, url_index
 # -- planning -----------------------------------------------------------------------------------
 
 
-def _recipient_messages(
+def recipient_messages(
     recipients: tuple[Recipient, ...] | list[Recipient],
     *,
     subject: str,
@@ -360,6 +368,7 @@ def _recipient_messages(
     unit_id: int | None,
     audience: Audience = Audience.OWNER,
 ) -> list[PlannedMessage]:
+    """Each URL of each recipient its message, addressed as ``audience`` (its key names the contact's URL)."""
     out = []
     for recipient in recipients:
         for index, _url in enumerate(recipient.urls):
@@ -378,7 +387,8 @@ def _recipient_messages(
                     url_index=index,
                     due_at=due_at,
                     measure_id=measure_id,
-                    unit_id=unit_id if unit_id is not None else recipient.unit_id,
+                    # A co-unit's message is its own unit's (its log line, its sign-in link), never the lead's.
+                    unit_id=recipient.unit_id if audience == Audience.CO or unit_id is None else unit_id,
                 )
             )
     return out
@@ -441,7 +451,7 @@ def plan_measure(
         )
         missed, since = run if run is not None else (1, start)
         if silence_level(missed, policy) in (None, Level.UNIT):
-            plan.messages += _recipient_messages(
+            plan.messages += recipient_messages(
                 recipients.unit,
                 kind=MessageKind.MISSING_REPORT,
                 period=start.strftime("%Y-%m-%dT%H:%M"),
@@ -473,7 +483,7 @@ def _deadline_reminder(
             return [
                 message
                 for told, audience in _owners(recipients, policy)
-                for message in _recipient_messages(
+                for message in recipient_messages(
                     told,
                     kind=kind,
                     period=f"{measure.deadline.isoformat()}/-{offset}",
@@ -532,11 +542,11 @@ def _chase(
             measure.deadline,
             target,
             member,
-            **_sheet_facts(measure, recipients, due, policy),
+            **sheet_facts(measure, recipients, due, policy),
         )
         plan.escalations.append(escalation)
         if step != Level.UNIT:  # the unit hears through its daily overdue message
-            plan.messages += _recipient_messages(
+            plan.messages += recipient_messages(
                 told,
                 kind=MessageKind.ESCALATION,
                 period=f"{measure.deadline.isoformat()}/{step.value}",
@@ -558,7 +568,7 @@ def _chase(
     sheets = [step for step in plan.escalations if step.issues_sheet]
     latest = {"_step": sheets[-1].dedupe_key} if sheets else {}
     for owners, audience in _owners(recipients, policy):
-        plan.messages += _recipient_messages(
+        plan.messages += recipient_messages(
             owners,
             kind=MessageKind.OVERDUE,
             period=due.today.isoformat(),
@@ -576,7 +586,7 @@ def _chase(
         )
 
 
-def _sheet_facts(measure: MeasureView, recipients: Recipients, due: Clock, policy: Policy) -> dict[str, Any]:
+def sheet_facts(measure: MeasureView, recipients: Recipients, due: Clock, policy: Policy) -> dict[str, Any]:
     """What a step's 督办单 says about the measure, as of the due day."""
     coordinator = recipients.coordinator
     return {
@@ -625,7 +635,7 @@ def _silence(
             member,
             missed_periods=missed,
             silent_since=since,
-            **_sheet_facts(measure, recipients, due, policy),
+            **sheet_facts(measure, recipients, due, policy),
         )
         plan.escalations.append(escalation)
         context = {
@@ -639,7 +649,7 @@ def _silence(
             "_step": escalation.dedupe_key,
         }
         for people, audience in ((told, STEP_AUDIENCE[step]), (recipients.unit, Audience.OWNER)):
-            plan.messages += _recipient_messages(
+            plan.messages += recipient_messages(
                 people,
                 kind=MessageKind.ESCALATION,
                 period=f"{escalation.anchor}/{step.value}",
@@ -691,7 +701,7 @@ def plan_digest(
         "counts": counts,
         "_held": due_at > clock.now,
     }
-    return _recipient_messages(
+    return recipient_messages(
         recipients,
         subject=f"unit:{unit_code}",
         kind=MessageKind.DIGEST,
@@ -702,165 +712,3 @@ def plan_digest(
         measure_id=None,
         unit_id=unit_id,
     )
-
-
-@dataclass(frozen=True)
-class UnansweredSheet:
-    """A 督办单 its unit has not replied to, as the ladder reads it (``models.duban.moves_on``)."""
-
-    number: str
-    level: str  # blue, yellow, red
-    reply_by: date
-    deadline: date | None  # the overdue ladder's anchor (None: a silence sheet)
-    silent_since: datetime | None  # the silence ladder's anchor: the start of the first period missed
-    missed_periods: int | None
-    unsigned: str | None = None  # the 签收 ladder's anchor: the assignment's fingerprint
-    unsigned_workdays: int | None = None
-
-
-def plan_unanswered(
-    measure: MeasureView,
-    recipients: Recipients,
-    clock: Clock,
-    policy: Policy,
-    sheet: UnansweredSheet,
-    *,
-    member: str | None = None,
-) -> MeasurePlan:
-    """A sheet unanswered past its reply deadline moves the ladder on: the next step, on the sheet's own
-    ladder (its anchor, so the ladder reaching that step later records nothing twice), told to its target
-    and to the unit; nothing once the unit replied, the measure is finished, or the sheet is red."""
-    plan = MeasurePlan()
-    due = clock.at(next_allowed(clock, policy))
-    reached = moves_on(
-        sheet.level, sheet.reply_by, answered=False, finished=is_finished(measure.status), today=due.today
-    )
-    if reached is None:
-        return plan
-    level = Level(reached)
-    told = {
-        Level.BLUE: (recipients.leader,) if recipients.leader else (),
-        Level.YELLOW: (recipients.coordinator,) if recipients.coordinator else (),
-        Level.RED: (recipients.head,) if recipients.head else (),
-    }[level]
-    overdue = workdays_between(due.calendar, sheet.deadline, due.today) if sheet.deadline else 0
-    if sheet.silent_since is not None or sheet.unsigned is not None:
-        overdue = 0
-    step = EscalationStep(
-        measure.id,
-        measure.code,
-        level,
-        Level(sheet.level),
-        overdue,
-        sheet.deadline,
-        "、".join(r.role or r.person for r in told) or "—",
-        member,
-        missed_periods=sheet.missed_periods,
-        silent_since=sheet.silent_since,
-        unsigned=sheet.unsigned,
-        unsigned_workdays=sheet.unsigned_workdays,
-        **_sheet_facts(measure, recipients, due, policy),
-    )
-    plan.escalations.append(step)
-    context = {
-        **measure_context(measure, due),
-        "_held": due.now > clock.now,
-        "level": level,
-        "level_label": LEVEL_LABEL[level],
-        "previous_number": sheet.number,
-        "reply_by": sheet.reply_by,
-        "_step": step.dedupe_key,
-    }
-    for people, audience in ((told, STEP_AUDIENCE[level]), (recipients.unit, Audience.OWNER)):
-        plan.messages += _recipient_messages(
-            people,
-            subject=f"{measure.code}@{member}" if member else measure.code,
-            kind=MessageKind.ESCALATION,
-            period=f"{step.anchor}/{level.value}",
-            template="duban_unanswered",
-            context=context,
-            due_at=due.now,
-            measure_id=measure.id,
-            unit_id=measure.lead_unit_id,
-            audience=audience,
-        )
-    return plan
-
-
-def plan_unsigned(
-    measure: MeasureView,
-    recipients: Recipients,
-    clock: Clock,
-    policy: Policy,
-    *,
-    assignment: str,
-    since: date,
-) -> MeasurePlan:
-    """A lead unit's 签收 pending since ``since``: after ``policy.ack_chase_after`` working days one reminder to
-    the unit, then the ladder's steps as for days overdue (counted from the reminder), each once per
-    assignment (``unsigned-<fingerprint>``), told to its target and the unit and issuing its 督办单."""
-    plan = MeasurePlan()
-    if is_finished(measure.status):
-        return plan
-    due = clock.at(next_allowed(clock, policy))
-    unsigned = workdays_between(due.calendar, since, due.today)
-    late = unsigned_lateness(unsigned, policy.ack_chase_after)
-    if late < 1:
-        return plan
-    anchor = assignment[:12]
-    common: dict[str, Any] = {
-        "subject": measure.code,
-        "due_at": due.now,
-        "measure_id": measure.id,
-        "unit_id": measure.lead_unit_id,
-    }
-    context = {**measure_context(measure, due), "_held": due.now > clock.now, "unsigned_workdays": unsigned}
-    plan.messages += _recipient_messages(
-        recipients.unit,
-        kind=MessageKind.ACK_REMINDER,
-        period=f"unsigned-{anchor}",
-        template="unsigned",
-        context={**context, "level_label": ""},
-        **common,
-    )
-    targets: dict[Level, tuple[Recipient, ...]] = {
-        Level.BLUE: (recipients.leader,) if recipients.leader else (),
-        Level.YELLOW: (recipients.coordinator,) if recipients.coordinator else (),
-        Level.RED: (recipients.head,) if recipients.head else (),
-    }
-    previous = Level.UNIT
-    for level in (Level.BLUE, Level.YELLOW, Level.RED):
-        if late < policy.threshold(level):
-            break
-        told = targets[level]
-        step = EscalationStep(
-            measure.id,
-            measure.code,
-            level,
-            previous,
-            0,
-            measure.deadline,
-            "、".join(r.role or r.person for r in told) or "—",
-            unsigned=anchor,
-            unsigned_workdays=unsigned,
-            **_sheet_facts(measure, recipients, due, policy),
-        )
-        plan.escalations.append(step)
-        step_context = {
-            **context,
-            "level": level,
-            "level_label": LEVEL_LABEL[level],
-            "_step": step.dedupe_key,
-        }
-        for people, audience in ((told, STEP_AUDIENCE[level]), (recipients.unit, Audience.OWNER)):
-            plan.messages += _recipient_messages(
-                people,
-                kind=MessageKind.ESCALATION,
-                period=f"{step.anchor}/{level.value}",
-                template="unsigned",
-                context=step_context,
-                audience=audience,
-                **common,
-            )
-        previous = level
-    return plan

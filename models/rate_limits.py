@@ -24,7 +24,8 @@ SPACING = WINDOW + timedelta(seconds=2)
 # Messages a minute per Apprise scheme, unless a contact says otherwise (``rate_limit`` in the plan) or
 # ``ZHENGGAI_RATE_LIMITS`` replaces the table. Group robots: 20 a minute (WeCom, DingTalk); Feishu and
 # Lark bots: 100 a minute; e-mail: a conservative 30 a minute (mail servers throttle bulk senders).
-# A scheme not listed (a JSON webhook of one's own, an ``env:``/``secret:`` reference) is not limited.
+# A scheme not listed (a JSON webhook of one's own) is not limited. An ``env:``/``secret:`` reference is
+# limited by the scheme it resolves to, resolved when its message is claimed (``tasks.notify.outbox``).
 DEFAULT_PER_MINUTE: dict[str, int] = {
     "wecombot": 20,
     "dingtalk": 20,

@@ -14,9 +14,11 @@ from flows.cli.common import console, database, local_time, parse_date_option, t
 
 if TYPE_CHECKING:
     from rich.text import Text
+    from sqlalchemy.orm import Session
 
     from models.clock import Clock
     from models.measure_view import MeasureView
+    from models.review_steps import ClaimStage
 
 LIGHT_STYLE = {"green": "green", "yellow": "yellow", "red": "bold red"}
 LIGHT_DOT = {"green": "● 绿", "yellow": "● 黄", "red": "● 红"}
@@ -93,12 +95,13 @@ def status(
             problem_ordinal=problem,
             measure_code=measure,
         )
+        stage = _claim_stage(session, rows[0]) if measure is not None and rows else None
     if measure is not None:
         if not rows:
             from models.errors import UnknownMeasure
 
             raise UnknownMeasure(f"no measure '{measure}'")
-        _show_measure(rows[0], clock)
+        _show_measure(rows[0], clock, stage)
         return
     if state is not None:
         rows = [row for row in rows if row.state.value == state]
@@ -279,7 +282,17 @@ def _print_progress(rows: list[MeasureView]) -> None:
             console.print(f"{row.code} {group}")
 
 
-def _show_measure(row: MeasureView, clock: Clock) -> None:
+def _claim_stage(session: Session, row: MeasureView) -> ClaimStage | None:
+    """Where a measure claimed done stands on its round's review steps (分步销号); None when not claimed done."""
+    from models.enums import MeasureStatus
+    from tasks.reports.review import claim_stages
+
+    if row.status != MeasureStatus.DONE or row.id is None:
+        return None
+    return claim_stages(session, [row.id])[row.id]
+
+
+def _show_measure(row: MeasureView, clock: Clock, stage: ClaimStage | None = None) -> None:
     from rich.panel import Panel
 
     from models.cadence import describe_cadence
@@ -296,6 +309,9 @@ def _show_measure(row: MeasureView, clock: Clock) -> None:
         + ("（暂定）" if row.provisional else ""),
         f"状态：{STATUS_LABEL[row.status]} · {STATE_LABEL[row.state]} · {row.light.value}",
     ]
+    if stage is not None:  # a done claim: the review step it awaits, and the steps taken (who, their note)
+        lines.append(f"审核：{stage.label}")
+        lines += [f"  {taken.step}：{taken.who}，{taken.reason}" for taken in stage.taken]
     for group in row.progress:
         lines.append(f"{'牵头' if group.role == 'lead' else '配合'}：{group}")
         for share in group.members:

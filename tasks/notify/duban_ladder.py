@@ -1,5 +1,5 @@
 """督办单 without a reply by their deadline move the ladder on: the sheets still unanswered read from the ledger,
-each measure's next step planned (``models.notifications.plan_unanswered``) and recorded like the sweep's.
+each measure's next step planned (``models.follow_ups.plan_unanswered``) and recorded like the sweep's.
 
 A sheet's next step is keyed on its own ladder, so a sweep that runs again, or the ladder reaching the same
 step by days overdue, records nothing twice; the step issues its own 督办单, as every step does.
@@ -15,15 +15,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from models.clock import Clock
 from models.duban import NEXT_LEVEL
+from models.follow_ups import UnansweredSheet, plan_unanswered
 from models.measure_view import share_view
-from models.notifications import (
-    EscalationStep,
-    PlannedMessage,
-    Policy,
-    UnansweredSheet,
-    next_allowed,
-    plan_unanswered,
-)
+from models.notifications import EscalationStep, PlannedMessage, Policy, next_allowed
 from models.tables import DubanResponse, DubanSheet, Measure, Problem, Round, Unit
 from tasks.ledger.queries import live_measures, views_of
 from tasks.notify.planner import PlanResult, recipients_of, record_messages, unit_recipients

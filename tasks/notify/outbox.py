@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 
 from models.db import Database
 from models.enums import DeliveryStatus, MeasureStatus, MessageKind, ReportStatus
+from models.errors import UnresolvedUrl
 from models.links import SIGN_IN_PATH, unmask_links
 from models.notifications import message_member
 from models.rate_limits import endpoint_key, limit_for, take_slot
@@ -60,10 +61,10 @@ from models.tables import (
     Problem,
     utcnow,
 )
-from models.urls import channel_of
+from models.urls import channel_of, is_url_reference
 from tasks.ledger.history import insert_for
 from tasks.ledger.keys import signing_key
-from tasks.notify.sender import PreparedMessage, Sender, SendResult
+from tasks.notify.sender import PreparedMessage, Sender, SendResult, resolve_url
 
 # A claim older than this belongs to a process that died mid-send (Apprise's HTTP timeouts are
 # seconds, SMTP's 15 s): the message is then in doubt.
@@ -189,11 +190,15 @@ class _Item:
     per_minute: int | None = None
 
 
-def _prepared(database: Database, ids: Sequence[int], limits: Mapping[str, int]) -> list[_Item]:
+def _prepared(
+    database: Database, ids: Sequence[int], limits: Mapping[str, int], resolve: Callable[[str], str]
+) -> list[_Item]:
     """Each row with its message (the URL read from the contact now; None when it has no URL any more),
     why it is cancelled ('' when it is not): its measure was reported done, closed or removed, and the
-    rate limit of the endpoint it goes to (its contact's own, else its scheme's in ``limits``)."""
+    rate limit of the endpoint it goes to (its contact's own, else its scheme's in ``limits``; an
+    ``env:``/``secret:`` reference is resolved now for its scheme and endpoint, see ``_endpoint``)."""
     out: list[_Item] = []
+    targets: dict[str, str] = {}  # a reference → what it reaches, resolved once a pass
     with database.unit_of_work() as session:
         signing: bytes | None = None
         for start in range(0, len(ids), 500):
@@ -228,18 +233,40 @@ def _prepared(database: Database, ids: Sequence[int], limits: Mapping[str, int])
                     body = unmask_links(body, signing, utcnow() + get_settings().link_ttl)
                 if not reason and (measure_id, unit_id) in done and message_member(key):
                     reason = "member reported done before sending"
-                per_minute = limit_for(channel_of(url), own, limits) if url else None
+                target = _endpoint(url, resolve, targets) if url else None
+                per_minute = limit_for(channel_of(target), own, limits) if target else None
                 out.append(
                     _Item(
                         row_id,
                         PreparedMessage(key, url, title, body) if url else None,
                         reason,
-                        endpoint_key(url) if url and per_minute else None,
+                        endpoint_key(target) if target and per_minute else None,
                         per_minute,
                     )
                 )
         session.commit()  # a signing key created here is kept
     return out
+
+
+def _endpoint(url: str, resolve: Callable[[str], str], targets: dict[str, str]) -> str:
+    """What a contact's URL reaches, for its rate limit: an ``env:``/``secret:`` reference resolved (its
+    scheme's default applies, and it shares one window with the same URL written out or referenced by
+    another contact); the reference itself when it does not resolve now (its send fails and says why)."""
+    if not is_url_reference(url):
+        return url
+    if url not in targets:
+        try:
+            targets[url] = resolve(url)
+        except UnresolvedUrl:
+            targets[url] = url
+    return targets[url]
+
+
+def resolver_of(sender: Sender) -> Callable[[str], str]:
+    """How a pass resolves a reference at claim: the sender's own way when it has one (``AppriseSender.resolve``,
+    its Secret blocks cached), else ``resolve_url``."""
+    own = getattr(sender, "resolve", None)
+    return own if callable(own) else resolve_url
 
 
 def _members_done(session: Session, rows: Sequence[Any]) -> set[tuple[int, int]]:
@@ -530,7 +557,8 @@ def deliver(
     ``max_attempts``); the caller retries the call after a pause. A message whose measure was reported
     done, closed or removed meanwhile is not sent: it is marked ``failed`` (``cancelled``). A message
     over its endpoint's rate limit (``limits`` by scheme, default ``Settings.rate_limits``; a contact's
-    own) is ``queued``, due when a slot frees; ``allowed_from`` moves that moment out of quiet hours.
+    own; an ``env:``/``secret:`` reference by the scheme it resolves to) is ``queued``, due when a slot
+    frees; ``allowed_from`` moves that moment out of quiet hours.
     A slot records the moment of its claim: ``claim_clock()``, by default ``now`` moved on by the time
     the pass has run (a long pass must not stamp its late sends with its start).
     """
@@ -539,7 +567,8 @@ def deliver(
     clock = claim_clock or (lambda: now + timedelta(seconds=time.monotonic() - began))
     concurrency = max(1, concurrency)
     scheme_limits = get_settings().rate_limits if limits is None else limits
-    items = _prepared(database, due_ids(database, now=now, max_attempts=max_attempts, ids=ids), scheme_limits)
+    due = due_ids(database, now=now, max_attempts=max_attempts, ids=ids)
+    items = _prepared(database, due, scheme_limits, resolver_of(sender))
     reasons = {item.row_id: item.cancelled for item in items if item.cancelled}
     if reasons:
         counts.cancelled = _cancel(database, list(reasons), reasons)

@@ -21,12 +21,13 @@ from models.collectives import LEAD
 from models.duban import number_ref
 from models.enums import DeliveryStatus, EventKind, MessageKind
 from models.errors import UnknownMeasure
-from models.links import SIGN_IN_PATH
+from models.links import first_link
 from models.measure_view import MeasureView, share_view
 from models.notifications import (
     DIGEST_SECTIONS,
     LEVEL_LABEL,
     SECTION_ORDER,
+    Audience,
     DigestLine,
     EscalationStep,
     PlannedMessage,
@@ -58,6 +59,9 @@ from tasks.ledger.history import insert_for, record_event_once
 from tasks.ledger.keys import masked_message_link
 from tasks.ledger.queries import live_measures, measure_views, views_of
 from tasks.notify.render import render, render_message
+
+# Who oversees a measure rather than owning it: told of its 督办单 with a plain link, never a unit's sign-in.
+OVERSEERS = frozenset({Audience.LEADER.value, Audience.OFFICE.value, Audience.HEAD.value})
 
 
 def contact_recipient(contact: Contact | None) -> Recipient | None:
@@ -231,17 +235,23 @@ def _with_link(
     now: datetime,
 ) -> PlannedMessage:
     """``message`` with a (masked) sign-in link to its measure's page when it goes to a unit and the portal has
-    a public URL; the outbox signs it again when sending."""
+    a public URL; the outbox signs it again when sending. A message to the leader, the coordinator's office
+    or the head carries the plain address of the 督办单 it names instead (``duban_page``): they sign in as
+    themselves (a unit's sign-in link is never theirs), and the sheet's page is what the desk links to."""
     code = message.context.get("code")
-    if (
-        not settings.public_url
-        or message.unit_id is None
-        or not isinstance(code, str)
-        or "portal_link" in message.context
-    ):
+    if not settings.public_url or not isinstance(code, str) or "portal_link" in message.context:
+        return message
+    ref = number_ref(message.context.get("duban_number"))
+    if message.context.get("audience") in OVERSEERS:
+        if ref is None:
+            return message
+        return replace(
+            message, context={**message.context, "duban_page": f"{settings.public_url}/duban/{ref}"}
+        )
+    if message.unit_id is None:
         return message
     paths = {"portal_link": f"/m/{code}"}
-    if ref := number_ref(message.context.get("duban_number")):
+    if ref:
         paths["duban_link"] = f"/duban/{ref}"  # the 督办单's page: read, 签收 and reply
     extra = {}
     for name, path in paths.items():
@@ -274,7 +284,7 @@ def plan_messages(
     messages: list[PlannedMessage] = []
     steps: list[EscalationStep] = []
     views = views_of(session, measures, due)
-    member_units = _member_units(session, views)
+    members = member_units(session, views)
     for measure, view in zip(measures, views, strict=True):
         recipients = recipients_of(measure)
         # A measure a collective with members leads is each member's: each is reminded and chased on its own.
@@ -282,7 +292,7 @@ def plan_messages(
         plans = [
             plan_measure(
                 share_view(view, share),
-                replace(recipients, unit=unit_recipients(member_units.get(share.code))),
+                replace(recipients, unit=unit_recipients(members.get(share.code))),
                 clock,
                 policy,
                 member=share.code,
@@ -295,7 +305,7 @@ def plan_messages(
     return record_messages(session, messages, steps, now=clock.now, actor=actor, flow_run_id=flow_run_id)
 
 
-def _member_units(session: Session, views: Iterable[MeasureView]) -> dict[str, Unit]:
+def member_units(session: Session, views: Iterable[MeasureView]) -> dict[str, Unit]:
     """The member units the views' shares name, with their contacts, by code."""
     codes = {share.code for view in views for share in view.members}
     if not codes:
@@ -388,9 +398,8 @@ def compose_digests(session: Session, clock: Clock, policy: Policy) -> PlanResul
         due = digest_due(clock, policy, day)
         sections: dict[str, list[dict[str, str]]] = {}
         for item in items:
-            link = next((word for word in item.body.split() if SIGN_IN_PATH in word), "")
             sections.setdefault(DIGEST_SECTIONS[MessageKind(item.kind)], []).append(
-                {"title": item.title, "link": link}
+                {"title": item.title, "link": first_link(item.body)}
             )
         title, body = render(
             "daily_digest",

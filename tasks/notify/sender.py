@@ -303,6 +303,14 @@ class AppriseSender:
             return SendResult(True)
         return SendResult(False, redact(_errors(result))[-1000:] or "Apprise reported a failure")
 
+    def resolve(self, url: str) -> str:
+        """The Apprise URL behind ``url`` as this sender resolves it (``resolve_url``, Secret blocks cached):
+        the outbox reads a reference's scheme and endpoint this way at claim, for its rate limit."""
+        resolved = resolve_url(url, self._cached_secret)
+        if resolved != url:
+            remember_secret(resolved)
+        return resolved
+
     def _cached_secret(self, name: str) -> str:
         if name not in self._secrets:
             loader = self.secret_loader or _load_prefect_secret

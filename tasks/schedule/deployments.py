@@ -27,6 +27,7 @@ from models.clock import Clock
 from models.deadlines import deadline_schedule, reminder_offsets_of
 from models.enums import MeasureStatus
 from models.errors import CalendarNotPublished
+from models.notifications import Policy, digest_hour_of_day
 from models.rules import chinese_ordinal, format_chinese_date
 from models.schedules import exceptions_start
 from models.tables import Measure
@@ -74,8 +75,10 @@ class WantedDeployment:
 # The housekeeping deployments on the working-day calendar (调休 Saturdays worked, holidays not), in the
 # coordinators' words: (flow name, deployment name) → cadence. ``serve`` registers them so; on the worker
 # path the housekeeping sync brings ``prefect.yaml``'s deployments of these names to the same schedules.
+SWEEP = ("sweep", "daily-sweep")
+SWEEP_TIME = time(8, 30)
 HOUSEKEEPING_CADENCES: dict[tuple[str, str], str] = {
-    ("sweep", "daily-sweep"): "每个工作日 08:30",
+    SWEEP: f"每个工作日 {SWEEP_TIME:%H:%M}",
     ("digest", "weekly-digest"): "每周一 09:00",
     ("assess_units", "assess-units"): "每周第一个工作日 09:00",
 }
@@ -87,6 +90,23 @@ def housekeeping_schedule(flow_name: str, deployment: str, clock: Clock) -> Want
         HOUSEKEEPING_CADENCES[(flow_name, deployment)], clock.calendar, clock.today, today=clock.today
     )
     return WantedSchedule(deployment, spec.kind, spec.value, clock.timezone)
+
+
+DIGEST_HOUR_SLUG = "digest-hour"
+
+
+def housekeeping_schedules(
+    flow_name: str, deployment: str, clock: Clock, policy: Policy
+) -> tuple[WantedSchedule, ...]:
+    """A housekeeping deployment's working-day schedules, as of the clock: its own (``housekeeping_schedule``)
+    and, for the sweep, one more at the hour the daily digests fall due (slug ``digest-hour``) when that is
+    not the sweep's own time, so that a digest due at 09:00 goes at 09:00, not with the next day's sweep."""
+    schedules = [housekeeping_schedule(flow_name, deployment, clock)]
+    due = digest_hour_of_day(policy)
+    if (flow_name, deployment) == SWEEP and due is not None and due != SWEEP_TIME:
+        spec = cadence_schedule(f"每个工作日 {due:%H:%M}", clock.calendar, clock.today, today=clock.today)
+        schedules.append(WantedSchedule(DIGEST_HOUR_SLUG, spec.kind, spec.value, clock.timezone))
+    return tuple(schedules)
 
 
 def wanted_deployments(

@@ -10,7 +10,7 @@ measured against lives in ``bench/baselines.py``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -118,6 +118,26 @@ def differences(
     return diff
 
 
+def unwanted_schedules(held: Sequence[Any], wanted: Iterable[WantedSchedule]) -> list[Any]:
+    """The server's schedules whose slug the ledger no longer wants. An update names schedules by slug, and
+    the server updates and creates those but keeps the others (a measure that became 长期坚持 would keep its
+    ``deadline`` reminders): sync deletes these after the update."""
+    slugs = {w.slug for w in wanted}
+    return [s for s in held if s.slug not in slugs]
+
+
+async def write_update(
+    client: PrefectClient,
+    current: DeploymentResponse,
+    change: DeploymentUpdate,
+    schedules: Sequence[WantedSchedule] | None,
+) -> None:
+    """Write ``change``; when it names the ``schedules``, delete those the ledger no longer wants."""
+    await client.update_deployment(current.id, change)
+    for stale in unwanted_schedules(current.schedules, schedules) if schedules is not None else ():
+        await client.delete_deployment_schedule(current.id, stale.id)
+
+
 def paused_by_hand(held: DeploymentResponse, want: WantedDeployment) -> bool:
     """The server holds the deployment paused, the measure is open, and sync did not pause it (销号 adds
     ``CLOSED_TAG`` when it pauses): someone paused it by hand; sync reports it instead of resuming it."""
@@ -198,25 +218,29 @@ async def read_managed(client: PrefectClient, *, round_code: str | None = None) 
 
 
 async def align_housekeeping(
-    client: PrefectClient, wanted: dict[tuple[str, str], WantedSchedule]
+    client: PrefectClient, wanted: dict[tuple[str, str], tuple[WantedSchedule, ...]]
 ) -> list[str]:
     """Bring the housekeeping deployments that exist (``prefect deploy`` made them from ``prefect.yaml``
-    with plain cron) to their working-day schedules; returns the names updated. No parameters are set on
-    the schedule: the flows take none from it."""
+    with plain cron) to their working-day schedules, all of them (the sweep's digest hour too); returns the
+    names updated. No parameters are set on the schedule: the flows take none from it."""
     from prefect.client.schemas.actions import DeploymentScheduleUpdate, DeploymentUpdate
     from prefect.exceptions import ObjectNotFound
 
     updated = []
-    for (flow_name, name), want in wanted.items():
+    for (flow_name, name), wants in wanted.items():
         try:
             held = await client.read_deployment_by_name(f"{flow_name}/{name}")
         except ObjectNotFound:
             continue
-        key = (want.slug, want.kind, want.value, want.timezone, True, ())
-        if [_schedule_key(s) for s in held.schedules] == [key]:
+        keys = sorted((w.slug, w.kind, w.value, w.timezone, True, ()) for w in wants)
+        if sorted(_schedule_key(s) for s in held.schedules) == keys:
             continue
-        schedule = DeploymentScheduleUpdate(schedule=prefect_schedule(want), active=True, slug=want.slug)
-        await client.update_deployment(held.id, DeploymentUpdate(schedules=[schedule]))
+        schedules = [
+            DeploymentScheduleUpdate(schedule=prefect_schedule(w), active=True, slug=w.slug) for w in wants
+        ]
+        await client.update_deployment(held.id, DeploymentUpdate(schedules=schedules))
+        for stale in unwanted_schedules(held.schedules, wants):
+            await client.delete_deployment_schedule(held.id, stale.id)
         updated.append(name)
     return updated
 
@@ -306,7 +330,7 @@ async def reconcile(
     async def update(current: DeploymentResponse, want: WantedDeployment, diff: list[str]) -> None:
         change = update_for(want, diff, parameter_schema=parameter_schema, work_pool=work_pool)
         async with gate:
-            await client.update_deployment(current.id, change)
+            await write_update(client, current, change, want.schedules if "schedules" in diff else None)
         result.writes += 1
         if "paused" in diff and want.paused and set(diff) <= {"paused", "tags"}:
             result.paused.append(want.name)

@@ -112,7 +112,10 @@ def test_serve_started_and_stopped_twice_keeps_every_schedule_active(
             "daily-sync"
         }
         slugs = {d.name: {(s.slug, s.schedule.timezone) for s in d.schedules} for d in deployments}
-        assert slugs["daily-sweep"] == {("daily-sweep", settings.timezone)}
+        assert slugs["daily-sweep"] == {
+            ("daily-sweep", settings.timezone),
+            ("digest-hour", settings.timezone),
+        }
         assert slugs["weekly-digest"] == {("weekly-digest", settings.timezone)}
         assert slugs["assess-units"] == {("assess-units", settings.timezone)}
         (assess,) = [d for d in deployments if d.name == "assess-units"]

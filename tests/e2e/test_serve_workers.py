@@ -63,8 +63,9 @@ def test_prefect_yaml_deploys_housekeeping_and_sync_fills_the_pool(
     assert {"daily-sweep", "weekly-digest", "generate-notice", "assess-units"} <= set(by_name)
     housekeeping_names = ("daily-sweep", "weekly-digest", "generate-notice", "assess-units")
     assert {by_name[n].work_pool_name for n in housekeeping_names} == {"zhenggai"}
-    assert [(s.slug, s.schedule.timezone) for s in by_name["daily-sweep"].schedules] == [
-        ("daily-sweep", "Asia/Shanghai")
+    assert sorted((s.slug, s.schedule.timezone) for s in by_name["daily-sweep"].schedules) == [
+        ("daily-sweep", "Asia/Shanghai"),
+        ("digest-hour", "Asia/Shanghai"),  # the daily digests' hour (09:00)
     ]
     assert [(s.slug, s.schedule.timezone) for s in by_name["assess-units"].schedules] == [
         ("assess-units", "Asia/Shanghai")
@@ -73,7 +74,7 @@ def test_prefect_yaml_deploys_housekeeping_and_sync_fills_the_pool(
     result = sync_bulk(seeded_database, settings, work_pool="zhenggai")
     assert len(result.created) + len(result.updated) == 28
     # the sync brings the sweep, digest and assessment to serve's working-day schedules
-    from flows.serve import housekeeping_schedule
+    from flows.serve import housekeeping_schedules
 
     after = {d.name: d for d in asyncio.run(_read())}
     for flow_name, name in (
@@ -81,11 +82,14 @@ def test_prefect_yaml_deploys_housekeeping_and_sync_fills_the_pool(
         ("digest", "weekly-digest"),
         ("assess_units", "assess-units"),
     ):
-        (schedule,) = after[name].schedules
-        assert schedule.slug == name and schedule.schedule.timezone == "Asia/Shanghai"
-        assert schedule.schedule.rrule == housekeeping_schedule(flow_name, name).rrule
-    assert "RDATE:" in after["daily-sweep"].schedules[0].schedule.rrule  # 调休 Saturdays
-    assert "EXDATE:" in after["daily-sweep"].schedules[0].schedule.rrule  # holidays
+        held_schedules = {s.slug: s.schedule for s in after[name].schedules}
+        wanted = {s.slug: s for s in housekeeping_schedules(flow_name, name)}
+        assert set(held_schedules) == set(wanted) and name in wanted
+        for slug, schedule in held_schedules.items():
+            assert schedule.timezone == "Asia/Shanghai" and schedule.rrule == wanted[slug].rrule
+    sweeps = {s.slug: s.schedule.rrule for s in after["daily-sweep"].schedules}
+    assert set(sweeps) == {"daily-sweep", "digest-hour"}
+    assert all("RDATE:" in rrule and "EXDATE:" in rrule for rrule in sweeps.values())  # 调休 in, holidays out
     measures = [d for d in asyncio.run(_read()) if "zhenggai" in d.tags]
     assert len(measures) == 28 and {d.work_pool_name for d in measures} == {"zhenggai"}
     # a sync without a pool leaves them where they are; back to `zhenggai serve` only when told

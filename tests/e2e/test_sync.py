@@ -337,3 +337,86 @@ def test_deployments_registered_by_an_older_release_are_repointed_by_one_sync(
         assert deployment.paused == (name == "XH-07-1")
         assert sorted(s.slug for s in deployment.schedules) == sorted(s.slug for s in before[name].schedules)
     assert "0 created, 0 updated, 0 paused, 0 removed" in cli("sync", "--workers").output
+
+
+def _deploy_the_sweep_as_prefect_yaml_does() -> Any:
+    """``sweep/daily-sweep`` as ``prefect deploy`` makes it from ``prefect.yaml``: a plain Monday-to-Friday cron."""
+    from prefect.schedules import Cron
+
+    from flows.notify import sweep
+
+    deployment = sweep.to_deployment(
+        name="daily-sweep",
+        schedules=[Cron("30 8 * * 1-5", timezone="Asia/Shanghai", slug="daily-sweep")],
+        tags=["zhenggai-housekeeping"],
+    )
+    return deployment.apply()
+
+
+async def _sweep_deployment() -> Any:
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:
+        return await client.read_deployment_by_name("sweep/daily-sweep")
+
+
+async def _delete(deployment_id: Any) -> None:
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:
+        await client.delete_deployment(deployment_id)
+
+
+@pytest.mark.usefixtures("clean_server")
+def test_the_sweep_also_runs_at_the_daily_digests_hour(seeded_database: Database, settings: Settings) -> None:
+    """A digest due at 09:00 goes at 09:00: the sync gives the sweep a second working-day schedule at the
+    digest hour (slug ``digest-hour``), and the server schedules the sweep at both times on the working days."""
+    from flows.sync import sync_bulk
+
+    deployment_id = _deploy_the_sweep_as_prefect_yaml_does()
+    try:
+        as_of = settings.clock(datetime(2023, 10, 1, 12, tzinfo=UTC))
+        sync_bulk(seeded_database, settings, clock=as_of)  # digest_hour 09:00, the default
+        sweep = run(_sweep_deployment())
+        assert sorted((s.slug, s.schedule.timezone, s.active) for s in sweep.schedules) == [
+            ("daily-sweep", "Asia/Shanghai", True),
+            ("digest-hour", "Asia/Shanghai", True),
+        ]
+        assert all("DTSTART" in s.schedule.rrule for s in sweep.schedules)
+        runs = run(_scheduled_runs(deployment_id, *AUTUMN_2023))
+        workdays = SEED_TABLE["每个工作日 09:00"][AUTUMN_2023]  # 调休 Saturdays in, holidays out
+        assert [r.date() for r in runs if r.time() == time(8, 30)] == workdays
+        assert [r.date() for r in runs if r.time() == time(9, 0)] == workdays
+        assert {r.time() for r in runs} == {time(8, 30), time(9, 0)}
+        # A digest hour in the sweep's own time, or in the evening's quiet hours (the digests wait for the
+        # morning's sweep), needs no second run.
+        for hour in (time(8, 30), time(19, 0)):
+            sync_bulk(seeded_database, settings.model_copy(update={"digest_hour": hour}), clock=as_of)
+            assert [s.slug for s in run(_sweep_deployment()).schedules] == ["daily-sweep"]
+        later = settings.model_copy(update={"digest_hour": time(15, 45)})
+        sync_bulk(seeded_database, later, clock=as_of)
+        held_schedules = run(_sweep_deployment()).schedules
+        assert sorted(s.slug for s in held_schedules) == ["daily-sweep", "digest-hour"]
+        (digest_hour,) = [s for s in held_schedules if s.slug == "digest-hour"]
+        assert "BYHOUR=15;BYMINUTE=45" in digest_hour.schedule.rrule
+    finally:
+        run(_delete(deployment_id))
+
+
+@pytest.mark.usefixtures("clean_server")
+def test_a_schedule_the_ledger_no_longer_wants_leaves_the_server(
+    seeded_database: Database, settings: Settings
+) -> None:
+    """A measure whose deadline becomes 长期坚持 loses its ``deadline`` schedule (the server updates schedules by
+    slug and keeps those a request does not name: sync deletes them), and the next sync is a no-op."""
+    from flows.sync import sync_bulk
+
+    sync_bulk(seeded_database, settings)
+    with seeded_database.unit_of_work() as session:
+        measure = session.scalars(select(Measure).where(Measure.code == "XH-03-3")).one()
+        assert measure.deadline is not None
+        measure.deadline, measure.deadline_spec, measure.cadence = None, "长期坚持", "每周一 09:00"
+        session.commit()
+    assert sync_bulk(seeded_database, settings).updated == ["XH-03-3"]
+    assert [s.slug for s in held()["XH-03-3"].schedules] == ["cadence"]
+    assert sync_bulk(seeded_database, settings).summary() == "0 created, 0 updated, 0 paused, 0 removed"

@@ -85,7 +85,7 @@ def test_the_pdf_is_stored_beside_the_docx_where_libreoffice_is_installed(
     assert (settings.data_dir / formats["pdf"][3]).read_bytes()[:5] == b"%PDF-"
 
 
-def test_the_units_message_links_to_the_sheets_page_and_others_get_no_link(
+def test_the_units_message_signs_in_to_the_sheets_page_and_the_leaders_gives_its_address(
     database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import re
@@ -105,4 +105,5 @@ def test_the_units_message_links_to_the_sheets_page_and_others_get_no_link(
         r"http://testserver/signin/\d+\.\d+\.\*\*\*\?next=/duban/2024-1", link.group(1)
     )
     leader = bodies["M-000|escalation|leader-li#0|2023-12-29/blue"]
-    assert "督办单：督办〔2024〕1号\n" in leader and "/signin/" not in leader
+    assert "督办单：督办〔2024〕1号（查看：http://testserver/duban/2024-1）\n" in leader
+    assert "/signin/" not in leader  # the leader signs in as themself, never with the unit's link

@@ -78,3 +78,66 @@ def test_a_link_only_leads_to_a_measure_page() -> None:
     assert _NEXT.match("/m/XH-08-1")
     for elsewhere in ["//evil.example", "https://evil.example", "/m/../api", "/api/me", "/m/a/b"]:
         assert not _NEXT.match(elsewhere), elsewhere
+
+
+def test_the_leader_office_and_head_are_given_the_sheets_page_and_reach_it_through_sign_in(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from models.enums import TokenRole
+    from tasks.reports.tokens import issue_token
+    from tests.integration.test_portal import csrf_of
+
+    monkeypatch.setenv("ZHENGGAI_PUBLIC_URL", "http://testserver")
+    get_settings.cache_clear()
+    ledger(database)
+    committed(database, plan_messages, Clock(CAL, TIMEZONE, at(date(2024, 1, 22))), POLICY)  # 蓝, 黄 and 红
+    with database.unit_of_work() as session:
+        rows = session.scalars(select(Delivery).where(Delivery.kind == "escalation")).all()
+        told = {row.key.split("|")[2]: row.body for row in rows}
+    pages = {
+        "leader-li#0": "督办单：督办〔2024〕1号（查看：http://testserver/duban/2024-1）",
+        "duban-office#0": "督办单：督办〔2024〕2号（查看：http://testserver/duban/2024-2）",
+        "bureau-head#0": "督办单：督办〔2024〕3号（查看：http://testserver/duban/2024-3）",
+    }
+    for contact, line in pages.items():  # a plain address: they sign in as themselves, never as the unit
+        assert line in told[contact].splitlines() and "/signin/" not in told[contact], told[contact]
+    config = get_settings().model_copy(update={"calendar_fallback": "weekends"})
+    with database.unit_of_work() as session:
+        leader = issue_token(session, role=TokenRole.LEADER, label="李某某", now=datetime.now(UTC))
+        session.commit()
+    with TestClient(create_app(config)) as client:
+        away = client.get("/duban/2024-1", follow_redirects=False)
+        assert away.headers["location"] == "/signin?next=/duban/2024-1"  # the sheet is kept through sign-in
+        form = client.get(away.headers["location"])
+        assert 'name="next" value="/duban/2024-1"' in form.text
+        signed = client.post(
+            "/signin",
+            data={"csrf": csrf_of(form.text), "token": leader.secret, "next": "/duban/2024-1"},
+            follow_redirects=False,
+        )
+        assert signed.headers["location"] == "/duban/2024-1"
+        page = client.get("/duban/2024-1")
+        assert page.status_code == 200 and "督办〔2024〕1号" in page.text
+        assert "提交回复" not in page.text  # a leader reads; only the unit signs and replies
+
+
+def test_a_leaders_daily_digest_lists_each_sheet_with_its_page(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from models.tables import Contact
+    from tasks.notify.planner import compose_digests
+
+    monkeypatch.setenv("ZHENGGAI_PUBLIC_URL", "http://testserver")
+    get_settings.cache_clear()
+    ledger(database)
+    with database.unit_of_work() as session:
+        session.scalars(select(Contact).where(Contact.code == "leader-li")).one().digest = "daily"
+        session.commit()
+    clock = Clock(CAL, TIMEZONE, at(date(2024, 1, 4)))  # 4 working days overdue: 蓝色督办
+    committed(database, plan_messages, clock, POLICY)
+    committed(database, compose_digests, clock, POLICY)
+    with database.unit_of_work() as session:
+        body = session.scalars(select(Delivery.body).where(Delivery.kind == "daily_digest")).one()
+    lines = body.splitlines()
+    assert any("【蓝色督办】M-000" in line for line in lines)
+    assert "   http://testserver/duban/2024-1" in lines  # the address alone, not the sentence around it

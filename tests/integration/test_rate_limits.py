@@ -160,3 +160,37 @@ def test_the_sweep_waits_for_the_queued_turns_of_the_day_and_sends_them(
         # (a slot counts from when its send finished, so a turn may come a moment after the claim's)
         assert sum(waits.slept) >= 2 * SPACING.total_seconds()
         assert set(receiver.keys().values()) == {1}
+
+
+def test_a_reference_is_limited_by_the_scheme_it_resolves_to(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ``env:`` and a ``secret:`` reference to the same JSON robot (``json`` limited to 2 a minute here, as
+    a scheme default): resolved at the claim, one window between them, the scheme's default applied."""
+    from models.tables import Contact
+
+    with JsonReceiver() as receiver:
+        crowded_ledger(database, receiver, {"by-env": (3, None), "by-secret": (2, None)})
+        monkeypatch.setenv("ZG_TEST_ROBOT_URL", receiver.url("robot"))
+        with database.unit_of_work() as session:
+            for code, reference in (
+                ("liaison-by-env", "env:ZG_TEST_ROBOT_URL"),
+                ("liaison-by-secret", "secret:robot"),
+            ):
+                session.scalars(select(Contact).where(Contact.code == code)).one().urls = [reference]
+            session.commit()
+        plan(database, TUESDAY)
+        sender = AppriseSender(secret_loader={"robot": receiver.url("robot")}.__getitem__)
+
+        def one_pass(now: datetime) -> None:
+            deliver_due(database, sender, now=now, concurrency=4, limits={"json": 2}, claim_clock=lambda: now)
+
+        assert minute_by_minute(receiver, one_pass, TUESDAY, 4) == [
+            {"robot": 2},
+            {"robot": 2},
+            {"robot": 1},
+            {},
+        ]
+        assert statuses(database) == {"sent": 5}
+        keys = receiver.keys()
+        assert len(keys) == 5 and set(keys.values()) == {1}  # none lost, none twice

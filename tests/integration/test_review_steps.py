@@ -202,3 +202,16 @@ def test_the_desk_shows_the_step_and_offers_the_right_form(settings: Settings, d
     reviews = [(a, r) for k, a, r in events_of(database, code) if k == "review"]
     assert [r for _a, r in reviews] == ["分管领导确认：同意销号", "现场核查，台账齐全"]
     assert "分管领导秘书" in reviews[0][0] and "分管领导秘书" not in reviews[1][0]
+
+
+def test_status_of_a_measure_shows_its_claims_review_step(cli: Any, database: Database) -> None:
+    with database.unit_of_work() as session:
+        two_step_measure(session, "R-7")
+        session.commit()
+    awaiting = cli("status", "--measure", "R-7")
+    assert awaiting.exit_code == 0 and "审核：待分管领导确认" in awaiting.output
+    assert cli("review", "confirm", "R-7", "--note", "同意销号", "--actor", "李某某").exit_code == 0
+    confirmed = cli("status", "--measure", "R-7").output
+    assert "审核：已分管领导确认，待销号" in confirmed and "分管领导确认：李某某，同意销号" in confirmed
+    assert cli("review", "accept", "R-7", "--note", "台账齐全", "--actor", "督查室").exit_code == 0
+    assert "审核：" not in cli("status", "--measure", "R-7").output  # closed: no claim awaits a step

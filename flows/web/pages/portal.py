@@ -66,7 +66,7 @@ from tasks.reports.evidence import (
 from tasks.reports.portal import measure_page, unit_home
 from tasks.reports.record import MetricInput, ReportInput
 from tasks.reports.signin import BadSignature, session_for_link, session_for_token, session_principal
-from tasks.reports.tokens import refusal_reason, verify_token
+from tasks.reports.tokens import Principal, refusal_reason, verify_token
 
 router = APIRouter(include_in_schema=False)
 
@@ -118,7 +118,10 @@ def install_page_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, error: SignInRequired) -> Response:
-        response = RedirectResponse("/signin", status_code=303)
+        # A 督办单's page (the address messages to leaders and the office carry) is kept through the sign-in.
+        path = request.url.path
+        kept = f"?next={path}" if request.method == "GET" and _SHEET_PAGE.match(path) else ""
+        response = RedirectResponse(f"/signin{kept}", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
@@ -146,13 +149,14 @@ def _signin_page(
     error: str = "",
     field_error: str = "",
     message: str = "",
+    next_path: str = "",
 ) -> HTMLResponse:
     secret, new = signin_secret(request)
     response = _render(
         request,
         "signin.html",
         page_context(request, config, None, error=error, field_error=field_error, message=message)
-        | {"csrf": secret},
+        | {"csrf": secret, "next": next_path if _SHEET_PAGE.match(next_path) else ""},
         status,
     )
     if new:
@@ -161,6 +165,20 @@ def _signin_page(
 
 
 _NEXT = re.compile(r"^/(m/[A-Za-z0-9._\-]{1,64}|duban/\d{4}-\d{1,9}|desk(/[A-Za-z0-9._\-/]{0,100})?)$")
+_SHEET_PAGE = re.compile(r"^/duban/\d{4}-\d{1,9}$")  # read by the unit it addresses and by the desk
+
+
+def _landing(principal: Principal | None, next_path: str) -> str:
+    """Where a sign-in goes: ``next_path`` when the principal's pages include it (the desk's, or a unit's, and
+    a 督办单's page for both), else the desk or 我的任务."""
+    desk = principal is not None and may_use_desk(principal)
+    if not _NEXT.match(next_path):
+        return "/desk" if desk else "/"
+    if desk and not (next_path.startswith("/desk") or _SHEET_PAGE.match(next_path)):
+        return "/desk"
+    if not desk and next_path.startswith("/desk"):
+        return "/"
+    return next_path
 
 
 def _signed_in_response(
@@ -174,9 +192,9 @@ def _signed_in_response(
 
 
 @router.get("/signin", response_class=HTMLResponse)
-def signin_form(request: Request, config: Config, out: int = 0) -> HTMLResponse:
-    """The sign-in page: open the link from the message, or paste the unit's token."""
-    return _signin_page(request, config, message="已退出登录。" if out else "")
+def signin_form(request: Request, config: Config, out: int = 0, next: str = "") -> HTMLResponse:
+    """The sign-in page: open the link from the message, or paste the unit's token (then on to ``next``)."""
+    return _signin_page(request, config, message="已退出登录。" if out else "", next_path=next)
 
 
 @router.post("/signin", response_model=None)
@@ -191,19 +209,23 @@ async def signin_with_token(request: Request, config: Config, db: Db) -> Respons
     ):
         raise CsrfRefused
     secret = str(form.get("token") or "").strip()
+    next_path = str(form.get("next") or "")
     if not secret:
-        return _signin_page(request, config, status=422, field_error="请粘贴单位令牌")
+        return _signin_page(request, config, status=422, field_error="请粘贴单位令牌", next_path=next_path)
     now = utcnow()
     with db.unit_of_work() as session:
         principal = verify_token(session, secret, now=now)
         reason = "" if principal else refusal_reason(session, secret, now=now)
         if principal is None:
             session.commit()
-            return _signin_page(request, config, status=401, field_error=_token_problem(reason))
+            return _signin_page(
+                request, config, status=401, field_error=_token_problem(reason), next_path=next_path
+            )
         value, expires_at = session_for_token(session, config, principal.token_id, now=now)
         session.commit()
-    landing = "/desk" if may_use_desk(principal) else "/"
-    return _signed_in_response(config, value, (expires_at - now).total_seconds(), landing)
+    return _signed_in_response(
+        config, value, (expires_at - now).total_seconds(), _landing(principal, next_path)
+    )
 
 
 def _token_problem(reason: str) -> str:
@@ -226,12 +248,7 @@ def signin_with_link(value: str, request: Request, config: Config, db: Db, next:
             session.commit()
     except BadSignature as problem:
         return _signin_page(request, config, status=401, error=str(problem))
-    desk = principal is not None and may_use_desk(principal)
-    if desk and not next.startswith("/desk"):
-        next = "/desk"
-    elif not desk and next.startswith("/desk"):
-        next = "/"
-    return _signed_in_response(config, cookie, (expires_at - now).total_seconds(), next)
+    return _signed_in_response(config, cookie, (expires_at - now).total_seconds(), _landing(principal, next))
 
 
 @router.get("/logout", response_class=HTMLResponse)

@@ -237,3 +237,12 @@ def test_escalation_message_names_the_colour() -> None:
     title, body = render_message(yellow[0])
     assert title.startswith("【黄色督办】XH-08-1 逾期7个工作日")
     assert body.startswith("抄送：督办室\n下列整改措施已逾期 7 个工作日") and "责任单位：各街道办事处" in body
+
+
+def test_the_daily_digests_fall_due_at_their_hour_within_the_working_hours() -> None:
+    from models.notifications import digest_hour_of_day
+
+    assert digest_hour_of_day(Policy()) == time(9, 0)
+    assert digest_hour_of_day(Policy(digest_hour=time(7, 0))) == time(8, 30)  # the quiet hours' end
+    assert digest_hour_of_day(Policy(digest_hour=time(15, 45))) == time(15, 45)
+    assert digest_hour_of_day(Policy(digest_hour=time(18, 0))) is None  # the next morning's

@@ -58,6 +58,15 @@ KINDS: dict[str, dict[str, Any]] = {
         "missed_periods": 2,
         "silent_since": datetime(2024, 1, 8, 9, tzinfo=TZ),
     },
+    "unsigned": {"unsigned_workdays": 3, "level_label": ""},
+    "duban_unanswered": {
+        **BLUE,
+        "level": "yellow",
+        "level_label": "黄色督办",
+        "duban_number": "督办〔2024〕2号",
+        "previous_number": "督办〔2024〕1号",
+        "reply_by": date(2024, 1, 11),
+    },
     "digest": {
         "unit": "第一街道办事处",
         "week": "2024年第1周",
@@ -173,6 +182,43 @@ OPENINGS: dict[tuple[str, str], list[str]] = {
         "联络员：",
         "您单位牵头的整改措施自2024年1月8日09:00起已连续 2 个报送周期（每周一 09:00）未报送进展（满 2 期），按规定提请蓝色督办，请立即报送进展并按督办单要求回复。",
     ],
+    ("unsigned", "co"): [
+        "联络员：",
+        "您单位配合的整改措施下达已 3 个工作日，您单位尚未签收，请登录整改系统签收任务。",
+    ],
+    ("unsigned", "head"): ["联络员：", "下列整改措施下达已 3 个工作日，责任单位尚未签收，请督促签收落实。"],
+    ("unsigned", "leader"): [
+        "联络员：",
+        "您分管的整改措施下达已 3 个工作日，责任单位尚未签收，请督促签收落实。",
+    ],
+    ("unsigned", "office"): [
+        "抄送：联络员",
+        "下列整改措施下达已 3 个工作日，责任单位尚未签收，请督促签收落实。",
+    ],
+    ("unsigned", "owner"): [
+        "联络员：",
+        "您单位牵头的整改措施下达已 3 个工作日，您单位尚未签收，请登录整改系统签收任务。",
+    ],
+    ("duban_unanswered", "co"): [
+        "联络员：",
+        "您单位配合的整改措施收到督办单督办〔2024〕1号后，未在回复时限2024年1月11日前回复，按规定提请黄色督办，请督促落实。",
+    ],
+    ("duban_unanswered", "head"): [
+        "联络员：",
+        "下列整改措施收到督办单督办〔2024〕1号后，未在回复时限2024年1月11日前回复，按规定提请黄色督办，请督促落实。",
+    ],
+    ("duban_unanswered", "leader"): [
+        "联络员：",
+        "您分管的整改措施收到督办单督办〔2024〕1号后，未在回复时限2024年1月11日前回复，按规定提请黄色督办，请督促落实。",
+    ],
+    ("duban_unanswered", "office"): [
+        "抄送：联络员",
+        "下列整改措施收到督办单督办〔2024〕1号后，未在回复时限2024年1月11日前回复，按规定提请黄色督办，请督促落实。",
+    ],
+    ("duban_unanswered", "owner"): [
+        "联络员：",
+        "您单位牵头的整改措施收到督办单督办〔2024〕1号后，未在回复时限2024年1月11日前回复，按规定提请黄色督办，请立即签收并回复督办单。",
+    ],
 }
 
 MEASURE_BLOCK = [
@@ -210,15 +256,38 @@ def test_the_lead_units_reminder_in_full_gives_each_fact_once() -> None:
     assert body.count("3 个") == 1 and body.count("第一街道办事处") == 1
 
 
-def test_the_leaders_escalation_in_full_names_its_sheet() -> None:
-    _title, body = render("escalation", {**BASE, **KINDS["escalation"], "audience": "leader"})
+PAGE = "https://zg.example/duban/2024-1"  # the sheet's page, as the planner gives the leader, office and head
+SIGN_IN = "https://zg.example/signin/12.1796000000.***?next=/duban/2024-1"  # the unit's sign-in to it
+
+
+def test_the_leaders_escalation_in_full_names_its_sheet_with_its_page() -> None:
+    _title, body = render(
+        "escalation", {**BASE, **KINDS["escalation"], "audience": "leader", "duban_page": PAGE}
+    )
     assert body.splitlines() == [
         "联络员：",
         "您分管的整改措施已逾期 3 个工作日（满 3 个工作日），按规定提请蓝色督办，请督促落实。",
         *MEASURE_BLOCK,
         "完成时限：2023年12月29日",
-        "督办单：督办〔2024〕1号",
+        f"督办单：督办〔2024〕1号（查看：{PAGE}）",
     ]
+
+
+SHEET_LINE = {
+    "owner": f"（查看、签收和回复：{SIGN_IN}）",  # the unit it addresses signs for it and replies
+    "co": "",  # a co-unit reads it in the portal, through its own sign-in
+    "leader": f"（查看：{PAGE}）",
+    "office": f"（查看：{PAGE}）",
+    "head": f"（查看：{PAGE}）",
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("kind", ["overdue", "escalation", "silence", "duban_unanswered", "unsigned"])
+def test_every_message_naming_a_sheet_links_its_page_for_the_role(kind: str, role: str) -> None:
+    context = {**BASE, **KINDS[kind], **BLUE, "audience": role, "duban_link": SIGN_IN, "duban_page": PAGE}
+    _title, body = render(kind, context)
+    assert f"督办单：督办〔2024〕1号{SHEET_LINE[role]}" in body.splitlines()
 
 
 CO = Recipient(5, "co-liaison", "配合单位联络员", "联络员", ("json://127.0.0.1:8089/co",), 11)
@@ -240,9 +309,9 @@ def test_the_planner_addresses_each_recipient_in_its_role() -> None:
     reminded = plan_measure(
         facts(), people, clock(at(date(2023, 12, 26))), Policy(notify_co_units=True)
     ).messages
-    assert {(m.recipient.code, m.context["audience"]) for m in reminded} == {
-        ("jiedao-liaison", "owner"),
-        ("co-liaison", "co"),
+    assert {(m.recipient.code, m.context["audience"], m.unit_id) for m in reminded} == {
+        ("jiedao-liaison", "owner", 10),
+        ("co-liaison", "co", 11),  # the co-unit's own: its log line and sign-in link are never the lead's
     }
     chased = plan_measure(facts(), people, clock(at(date(2024, 1, 22))), Policy()).messages
     assert {(m.recipient.code, m.context["audience"]) for m in chased if m.kind.value == "escalation"} == {

@@ -3,6 +3,7 @@ the sheet's own ladder, told to its target and the unit, never past red, never o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,7 +11,8 @@ from zoneinfo import ZoneInfo
 from models.clock import Clock
 from models.duban import moves_on, number_ref, sheet_ref
 from models.enums import MeasureStatus, MessageKind
-from models.notifications import Level, Policy, UnansweredSheet, plan_unanswered, plan_unsigned
+from models.follow_ups import Signer, UnansweredSheet, plan_unanswered, plan_unsigned
+from models.notifications import Level, Policy, Recipient, Recipients
 from models.workdays import WeekdayCalendar
 from tasks.notify.render import render_message
 from tests.unit.models.test_notifications import PEOPLE, facts
@@ -119,3 +121,53 @@ def test_a_pending_sign_off_gets_one_reminder_then_the_ladder() -> None:
         since=since,
     )
     assert done.messages == []
+
+
+STREET = Recipient(21, "street-2-liaison", "街道二联络员", "联络员", ("json://127.0.0.1:8089/s2",), 22)
+
+
+def test_a_collectives_member_is_chased_on_its_own_and_a_co_unit_is_reminded_only() -> None:
+    policy = Policy(ack_chase_after=3)
+    since, late = date(2024, 1, 2), clock(date(2024, 1, 9))  # 5 working days unsigned: 蓝色督办 for a lead
+    member = plan_unsigned(
+        facts(lead_unit="示例街道二", lead_unit_id=22),  # the member's share
+        Recipients(unit=(STREET,), leader=PEOPLE.leader, coordinator=PEOPLE.coordinator, head=PEOPLE.head),
+        late,
+        policy,
+        assignment="ab" * 32,
+        since=since,
+        signer=Signer(22, member="street-2"),
+    )
+    assert sorted(m.key for m in member.messages) == [
+        "XH-08-1@street-2|ack_reminder|street-2-liaison#0|unsigned-abababababab",
+        "XH-08-1@street-2|escalation|leader-li#0|unsigned-abababababab/blue",
+        "XH-08-1@street-2|escalation|street-2-liaison#0|unsigned-abababababab/blue",
+    ]
+    [step] = member.escalations
+    assert step.dedupe_key == "escalation|XH-08-1@street-2|unsigned-abababababab|blue"
+    assert (step.member, step.unit) == ("street-2", "示例街道二")  # its 督办单 addresses the member
+    assert {m.unit_id for m in member.messages} == {22}
+    co = plan_unsigned(
+        facts(),
+        Recipients(unit=(STREET,), leader=PEOPLE.leader, coordinator=PEOPLE.coordinator, head=PEOPLE.head),
+        clock(date(2024, 1, 30)),  # however late: a co-unit is reminded, never escalated
+        policy,
+        assignment="ab" * 32,
+        since=since,
+        signer=Signer(22, co=True),
+    )
+    [reminder] = co.messages
+    assert co.escalations == []
+    assert (reminder.key, reminder.unit_id) == (
+        "XH-08-1|ack_reminder|street-2-liaison#0|unsigned-abababababab",
+        22,
+    )
+    _title, body = render_message(reminder)
+    assert "您单位配合的整改措施下达已 20 个工作日，您单位尚未签收，请登录整改系统签收任务。" in body
+    linked = render_message(
+        replace(
+            reminder,
+            context={**reminder.context, "portal_link": "https://zg.example/signin/x?next=/m/XH-08-1"},
+        )
+    )[1]
+    assert "请打开 https://zg.example/signin/x?next=/m/XH-08-1 签收任务。" in linked
