@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -117,6 +118,26 @@ def need_prefect(command: str, *, local_server: bool = True) -> None:
             f"{command}: no PREFECT_API_URL set, running on a temporary local Prefect server "
             "(see docs/deploying.md)"
         )
+
+
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a short read that keeps what it builds until it prints.
+
+    The collector's passes over the objects a whole-round read makes (the SQLAlchemy modules, 2,100
+    views) were a sixth of ``zhenggai status`` and freed nothing it would miss: reference counting still
+    frees everything else, and the collector runs again as soon as the block ends.
+    """
+    import gc
+
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def today() -> date:
