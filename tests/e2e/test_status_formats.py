@@ -152,3 +152,28 @@ def test_status_gives_the_collector_back_and_still_checks_a_given_number(
     assert "Invalid value for '--problem'" in refused.output
     assert cli(*ARGS, "--format", "nonsense").exit_code != 0
     assert gc.isenabled()
+
+
+def test_status_leaves_what_it_read_to_the_end_of_the_process(seeded_database: Database) -> None:
+    """At exit the objects of the read are frozen before the interpreter's last collection (which walked
+    them all once more); a handler registered before the command runs after that one."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import atexit, gc, io, contextlib\n"
+        "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0))\n"
+        "from flows.cli import app\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    try: app({[*ARGS, '--format', 'plain']!r})\n"
+        "    except SystemExit as exit: assert not exit.code, exit.code\n"
+        "print('collector on:', gc.isenabled(), gc.get_freeze_count() == 0)\n"
+    )
+    env = {**os.environ, "ZHENGGAI_DATABASE_URL": seeded_database.url}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-2:] == ["collector on: True True", "frozen at exit: True"]
