@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_origin
 
-from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from models.rate_limits import DEFAULT_PER_MINUTE
 
@@ -39,10 +38,16 @@ def find_data_dir(start: Path | None = None) -> Path:
     return Path(DATA_DIR_NAME)
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """Zhenggai's configuration, read once from ``ZHENGGAI_*`` environment variables."""
 
-    model_config = SettingsConfigDict(env_prefix="ZHENGGAI_", env_file=None, extra="ignore")
+    # Read as pydantic-settings read it (``environment_values``), without importing pydantic-settings: its
+    # import (asyncio, the cloud secret sources) was a tenth of every command's start-up.
+    model_config = ConfigDict(extra="ignore", validate_default=True, arbitrary_types_allowed=True)
+
+    def __init__(self, **values: Any) -> None:
+        """The environment's ``ZHENGGAI_*`` values, under the ``values`` given (which win)."""
+        super().__init__(**{**environment_values(type(self)), **values})
 
     data_dir: Path = Field(
         default_factory=find_data_dir,
@@ -256,6 +261,43 @@ class Settings(BaseSettings):
     def duban_dir(self) -> Path:
         """Where the 督办单 files lie (``duban/<year>/<serial>.<fmt>`` under the data directory)."""
         return self.data_dir / "duban"
+
+
+ENV_PREFIX = "ZHENGGAI_"
+
+
+def environment_values(model: type[BaseModel]) -> dict[str, Any]:
+    """The fields of ``model`` the environment sets: ``ZHENGGAI_<FIELD>`` in any letter case, or the field's
+    own names (``PREFECT_API_URL``); a list or a dict is written as JSON (``ZHENGGAI_REMINDER_OFFSETS=[5,1]``).
+    Unknown ``ZHENGGAI_*`` variables are ignored."""
+    import os
+
+    environment = {key.lower(): value for key, value in os.environ.items()}
+    values: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        alias = field.validation_alias
+        names = [str(choice) for choice in alias.choices] if isinstance(alias, AliasChoices) else []
+        for env_name in names or [f"{ENV_PREFIX}{name}"]:
+            raw = environment.get(env_name.lower())
+            if raw is None:
+                continue
+            key = env_name if names else name  # a field with its own names is validated by them
+            values[key] = _json_value(env_name, raw) if _is_complex(field.annotation) else raw
+            break
+    return values
+
+
+def _is_complex(annotation: Any) -> bool:
+    return get_origin(annotation) in (list, dict, set, tuple, frozenset)
+
+
+def _json_value(env_name: str, raw: str) -> Any:
+    import json
+
+    try:
+        return json.loads(raw)
+    except ValueError as error:
+        raise ValueError(f"{env_name.upper()} is not JSON ({error}): {raw!r}") from None
 
 
 @lru_cache(maxsize=1)

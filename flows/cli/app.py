@@ -184,6 +184,50 @@ TyperOption.display_type_rich = _plain_type  # type: ignore[method-assign,assign
 TyperArgument.display_type_rich = _plain_type  # type: ignore[method-assign,assignment]
 
 
+def _coerce_when_given() -> None:
+    """Typer 0.29 builds a pydantic ``TypeAdapter`` for every option of the invoked command, given or not
+    (importing pydantic's validators: about a tenth of ``zhenggai status``). Build it only for an option
+    that has a value to coerce, and not for a plain text option, whose adapter returns the text as typed.
+    Typer's own coercion, unchanged, does everything else; without these internals nothing is changed."""
+    try:
+        from dataclasses import dataclass
+
+        from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param
+        from typer.core import _TyperParameter
+    except ImportError:  # another Typer: its own behaviour
+        return
+    if not hasattr(_TyperParameter, "get_runtime_param"):
+        return
+
+    @dataclass(frozen=True)
+    class CoercedWhenGiven(RuntimeParam):
+        """Typer's runtime coercion of one parameter, built at its first value (None needs none)."""
+
+        descriptor: TypeDescriptor
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            if self.annotation is str and self.parameter_info.parser is None and type(value) is str:
+                return value  # what Typer's adapter for text returns (``str(value)``)
+            built = build_runtime_param(self.descriptor)
+            param._runtime_param = built
+            return built._coerce_value(value, param=param, ctx=ctx)
+
+    def get_runtime_param(self: Any) -> Any:
+        if self._runtime_param is None:
+            descriptor = self.type_descriptor
+            self._runtime_param = CoercedWhenGiven(
+                parameter_info=descriptor.parameter_info,
+                annotation=descriptor.annotation,
+                descriptor=descriptor,
+            )
+        return self._runtime_param
+
+    _TyperParameter.get_runtime_param = get_runtime_param  # type: ignore[method-assign]
+
+
+_coerce_when_given()
+
+
 def _version(value: bool) -> None:
     if value:
         from importlib.metadata import PackageNotFoundError, version

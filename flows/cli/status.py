@@ -10,7 +10,14 @@ import typer
 
 from flows.cli.app import app
 from flows.cli.common import clock as cli_clock
-from flows.cli.common import console, database, local_time, parse_date_option, today
+from flows.cli.common import (
+    console,
+    cycle_collection_paused,
+    database,
+    local_time,
+    parse_date_option,
+    today,
+)
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -60,6 +67,21 @@ def status(
 
     Example: zhenggai status --round xinhua-2023-xc2 --unit jiedao --as-of 2023-12-29
     """
+    with cycle_collection_paused():
+        _status(round_code, unit, problem, state, measure, as_of, output_format, output)
+
+
+def _status(
+    round_code: str | None,
+    unit: str | None,
+    problem: int | None,
+    state: str | None,
+    measure: str | None,
+    as_of: str | None,
+    output_format: str | None,
+    output: Path | None,
+) -> None:
+    """``status`` with its options as given."""
     from models.rules import MeasureState
     from tasks.ledger.queries import measure_views
 

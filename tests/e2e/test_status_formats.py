@@ -105,14 +105,19 @@ def test_an_output_file_that_cannot_be_written_is_one_line_and_exit_1(
 
 def test_status_imports_no_prefect_web_word_or_holiday_package(seeded_database: Database) -> None:
     """The overview needs the ledger only: the Prefect client, the web app, Word documents, Alembic (the
-    schema is current) and the ``holidays`` package (its fallback years are tabled) stay unimported."""
+    schema is current) and the ``holidays`` package (its fallback years are tabled) stay unimported; so do
+    pydantic-settings (the settings read the environment themselves) and Typer's pydantic validators
+    (built only for an option with a value to coerce, none for a text option)."""
     import os
     import subprocess
     import sys
 
     from tests.conftest import ROOT
 
-    heavy = ("prefect", "fastapi", "uvicorn", "docx", "openpyxl", "apprise", "alembic", "holidays", "yaml")
+    heavy = (
+        *("prefect", "fastapi", "uvicorn", "docx", "openpyxl", "apprise", "alembic", "holidays", "yaml"),
+        *("pydantic_settings", "typer._adapters"),
+    )
     code = (
         "import sys, io, contextlib\n"
         "from flows.cli import app\n"
@@ -130,3 +135,45 @@ def test_status_imports_no_prefect_web_word_or_holiday_package(seeded_database: 
 
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_status_gives_the_collector_back_and_still_checks_a_given_number(
+    cli: Callable[..., Any], seeded_database: Any
+) -> None:
+    """The cyclic collector, paused for the read, runs again after it (a failed command too), and an
+    option with a value is still coerced by Typer (``--problem`` must be a number)."""
+    import gc
+
+    assert cli(*ARGS, "--problem", "1").exit_code == 0
+    assert gc.isenabled()
+    refused = cli(*ARGS, "--problem", "one")
+
+    assert refused.exit_code == 2
+    assert "Invalid value for '--problem'" in refused.output
+    assert cli(*ARGS, "--format", "nonsense").exit_code != 0
+    assert gc.isenabled()
+
+
+def test_status_leaves_what_it_read_to_the_end_of_the_process(seeded_database: Database) -> None:
+    """At exit the objects of the read are frozen before the interpreter's last collection (which walked
+    them all once more); a handler registered before the command runs after that one."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import atexit, gc, io, contextlib\n"
+        "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0))\n"
+        "from flows.cli import app\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    try: app({[*ARGS, '--format', 'plain']!r})\n"
+        "    except SystemExit as exit: assert not exit.code, exit.code\n"
+        "print('collector on:', gc.isenabled(), gc.get_freeze_count() == 0)\n"
+    )
+    env = {**os.environ, "ZHENGGAI_DATABASE_URL": seeded_database.url}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-2:] == ["collector on: True True", "frozen at exit: True"]
