@@ -337,3 +337,37 @@ def test_deployments_registered_by_an_older_release_are_repointed_by_one_sync(
         assert deployment.paused == (name == "XH-07-1")
         assert sorted(s.slug for s in deployment.schedules) == sorted(s.slug for s in before[name].schedules)
     assert "0 created, 0 updated, 0 paused, 0 removed" in cli("sync", "--workers").output
+
+
+@pytest.mark.usefixtures("clean_server")
+def test_sync_reads_the_server_as_prefect_does_and_names_every_deployment_it_leaves(
+    seeded_database: Database, settings: Settings
+) -> None:
+    """Sync compares the API's JSON (``HeldDeployment``), not Prefect's models: the same fields either
+    way; and its result names every deployment left on the server, which ``serve`` runs without a read."""
+    from prefect.client.orchestration import get_client
+
+    from flows.sync import sync_bulk
+    from tasks.schedule.sync import _schedule_key, read_held
+
+    first = sync_bulk(seeded_database, settings)
+    models = held()
+    assert first.deployment_ids == {name: d.id for name, d in models.items()}
+
+    async def light() -> dict[str, Any]:
+        async with get_client() as client:
+            return {d.name: d for d in await read_held(client)}
+
+    read = run(light())
+    assert set(read) == set(models)
+    for name, model in models.items():
+        assert read[name].id == model.id
+        assert read[name].schedule_keys == tuple(sorted(_schedule_key(s) for s in model.schedules))
+        assert read[name].tags == tuple(sorted(model.tags))
+        assert read[name].parameters == model.parameters
+        assert read[name].paused == model.paused
+        assert read[name].parameter_openapi_schema == model.parameter_openapi_schema
+        assert read[name].description == model.description
+
+    again = sync_bulk(seeded_database, settings)
+    assert again.writes == 0 and again.deployment_ids == first.deployment_ids
