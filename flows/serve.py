@@ -7,9 +7,9 @@
   unscheduled, so we keep schedules active across stops (tested by starting and stopping twice).
 - The measure deployments are the ones sync registered: they are handed to the runner as
   ``RegisteredDeployment`` objects whose ``apply`` only returns the known id, so starting does not
-  re-register 2,100 deployments one by one. Deployments created later (a sync after a plan change) are
-  picked up every ``rescan_seconds`` (a read of the deployment list; Prefect's scheduler still decides
-  every run time).
+  re-register 2,100 deployments one by one, nor read them again (the sync's result names them all).
+  Deployments created later (a sync after a plan change) are picked up every ``rescan_seconds`` (a
+  read of the deployment list; Prefect's scheduler still decides every run time).
 - Housekeeping: the ``sync_deployments`` flow, served every day at 07:30 in ``Settings.timezone``
   (slug ``daily-sync``), so ledger edits and a newly published working-day calendar reach the
   schedules before the 09:00 checks without anyone running ``zhenggai sync``; the reminder ``sweep``
@@ -21,19 +21,18 @@
 
 Without ``PREFECT_API_URL`` the embedded default is used: a local Prefect server on SQLite (under
 ``PREFECT_HOME``) is started as a child process with its scheduler (scheduling a week ahead, at most
-10 runs a deployment: ``EMBEDDED_SCHEDULER``), and stopped on exit. With it, the
+10 runs a deployment: ``flows.local_server.EMBEDDED_SCHEDULER``), and stopped on exit. With it, the
 process serves against that server (e.g. a bureau's server on PostgreSQL). See docs/deploying.md.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import contextvars
 import os
 import signal
-import subprocess
 import sys
-import time
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -43,19 +42,29 @@ from prefect.deployments.runner import RunnerDeployment
 
 from flows import run_failed
 from flows.assess import assess_units
+from flows.local_server import (
+    LOCAL_CLIENT_RETRIES,
+    LOCAL_FIRST_SYNC_CONCURRENCY,
+    LocalServer,
+    SyncRecord,
+    configured_api_url,
+    forget_sync_record,
+    read_sync_record,
+    start_local_server,
+    write_sync_record,
+)
 from flows.notice import draft_deployment, notice_deployment
 from flows.notify import digest, sweep
 from flows.run_failed import tell_run_failed
-from flows.sync import BulkSync, apply_bulk, plan_bulk, sync_deployments
+from flows.sync import BulkSync, apply_bulk, fingerprint, plan_bulk, sync_deployments
 from models.db import get_database
-from models.errors import PortInUse
 from models.notifications import Policy
 from models.settings import get_settings
 from tasks.calendar.ledger import ledger_clock
 from tasks.notice.load import monthly_notice_rounds
 from tasks.schedule.deployments import ENTRYPOINT
 from tasks.schedule.deployments import housekeeping_schedules as wanted_housekeeping_schedules
-from tasks.schedule.sync import read_managed
+from tasks.schedule.sync import holds_exactly, read_held
 
 HOUSEKEEPING_SYNC_CRON = "30 7 * * *"
 
@@ -89,20 +98,22 @@ class RegisteredDeployment(RunnerDeployment):
         return self.deployment_id
 
 
-async def register_new(runner: Any, known: set[UUID]) -> int:
-    """Hand the runner every managed deployment it does not poll yet; return how many were added."""
+async def register_new(runner: Any, known: set[UUID], held: dict[str, UUID] | None = None) -> int:
+    """Hand the runner every managed deployment it does not poll yet (``held``: name → id as a sync just
+    left them, else read from the API); return how many were added."""
     from prefect.client.orchestration import get_client
 
-    async with get_client() as client:
-        held = await read_managed(client)
+    if held is None:
+        async with get_client() as client:
+            held = {deployment.name: deployment.id for deployment in await read_held(client)}
     added = 0
-    for deployment in held:
-        if deployment.id in known:
+    for name, deployment_id in held.items():
+        if deployment_id in known:
             continue
         await runner.aadd_deployment(
-            RegisteredDeployment(name=deployment.name, deployment_id=deployment.id, entrypoint=ENTRYPOINT)
+            RegisteredDeployment(name=name, deployment_id=deployment_id, entrypoint=ENTRYPOINT)
         )
-        known.add(deployment.id)
+        known.add(deployment_id)
         added += 1
     return added
 
@@ -119,8 +130,16 @@ async def _rescan(runner: Any, known: set[UUID], every: float) -> None:
             print(f"serve: now serving {added} more deployment(s)", flush=True)
 
 
-async def serve_async(*, rescan_seconds: float = 60.0, limit: int | None = None) -> None:
-    """Run the runner until stopped (SIGTERM or Ctrl-C); schedules stay active afterwards."""
+async def serve_async(
+    *,
+    rescan_seconds: float = 60.0,
+    limit: int | None = None,
+    synced: dict[str, UUID] | None = None,
+    afterwards: Callable[[], None] | None = None,
+) -> None:
+    """Run the runner until stopped (SIGTERM or Ctrl-C); schedules stay active afterwards. ``synced``:
+    the measure deployments a sync just left on the server (name → id), served without reading them;
+    ``afterwards`` runs once serving, in a thread of its own (the next rescan serves what it creates)."""
     from prefect import Flow
     from prefect.runner import Runner
     from prefect.schedules import Cron
@@ -171,7 +190,7 @@ async def serve_async(*, rescan_seconds: float = 60.0, limit: int | None = None)
     await runner.aadd_deployment(notice)
     await runner.aadd_deployment(await asyncio.to_thread(draft_deployment))
     known: set[UUID] = set()
-    count = await register_new(runner, known)
+    count = await register_new(runner, known, synced)
     print(
         f"serve: serving {count} measure deployment(s), the daily sync and sweep, the weekly digest, "
         "the weekly assessment "
@@ -179,6 +198,8 @@ async def serve_async(*, rescan_seconds: float = 60.0, limit: int | None = None)
         f"at most {limit if limit else 'unlimited'} flow run(s) at once",
         flush=True,
     )
+    if afterwards is not None:
+        start_in_background(afterwards)
     rescan = asyncio.create_task(_rescan(runner, known, rescan_seconds))
     try:
         await runner.start()
@@ -187,28 +208,20 @@ async def serve_async(*, rescan_seconds: float = 60.0, limit: int | None = None)
     print("serve: stopped; schedules left active", flush=True)
 
 
-def api_port(port: int | None = None) -> int:
-    """The local server's port: ``--port``, else ``PREFECT_SERVER_API_PORT`` (Prefect's own, default 4200)."""
-    if port is not None:
-        return port
-    from prefect.settings import PREFECT_SERVER_API_PORT
+def start_in_background(work: Callable[[], None]) -> threading.Thread:
+    """``work`` in a daemon thread with this context's Prefect settings: stopping serve does not wait for
+    it, and a failure is one line on stderr (the next start syncs in full: no record was written)."""
+    context = contextvars.copy_context()
 
-    return int(PREFECT_SERVER_API_PORT.value())
-
-
-def check_port_free(host: str, port: int) -> None:
-    """Refuse a taken port: a server already there would otherwise be used silently (``PortInUse``)."""
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    def run() -> None:
         try:
-            probe.bind((host, port))
-        except OSError as error:
-            raise PortInUse(
-                f"port {port} on {host} is in use ({error.strerror}): another Prefect server or program "
-                f"holds it. Stop it, choose another port (zhenggai serve --port 4300, or "
-                "PREFECT_SERVER_API_PORT), or serve against it with PREFECT_API_URL=http://HOST:PORT/api"
-            ) from None
+            context.run(work)
+        except Exception as error:
+            print(f"serve: background sync failed: {error}", file=sys.stderr, flush=True)
+
+    thread = threading.Thread(target=run, name="zhenggai-sync", daemon=True)
+    thread.start()
+    return thread
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
@@ -225,151 +238,59 @@ def stop_on_signals() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Linux: the child server gets SIGTERM when serve dies, even by SIGKILL (no orphan server)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-# The local server's scheduler: Prefect's defaults write up to 100 runs, 100 days ahead, for every
-# deployment (tens of thousands of runs for a city's 2,100 measures, on SQLite, while the first sync creates
-# them). ``serve``'s runner needs only the next few: a week ahead, at most 10 a deployment (the scheduler
-# tops them up every minute). Only for the server serve starts itself, and only where not set already.
-EMBEDDED_SCHEDULER = {
-    "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS": "10",
-    "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_SCHEDULED_TIME": "P7D",  # ISO 8601: Prefect refuses bare seconds
-}
-
-
-# Prefect backs off 2**n seconds between tries: 8 tries wait about 8.5 minutes in all before giving up
-# (5: one minute; the city's measured first start ran with 12, whose last waits would be over an hour).
-LOCAL_CLIENT_RETRIES = 8
-
-
-def _server_env(*, scheduler: bool = True) -> dict[str, str]:
-    env = {**EMBEDDED_SCHEDULER, **os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    if not scheduler:
-        env["PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED"] = "false"
-    return env
-
-
-def _start_server(port: int, *, scheduler: bool = True) -> subprocess.Popen[bytes]:
-    """``prefect server start`` in its own process group (stopped as a whole), signals held meanwhile."""
-    blocked = {signal.SIGTERM, signal.SIGINT}
-    signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=_server_env(scheduler=scheduler),
-            start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-        )
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
-
-
-def _stop_server(process: subprocess.Popen[bytes]) -> None:
-    """TERM the server's process group, then KILL what is left after 20 s."""
-    for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 10.0)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            process.wait(timeout=wait)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    with contextlib.suppress(ProcessLookupError):  # the group's other members (the server's workers)
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-
-
 @contextmanager
 def prefect_api(
     port: int | None = None,
     *,
     meanwhile: Callable[[], object] | None = None,
     unscheduled: Callable[[], object] | None = None,
+    started: LocalServer | None = None,
 ) -> Iterator[str]:
-    """The Prefect API to serve against: ``PREFECT_API_URL`` if set, else a local server started here.
+    """The Prefect API to serve against: ``PREFECT_API_URL`` if set, else a local server started here
+    (or ``started`` already, by ``start_local_server``: ``zhenggai serve`` starts it before its imports).
 
     ``meanwhile`` runs before the API is used: while the local server starts (it takes seconds, and the
     machine has a second core). ``unscheduled`` (the first sync) runs first against the API; when the
-    local server starts on an empty PREFECT_HOME it runs with the server's scheduler off, and the server
-    is then restarted with it (on SQLite the scheduler writing runs for each new deployment while 2,100
-    are created makes the creates wait on its locks). A server we did not start is never touched.
+    local server starts on an empty PREFECT_HOME it runs with the server's services off, and the server
+    is then restarted with them (on SQLite the scheduler writing runs for each new deployment, and the
+    event persister writing each create's event, make the 2,100 creates wait on its one writer). A server
+    we did not start is never touched.
 
     The local server is stopped on every way out: return, error, Ctrl-C or SIGTERM (during start-up
     included; see ``stop_on_signals``), and on Linux when this process is killed outright.
     """
     from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
-    configured = PREFECT_API_URL.value()
-    if configured:
+    configured = configured_api_url()
+    if configured and started is None:
         for step in (meanwhile, unscheduled):
             if step is not None:
                 step()
-        yield str(configured)
+        yield configured
         return
-    port = api_port(port)
-    check_port_free("127.0.0.1", port)
-    url = f"http://127.0.0.1:{port}/api"
-    first = unscheduled is not None and local_server_is_new()
-    process = _start_server(port, scheduler=not first)
+    server = started or start_local_server(port, first_sync=unscheduled is not None)
     try:
-        print(f"serve: starting a local Prefect server on port {port} (pid {process.pid})", flush=True)
+        print(
+            f"serve: starting a local Prefect server on port {server.port} (pid {server.process.pid})",
+            flush=True,
+        )
         if meanwhile is not None:
             meanwhile()
-        _wait_healthy(url, process)
+        server.wait_healthy()
         # A busy SQLite server answers 503 (SQLITE_BUSY) and the client retries it: give our own server,
         # with one writer for the creates, its events and the runner, more tries than Prefect's 5 (a
         # first sync of the city ran out of them at load 10; docs/benchmarks.md).
         retries = max(int(PREFECT_CLIENT_MAX_RETRIES.value()), LOCAL_CLIENT_RETRIES)
-        with temporary_settings({PREFECT_API_URL: url, PREFECT_CLIENT_MAX_RETRIES: retries}):
-            os.environ["PREFECT_API_URL"] = url  # flow-run subprocesses inherit it
+        with temporary_settings({PREFECT_API_URL: server.url, PREFECT_CLIENT_MAX_RETRIES: retries}):
+            os.environ["PREFECT_API_URL"] = server.url  # flow-run subprocesses inherit it
             if unscheduled is not None:
                 unscheduled()
-            if first:
-                print("serve: first sync done; restarting the local server with its scheduler", flush=True)
-                _stop_server(process)
-                process = _start_server(port, scheduler=True)
-                _wait_healthy(url, process)
-            yield url
+            if server.new:
+                print("serve: first sync done; restarting the local server with its services", flush=True)
+                server.restart()
+            yield server.url
     finally:
-        _stop_server(process)
-
-
-def local_server_is_new() -> bool:
-    """Whether the local server's SQLite database does not exist yet (an empty PREFECT_HOME)."""
-    from prefect.settings import get_current_settings
-
-    url = get_current_settings().server.database.connection_url
-    text = url.get_secret_value() if url is not None else ""
-    if not text.startswith("sqlite"):
-        return False  # a server database elsewhere (PostgreSQL): not ours to judge
-    path = text.split("///", 1)[-1]
-    return path != ":memory:" and not os.path.exists(path)
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the local Prefect server exited with code {process.returncode}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"the local Prefect server did not answer at {url} within {timeout:.0f} s")
+        server.stop()
 
 
 def serve_all(
@@ -378,30 +299,85 @@ def serve_all(
     rescan_seconds: float = 60.0,
     port: int | None = None,
     limit: int | None = None,
+    started: LocalServer | None = None,
 ) -> None:
-    """``zhenggai serve``: sync, then serve until stopped (SIGTERM or Ctrl-C, at any moment)."""
+    """``zhenggai serve``: sync, then serve until stopped (SIGTERM or Ctrl-C, at any moment).
+
+    ``started``: the local server ``start_local_server`` started already (stopped here on every way out).
+    Against the local server, a restart with nothing changed since serve's last complete sync (the same
+    fingerprint, and the server holds exactly the deployments that sync left: ``holds_exactly``) serves
+    at once and runs the full comparison right after, in the background."""
     settings = get_settings()
     limit = limit if limit is not None else settings.flow_run_limit
     planned: list[BulkSync] = []
+    synced: dict[str, UUID] = {}
+    deferred: list[Callable[[], None]] = []
+
+    local = started is not None or configured_api_url() is None
+    concurrency = LOCAL_FIRST_SYNC_CONCURRENCY if local else 4
 
     def plan() -> None:  # the ledger's side of the first sync, while the local server starts
         if sync_first:
-            planned.append(plan_bulk())
+            planned.append(plan_bulk(concurrency=concurrency))
 
-    def first_sync() -> None:
-        result = apply_bulk(planned[0])
+    def full_sync(plan: BulkSync) -> None:
+        if local:
+            forget_sync_record()
+        result = apply_bulk(plan)
+        if local:
+            write_sync_record(SyncRecord(fingerprint(plan), dict(result.deployment_ids)))
+        synced.update(result.deployment_ids)
         print(f"serve: sync: {result.summary()} ({result.unchanged} unchanged)", flush=True)
         for line in result.warnings():
             print(f"serve: warning: {line}", flush=True)
 
+    def first_sync() -> None:
+        plan = planned[0]
+        held = unchanged_since_last_sync(plan) if local else None
+        if held is None:
+            full_sync(plan)
+            return
+        synced.update(held)
+        print(
+            f"serve: sync: nothing changed since the last sync ({len(held)} deployments held); "
+            "comparing them in full once serving",
+            flush=True,
+        )
+        deferred.append(lambda: full_sync(plan))
+
     try:
         with (
             stop_on_signals(),
-            prefect_api(port, meanwhile=plan, unscheduled=first_sync if sync_first else None) as url,
+            prefect_api(
+                port, meanwhile=plan, unscheduled=first_sync if sync_first else None, started=started
+            ) as url,
         ):
             print(f"serve: Prefect API at {url}", flush=True)
             print(f"serve: Prefect UI at {url.removesuffix('/api')}", flush=True)
             print(f"serve: in another shell: export PREFECT_API_URL={url}", flush=True)
-            asyncio.run(serve_async(rescan_seconds=rescan_seconds, limit=limit or None))
+            asyncio.run(
+                serve_async(
+                    rescan_seconds=rescan_seconds,
+                    limit=limit or None,
+                    synced=synced if sync_first else None,
+                    afterwards=deferred[0] if deferred else None,
+                )
+            )
     except KeyboardInterrupt:
         print("serve: stopped; schedules left active", flush=True)
+
+
+def unchanged_since_last_sync(plan: BulkSync) -> dict[str, UUID] | None:
+    """The deployments serve's last complete sync left on the local server (name → id) when ``plan`` is
+    the same (its fingerprint) and the server holds exactly those (two counts); None: sync in full."""
+    from prefect.client.orchestration import get_client
+
+    record = read_sync_record()
+    if record is None or record.fingerprint != fingerprint(plan):
+        return None
+
+    async def check() -> bool:
+        async with get_client() as client:
+            return await holds_exactly(client, record.deployments.values(), round_code=plan.round_code)
+
+    return record.deployments if asyncio.run(check()) else None

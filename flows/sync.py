@@ -135,6 +135,32 @@ class BulkSync:
     concurrency: int
 
 
+def fingerprint(plan: BulkSync) -> str:
+    """A digest of everything a sync of ``plan`` makes the server hold (the wanted deployments, the skipped
+    measures, the housekeeping schedules, the pool, the schemas and the failed-run alert, this release's
+    and Prefect's versions): an equal digest, and a sync would find nothing to write on a server that
+    still holds what the last one left."""
+    import hashlib
+    from importlib.metadata import version
+
+    text = repr(
+        (
+            plan.wanted,
+            sorted(plan.skipped.items()),
+            sorted(plan.housekeeping.items()),
+            plan.work_pool,
+            plan.leave_pool,
+            plan.round_code,
+            parameter_schema(),
+            alert_schema(),
+            run_failed_alert(),
+            version("zhenggai"),
+            version("prefect"),
+        )
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def plan_bulk(
     database: Database | None = None,
     settings: Settings | None = None,

@@ -39,6 +39,14 @@ def serve(
 
     database()  # no ledger, or a database that does not answer: one line, before any Prefect server starts
     need_prefect("serve", local_server=False)  # without PREFECT_API_URL serve starts its own and says so
-    from flows.serve import serve_all
+    from flows.local_server import configured_api_url, start_local_server
 
-    serve_all(sync_first=sync_first, rescan_seconds=rescan_seconds, port=port, limit=limit)
+    # The local server starts before the flows are imported: its start-up runs on the other core meanwhile.
+    started = None if configured_api_url() else start_local_server(port, first_sync=sync_first)
+    try:
+        from flows.serve import serve_all
+    except BaseException:
+        if started is not None:
+            started.stop()
+        raise
+    serve_all(sync_first=sync_first, rescan_seconds=rescan_seconds, port=port, limit=limit, started=started)

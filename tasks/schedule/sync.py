@@ -3,17 +3,20 @@
 The bulk path (``reconcile``) reads every managed deployment once, compares what the server holds with what
 the ledger wants (read back, never trusting what was sent), and writes only the differences, with a few
 concurrent requests on one async client and the parameter schema computed once by the caller. A sync
-with no ledger change makes no API write. The naive one-by-one ``to_deployment(...).apply()`` path it is
+with no ledger change makes no API write. What the server holds is compared from the API's JSON
+(``HeldDeployment``): Prefect's response models parse every RRULE set again on the way in, seconds of CPU
+for a city's 2,100 deployments on each sync and each ``serve`` start. The naive one-by-one ``to_deployment(...).apply()`` path it is
 measured against lives in ``bench/baselines.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from tasks.schedule.deployments import (
     CLOSED_TAG,
@@ -49,6 +52,9 @@ class SyncResult:
     writes: int = 0
     # What the failed-run alert needed (deployment created, automation created or replaced); empty: nothing.
     alert: list[str] = field(default_factory=list)
+    # Every managed deployment the server holds after the sync, name → id (``serve`` hands them to its
+    # runner without reading them all again).
+    deployment_ids: dict[str, UUID] = field(default_factory=dict)
 
     def summary(self) -> str:
         return (
@@ -69,6 +75,66 @@ class SyncResult:
         return lines
 
 
+@dataclass(frozen=True)
+class HeldSchedule:
+    """One schedule of a held deployment: its slug and id."""
+
+    slug: str | None
+    id: UUID
+
+
+@dataclass(frozen=True)
+class HeldDeployment:
+    """A managed deployment as the server holds it: the fields sync compares, from the API's JSON."""
+
+    id: UUID
+    name: str
+    description: str
+    tags: tuple[str, ...]
+    parameters: dict[str, Any]
+    schedule_keys: tuple[tuple[Any, ...], ...]  # as ``WantedSchedule.key`` gives them, sorted
+    schedules: tuple[HeldSchedule, ...]  # each schedule's slug and id (to delete those no longer wanted)
+    entrypoint: str | None
+    path: str | None
+    pull_steps: Any
+    work_pool_name: str | None
+    parameter_openapi_schema: dict[str, Any]
+    paused: bool
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HeldDeployment:
+        return cls(
+            id=UUID(str(data["id"])),
+            name=data["name"],
+            description=data.get("description") or "",
+            tags=tuple(sorted(data.get("tags") or [])),
+            parameters=dict(data.get("parameters") or {}),
+            schedule_keys=tuple(sorted(_json_schedule_key(s) for s in data.get("schedules") or [])),
+            schedules=tuple(
+                HeldSchedule(slug=s.get("slug"), id=UUID(str(s["id"]))) for s in data.get("schedules") or []
+            ),
+            entrypoint=data.get("entrypoint"),
+            path=data.get("path"),
+            pull_steps=data.get("pull_steps"),
+            work_pool_name=data.get("work_pool_name") or None,
+            parameter_openapi_schema=dict(data.get("parameter_openapi_schema") or {}),
+            paused=bool(data.get("paused")),
+        )
+
+
+def _json_schedule_key(schedule: dict[str, Any]) -> tuple[Any, ...]:
+    """``_schedule_key`` of a schedule in the API's JSON (the same tuple for the same schedule)."""
+    inner = schedule.get("schedule") or {}
+    if "cron" in inner:
+        kind, value = "cron", inner["cron"]
+    elif "rrule" in inner:
+        kind, value = "rrule", inner["rrule"]
+    else:
+        kind, value = "other", str(sorted(inner.items()))
+    params = tuple(sorted((schedule.get("parameters") or {}).items()))
+    return (schedule.get("slug"), kind, value, inner.get("timezone"), bool(schedule.get("active")), params)
+
+
 def _schedule_key(schedule: Any) -> tuple[Any, ...]:
     inner = schedule.schedule
     if hasattr(inner, "cron"):
@@ -82,7 +148,7 @@ def _schedule_key(schedule: Any) -> tuple[Any, ...]:
 
 
 def differences(
-    held: DeploymentResponse,
+    held: HeldDeployment,
     want: WantedDeployment,
     *,
     schema: dict[str, Any],
@@ -97,23 +163,22 @@ def differences(
     open measure is not resumed (see ``paused_by_hand``).
     """
     diff = []
-    if (held.description or "") != want.description:
+    if held.description != want.description:
         diff.append("description")
-    if sorted(held.tags or []) != list(want.tags):
+    if list(held.tags) != list(want.tags):
         diff.append("tags")
-    if dict(held.parameters or {}) != want.parameters:
+    if held.parameters != want.parameters:
         diff.append("parameters")
-    if sorted(_schedule_key(s) for s in held.schedules) != sorted(s.key() for s in want.schedules):
+    if list(held.schedule_keys) != sorted(s.key() for s in want.schedules):
         diff.append("schedules")
     if held.entrypoint != ENTRYPOINT or held.path or held.pull_steps:
         # Registered by an older release or from another checkout: repoint it to the flow's module path.
         diff.append("entrypoint")
-    held_pool = held.work_pool_name or None
-    if held_pool != work_pool and (work_pool is not None or leave_pool):
+    if held.work_pool_name != work_pool and (work_pool is not None or leave_pool):
         diff.append("work_pool")
-    if dict(held.parameter_openapi_schema or {}) != schema:
+    if held.parameter_openapi_schema != schema:
         diff.append("parameter_schema")
-    if bool(held.paused) != want.paused and not paused_by_hand(held, want):
+    if held.paused != want.paused and not paused_by_hand(held, want):
         diff.append("paused")
     return diff
 
@@ -128,7 +193,7 @@ def unwanted_schedules(held: Sequence[Any], wanted: Iterable[WantedSchedule]) ->
 
 async def write_update(
     client: PrefectClient,
-    current: DeploymentResponse,
+    current: HeldDeployment,
     change: DeploymentUpdate,
     schedules: Sequence[WantedSchedule] | None,
 ) -> None:
@@ -138,10 +203,10 @@ async def write_update(
         await client.delete_deployment_schedule(current.id, stale.id)
 
 
-def paused_by_hand(held: DeploymentResponse, want: WantedDeployment) -> bool:
+def paused_by_hand(held: HeldDeployment, want: WantedDeployment) -> bool:
     """The server holds the deployment paused, the measure is open, and sync did not pause it (销号 adds
     ``CLOSED_TAG`` when it pauses): someone paused it by hand; sync reports it instead of resuming it."""
-    return bool(held.paused) and not want.paused and CLOSED_TAG not in (held.tags or [])
+    return held.paused and not want.paused and CLOSED_TAG not in held.tags
 
 
 @lru_cache(maxsize=4096)
@@ -193,7 +258,42 @@ def update_for(
 
 
 async def read_managed(client: PrefectClient, *, round_code: str | None = None) -> list[DeploymentResponse]:
-    """Every deployment sync manages (flow ``check_measure``, tag ``zhenggai``), page by page."""
+    """Every deployment sync manages (flow ``check_measure``, tag ``zhenggai``), page by page, as Prefect's
+    response models (every field; ``read_held`` is the cheaper read sync itself uses)."""
+    from prefect.client.schemas.responses import DeploymentResponse
+
+    return [
+        DeploymentResponse.model_validate(data)
+        for data in await _read_managed_json(client, round_code=round_code)
+    ]
+
+
+async def read_held(client: PrefectClient, *, round_code: str | None = None) -> list[HeldDeployment]:
+    """Every deployment sync manages, with the fields it compares, without Prefect's response models."""
+    return [
+        HeldDeployment.from_json(data) for data in await _read_managed_json(client, round_code=round_code)
+    ]
+
+
+async def holds_exactly(
+    client: PrefectClient, ids: Collection[UUID], *, round_code: str | None = None
+) -> bool:
+    """Whether the managed deployments on the server are exactly ``ids``: two counts, nothing read (a
+    server reset, a deployment deleted or created since, and the counts differ)."""
+    from prefect.client.schemas.filters import DeploymentFilterId
+
+    flows, deployments = _managed_filters(round_code)
+    counts = []
+    for extra in ({}, {"id": DeploymentFilterId(any_=list(ids)).model_dump(mode="json")}):
+        body = {"flows": flows, "deployments": {**deployments, **extra}}
+        response = await client.request("POST", "/deployments/count", json=body)
+        response.raise_for_status()
+        counts.append(int(response.json()))
+    return counts == [len(ids), len(ids)]
+
+
+def _managed_filters(round_code: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The flow and deployment filters (as JSON) of the deployments sync manages."""
     from prefect.client.schemas.filters import (
         DeploymentFilter,
         DeploymentFilterTags,
@@ -202,15 +302,21 @@ async def read_managed(client: PrefectClient, *, round_code: str | None = None) 
     )
 
     tags = [MANAGED_TAG] + ([f"round:{round_code}"] if round_code else [])
-    found: list[DeploymentResponse] = []
+    flows = FlowFilter(name=FlowFilterName(any_=[FLOW_NAME])).model_dump(mode="json")
+    return flows, DeploymentFilter(tags=DeploymentFilterTags(all_=tags)).model_dump(mode="json")
+
+
+async def _read_managed_json(client: PrefectClient, *, round_code: str | None) -> list[dict[str, Any]]:
+    """The managed deployments (flow ``check_measure``, tag ``zhenggai``) as the API's JSON, page by page:
+    the body ``PrefectClient.read_deployments`` sends."""
+    flows, deployments = _managed_filters(round_code)
+    found: list[dict[str, Any]] = []
     offset = 0
     while True:
-        page = await client.read_deployments(
-            flow_filter=FlowFilter(name=FlowFilterName(any_=[FLOW_NAME])),
-            deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=tags)),
-            limit=PAGE,
-            offset=offset,
-        )
+        body = {"flows": flows, "deployments": deployments, "limit": PAGE, "offset": offset, "sort": None}
+        response = await client.request("POST", "/deployments/filter", json=body)
+        response.raise_for_status()
+        page = response.json()
         found.extend(page)
         if len(page) < PAGE:
             return found
@@ -297,7 +403,7 @@ async def reconcile(
 
     result = SyncResult(skipped=dict(skipped or {}))
     wanted_list = list(wanted)
-    held = {d.name: d for d in await read_managed(client, round_code=round_code)}
+    held = {d.name: d for d in await read_held(client, round_code=round_code)}
     flow_id = None
     if any(w.name not in held for w in wanted_list):
         flow_id = await _flow_id(client, result)
@@ -306,7 +412,7 @@ async def reconcile(
     async def create(want: WantedDeployment) -> None:
         assert flow_id is not None
         async with gate:
-            await client.create_deployment(
+            result.deployment_ids[want.name] = await client.create_deployment(
                 flow_id=flow_id,
                 name=want.name,
                 description=want.description,
@@ -327,7 +433,7 @@ async def reconcile(
         result.writes += 1
         result.created.append(want.name)
 
-    async def update(current: DeploymentResponse, want: WantedDeployment, diff: list[str]) -> None:
+    async def update(current: HeldDeployment, want: WantedDeployment, diff: list[str]) -> None:
         change = update_for(want, diff, parameter_schema=parameter_schema, work_pool=work_pool)
         async with gate:
             await write_update(client, current, change, want.schedules if "schedules" in diff else None)
@@ -337,7 +443,7 @@ async def reconcile(
         else:
             result.updated.append(want.name)
 
-    async def remove(current: DeploymentResponse) -> None:
+    async def remove(current: HeldDeployment) -> None:
         async with gate:
             await client.delete_deployment(current.id)
         result.writes += 1
@@ -351,6 +457,7 @@ async def reconcile(
         if current is None:
             jobs.append(create(want))
             continue
+        result.deployment_ids[want.name] = current.id
         if paused_by_hand(current, want):
             result.held_paused.append(want.name)
         diff = differences(current, want, schema=parameter_schema, work_pool=work_pool, leave_pool=leave_pool)
@@ -359,6 +466,8 @@ async def reconcile(
         else:
             result.unchanged += 1
     jobs.extend(remove(current) for name, current in held.items() if name not in names)
+    # skipped measures keep their deployments, which serve still runs
+    result.deployment_ids.update((name, held[name].id) for name in result.skipped if name in held)
     await asyncio.gather(*jobs)
     for names_list in (result.created, result.updated, result.paused, result.removed, result.held_paused):
         names_list.sort()

@@ -89,7 +89,8 @@ def test_sync_bench_runs_against_a_prefect_api(tmp_path: Path) -> None:
 def test_serve_bench_starts_restarts_and_measures_the_idle_embedded_default(tmp_path: Path) -> None:
     from bench import bench_serve
 
-    figures = values(bench_serve.run(seed=5, scale=SCALE, workdir=tmp_path, idle=2, timeout=300))
+    home = tmp_path / "serve-home"
+    figures = values(bench_serve.run(seed=5, scale=SCALE, workdir=tmp_path, idle=2, timeout=300, home=home))
     assert set(figures) == {
         "serve, first start (embedded server, empty PREFECT_HOME)",
         "serve, restart (same PREFECT_HOME)",
@@ -99,11 +100,16 @@ def test_serve_bench_starts_restarts_and_measures_the_idle_embedded_default(tmp_
     assert figures["serve idle memory (serve + local server)"] > 0  # type: ignore[operator]
     first = (tmp_path / "serve-first.log").read_text(encoding="utf-8")
     assert "21 created" in first  # the first sync made every measure's deployment
-    # on an empty PREFECT_HOME with the local server's scheduler off, which it then gets back
-    assert first.index("serve: sync:") < first.index("restarting the local server with its scheduler")
+    # on an empty PREFECT_HOME with the local server's services off, which it then gets back
+    assert first.index("serve: sync:") < first.index("restarting the local server with its services")
     again = (tmp_path / "serve-restart.log").read_text(encoding="utf-8")
     assert "21 unchanged" in again
-    assert "restarting the local server" not in again  # its database exists: one start, scheduler on
+    assert "restarting the local server" not in again  # its database exists: one start, services on
+
+    # the same home again: its server is synced already, so only the restart is measured
+    restarted = values(bench_serve.run(seed=5, scale=SCALE, workdir=tmp_path, idle=1, timeout=300, home=home))
+    assert "serve, first start (embedded server, empty PREFECT_HOME)" not in restarted
+    assert "serve, restart (same PREFECT_HOME)" in restarted
 
 
 @pytest.mark.parametrize("processes", [1, 2])

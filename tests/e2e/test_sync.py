@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -420,3 +421,78 @@ def test_a_schedule_the_ledger_no_longer_wants_leaves_the_server(
     assert sync_bulk(seeded_database, settings).updated == ["XH-03-3"]
     assert [s.slug for s in held()["XH-03-3"].schedules] == ["cadence"]
     assert sync_bulk(seeded_database, settings).summary() == "0 created, 0 updated, 0 paused, 0 removed"
+
+
+@pytest.mark.usefixtures("clean_server")
+def test_sync_reads_the_server_as_prefect_does_and_names_every_deployment_it_leaves(
+    seeded_database: Database, settings: Settings
+) -> None:
+    """Sync compares the API's JSON (``HeldDeployment``), not Prefect's models: the same fields either
+    way; and its result names every deployment left on the server, which ``serve`` runs without a read."""
+    from prefect.client.orchestration import get_client
+
+    from flows.sync import sync_bulk
+    from tasks.schedule.sync import _schedule_key, read_held
+
+    first = sync_bulk(seeded_database, settings)
+    models = held()
+    assert first.deployment_ids == {name: d.id for name, d in models.items()}
+
+    async def light() -> dict[str, Any]:
+        async with get_client() as client:
+            return {d.name: d for d in await read_held(client)}
+
+    read = run(light())
+    assert set(read) == set(models)
+    for name, model in models.items():
+        assert read[name].id == model.id
+        assert read[name].schedule_keys == tuple(sorted(_schedule_key(s) for s in model.schedules))
+        assert read[name].tags == tuple(sorted(model.tags))
+        assert read[name].parameters == model.parameters
+        assert read[name].paused == model.paused
+        assert read[name].parameter_openapi_schema == model.parameter_openapi_schema
+        assert read[name].description == model.description
+
+    again = sync_bulk(seeded_database, settings)
+    assert again.writes == 0 and again.deployment_ids == first.deployment_ids
+
+
+@pytest.mark.usefixtures("clean_server")
+def test_a_restart_trusts_the_last_sync_only_while_the_server_holds_what_it_left(
+    seeded_database: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """``serve``'s restart shortcut: the same plan and the same deployments on the server (two counts);
+    a deleted deployment, a ledger change, or no record at all (a new PREFECT_HOME) mean a full sync."""
+    from prefect.settings import PREFECT_HOME, temporary_settings
+
+    from flows.local_server import SyncRecord, forget_sync_record, write_sync_record
+    from flows.serve import unchanged_since_last_sync
+    from flows.sync import apply_bulk, fingerprint, plan_bulk
+
+    with temporary_settings({PREFECT_HOME: str(tmp_path / "prefect-home")}):
+        plan = plan_bulk(seeded_database, settings)
+        assert unchanged_since_last_sync(plan) is None  # no record yet
+        result = apply_bulk(plan)
+        write_sync_record(SyncRecord(fingerprint(plan), dict(result.deployment_ids)))
+
+        assert unchanged_since_last_sync(plan_bulk(seeded_database, settings)) == result.deployment_ids
+
+        with seeded_database.unit_of_work() as session:
+            session.scalars(select(Measure).where(Measure.code == "XH-05-2")).one().cadence = "每周五下午3点"
+            session.commit()
+        changed = plan_bulk(seeded_database, settings)
+        assert fingerprint(changed) != fingerprint(plan)
+        assert unchanged_since_last_sync(changed) is None
+
+        run(_delete_measure("XH-07-1"))
+        assert unchanged_since_last_sync(plan) is None  # the same plan, but the server lost one
+
+        forget_sync_record()
+        assert unchanged_since_last_sync(plan) is None
+
+
+async def _delete_measure(name: str) -> None:
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:
+        await client.delete_deployment((await _held())[name].id)

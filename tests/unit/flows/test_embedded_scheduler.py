@@ -1,4 +1,5 @@
-"""The local server ``serve`` starts schedules a week ahead, unless the operator configured its scheduler."""
+"""The local server ``serve`` starts schedules a week ahead, unless the operator configured its scheduler;
+a first sync runs against it with its services off and few creates in flight."""
 
 from __future__ import annotations
 
@@ -6,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from flows.serve import EMBEDDED_SCHEDULER, _server_env, local_server_is_new
+from flows.local_server import (
+    EMBEDDED_SCHEDULER,
+    LOCAL_FIRST_SYNC_CONCURRENCY,
+    _server_command,
+    _server_env,
+    local_server_is_new,
+)
 
 
 def test_the_embedded_server_schedules_a_week_ahead_at_most_ten_runs(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -20,11 +27,11 @@ def test_the_embedded_server_schedules_a_week_ahead_at_most_ten_runs(monkeypatch
     assert env["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
 
 
-def test_the_first_sync_runs_with_the_scheduler_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED", raising=False)
-
-    assert _server_env(scheduler=False)["PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED"] == "false"
-    assert "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED" not in _server_env()
+def test_the_first_sync_runs_with_the_services_off() -> None:
+    assert _server_command(4300, services=False)[-1] == "--no-services"
+    assert "--no-services" not in _server_command(4300)
+    assert _server_command(4300)[-4:] == ["--host", "127.0.0.1", "--port", "4300"]
+    assert 1 <= LOCAL_FIRST_SYNC_CONCURRENCY < 4  # fewer than against a shared server
 
 
 def test_a_local_server_is_new_until_its_database_exists(tmp_path: Path) -> None:
