@@ -7,8 +7,9 @@ process, doing their real work on a copy of the loaded ledger (the state judged 
 measure's event and artifact, its reminders planned and sent through Apprise to the loopback receiver
 ``bench/receiver.py``, 督办单 files written).
 
-For each mode, on a Prefect server of the bench's own (SQLite in a temporary PREFECT_HOME, its scheduler
-off so that the runs of that minute are the only ones):
+For each mode, on a Prefect server of the bench's own (PREFECT_HOME in a temporary directory, a scratch
+PostgreSQL database when 127.0.0.1:5432 answers, else SQLite: ``--prefect-db``; its scheduler off so that
+the runs of that minute are the only ones):
 
 1. the clock: every process the bench starts sees 2025-12-01 08:59 (Asia/Shanghai) at the start, and
    ticking (``bench/clock/sitecustomize.py``, time-machine), so the runs are not stale and send in
@@ -53,7 +54,17 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.common import ROOT, Results, common_arguments, ensure_city, free_port, receiver, sqlite_url
+from bench.common import (
+    ROOT,
+    Results,
+    common_arguments,
+    ensure_city,
+    free_port,
+    postgres_available,
+    receiver,
+    scratch_postgres,
+    sqlite_url,
+)
 
 TARGET_DRAIN_S = 15 * 60.0
 TARGET_MEMORY_MB = 4000.0
@@ -307,11 +318,13 @@ class Burst:
 
     mode: str
     limit: int
+    prefect_db: str = "sqlite"
     runs: int = 0
     triggers: Counter[str] = field(default_factory=Counter)
     setup_s: float = 0.0
     ready_late_s: float = 0.0  # the executor was ready this long after 09:00 (0: before)
     drained_s: float | None = None
+    waited_s: float = 0.0
     states: Counter[str] = field(default_factory=Counter)
     machine_baseline_mb: float = 0.0
     machine_peak_mb: float = 0.0
@@ -322,10 +335,48 @@ class Burst:
 
 
 def run_mode(
-    mode: str, *, ledger: Path, workdir: Path, limit: int, timeout: float, rx: Any, keep: bool = False
+    mode: str,
+    *,
+    ledger: Path,
+    workdir: Path,
+    limit: int,
+    timeout: float,
+    rx: Any,
+    prefect_db: str = "auto",
+    keep: bool = False,
 ) -> Burst:
     """One burst: server, sync, the minute's runs, the executor, then wait and watch until drained."""
-    result = Burst(mode, limit)
+    if prefect_db == "auto":
+        prefect_db = "postgres" if postgres_available() is None else "sqlite"
+    with contextlib.ExitStack() as stack:
+        server_url = None
+        if prefect_db == "postgres":
+            scratch = stack.enter_context(scratch_postgres("zg_bench_burst"))
+            server_url = "postgresql+asyncpg://" + scratch.split("://", 1)[1]
+        return _run_mode(
+            mode,
+            ledger=ledger,
+            workdir=workdir,
+            limit=limit,
+            timeout=timeout,
+            rx=rx,
+            server_url=server_url,
+            keep=keep,
+        )
+
+
+def _run_mode(
+    mode: str,
+    *,
+    ledger: Path,
+    workdir: Path,
+    limit: int,
+    timeout: float,
+    rx: Any,
+    server_url: str | None,
+    keep: bool,
+) -> Burst:
+    result = Burst(mode, limit, prefect_db="postgres" if server_url else "sqlite")
     home = Path(tempfile.mkdtemp(prefix=f"zhenggai-bench-burst-{mode}-"))
     logs = workdir / f"burst-{mode}"
     shutil.rmtree(logs, ignore_errors=True)
@@ -337,14 +388,18 @@ def run_mode(
     api = f"http://127.0.0.1:{port}/api"
     python = sys.executable
     prefect = str(Path(python).parent / "prefect")
+    server_env = {**env, "PREFECT_SERVER_DATABASE_CONNECTION_URL": server_url} if server_url else env
     server = Child(
-        [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, logs / "server.log"
+        [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        server_env,
+        logs / "server.log",
     )
     executor: Child | None = None
     sampler: Sampler | None = None
     try:
         _wait_healthy(api, server)
-        client_env = {**env, "PREFECT_API_URL": api}
+        # a busy SQLite server answers 503: as many tries as serve gives its own (flows.serve)
+        client_env = {**env, "PREFECT_API_URL": api, "PREFECT_CLIENT_MAX_RETRIES": "8"}
         if mode == "worker":
             client_env["ZHENGGAI_WORK_POOL"] = POOL
             run_command(
@@ -400,6 +455,7 @@ def run_mode(
             if executor.process.poll() is not None:
                 raise RuntimeError(f"{mode} exited {executor.process.returncode}:\n{executor.text()[-3000:]}")
             time.sleep(2)
+        result.waited_s = time.time() - start
         result.load = " ".join(f"{x:.1f}" for x in os.getloadavg())
         runs = read_runs(api)
         result.states = Counter(run["state_name"] or run["state_type"] for run in runs)
@@ -433,6 +489,7 @@ def run(
     modes: tuple[str, ...] = MODES,
     limit: int | None = None,
     timeout: float = 1800.0,
+    prefect_db: str = "auto",
 ) -> Results:
     results = Results("burst")
     if limit is None:
@@ -443,14 +500,26 @@ def run(
     with receiver(city.info.receiver_port, delay=0.1) as rx:
         for mode in modes:
             ledger = city.scratch_copy(f"burst-{mode}")
-            burst = run_mode(mode, ledger=ledger, workdir=workdir, limit=limit, timeout=timeout, rx=rx)
+            burst = run_mode(
+                mode,
+                ledger=ledger,
+                workdir=workdir,
+                limit=limit,
+                timeout=timeout,
+                rx=rx,
+                prefect_db=prefect_db,
+            )
             _figures(results, burst)
     return results
 
 
 def _figures(results: Results, burst: Burst) -> None:
     label = "zhenggai serve" if burst.mode == "serve" else "one process worker"
+    label += f", Prefect on {burst.prefect_db}"
     head = f"burst, {label}, limit {burst.limit or 'none'}"
+    finished = sum(
+        n for state, n in burst.states.items() if state in ("Completed", "Failed", "Crashed", "Cancelled")
+    )
     triggers = ", ".join(f"{n} {t}" for t, n in sorted(burst.triggers.items()))
     results.add(
         f"{head}: runs at 09:00",
@@ -466,7 +535,11 @@ def _figures(results: Results, burst: Burst) -> None:
         target=f"< {TARGET_DRAIN_S:g} s",
         met=burst.drained_s is not None and burst.drained_s < TARGET_DRAIN_S,
         note=f"load average {burst.load}"
-        + ("" if burst.drained_s is not None else " (not drained before the timeout)"),
+        + (
+            ""
+            if burst.drained_s is not None
+            else f" (not drained: {finished} finished in {burst.waited_s:.0f} s)"
+        ),
     )
     results.add(
         f"{head}: peak memory (the bench's processes)",
@@ -499,6 +572,12 @@ def main(argv: list[str] | None = None) -> None:
         "--limit", type=int, default=None, help="flow runs at once (default ZHENGGAI_FLOW_RUN_LIMIT, 4)"
     )
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for the drain")
+    parser.add_argument(
+        "--prefect-db",
+        choices=("auto", "postgres", "sqlite"),
+        default="auto",
+        help="the Prefect server's database (auto: PostgreSQL when 127.0.0.1:5432 answers)",
+    )
     args = parser.parse_args(argv)
     modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
     if set(modes) - set(MODES):
@@ -510,6 +589,7 @@ def main(argv: list[str] | None = None) -> None:
         modes=modes,
         limit=args.limit,
         timeout=args.timeout,
+        prefect_db=args.prefect_db,
     ).emit(args.json)
 
 
