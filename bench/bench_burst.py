@@ -259,10 +259,7 @@ async def schedule_the_minute(api: str) -> int:
     """``POST /deployments/{id}/schedule`` for 09:00:00–09:00:59 on every measure deployment (the
     scheduler's code, one request each, 4 at once, through Prefect's client, which retries a busy
     SQLite server's 503); returns how many runs that minute now has."""
-    os.environ["PREFECT_API_URL"] = api
-    from prefect.client.orchestration import get_client
-
-    from tasks.schedule.sync import read_managed
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     body = {
         "start_time": BURST.isoformat(),
@@ -271,7 +268,17 @@ async def schedule_the_minute(api: str) -> int:
         "max_runs": 5,
         "min_time": 0,
     }
+    with temporary_settings({PREFECT_API_URL: api}):  # each mode has a server of its own
+        return await _schedule(body)
+
+
+async def _schedule(body: dict[str, Any]) -> int:
+    from prefect.client.orchestration import get_client
+
+    from tasks.schedule.sync import read_managed
+
     gate = asyncio.Semaphore(4)
+
     async with get_client() as client:
         held = await read_managed(client)
 
