@@ -1,6 +1,6 @@
 """Every benchmark in turn, then one table of all figures (``bench/run`` calls this).
 
-bench/run [--scale 1] [--seed 8] [--workdir DIR] [--only load,sync,sweep,notice,assess,portal,desk,cli,serve] [--profile DIR]
+bench/run [--scale 1] [--seed 8] [--workdir DIR] [--only load,sync,sweep,notice,assess,portal,desk,cli,serve,burst] [--profile DIR]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.common import ROOT, Figure, Results, common_arguments, ensure_city, print_table
 
-BENCHES = ("load", "sync", "sweep", "notice", "assess", "portal", "desk", "cli", "serve")
+BENCHES = ("load", "sync", "sweep", "notice", "assess", "portal", "desk", "cli", "serve", "burst")
 
 
 def machine() -> dict[str, Any]:
@@ -72,6 +72,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline", type=int, default=200, help="messages for the sequential Apprise loop")
     parser.add_argument(
         "--one-by-one", action="store_true", help="also time the one-by-one reports load (about a minute)"
+    )
+    parser.add_argument(
+        "--burst-timeout", type=float, default=1800.0, help="seconds each burst mode waits for its runs"
     )
     args = parser.parse_args(argv)
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
@@ -168,6 +171,11 @@ def _run_one(name: str, common: dict[str, Any], args: argparse.Namespace) -> Res
         from bench import bench_serve
 
         return bench_serve.run(**common)
+    if name == "burst":
+        from bench import bench_burst
+
+        # each mode waits at most 30 minutes for its runs (the target is 15): it prints progress meanwhile
+        return bench_burst.run(**common, timeout=args.burst_timeout)
     from bench import bench_cli
 
     return bench_cli.run(**common, profile=args.profile)

@@ -1,5 +1,6 @@
 """The local server ``serve`` starts schedules a week ahead, unless the operator configured its scheduler;
-a first sync runs against it with its services off and few creates in flight."""
+a first sync runs against it with its services off and few creates in flight; its runner looks for due runs
+every 3 s (a freed flow-run slot waits that long, not Prefect's 10 s)."""
 
 from __future__ import annotations
 
@@ -66,3 +67,14 @@ def test_prefect_reads_the_values_given(monkeypatch: pytest.MonkeyPatch) -> None
     settings = ServerServicesSchedulerSettings()
     assert settings.max_runs == 10
     assert settings.max_scheduled_time == timedelta(days=7)
+
+
+def test_the_runner_looks_for_due_runs_every_three_seconds_unless_the_operator_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flows.serve import RUNNER_POLL_SECONDS, runner_poll_seconds
+
+    monkeypatch.delenv("PREFECT_RUNNER_POLL_FREQUENCY", raising=False)
+    assert runner_poll_seconds() == RUNNER_POLL_SECONDS == 3.0  # a freed slot waits 3 s, not Prefect's 10
+    monkeypatch.setenv("PREFECT_RUNNER_POLL_FREQUENCY", "20")
+    assert runner_poll_seconds() is None  # the runner then reads the operator's setting
