@@ -34,7 +34,7 @@ Exactly once, how (messages were recorded once by key, see ``tasks.notify.planne
 from __future__ import annotations
 
 import logging
-import queue
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -520,21 +520,36 @@ def _send(sender: Sender, item: _Item) -> SendResult:
         return SendResult(False, f"{type(exc).__name__}: {exc}")
 
 
-def _collect(
-    done: queue.SimpleQueue[tuple[int, SendResult]], in_flight: int, finished: list[tuple[int, SendResult]]
-) -> int:
-    """Add to ``finished`` the sends that finish within ``STALL_SECONDS`` and whatever else has
-    finished meanwhile; return how many."""
-    arrived = 0
-    try:
-        finished.append(done.get(timeout=STALL_SECONDS))
-        arrived += 1
-        while arrived < in_flight:
-            finished.append(done.get_nowait())
-            arrived += 1
-    except queue.Empty:
-        pass
-    return arrived
+class _Finished:
+    """Finished sends handed from the sending threads to the pass's thread, which wakes once ``wanted``
+    of them have arrived (or after ``STALL_SECONDS``) instead of once per send: each wake-up is a thread
+    switch and a turn of the GIL taken from the threads that are sending."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._arrived: list[tuple[int, SendResult]] = []
+        self._wanted = 1
+        self._ready = threading.Event()
+
+    def put(self, outcome: tuple[int, SendResult]) -> None:
+        with self._lock:
+            self._arrived.append(outcome)
+            if len(self._arrived) >= self._wanted:
+                self._ready.set()
+
+    def take(self, wanted: int, into: list[tuple[int, SendResult]]) -> int:
+        """Wait until ``wanted`` sends have finished or ``STALL_SECONDS`` passed; add to ``into`` every
+        send finished so far and return how many."""
+        with self._lock:
+            self._wanted = max(1, wanted)
+            if len(self._arrived) >= self._wanted:
+                self._ready.set()
+        self._ready.wait(STALL_SECONDS)
+        with self._lock:
+            arrived, self._arrived = self._arrived, []
+            self._ready.clear()
+        into.extend(arrived)
+        return len(arrived)
 
 
 def deliver(
@@ -579,7 +594,7 @@ def deliver(
     chunk_at = max(1, concurrency // 2)
     flush_at = max(1, concurrency // 4)
     in_flight = 0
-    done: queue.SimpleQueue[tuple[int, SendResult]] = queue.SimpleQueue()
+    done = _Finished()
     finished: list[tuple[int, SendResult]] = []
     stalled = False
 
@@ -615,7 +630,9 @@ def deliver(
                 stalled = False
                 continue
             if in_flight:
-                arrived = _collect(done, in_flight, finished)
+                # Wake when enough threads are free for the next claim (or for a batch of outcomes).
+                wanted = (min(chunk_at, len(todo)) - free) if todo else flush_at - len(finished)
+                arrived = done.take(min(in_flight, max(1, wanted)), finished)
                 in_flight -= arrived
                 stalled = arrived == 0
             if finished and not todo and (len(finished) >= flush_at or not in_flight or stalled):

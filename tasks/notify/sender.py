@@ -141,12 +141,12 @@ _session_classes: dict[int, type] = {}
 
 
 def _session_class(requests: Any) -> type:
-    """A ``requests.Session`` that reads the environment's proxy and CA settings once per host.
+    """A ``requests.Session`` that reads the environment's proxy, CA and netrc settings once per host.
 
     ``trust_env`` sessions scan every environment variable twice per request (``HTTP_PROXY``,
-    ``NO_PROXY``…), about a quarter of a send's remaining CPU. The answer for one scheme and host does
-    not change during a sending thread's life, so the session keeps it; a new thread (the next sweep)
-    reads the environment again.
+    ``NO_PROXY``…), about a quarter of a send's remaining CPU, and look for a ``~/.netrc`` file on disk
+    for every request without credentials. The answers for one scheme and host do not change during a
+    sending thread's life, so the session keeps them; a new thread (the next sweep) reads them again.
     """
     if id(requests) not in _session_classes:
 
@@ -154,6 +154,24 @@ def _session_class(requests: Any) -> type:
             def __init__(self) -> None:
                 super().__init__()
                 self._environment: dict[tuple[Any, ...], dict[str, Any]] = {}
+                self._netrc: dict[tuple[str, str], Any] = {}
+
+            def prepare_request(self, request: Any) -> Any:
+                if not getattr(self, "trust_env", True) or request.auth or self.auth:
+                    return super().prepare_request(request)
+                from urllib.parse import urlsplit
+
+                url = request.url.decode() if isinstance(request.url, bytes) else str(request.url)
+                parts = urlsplit(url)
+                key = (parts.scheme, parts.netloc)
+                if key not in self._netrc:
+                    self._netrc[key] = requests.utils.get_netrc_auth(url)
+                request.auth = self._netrc[key]
+                self.trust_env = False  # this thread's session: the netrc answer is given above
+                try:
+                    return super().prepare_request(request)
+                finally:
+                    self.trust_env = True
 
             def merge_environment_settings(
                 self, url: str, proxies: Any, stream: Any, verify: Any, cert: Any

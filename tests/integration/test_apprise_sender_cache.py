@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import logging
+import threading
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -146,3 +149,32 @@ def test_a_sending_thread_reuses_its_connection(json_receiver: JsonReceiver) -> 
     mine = [pools[key].num_connections for key in keys if key.key_port == json_receiver.port]
     assert mine == [1]  # five messages, one TCP connection
     assert len(json_receiver.requests) == 5
+
+
+def test_a_sending_thread_reads_netrc_once_per_host_and_still_sends_its_credentials(
+    json_receiver: JsonReceiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import requests
+
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login robot password NETRCPASS7731\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    reads: list[str] = []
+    real = requests.utils.get_netrc_auth
+    monkeypatch.setattr(requests.utils, "get_netrc_auth", lambda url, *a: reads.append(url) or real(url, *a))
+
+    sender = AppriseSender(notifiers=NotifierCache())
+    results: list[bool] = []
+    thread = threading.Thread(  # a new sending thread: a session of its own
+        target=lambda: results.extend(
+            sender.send(_message(n, json_receiver.url(f"u{n}"))).ok for n in range(5)
+        )
+    )
+    thread.start()
+    thread.join()
+
+    assert results == [True] * 5
+    assert len(reads) == 1  # one host, one thread: the netrc file was looked up once
+    expected = "Basic " + base64.b64encode(b"robot:NETRCPASS7731").decode()
+    assert [r.headers.get("Authorization") for r in json_receiver.requests] == [expected] * 5
