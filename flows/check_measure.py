@@ -7,7 +7,9 @@
    the measure's reminders, chasing and missing-report messages with their own exactly-once keys.
 
 A second run for the same scheduled time records nothing new. A stale run (scheduled on an earlier day,
-after an outage) judges as of now and hands over nothing; neither does a manual check.
+after an outage) judges as of now and hands over nothing; neither does a manual check. A run whose ledger
+does not hold the measure (or that finds no ledger: a worker without ZHENGGAI_DATABASE_URL/DATA_DIR) fails
+with ``MeasureNotInLedger`` and makes no ledger, so the failed-run alert and the Prefect UI show it.
 """
 
 from __future__ import annotations
