@@ -7,20 +7,24 @@
    the measure's reminders, chasing and missing-report messages with their own exactly-once keys.
 
 A second run for the same scheduled time records nothing new. A stale run (scheduled on an earlier day,
-after an outage) judges as of now and hands over nothing; neither does a manual check.
+after an outage) judges as of now and hands over nothing; neither does a manual check. A run whose ledger
+does not hold the measure (or that finds no ledger: a worker without ZHENGGAI_DATABASE_URL/DATA_DIR) fails
+with ``MeasureNotInLedger`` and makes no ledger, so the failed-run alert and the Prefect UI show it.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, task
 
 from flows.notify import notify_measure
 from flows.retries import retry_transient
-from models.db import get_database
-from models.settings import get_settings
+from models.db import existing_database, get_database, ledger_location
+from models.errors import MeasureNotInLedger, UnknownMeasure
+from models.settings import Settings, get_settings
 from tasks.calendar.ledger import ledger_clock
 from tasks.schedule.check import MeasureCheck, event_payload, measure_markdown, observe_measure
 
@@ -29,17 +33,42 @@ from tasks.schedule.check import MeasureCheck, event_payload, measure_markdown, 
 def observe(measure: str, scheduled_at: datetime, trigger: str, flow_run_id: str | None) -> MeasureCheck:
     """Judge the measure as of its scheduled time and record its state when it changed."""
     settings = get_settings()
-    with get_database(settings).unit_of_work() as session:
-        check = observe_measure(
-            session,
-            measure,
-            scheduled_at=scheduled_at,
-            clock=ledger_clock(get_database(settings), settings),
-            trigger=trigger,
-            flow_run_id=flow_run_id,
-        )
-        session.commit()
+    # Never get_database here: on a worker without the ledger's settings it would create (and migrate) an
+    # empty ledger in the run's temporary directory and judge nothing there, silently.
+    database = existing_database(settings)
+    if database is None:
+        raise not_in_ledger(measure, settings, "there is no ledger")
+    try:
+        with database.unit_of_work() as session:
+            check = observe_measure(
+                session,
+                measure,
+                scheduled_at=scheduled_at,
+                clock=ledger_clock(database, settings),
+                trigger=trigger,
+                flow_run_id=flow_run_id,
+            )
+            session.commit()
+    except UnknownMeasure:
+        raise not_in_ledger(measure, settings, "the ledger does not hold it") from None
     return check
+
+
+def not_in_ledger(measure: str, settings: Settings, why: str) -> MeasureNotInLedger:
+    """The run's failure as the office reads it: which database it opened, and which settings decide it."""
+    where = ledger_location(settings)
+    if settings.ledger_implicit:
+        chosen = (
+            "neither ZHENGGAI_DATABASE_URL nor ZHENGGAI_DATA_DIR is set in this run's environment, so it "
+            f"looked for the nearest .zhenggai/ above its working directory ({Path.cwd()})"
+        )
+    else:
+        chosen = "ZHENGGAI_DATABASE_URL (else ZHENGGAI_DATA_DIR) in this run's environment names it"
+    return MeasureNotInLedger(
+        f"no measure '{measure}' to check: {why} at {where}; {chosen}. Give the workers the same "
+        "ZHENGGAI_DATABASE_URL or ZHENGGAI_DATA_DIR as the CLI and the API (a measure removed from the "
+        "plan loses its deployment at the next `zhenggai sync`)"
+    )
 
 
 @task(name="emit-measure-event")

@@ -1,14 +1,19 @@
 """When a task is retried: transient failures (a dropped connection, a locked database) are; business
 conditions are not, since a retry cannot change them (the calendar of a year is not published, the measure
-or round is not in the ledger). Used as ``retry_condition_fn`` on the tasks' decorators."""
+or round is not in the ledger, there is no ledger). Used as ``retry_condition_fn`` on the tasks' decorators."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from models.errors import CalendarNotPublished, UnknownMeasure, UnknownRound
+from models.errors import CalendarNotPublished, NoLedger, UnknownMeasure, UnknownRound
 
-NOT_RETRIED: tuple[type[BaseException], ...] = (CalendarNotPublished, UnknownMeasure, UnknownRound)
+NOT_RETRIED: tuple[type[BaseException], ...] = (
+    CalendarNotPublished,
+    NoLedger,
+    UnknownMeasure,
+    UnknownRound,
+)
 
 
 def retry_transient(task: Any, task_run: Any, state: Any) -> bool:

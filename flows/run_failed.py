@@ -23,7 +23,8 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.notify import deliver_batch
 from flows.retries import retry_transient
-from models.db import get_database
+from models.db import existing_database, ledger_location
+from models.errors import NoLedger
 from models.notifications import Policy
 from models.settings import get_settings
 from tasks.calendar.ledger import ledger_clock
@@ -62,11 +63,23 @@ def describe_failed_run(flow_run_id: str) -> dict[str, str]:
     }
 
 
-@task(name="record-run-failed", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(
+    name="record-run-failed",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=2,
+    retry_condition_fn=retry_transient,
+)
 def record_failed_run(run: dict[str, str], now: datetime) -> list[int]:
     """Record the message about ``run`` for the coordinator's offices (once per run); the new ids."""
     settings = get_settings()
-    database = get_database(settings)
+    # Not get_database: a worker without the ledger's settings would tell an empty ledger's nobody, silently.
+    database = existing_database(settings)
+    if database is None:
+        raise NoLedger(
+            f"no ledger at {ledger_location(settings)} to find the coordinator's office for run "
+            f"{run['name']} in: set ZHENGGAI_DATABASE_URL or ZHENGGAI_DATA_DIR in this worker's environment"
+        )
     clock = ledger_clock(database, settings, now)
     with database.unit_of_work() as session:
         result = record_run_failed(session, run, clock, Policy.from_settings(settings))

@@ -250,6 +250,24 @@ def get_database(settings: Settings | None = None, *, check_schema: bool = True)
     return database
 
 
+def existing_database(settings: Settings | None = None) -> Database | None:
+    """The configured database when it holds a ledger (its schema checked as by ``get_database``), else
+    None: no SQLite file there (none is created), or a database no Zhenggai schema was ever put in."""
+    settings = settings or get_settings()
+    path = settings.sqlite_path
+    if path is not None and not path.exists():
+        return None
+    probe = get_database(settings, check_schema=False)
+    if not probe.schema_is_current() and probe.current_revision() is None:
+        return None
+    return get_database(settings)
+
+
+def ledger_location(settings: Settings) -> str:
+    """Where the configured ledger is, as a message names it: the SQLite file, else the masked URL."""
+    return str(settings.sqlite_path or mask_database_url(settings.resolved_database_url))
+
+
 def forget_databases() -> None:
     """Dispose every engine (tests, and processes that fork)."""
     with _lock:

@@ -68,6 +68,10 @@ class UnknownMeasure(ZhenggaiError):
     """No measure has this code."""
 
 
+class MeasureNotInLedger(UnknownMeasure):
+    """A scheduled check names a measure the ledger its run opened does not hold (or there is no ledger)."""
+
+
 class InvalidSchedule(ZhenggaiError):
     """A cadence is neither an accepted phrase, a cron expression nor an RRule."""
 

@@ -250,6 +250,12 @@ class Settings(BaseModel):
         return Path(path) if path and path != ":memory:" else None
 
     @property
+    def ledger_implicit(self) -> bool:
+        """Whether the environment names no ledger (neither ZHENGGAI_DATABASE_URL nor ZHENGGAI_DATA_DIR):
+        it is then found from the current directory, which a worker's flow run does not share."""
+        return not {"database_url", "data_dir"} & self.model_fields_set
+
+    @property
     def evidence_dir(self) -> Path:
         return self.data_dir / "evidence"
 

@@ -41,7 +41,7 @@ def database(*, create: bool = False) -> Database:
     pass ``create``: they make a new one and say where. Every other command refuses with ``NoLedger``
     rather than silently start an empty ledger somewhere else.
     """
-    from models.db import get_database
+    from models.db import existing_database, get_database
     from models.errors import NoLedger
 
     config = settings()
@@ -50,17 +50,16 @@ def database(*, create: bool = False) -> Database:
         if path is not None and not path.exists():
             err_console.print(f"creating a new ledger at {path.resolve()}", soft_wrap=True)
         return get_database(config)
+    found = existing_database(config)
+    if found is not None:
+        return found
     path = config.sqlite_path
     if path is not None and not path.exists():
         raise NoLedger(
             f"no ledger is loaded here: {path.resolve()} does not exist (no .zhenggai/ in this directory "
             f"or above, and ZHENGGAI_DATA_DIR is not set); {LOAD_HINT}"
         )
-    # A server database: a current schema is a ledger (read without Alembic, half a second of start-up).
-    probe = get_database(config, check_schema=False) if path is None else None
-    if probe is not None and not probe.schema_is_current() and probe.current_revision() is None:
-        raise NoLedger(f"no ledger is loaded in {mask_url(config.resolved_database_url)}: {LOAD_HINT}")
-    return get_database(config)
+    raise NoLedger(f"no ledger is loaded in {mask_url(config.resolved_database_url)}: {LOAD_HINT}")
 
 
 def load_database(*, dry_run: bool) -> Database:

@@ -41,15 +41,22 @@ def sync(
     Example: zhenggai sync --round xinhua-2023-xc2
     """
     database()
-    need_prefect("sync", local_server=False)
-    from flows.sync import sync_bulk
-
     config = settings()
     if workers and work_pool is None:
         work_pool = config.work_pool or "zhenggai"
     if leave_pool and (work_pool or config.work_pool):
         err_console.print("sync: --leave-pool contradicts the work pool (--work-pool or ZHENGGAI_WORK_POOL)")
         raise typer.Exit(2)
+    if (work_pool or config.work_pool) and config.ledger_implicit:
+        # A worker's flow run starts in a temporary directory: the .zhenggai/ found from here is not its.
+        err_console.print(
+            f"sync: warning: the ledger ({config.data_dir.resolve()}) is found from this directory, which "
+            "the workers do not share: set ZHENGGAI_DATA_DIR (or ZHENGGAI_DATABASE_URL) here and in the "
+            "workers' environment, or their checks fail with MeasureNotInLedger"
+        )
+    need_prefect("sync", local_server=False)
+    from flows.sync import sync_bulk
+
     result = sync_bulk(
         database(),
         config,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from models.clock import Clock
 from models.db import Database
 from models.enums import EventKind
+from models.errors import MeasureNotInLedger
 from models.rules import MeasureState
 from models.tables import Delivery, Measure, StatusEvent
 from models.workdays import ChinaCalendar
@@ -261,3 +263,57 @@ def test_an_unknown_measure_or_an_unpublished_calendar_is_not_retried(
     with pytest.raises(OSError):
         module.check_measure(measure="NOPE")
     assert calls == ["OSError"] * 3
+
+
+@pytest.mark.prefect
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_worker_run_with_no_ledger_in_its_environment_fails_saying_where_and_creates_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process worker starts each run in a fresh temporary directory: without ZHENGGAI_DATABASE_URL or
+    ZHENGGAI_DATA_DIR the run used to open (and make) an empty ledger there and judge nothing, silently."""
+    from flows.check_measure import check_measure
+    from models.db import forget_databases
+    from models.settings import get_settings
+
+    run_dir = (tmp_path / "worker-run").resolve()
+    run_dir.mkdir()
+    monkeypatch.chdir(run_dir)
+    monkeypatch.delenv("ZHENGGAI_DATABASE_URL", raising=False)
+    monkeypatch.delenv("ZHENGGAI_DATA_DIR", raising=False)
+    get_settings.cache_clear()
+    try:
+        state = check_measure(measure="XH-07-1", trigger="deadline", return_state=True)
+    finally:
+        get_settings.cache_clear()
+        forget_databases()
+
+    assert state.is_failed()  # what the failed-run alert (flows/run_failed.py) tells the office
+    with pytest.raises(MeasureNotInLedger) as raised:
+        state.result()
+    message = str(raised.value)
+    assert f"there is no ledger at {run_dir / '.zhenggai' / 'zhenggai.db'}" in message
+    assert "neither ZHENGGAI_DATABASE_URL nor ZHENGGAI_DATA_DIR is set" in message
+    assert "MeasureNotInLedger" in (state.message or "")
+    assert list(run_dir.iterdir()) == []  # no empty ledger left behind
+
+
+@pytest.mark.prefect
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_for_a_measure_the_ledger_does_not_hold_fails_naming_the_database(
+    seeded_database: Database,
+) -> None:
+    """A deployment lingering after its measure left the plan (until the next sync removes it)."""
+    from flows.check_measure import check_measure
+    from models.db import mask_database_url
+
+    state = check_measure(measure="XH-99-9", trigger="cadence", return_state=True)
+
+    assert state.is_failed()
+    with pytest.raises(MeasureNotInLedger) as raised:
+        state.result()
+    message = str(raised.value)
+    url = seeded_database.given_url
+    shown = url.split("///", 1)[-1] if url.startswith("sqlite") else mask_database_url(url)
+    assert f"no measure 'XH-99-9' to check: the ledger does not hold it at {shown}" in message
+    assert "ZHENGGAI_DATABASE_URL (else ZHENGGAI_DATA_DIR) in this run's environment" in message

@@ -82,3 +82,27 @@ def test_a_dry_run_with_no_ledger_shows_the_first_load_and_creates_nothing(tmp_p
     assert "no ledger is loaded yet: the diff is against an empty ledger" in result.stderr
     assert "dry run, nothing written: would make measures: 28 added" in result.stdout
     assert not (tmp_path / ".zhenggai").exists()
+
+
+def test_a_sync_for_workers_with_the_ledger_found_from_here_warns_what_to_set(tmp_path: Path) -> None:
+    assert _zhenggai(tmp_path, "plan", "load", EXAMPLE_DIR / "plan.yaml").returncode == 0
+    nobody = "http://127.0.0.1:9/api"  # the warning comes before Prefect is reached: none is needed here
+    ledger = (tmp_path / ".zhenggai").resolve()
+
+    implicit = _zhenggai(tmp_path, "sync", ZHENGGAI_WORK_POOL="zhenggai", PREFECT_API_URL=nobody)
+    named = _zhenggai(
+        tmp_path,
+        "sync",
+        ZHENGGAI_WORK_POOL="zhenggai",
+        ZHENGGAI_DATA_DIR=str(ledger),
+        PREFECT_API_URL=nobody,
+    )
+    served = _zhenggai(tmp_path, "sync", PREFECT_API_URL=nobody)  # no pool: `zhenggai serve` runs them
+
+    warning = f"sync: warning: the ledger ({ledger}) is found from this directory, which the workers"
+    assert warning in implicit.stderr
+    assert "set ZHENGGAI_DATA_DIR (or ZHENGGAI_DATABASE_URL) here and in the workers' environment" in (
+        implicit.stderr
+    )
+    assert "warning" not in named.stderr and "warning" not in served.stderr
+    assert "Traceback" not in implicit.stderr + named.stderr + served.stderr

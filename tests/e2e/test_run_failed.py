@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -124,3 +125,23 @@ def test_sync_makes_the_alert_once_and_a_failed_run_tells_the_office(
             session.scalars(select(Delivery.kind).where(Delivery.kind == MessageKind.RUN_FAILED.value))
         )
     assert kinds == [MessageKind.RUN_FAILED.value]
+
+
+def test_the_alert_on_a_worker_without_the_ledger_fails_saying_so_and_creates_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not an empty ledger's nobody told, silently: the alert's own run fails, naming what to set."""
+    from flows.run_failed import record_failed_run
+    from models.errors import NoLedger
+    from models.settings import get_settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ZHENGGAI_DATABASE_URL", raising=False)
+    monkeypatch.delenv("ZHENGGAI_DATA_DIR", raising=False)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(NoLedger, match="set ZHENGGAI_DATABASE_URL or ZHENGGAI_DATA_DIR in this worker"):
+            record_failed_run.fn({"name": "check-xh-07-1"}, NOW)
+    finally:
+        get_settings.cache_clear()
+    assert list(tmp_path.iterdir()) == []

@@ -9,8 +9,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from models.db import Database
+from models.db import Database, forget_databases
 from models.errors import SchemaBehind
+from models.settings import Settings
 from models.tables import Base
 
 
@@ -55,3 +56,24 @@ def test_timestamps_come_back_aware_in_utc(database: Database) -> None:
         assert stored is not None
         assert stored.submitted_at.utcoffset() == timedelta(0)
         assert stored.submitted_at == datetime(2023, 12, 15, 2, 0, tzinfo=UTC)
+
+
+def test_an_existing_ledger_is_opened_and_a_missing_one_is_neither_found_nor_made(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from models.db import existing_database
+
+    assert existing_database(settings) is not None  # the test's migrated database, either backend
+
+    nowhere = Settings(data_dir=tmp_path / "run" / ".zhenggai", database_url=None)
+    assert existing_database(nowhere) is None
+    assert not (tmp_path / "run").exists()
+
+    empty = tmp_path / "empty" / "zhenggai.db"  # a file no ledger was ever loaded in
+    empty.parent.mkdir()
+    empty.touch()
+    assert existing_database(Settings(database_url=f"sqlite:///{empty}")) is None
+    forget_databases()
+    untouched = Database(f"sqlite:///{empty}")
+    assert untouched.current_revision() is None  # not migrated into a ledger on the way
+    untouched.dispose()
