@@ -86,6 +86,8 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 def _env(home: Path, ledger: Path, clock: str, limit: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ZHENGGAI_"))}
+    # an installation imports its modules compiled once, not compiled again by every flow-run process
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         {
             "PREFECT_HOME": str(home / "prefect"),

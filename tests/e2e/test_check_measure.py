@@ -261,3 +261,22 @@ def test_an_unknown_measure_or_an_unpublished_calendar_is_not_retried(
     with pytest.raises(OSError):
         module.check_measure(measure="NOPE")
     assert calls == ["OSError"] * 3
+
+
+def test_a_check_imports_no_document_web_or_delivery_library() -> None:
+    """Every due check is a process of its own (the 09:00 burst): its import carries only what it runs.
+
+    Jinja2 (message templates), python-docx and LibreOffice's helpers (督办单), Apprise (delivery), the web
+    app and the spreadsheet readers are imported where used, not by ``flows.check_measure``."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    heavy = ("jinja2", "docx", "apprise", "fastapi", "uvicorn", "openpyxl", "pandas", "alembic", "holidays")
+    heavy += ("tasks.notice.pdf", "tasks.notice.docx", "flows.web", "flows.cli")
+    code = f"import sys, flows.check_measure\nprint([m for m in {heavy!r} if m in sys.modules])\n"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
