@@ -12,6 +12,7 @@ after an outage) judges as of now and hands over nothing; neither does a manual 
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime
 from typing import Any
 
@@ -83,6 +84,9 @@ def check_measure(measure: str, trigger: str = "manual") -> dict[str, Any]:
     """Check one rectification measure as of its scheduled time."""
     from prefect import get_run_logger
 
+    # Each due check is a process of its own, and what its imports built lives until it exits: frozen, the
+    # collector no longer walks it on every full collection and at exit (about 0.3 CPU-seconds a check).
+    gc.freeze()
     logger = get_run_logger()
     scheduled_at, flow_run_id = _run_facts()
     check = observe(measure, scheduled_at, trigger, flow_run_id)
