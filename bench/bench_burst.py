@@ -683,9 +683,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     if args.one_check:
-        one_check(seed=args.seed, scale=args.scale, workdir=args.workdir, runs=args.one_check).emit(
-            args.json
-        )
+        one_check(seed=args.seed, scale=args.scale, workdir=args.workdir, runs=args.one_check).emit(args.json)
         return
     modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
     if set(modes) - set(MODES):
