@@ -32,6 +32,13 @@ Targets (issue 21, 2 cores): drained within 15 minutes, peak memory under 4 GB, 
 A city run takes 10–30 minutes per mode: it prints its progress every 30 s.
 
     python -m bench.bench_burst [--scale 1] [--modes serve,worker] [--limit 4] [--timeout 1800]
+
+``--one-check N`` measures one check instead: N ``check_measure`` runs one after the other, each in a
+process of its own (``trigger=cadence``, on a fresh copy of the ledger, against the bench's own Prefect
+server on SQLite, on the same shifted clock), and reports the median CPU (user + sys of the child and its
+children) and wall seconds of a process:
+
+    python -m bench.bench_burst --scale 0.05 --one-check 7
 """
 
 from __future__ import annotations
@@ -79,6 +86,8 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 def _env(home: Path, ledger: Path, clock: str, limit: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ZHENGGAI_"))}
+    # an installation imports its modules compiled once, not compiled again by every flow-run process
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         {
             "PREFECT_HOME": str(home / "prefect"),
@@ -484,6 +493,86 @@ def _run_mode(
     return result
 
 
+ONE_CHECK = """
+import sys
+from flows.check_measure import check_measure
+check_measure(sys.argv[1], trigger="cadence")
+"""
+
+
+def _a_measure(ledger: Path) -> str:
+    """The first live measure of the ledger (its code)."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(ledger)) as db:
+        return str(db.execute("SELECT code FROM measures ORDER BY id LIMIT 1").fetchone()[0])
+
+
+def one_check(*, seed: int, scale: float, workdir: Path, runs: int) -> Results:
+    """``runs`` checks of one measure, each a process of its own on a fresh ledger copy: CPU and wall."""
+    import resource
+    import statistics
+
+    results = Results("one-check")
+    city = ensure_city(workdir, seed, scale)
+    home = Path(tempfile.mkdtemp(prefix="zhenggai-bench-one-check-"))
+    logs = workdir / "one-check"
+    shutil.rmtree(logs, ignore_errors=True)
+    logs.mkdir(parents=True)
+    began = time.time()
+    env = _env(home, city.database, f"{began} {(BURST - LEAD).timestamp()}", 4)
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    prefect = str(Path(sys.executable).parent / "prefect")
+    server = Child(
+        [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, logs / "server.log"
+    )
+    cpu: list[float] = []
+    wall: list[float] = []
+    loads = [os.getloadavg()[0]]
+    try:
+        _wait_healthy(api, server)
+        with receiver(city.info.receiver_port, delay=0.1):
+            for n in range(runs):
+                ledger = city.scratch_copy(f"one-check-{n}")
+                measure = _a_measure(ledger)
+                run_env = {**env, "PREFECT_API_URL": api, "ZHENGGAI_DATABASE_URL": sqlite_url(ledger)}
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                started = time.monotonic()
+                with open(logs / f"check-{n}.log", "w", encoding="utf-8") as log:
+                    code = subprocess.call(
+                        [sys.executable, "-c", ONE_CHECK, measure],
+                        cwd=ROOT,
+                        env=run_env,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                    )
+                wall.append(time.monotonic() - started)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+                loads.append(os.getloadavg()[0])
+                if code != 0:
+                    raise RuntimeError(f"check {n} of {measure} ended with {code}: see {log.name}")
+                print(f"one-check {n}: {measure} cpu {cpu[-1]:.2f} s, wall {wall[-1]:.2f} s", flush=True)
+    finally:
+        server.stop(grace=20)
+        shutil.rmtree(home, ignore_errors=True)
+    load = f"load average {min(loads):.1f}–{max(loads):.1f}"
+    results.add(
+        "one check_measure process: CPU (user + sys), median",
+        statistics.median(cpu),
+        "s",
+        note=f"{runs} runs, min {min(cpu):.2f}, max {max(cpu):.2f}; {load}",
+    )
+    results.add(
+        "one check_measure process: wall, median",
+        statistics.median(wall),
+        "s",
+        note=f"{runs} runs, min {min(wall):.2f}, max {max(wall):.2f}; {load}",
+    )
+    return results
+
+
 def _progress(mode: str, began: float, text: str) -> None:
     print(f"burst {mode} {time.time() - began:6.0f} s: {text}", flush=True)
 
@@ -585,7 +674,17 @@ def main(argv: list[str] | None = None) -> None:
         default="auto",
         help="the Prefect server's database (auto: PostgreSQL when 127.0.0.1:5432 answers)",
     )
+    parser.add_argument(
+        "--one-check",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of the burst: N check_measure runs one after the other, each a process (CPU, wall)",
+    )
     args = parser.parse_args(argv)
+    if args.one_check:
+        one_check(seed=args.seed, scale=args.scale, workdir=args.workdir, runs=args.one_check).emit(args.json)
+        return
     modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
     if set(modes) - set(MODES):
         parser.error(f"--modes: {', '.join(MODES)}")

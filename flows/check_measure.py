@@ -14,6 +14,7 @@ with ``MeasureNotInLedger`` and makes no ledger, so the failed-run alert and the
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,9 @@ def check_measure(measure: str, trigger: str = "manual") -> dict[str, Any]:
     """Check one rectification measure as of its scheduled time."""
     from prefect import get_run_logger
 
+    # Each due check is a process of its own, and what its imports built lives until it exits: frozen, the
+    # collector no longer walks it on every full collection and at exit (about 0.3 CPU-seconds a check).
+    gc.freeze()
     logger = get_run_logger()
     scheduled_at, flow_run_id = _run_facts()
     check = observe(measure, scheduled_at, trigger, flow_run_id)

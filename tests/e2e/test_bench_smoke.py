@@ -128,6 +128,14 @@ def test_burst_bench_drains_the_mondays_09_00_runs_with_serve(tmp_path: Path) ->
     assert figures[f"{head}: Crashed / Failed / Late"] == "0 / 0 / 0"
 
 
+def test_the_one_check_bench_times_a_check_process(tmp_path: Path) -> None:
+    from bench import bench_burst
+
+    figures = values(bench_burst.one_check(seed=5, scale=SCALE, workdir=tmp_path, runs=1))
+    assert figures["one check_measure process: CPU (user + sys), median"] > 0  # type: ignore[operator]
+    assert figures["one check_measure process: wall, median"] > 0  # type: ignore[operator]
+
+
 @pytest.mark.parametrize("processes", [1, 2])
 def test_the_fan_out_bench_runs_with_and_without_limits(tmp_path: Path, processes: int) -> None:
     from bench import bench_sweep

@@ -317,3 +317,22 @@ def test_a_run_for_a_measure_the_ledger_does_not_hold_fails_naming_the_database(
     shown = url.split("///", 1)[-1] if url.startswith("sqlite") else mask_database_url(url)
     assert f"no measure 'XH-99-9' to check: the ledger does not hold it at {shown}" in message
     assert "ZHENGGAI_DATABASE_URL (else ZHENGGAI_DATA_DIR) in this run's environment" in message
+
+
+def test_a_check_imports_no_document_web_or_delivery_library() -> None:
+    """Every due check is a process of its own (the 09:00 burst): its import carries only what it runs.
+
+    Jinja2 (message templates), python-docx and LibreOffice's helpers (督办单), Apprise (delivery), the web
+    app and the spreadsheet readers are imported where used, not by ``flows.check_measure``."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    heavy = ("jinja2", "docx", "apprise", "fastapi", "uvicorn", "openpyxl", "pandas", "alembic", "holidays")
+    heavy += ("tasks.notice.pdf", "tasks.notice.docx", "flows.web", "flows.cli")
+    code = f"import sys, flows.check_measure\nprint([m for m in {heavy!r} if m in sys.modules])\n"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
