@@ -23,8 +23,8 @@ from models.notifications import (
     Level,
     MeasurePlan,
     Policy,
-    Recipient,
     Recipients,
+    climb,
     measure_context,
     next_allowed,
     recipient_messages,
@@ -172,62 +172,19 @@ def plan_unsigned(
     )
     if signer.co:
         return plan
-    _unsigned_ladder(plan, measure, recipients, due, policy, common, context, signer, late, unsigned, anchor)
+    # a lead signer's 签收 late ``late`` working days climbs the ladder, each step once
+    climb(
+        plan,
+        measure,
+        recipients,
+        due,
+        policy,
+        reached=late,
+        threshold=policy.threshold,
+        member=signer.member,
+        template="unsigned",
+        step_facts={"unsigned": anchor, "unsigned_workdays": unsigned},
+        common=common,
+        context=context,
+    )
     return plan
-
-
-def _unsigned_ladder(
-    plan: MeasurePlan,
-    measure: MeasureView,
-    recipients: Recipients,
-    due: Clock,
-    policy: Policy,
-    common: dict[str, Any],
-    context: dict[str, Any],
-    signer: Signer,
-    late: int,
-    unsigned: int,
-    anchor: str,
-) -> None:
-    """The ladder's steps a lead signer's 签收 late ``late`` working days has reached, each once."""
-    targets: dict[Level, tuple[Recipient, ...]] = {
-        Level.BLUE: (recipients.leader,) if recipients.leader else (),
-        Level.YELLOW: (recipients.coordinator,) if recipients.coordinator else (),
-        Level.RED: (recipients.head,) if recipients.head else (),
-    }
-    previous = Level.UNIT
-    for level in (Level.BLUE, Level.YELLOW, Level.RED):
-        if late < policy.threshold(level):
-            break
-        told = targets[level]
-        step = EscalationStep(
-            measure.id,
-            measure.code,
-            level,
-            previous,
-            0,
-            measure.deadline,
-            "、".join(r.role or r.person for r in told) or "—",
-            signer.member,
-            unsigned=anchor,
-            unsigned_workdays=unsigned,
-            **sheet_facts(measure, recipients, due, policy),
-        )
-        plan.escalations.append(step)
-        step_context = {
-            **context,
-            "level": level,
-            "level_label": LEVEL_LABEL[level],
-            "_step": step.dedupe_key,
-        }
-        for people, audience in ((told, STEP_AUDIENCE[level]), (recipients.unit, Audience.OWNER)):
-            plan.messages += recipient_messages(
-                people,
-                kind=MessageKind.ESCALATION,
-                period=f"{step.anchor}/{level.value}",
-                template="unsigned",
-                context=step_context,
-                audience=audience,
-                **common,
-            )
-        previous = level

@@ -27,6 +27,7 @@ Monday sweep plan the same keys.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -517,12 +518,7 @@ def _chase(
     overdue = workdays_between(due.calendar, measure.deadline, due.today)
     level = escalation_level(overdue, policy)
     context = common["context"]
-    targets: dict[Level, tuple[Recipient, ...]] = {
-        Level.UNIT: recipients.unit,
-        Level.BLUE: (recipients.leader,) if recipients.leader else (),
-        Level.YELLOW: (recipients.coordinator,) if recipients.coordinator else (),
-        Level.RED: (recipients.head,) if recipients.head else (),
-    }
+    targets = ladder_targets(recipients)
     previous: Level | None = None
     for step in LEVEL_ORDER:
         if overdue < policy.threshold(step):
@@ -614,50 +610,91 @@ def _silence(
 ) -> None:
     """A unit silent for ``missed`` periods in a row: the silence ladder's steps reached so far, each told
     to its target and to the unit (whom its 督办单 addresses), once per run of silence."""
-    targets: dict[Level, tuple[Recipient, ...]] = {
+    climb(
+        plan,
+        measure,
+        recipients,
+        due,
+        policy,
+        reached=missed,
+        threshold=policy.silence_threshold,
+        member=member,
+        template="silence",
+        step_facts={"missed_periods": missed, "silent_since": since},
+        common={key: value for key, value in common.items() if key != "context"},
+        context={
+            **common["context"],
+            "missed_periods": missed,
+            "silent_since": since,
+            "cadence": measure.cadence,
+        },
+    )
+
+
+def ladder_targets(recipients: Recipients) -> dict[Level, tuple[Recipient, ...]]:
+    """Whom each step of the ladder tells: the unit, its leader (蓝), the coordinator (黄), the head (红)."""
+    return {
+        Level.UNIT: recipients.unit,
         Level.BLUE: (recipients.leader,) if recipients.leader else (),
         Level.YELLOW: (recipients.coordinator,) if recipients.coordinator else (),
         Level.RED: (recipients.head,) if recipients.head else (),
     }
-    previous: Level | None = Level.UNIT
-    for step in (Level.BLUE, Level.YELLOW, Level.RED):
-        if missed < policy.silence_threshold(step):
+
+
+def climb(
+    plan: MeasurePlan,
+    measure: MeasureView,
+    recipients: Recipients,
+    due: Clock,
+    policy: Policy,
+    *,
+    reached: int,
+    threshold: Callable[[Level], int],
+    member: str | None,
+    template: str,
+    step_facts: dict[str, Any],
+    common: dict[str, Any],
+    context: dict[str, Any],
+) -> None:
+    """The 蓝/黄/红 steps that ``reached`` (periods missed, working days unsigned) has passed, each recorded
+    once and told to its target and to the unit, whom its 督办单 addresses (the silence and 签收 ladders)."""
+    targets = ladder_targets(recipients)
+    previous = Level.UNIT
+    for level in (Level.BLUE, Level.YELLOW, Level.RED):
+        if reached < threshold(level):
             break
-        told = targets[step]
-        escalation = EscalationStep(
+        told = targets[level]
+        step = EscalationStep(
             measure.id,
             measure.code,
-            step,
+            level,
             previous,
             0,
             measure.deadline,
             "、".join(r.role or r.person for r in told) or "—",
             member,
-            missed_periods=missed,
-            silent_since=since,
+            **step_facts,
             **sheet_facts(measure, recipients, due, policy),
         )
-        plan.escalations.append(escalation)
-        context = {
-            **common["context"],
-            "level": step,
-            "level_label": LEVEL_LABEL[step],
-            "missed_periods": missed,
-            "silent_since": since,
-            "cadence": measure.cadence,
-            "threshold": policy.silence_threshold(step),
-            "_step": escalation.dedupe_key,
+        plan.escalations.append(step)
+        step_context = {
+            **context,
+            "level": level,
+            "level_label": LEVEL_LABEL[level],
+            "threshold": threshold(level),
+            "_step": step.dedupe_key,
         }
-        for people, audience in ((told, STEP_AUDIENCE[step]), (recipients.unit, Audience.OWNER)):
+        for people, audience in ((told, STEP_AUDIENCE[level]), (recipients.unit, Audience.OWNER)):
             plan.messages += recipient_messages(
                 people,
                 kind=MessageKind.ESCALATION,
-                period=f"{escalation.anchor}/{step.value}",
-                template="silence",
+                period=f"{step.anchor}/{level.value}",
+                template=template,
+                context=step_context,
                 audience=audience,
-                **{**common, "context": context},
+                **common,
             )
-        previous = step
+        previous = level
 
 
 @dataclass(frozen=True)
