@@ -12,6 +12,10 @@ class ZhenggaiError(Exception):
     """Base of every error a user can cause or fix."""
 
 
+class BadSetting(ZhenggaiError):
+    """A ``ZHENGGAI_*`` (or ``PREFECT_API_URL``) value in the environment that cannot be used."""
+
+
 @dataclass(frozen=True)
 class PlanIssue:
     """One thing wrong in an input file: where (``plan.yaml:12`` or ``Sheet1!F12``), which field, what."""

@@ -308,5 +308,32 @@ def _json_value(env_name: str, raw: str) -> Any:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings; tests call ``get_settings.cache_clear()`` after changing the environment."""
-    return Settings()
+    """The process-wide settings; tests call ``get_settings.cache_clear()`` after changing the environment.
+    A value that cannot be used is a ``BadSetting`` naming its variable (the front doors print it)."""
+    from pydantic import ValidationError
+
+    from models.errors import BadSetting
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = [
+            f"{_variable(str(issue['loc'][0]) if issue['loc'] else '')}: {issue['msg']}"
+            for issue in error.errors()
+        ]
+        raise BadSetting("; ".join(problems)) from None
+    except ValueError as error:  # a list or a dict that is not JSON (``_json_value``)
+        raise BadSetting(str(error)) from None
+
+
+def _variable(field: str) -> str:
+    """The environment variable a field (or an alias of it) is read from, with its value when set."""
+    import os
+
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    names = [str(choice) for choice in alias.choices] if isinstance(alias, AliasChoices) else []
+    name = next((n for n in names if n.upper() in os.environ), None) if names else None
+    name = (name or (names[0] if names else f"{ENV_PREFIX}{field}")).upper()
+    value = os.environ.get(name)
+    return f"{name}={value}" if value is not None else name

@@ -235,3 +235,16 @@ def test_the_installed_command_runs_in_a_fresh_data_directory(tmp_path: Path) ->
 
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "data" / "zhenggai.db").exists()
+
+
+def test_a_setting_the_environment_gets_wrong_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHENGGAI_")}
+    env["ZHENGGAI_DATA_DIR"] = str(tmp_path / "data")
+    env["ZHENGGAI_DIGEST_HOUR"] = "25:00"
+    command = [sys.executable, "-m", "flows.cli", "status"]
+
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ZHENGGAI_DIGEST_HOUR=25:00: Input should be in a valid time")
+    assert "Traceback" not in result.stderr

@@ -67,3 +67,22 @@ def test_the_defaults_are_validated_too() -> None:
     settings = Settings()
 
     assert settings.timezone == "Asia/Shanghai" and settings.reminder_offsets == [5, 3, 1, 0]
+
+
+def test_an_unusable_environment_is_one_named_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the front doors print instead of pydantic's traceback: the variable, its value, what is wrong."""
+    from models.errors import BadSetting
+    from models.settings import get_settings
+
+    monkeypatch.setenv("ZHENGGAI_DIGEST_HOUR", "25:00")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(BadSetting, match=r"^ZHENGGAI_DIGEST_HOUR=25:00: Input should be in a valid time"):
+            get_settings()
+        monkeypatch.delenv("ZHENGGAI_DIGEST_HOUR")
+        monkeypatch.setenv("ZHENGGAI_REMINDER_OFFSETS", "abc")
+        get_settings.cache_clear()
+        with pytest.raises(BadSetting, match="ZHENGGAI_REMINDER_OFFSETS is not JSON"):
+            get_settings()
+    finally:
+        get_settings.cache_clear()
