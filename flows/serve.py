@@ -245,12 +245,16 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 
 @contextmanager
 def stop_on_signals() -> Iterator[None]:
-    """SIGTERM acts as Ctrl-C from now on: every ``finally`` runs (the local server is stopped)."""
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    """SIGTERM and Ctrl-C (SIGINT) stop serve wherever it is: every ``finally`` runs (the local server is
+    stopped)."""
+    # Both raise KeyboardInterrupt at once. Left to asyncio, Ctrl-C only cancels the main task, and a
+    # runner still starting up can swallow that: serve then went on serving (seen on a loaded machine).
+    previous = {stop: signal.signal(stop, _raise_interrupt) for stop in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
 
 
 @contextmanager

@@ -96,7 +96,11 @@ def test_serve_started_and_stopped_twice_keeps_every_schedule_active(
             assert any("serve: sync:" in line for line in output)
             time.sleep(3)  # let the runner poll at least once
             process.send_signal(stop)
-            process.wait(timeout=60)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                said = [lines.get_nowait() for _ in range(lines.qsize())]
+                pytest.fail(f"serve did not stop within 60 s of {stop.name}; it said: {''.join(said)}")
         finally:
             if process.poll() is None:
                 process.kill()
