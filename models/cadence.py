@@ -428,7 +428,7 @@ def cadence_schedule(
 ) -> ScheduleSpec:
     """The schedule of a measure's cadence in a round fed back on ``feedback_date``.
 
-    With ``today`` (what sync registers) the exceptions start on 1 January of today's year; without
+    With ``today`` (what sync registers) the exceptions start on the 1st of today's month; without
     it they cover every period since the anchor (what the report rules compute with). With ``until``
     they stop there (before the calendar's horizon): a question about 2023 asks nothing of 2027's days,
     so a year not yet published is neither computed nor warned about unless the answer needs it.

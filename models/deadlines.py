@@ -98,13 +98,14 @@ def deadline_schedule(
 
     ``until`` is the end of the working-day horizon (default: the calendar's last published day);
     ``exceptions_from`` starts the rule and its exceptions no earlier than that day (see
-    ``models.cadence.exceptions_start``); the reminders before the deadline stay as RDATEs.
+    ``models.schedules.exceptions_start``); the reminders before the deadline stay as RDATEs, but
+    those before ``exceptions_from`` (past: they change no future run) are left out.
     """
     start = deadline + timedelta(days=1)
     end = until if until is not None else horizon_end(calendar, date(deadline.year, 1, 1))
     first = max(start, exceptions_from or start)  # a later DTSTART spares the server old occurrences
     clock = f"BYHOUR={at.hour};BYMINUTE={at.minute};BYSECOND=0"
     head = f"DTSTART:{datetime.combine(first, at):%Y%m%dT%H%M%S}\nRRULE:FREQ=WEEKLY;BYDAY={WORKWEEK};{clock}"
-    before = reminder_days_before(deadline, offsets, calendar)
+    before = [d for d in reminder_days_before(deadline, offsets, calendar) if d >= (exceptions_from or d)]
     after = workdays_in(calendar, first, end) if end >= first else []
     return rrule_with_exceptions(head, after, at, first, end, extra=before)

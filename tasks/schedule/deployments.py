@@ -120,7 +120,7 @@ def wanted_deployments(
 ) -> list[WantedDeployment]:
     """Every live measure (not removed) as the deployment it should have, registered as of the clock's day.
 
-    The working-day exceptions of its schedules start on 1 January of that day's year
+    The working-day exceptions of its schedules start on the 1st of that day's month
     (``models.schedules.exceptions_start``); schedules run in the clock's zone. With ``skipped`` given,
     a measure whose dates cannot be computed (``CalendarNotPublished``) is put there (code → why) and
     left out, so that it never stops the others; without it the error is raised.

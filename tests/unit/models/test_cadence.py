@@ -292,15 +292,45 @@ def test_the_horizon_follows_the_calendar_data() -> None:
     assert spec.exceptions_until == horizon_end(CHINA, d("2023-01-01"))
 
 
-def test_registered_schedules_start_their_exceptions_this_year() -> None:
+def test_registered_schedules_start_their_exceptions_this_month() -> None:
     full = cadence_schedule("每个工作日", CHINA, d("2023-10-19"))
     lean = cadence_schedule("每个工作日", CHINA, d("2023-10-19"), today=d("2024-06-30"))
-    assert lean.exceptions_from == d("2024-01-01") and len(lean.value) < len(full.value)
-    assert lean.value.startswith("DTSTART:20240101T090000\n")  # starts this year
-    assert "20231002T090000" not in lean.value and "20240212T090000" in lean.value
-    window = (datetime(2024, 1, 1), datetime(2024, 12, 31, 23))
+    assert lean.exceptions_from == d("2024-06-01") and len(lean.value) < len(full.value)
+    assert lean.value.startswith("DTSTART:20240601T090000\n")  # starts this month
+    assert "20240212T090000" not in lean.value and "20241001T090000" in lean.value  # 国庆 still excluded
+    window = (datetime(2024, 6, 1), datetime(2024, 12, 31, 23))
     assert lean.occurrences(*window) == full.occurrences(*window)
-    assert lean == cadence_schedule("每个工作日", CHINA, d("2023-10-19"), today=d("2024-01-01"))
+    assert lean == cadence_schedule("每个工作日", CHINA, d("2023-10-19"), today=d("2024-06-01"))
+    assert lean != cadence_schedule("每个工作日", CHINA, d("2023-10-19"), today=d("2024-07-01"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "每个工作日 09:00",
+        "每天 08:00",
+        "每周一 09:00",
+        "每周一、周四 14:30",
+        "每周第一个工作日 09:00",
+        "每周最后一个工作日 17:00",
+        "每月第一个工作日 09:00",
+        "每月最后一个工作日 09:00",
+        "每月15日",
+        "每季度末",
+        "每季度首个工作日 10:00",
+    ],
+)
+@pytest.mark.parametrize("today", ["2023-10-19", "2024-01-01", "2024-02-29", "2025-12-31"])
+def test_a_schedule_starting_this_month_has_every_run_of_the_full_one_to_the_horizon(
+    text: str, today: str
+) -> None:
+    """Every run from the 1st of the month to the end of the horizon is the same, to the minute."""
+    full = cadence_schedule(text, CHINA, d("2023-10-19"))
+    lean = cadence_schedule(text, CHINA, d("2023-10-19"), today=d(today))
+    start = d(today).replace(day=1)
+    assert lean.value.startswith(f"DTSTART:{start:%Y%m%d}T")
+    window = (datetime.combine(start, time.min), datetime.combine(full.exceptions_until or HORIZON, time.max))
+    assert lean.occurrences(*window) == full.occurrences(*window) != []
 
 
 def test_a_raw_rrule_keeps_its_anchor() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+import pytest
+
 from models.deadlines import deadline_schedule, due_day, reminder_days_before, reminder_steps
 from models.workdays import ChinaCalendar, WeekdayCalendar
 
@@ -74,8 +76,24 @@ def test_exceptions_from_drops_past_ones_and_keeps_the_runs() -> None:
     full = deadline_schedule(d("2023-12-31"), [5, 3, 1, 0], NINE, CHINA)
     lean = deadline_schedule(d("2023-12-31"), [5, 3, 1, 0], NINE, CHINA, exceptions_from=d("2025-01-01"))
     assert len(lean.value) < len(full.value) and "20240101T090000" not in lean.value
+    assert "RDATE:2023" not in lean.value  # the reminders before it are past: left out
     window = (datetime(2025, 1, 1), datetime(2025, 12, 31, 23))
     assert lean.occurrences(*window) == full.occurrences(*window)
+
+
+@pytest.mark.parametrize("deadline", ["2023-12-31", "2024-06-03", "2024-06-20", "2024-07-05", "2024-10-08"])
+@pytest.mark.parametrize("start", ["2024-06-01", "2024-07-01"])
+def test_a_deadline_schedule_from_this_month_has_every_run_of_the_full_one_to_the_horizon(
+    deadline: str, start: str
+) -> None:
+    """Reminders and daily chasing from the 1st of the month to the horizon: the same runs, to the minute
+    (a deadline in the past, earlier this month, later this month, next month, after a holiday)."""
+    full = deadline_schedule(d(deadline), [5, 3, 1, 0], NINE, CHINA)
+    lean = deadline_schedule(d(deadline), [5, 3, 1, 0], NINE, CHINA, exceptions_from=d(start))
+    assert full.exceptions_until is not None
+    window = (datetime.combine(d(start), time.min), datetime.combine(full.exceptions_until, time.max))
+    assert lean.occurrences(*window) == full.occurrences(*window) != []
+    assert len(lean.value) <= len(full.value)
 
 
 def test_on_the_day_is_the_last_working_day_on_or_before_the_deadline() -> None:
