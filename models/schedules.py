@@ -165,7 +165,7 @@ def exceptions_start(today: date | None) -> date | None:
     request that validates the schedule (it parses every EXDATE/RDATE date three to four times per
     create or update) or computes runs (it walks occurrences from DTSTART), so sync registers schedules
     that start this month: half the text of a start on 1 January for the city's working-day sets, and
-    about a quarter less server time per create (docs/benchmarks.md). The start moves once a month: the
+    about a tenth less server CPU per create (docs/benchmarks.md). The start moves once a month: the
     first sync of a month updates them once (the same future runs, a later start).
     """
     return date(today.year, today.month, 1) if today is not None else None
