@@ -84,7 +84,7 @@ TERMINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _env(home: Path, ledger: Path, clock: str, limit: int) -> dict[str, str]:
+def _env(home: Path, ledger: Path, clock: str, limit: int, warm: bool = True) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ZHENGGAI_"))}
     # an installation imports its modules compiled once, not compiled again by every flow-run process
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -99,6 +99,7 @@ def _env(home: Path, ledger: Path, clock: str, limit: int) -> dict[str, str]:
             "ZHENGGAI_DATA_DIR": str(home / "data"),
             "ZHENGGAI_DATABASE_URL": sqlite_url(ledger),
             "ZHENGGAI_FLOW_RUN_LIMIT": str(limit),
+            "ZHENGGAI_WARM_STARTS": "true" if warm else "false",
             "BENCH_BURST_CLOCK": clock,
             "PYTHONPATH": os.pathsep.join([str(ROOT / "bench" / "clock"), str(ROOT)]),
         }
@@ -207,9 +208,14 @@ def rss_mb(pid: int) -> float:
 
 
 def is_flow_run(pid: int) -> bool:
+    """A process started for a flow run: by Prefect's engine command (its environment names the run) or
+    forked from serve's warm server (``flows.warm_start``; a forked child's /proc environ is the server's)."""
     try:
-        return b"PREFECT__FLOW_RUN_ID=" in Path(f"/proc/{pid}/environ").read_bytes()
-    except OSError:
+        if b"PREFECT__FLOW_RUN_ID=" in Path(f"/proc/{pid}/environ").read_bytes():
+            return True
+        parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        return b"forkserver" in Path(f"/proc/{parent}/cmdline").read_bytes()
+    except (OSError, IndexError, ValueError):
         return False
 
 
@@ -335,6 +341,7 @@ class Burst:
     mode: str
     limit: int
     prefect_db: str = "sqlite"
+    warm: bool = True  # serve's runs forked from its warm server (flows.warm_start); false: new processes
     runs: int = 0
     triggers: Counter[str] = field(default_factory=Counter)
     setup_s: float = 0.0
@@ -360,6 +367,7 @@ def run_mode(
     rx: Any,
     prefect_db: str = "auto",
     keep: bool = False,
+    warm: bool = True,
 ) -> Burst:
     """One burst: server, sync, the minute's runs, the executor, then wait and watch until drained."""
     if prefect_db == "auto":
@@ -378,6 +386,7 @@ def run_mode(
             rx=rx,
             server_url=server_url,
             keep=keep,
+            warm=warm,
         )
 
 
@@ -391,15 +400,16 @@ def _run_mode(
     rx: Any,
     server_url: str | None,
     keep: bool,
+    warm: bool = True,
 ) -> Burst:
-    result = Burst(mode, limit, prefect_db="postgres" if server_url else "sqlite")
+    result = Burst(mode, limit, prefect_db="postgres" if server_url else "sqlite", warm=warm)
     home = Path(tempfile.mkdtemp(prefix=f"zhenggai-bench-burst-{mode}-"))
     logs = workdir / f"burst-{mode}"
     shutil.rmtree(logs, ignore_errors=True)
     logs.mkdir(parents=True)
     began = time.time()
     clock = f"{began} {(BURST - LEAD).timestamp()}"
-    env = _env(home, ledger, clock, limit)
+    env = _env(home, ledger, clock, limit, warm)
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     python = sys.executable
@@ -586,6 +596,7 @@ def run(
     limit: int | None = None,
     timeout: float = 1800.0,
     prefect_db: str = "auto",
+    warm: bool = True,
 ) -> Results:
     results = Results("burst")
     if limit is None:
@@ -604,6 +615,7 @@ def run(
                 timeout=timeout,
                 rx=rx,
                 prefect_db=prefect_db,
+                warm=warm,
             )
             _figures(results, burst)
     return results
@@ -611,6 +623,8 @@ def run(
 
 def _figures(results: Results, burst: Burst) -> None:
     label = "zhenggai serve" if burst.mode == "serve" else "one process worker"
+    if burst.mode == "serve" and not burst.warm:
+        label += " (ZHENGGAI_WARM_STARTS=false)"
     label += f", Prefect on {burst.prefect_db}"
     head = f"burst, {label}, limit {burst.limit or 'none'}"
     finished = sum(
@@ -675,6 +689,11 @@ def main(argv: list[str] | None = None) -> None:
         help="the Prefect server's database (auto: PostgreSQL when 127.0.0.1:5432 answers)",
     )
     parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="serve with ZHENGGAI_WARM_STARTS=false: every run a new process (Prefect's default)",
+    )
+    parser.add_argument(
         "--one-check",
         type=int,
         default=0,
@@ -696,6 +715,7 @@ def main(argv: list[str] | None = None) -> None:
         limit=args.limit,
         timeout=args.timeout,
         prefect_db=args.prefect_db,
+        warm=not args.cold,
     ).emit(args.json)
 
 
