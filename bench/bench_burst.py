@@ -207,14 +207,40 @@ def rss_mb(pid: int) -> float:
         return 0.0
 
 
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def _is_forkserver(pid: int) -> bool:
+    return b"multiprocessing.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_below(root: int) -> float:
+    """CPU seconds (user + sys) of ``root``, of its children it waited for, and of its live children with
+    theirs: the executor and its runs, whether they were its children (Prefect's engine command) or its
+    fork server's (flows.warm_start)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(entry.name) == root or int(fields[1]) == root:
+                total += sum(int(fields[i]) for i in (11, 12, 13, 14)) / TICK
+    return total
+
+
 def is_flow_run(pid: int) -> bool:
     """A process started for a flow run: by Prefect's engine command (its environment names the run) or
     forked from serve's warm server (``flows.warm_start``; a forked child's /proc environ is the server's)."""
     try:
         if b"PREFECT__FLOW_RUN_ID=" in Path(f"/proc/{pid}/environ").read_bytes():
             return True
-        parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-        return b"forkserver" in Path(f"/proc/{parent}/cmdline").read_bytes()
+        parent = _parent(pid)  # the fork server's child, not that child's own (LibreOffice)
+        return _is_forkserver(parent) and not _is_forkserver(_parent(parent))
     except (OSError, IndexError, ValueError):
         return False
 
@@ -228,6 +254,8 @@ class Sampler:
     bench_peak_mb: float = 0.0
     runs_peak: int = 0
     current: tuple[float, float, int] = (0.0, 0.0, 0)
+    executor: int | None = None  # its pid once started: ``executor_cpu_s`` follows it
+    executor_cpu_s: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
@@ -245,6 +273,8 @@ class Sampler:
             self.machine_peak_mb = max(self.machine_peak_mb, machine)
             self.bench_peak_mb = max(self.bench_peak_mb, bench)
             self.runs_peak = max(self.runs_peak, runs)
+            if self.executor is not None:
+                self.executor_cpu_s = max(self.executor_cpu_s, cpu_below(self.executor))
             self._stop.wait(1.0)
 
     def stop(self) -> None:
@@ -353,6 +383,7 @@ class Burst:
     machine_peak_mb: float = 0.0
     bench_peak_mb: float = 0.0
     runs_peak: int = 0
+    executor_cpu_s: float = 0.0
     received: int = 0
     load: str = ""
 
@@ -446,6 +477,7 @@ def _run_mode(
             executor = Child(
                 [python, "-m", "flows.cli", "serve", "--limit", str(limit)], client_env, logs / "serve.log"
             )
+            sampler.executor = executor.process.pid
             executor.wait_for("serve: serving", timeout=600)
         else:
             executor = Child(
@@ -453,6 +485,7 @@ def _run_mode(
                 client_env,
                 logs / "worker.log",
             )
+            sampler.executor = executor.process.pid
             executor.wait_for("started", timeout=600)
         ready = time.time()
         burst_real = began + LEAD.total_seconds()  # when the bench's clock reads 09:00
@@ -495,6 +528,7 @@ def _run_mode(
             result.machine_peak_mb = sampler.machine_peak_mb
             result.bench_peak_mb = sampler.bench_peak_mb
             result.runs_peak = sampler.runs_peak
+            result.executor_cpu_s = sampler.executor_cpu_s
         if executor is not None:
             executor.stop()
         server.stop(grace=20)
@@ -660,6 +694,13 @@ def _figures(results: Results, burst: Burst) -> None:
         note=f"machine in use: {burst.machine_baseline_mb / 1024:.1f} GB before, "
         f"{burst.machine_peak_mb / 1024:.1f} GB at the peak (other work included); "
         f"at most {burst.runs_peak} flow-run processes at once",
+    )
+    results.add(
+        f"{head}: CPU of the executor and its runs, per run",
+        burst.executor_cpu_s / burst.runs if burst.runs else None,
+        "s",
+        note=f"{burst.executor_cpu_s:.0f} CPU-s in all (user + sys, start-up and sync included, the "
+        "Prefect server not)",
     )
     bad = {name: burst.states.get(name, 0) for name in ("Crashed", "Failed", "Late")}
     others = ", ".join(f"{n} {s}" for s, n in sorted(burst.states.items()))
