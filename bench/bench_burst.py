@@ -84,7 +84,7 @@ TERMINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _env(home: Path, ledger: Path, clock: str, limit: int) -> dict[str, str]:
+def _env(home: Path, ledger: Path, clock: str, limit: int, warm: bool = True) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ZHENGGAI_"))}
     # an installation imports its modules compiled once, not compiled again by every flow-run process
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -99,6 +99,7 @@ def _env(home: Path, ledger: Path, clock: str, limit: int) -> dict[str, str]:
             "ZHENGGAI_DATA_DIR": str(home / "data"),
             "ZHENGGAI_DATABASE_URL": sqlite_url(ledger),
             "ZHENGGAI_FLOW_RUN_LIMIT": str(limit),
+            "ZHENGGAI_WARM_STARTS": "true" if warm else "false",
             "BENCH_BURST_CLOCK": clock,
             "PYTHONPATH": os.pathsep.join([str(ROOT / "bench" / "clock"), str(ROOT)]),
         }
@@ -206,10 +207,41 @@ def rss_mb(pid: int) -> float:
         return 0.0
 
 
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def _is_forkserver(pid: int) -> bool:
+    return b"multiprocessing.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_below(root: int) -> float:
+    """CPU seconds (user + sys) of ``root``, of its children it waited for, and of its live children with
+    theirs: the executor and its runs, whether they were its children (Prefect's engine command) or its
+    fork server's (flows.warm_start)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(entry.name) == root or int(fields[1]) == root:
+                total += sum(int(fields[i]) for i in (11, 12, 13, 14)) / TICK
+    return total
+
+
 def is_flow_run(pid: int) -> bool:
+    """A process started for a flow run: by Prefect's engine command (its environment names the run) or
+    forked from serve's warm server (``flows.warm_start``; a forked child's /proc environ is the server's)."""
     try:
-        return b"PREFECT__FLOW_RUN_ID=" in Path(f"/proc/{pid}/environ").read_bytes()
-    except OSError:
+        if b"PREFECT__FLOW_RUN_ID=" in Path(f"/proc/{pid}/environ").read_bytes():
+            return True
+        parent = _parent(pid)  # the fork server's child, not that child's own (LibreOffice)
+        return _is_forkserver(parent) and not _is_forkserver(_parent(parent))
+    except (OSError, IndexError, ValueError):
         return False
 
 
@@ -222,6 +254,8 @@ class Sampler:
     bench_peak_mb: float = 0.0
     runs_peak: int = 0
     current: tuple[float, float, int] = (0.0, 0.0, 0)
+    executor: int | None = None  # its pid once started: ``executor_cpu_s`` follows it
+    executor_cpu_s: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
@@ -239,6 +273,8 @@ class Sampler:
             self.machine_peak_mb = max(self.machine_peak_mb, machine)
             self.bench_peak_mb = max(self.bench_peak_mb, bench)
             self.runs_peak = max(self.runs_peak, runs)
+            if self.executor is not None:
+                self.executor_cpu_s = max(self.executor_cpu_s, cpu_below(self.executor))
             self._stop.wait(1.0)
 
     def stop(self) -> None:
@@ -335,6 +371,7 @@ class Burst:
     mode: str
     limit: int
     prefect_db: str = "sqlite"
+    warm: bool = True  # serve's runs forked from its warm server (flows.warm_start); false: new processes
     runs: int = 0
     triggers: Counter[str] = field(default_factory=Counter)
     setup_s: float = 0.0
@@ -346,6 +383,7 @@ class Burst:
     machine_peak_mb: float = 0.0
     bench_peak_mb: float = 0.0
     runs_peak: int = 0
+    executor_cpu_s: float = 0.0
     received: int = 0
     load: str = ""
 
@@ -360,6 +398,7 @@ def run_mode(
     rx: Any,
     prefect_db: str = "auto",
     keep: bool = False,
+    warm: bool = True,
 ) -> Burst:
     """One burst: server, sync, the minute's runs, the executor, then wait and watch until drained."""
     if prefect_db == "auto":
@@ -378,6 +417,7 @@ def run_mode(
             rx=rx,
             server_url=server_url,
             keep=keep,
+            warm=warm,
         )
 
 
@@ -391,15 +431,16 @@ def _run_mode(
     rx: Any,
     server_url: str | None,
     keep: bool,
+    warm: bool = True,
 ) -> Burst:
-    result = Burst(mode, limit, prefect_db="postgres" if server_url else "sqlite")
+    result = Burst(mode, limit, prefect_db="postgres" if server_url else "sqlite", warm=warm)
     home = Path(tempfile.mkdtemp(prefix=f"zhenggai-bench-burst-{mode}-"))
     logs = workdir / f"burst-{mode}"
     shutil.rmtree(logs, ignore_errors=True)
     logs.mkdir(parents=True)
     began = time.time()
     clock = f"{began} {(BURST - LEAD).timestamp()}"
-    env = _env(home, ledger, clock, limit)
+    env = _env(home, ledger, clock, limit, warm)
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     python = sys.executable
@@ -436,6 +477,7 @@ def _run_mode(
             executor = Child(
                 [python, "-m", "flows.cli", "serve", "--limit", str(limit)], client_env, logs / "serve.log"
             )
+            sampler.executor = executor.process.pid
             executor.wait_for("serve: serving", timeout=600)
         else:
             executor = Child(
@@ -443,6 +485,7 @@ def _run_mode(
                 client_env,
                 logs / "worker.log",
             )
+            sampler.executor = executor.process.pid
             executor.wait_for("started", timeout=600)
         ready = time.time()
         burst_real = began + LEAD.total_seconds()  # when the bench's clock reads 09:00
@@ -485,6 +528,7 @@ def _run_mode(
             result.machine_peak_mb = sampler.machine_peak_mb
             result.bench_peak_mb = sampler.bench_peak_mb
             result.runs_peak = sampler.runs_peak
+            result.executor_cpu_s = sampler.executor_cpu_s
         if executor is not None:
             executor.stop()
         server.stop(grace=20)
@@ -586,6 +630,7 @@ def run(
     limit: int | None = None,
     timeout: float = 1800.0,
     prefect_db: str = "auto",
+    warm: bool = True,
 ) -> Results:
     results = Results("burst")
     if limit is None:
@@ -604,6 +649,7 @@ def run(
                 timeout=timeout,
                 rx=rx,
                 prefect_db=prefect_db,
+                warm=warm,
             )
             _figures(results, burst)
     return results
@@ -611,6 +657,8 @@ def run(
 
 def _figures(results: Results, burst: Burst) -> None:
     label = "zhenggai serve" if burst.mode == "serve" else "one process worker"
+    if burst.mode == "serve" and not burst.warm:
+        label += " (ZHENGGAI_WARM_STARTS=false)"
     label += f", Prefect on {burst.prefect_db}"
     head = f"burst, {label}, limit {burst.limit or 'none'}"
     finished = sum(
@@ -647,6 +695,13 @@ def _figures(results: Results, burst: Burst) -> None:
         f"{burst.machine_peak_mb / 1024:.1f} GB at the peak (other work included); "
         f"at most {burst.runs_peak} flow-run processes at once",
     )
+    results.add(
+        f"{head}: CPU of the executor and its runs, per run",
+        burst.executor_cpu_s / burst.runs if burst.runs else None,
+        "s",
+        note=f"{burst.executor_cpu_s:.0f} CPU-s in all (user + sys, start-up and sync included, the "
+        "Prefect server not)",
+    )
     bad = {name: burst.states.get(name, 0) for name in ("Crashed", "Failed", "Late")}
     others = ", ".join(f"{n} {s}" for s, n in sorted(burst.states.items()))
     results.add(
@@ -675,6 +730,11 @@ def main(argv: list[str] | None = None) -> None:
         help="the Prefect server's database (auto: PostgreSQL when 127.0.0.1:5432 answers)",
     )
     parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="serve with ZHENGGAI_WARM_STARTS=false: every run a new process (Prefect's default)",
+    )
+    parser.add_argument(
         "--one-check",
         type=int,
         default=0,
@@ -696,6 +756,7 @@ def main(argv: list[str] | None = None) -> None:
         limit=args.limit,
         timeout=args.timeout,
         prefect_db=args.prefect_db,
+        warm=not args.cold,
     ).emit(args.json)
 
 

@@ -40,7 +40,7 @@ from uuid import UUID
 
 from prefect.deployments.runner import RunnerDeployment
 
-from flows import run_failed
+from flows import run_failed, warm_start
 from flows.assess import assess_units
 from flows.local_server import (
     LOCAL_CLIENT_RETRIES,
@@ -98,9 +98,12 @@ class RegisteredDeployment(RunnerDeployment):
         return self.deployment_id
 
 
-async def register_new(runner: Any, known: set[UUID], held: dict[str, UUID] | None = None) -> int:
+async def register_new(
+    runner: Any, known: set[UUID], held: dict[str, UUID] | None = None, *, warm: bool = False
+) -> int:
     """Hand the runner every managed deployment it does not poll yet (``held``: name → id as a sync just
-    left them, else read from the API); return how many were added."""
+    left them, else read from the API); return how many were added. ``warm``: with its flow object too
+    (``check_measure``), so its runs start forked from the warm server (``flows.warm_start``)."""
     from prefect.client.orchestration import get_client
 
     if held is None:
@@ -113,16 +116,24 @@ async def register_new(runner: Any, known: set[UUID], held: dict[str, UUID] | No
         await runner.aadd_deployment(
             RegisteredDeployment(name=name, deployment_id=deployment_id, entrypoint=ENTRYPOINT)
         )
+        if warm:
+            warm_start.register(runner, deployment_id, _check_flow())
         known.add(deployment_id)
         added += 1
     return added
 
 
-async def _rescan(runner: Any, known: set[UUID], every: float) -> None:
+def _check_flow() -> Any:
+    from flows.check_measure import check_measure
+
+    return check_measure
+
+
+async def _rescan(runner: Any, known: set[UUID], every: float, *, warm: bool = False) -> None:
     while True:
         await asyncio.sleep(every)
         try:
-            added = await register_new(runner, known)
+            added = await register_new(runner, known, warm=warm)
         except Exception as error:  # a failed read must not stop serving; try again next time
             print(f"serve: rescan failed: {error}", file=sys.stderr, flush=True)
             continue
@@ -204,22 +215,29 @@ async def serve_async(
     notice = await asyncio.to_thread(notice_deployment, settings.timezone, monthly_rounds)
     await runner.aadd_deployment(notice)
     await runner.aadd_deployment(await asyncio.to_thread(draft_deployment))
+    warm = warm_start.warm_starts(runner, enabled=settings.warm_starts)
     known: set[UUID] = set()
-    count = await register_new(runner, known, synced)
+    count = await register_new(runner, known, synced, warm=warm)
     print(
         f"serve: serving {count} measure deployment(s), the daily sync and sweep, the weekly digest, "
         "the weekly assessment "
         "and the notice (generated, and drafted for sign-off); "
-        f"at most {limit if limit else 'unlimited'} flow run(s) at once",
+        f"at most {limit if limit else 'unlimited'} flow run(s) at once; "
+        + (
+            "each run forked from a warm server (Prefect and the check imported once)"
+            if warm
+            else "each run a new process"
+        ),
         flush=True,
     )
     if afterwards is not None:
         start_in_background(afterwards)
-    rescan = asyncio.create_task(_rescan(runner, known, rescan_seconds))
+    rescan = asyncio.create_task(_rescan(runner, known, rescan_seconds, warm=warm))
     try:
         await runner.start()
     finally:
         rescan.cancel()
+        warm_start.stop_warm_starts()
     print("serve: stopped; schedules left active", flush=True)
 
 

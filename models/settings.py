@@ -166,6 +166,9 @@ class Settings(BaseModel):
     # How many flow runs `zhenggai serve` runs at once (each is a process; more wait their turn), and the
     # work pool's concurrency limit a sync sets on the worker path. None or 0: no limit.
     flow_run_limit: int | None = 4
+    # `zhenggai serve` starts each check's process forked from a server that imported Prefect and the check
+    # once (flows.warm_start); false: Prefect's default, a new interpreter for each run.
+    warm_starts: bool = True
 
     # The editorial path of the notice: the 机关代字 of published numbers (新城执党 → 新城执党〔2026〕3号) and
     # how long a draft_notice run waits for the leader's decision (审核签发).

@@ -125,6 +125,8 @@ def test_burst_bench_drains_the_mondays_09_00_runs_with_serve(tmp_path: Path) ->
     assert figures[f"{head}: runs at 09:00"] > 0  # type: ignore[operator]
     assert figures[f"{head}: drained"] is not None
     assert figures[f"{head}: peak memory (the bench's processes)"] > 0  # type: ignore[operator]
+    # the runs are forked from serve's warm server (flows.warm_start), and their CPU still counted
+    assert figures[f"{head}: CPU of the executor and its runs, per run"] > 0  # type: ignore[operator]
     assert figures[f"{head}: Crashed / Failed / Late"] == "0 / 0 / 0"
 
 
