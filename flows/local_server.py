@@ -44,8 +44,17 @@ def check_port_free(host: str, port: int) -> None:
             ) from None
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Linux: the child server gets SIGTERM when serve dies, even by SIGKILL (no orphan server)."""
+# Held (blocked) in serve while it starts the server, so that a stop cannot fall between the start and
+# serve knowing the server's pid. A child inherits its parent's signal mask across exec: unblocked in the
+# child, or the server never sees SIGTERM and every stop waited out ``_stop_server``'s 20 s, then SIGKILL.
+HELD_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
+
+
+def _child_setup() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """The signals serve held, unblocked; on Linux, SIGTERM when serve dies, even by SIGKILL (no orphan)."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
+    if not sys.platform.startswith("linux"):
+        return
     try:
         import ctypes
 
@@ -133,17 +142,17 @@ def start_local_server(port: int | None = None, *, first_sync: bool = True) -> L
 
 def _start_server(port: int, *, services: bool = True) -> subprocess.Popen[bytes]:
     """``prefect server start`` in its own process group (stopped as a whole), signals held meanwhile."""
-    blocked = {signal.SIGTERM, signal.SIGINT}
-    signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    return _spawn(_server_command(port, services=services), _server_env())
+
+
+def _spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``command`` in a new session (its process group stopped as a whole), serve's stop signals held
+    meanwhile and unblocked in the child."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
     try:
-        return subprocess.Popen(
-            _server_command(port, services=services),
-            env=_server_env(),
-            start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-        )
+        return subprocess.Popen(command, env=env, start_new_session=True, preexec_fn=_child_setup)
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
 
 
 def _stop_server(process: subprocess.Popen[bytes]) -> None:

@@ -78,3 +78,24 @@ def test_the_runner_looks_for_due_runs_every_three_seconds_unless_the_operator_s
     assert runner_poll_seconds() == RUNNER_POLL_SECONDS == 3.0  # a freed slot waits 3 s, not Prefect's 10
     monkeypatch.setenv("PREFECT_RUNNER_POLL_FREQUENCY", "20")
     assert runner_poll_seconds() is None  # the runner then reads the operator's setting
+
+
+def test_the_local_server_can_be_stopped_by_sigterm(tmp_path: Path) -> None:
+    """serve holds SIGTERM and SIGINT while it starts the server; a child inherits that mask across exec,
+    so unless the child unblocks them the server never sees a stop (it was killed after 20 s instead)."""
+    import os
+    import signal
+    import sys
+
+    from flows.local_server import _spawn
+
+    out = tmp_path / "blocked"
+    script = (
+        "import signal; "
+        f"open({str(out)!r}, 'w').write(' '.join(str(int(s)) for s in signal.pthread_sigmask(signal.SIG_BLOCK, [])))"
+    )
+    assert _spawn([sys.executable, "-c", script], dict(os.environ)).wait() == 0
+    blocked = {int(number) for number in out.read_text().split()}
+    assert int(signal.SIGTERM) not in blocked
+    assert int(signal.SIGINT) not in blocked
+    assert signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # nor left held in serve
