@@ -148,3 +148,28 @@ def test_the_fan_out_bench_runs_with_and_without_limits(tmp_path: Path, processe
     ran = [f for f in results.figures if f.value is not None]
     assert ran and all(f.met is not False for f in ran if "limit" in f.name)  # 4 an endpoint, under 10
     assert all("lost 0, duplicated 0" in f.note for f in ran)
+
+
+def test_bench_sync_server_workers_option_parses_and_names_prefects_redis_settings(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--server-workers`` needs Redis and PostgreSQL to run: here only its parsing and settings (no Redis)."""
+    from bench import bench_sync
+
+    with pytest.raises(SystemExit) as shown:
+        bench_sync.main(["--help"])
+    assert shown.value.code == 0
+    helped = capsys.readouterr().out
+    assert "--server-workers" in helped and "--redis-url" in helped and "--concurrency" in helped
+    with pytest.raises(SystemExit) as refused:
+        bench_sync.main(["--server-workers", "2", "--prefect-db", "sqlite"])
+    assert refused.value.code == 2
+    assert bench_sync.redis_env("redis://10.0.0.5:6380/13") == {
+        "PREFECT_MESSAGING_BROKER": "prefect_redis.messaging",
+        "PREFECT_MESSAGING_CACHE": "prefect_redis.messaging",
+        "PREFECT_SERVER_EVENTS_CAUSAL_ORDERING": "prefect_redis.ordering",
+        "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect_redis.lease_storage",
+        "PREFECT_REDIS_MESSAGING_HOST": "10.0.0.5",
+        "PREFECT_REDIS_MESSAGING_PORT": "6380",
+        "PREFECT_REDIS_MESSAGING_DB": "13",
+    }
