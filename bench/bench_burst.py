@@ -33,6 +33,11 @@ A city run takes 10–30 minutes per mode: it prints its progress every 30 s.
 
     python -m bench.bench_burst [--scale 1] [--modes serve,worker] [--limit 4] [--timeout 1800]
 
+``--swept`` sweeps the ledger copy first (``zhenggai sweep`` with the clock reading 08:30 that Monday, on a
+Prefect server of its own), as a live ``serve`` does at 08:30: the overdue measures' 督办单 are issued then,
+and the burst measures the checks alone. Its time is reported apart; without it the ledger is never swept
+(the burst's checks issue those 督办单 too), and the figures' labels say which one ran.
+
 ``--one-check N`` measures one check instead: N ``check_measure`` runs one after the other, each in a
 process of its own (``trigger=cadence``, on a fresh copy of the ledger, against the bench's own Prefect
 server on SQLite, on the same shifted clock), and reports the median CPU (user + sys of the child and its
@@ -78,6 +83,7 @@ TARGET_MEMORY_MB = 4000.0
 ZONE = ZoneInfo("Asia/Shanghai")
 BURST = datetime(2025, 12, 1, 9, 0, tzinfo=ZONE)  # a working-day Monday, first of its month
 LEAD = timedelta(seconds=60)  # the clock reads 08:59 when the bench starts
+SWEEP_AT = datetime(2025, 12, 1, 8, 30, tzinfo=ZONE)  # a live serve's daily sweep (``--swept``)
 MODES = ("serve", "worker")
 POOL = "zhenggai-burst"
 TERMINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
@@ -372,6 +378,9 @@ class Burst:
     limit: int
     prefect_db: str = "sqlite"
     warm: bool = True  # serve's runs forked from its warm server (flows.warm_start); false: new processes
+    swept: bool = False  # the ledger swept at 08:30 first, as a live serve does (``--swept``)
+    sweep_s: float | None = None  # the 08:30 sweep's wall seconds
+    sweep_cpu_s: float | None = None  # its CPU (the sweep process and its children, LibreOffice included)
     runs: int = 0
     triggers: Counter[str] = field(default_factory=Counter)
     setup_s: float = 0.0
@@ -388,6 +397,40 @@ class Burst:
     load: str = ""
 
 
+def sweep_first(home: Path, ledger: Path, limit: int, logs: Path) -> tuple[float, float]:
+    """``zhenggai sweep`` on the ledger copy with the clock reading 08:30 that Monday (``--swept``): what a
+    live ``serve`` does before 09:00 (the overdue measures' 督办单 issued and their files written then).
+    On a Prefect server of its own (SQLite, stopped after); the same data directory as the burst.
+    Returns its wall and CPU seconds (the sweep process and its children: LibreOffice included)."""
+    import resource
+
+    env = _env(home, ledger, f"{time.time()} {SWEEP_AT.timestamp()}", limit)
+    env["PREFECT_HOME"] = str(home / "prefect-sweep")
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    prefect = str(Path(sys.executable).parent / "prefect")
+    server = Child(
+        [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env,
+        logs / "sweep-server.log",
+    )
+    try:
+        _wait_healthy(api, server)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.monotonic()
+        run_command(
+            [sys.executable, "-m", "flows.cli", "sweep"],
+            {**env, "PREFECT_API_URL": api, "PREFECT_CLIENT_MAX_RETRIES": "8"},
+            logs / "sweep.log",
+            timeout=1800,
+        )
+        wall = time.monotonic() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    finally:
+        server.stop(grace=20)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
 def run_mode(
     mode: str,
     *,
@@ -399,6 +442,7 @@ def run_mode(
     prefect_db: str = "auto",
     keep: bool = False,
     warm: bool = True,
+    swept: bool = False,
 ) -> Burst:
     """One burst: server, sync, the minute's runs, the executor, then wait and watch until drained."""
     if prefect_db == "auto":
@@ -418,6 +462,7 @@ def run_mode(
             server_url=server_url,
             keep=keep,
             warm=warm,
+            swept=swept,
         )
 
 
@@ -432,12 +477,19 @@ def _run_mode(
     server_url: str | None,
     keep: bool,
     warm: bool = True,
+    swept: bool = False,
 ) -> Burst:
-    result = Burst(mode, limit, prefect_db="postgres" if server_url else "sqlite", warm=warm)
+    result = Burst(mode, limit, prefect_db="postgres" if server_url else "sqlite", warm=warm, swept=swept)
     home = Path(tempfile.mkdtemp(prefix=f"zhenggai-bench-burst-{mode}-"))
     logs = workdir / f"burst-{mode}"
     shutil.rmtree(logs, ignore_errors=True)
     logs.mkdir(parents=True)
+    if swept:
+        result.sweep_s, result.sweep_cpu_s = sweep_first(home, ledger, limit, logs)
+        print(
+            f"burst {mode}: swept at 08:30 first in {result.sweep_s:.0f} s, {result.sweep_cpu_s:.0f} CPU-s",
+            flush=True,
+        )
     began = time.time()
     clock = f"{began} {(BURST - LEAD).timestamp()}"
     env = _env(home, ledger, clock, limit, warm)
@@ -631,6 +683,7 @@ def run(
     timeout: float = 1800.0,
     prefect_db: str = "auto",
     warm: bool = True,
+    swept: bool = False,
 ) -> Results:
     results = Results("burst")
     if limit is None:
@@ -650,6 +703,7 @@ def run(
                 rx=rx,
                 prefect_db=prefect_db,
                 warm=warm,
+                swept=swept,
             )
             _figures(results, burst)
     return results
@@ -660,6 +714,7 @@ def _figures(results: Results, burst: Burst) -> None:
     if burst.mode == "serve" and not burst.warm:
         label += " (ZHENGGAI_WARM_STARTS=false)"
     label += f", Prefect on {burst.prefect_db}"
+    label += ", swept at 08:30 first" if burst.swept else ", never swept"
     head = f"burst, {label}, limit {burst.limit or 'none'}"
     finished = sum(
         n for state, n in burst.states.items() if state in ("Completed", "Failed", "Crashed", "Cancelled")
@@ -702,6 +757,13 @@ def _figures(results: Results, burst: Burst) -> None:
         note=f"{burst.executor_cpu_s:.0f} CPU-s in all (user + sys, start-up and sync included, the "
         "Prefect server not)",
     )
+    if burst.swept:
+        results.add(
+            f"{head}: the 08:30 sweep before the burst (not in the drain), wall",
+            burst.sweep_s,
+            "s",
+            note=f"{burst.sweep_cpu_s or 0:.0f} CPU-s (the sweep and its LibreOffice children)",
+        )
     bad = {name: burst.states.get(name, 0) for name in ("Crashed", "Failed", "Late")}
     others = ", ".join(f"{n} {s}" for s, n in sorted(burst.states.items()))
     results.add(
@@ -735,6 +797,12 @@ def main(argv: list[str] | None = None) -> None:
         help="serve with ZHENGGAI_WARM_STARTS=false: every run a new process (Prefect's default)",
     )
     parser.add_argument(
+        "--swept",
+        action="store_true",
+        help="sweep the ledger copy at 08:30 first, as a live serve does (its time reported apart); "
+        "default: never swept, the burst's checks also issue the overdue measures' 督办单",
+    )
+    parser.add_argument(
         "--one-check",
         type=int,
         default=0,
@@ -757,6 +825,7 @@ def main(argv: list[str] | None = None) -> None:
         timeout=args.timeout,
         prefect_db=args.prefect_db,
         warm=not args.cold,
+        swept=args.swept,
     ).emit(args.json)
 
 

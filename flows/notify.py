@@ -112,7 +112,7 @@ def plan_notifications(
 )
 def store_duban_files(measure_code: str | None = None) -> int:
     """Write and record the DOCX (and PDF where LibreOffice is installed) of each 督办单 not stored yet."""
-    from tasks.notice.duban_files import render_sheet_file, sheets_lacking_files, store_sheet_file
+    from tasks.notice.duban_files import render_sheet_files, sheets_lacking_files, store_sheet_file
     from tasks.notice.pdf import soffice_path
 
     settings = get_settings()
@@ -120,15 +120,13 @@ def store_duban_files(measure_code: str | None = None) -> int:
     formats = ("docx", "pdf") if settings.duban_pdf and soffice_path() else ("docx",)
     with database.unit_of_work() as session:
         lacking = sheets_lacking_files(session, formats, measure_code=measure_code)
+    # rendered outside a transaction (a PDF takes LibreOffice seconds), every PDF by one LibreOffice start
+    rendered = render_sheet_files(lacking, timezone=settings.timezone, fonts_dir=settings.fonts_dir)
     stored = 0
-    for sheet in lacking:
-        for fmt in sheet.formats:  # rendered outside a transaction: a PDF takes LibreOffice seconds
-            content = render_sheet_file(
-                sheet.facts, fmt, timezone=settings.timezone, fonts_dir=settings.fonts_dir
-            )
-            with database.unit_of_work() as session:
-                stored += store_sheet_file(session, sheet.sheet_id, fmt, content, settings.data_dir)
-                session.commit()
+    for (sheet_id, fmt), content in rendered.items():
+        with database.unit_of_work() as session:
+            stored += store_sheet_file(session, sheet_id, fmt, content, settings.data_dir)
+            session.commit()
     return stored
 
 

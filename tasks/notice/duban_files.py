@@ -79,6 +79,30 @@ def render_sheet_file(facts: SheetFacts, fmt: str, *, timezone: str, fonts_dir: 
     return docx_to_pdf(docx, fonts_dir=fonts_dir)
 
 
+def render_sheet_files(
+    lacking: list[LackingFiles], *, timezone: str, fonts_dir: Path | None
+) -> dict[tuple[int, str], bytes]:
+    """The missing formats of several sheets by (sheet id, format): every PDF among them converted by one
+    LibreOffice start (``docx_to_pdfs``), not one start each."""
+    from tasks.notice.duban_docx import render_duban_docx
+
+    rendered: dict[tuple[int, str], bytes] = {}
+    to_convert: dict[str, tuple[int, bytes]] = {}
+    for sheet in lacking:
+        docx = render_duban_docx(sheet.facts, timezone=timezone)
+        if "docx" in sheet.formats:
+            rendered[(sheet.sheet_id, "docx")] = docx
+        if "pdf" in sheet.formats:
+            to_convert[f"duban-sheet-{sheet.sheet_id}"] = (sheet.sheet_id, docx)
+    if to_convert:
+        from tasks.notice.pdf import docx_to_pdfs
+
+        pdfs = docx_to_pdfs({name: docx for name, (_, docx) in to_convert.items()}, fonts_dir=fonts_dir)
+        for name, (sheet_id, _) in to_convert.items():
+            rendered[(sheet_id, "pdf")] = pdfs[name]
+    return rendered
+
+
 def store_sheet_file(session: Session, sheet_id: int, fmt: str, content: bytes, data_dir: Path) -> bool:
     """Write a rendered sheet and record it, unless that format is recorded already; the caller commits.
 

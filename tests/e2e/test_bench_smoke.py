@@ -117,11 +117,16 @@ def test_burst_bench_drains_the_mondays_09_00_runs_with_serve(tmp_path: Path) ->
     test's minutes (two servers, two syncs); the city run in docs/benchmarks.md runs both."""
     from bench import bench_burst
 
-    results = bench_burst.run(seed=5, scale=SCALE, workdir=tmp_path, modes=("serve",), timeout=300)
+    results = bench_burst.run(
+        seed=5, scale=SCALE, workdir=tmp_path, modes=("serve",), timeout=300, swept=True
+    )
     figures = values(results)
     heads = sorted({name.split(": ", 1)[0] for name in figures})
     assert [h.split(",")[1].strip() for h in heads] == ["zhenggai serve"]
     (head,) = heads
+    # swept at 08:30 first (--swept), as a live serve does: said in the figures, its time apart
+    assert "swept at 08:30 first" in head
+    assert figures[f"{head}: the 08:30 sweep before the burst (not in the drain), wall"] > 0  # type: ignore[operator]
     assert figures[f"{head}: runs at 09:00"] > 0  # type: ignore[operator]
     assert figures[f"{head}: drained"] is not None
     assert figures[f"{head}: peak memory (the bench's processes)"] > 0  # type: ignore[operator]

@@ -60,3 +60,35 @@ def test_the_cli_writes_the_pdf_and_refuses_an_unknown_number(
     assert (tmp_path / "d.pdf").read_bytes().startswith(b"%PDF")
     assert cli("duban", "pdf", "督办〔2024〕7号", "-o", tmp_path / "x.pdf").exit_code == 1
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_one_libreoffice_start_converts_several_sheets_each_to_its_own_pdf(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import dataclasses
+    import subprocess
+
+    from tasks.notice.pdf import docx_to_pdfs
+
+    starts: list[list[str]] = []
+    run = subprocess.run
+
+    def counted(command: list[str], **kwargs: Any) -> Any:
+        starts.append(command)
+        return run(command, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counted)
+    units = {"a-1": "第一执法中队", "b-2": "第二执法中队", "c-3": "第三执法中队"}
+    documents = {
+        name: render_duban_docx(dataclasses.replace(LONGEST, unit=unit)) for name, unit in units.items()
+    }
+
+    pdfs = docx_to_pdfs(documents)
+
+    assert len(starts) == 1
+    assert sorted(pdfs) == sorted(units)
+    for name, unit in units.items():
+        path = tmp_path / f"{name}.pdf"
+        path.write_bytes(pdfs[name])
+        assert pdfs[name][:5] == b"%PDF-"
+        assert unit in "".join(line.text for line in pages_of_lines(path)[0]), name

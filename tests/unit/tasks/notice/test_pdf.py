@@ -67,3 +67,31 @@ def test_pdf_fonts_names_the_embedded_fonts_without_subset_tags() -> None:
     )
     fallback = describe_pdf_fonts(b"/BaseFont/AAAAAA+UMingCN", Path("fonts"))
     assert fallback.startswith("PDF fonts: UMingCN (the Fandol fonts were not found in fonts: ")
+
+
+def test_a_batch_names_the_documents_libreoffice_did_not_convert(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tasks.notice.pdf import docx_to_pdfs
+
+    # a stand-in soffice that converts every document but those named broken-*
+    fake = tmp_path / "bin" / "soffice"
+    fake.parent.mkdir()
+    fake.write_text(
+        "#!/bin/sh\n"
+        'out=""; for arg; do case "$prev" in --outdir) out="$arg";; esac; prev="$arg"; done\n'
+        'for arg; do case "$arg" in *broken-*) ;; *.docx) b=${arg##*/}; b=${b%.docx};'
+        ' printf "%%PDF-1.6 %s" "$b" > "$out/$b.pdf";; esac; done\n',
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake.parent))
+
+    pdfs = docx_to_pdfs({"a-1": b"PK", "b-2": b"PK"}, fonts_dir=tmp_path)
+    assert pdfs == {"a-1": b"%PDF-1.6 a-1", "b-2": b"%PDF-1.6 b-2"}
+    with pytest.raises(PdfUnavailable, match=r"convert broken-2\.docx \(exit 0\)") as failure:
+        docx_to_pdfs({"good-1": b"PK", "broken-2": b"PK"}, fonts_dir=tmp_path)
+    assert "good-1" not in str(failure.value)
+    with pytest.raises(ValueError, match="not a plain file name"):
+        docx_to_pdfs({"../escape": b"PK"}, fonts_dir=tmp_path)
+    assert docx_to_pdfs({}) == {}
