@@ -46,13 +46,22 @@ async def _finished(run_id: UUID, timeout: float = 180) -> Any:
     raise AssertionError(f"run {run_id} not finished within {timeout:.0f} s: {run.state}")
 
 
-async def _logs(run_id: UUID) -> list[str]:
+async def _logs(
+    run_id: UUID, last: str = f"{MEASURE}: handed to notify-measure", timeout: float = 60
+) -> list[str]:
+    """The run's log lines once its last one has arrived (or ``timeout``): the run is Completed before its
+    process sends the last batch of logs, which it does on its way out."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
+    deadline = time.monotonic() + timeout
     async with get_client() as client:
-        logs = await client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])), limit=200)
-    return [log.message for log in logs]
+        while True:
+            logs = await client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])), limit=200)
+            messages = [log.message for log in logs]
+            if any(last in message for message in messages) or time.monotonic() > deadline:
+                return messages
+            await asyncio.sleep(1)
 
 
 def _serve_a_check(settings: Settings, extra_env: dict[str, str]) -> tuple[list[str], Any, list[str]]:
