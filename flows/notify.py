@@ -103,6 +103,13 @@ def plan_notifications(
     }
 
 
+# 督办单 rendered and stored a group at a time, each group's PDFs by one LibreOffice start: one start costs
+# about 1.6 CPU-seconds, so a run issuing a few sheets converts them at once, but one start for a city's
+# first sweep (980 sheets) converted 245 and exited 0 (docs/benchmarks.md); a group stored before the next is
+# converted also keeps what was done when a later group fails (the task's retry or the next sweep goes on).
+DUBAN_FILES_GROUP = 10
+
+
 @task(
     name="store-duban-files",
     cache_policy=NO_CACHE,
@@ -120,13 +127,15 @@ def store_duban_files(measure_code: str | None = None) -> int:
     formats = ("docx", "pdf") if settings.duban_pdf and soffice_path() else ("docx",)
     with database.unit_of_work() as session:
         lacking = sheets_lacking_files(session, formats, measure_code=measure_code)
-    # rendered outside a transaction (a PDF takes LibreOffice seconds), every PDF by one LibreOffice start
-    rendered = render_sheet_files(lacking, timezone=settings.timezone, fonts_dir=settings.fonts_dir)
     stored = 0
-    for (sheet_id, fmt), content in rendered.items():
-        with database.unit_of_work() as session:
-            stored += store_sheet_file(session, sheet_id, fmt, content, settings.data_dir)
-            session.commit()
+    for first in range(0, len(lacking), DUBAN_FILES_GROUP):
+        group = lacking[first : first + DUBAN_FILES_GROUP]
+        # rendered outside a transaction (a PDF takes LibreOffice seconds), a group's PDFs by one start
+        rendered = render_sheet_files(group, timezone=settings.timezone, fonts_dir=settings.fonts_dir)
+        for (sheet_id, fmt), content in rendered.items():
+            with database.unit_of_work() as session:
+                stored += store_sheet_file(session, sheet_id, fmt, content, settings.data_dir)
+                session.commit()
     return stored
 
 

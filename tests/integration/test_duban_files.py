@@ -85,6 +85,36 @@ def test_the_pdf_is_stored_beside_the_docx_where_libreoffice_is_installed(
     assert (settings.data_dir / formats["pdf"][3]).read_bytes()[:5] == b"%PDF-"
 
 
+@pytest.mark.sqlite_only
+def test_sheets_are_rendered_and_stored_a_group_at_a_time(
+    database: Database, settings: Settings, no_pdf: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group's files are stored before the next group is rendered: a failure keeps what was stored."""
+    import flows.notify
+    import tasks.notice.duban_files
+
+    ledger(database)
+    committed(database, plan_messages, Clock(CAL, TIMEZONE, at(date(2024, 1, 4))), POLICY)
+    committed(database, plan_messages, Clock(CAL, TIMEZONE, at(date(2024, 1, 10))), POLICY)
+    render = tasks.notice.duban_files.render_sheet_files
+    groups: list[int] = []
+
+    def render_or_fail(lacking: list, **kwargs: object) -> dict:
+        groups.append(len(lacking))
+        if len(groups) == 2:
+            raise RuntimeError("LibreOffice failed")
+        return render(lacking, **kwargs)
+
+    monkeypatch.setattr(flows.notify, "DUBAN_FILES_GROUP", 1)
+    monkeypatch.setattr(tasks.notice.duban_files, "render_sheet_files", render_or_fail)
+    with pytest.raises(RuntimeError):
+        store_duban_files.fn()
+    assert groups == [1, 1] and [row[3] for row in _files(database)] == ["duban/2024/1.docx"]
+    monkeypatch.setattr(tasks.notice.duban_files, "render_sheet_files", render)
+    assert store_duban_files.fn() == 1  # the next run stores what was left
+    assert [row[3] for row in _files(database)] == ["duban/2024/1.docx", "duban/2024/2.docx"]
+
+
 def test_the_units_message_signs_in_to_the_sheets_page_and_the_leaders_gives_its_address(
     database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
