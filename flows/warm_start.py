@@ -30,8 +30,8 @@ from uuid import UUID
 
 # imported once by the fork server; every check's process starts with them imported: the check, and what
 # a check that sends and issues imports lazily (Apprise and its plugins, Jinja2, python-docx, our sender,
-# rendering and 督办单 writer: tasks.preload)
-WARM_MODULES = ("flows.check_measure", "tasks.preload")
+# rendering (tasks.notify.preload) and the 督办单 writer (tasks.notice.preload)
+WARM_MODULES = ("flows.check_measure", "tasks.notify.preload", "tasks.notice.preload")
 
 # the name Prefect's direct starter calls (its module says: patch the module to override)
 PATCHED = "run_flow_in_subprocess"

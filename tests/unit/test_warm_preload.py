@@ -1,4 +1,4 @@
-"""Serve's fork server preloads what a check that sends and issues imports lazily (``tasks.preload``),
+"""Serve's fork server preloads what a check that sends and issues imports lazily (``tasks.notify.preload``, ``tasks.notice.preload``),
 by name: ``flows.check_measure`` itself stays light (``tests/e2e/test_check_measure.py``)."""
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""What serve's fork server imports once for every check that sends and issues (``flows.warm_start``).
+"""What serve's fork server imports once for every check that sends (``flows.warm_start``): Apprise and its
+plugins, Jinja2, our sender and message rendering (``tasks.notice.preload`` holds the 督办单 writer's).
 
-A check imports Apprise, Jinja2, python-docx and our sender, message rendering and 督办单 writer lazily
-(``flows.check_measure`` stays light to import: ``tests/e2e/test_check_measure.py``). Only the fork server
-imports this module, so each forked check starts with them imported; Apprise's plugins are loaded here too
-(Apprise loads them all at the first URL it is given, about 0.3 CPU-s a process). Importing it changes no
-state a check relies on: the same modules, imported earlier.
+A check imports them lazily (``flows.check_measure`` stays light to import: ``tests/e2e/test_check_measure.py``).
+Only the fork server imports this module, so each forked check starts with them imported; Apprise's plugins
+are loaded here too (Apprise loads them all at the first URL it is given, about 0.3 CPU-s a process).
+Importing it changes no state a check relies on: the same modules, imported earlier.
 """
 
 from __future__ import annotations
@@ -12,12 +12,8 @@ from __future__ import annotations
 import logging
 
 import apprise  # noqa: F401
-import docx  # noqa: F401
 import jinja2  # noqa: F401
 
-import tasks.notice.duban_docx
-import tasks.notice.duban_files
-import tasks.notice.pdf
 import tasks.notify.render
 import tasks.notify.sender  # noqa: F401
 
