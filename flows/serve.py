@@ -164,14 +164,60 @@ async def serve_async(
     """Run the runner until stopped (SIGTERM or Ctrl-C); schedules stay active afterwards. ``synced``:
     the measure deployments a sync just left on the server (name → id), served without reading them;
     ``afterwards`` runs once serving, in a thread of its own (the next rescan serves what it creates)."""
-    from prefect import Flow
     from prefect.runner import Runner
+
+    loop = asyncio.get_running_loop()
+    asked: asyncio.Queue[int] = asyncio.Queue()
+    with _stops_on_loop(loop, asked.put_nowait):
+        if _stop_asked.is_set():  # a stop signal came before, and its KeyboardInterrupt was lost
+            print("serve: stopped; schedules left active", flush=True)
+            return
+        stop = asyncio.create_task(asked.get())
+        runner = Runner(
+            name="zhenggai", pause_on_shutdown=False, limit=limit, query_seconds=runner_poll_seconds()
+        )
+        setup = asyncio.create_task(_register_all(runner, synced, limit))
+        await asyncio.wait({setup, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if stop.done():
+            # our own registrations: cancelled, and the runner never started
+            setup.cancel()
+            await asyncio.wait({setup})
+            warm_start.stop_warm_starts()
+            print("serve: stopped; schedules left active", flush=True)
+            return
+        known, warm = setup.result()
+        if afterwards is not None:
+            start_in_background(afterwards)
+        rescan = asyncio.create_task(_rescan(runner, known, rescan_seconds, warm=warm))
+        serving = asyncio.create_task(runner.start())
+        try:
+            # runner.start() sets Prefect's own SIGTERM handler before its first await (it stops the runner
+            # from inside the handler, or raises SystemExit there while the runner starts): take it back.
+            await asyncio.sleep(0)
+            loop.add_signal_handler(signal.SIGTERM, asked.put_nowait, signal.SIGTERM)
+            await asyncio.wait({serving, stop}, return_when=asyncio.FIRST_COMPLETED)
+            if stop.done():
+                await _stop_runner(runner, serving, stop.result())
+            else:
+                stop.cancel()
+            await asyncio.wait({serving})
+            if not serving.cancelled():
+                serving.result()  # the runner's own error, if it failed
+        finally:
+            rescan.cancel()
+            warm_start.stop_warm_starts()
+    print("serve: stopped; schedules left active", flush=True)
+
+
+async def _register_all(
+    runner: Any, synced: dict[str, UUID] | None, limit: int | None
+) -> tuple[set[UUID], bool]:
+    """Hand the runner the housekeeping flows, the notice's deployments and every measure deployment; the
+    deployments it polls and whether its runs start warm (``flows.warm_start``)."""
+    from prefect import Flow
     from prefect.schedules import Cron
 
     settings = get_settings()
-    runner = Runner(
-        name="zhenggai", pause_on_shutdown=False, limit=limit, query_seconds=runner_poll_seconds()
-    )
     housekeeping: list[tuple[Flow[Any, Any], str, list[Any], str]] = [
         (
             sync_deployments,
@@ -230,15 +276,21 @@ async def serve_async(
         ),
         flush=True,
     )
-    if afterwards is not None:
-        start_in_background(afterwards)
-    rescan = asyncio.create_task(_rescan(runner, known, rescan_seconds, warm=warm))
-    try:
-        await runner.start()
-    finally:
-        rescan.cancel()
-        warm_start.stop_warm_starts()
-    print("serve: stopped; schedules left active", flush=True)
+    return known, warm
+
+
+async def _stop_runner(runner: Any, serving: asyncio.Task[None], signum: int) -> None:
+    """Stop the runner as Prefect does: SIGTERM by ``Runner.astop`` (Prefect's own SIGTERM stop: runs in
+    flight are cancelled), Ctrl-C by cancelling ``runner.start()`` (asyncio's: runs in flight finish)."""
+    # A runner still starting can swallow a cancellation and go on serving: stop it once it has started.
+    while not runner.started and not serving.done():
+        await asyncio.wait({serving}, timeout=0.1)
+    if serving.done():
+        return
+    if signum == signal.SIGINT:
+        serving.cancel()
+    elif not runner.stopping:
+        await runner.astop()
 
 
 def start_in_background(work: Callable[[], None]) -> threading.Thread:
@@ -257,7 +309,16 @@ def start_in_background(work: Callable[[], None]) -> threading.Thread:
     return thread
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+# Set by every stop signal, whoever takes it: a KeyboardInterrupt raised by a signal handler can be lost (one
+# raised while the interpreter runs a finalizer, a weakref callback or ``__del__``, is only printed as
+# "Exception ignored in ..."), and serve then checks this before it serves.
+_stop_asked = threading.Event()
+
+
 def _raise_interrupt(signum: int, frame: Any) -> None:
+    _stop_asked.set()
     raise KeyboardInterrupt(f"signal {signum}")
 
 
@@ -265,14 +326,39 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 def stop_on_signals() -> Iterator[None]:
     """SIGTERM and Ctrl-C (SIGINT) stop serve wherever it is: every ``finally`` runs (the local server is
     stopped)."""
-    # Both raise KeyboardInterrupt at once. Left to asyncio, Ctrl-C only cancels the main task, and a
-    # runner still starting up can swallow that: serve then went on serving (seen on a loaded machine).
-    previous = {stop: signal.signal(stop, _raise_interrupt) for stop in (signal.SIGTERM, signal.SIGINT)}
+    # Both raise KeyboardInterrupt at once while serve syncs (plain code, nothing else could stop it), and
+    # are taken by the event loop while it serves (``_stops_on_loop``). Left to asyncio, Ctrl-C only
+    # cancels the main task, and a runner still starting up can swallow that: serve then went on serving
+    # (seen on a loaded machine).
+    _stop_asked.clear()
+    previous = {stop: signal.signal(stop, _raise_interrupt) for stop in STOP_SIGNALS}
     try:
         yield
     finally:
         for stop, handler in previous.items():
             signal.signal(stop, handler)
+        _stop_asked.clear()
+
+
+@contextmanager
+def _stops_on_loop(loop: asyncio.AbstractEventLoop, ask: Callable[[int], None]) -> Iterator[None]:
+    """While serving, SIGTERM and Ctrl-C call ``ask(signum)`` on the event loop: nothing is raised at an
+    arbitrary point (a KeyboardInterrupt raised in a finalizer is lost: serve went on serving, seen under
+    load with runs in flight). The handlers before are restored on the way out."""
+    previous = {stop: signal.getsignal(stop) for stop in STOP_SIGNALS}
+    for stop in STOP_SIGNALS:
+        loop.add_signal_handler(stop, ask, stop)
+    try:
+        yield
+    finally:
+        # held meanwhile: removing a loop's handler sets the default one (SIGTERM's kills at once)
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            for stop, handler in previous.items():
+                loop.remove_signal_handler(stop)
+                signal.signal(stop, handler if handler is not None else signal.SIG_DFL)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 @contextmanager

@@ -1,7 +1,9 @@
-"""What the end-to-end tests share: Debian's chromium for the browser tests, one per test module."""
+"""What the end-to-end tests share: Debian's chromium for the browser tests, one per test module; a Prefect
+harness with no measure deployments."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,3 +17,21 @@ def browser() -> Iterator[Any]:
     """Debian's chromium through Playwright, launched once for a module's tests."""
     with chromium() as launched:
         yield launched
+
+
+async def _delete_measure_deployments() -> None:
+    from prefect.client.orchestration import get_client
+
+    from tasks.schedule.sync import read_managed
+
+    async with get_client() as client:
+        for deployment in await read_managed(client):
+            await client.delete_deployment(deployment.id)
+
+
+@pytest.fixture
+def clean_server() -> None:
+    """The harness lives for the session: start with no measure deployments, so none of their runs either
+    (Prefect deletes a deployment's scheduled runs with it; a test that asked for runs of 2023 would
+    otherwise leave them due for the next ``serve`` on that harness to run)."""
+    asyncio.run(_delete_measure_deployments())

@@ -18,7 +18,7 @@ import pytest
 from models.db import Database
 from models.settings import Settings
 
-pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
+pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness", "clean_server")]
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,7 @@ from models.db import Database
 from models.settings import Settings
 from tests.e2e.test_serve import start_serve, wait_for
 
-pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
+pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness", "clean_server")]
 
 MEASURE = "XH-05-2"
 

@@ -51,20 +51,6 @@ def held() -> dict[str, Any]:
     return dict(run(_held()))
 
 
-async def _clear() -> None:
-    from prefect.client.orchestration import get_client
-
-    async with get_client() as client:
-        for deployment in (await _held()).values():
-            await client.delete_deployment(deployment.id)
-
-
-@pytest.fixture
-def clean_server() -> None:
-    """The harness lives for the session: start each test with no measure deployments."""
-    run(_clear())
-
-
 def live_codes(database: Database) -> dict[str, dict[str, str | None]]:
     """Live measures of the ledger: code → cadence, lead unit and leader codes."""
     with database.unit_of_work() as session:

@@ -1,0 +1,102 @@
+"""A stop signal stops serve even when it comes while the interpreter runs a finalizer: a KeyboardInterrupt
+raised by a signal handler there is lost ("Exception ignored in ..."), and serve went on serving (seen under
+load, with runs in flight: the test of starting and stopping twice then waited in vain)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import threading
+from uuid import UUID
+
+import pytest
+
+from models.db import Database
+from models.settings import Settings
+
+pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness", "clean_server")]
+
+
+class _SignalsWhenCollected:
+    """Sends a signal to this process from its ``__del__``: the handler runs inside the finalizer
+    (``os.kill`` runs the pending handlers before it returns)."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+
+    def __del__(self) -> None:
+        os.kill(os.getpid(), self.signum)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_a_stop_signal_taken_inside_a_finalizer_stops_serve(
+    seeded_database: Database,
+    settings: Settings,
+    stop: signal.Signals,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from flows.serve import serve_async, stop_on_signals
+
+    serving = threading.Event()
+
+    async def serve_then_stop() -> None:
+        task = asyncio.create_task(serve_async(rescan_seconds=600, afterwards=serving.set))
+        started = await asyncio.to_thread(serving.wait, 180)
+        assert started, "serve did not start"
+        _SignalsWhenCollected(stop)  # dropped at once: the signal comes from its finalizer
+        done, _ = await asyncio.wait({task}, timeout=120)
+        if not done:
+            task.cancel()
+            await asyncio.wait({task})
+            pytest.fail(f"serve did not stop within 120 s of {stop.name}")
+        task.result()
+
+    with stop_on_signals():
+        asyncio.run(serve_then_stop())
+    assert "serve: stopped; schedules left active" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_serve_stops_with_a_check_running(
+    seeded_database: Database, settings: Settings, stop: signal.Signals
+) -> None:
+    """The condition the loaded suite met: runs in flight (forked from the warm server) when the stop comes.
+    Prefect has them as it stops a runner: Ctrl-C lets them finish, SIGTERM cancels them."""
+    from prefect.settings import PREFECT_API_URL
+
+    from tests.e2e.test_serve import start_serve, wait_for
+    from tests.e2e.test_serve_warm_start import _finished, _run_a_check
+
+    process, lines = start_serve(settings, str(PREFECT_API_URL.value()))
+    try:
+        wait_for(lines, "serve: serving", process)
+        run_id = asyncio.run(_run_a_check())
+        asyncio.run(_running(run_id))
+        process.send_signal(stop)
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            said = [lines.get_nowait() for _ in range(lines.qsize())]
+            pytest.fail(f"serve did not stop within 120 s of {stop.name}; it said: {''.join(said)}")
+        run = asyncio.run(_finished(run_id))
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    # Ctrl-C: the run finished; SIGTERM: cancelled, unless it finished before the runner came to it
+    expected = {"COMPLETED"} if stop == signal.SIGINT else {"CANCELLED", "COMPLETED"}
+    assert run.state.type.value in expected, run.state
+
+
+async def _running(run_id: UUID, timeout: float = 180) -> None:
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:
+        for _ in range(int(timeout)):
+            run = await client.read_flow_run(run_id)
+            if run.state is not None and (run.state.is_running() or run.state.is_final()):
+                return
+            await asyncio.sleep(1)
+    raise AssertionError(f"run {run_id} did not start within {timeout:.0f} s")
