@@ -77,6 +77,7 @@ from bench.common import (
     scratch_postgres,
     sqlite_url,
 )
+from flows.local_server import wait_healthy
 
 TARGET_DRAIN_S = 15 * 60.0
 TARGET_MEMORY_MB = 4000.0
@@ -166,17 +167,10 @@ def run_command(command: list[str], env: dict[str, str], log: Path, timeout: flo
 
 
 def _wait_healthy(api: str, child: Child, timeout: float = 240.0) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if child.process.poll() is not None:
-            raise RuntimeError(f"prefect server exited {child.process.returncode}:\n{child.text()[-2000:]}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{api}/health", timeout=2).status_code == 200:
-                return
-        time.sleep(0.5)
-    raise RuntimeError(f"prefect server did not answer within {timeout:.0f} s")
+    try:
+        wait_healthy(api, child.process, timeout, name="prefect server")
+    except RuntimeError as error:
+        raise RuntimeError(f"{error}:\n{child.text()[-2000:]}") from None
 
 
 # -- memory ------------------------------------------------------------------------------------

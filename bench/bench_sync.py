@@ -50,6 +50,7 @@ from bench.common import (
     scratch_postgres,
     sqlite_url,
 )
+from flows.local_server import wait_healthy
 
 TARGET_FIRST_S = 60.0
 TARGET_RESYNC_S = 5.0
@@ -119,20 +120,10 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def _wait_healthy(process: subprocess.Popen[bytes], api: str, home: str) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 180
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"prefect server exited {process.returncode}: see {home}/server.log")
-        try:
-            if httpx.get(f"{api}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("prefect server did not answer within 180 s")
-        time.sleep(0.5)
+    try:
+        wait_healthy(api, process, timeout=180, name="prefect server")
+    except RuntimeError as error:
+        raise RuntimeError(f"{error}: see {home}/server.log") from None
 
 
 def _start_services(env: dict[str, str], log: IO[str], home: str) -> subprocess.Popen[bytes]:

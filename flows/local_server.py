@@ -15,6 +15,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from models.errors import PortInUse
@@ -110,7 +111,7 @@ class LocalServer:
         return f"http://127.0.0.1:{self.port}/api"
 
     def wait_healthy(self) -> None:
-        _wait_healthy(self.url, self.process)
+        wait_healthy(self.url, self.process)
 
     def restart(self) -> None:
         """Stopped and started again, with its services."""
@@ -184,20 +185,28 @@ def local_server_is_new() -> bool:
     return path != ":memory:" and not os.path.exists(path)
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+def wait_healthy(
+    url: str,
+    process: subprocess.Popen[Any],
+    timeout: float = 120.0,
+    *,
+    name: str = "the local Prefect server",
+) -> None:
+    """Return once the Prefect API at ``url`` answers its health check; RuntimeError when ``process`` (the
+    server) exits first or ``timeout`` seconds pass (the benches' servers too, under their own ``name``)."""
     import httpx
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the local Prefect server exited with code {process.returncode}")
+            raise RuntimeError(f"{name} exited with code {process.returncode}")
         try:
             if httpx.get(f"{url}/health", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    raise RuntimeError(f"the local Prefect server did not answer at {url} within {timeout:.0f} s")
+    raise RuntimeError(f"{name} did not answer at {url} within {timeout:.0f} s")
 
 
 # What serve's last complete sync left on its local server, kept in that server's PREFECT_HOME (a server

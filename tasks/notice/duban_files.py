@@ -2,9 +2,10 @@
 written under the data directory and recorded with its format, SHA-256 and path relative to it (``DubanSheetFile``: ``duban/2024/1.docx``).
 
 The steps are separate (rendering returns bytes, storing writes): ``sheets_lacking_files`` finds the sheets
-whose files are not recorded yet, ``render_sheet_file`` renders one format, ``store_sheet_file`` writes and
-records it. A rerun finds every file recorded and writes nothing; a run that died between writing and
-committing leaves a file that the next run writes again and records.
+whose files are not recorded yet, ``render_sheet_files`` renders their missing formats (the PDFs of several
+sheets by one LibreOffice start), ``store_sheet_file`` writes and records one. A rerun finds every file
+recorded and writes nothing; a run that died between writing and committing leaves a file that the next
+run writes again and records.
 """
 
 from __future__ import annotations
@@ -65,18 +66,6 @@ def sheets_lacking_files(
 def sheet_file_name(year: int, serial: int, fmt: str) -> str:
     """``duban/<year>/<serial>.<fmt>``: where a sheet's file lies in the data directory."""
     return f"duban/{year}/{serial}.{fmt}"
-
-
-def render_sheet_file(facts: SheetFacts, fmt: str, *, timezone: str, fonts_dir: Path | None) -> bytes:
-    """A sheet rendered as ``docx`` or ``pdf`` (the DOCX converted by LibreOffice)."""
-    from tasks.notice.duban_docx import render_duban_docx
-
-    docx = render_duban_docx(facts, timezone=timezone)
-    if fmt == "docx":
-        return docx
-    from tasks.notice.pdf import docx_to_pdf
-
-    return docx_to_pdf(docx, fonts_dir=fonts_dir)
 
 
 def render_sheet_files(

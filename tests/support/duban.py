@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from models.db import Database
 from models.notifications import Policy
 from models.settings import Settings
-from tasks.notice.duban_files import render_sheet_file, sheets_lacking_files, store_sheet_file
+from tasks.notice.duban_files import render_sheet_files, sheets_lacking_files, store_sheet_file
 from tasks.notify.planner import plan_messages
 from tasks.reports.duban import all_sheets
 from tests.support.portal import PortalLedger, build_portal_ledger
@@ -22,10 +22,10 @@ def issue_portal_sheets(database: Database, settings: Settings, measure_code: st
         session.commit()
     with database.unit_of_work() as session:
         lacking = sheets_lacking_files(session, ("docx",), measure_code=measure_code)
-    for sheet in lacking:
-        content = render_sheet_file(sheet.facts, "docx", timezone=settings.timezone, fonts_dir=None)
+    rendered = render_sheet_files(lacking, timezone=settings.timezone, fonts_dir=None)
+    for (sheet_id, fmt), content in rendered.items():
         with database.unit_of_work() as session:
-            store_sheet_file(session, sheet.sheet_id, "docx", content, settings.data_dir)
+            store_sheet_file(session, sheet_id, fmt, content, settings.data_dir)
             session.commit()
     with database.unit_of_work() as session:
         return [s.ref for s in reversed(all_sheets(session)) if s.facts.measure_code == measure_code]
