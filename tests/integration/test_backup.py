@@ -64,11 +64,9 @@ class Submitter(threading.Thread):
 
 @pytest.fixture(scope="session")
 def postgres_restore_url(postgres_server_url: str) -> Iterator[str]:
-    """A second migrated database on the session's PostgreSQL server, dropped at the session's end.
-
-    Session-wide because every DROP DATABASE makes the server take an immediate checkpoint of all its
-    databases (25-31 s at the suite's load): paid once at the end, beside the session database's own.
-    """
+    """A second migrated database on the session's PostgreSQL server, dropped at the session's end."""
+    # Session-wide because every DROP DATABASE makes the server take an immediate checkpoint of all its
+    # databases (25-31 s at the suite's load): paid once at the end, beside the session database's own.
     server = normalise_url(postgres_server_url)
     name = f"zhenggai_restore_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
