@@ -34,19 +34,6 @@ if os.environ.get("CI") and not POSTGRES_URL:
     raise pytest.UsageError("CI must run the PostgreSQL tests: set ZHENGGAI_TEST_POSTGRES_URL")
 
 
-@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: absent with -p no:xdist
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """``-n 2`` hands tests out by work stealing, not by xdist's default ``load``."""
-    # Each worker starts on its half in collection order and an idle one takes tests from the end of the
-    # other's, so the minutes-long bench and serve tests of tests/e2e (collected first) never run last,
-    # alone. Another --dist given is kept; "load" is also xdist's default, so it is read as none given.
-    if config.getoption("dist") != "load":
-        return None
-    from xdist.scheduler import WorkStealingScheduling
-
-    return WorkStealingScheduling(config, log)
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run every database test on SQLite and PostgreSQL, unless it asks for ``sqlite_database``."""
     if "db_backend" not in metafunc.fixturenames:
