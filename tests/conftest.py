@@ -82,7 +82,8 @@ def postgres_server_url() -> Iterator[str]:
     admin.dispose()
 
 
-def _empty_postgres(url: str) -> None:
+def empty_postgres(url: str) -> None:
+    """Empty every table of a migrated PostgreSQL database (cheaper than a new database each test)."""
     from sqlalchemy import create_engine, text
 
     from models.tables import Base
@@ -102,7 +103,7 @@ def db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> s
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_server_url")
-    _empty_postgres(url)
+    empty_postgres(url)
     return url
 
 
@@ -172,10 +173,17 @@ def cli(settings: Settings) -> Callable[..., Any]:
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """One temporary Prefect API for the whole session (the harness runs no scheduler)."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.settings import (
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        PREFECT_SERVER_SERVICES_EVENT_PERSISTER_FLUSH_INTERVAL,
+        temporary_settings,
+    )
     from prefect.testing.utilities import prefect_test_harness
 
+    # The harness server writes the events it receives every second, not every 5 s: the tests that wait
+    # for an event (or for the absence of a second one) wait that much less.
     with (
+        temporary_settings({PREFECT_SERVER_SERVICES_EVENT_PERSISTER_FLUSH_INTERVAL: 1}),
         prefect_test_harness(server_startup_timeout=180),
         temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
     ):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -28,13 +28,16 @@ from tests.integration.test_api import api_settings, build_ledger, post_report
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
 
 
-def _events(resource_id: str) -> list[Any]:
+def _events(resource_id: str, since: datetime) -> list[Any]:
+    """The report's events since the test began: the harness lives for the session and report ids start
+    at 1 in every test's ledger, so an earlier test's report 1 has an event of the same resource."""
     from prefect.client.orchestration import get_client
-    from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
+    from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter, EventResourceFilter
 
     event_filter = EventFilter(
         event=EventNameFilter(name=["zhenggai.report.submitted"]),
         resource=EventResourceFilter(id=[resource_id]),
+        occurred=EventOccurredFilter(since=since - timedelta(seconds=1)),
     )
     with get_client(sync_client=True) as client:
         return list(client.read_events(filter=event_filter, limit=50).events)
@@ -51,6 +54,7 @@ def wait_for(check: Any, timeout: float = 60, interval: float = 0.5) -> Any:
 
 
 def test_an_accepted_report_emits_an_event(settings: Settings, database: Database) -> None:
+    began = datetime.now(UTC)
     ledger = build_ledger(database)
     with TestClient(create_app(api_settings(settings))) as client:
         response = post_report(client, ledger, "unit", ledger.own_measure, claimed_status="done")
@@ -58,7 +62,7 @@ def test_an_accepted_report_emits_an_event(settings: Settings, database: Databas
         refused = post_report(client, ledger, "unit", ledger.own_measure, text="")
         assert refused.status_code == 422
     report_id = response.json()["id"]
-    (event,) = wait_for(lambda: _events(f"zhenggai.report.{report_id}"))
+    (event,) = wait_for(lambda: _events(f"zhenggai.report.{report_id}", began))
     assert event.payload["measure"] == ledger.own_measure
     assert event.payload["claimed_status"] == "done" and event.payload["measure_status"] == "done"
     assert event.payload["actor"] == "api token #1 'label-unit'"
@@ -95,6 +99,7 @@ def _find_run(name: str) -> UUID | None:
 
 
 def test_a_report_entered_in_the_ui_is_recorded_through_the_same_path(database: Database) -> None:
+    began = datetime.now(UTC)
     from prefect.flow_runs import resume_flow_run
 
     from flows.report_input import pause_key, report_input
@@ -150,7 +155,7 @@ def test_a_report_entered_in_the_ui_is_recorded_through_the_same_path(database: 
         assert [(m.name, int(m.value), m.unit) for m in report.metrics] == [("专题学习", 2, "次")]
         actors = session.scalars(select(StatusEvent.actor).where(StatusEvent.kind == "report")).all()
         assert actors == [f"prefect ui run {flow_run_id}"]
-    assert wait_for(lambda: _events(f"zhenggai.report.{summary['id']}"))
+    assert wait_for(lambda: _events(f"zhenggai.report.{summary['id']}", began))
 
 
 # -- closing pauses the deployment -------------------------------------------------------------------

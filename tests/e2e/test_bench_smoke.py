@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bench.citygen import generate, write_city
-from bench.common import Results
+from bench.common import Results, city_directory, ensure_city
 
 SCALE = 0.01  # 7 problems, 21 measures, 4 units
+SEED = 5
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The smoke city generated and loaded once a module (three child processes: seconds each time)."""
+    workdir = tmp_path_factory.mktemp("bench-city")
+    ensure_city(workdir, SEED, SCALE)
+    return city_directory(workdir, SEED, SCALE)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, city: Path) -> Path:
+    """A bench workdir of the test's own holding a copy of the loaded smoke city (``ensure_city`` finds it)."""
+    shutil.copytree(city, tmp_path / city.name, ignore=shutil.ignore_patterns("scratch"))
+    return tmp_path
 
 
 def values(results: Results) -> dict[str, object]:
@@ -45,14 +62,14 @@ def test_the_city_is_deterministic_and_has_the_asked_mix(tmp_path: Path) -> None
 
 
 def test_load_sweep_notice_and_cli_benches_run_at_a_tiny_scale(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bench import bench_assess, bench_cli, bench_desk, bench_load, bench_notice, bench_portal, bench_sweep
     from tests.conftest import POSTGRES_URL
 
     if POSTGRES_URL:
         monkeypatch.setenv("ZHENGGAI_BENCH_POSTGRES_URL", POSTGRES_URL)
-    common: dict[str, Any] = {"seed": 5, "scale": SCALE, "workdir": tmp_path}
+    common: dict[str, Any] = {"seed": SEED, "scale": SCALE, "workdir": workdir}
 
     loaded = values(bench_load.run(**common, postgres=bool(POSTGRES_URL)))
     assert loaded["plan load, sqlite"] > 0  # type: ignore[operator]
@@ -73,24 +90,24 @@ def test_load_sweep_notice_and_cli_benches_run_at_a_tiny_scale(
 
 @pytest.mark.prefect
 @pytest.mark.usefixtures("prefect_harness")
-def test_sync_bench_runs_against_a_prefect_api(tmp_path: Path) -> None:
+def test_sync_bench_runs_against_a_prefect_api(workdir: Path) -> None:
     from prefect.settings import PREFECT_API_URL
 
     from bench import bench_sync
 
     api_url = PREFECT_API_URL.value()
     assert api_url
-    results = bench_sync.run(seed=5, scale=SCALE, workdir=tmp_path, naive=3, api_url=api_url)
+    results = bench_sync.run(seed=SEED, scale=SCALE, workdir=workdir, naive=3, api_url=api_url)
     values(results)
     resync = next(f for f in results.figures if f.name == "re-sync, no change")
     assert "21 unchanged, 0 API writes" in resync.note
 
 
-def test_serve_bench_starts_restarts_and_measures_the_idle_embedded_default(tmp_path: Path) -> None:
+def test_serve_bench_starts_restarts_and_measures_the_idle_embedded_default(workdir: Path) -> None:
     from bench import bench_serve
 
-    home = tmp_path / "serve-home"
-    figures = values(bench_serve.run(seed=5, scale=SCALE, workdir=tmp_path, idle=2, timeout=300, home=home))
+    home = workdir / "serve-home"
+    figures = values(bench_serve.run(seed=SEED, scale=SCALE, workdir=workdir, idle=2, timeout=300, home=home))
     assert set(figures) == {
         "serve, first start (embedded server, empty PREFECT_HOME)",
         "serve, restart (same PREFECT_HOME)",
@@ -98,27 +115,29 @@ def test_serve_bench_starts_restarts_and_measures_the_idle_embedded_default(tmp_
         "serve idle memory (serve + local server)",
     }
     assert figures["serve idle memory (serve + local server)"] > 0  # type: ignore[operator]
-    first = (tmp_path / "serve-first.log").read_text(encoding="utf-8")
+    first = (workdir / "serve-first.log").read_text(encoding="utf-8")
     assert "21 created" in first  # the first sync made every measure's deployment
     # on an empty PREFECT_HOME with the local server's services off, which it then gets back
     assert first.index("serve: sync:") < first.index("restarting the local server with its services")
-    again = (tmp_path / "serve-restart.log").read_text(encoding="utf-8")
+    again = (workdir / "serve-restart.log").read_text(encoding="utf-8")
     assert "21 unchanged" in again
     assert "restarting the local server" not in again  # its database exists: one start, services on
 
     # the same home again: its server is synced already, so only the restart is measured
-    restarted = values(bench_serve.run(seed=5, scale=SCALE, workdir=tmp_path, idle=1, timeout=300, home=home))
+    restarted = values(
+        bench_serve.run(seed=SEED, scale=SCALE, workdir=workdir, idle=1, timeout=300, home=home)
+    )
     assert "serve, first start (embedded server, empty PREFECT_HOME)" not in restarted
     assert "serve, restart (same PREFECT_HOME)" in restarted
 
 
-def test_burst_bench_drains_the_mondays_09_00_runs_with_serve(tmp_path: Path) -> None:
+def test_burst_bench_drains_the_mondays_09_00_runs_with_serve(workdir: Path) -> None:
     """The serve mode only: the worker mode shares every step but the executor and would double the
     test's minutes (two servers, two syncs); the city run in docs/benchmarks.md runs both."""
     from bench import bench_burst
 
     results = bench_burst.run(
-        seed=5, scale=SCALE, workdir=tmp_path, modes=("serve",), timeout=300, swept=True
+        seed=SEED, scale=SCALE, workdir=workdir, modes=("serve",), timeout=300, swept=True, lead=0
     )
     figures = values(results)
     heads = sorted({name.split(": ", 1)[0] for name in figures})
@@ -135,10 +154,10 @@ def test_burst_bench_drains_the_mondays_09_00_runs_with_serve(tmp_path: Path) ->
     assert figures[f"{head}: Crashed / Failed / Late"] == "0 / 0 / 0"
 
 
-def test_the_one_check_bench_times_a_check_process(tmp_path: Path) -> None:
+def test_the_one_check_bench_times_a_check_process(workdir: Path) -> None:
     from bench import bench_burst
 
-    figures = values(bench_burst.one_check(seed=5, scale=SCALE, workdir=tmp_path, runs=1))
+    figures = values(bench_burst.one_check(seed=SEED, scale=SCALE, workdir=workdir, runs=1))
     assert figures["one check_measure process: CPU (user + sys), median"] > 0  # type: ignore[operator]
     assert figures["one check_measure process: wall, median"] > 0  # type: ignore[operator]
 

@@ -18,12 +18,11 @@ from models.enums import MessageKind
 from models.settings import Settings
 from models.tables import Contact, Delivery
 from tests.e2e.test_api_prefect import wait_for
-from tests.e2e.test_sync import clean_server
 from tests.support.loopback import JsonReceiver, json_receiver
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
 
-__all__ = ["clean_server", "json_receiver"]  # fixtures, used by name
+__all__ = ["json_receiver"]  # a fixture, used by name
 # Monday 30 November 2026, 10:00 in Shanghai: a working day, outside quiet hours
 NOW = datetime(2026, 11, 30, 2, tzinfo=UTC)
 

@@ -42,7 +42,7 @@ async def _finished(run_id: UUID, timeout: float = 180) -> Any:
             run = await client.read_flow_run(run_id)
             if run.state is not None and run.state.is_final():
                 return run
-            await asyncio.sleep(1)
+            await asyncio.sleep(0.25)
     raise AssertionError(f"run {run_id} not finished within {timeout:.0f} s: {run.state}")
 
 
@@ -61,7 +61,7 @@ async def _logs(
             messages = [log.message for log in logs]
             if any(last in message for message in messages) or time.monotonic() > deadline:
                 return messages
-            await asyncio.sleep(1)
+            await asyncio.sleep(0.25)
 
 
 def _serve_a_check(settings: Settings, extra_env: dict[str, str]) -> tuple[list[str], Any, list[str]]:

@@ -15,11 +15,10 @@ from models.db import Database
 from models.settings import Settings
 from tasks.calendar.ledger import ledger_clock
 from tests.e2e.test_calendar_cli import NOTICE_2027
-from tests.e2e.test_sync import _scheduled_runs, clean_server, held, run
+from tests.e2e.test_sync import _scheduled_runs, held, run
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
 
-__all__ = ["clean_server"]  # the fixture, used by name
 # Registered as on 30 November 2026: chinesecalendar 1.11.0 ends with 2026.
 NOW = datetime(2026, 11, 30, 1, tzinfo=UTC)
 HOLIDAYS_2027 = [date(2027, 1, 1)] + [date(2027, 2, 5) + timedelta(days=n) for n in range(9)]

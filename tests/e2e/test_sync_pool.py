@@ -15,11 +15,10 @@ from models.enums import MeasureStatus
 from models.settings import Settings, get_settings
 from models.tables import Measure
 from tasks.schedule.deployments import CLOSED_TAG
-from tests.e2e.test_sync import clean_server, held, run
+from tests.e2e.test_sync import held, run
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
 
-__all__ = ["clean_server"]  # the fixture, used by name
 POOL = "zhenggai-pool-test"
 
 

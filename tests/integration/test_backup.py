@@ -20,6 +20,7 @@ from models.tables import Report
 from tasks.backup.archive import restore_backup, write_backup
 from tasks.reports.evidence import Upload, stage_evidence, verify_evidence
 from tasks.reports.record import ReportInput
+from tests.conftest import empty_postgres
 from tests.support.work import settings_clock
 
 MEASURES = ["XH-01-1", "XH-02-1", "XH-03-1", "XH-04-1", "XH-05-1"]
@@ -61,6 +62,26 @@ class Submitter(threading.Thread):
             self.enough.set()
 
 
+@pytest.fixture(scope="session")
+def postgres_restore_url(postgres_server_url: str) -> Iterator[str]:
+    """A second migrated database on the session's PostgreSQL server, dropped at the session's end."""
+    # Session-wide because every DROP DATABASE makes the server take an immediate checkpoint of all its
+    # databases (25-31 s at the suite's load): paid once at the end, beside the session database's own.
+    server = normalise_url(postgres_server_url)
+    name = f"zhenggai_restore_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.rsplit("/", 1)[0] + f"/{name}"
+    migrated = Database(url)
+    migrated.upgrade()
+    migrated.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture
 def empty_target(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
     """A second, empty, migrated database on the same backend to restore into."""
@@ -70,18 +91,11 @@ def empty_target(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest
         yield target
         target.dispose()
         return
-    server = normalise_url(request.getfixturevalue("postgres_server_url"))
-    name = f"zhenggai_restore_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    target = Database(server.rsplit("/", 1)[0] + f"/{name}")
-    target.upgrade()
+    url = request.getfixturevalue("postgres_restore_url")
+    empty_postgres(url)
+    target = Database(url)
     yield target
     target.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_a_backup_taken_during_submissions_restores_every_acknowledged_report_and_file(
