@@ -387,6 +387,7 @@ class Burst:
     bench_peak_mb: float = 0.0
     runs_peak: int = 0
     executor_cpu_s: float = 0.0
+    server_cpu_s: float | None = None  # the Prefect server's CPU from the executor's start to the drain
     received: int = 0
     load: str = ""
 
@@ -542,6 +543,7 @@ def _run_mode(
         result.setup_s = ready - began
         result.ready_late_s = max(0.0, ready - burst_real)
         _progress(mode, began, f"{mode} ready; the burst counts from {start - began:.0f} s")
+        server_cpu_before = cpu_below(server.process.pid)
         last_print = 0.0
         while True:
             finished = count_finished(api)
@@ -564,6 +566,7 @@ def _run_mode(
                 raise RuntimeError(f"{mode} exited {executor.process.returncode}:\n{executor.text()[-3000:]}")
             time.sleep(2)
         result.waited_s = time.time() - start
+        result.server_cpu_s = cpu_below(server.process.pid) - server_cpu_before
         result.load = " ".join(f"{x:.1f}" for x in os.getloadavg())
         runs = read_runs(api)
         result.states = Counter(run["state_name"] or run["state_type"] for run in runs)
@@ -757,6 +760,13 @@ def _figures(results: Results, burst: Burst) -> None:
         "s",
         note=f"{burst.executor_cpu_s:.0f} CPU-s in all (user + sys, start-up and sync included, the "
         "Prefect server not)",
+    )
+    results.add(
+        f"{head}: CPU of the Prefect server during the burst, per run",
+        burst.server_cpu_s / burst.runs if burst.runs and burst.server_cpu_s is not None else None,
+        "s",
+        note=f"{burst.server_cpu_s or 0:.0f} CPU-s in all (user + sys of `prefect server start`, from the "
+        "executor's start until drained; its PostgreSQL not counted)",
     )
     if burst.swept:
         results.add(

@@ -3,8 +3,10 @@
 1. derive its state and record a ``StatusEvent`` when it changed (with this flow run's id);
 2. when it changed, emit ``zhenggai.measure.<state>`` (the measure as resource, round and owner as related
    resources) and publish a markdown artifact summarising the measure;
-3. hand the run over to the notification flow (``flows.notify.notify_measure``), which plans and delivers
-   the measure's reminders, chasing and missing-report messages with their own exactly-once keys.
+3. hand the run over to notification (``flows.notify.hand_over``): its tasks, in this flow run, plan and
+   deliver the measure's reminders, chasing and missing-report messages with their own exactly-once keys
+   (not a subflow: a flow run of its own was a fifth to a third of the Prefect server's work for a check,
+   docs/benchmarks.md; ``flows.notify.notify_measure`` is the same hand-over as a flow of its own).
 
 A second run for the same scheduled time records nothing new. A stale run (scheduled on an earlier day,
 after an outage) judges as of now and hands over nothing; neither does a manual check. A run whose ledger
@@ -21,7 +23,7 @@ from typing import Any
 
 from prefect import flow, task
 
-from flows.notify import notify_measure
+from flows.notify import hand_over
 from flows.retries import retry_transient
 from models.db import existing_database, get_database, ledger_location
 from models.errors import MeasureNotInLedger, UnknownMeasure
@@ -130,9 +132,9 @@ def check_measure(measure: str, trigger: str = "manual") -> dict[str, Any]:
         emit_measure_event(check)
         publish_measure_artifact(check)
     if not check.stale and check.trigger != "manual":
-        handed = notify_measure(measure_code=check.code, scheduled_time=check.scheduled_at)
+        handed = hand_over(check.code, check.scheduled_at)
         logger.info(
-            "%s: handed to notify-measure (%s trigger, calls for %s): %s",
+            "%s: handed over to notification (%s trigger, calls for %s): %s",
             check.code,
             check.trigger,
             ", ".join(check.due) or "nothing",

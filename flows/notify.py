@@ -244,7 +244,7 @@ def deliver_due_messages(
             batch_task(ids[start : start + BATCH_SIZE], current, return_state=True)
         # Messages over their endpoint's rate limit wait their turn in this run, the same working day;
         # a turn that falls in quiet hours is the next sweep's (the message is due in the morning).
-        turn = queued_turn(ids)
+        turn = queued_turn(ids) if ids else None
         if turn is None or settings.clock(turn).today != settings.clock(current).today:
             break
         time.sleep(max(0.0, (turn - current).total_seconds()))
@@ -289,11 +289,8 @@ def digest(
     return _summarise("digest", planned, deliver_due_messages(now, wall_clock=wall_clock))
 
 
-@flow(name="notify-measure", log_prints=False)
-def notify_measure(
-    measure_code: str, scheduled_time: datetime, now: datetime | None = None
-) -> dict[str, Any]:
-    """The hand-over from ``check_measure``: plan and deliver one measure's messages for a scheduled run.
+def hand_over(measure_code: str, scheduled_time: datetime, now: datetime | None = None) -> dict[str, Any]:
+    """Plan and deliver one measure's messages for a scheduled run, as tasks of the calling flow run.
 
     Planned as of ``scheduled_time`` (the caller hands over only runs that are not stale: a backlog
     after an outage sends nothing stale); keys make a repeated or overlapping run harmless. Messages
@@ -304,3 +301,11 @@ def notify_measure(
     current = max(now or datetime.now(UTC), scheduled_time)
     delivered = deliver_due_messages(current, measure_code, wall_clock=now)
     return _summarise(f"notify {measure_code}", planned, delivered)
+
+
+@flow(name="notify-measure", log_prints=False)
+def notify_measure(
+    measure_code: str, scheduled_time: datetime, now: datetime | None = None
+) -> dict[str, Any]:
+    """Plan and deliver one measure's messages for a scheduled time, as a flow run of its own."""
+    return hand_over(measure_code, scheduled_time, now)

@@ -15,7 +15,7 @@ business), and reminders are keyed per measure and local day, so two runs on one
 Reminders. Which notices a run calls for (``MeasureCheck.due``): the deadline schedule (trigger
 ``deadline``) calls for ``reminder`` (due soon), ``due_today`` or ``overdue``; the cadence schedule
 (trigger ``cadence``) calls for ``missing_report``; manual runs call for none. Planning and delivering
-them belongs to the notification flow the run hands over to (``flows.notify.notify_measure``).
+them belongs to the notification tasks the run hands over to (``flows.notify.hand_over``).
 """
 
 from __future__ import annotations

@@ -151,6 +151,8 @@ def test_burst_bench_drains_the_mondays_09_00_runs_with_serve(workdir: Path) -> 
     assert figures[f"{head}: peak memory (the bench's processes)"] > 0  # type: ignore[operator]
     # the runs are forked from serve's warm server (flows.warm_start), and their CPU still counted
     assert figures[f"{head}: CPU of the executor and its runs, per run"] > 0  # type: ignore[operator]
+    # and the Prefect server's, the other half of a run's cost
+    assert figures[f"{head}: CPU of the Prefect server during the burst, per run"] > 0  # type: ignore[operator]
     assert figures[f"{head}: Crashed / Failed / Late"] == "0 / 0 / 0"
 
 

@@ -47,7 +47,7 @@ async def _finished(run_id: UUID, timeout: float = 180) -> Any:
 
 
 async def _logs(
-    run_id: UUID, last: str = f"{MEASURE}: handed to notify-measure", timeout: float = 60
+    run_id: UUID, last: str = f"{MEASURE}: handed over to notification", timeout: float = 60
 ) -> list[str]:
     """The run's log lines once its last one has arrived (or ``timeout``): the run is Completed before its
     process sends the last batch of logs, which it does on its way out."""
@@ -96,7 +96,7 @@ def _serve_a_check(settings: Settings, extra_env: dict[str, str]) -> tuple[list[
 def _check_completed(run: Any, logs: list[str], output: list[str]) -> None:
     assert run.state.type.value == "COMPLETED", (run.state, "".join(output))
     # the run's last log line reached the API: its process drained Prefect's log worker before it ended
-    assert any(f"{MEASURE}: handed to notify-measure" in message for message in logs), logs
+    assert any(f"{MEASURE}: handed over to notification" in message for message in logs), logs
     assert any("Finished in state Completed" in message for message in logs), logs
 
 
