@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -62,24 +61,10 @@ def postgres_server_url() -> Iterator[str]:
         pytest.skip(
             "PostgreSQL tests need ZHENGGAI_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
         )
-    from sqlalchemy import create_engine, text
+    from tests.support.postgres import migrated_postgres_database
 
-    from models.db import normalise_url
-
-    admin_url = normalise_url(POSTGRES_URL)
-    name = f"zhenggai_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
-    database = Database(url)
-    database.upgrade()
-    database.dispose()
-    yield url
-    forget_databases()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with migrated_postgres_database(POSTGRES_URL, "zhenggai_test") as url:
+        yield url
 
 
 def empty_postgres(url: str) -> None:

@@ -83,6 +83,18 @@ def wait_for(
     raise AssertionError(f"'{text}' did not appear; output:\n{''.join(seen)}")
 
 
+def stop_serve(
+    process: subprocess.Popen[str], lines: queue.Queue[str], stop: signal.Signals, timeout: float
+) -> None:
+    """Send ``stop`` to serve and wait until it exits; the test fails with what it said if it does not."""
+    process.send_signal(stop)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        said = [lines.get_nowait() for _ in range(lines.qsize())]
+        pytest.fail(f"serve did not stop within {timeout:.0f} s of {stop.name}; it said: {''.join(said)}")
+
+
 def test_serve_started_and_stopped_twice_keeps_every_schedule_active(
     seeded_database: Database, settings: Settings
 ) -> None:
@@ -95,12 +107,7 @@ def test_serve_started_and_stopped_twice_keeps_every_schedule_active(
             output = wait_for(lines, "serve: serving", process)
             assert any("serve: sync:" in line for line in output)
             time.sleep(3)  # let the runner poll at least once
-            process.send_signal(stop)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                said = [lines.get_nowait() for _ in range(lines.qsize())]
-                pytest.fail(f"serve did not stop within 60 s of {stop.name}; it said: {''.join(said)}")
+            stop_serve(process, lines, stop, timeout=60)
         finally:
             if process.poll() is None:
                 process.kill()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import threading
 from uuid import UUID
 
@@ -66,7 +65,7 @@ def test_serve_stops_with_a_check_running(
     Prefect has them as it stops a runner: Ctrl-C lets them finish, SIGTERM cancels them."""
     from prefect.settings import PREFECT_API_URL
 
-    from tests.e2e.test_serve import start_serve, wait_for
+    from tests.e2e.test_serve import start_serve, stop_serve, wait_for
     from tests.e2e.test_serve_warm_start import _finished, _run_a_check
 
     process, lines = start_serve(settings, str(PREFECT_API_URL.value()))
@@ -74,12 +73,7 @@ def test_serve_stops_with_a_check_running(
         wait_for(lines, "serve: serving", process)
         run_id = asyncio.run(_run_a_check())
         asyncio.run(_running(run_id))
-        process.send_signal(stop)
-        try:
-            process.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            said = [lines.get_nowait() for _ in range(lines.qsize())]
-            pytest.fail(f"serve did not stop within 120 s of {stop.name}; it said: {''.join(said)}")
+        stop_serve(process, lines, stop, timeout=120)
         run = asyncio.run(_finished(run_id))
     finally:
         if process.poll() is None:

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from flows.intake import submit_report
-from models.db import Database, normalise_url
+from models.db import Database
 from models.errors import BackupRefused
 from models.settings import Settings, get_settings
 from models.tables import Report
@@ -21,6 +21,7 @@ from tasks.backup.archive import restore_backup, write_backup
 from tasks.reports.evidence import Upload, stage_evidence, verify_evidence
 from tasks.reports.record import ReportInput
 from tests.conftest import empty_postgres
+from tests.support.postgres import migrated_postgres_database
 from tests.support.work import settings_clock
 
 MEASURES = ["XH-01-1", "XH-02-1", "XH-03-1", "XH-04-1", "XH-05-1"]
@@ -67,19 +68,8 @@ def postgres_restore_url(postgres_server_url: str) -> Iterator[str]:
     """A second migrated database on the session's PostgreSQL server, dropped at the session's end."""
     # Session-wide because every DROP DATABASE makes the server take an immediate checkpoint of all its
     # databases (25-31 s at the suite's load): paid once at the end, beside the session database's own.
-    server = normalise_url(postgres_server_url)
-    name = f"zhenggai_restore_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.rsplit("/", 1)[0] + f"/{name}"
-    migrated = Database(url)
-    migrated.upgrade()
-    migrated.dispose()
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with migrated_postgres_database(postgres_server_url, "zhenggai_restore") as url:
+        yield url
 
 
 @pytest.fixture
