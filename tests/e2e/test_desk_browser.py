@@ -24,7 +24,14 @@ pytestmark = needs_chromium
 
 @pytest.fixture
 def desk(settings: Settings, sqlite_database: Database) -> Iterator[tuple[str, DeskLedger, Database]]:
-    with served_ledger(settings, sqlite_database, build_desk_ledger) as (base, ledger):
+    """The desk with no Prefect API configured, whichever tests this worker ran before (the session's
+    harness, once started, is every thread's API): a 销号 then says its deployment was not synced."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with (
+        temporary_settings(restore_defaults={PREFECT_API_URL}),
+        served_ledger(settings, sqlite_database, build_desk_ledger) as (base, ledger),
+    ):
         yield base, ledger, sqlite_database
 
 

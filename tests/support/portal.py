@@ -156,14 +156,19 @@ def link_path(link: str) -> str:
 
 @contextmanager
 def serve_app(app: Any, port: int) -> Iterator[str]:
-    """``app`` served by uvicorn on 127.0.0.1:``port`` in a thread, for a browser; yields its base URL."""
+    """``app`` served by uvicorn on 127.0.0.1:``port`` in a thread, for a browser; yields its base URL.
+
+    The thread runs in a copy of the caller's context: the settings a test holds with Prefect's
+    ``temporary_settings`` are the app's too (else the app sees the process-wide ones, which the session's
+    Prefect harness replaces once a test of this worker has started it)."""
+    import contextvars
     import threading
     import time
 
     import uvicorn
 
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(server.run,), daemon=True)
     thread.start()
     while not server.started:
         if not thread.is_alive():
