@@ -828,6 +828,8 @@ def main(argv: list[str] | None = None) -> None:
         help="instead of the burst: N check_measure runs one after the other, each a process (CPU, wall)",
     )
     args = parser.parse_args(argv)
+    if args.lead < 0:
+        parser.error(f"--lead: seconds before 09:00, 0 or more (got {args.lead:g})")
     if args.one_check:
         one_check(seed=args.seed, scale=args.scale, workdir=args.workdir, runs=args.one_check).emit(args.json)
         return

@@ -176,6 +176,15 @@ def test_the_fan_out_bench_runs_with_and_without_limits(tmp_path: Path, processe
     assert all("lost 0, duplicated 0" in f.note for f in ran)
 
 
+def test_bench_burst_refuses_a_clock_that_starts_after_nine(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import bench_burst
+
+    with pytest.raises(SystemExit) as refused:
+        bench_burst.main(["--lead", "-30"])
+    assert refused.value.code == 2
+    assert "--lead: seconds before 09:00, 0 or more (got -30)" in capsys.readouterr().err
+
+
 def test_bench_sync_server_workers_option_parses_and_names_prefects_redis_settings(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
