@@ -123,6 +123,11 @@ class LocalServer:
     def stop(self) -> None:
         _stop_server(self.process)
 
+    def kill(self) -> None:
+        """Its whole process group killed at once, not waited for (serve's forced exit)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+
 
 def configured_api_url() -> str | None:
     """``PREFECT_API_URL`` (environment or Prefect profile): the server to serve against; None: our own."""

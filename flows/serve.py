@@ -56,6 +56,7 @@ from flows.local_server import (
 from flows.notice import draft_deployment, notice_deployment
 from flows.notify import digest, sweep
 from flows.run_failed import tell_run_failed
+from flows.serve_stop import on_forced_exit, stop_asked, stop_on_signals, stops_on_loop
 from flows.sync import BulkSync, apply_bulk, fingerprint, plan_bulk, sync_deployments
 from models.db import get_database
 from models.notifications import Policy
@@ -168,8 +169,8 @@ async def serve_async(
 
     loop = asyncio.get_running_loop()
     asked: asyncio.Queue[int] = asyncio.Queue()
-    with _stops_on_loop(loop, asked.put_nowait):
-        if _stop_asked.is_set():  # a stop signal came before, and its KeyboardInterrupt was lost
+    with stops_on_loop(loop, asked.put_nowait) as on_stop:
+        if stop_asked():  # a stop signal came before, and its KeyboardInterrupt was lost
             print("serve: stopped; schedules left active", flush=True)
             return
         stop = asyncio.create_task(asked.get())
@@ -194,7 +195,7 @@ async def serve_async(
             # runner.start() sets Prefect's own SIGTERM handler before its first await (it stops the runner
             # from inside the handler, or raises SystemExit there while the runner starts): take it back.
             await asyncio.sleep(0)
-            loop.add_signal_handler(signal.SIGTERM, asked.put_nowait, signal.SIGTERM)
+            signal.signal(signal.SIGTERM, on_stop)
             await asyncio.wait({serving, stop}, return_when=asyncio.FIRST_COMPLETED)
             if stop.done():
                 await _stop_runner(runner, serving, stop.result())
@@ -279,13 +280,28 @@ async def _register_all(
     return known, warm
 
 
+# How long a stop waits for a runner still starting before it cancels the start (a start takes 1-3 s).
+RUNNER_START_WAIT = 15.0
+
+
 async def _stop_runner(runner: Any, serving: asyncio.Task[None], signum: int) -> None:
     """Stop the runner as Prefect does: SIGTERM by ``Runner.astop`` (Prefect's own SIGTERM stop: runs in
     flight are cancelled), Ctrl-C by cancelling ``runner.start()`` (asyncio's: runs in flight finish)."""
     # A runner still starting can swallow a cancellation and go on serving: stop it once it has started.
-    while not runner.started and not serving.done():
+    # One that does not start within RUNNER_START_WAIT (its start-up waits on the API) is cancelled; the
+    # stop deadline (flows.serve_stop) ends what is still stuck after that.
+    waited = 0.0
+    while not runner.started and not serving.done() and waited < RUNNER_START_WAIT:
         await asyncio.wait({serving}, timeout=0.1)
+        waited += 0.1
     if serving.done():
+        return
+    if not runner.started:
+        print(
+            f"serve: the runner had not started {RUNNER_START_WAIT:.0f} s after the stop: cancelled",
+            flush=True,
+        )
+        serving.cancel()
         return
     if signum == signal.SIGINT:
         serving.cancel()
@@ -307,58 +323,6 @@ def start_in_background(work: Callable[[], None]) -> threading.Thread:
     thread = threading.Thread(target=run, name="zhenggai-sync", daemon=True)
     thread.start()
     return thread
-
-
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-
-# Set by every stop signal, whoever takes it: a KeyboardInterrupt raised by a signal handler can be lost (one
-# raised while the interpreter runs a finalizer, a weakref callback or ``__del__``, is only printed as
-# "Exception ignored in ..."), and serve then checks this before it serves.
-_stop_asked = threading.Event()
-
-
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    _stop_asked.set()
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-@contextmanager
-def stop_on_signals() -> Iterator[None]:
-    """SIGTERM and Ctrl-C (SIGINT) stop serve wherever it is: every ``finally`` runs (the local server is
-    stopped)."""
-    # Both raise KeyboardInterrupt at once while serve syncs (plain code, nothing else could stop it), and
-    # are taken by the event loop while it serves (``_stops_on_loop``). Left to asyncio, Ctrl-C only
-    # cancels the main task, and a runner still starting up can swallow that: serve then went on serving
-    # (seen on a loaded machine).
-    _stop_asked.clear()
-    previous = {stop: signal.signal(stop, _raise_interrupt) for stop in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for stop, handler in previous.items():
-            signal.signal(stop, handler)
-        _stop_asked.clear()
-
-
-@contextmanager
-def _stops_on_loop(loop: asyncio.AbstractEventLoop, ask: Callable[[int], None]) -> Iterator[None]:
-    """While serving, SIGTERM and Ctrl-C call ``ask(signum)`` on the event loop: nothing is raised at an
-    arbitrary point (a KeyboardInterrupt raised in a finalizer is lost: serve went on serving, seen under
-    load with runs in flight). The handlers before are restored on the way out."""
-    previous = {stop: signal.getsignal(stop) for stop in STOP_SIGNALS}
-    for stop in STOP_SIGNALS:
-        loop.add_signal_handler(stop, ask, stop)
-    try:
-        yield
-    finally:
-        # held meanwhile: removing a loop's handler sets the default one (SIGTERM's kills at once)
-        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        try:
-            for stop, handler in previous.items():
-                loop.remove_signal_handler(stop)
-                signal.signal(stop, handler if handler is not None else signal.SIG_DFL)
-        finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 @contextmanager
@@ -392,6 +356,7 @@ def prefect_api(
         yield configured
         return
     server = started or start_local_server(port, first_sync=unscheduled is not None)
+    on_forced_exit(server.kill)
     try:
         print(
             f"serve: starting a local Prefect server on port {server.port} (pid {server.process.pid})",
@@ -470,7 +435,7 @@ def serve_all(
 
     try:
         with (
-            stop_on_signals(),
+            stop_on_signals(settings.data_dir),
             prefect_api(
                 port, meanwhile=plan, unscheduled=first_sync if sync_first else None, started=started
             ) as url,

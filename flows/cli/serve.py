@@ -30,8 +30,9 @@ def serve(
     """Serve all measure deployments and the housekeeping flows; stopping leaves schedules active.
 
     Without PREFECT_API_URL a local Prefect server (SQLite under PREFECT_HOME) is started alongside on
-    --port and stopped on exit (Ctrl-C or SIGTERM, at any moment). Once ready it prints the UI address
-    and the export PREFECT_API_URL=… line a second shell needs. See docs/deploying.md.
+    --port and stopped on exit (Ctrl-C or SIGTERM, at any moment; a second one, or 60 s without
+    stopping, ends it at once: exit 1). Once ready it prints the UI address and the export
+    PREFECT_API_URL=… line a second shell needs. See docs/deploying.md.
 
     Example: zhenggai serve
     """

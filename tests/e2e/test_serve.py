@@ -38,7 +38,11 @@ async def _deployments() -> list[Any]:
     return list(managed) + list(housekeeping)
 
 
-def start_serve(settings: Settings, api_url: str) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+def start_serve(
+    settings: Settings, api_url: str, *, prelude: str = ""
+) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+    """``zhenggai serve`` against ``api_url``, its output (stdout and stderr) line by line; ``prelude``:
+    Python run first in the process (to make a part of Prefect misbehave)."""
     env = {
         **os.environ,
         "PREFECT_API_URL": api_url,
@@ -47,7 +51,14 @@ def start_serve(settings: Settings, api_url: str) -> tuple[subprocess.Popen[str]
         "PYTHONUNBUFFERED": "1",
     }
     process = subprocess.Popen(
-        [sys.executable, "-c", "from flows.cli import main; main()", "serve", "--rescan-seconds", "2"],
+        [
+            sys.executable,
+            "-c",
+            f"{prelude}\nfrom flows.cli import main; main()",
+            "serve",
+            "--rescan-seconds",
+            "2",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -83,16 +94,33 @@ def wait_for(
     raise AssertionError(f"'{text}' did not appear; output:\n{''.join(seen)}")
 
 
+def said_so_far(lines: queue.Queue[str]) -> str:
+    """What serve has said that no ``wait_for`` read (after a moment for the pump to read the pipe)."""
+    time.sleep(0.5)
+    return "".join(lines.get_nowait() for _ in range(lines.qsize()))
+
+
 def stop_serve(
-    process: subprocess.Popen[str], lines: queue.Queue[str], stop: signal.Signals, timeout: float
+    process: subprocess.Popen[str],
+    lines: queue.Queue[str],
+    stop: signal.Signals,
+    *,
+    dump_dir: Path,
+    timeout: float = 90,
 ) -> None:
-    """Send ``stop`` to serve and wait until it exits; the test fails with what it said if it does not."""
+    """Send ``stop`` to serve and wait until it exits 0; else the test fails with what it said and where
+    its stop waited (the file serve writes when it forces its exit: ``flows.serve_stop``)."""
     process.send_signal(stop)
     try:
-        process.wait(timeout=timeout)
+        code = process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        said = [lines.get_nowait() for _ in range(lines.qsize())]
-        pytest.fail(f"serve did not stop within {timeout:.0f} s of {stop.name}; it said: {''.join(said)}")
+        code = None
+    if code == 0:
+        return
+    said = said_so_far(lines)
+    dumps = "".join(path.read_text(encoding="utf-8") for path in sorted(dump_dir.glob("serve-stop-*.txt")))
+    outcome = f"exited {code}" if code is not None else f"did not exit within {timeout:.0f} s"
+    pytest.fail(f"serve {outcome} after {stop.name}; it said:\n{said}\nwhere it waited:\n{dumps}")
 
 
 def test_serve_started_and_stopped_twice_keeps_every_schedule_active(
@@ -107,7 +135,7 @@ def test_serve_started_and_stopped_twice_keeps_every_schedule_active(
             output = wait_for(lines, "serve: serving", process)
             assert any("serve: sync:" in line for line in output)
             time.sleep(3)  # let the runner poll at least once
-            stop_serve(process, lines, stop, timeout=60)
+            stop_serve(process, lines, stop, dump_dir=settings.data_dir)
         finally:
             if process.poll() is None:
                 process.kill()

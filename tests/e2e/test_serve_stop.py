@@ -1,13 +1,17 @@
 """A stop signal stops serve even when it comes while the interpreter runs a finalizer: a KeyboardInterrupt
 raised by a signal handler there is lost ("Exception ignored in ..."), and serve went on serving (seen under
-load, with runs in flight: the test of starting and stopping twice then waited in vain)."""
+load, with runs in flight: the test of starting and stopping twice then waited in vain). A stop that hangs
+anyway ends in a forced exit that says where it waited (``flows.serve_stop``)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
+import subprocess
 import threading
+import time
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -36,7 +40,8 @@ def test_a_stop_signal_taken_inside_a_finalizer_stops_serve(
     stop: signal.Signals,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from flows.serve import serve_async, stop_on_signals
+    from flows.serve import serve_async
+    from flows.serve_stop import stop_on_signals
 
     serving = threading.Event()
 
@@ -52,7 +57,7 @@ def test_a_stop_signal_taken_inside_a_finalizer_stops_serve(
             pytest.fail(f"serve did not stop within 120 s of {stop.name}")
         task.result()
 
-    with stop_on_signals():
+    with stop_on_signals(settings.data_dir):
         asyncio.run(serve_then_stop())
     assert "serve: stopped; schedules left active" in capsys.readouterr().out
 
@@ -73,7 +78,7 @@ def test_serve_stops_with_a_check_running(
         wait_for(lines, "serve: serving", process)
         run_id = asyncio.run(_run_a_check())
         asyncio.run(_running(run_id))
-        stop_serve(process, lines, stop, timeout=120)
+        stop_serve(process, lines, stop, dump_dir=settings.data_dir, timeout=120)
         run = asyncio.run(_finished(run_id))
     finally:
         if process.poll() is None:
@@ -94,3 +99,88 @@ async def _running(run_id: UUID, timeout: float = 180) -> None:
                 return
             await asyncio.sleep(1)
     raise AssertionError(f"run {run_id} did not start within {timeout:.0f} s")
+
+
+# Prefect's runner made to hang where a stop waits on it; the deadline made short
+_STOP_HANGS = """
+import asyncio, flows.serve_stop, prefect.runner
+flows.serve_stop.STOP_DEADLINE_SECONDS = {deadline}
+async def _hang(self, *args):
+    await asyncio.Event().wait()
+prefect.runner.Runner.{method} = _hang
+"""
+
+
+def _exit_of(process: Any, lines: Any, stop: signal.Signals, *, again_after: float | None = None) -> int:
+    """Send ``stop`` (and SIGINT ``again_after`` seconds later); serve's exit code within 30 s."""
+    from tests.e2e.test_serve import said_so_far
+
+    process.send_signal(stop)
+    if again_after is not None:
+        time.sleep(again_after)
+        process.send_signal(signal.SIGINT)
+    try:
+        return int(process.wait(timeout=30))
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"serve did not exit within 30 s; it said: {said_so_far(lines)}")
+
+
+@pytest.mark.parametrize("again", [False, True], ids=["deadline", "second-signal"])
+def test_a_stop_stuck_in_the_runner_ends_in_a_forced_exit(
+    seeded_database: Database, settings: Settings, again: bool
+) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    from tests.e2e.test_serve import said_so_far, start_serve, wait_for
+
+    deadline = 600 if again else 3
+    prelude = _STOP_HANGS.format(deadline=deadline, method="astop")
+    process, lines = start_serve(settings, str(PREFECT_API_URL.value()), prelude=prelude)
+    try:
+        wait_for(lines, "serve: serving", process)
+        time.sleep(3)  # the runner has started
+        started = time.monotonic()
+        code = _exit_of(process, lines, signal.SIGTERM, again_after=2 if again else None)
+        took = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    said = said_so_far(lines)
+    assert code == 1, said
+    assert took < 15
+    assert "Traceback" not in said
+    if again:
+        assert "serve: a second stop signal: exiting now" in said
+        assert list(settings.data_dir.glob("serve-stop-*.txt")) == []
+        return
+    assert "serve: not stopped 3 s after SIGTERM: exiting now; where it waited: " in said
+    (dump,) = settings.data_dir.glob("serve-stop-*.txt")
+    assert str(dump) in said
+    assert "_hang" in dump.read_text(encoding="utf-8")  # the stuck stop's stack is in the file
+
+
+def test_a_runner_that_never_starts_is_cancelled_at_a_stop(
+    seeded_database: Database, settings: Settings
+) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    from tests.e2e.test_serve import said_so_far, start_serve, wait_for
+
+    prelude = (
+        _STOP_HANGS.format(deadline=600, method="__aenter__")
+        + "\nimport flows.serve\nflows.serve.RUNNER_START_WAIT = 1"
+    )
+    process, lines = start_serve(settings, str(PREFECT_API_URL.value()), prelude=prelude)
+    try:
+        wait_for(lines, "serve: serving", process)
+        code = _exit_of(process, lines, signal.SIGTERM)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    said = said_so_far(lines)
+    assert code == 0, said
+    assert "serve: the runner had not started 1 s after the stop: cancelled" in said
+    assert "serve: stopped; schedules left active" in said
+    assert list(settings.data_dir.glob("serve-stop-*.txt")) == []
