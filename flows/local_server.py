@@ -35,6 +35,9 @@ def check_port_free(host: str, port: int) -> None:
     import socket
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # as uvicorn binds: the connections of a server stopped a moment ago (TIME_WAIT, a minute) do not
+        # hold the port, a listening socket does (a restart right after a stop was refused without it)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as error:

@@ -1,0 +1,35 @@
+"""serve's port check: a listening socket holds the port, the closed connections of a stopped server do not."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from flows.local_server import PortInUse, check_port_free
+
+
+def _listener() -> socket.socket:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    return listener
+
+
+def test_a_listening_port_is_refused() -> None:
+    with _listener() as listener:
+        port = listener.getsockname()[1]
+        with pytest.raises(PortInUse, match=f"port {port} on 127.0.0.1 is in use"):
+            check_port_free("127.0.0.1", port)
+
+
+def test_a_port_whose_server_just_stopped_is_free() -> None:
+    listener = _listener()
+    port = listener.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = listener.accept()
+    accepted.close()  # the server's side closes first: its end waits in TIME_WAIT on the port
+    client.close()
+    listener.close()
+    check_port_free("127.0.0.1", port)
