@@ -302,7 +302,10 @@ async def _stop_runner(runner: Any, serving: asyncio.Task[None], signum: int) ->
             flush=True,
         )
         serving.cancel()
-        return
+        await asyncio.wait({serving}, timeout=5)
+        if serving.done() or not runner.started:
+            return
+        # it swallowed the cancellation and started after all: stopped as any started runner
     if signum == signal.SIGINT:
         serving.cancel()
     elif not runner.stopping:
@@ -435,7 +438,7 @@ def serve_all(
 
     try:
         with (
-            stop_on_signals(settings.data_dir),
+            stop_on_signals(settings.data_dir, disarm_on_exit=False),
             prefect_api(
                 port, meanwhile=plan, unscheduled=first_sync if sync_first else None, started=started
             ) as url,

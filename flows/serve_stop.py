@@ -38,7 +38,8 @@ STOP_DEADLINE_SECONDS = 60.0
 
 class StopDeadline:
     """Ends the process if a stop has not ended it ``seconds`` after the first stop signal (its stacks then
-    go to a file under ``dump_dir``), or at once on a second one: ``on_forced_exit`` callbacks run, exit 1."""
+    go to a file under ``dump_dir``), or at once on a second one: ``on_forced_exit`` callbacks run, every
+    process below serve is killed (``kill_rest``), exit 1."""
 
     def __init__(
         self,
@@ -46,52 +47,63 @@ class StopDeadline:
         seconds: float = STOP_DEADLINE_SECONDS,
         *,
         exit: Callable[[int], object] = os._exit,
+        kill_rest: Callable[[], object] | None = None,
     ) -> None:
         self.dump_dir = dump_dir
         self.seconds = seconds
         self.exit = exit  # os._exit: the main thread is stuck, nothing it would run on the way out can wait
+        # the flow runs in flight and the fork server share serve's process group, not the local server's:
+        # orphaned, they would go on reporting to a server that is gone
+        self.kill_rest = kill_descendants if kill_rest is None else kill_rest
         self.on_forced_exit: list[Callable[[], object]] = []
         self.asked = threading.Event()  # a stop signal came (whoever took it)
         self._again = threading.Event()
         self._disarmed = threading.Event()
         self._first: int | None = None
-        self._lock = threading.Lock()
         self.loop: asyncio.AbstractEventLoop | None = None  # serve's, once it serves
+        # started now, waiting: a signal handler then only sets events (no lock, no thread start in it)
+        self.watcher = threading.Thread(target=self._watch, name="zhenggai-stop-deadline", daemon=True)
+        self.watcher.start()
 
     def signalled(self, signum: int) -> bool:
-        """Record a stop signal (safe in a signal handler: no I/O); True for the first one."""
-        with self._lock:
-            if self._first is None:
-                self._first = signum
-                self.asked.set()
-                threading.Thread(target=self._watch, name="zhenggai-stop-deadline", daemon=True).start()
-                return True
+        """Record a stop signal (safe in a signal handler: it only sets events); True for the first one."""
+        if not self.asked.is_set():
+            self._first = signum
+            self.asked.set()
+            return True
         self._again.set()
         return False
 
     def disarm(self) -> None:
-        """The stop is over (serve returned): no forced exit; the process may go on (a test's)."""
+        """The stop is over, or serve returned: no forced exit; the process may go on (a test's)."""
         self._disarmed.set()
+        self.asked.set()
         self._again.set()
 
     def _watch(self) -> None:
+        self.asked.wait()
         again = self._again.wait(self.seconds)
         if self._disarmed.is_set():
             return
-        if again:  # someone who would not wait: no file, the stop was likely just slow
-            print("serve: a second stop signal: exiting now", file=sys.stderr, flush=True)
-        else:
-            first = signal.Signals(self._first or signal.SIGTERM).name
-            print(
-                f"serve: not stopped {self.seconds:g} s after {first}: exiting now; "
-                f"where it waited: {self._dump()}",
-                file=sys.stderr,
-                flush=True,
-            )
-        for callback in self.on_forced_exit:
+        try:  # nothing may keep it from the exit: a print to a closed pipe (`serve | tee`, tee stopped too)
             with contextlib.suppress(Exception):
-                callback()
-        self.exit(1)
+                if again:  # someone who would not wait: no file, the stop was likely just slow
+                    print("serve: a second stop signal: exiting now", file=sys.stderr, flush=True)
+                else:
+                    first = signal.Signals(self._first or signal.SIGTERM).name
+                    print(
+                        f"serve: not stopped {self.seconds:g} s after {first}: exiting now; "
+                        f"where it waited: {self._dump()}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+            for callback in self.on_forced_exit:
+                with contextlib.suppress(Exception):
+                    callback()
+            with contextlib.suppress(Exception):
+                self.kill_rest()
+        finally:
+            self.exit(1)
 
     def _dump(self) -> str:
         """Every thread's stack, in a file of its own (a user sees one line, not a traceback)."""
@@ -106,7 +118,7 @@ class StopDeadline:
                     for task in asyncio.all_tasks(self.loop):
                         out.write(f"{task.get_name()}:\n{''.join(_awaiting(task.get_coro()))}")
             return str(path)
-        except (OSError, RuntimeError) as error:  # RuntimeError: the loop's tasks changed while read
+        except Exception as error:  # a file not written must not keep serve from exiting
             return f"not written ({error})"
 
 
@@ -118,6 +130,28 @@ def _awaiting(coroutine: Any) -> Iterator[str]:
         if frame is not None:
             yield f'  File "{frame.f_code.co_filename}", line {frame.f_lineno}, in {frame.f_code.co_name}\n'
         coroutine = getattr(coroutine, "cr_await", None) or getattr(coroutine, "gi_yieldfrom", None)
+
+
+def descendants(pid: int | None = None) -> list[int]:
+    """Every process below ``pid`` (this one), children before theirs (Linux's ``/proc/PID/task/*/children``;
+    elsewhere none)."""
+    found: list[int] = []
+    parents = [os.getpid() if pid is None else pid]
+    while parents:
+        parent = parents.pop()
+        for children in Path(f"/proc/{parent}/task").glob("*/children"):
+            with contextlib.suppress(OSError, ValueError):
+                below = [int(child) for child in children.read_text().split()]
+                found.extend(below)
+                parents.extend(below)
+    return found
+
+
+def kill_descendants() -> None:
+    """SIGKILL every process below this one (the tree read first: a killed parent's children move away)."""
+    for child in descendants():
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(child, signal.SIGKILL)
 
 
 # the stop deadline of the serve running in this process (None: not serving)
@@ -143,18 +177,25 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 
 
 @contextmanager
-def stop_on_signals(dump_dir: Path, seconds: float | None = None) -> Iterator[StopDeadline]:
-    """SIGTERM and Ctrl-C stop serve wherever it is (``KeyboardInterrupt``), within the stop deadline."""
+def stop_on_signals(
+    dump_dir: Path, seconds: float | None = None, *, disarm_on_exit: bool = True
+) -> Iterator[StopDeadline]:
+    """SIGTERM and Ctrl-C stop serve wherever it is (``KeyboardInterrupt``), within the stop deadline.
+    ``disarm_on_exit=False`` (the ``zhenggai serve`` process): the deadline still holds while the
+    interpreter shuts down (Prefect's log and event workers drain then, with no time limit); a process
+    that goes on after serve (a test's) leaves it True."""
     global _deadline
-    _deadline = StopDeadline(dump_dir, STOP_DEADLINE_SECONDS if seconds is None else seconds)
+    deadline = StopDeadline(dump_dir, STOP_DEADLINE_SECONDS if seconds is None else seconds)
+    _deadline = deadline
     previous = {stop: signal.signal(stop, _raise_interrupt) for stop in STOP_SIGNALS}
     try:
-        yield _deadline
+        yield deadline
     finally:
         for stop, handler in previous.items():
             signal.signal(stop, handler)
-        _deadline.disarm()
         _deadline = None
+        if disarm_on_exit or not deadline.asked.is_set():
+            deadline.disarm()
 
 
 def loop_stop_handler(loop: asyncio.AbstractEventLoop, ask: Callable[[int], None]) -> Callable[..., None]:

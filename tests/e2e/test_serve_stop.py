@@ -57,8 +57,12 @@ def test_a_stop_signal_taken_inside_a_finalizer_stops_serve(
             pytest.fail(f"serve did not stop within 120 s of {stop.name}")
         task.result()
 
-    with stop_on_signals(settings.data_dir):
+    forced: list[int] = []
+    # the deadline past the test's own wait, and a forced exit recorded, not taken (it would end pytest)
+    with stop_on_signals(settings.data_dir, seconds=300) as deadline:
+        deadline.exit, deadline.kill_rest = forced.append, lambda: None
         asyncio.run(serve_then_stop())
+    assert forced == []
     assert "serve: stopped; schedules left active" in capsys.readouterr().out
 
 
@@ -106,7 +110,14 @@ _STOP_HANGS = """
 import asyncio, flows.serve_stop, prefect.runner
 flows.serve_stop.STOP_DEADLINE_SECONDS = {deadline}
 async def _hang(self, *args):
+    print("test: hanging", flush=True)
     await asyncio.Event().wait()
+entered = prefect.runner.Runner.__aenter__
+async def _entered(self):
+    started = await entered(self)
+    print("test: runner started", flush=True)
+    return started
+prefect.runner.Runner.__aenter__ = _entered
 prefect.runner.Runner.{method} = _hang
 """
 
@@ -137,8 +148,7 @@ def test_a_stop_stuck_in_the_runner_ends_in_a_forced_exit(
     prelude = _STOP_HANGS.format(deadline=deadline, method="astop")
     process, lines = start_serve(settings, str(PREFECT_API_URL.value()), prelude=prelude)
     try:
-        wait_for(lines, "serve: serving", process)
-        time.sleep(3)  # the runner has started
+        wait_for(lines, "test: runner started", process)
         started = time.monotonic()
         code = _exit_of(process, lines, signal.SIGTERM, again_after=2 if again else None)
         took = time.monotonic() - started
@@ -173,7 +183,8 @@ def test_a_runner_that_never_starts_is_cancelled_at_a_stop(
     )
     process, lines = start_serve(settings, str(PREFECT_API_URL.value()), prelude=prelude)
     try:
-        wait_for(lines, "serve: serving", process)
+        wait_for(lines, "test: hanging", process)
+        time.sleep(0.5)  # serve takes SIGTERM back from Prefect's runner right after the runner's first await
         code = _exit_of(process, lines, signal.SIGTERM)
     finally:
         if process.poll() is None:

@@ -6,7 +6,8 @@ import socket
 
 import pytest
 
-from flows.local_server import PortInUse, check_port_free
+from flows.local_server import check_port_free
+from models.errors import PortInUse
 
 
 def _listener() -> socket.socket:
@@ -32,4 +33,6 @@ def test_a_port_whose_server_just_stopped_is_free() -> None:
     accepted.close()  # the server's side closes first: its end waits in TIME_WAIT on the port
     client.close()
     listener.close()
+    with socket.socket() as plain, pytest.raises(OSError, match="in use"):  # the TIME_WAIT is there
+        plain.bind(("127.0.0.1", port))
     check_port_free("127.0.0.1", port)
