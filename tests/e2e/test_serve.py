@@ -10,6 +10,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +78,20 @@ def start_serve(
     return process, lines
 
 
+@contextmanager
+def serve_running(
+    settings: Settings, api_url: str, *, prelude: str = ""
+) -> Iterator[tuple[subprocess.Popen[str], queue.Queue[str]]]:
+    """``start_serve``, and serve killed on the way out if the test left it running."""
+    process, lines = start_serve(settings, api_url, prelude=prelude)
+    try:
+        yield process, lines
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def wait_for(
     lines: queue.Queue[str], text: str, process: subprocess.Popen[str], timeout: float = 120
 ) -> list[str]:
@@ -130,16 +146,11 @@ def test_serve_started_and_stopped_twice_keeps_every_schedule_active(
 
     api_url = str(PREFECT_API_URL.value())
     for stop in (signal.SIGTERM, signal.SIGINT):
-        process, lines = start_serve(settings, api_url)
-        try:
+        with serve_running(settings, api_url) as (process, lines):
             output = wait_for(lines, "serve: serving", process)
             assert any("serve: sync:" in line for line in output)
             time.sleep(3)  # let the runner poll at least once
             stop_serve(process, lines, stop, dump_dir=settings.data_dir)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
         deployments = asyncio.run(_deployments())
         names = {d.name for d in deployments}
         assert {"XH-05-2", "XH-04-1", "XH-05-7", "XH-05-8", "housekeeping"} <= names

@@ -74,20 +74,15 @@ def test_serve_stops_with_a_check_running(
     Prefect has them as it stops a runner: Ctrl-C lets them finish, SIGTERM cancels them."""
     from prefect.settings import PREFECT_API_URL
 
-    from tests.e2e.test_serve import start_serve, stop_serve, wait_for
+    from tests.e2e.test_serve import serve_running, stop_serve, wait_for
     from tests.e2e.test_serve_warm_start import _finished, _run_a_check
 
-    process, lines = start_serve(settings, str(PREFECT_API_URL.value()))
-    try:
+    with serve_running(settings, str(PREFECT_API_URL.value())) as (process, lines):
         wait_for(lines, "serve: serving", process)
         run_id = asyncio.run(_run_a_check())
         asyncio.run(_running(run_id))
         stop_serve(process, lines, stop, dump_dir=settings.data_dir, timeout=120)
         run = asyncio.run(_finished(run_id))
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     # Ctrl-C: the run finished; SIGTERM: cancelled, unless it finished before the runner came to it
     expected = {"COMPLETED"} if stop == signal.SIGINT else {"CANCELLED", "COMPLETED"}
     assert run.state.type.value in expected, run.state
@@ -142,20 +137,15 @@ def test_a_stop_stuck_in_the_runner_ends_in_a_forced_exit(
 ) -> None:
     from prefect.settings import PREFECT_API_URL
 
-    from tests.e2e.test_serve import said_so_far, start_serve, wait_for
+    from tests.e2e.test_serve import said_so_far, serve_running, wait_for
 
     deadline = 600 if again else 3
     prelude = _STOP_HANGS.format(deadline=deadline, method="astop")
-    process, lines = start_serve(settings, str(PREFECT_API_URL.value()), prelude=prelude)
-    try:
+    with serve_running(settings, str(PREFECT_API_URL.value()), prelude=prelude) as (process, lines):
         wait_for(lines, "test: runner started", process)
         started = time.monotonic()
         code = _exit_of(process, lines, signal.SIGTERM, again_after=2 if again else None)
         took = time.monotonic() - started
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     said = said_so_far(lines)
     assert code == 1, said
     assert took < 15
@@ -175,21 +165,16 @@ def test_a_runner_that_never_starts_is_cancelled_at_a_stop(
 ) -> None:
     from prefect.settings import PREFECT_API_URL
 
-    from tests.e2e.test_serve import said_so_far, start_serve, wait_for
+    from tests.e2e.test_serve import said_so_far, serve_running, wait_for
 
     prelude = (
         _STOP_HANGS.format(deadline=600, method="__aenter__")
         + "\nimport flows.serve\nflows.serve.RUNNER_START_WAIT = 1"
     )
-    process, lines = start_serve(settings, str(PREFECT_API_URL.value()), prelude=prelude)
-    try:
+    with serve_running(settings, str(PREFECT_API_URL.value()), prelude=prelude) as (process, lines):
         wait_for(lines, "test: hanging", process)
         time.sleep(0.5)  # serve takes SIGTERM back from Prefect's runner right after the runner's first await
         code = _exit_of(process, lines, signal.SIGTERM)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     said = said_so_far(lines)
     assert code == 0, said
     assert "serve: the runner had not started 1 s after the stop: cancelled" in said
