@@ -128,8 +128,11 @@ class LocalServer:
 
     def kill(self) -> None:
         """Its whole process group killed at once, not waited for (serve's forced exit)."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
+        # Only while not reaped: once ``stop`` waited for it (and killed its group), its pid is free and
+        # may already lead another process group (pids wrap at 32,768 here).
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
 
 
 def configured_api_url() -> str | None:

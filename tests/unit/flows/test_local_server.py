@@ -1,4 +1,5 @@
-"""serve's port check: a listening socket holds the port, the closed connections of a stopped server do not."""
+"""serve's local Prefect server: its port check (a listening socket holds the port, the closed connections of
+a stopped server do not) and its kill on a forced exit."""
 
 from __future__ import annotations
 
@@ -36,3 +37,25 @@ def test_a_port_whose_server_just_stopped_is_free() -> None:
     with socket.socket() as plain, pytest.raises(OSError, match="in use"):  # the TIME_WAIT is there
         plain.bind(("127.0.0.1", port))
     check_port_free("127.0.0.1", port)
+
+
+def test_a_forced_exit_kills_the_local_server_only_while_it_is_not_reaped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import signal
+    import subprocess
+
+    from flows.local_server import LocalServer
+
+    killed: list[tuple[int, int]] = []
+    monkeypatch.setattr("os.killpg", lambda pid, sig: killed.append((pid, sig)))
+    process = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    server = LocalServer(port=1, process=process, new=False)
+    try:
+        server.kill()
+        assert killed == [(process.pid, signal.SIGKILL)]
+    finally:
+        process.kill()
+        process.wait()
+    server.kill()  # reaped: its pid may lead another group by now
+    assert killed == [(process.pid, signal.SIGKILL)]
