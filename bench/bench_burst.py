@@ -1,5 +1,9 @@
 """Bench 10: the 09:00 burst of a working-day Monday, run by ``zhenggai serve`` and by one process worker.
 
+Modes: ``serve``; ``worker``, ``zhenggai worker`` (Prefect's process worker, checks forked warm:
+``flows.warm_worker``); ``prefect-worker``, Prefect's own ``prefect worker start`` (a new interpreter a run),
+for the comparison.
+
 On Monday 2025-12-01 (a working day, the first after the city's last reports) every ``每个工作日`` and
 ``每周一`` cadence, the ``每月第一个工作日`` ones and that day's deadline reminders of the city round fire at
 09:00: several hundred ``check_measure`` runs scheduled for the same minute, each a flow run in its own
@@ -19,8 +23,8 @@ the runs of that minute are the only ones):
 3. the runs of 09:00 are made by the server's own scheduling code: ``POST /deployments/{id}/schedule``
    on the window 09:00:00–09:00:59 for every measure deployment (what the scheduler service writes
    ahead of time; same idempotency keys);
-4. ``serve``: ``zhenggai serve --limit N`` (a ``Runner``) against that server; ``worker``: ``prefect
-   worker start --pool … --type process``. If the set-up ran past 09:00 (the city's sync takes
+4. ``serve``: ``zhenggai serve --limit N`` (a ``Runner``) against that server; ``worker``: ``zhenggai
+   worker --pool …``; ``prefect-worker``: ``prefect worker start --pool … --type process``. If the set-up ran past 09:00 (the city's sync takes
    minutes) the runs are already due when it starts, as after a short outage;
 5. until every run of the minute is Completed, Failed, Crashed or Cancelled (or ``--timeout``): the time
    from the burst's start (09:00, or the executor ready if later) to the last run finished; once a
@@ -85,7 +89,8 @@ ZONE = ZoneInfo("Asia/Shanghai")
 BURST = datetime(2025, 12, 1, 9, 0, tzinfo=ZONE)  # a working-day Monday, first of its month
 LEAD_S = 60.0  # the clock reads 08:59 when the bench starts (``--lead``)
 SWEEP_AT = datetime(2025, 12, 1, 8, 30, tzinfo=ZONE)  # a live serve's daily sweep (``--swept``)
-MODES = ("serve", "worker")
+MODES = ("serve", "worker")  # the default; "prefect-worker" on request
+ALL_MODES = (*MODES, "prefect-worker")
 POOL = "zhenggai-burst"
 TERMINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -507,7 +512,7 @@ def _run_mode(
         _wait_healthy(api, server)
         # a busy SQLite server answers 503: as many tries as serve gives its own (flows.serve)
         client_env = {**env, "PREFECT_API_URL": api, "PREFECT_CLIENT_MAX_RETRIES": "8"}
-        if mode == "worker":
+        if mode != "serve":
             client_env["ZHENGGAI_WORK_POOL"] = POOL
             run_command(
                 [prefect, "work-pool", "create", POOL, "--type", "process"],
@@ -530,8 +535,13 @@ def _run_mode(
             sampler.executor = executor.process.pid
             executor.wait_for("serve: serving", timeout=600)
         else:
+            worker = (
+                [python, "-m", "flows.cli", "worker", "--pool", POOL]
+                if mode == "worker"
+                else [prefect, "worker", "start", "--pool", POOL, "--type", "process"]
+            )
             executor = Child(
-                [prefect, "worker", "start", "--pool", POOL, "--type", "process"],
+                worker,
                 client_env,
                 logs / "worker.log",
             )
@@ -714,8 +724,12 @@ def run(
 
 
 def _figures(results: Results, burst: Burst) -> None:
-    label = "zhenggai serve" if burst.mode == "serve" else "one process worker"
-    if burst.mode == "serve" and not burst.warm:
+    label = {
+        "serve": "zhenggai serve",
+        "worker": "one zhenggai worker",
+        "prefect-worker": "one Prefect process worker (prefect worker start)",
+    }[burst.mode]
+    if burst.mode != "prefect-worker" and not burst.warm:
         label += " (ZHENGGAI_WARM_STARTS=false)"
     label += f", Prefect on {burst.prefect_db}"
     label += ", swept at 08:30 first" if burst.swept else ", never swept"
@@ -791,7 +805,11 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     common_arguments(parser)
-    parser.add_argument("--modes", default=",".join(MODES), help="serve, worker or both (default)")
+    parser.add_argument(
+        "--modes",
+        default=",".join(MODES),
+        help=f"comma-separated, of {', '.join(ALL_MODES)} (default: {','.join(MODES)})",
+    )
     parser.add_argument(
         "--limit", type=int, default=None, help="flow runs at once (default ZHENGGAI_FLOW_RUN_LIMIT, 4)"
     )
@@ -805,7 +823,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--cold",
         action="store_true",
-        help="serve with ZHENGGAI_WARM_STARTS=false: every run a new process (Prefect's default)",
+        help="serve and zhenggai worker with ZHENGGAI_WARM_STARTS=false: every run a new process (Prefect's default)",
     )
     parser.add_argument(
         "--swept",
@@ -834,8 +852,8 @@ def main(argv: list[str] | None = None) -> None:
         one_check(seed=args.seed, scale=args.scale, workdir=args.workdir, runs=args.one_check).emit(args.json)
         return
     modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
-    if set(modes) - set(MODES):
-        parser.error(f"--modes: {', '.join(MODES)}")
+    if not modes or set(modes) - set(ALL_MODES):
+        parser.error(f"--modes: comma-separated, of {', '.join(ALL_MODES)} (got {args.modes!r})")
     run(
         seed=args.seed,
         scale=args.scale,

@@ -1,4 +1,6 @@
-"""Serve's flow runs started from a warm parent: forked from a process that imported Prefect and the check once.
+"""Checks started from a warm parent: forked from a process that imported Prefect and the check once.
+
+Used by ``zhenggai serve`` (its ``Runner``) and ``zhenggai worker`` (``flows.warm_worker``).
 
 By default Prefect's ``Runner`` starts each run of a deployment it only knows by id as ``python -m
 prefect.engine``: a new interpreter that imports Prefect and our flows again (about 1.3–1.5 CPU-seconds of
@@ -38,15 +40,16 @@ PATCHED = "run_flow_in_subprocess"
 _original: Callable[..., Any] | None = None
 
 
-def _why_not(runner: Any) -> str | None:
-    """Why the warm path cannot be used with this Prefect (None: it can)."""
+def _why_not(runner: Any | None) -> str | None:
+    """Why the warm path cannot be used with this Prefect (None: it can); ``runner``: serve's, whose
+    deployment registry must take flow objects (a worker has none)."""
     try:
         from prefect import flow_engine
         from prefect.runner import _starter_direct
     except ImportError as error:
         return f"Prefect's direct starter is not importable ({error})"
     registry = getattr(runner, "_deployment_registry", None)
-    if not callable(getattr(registry, "register_flow", None)):
+    if runner is not None and not callable(getattr(registry, "register_flow", None)):
         return "the runner has no deployment registry with register_flow"
     if not callable(getattr(_starter_direct, "run_flow_in_subprocess", None)):
         return "prefect.runner._starter_direct.run_flow_in_subprocess is missing"
@@ -57,17 +60,18 @@ def _why_not(runner: Any) -> str | None:
     return None
 
 
-def warm_starts(runner: Any, *, enabled: bool = True) -> bool:
-    """Make the runner start the runs of flows it holds (``register``) forked from a warm server; False
-    (with one warning line on stderr) when Prefect's internals are not as expected: Prefect's default
-    then starts every run as a process of its own."""
+def warm_starts(runner: Any | None, *, enabled: bool = True, who: str = "serve") -> bool:
+    """Make Prefect's direct starter fork its runs from a warm server: the runner's runs of flows it holds
+    (``register``), or a worker's (``runner`` None, ``flows.warm_worker``). False (with one warning line
+    on stderr, from ``who``) when Prefect's internals are not as expected: Prefect's default then starts
+    every run as a process of its own."""
     global _original
     if not enabled:
         return False
     why = _why_not(runner)
     if why is not None:
         print(
-            f"serve: warning: checks start as new processes (Prefect's default): {why}",
+            f"{who}: warning: checks start as new processes (Prefect's default): {why}",
             file=sys.stderr,
             flush=True,
         )
@@ -83,7 +87,7 @@ def warm_starts(runner: Any, *, enabled: bool = True) -> bool:
         forkserver.ensure_running()
     except Exception as error:
         print(
-            f"serve: warning: checks start as new processes (Prefect's default): no fork server ({error})",
+            f"{who}: warning: checks start as new processes (Prefect's default): no fork server ({error})",
             file=sys.stderr,
             flush=True,
         )

@@ -276,5 +276,9 @@ class PrefectUnavailable(ZhenggaiError):
     """PREFECT_API_URL is set but the Prefect API there does not answer; nothing was run."""
 
 
+class UnusableWorkPool(ZhenggaiError):
+    """The work pool a worker would poll does not exist on the Prefect API, or is not a process pool."""
+
+
 class MessagesFailed(ZhenggaiError):
     """Some messages of a sweep or a re-send failed (they are in the delivery log); the command exits 1."""

@@ -159,15 +159,15 @@ class Settings(BaseModel):
         default=None, validation_alias=AliasChoices("ZHENGGAI_PREFECT_UI_URL", "PREFECT_UI_URL")
     )
 
-    # The work pool measure deployments are run from (workers: `prefect worker start --pool NAME`); every
+    # The work pool measure deployments are run from (workers: `zhenggai worker --pool NAME`); every
     # sync (CLI, review, API, serve, the housekeeping flow) puts them there. Unset: `zhenggai serve` runs
     # them, and a sync leaves each deployment in the pool it is in.
     work_pool: str | None = None
     # How many flow runs `zhenggai serve` runs at once (each is a process; more wait their turn), and the
     # work pool's concurrency limit a sync sets on the worker path. None or 0: no limit.
     flow_run_limit: int | None = 4
-    # `zhenggai serve` starts each check's process forked from a server that imported Prefect and the check
-    # once (flows.warm_start); false: Prefect's default, a new interpreter for each run.
+    # `zhenggai serve` and `zhenggai worker` start each check's process forked from a server that imported
+    # Prefect and the check once (flows.warm_start); false: Prefect's default, a new interpreter for each run.
     warm_starts: bool = True
 
     # The editorial path of the notice: the 机关代字 of published numbers (新城执党 → 新城执党〔2026〕3号) and

@@ -45,6 +45,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "serve": ("serve",),
     "status": ("status",),
     "sync": ("sync",),
+    "worker": ("worker",),
     "assess": ("assess",),
     "calendar": ("calendar",),
     "db": ("db",),

@@ -185,6 +185,17 @@ def test_bench_burst_refuses_a_clock_that_starts_after_nine(capsys: pytest.Captu
     assert "--lead: seconds before 09:00, 0 or more (got -30)" in capsys.readouterr().err
 
 
+def test_bench_burst_names_its_modes_when_given_another(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import bench_burst
+
+    with pytest.raises(SystemExit) as refused:
+        bench_burst.main(["--modes", "serve,workers"])
+    assert refused.value.code == 2
+    assert "--modes: comma-separated, of serve, worker, prefect-worker (got 'serve,workers')" in (
+        capsys.readouterr().err
+    )
+
+
 def test_bench_sync_server_workers_option_parses_and_names_prefects_redis_settings(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -110,7 +110,7 @@ def doc_examples(path: Path) -> DocExamples:
 # Settings whose example values name another installation's hosts: the test's database and Prefect stand in.
 STAND_INS = {"ZHENGGAI_DATABASE_URL", "PREFECT_API_URL", "PREFECT_SERVER_DATABASE_CONNECTION_URL"}
 # zhenggai commands that serve until stopped: their options are parsed, then they stop at --help.
-SERVERS = {"serve", "web", "api"}
+SERVERS = {"serve", "web", "api", "worker"}
 # The server paths the examples write under, made inside the test's directory instead.
 SERVER_PATHS = ("/srv/",)
 LOGGING_ERROR = re.compile(r"^--- Logging error ---$.*?^Message: .*?$(\n^Arguments: .*?$)?", re.S | re.M)

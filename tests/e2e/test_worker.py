@@ -1,0 +1,127 @@
+"""``zhenggai worker``: Prefect's process worker for the pool, each measure check forked from a warm server
+(``flows.warm_worker``), the run ending as a spawned one would; other deployments' runs, and every run with
+the warm path off, are Prefect's own. Wrong settings stop it before it polls, with one line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from models.db import Database
+from models.settings import Settings, get_settings
+from tests.e2e.test_serve_warm_start import MEASURE, _finished, _logs, _run_a_check
+from tests.e2e.test_sync_pool import _create_pool
+
+pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness", "clean_server")]
+
+ROOT = Path(__file__).resolve().parents[2]
+POOL = "zhenggai-warm-worker-test"
+MANUAL_LAST = f"{MEASURE}: nothing handed over (manual check)"
+
+
+def _worker(settings: Settings, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    """``zhenggai worker`` as a process of its own, against the session's Prefect API."""
+    from prefect.settings import PREFECT_API_URL
+
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+        "ZHENGGAI_DATABASE_URL": settings.resolved_database_url,
+        "ZHENGGAI_DATA_DIR": str(settings.data_dir),
+        "PREFECT_LOGGING_LEVEL": "INFO",
+        **extra_env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", "worker", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _synced_into_the_pool(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    asyncio.run(_create_pool(POOL))
+    monkeypatch.setenv("ZHENGGAI_WORK_POOL", POOL)
+    get_settings.cache_clear()
+    synced = cli("sync")
+    assert synced.exit_code == 0, synced.output
+
+
+def test_the_worker_runs_a_check_forked_from_its_warm_server(
+    seeded_database: Database, settings: Settings, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _synced_into_the_pool(cli, monkeypatch)
+    run_id = asyncio.run(_run_a_check())
+    worker = _worker(settings, "--pool", POOL, "--run-once")
+    said = worker.stdout + worker.stderr
+    assert worker.returncode == 0, said
+    assert "each check forked from a warm server" in said and "warning" not in said, said
+    run = asyncio.run(_finished(run_id))
+    assert run.state.type.value == "COMPLETED", (run.state, said)
+    logs = asyncio.run(_logs(run_id))
+    assert any("forked from the worker's warm server" in message for message in logs), logs
+    # the run's process drained Prefect's log worker before it ended: its last lines are on the API
+    assert any("Finished in state Completed" in message for message in logs), logs
+
+
+@pytest.mark.sqlite_only  # the ledger's backend does not matter to how the run starts
+def test_with_warm_starts_off_the_worker_is_prefects_process_worker(
+    seeded_database: Database, settings: Settings, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _synced_into_the_pool(cli, monkeypatch)
+    run_id = asyncio.run(_run_a_check())
+    worker = _worker(settings, "--run-once", ZHENGGAI_WORK_POOL=POOL, ZHENGGAI_WARM_STARTS="false")
+    said = worker.stdout + worker.stderr
+    assert worker.returncode == 0 and "each run a new process" in said, said
+    run = asyncio.run(_finished(run_id))
+    assert run.state.type.value == "COMPLETED", (run.state, said)
+    logs = asyncio.run(_logs(run_id))
+    assert not any("warm server" in message for message in logs), logs
+
+
+@pytest.mark.sqlite_only
+def test_the_worker_refuses_what_it_cannot_poll_with_one_line(
+    seeded_database: Database, settings: Settings
+) -> None:
+    """No pool named, no Prefect API, a pool that does not exist, a pool of another type."""
+    no_pool = _worker(settings, ZHENGGAI_WORK_POOL="")
+    assert no_pool.returncode == 2 and "--pool NAME or set ZHENGGAI_WORK_POOL" in no_pool.stderr, no_pool
+
+    env_without_api = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    no_api = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "worker", "--pool", POOL],
+        cwd=ROOT,
+        env={**env_without_api, "ZHENGGAI_DATABASE_URL": settings.resolved_database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert no_api.returncode == 1 and "PREFECT_API_URL is not set" in no_api.stderr, no_api
+
+    missing = _worker(settings, "--pool", "no-such-pool")
+    assert missing.returncode == 1, missing
+    assert "no work pool 'no-such-pool'" in missing.stderr and "prefect work-pool create" in missing.stderr
+
+    async def _other_type() -> None:
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.actions import WorkPoolCreate
+
+        async with get_client() as client:
+            await client.create_work_pool(WorkPoolCreate(name="zhenggai-other-type", type="kubernetes"))
+
+    try:
+        asyncio.run(_other_type())
+    except Exception as error:  # a server that refuses the type is as good: nothing to test then
+        pytest.skip(f"the harness made no pool of another type: {error}")
+    other = _worker(settings, "--pool", "zhenggai-other-type")
+    assert other.returncode == 1 and "is of type 'kubernetes'" in other.stderr, other
+    for result in (no_pool, no_api, missing, other):
+        assert "Traceback" not in result.stdout + result.stderr, result
