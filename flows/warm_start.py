@@ -24,6 +24,8 @@ run, started by Prefect) with one warning line. ``ZHENGGAI_WARM_STARTS=false`` t
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.context
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,6 +40,9 @@ WARM_MODULES = ("flows.check_measure", "tasks.notify.preload", "tasks.notice.pre
 # the name Prefect's direct starter calls (its module says: patch the module to override)
 PATCHED = "run_flow_in_subprocess"
 _original: Callable[..., Any] | None = None
+# a worker's runs lead sessions of their own (``warm_starts(own_session=True)``); serve's stay in its group,
+# which its forced exit kills (flows.serve_stop)
+_own_session = False
 
 
 def _why_not(runner: Any | None) -> str | None:
@@ -60,12 +65,14 @@ def _why_not(runner: Any | None) -> str | None:
     return None
 
 
-def warm_starts(runner: Any | None, *, enabled: bool = True, who: str = "serve") -> bool:
+def warm_starts(
+    runner: Any | None, *, enabled: bool = True, who: str = "serve", own_session: bool = False
+) -> bool:
     """Make Prefect's direct starter fork its runs from a warm server: the runner's runs of flows it holds
     (``register``), or a worker's (``runner`` None, ``flows.warm_worker``). False (with one warning line
     on stderr, from ``who``) when Prefect's internals are not as expected: Prefect's default then starts
-    every run as a process of its own."""
-    global _original
+    every run as a process of its own. ``own_session``: each run's process leads a session of its own."""
+    global _original, _own_session
     if not enabled:
         return False
     why = _why_not(runner)
@@ -95,12 +102,14 @@ def warm_starts(runner: Any | None, *, enabled: bool = True, who: str = "serve")
     if _original is None:
         _original = getattr(_starter_direct, PATCHED)
         setattr(_starter_direct, PATCHED, _warm_run_flow_in_subprocess)
+    _own_session = own_session
     return True
 
 
 def stop_warm_starts() -> None:
     """Prefect's own ``run_flow_in_subprocess`` again (the fork server ends with this process)."""
-    global _original
+    global _original, _own_session
+    _own_session = False
     if _original is None:
         return
     from prefect.runner import _starter_direct
@@ -114,11 +123,26 @@ def register(runner: Any, deployment_id: UUID, flow: Any) -> None:
     runner._deployment_registry.register_flow(deployment_id, flow)
 
 
+class _OwnSessionProcess(multiprocessing.context.ForkServerProcess):
+    """A process forked from the fork server that leads a session of its own before its target runs: a
+    Ctrl-C or SIGTERM sent to its starter's process group does not reach it (a worker's run, as Prefect's
+    own worker starts them)."""
+
+    def run(self) -> None:
+        os.setsid()
+        super().run()
+
+
+class _OwnSessionContext(multiprocessing.context.ForkServerContext):
+    Process = _OwnSessionProcess
+
+
 class _WarmContext:
-    """What ``run_flow_in_subprocess`` asks of ``multiprocessing``: the "forkserver" context."""
+    """What ``run_flow_in_subprocess`` asks of ``multiprocessing``: the "forkserver" context (its processes
+    in sessions of their own for a worker)."""
 
     def get_context(self, method: str | None = None) -> Any:
-        return multiprocessing.get_context("forkserver")
+        return _OwnSessionContext() if _own_session else multiprocessing.get_context("forkserver")
 
     def __getattr__(self, name: str) -> Any:
         return getattr(multiprocessing, name)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -27,6 +28,7 @@ import anyio.abc
 from prefect.workers.process import ProcessJobConfiguration, ProcessWorker, ProcessWorkerResult
 
 from flows import warm_start
+from models.errors import WorkerFailed
 from tasks.schedule.deployments import ENTRYPOINT
 
 if TYPE_CHECKING:
@@ -46,8 +48,14 @@ def _internals_missing() -> str | None:
         handles = importlib.import_module(_PROCESS_HANDLE)
     except ImportError as error:
         return f"Prefect's flow run executor is not importable ({error})"
-    if not hasattr(executor, "FlowRunExecutorContext") or not hasattr(handles, "ProcessHandle"):
-        return f"{_EXECUTOR}.FlowRunExecutorContext or {_PROCESS_HANDLE}.ProcessHandle is missing"
+    needed = {
+        executor: ("FlowRunExecutorContext",),
+        handles: ("ProcessHandle", "create_isolated_termination_scope"),
+    }
+    for module, names in needed.items():
+        for name in names:
+            if not hasattr(module, name):
+                return f"{module.__name__}.{name} is missing"
     return None
 
 
@@ -63,7 +71,24 @@ class WarmProcessWorker(ProcessWorker):
     def __init__(self, *args: Any, warm: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.warm = warm
+        self.stopping = False  # stop_taking_runs: the polls take nothing more
+        self._running = 0  # runs between the start of run() and its end
         self._entrypoints: dict[UUID, str | None] = {}  # a deployment's entrypoint never changes
+
+    def stop_taking_runs(self) -> None:
+        """Take no more runs from the pool; those in flight go on (``in_flight`` counts them)."""
+        self.stopping = True
+
+    @property
+    def in_flight(self) -> int:
+        """Runs taken and not finished: being submitted (Pending), or started and running."""
+        return len(getattr(self, "_submitting_flow_run_ids", ())) + self._running
+
+    async def get_and_submit_flow_runs(self) -> list[FlowRun]:
+        """Prefect's poll of the pool, or nothing once stopping."""
+        if self.stopping:
+            return []
+        return await super().get_and_submit_flow_runs()
 
     async def run(
         self,
@@ -71,8 +96,21 @@ class WarmProcessWorker(ProcessWorker):
         configuration: ProcessJobConfiguration,
         task_status: anyio.abc.TaskStatus[int] | None = None,
     ) -> ProcessWorkerResult:
-        """Start the run: a measure check forked from the warm server, anything else as Prefect does."""
-        if not self.warm or configuration._command_configured or not await self._is_check(flow_run):
+        """Start the run and wait for it: a measure check forked from the warm server, anything else as
+        Prefect does."""
+        self._running += 1
+        try:
+            return await self._start_and_wait(flow_run, configuration, task_status)
+        finally:
+            self._running -= 1
+
+    async def _start_and_wait(
+        self,
+        flow_run: FlowRun,
+        configuration: ProcessJobConfiguration,
+        task_status: anyio.abc.TaskStatus[int] | None,
+    ) -> ProcessWorkerResult:
+        if not self.warm or _needs_prefects_start(configuration) or not await self._is_check(flow_run):
             return await super().run(flow_run, configuration, task_status)
         from prefect.runner._flow_run_executor import FlowRunExecutorContext
 
@@ -109,14 +147,26 @@ class WarmProcessWorker(ProcessWorker):
         return ProcessWorkerResult(status_code=execution.status_code, identifier=str(execution.handle.pid))
 
     async def _is_check(self, flow_run: FlowRun) -> bool:
-        """Whether the run is of a measure deployment (``check_measure``, entrypoint by module path)."""
+        """Whether the run is of a measure deployment (``check_measure``, entrypoint by module path); a
+        deployment that cannot be read now is not, and its run takes Prefect's path (which reads it too)."""
         deployment_id = flow_run.deployment_id
         if deployment_id is None:
             return False
         if deployment_id not in self._entrypoints:
-            deployment = await self.client.read_deployment(deployment_id)
+            try:
+                deployment = await self.client.read_deployment(deployment_id)
+            except Exception as error:  # gone, or the API failing: Prefect's path reports it as it does
+                self._logger.debug("deployment %s not read (%s): Prefect's start", deployment_id, error)
+                return False
             self._entrypoints[deployment_id] = deployment.entrypoint
         return self._entrypoints[deployment_id] == ENTRYPOINT
+
+
+def _needs_prefects_start(configuration: ProcessJobConfiguration) -> bool:
+    """What only Prefect's start of a run honours: a command of the deployment's own, a working directory
+    (a warm check runs in the worker's), output not streamed (a warm check's goes to the worker's)."""
+    command = getattr(configuration, "_command_configured", True)  # private: unknown means Prefect's path
+    return bool(command) or configuration.working_dir is not None or not configuration.stream_output
 
 
 class WarmStarter:
@@ -133,7 +183,7 @@ class WarmStarter:
         self, flow_run: FlowRun, task_status: anyio.abc.TaskStatus[Any] = anyio.TASK_STATUS_IGNORED
     ) -> None:
         from prefect.runner import _starter_direct
-        from prefect.runner._process_manager import ProcessHandle
+        from prefect.runner._process_manager import ProcessHandle, create_isolated_termination_scope
 
         env = dict(self._env)
         registered = False
@@ -148,8 +198,12 @@ class WarmStarter:
         try:
             # the module attribute (what flows.warm_start patches), looked up at each start
             start = getattr(_starter_direct, "run_flow_in_subprocess")  # noqa: B009
-            process = start(self._flow, flow_run=flow_run, env=env)
-            task_status.started(ProcessHandle(process))  # before the blocking join, as Prefect's starter
+            # The job's environment decides the run's Prefect settings, as in a new interpreter: not the
+            # worker's settings context, which Prefect would otherwise carry over
+            process = start(self._flow, flow_run=flow_run, env=env, context={"settings_context": {}})
+            # its own session (flows.warm_start, isolated): stopped as a group, as Prefect's engine command
+            scope = create_isolated_termination_scope(process.pid)
+            task_status.started(ProcessHandle(process, termination_scope=scope))  # before the blocking join
             handed_off = True
             await anyio.to_thread.run_sync(process.join)
         except BaseException:
@@ -160,13 +214,16 @@ class WarmStarter:
 
 async def pool_problem(pool: str) -> str | None:
     """Why ``pool`` cannot be this worker's (None: it can): missing on the API, or not a process pool."""
+    import httpx
     from prefect.client.orchestration import get_client
-    from prefect.exceptions import ObjectNotFound
+    from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
     from prefect.settings import PREFECT_API_URL
 
     async with get_client() as client:
         try:
             held = await client.read_work_pool(pool)
+        except (PrefectHTTPStatusError, httpx.HTTPError) as error:
+            return f"work pool '{pool}' not read from {PREFECT_API_URL.value()}: {error}".splitlines()[0]
         except ObjectNotFound:
             return (
                 f"no work pool '{pool}' on {PREFECT_API_URL.value()}: create it with `prefect work-pool create "
@@ -177,17 +234,23 @@ async def pool_problem(pool: str) -> str | None:
     return None
 
 
-def pin_ledger() -> str | None:
-    """Name the ledger the worker found in its environment, so that every run finds the same one (a run of
-    Prefect's own path starts in a temporary directory); returns the variable set, if any."""
+def pin_ledger() -> dict[str, str]:
+    """Name the worker's ledger and data directory to its runs by absolute paths, so that every run uses
+    them wherever it starts (a warm check in the worker's directory, Prefect's in a temporary one, where a
+    relative path or the nearest .zhenggai/ would be another); returns the variables set."""
     from models.settings import get_settings
 
     settings = get_settings()
-    if not settings.ledger_implicit:
-        return None
-    os.environ["ZHENGGAI_DATA_DIR"] = str(settings.data_dir.resolve())
+    pinned: dict[str, str] = {}
+    data_dir = str(settings.data_dir.resolve())
+    if os.environ.get("ZHENGGAI_DATA_DIR") != data_dir:
+        pinned["ZHENGGAI_DATA_DIR"] = data_dir
+    sqlite = settings.sqlite_path
+    if settings.database_url and sqlite is not None and not sqlite.is_absolute():
+        pinned["ZHENGGAI_DATABASE_URL"] = f"sqlite:///{sqlite.resolve()}"
+    os.environ.update(pinned)
     get_settings.cache_clear()
-    return "ZHENGGAI_DATA_DIR"
+    return pinned
 
 
 def worker_query_seconds() -> float | None:
@@ -204,12 +267,13 @@ def run_worker(
 ) -> None:
     """Run the worker until stopped (Ctrl-C or SIGTERM), or for one look at the pool (``run_once``)."""
     from prefect.settings import PREFECT_WORKER_HEARTBEAT_SECONDS, PREFECT_WORKER_PREFETCH_SECONDS
-    from prefect.utilities.processutils import setup_signal_handlers_worker
 
     why = _internals_missing() if warm else None
     if why is not None:
         print(f"worker: warning: checks start as new processes (Prefect's default): {why}", file=sys.stderr)
-    warm = warm and why is None and warm_start.warm_starts(None, who="worker")
+    # runs forked in a session of their own: a Ctrl-C at the terminal reaches the worker, not its checks in
+    # flight (Prefect's worker starts its runs in new sessions too)
+    warm = warm and why is None and warm_start.warm_starts(None, who="worker", own_session=True)
     look = worker_query_seconds()
     every = f"every {look:g} s" if look is not None else "every PREFECT_WORKER_QUERY_SECONDS"
     print(
@@ -222,7 +286,7 @@ def run_worker(
         from prefect.settings import PREFECT_WORKER_QUERY_SECONDS, temporary_settings
 
         with temporary_settings(updates={PREFECT_WORKER_QUERY_SECONDS: look} if look is not None else {}):
-            async with WarmProcessWorker(
+            worker = WarmProcessWorker(
                 work_pool_name=pool,
                 name=name,
                 limit=limit,
@@ -230,14 +294,52 @@ def run_worker(
                 heartbeat_interval_seconds=int(PREFECT_WORKER_HEARTBEAT_SECONDS.value()),
                 create_pool_if_not_found=False,
                 warm=warm,
-            ) as worker:
-                await worker.start(run_once=run_once, printer=print)
+            )
+            stop_on_signals(worker, asyncio.current_task())
+            await worker.start(run_once=run_once, printer=print)
 
-    # Prefect's worker CLI's handling: the first SIGTERM or Ctrl-C stops taking runs, a second kills
-    setup_signal_handlers_worker(os.getpid(), "the zhenggai worker", print)
     try:
         asyncio.run(_run())
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         print("worker: stopped", flush=True)
+    except Exception as error:  # the worker's loops gave up (the API gone for good): one line, exit 1
+        raise WorkerFailed(f"worker: stopped: {type(error).__name__}: {error}".splitlines()[0]) from error
     finally:
         warm_start.stop_warm_starts()
+
+
+def stop_on_signals(worker: WarmProcessWorker, main: asyncio.Task[Any] | None) -> None:
+    """The first SIGINT or SIGTERM stops the worker taking runs, waits for those it took (submitted or
+    running) and then ends it (``main`` cancelled); a second one ends the process at once, the checks in
+    flight going on in their own sessions. Not Prefect's worker CLI's handling: it forwards the first
+    signal as a SIGINT to itself, which Prefect 3.9.1's worker swallowed while runs were in flight (seen
+    with ``prefect worker start``: it kept polling), and cancelling the worker at once left the runs it
+    was submitting Pending for good."""
+    loop = asyncio.get_running_loop()
+    signals = 0
+    drains: set[asyncio.Task[None]] = set()
+
+    async def drain() -> None:
+        while worker.in_flight:
+            await asyncio.sleep(0.2)
+        if main is not None:
+            main.cancel()
+
+    def stop(signum: signal.Signals) -> None:
+        nonlocal signals
+        signals += 1
+        if signals > 1:
+            print(f"worker: {signum.name} again: exiting now (checks in flight go on)", flush=True)
+            os._exit(1)
+        print(
+            f"worker: {signum.name}: taking no more runs; {worker.in_flight} in flight to finish first "
+            "(again: exit now)",
+            flush=True,
+        )
+        worker.stop_taking_runs()
+        task = loop.create_task(drain())
+        drains.add(task)  # held: the loop keeps only a weak reference
+        task.add_done_callback(drains.discard)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop, signum)

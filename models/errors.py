@@ -280,5 +280,9 @@ class UnusableWorkPool(ZhenggaiError):
     """The work pool a worker would poll does not exist on the Prefect API, or is not a process pool."""
 
 
+class WorkerFailed(ZhenggaiError):
+    """``zhenggai worker`` stopped on an error its loops did not recover from (named in the message)."""
+
+
 class MessagesFailed(ZhenggaiError):
     """Some messages of a sweep or a re-send failed (they are in the delivery log); the command exits 1."""

@@ -25,10 +25,11 @@ def worker(
 ) -> None:
     """Prefect's process worker for a work pool, each measure check forked from a warm process.
 
-    Runs the pool's flow runs as `prefect worker start --pool NAME` does, but starts the measure checks
-    from a process that imported Prefect and the check once (ZHENGGAI_WARM_STARTS=false: as Prefect
-    does). Needs PREFECT_API_URL and the ledger's settings (ZHENGGAI_DATABASE_URL or ZHENGGAI_DATA_DIR);
-    Ctrl-C or SIGTERM stops taking runs, a second one kills. See docs/deploying.md.
+    Runs the pool's flow runs (all its queues) as `prefect worker start --pool NAME` does, but starts
+    the measure checks from a process that imported Prefect and the check once (ZHENGGAI_WARM_STARTS=false:
+    as Prefect does). Needs PREFECT_API_URL and the ledger's settings (ZHENGGAI_DATABASE_URL or
+    ZHENGGAI_DATA_DIR). Ctrl-C or SIGTERM: no more runs taken, those taken finish, then it exits; a second
+    one exits at once. See docs/deploying.md.
 
     Example: ZHENGGAI_WORK_POOL=zhenggai zhenggai worker
     """
@@ -43,6 +44,8 @@ def worker(
         err_console.print("worker: no work pool: give --pool NAME or set ZHENGGAI_WORK_POOL")
         raise typer.Exit(2)
     database()  # no ledger, or a database that does not answer: one line, before polling anything
+    import prefect.settings  # noqa: F401  (PREFECT_API_URL as Prefect reads it: the environment or a profile)
+
     from tasks.reports.intake import configured_prefect_api_url
 
     if configured_prefect_api_url() is None:
@@ -56,10 +59,6 @@ def worker(
     problem = asyncio.run(pool_problem(pool))
     if problem is not None:
         raise UnusableWorkPool(f"worker: {problem}")
-    pinned = pin_ledger()
-    if pinned is not None:
-        err_console.print(
-            f"worker: the ledger was found from this directory: its runs are given {pinned}="
-            f"{settings().data_dir}"
-        )
+    for variable, value in pin_ledger().items():
+        err_console.print(f"worker: its runs are given {variable}={value} (found from this directory)")
     run_worker(pool, name=name, limit=limit, run_once=run_once, warm=config.warm_starts)

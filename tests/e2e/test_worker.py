@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import queue
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +49,48 @@ def _worker(settings: Settings, *args: str, **extra_env: str) -> subprocess.Comp
         text=True,
         timeout=300,
     )
+
+
+def _worker_running(settings: Settings) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+    """``zhenggai worker`` until stopped, in a session of its own, its output line by line."""
+    from prefect.settings import PREFECT_API_URL
+
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+        "ZHENGGAI_DATABASE_URL": settings.resolved_database_url,
+        "ZHENGGAI_DATA_DIR": str(settings.data_dir),
+        "ZHENGGAI_WORK_POOL": POOL,
+        "PREFECT_LOGGING_LEVEL": "INFO",
+        "PYTHONUNBUFFERED": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return process, lines
+
+
+def _wait_for(lines: queue.Queue[str], text: str, seen: list[str], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(text in line for line in seen):
+        try:
+            seen.append(lines.get(timeout=max(0.1, deadline - time.monotonic())))
+        except queue.Empty:
+            raise AssertionError(f"no {text!r} within {timeout:.0f} s:\n{''.join(seen)}") from None
 
 
 def _synced_into_the_pool(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -125,3 +171,60 @@ def test_the_worker_refuses_what_it_cannot_poll_with_one_line(
     assert other.returncode == 1 and "is of type 'kubernetes'" in other.stderr, other
     for result in (no_pool, no_api, missing, other):
         assert "Traceback" not in result.stdout + result.stderr, result
+
+
+@pytest.mark.sqlite_only
+def test_a_workers_checks_lead_sessions_of_their_own_and_serves_stay_in_its_group(settings: Settings) -> None:
+    """A Ctrl-C at the worker's terminal (its process group) does not reach its checks in flight, as with
+    Prefect's own worker; serve's stay in serve's group, which its forced exit kills."""
+    from flows import warm_start
+
+    for own_session, exit_code in ((True, 0), (False, 1)):
+        assert warm_start.warm_starts(None, who="worker", own_session=own_session) is True
+        try:
+            context = warm_start._WarmContext().get_context("spawn")
+            process = context.Process(target=_exit_zero_if_it_leads_its_session, args=())
+            process.start()
+            process.join(timeout=60)
+            assert process.exitcode == exit_code, own_session
+        finally:
+            warm_start.stop_warm_starts()
+
+
+def _exit_zero_if_it_leads_its_session() -> None:
+    raise SystemExit(0 if os.getsid(0) == os.getpid() else 1)
+
+
+@pytest.mark.sqlite_only
+def test_a_stop_takes_no_more_runs_and_lets_those_taken_finish(
+    seeded_database: Database, settings: Settings, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM as the first run is being submitted: the worker takes nothing more, waits for what it took
+    and exits 0; no run is left Pending or Running (Prefect's own handling left runs being submitted
+    Pending when cancelled, and swallowed the signal while runs were in flight)."""
+    _synced_into_the_pool(cli, monkeypatch)
+    run_ids = [asyncio.run(_run_a_check()) for _ in range(3)]
+    process, lines = _worker_running(settings)
+    seen: list[str] = []
+    try:
+        _wait_for(lines, "submitting flow run", seen)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=120) == 0, "".join(seen)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    time.sleep(0.5)
+    seen += [lines.get_nowait() for _ in range(lines.qsize())]
+    said = "".join(seen)
+    assert "worker: SIGTERM: taking no more runs" in said and "worker: stopped" in said, said
+
+    async def _states() -> list[str]:
+        from prefect.client.orchestration import get_client
+
+        async with get_client() as client:
+            return [(await client.read_flow_run(run_id)).state.type.value for run_id in run_ids]
+
+    states = asyncio.run(_states())
+    assert "COMPLETED" in states, (states, said)
+    assert set(states) <= {"COMPLETED", "SCHEDULED"}, (states, said)
