@@ -8,7 +8,6 @@ import queue
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ import pytest
 
 from models.db import Database
 from models.settings import Settings
+from tests.support.processes import output_lines
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness", "clean_server")]
 
@@ -67,15 +67,7 @@ def start_serve(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    lines: queue.Queue[str] = queue.Queue()
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    return process, lines
+    return process, output_lines(process)
 
 
 @contextmanager

@@ -15,6 +15,7 @@ import pytest
 
 from models.settings import Settings
 from tests.e2e.test_serve import wait_for
+from tests.support.processes import output_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,21 +86,12 @@ def test_a_busy_port_is_an_error_that_says_so(settings: Settings, tmp_path: Path
 def test_a_signal_during_start_up_leaves_no_server(
     settings: Settings, tmp_path: Path, stop: signal.Signals
 ) -> None:
-    import queue
     import re
-    import threading
 
     env = _env(settings, tmp_path)
     env["PREFECT_SERVER_API_PORT"] = str(_free_port())  # honoured without --port
     process = _serve(env)
-    lines: queue.Queue[str] = queue.Queue()
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-
-    threading.Thread(target=pump, daemon=True).start()
+    lines = output_lines(process)
     try:
         seen = wait_for(lines, "starting a local Prefect server", process)
         found = re.search(r"on port (\d+) \(pid (\d+)\)", seen[-1])

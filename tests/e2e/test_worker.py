@@ -10,7 +10,6 @@ import queue
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,10 @@ import pytest
 
 from models.db import Database
 from models.settings import Settings, get_settings
+from tests.e2e.test_serve import wait_for
 from tests.e2e.test_serve_warm_start import MEASURE, _finished, _logs, _run_a_check
 from tests.e2e.test_sync_pool import _create_pool
+from tests.support.processes import output_lines
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness", "clean_server")]
 
@@ -29,22 +30,26 @@ POOL = "zhenggai-warm-worker-test"
 MANUAL_LAST = f"{MEASURE}: nothing handed over (manual check)"
 
 
-def _worker(settings: Settings, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
-    """``zhenggai worker`` as a process of its own, against the session's Prefect API."""
+def _env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The worker's environment: the session's Prefect API and the test's ledger."""
     from prefect.settings import PREFECT_API_URL
 
-    env = {
+    return {
         **os.environ,
         "PREFECT_API_URL": str(PREFECT_API_URL.value()),
         "ZHENGGAI_DATABASE_URL": settings.resolved_database_url,
         "ZHENGGAI_DATA_DIR": str(settings.data_dir),
         "PREFECT_LOGGING_LEVEL": "INFO",
-        **extra_env,
+        **extra,
     }
+
+
+def _worker(settings: Settings, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    """``zhenggai worker`` run to its end (``--run-once`` or a refusal)."""
     return subprocess.run(
         [sys.executable, "-m", "flows.cli", "worker", *args],
         cwd=ROOT,
-        env=env,
+        env=_env(settings, **extra_env),
         capture_output=True,
         text=True,
         timeout=300,
@@ -53,44 +58,16 @@ def _worker(settings: Settings, *args: str, **extra_env: str) -> subprocess.Comp
 
 def _worker_running(settings: Settings) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
     """``zhenggai worker`` until stopped, in a session of its own, its output line by line."""
-    from prefect.settings import PREFECT_API_URL
-
-    env = {
-        **os.environ,
-        "PREFECT_API_URL": str(PREFECT_API_URL.value()),
-        "ZHENGGAI_DATABASE_URL": settings.resolved_database_url,
-        "ZHENGGAI_DATA_DIR": str(settings.data_dir),
-        "ZHENGGAI_WORK_POOL": POOL,
-        "PREFECT_LOGGING_LEVEL": "INFO",
-        "PYTHONUNBUFFERED": "1",
-    }
     process = subprocess.Popen(
         [sys.executable, "-m", "flows.cli", "worker"],
         cwd=ROOT,
-        env=env,
+        env=_env(settings, ZHENGGAI_WORK_POOL=POOL, PYTHONUNBUFFERED="1"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
     )
-    lines: queue.Queue[str] = queue.Queue()
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    return process, lines
-
-
-def _wait_for(lines: queue.Queue[str], text: str, seen: list[str], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not any(text in line for line in seen):
-        try:
-            seen.append(lines.get(timeout=max(0.1, deadline - time.monotonic())))
-        except queue.Empty:
-            raise AssertionError(f"no {text!r} within {timeout:.0f} s:\n{''.join(seen)}") from None
+    return process, output_lines(process)
 
 
 def _synced_into_the_pool(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -207,7 +184,7 @@ def test_a_stop_takes_no_more_runs_and_lets_those_taken_finish(
     process, lines = _worker_running(settings)
     seen: list[str] = []
     try:
-        _wait_for(lines, "submitting flow run", seen)
+        seen += wait_for(lines, "submitting flow run", process)
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=120) == 0, "".join(seen)
     finally:
