@@ -140,10 +140,7 @@ def test_the_worker_refuses_what_it_cannot_poll_with_one_line(
         async with get_client() as client:
             await client.create_work_pool(WorkPoolCreate(name="zhenggai-other-type", type="kubernetes"))
 
-    try:
-        asyncio.run(_other_type())
-    except Exception as error:  # a server that refuses the type is as good: nothing to test then
-        pytest.skip(f"the harness made no pool of another type: {error}")
+    asyncio.run(_other_type())  # Prefect's server takes any type a collection may bring
     other = _worker(settings, "--pool", "zhenggai-other-type")
     assert other.returncode == 1 and "is of type 'kubernetes'" in other.stderr, other
     for result in (no_pool, no_api, missing, other):
