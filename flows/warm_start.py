@@ -106,6 +106,20 @@ def warm_starts(
     return True
 
 
+def wait_until_warm(timeout: float = 120.0) -> bool:
+    """Block until the fork server has imported ``WARM_MODULES``: one empty process forked from it and
+    reaped. Forking goes through the server's socket synchronously, so the first run would otherwise hold
+    its caller's event loop (a worker's polls and heartbeats) for those imports. False: not in time."""
+    process = multiprocessing.get_context("forkserver").Process(target=_ready)
+    process.start()
+    process.join(timeout)
+    return process.exitcode == 0
+
+
+def _ready() -> None:
+    """An empty process's work (``wait_until_warm``)."""
+
+
 def stop_warm_starts() -> None:
     """Prefect's own ``run_flow_in_subprocess`` again (the fork server ends with this process)."""
     global _original, _own_session

@@ -274,6 +274,9 @@ def run_worker(
     # runs forked in a session of their own: a Ctrl-C at the terminal reaches the worker, not its checks in
     # flight (Prefect's worker starts its runs in new sessions too)
     warm = warm and why is None and warm_start.warm_starts(None, who="worker", own_session=True)
+    if warm and not warm_start.wait_until_warm():
+        # the first checks then wait for the imports themselves: slower, still right
+        print("worker: warning: the fork server was not ready in 120 s", file=sys.stderr, flush=True)
     look = worker_query_seconds()
     every = f"every {look:g} s" if look is not None else "every PREFECT_WORKER_QUERY_SECONDS"
     print(

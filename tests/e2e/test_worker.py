@@ -202,3 +202,25 @@ def test_a_stop_takes_no_more_runs_and_lets_those_taken_finish(
     states = asyncio.run(_states())
     assert "COMPLETED" in states, (states, said)
     assert set(states) <= {"COMPLETED", "SCHEDULED"}, (states, said)
+
+
+@pytest.mark.sqlite_only
+def test_the_worker_waits_for_its_fork_servers_imports_before_it_polls(settings: Settings) -> None:
+    """Else the first check's fork holds the worker's event loop (polls, heartbeats) while they run:
+    once ``wait_until_warm`` returns, a process forked from the server starts with the check imported."""
+    from flows import warm_start
+
+    assert warm_start.warm_starts(None, who="worker", own_session=True) is True
+    try:
+        assert warm_start.wait_until_warm() is True
+        context = warm_start._WarmContext().get_context("spawn")
+        process = context.Process(target=_exit_zero_if_the_check_is_imported, args=())
+        process.start()
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    finally:
+        warm_start.stop_warm_starts()
+
+
+def _exit_zero_if_the_check_is_imported() -> None:
+    raise SystemExit(0 if "flows.check_measure" in sys.modules else 1)
