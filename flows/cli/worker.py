@@ -60,5 +60,5 @@ def worker(
     if problem is not None:
         raise UnusableWorkPool(f"worker: {problem}")
     for variable, value in pin_ledger().items():
-        err_console.print(f"worker: its runs are given {variable}={value} (found from this directory)")
+        err_console.print(f"worker: its runs are given {variable}={value} (an absolute path, resolved here)")
     run_worker(pool, name=name, limit=limit, run_once=run_once, warm=config.warm_starts)
